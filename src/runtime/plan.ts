@@ -1,0 +1,138 @@
+// The plan: the flat list of primitive steps the C shim executes (docs/plan.md).
+// Everything here is data; the decisions are made in compile.ts.
+
+export type MkdirMode = "dir" | "file" | "none";
+
+export type MonitorStep =
+  | { op: "clone"; flags: number }
+  | { op: "pidns"; path: string }
+  | { op: "sync" }
+  | { op: "tty" }
+  | { op: "log"; path: string; maxBytes: number }
+  | { op: "pidfile"; path: string }
+  | { op: "exitfile"; path: string }
+  | { op: "sigforward"; signals: number[] }
+  | { op: "subreaper" }
+  | { op: "exitcmd"; argv: string[] }
+  | { op: "detach" };
+
+export type ChildStep =
+  | { op: "setns"; nstype: number; path: string }
+  | { op: "unshare"; flags: number }
+  | {
+      op: "mount";
+      source: string;
+      root: string;
+      path: string;
+      fstype: string;
+      flags: number;
+      data: string;
+      mkdir: MkdirMode;
+    }
+  | { op: "mknod"; root: string; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
+  | { op: "symlink"; target: string; root: string; path: string }
+  | { op: "pivot_root"; root: string }
+  | { op: "chroot"; root: string }
+  | { op: "mask"; path: string }
+  | { op: "readonly"; path: string }
+  | { op: "hostname"; name: string }
+  | { op: "domainname"; name: string }
+  | { op: "sysctl"; key: string; value: string }
+  | { op: "oomscoreadj"; value: number }
+  | { op: "rlimit"; resource: number; soft: bigint; hard: bigint }
+  | { op: "setsid" }
+  | { op: "console" }
+  | { op: "execfifo"; path: string }
+  | { op: "bounding"; mask: bigint; lastCap: number }
+  | { op: "user"; uid: number; gid: number; additionalGids: number[] }
+  | { op: "caps"; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
+  | { op: "nonewprivs" }
+  | { op: "chdir"; dir: string }
+  | { op: "env"; entry: string }
+  | { op: "exec"; searchPath: string; argv: string[] };
+
+export type PlanStep = MonitorStep | ChildStep;
+export type Plan = PlanStep[];
+
+function args(step: PlanStep): string[] {
+  switch (step.op) {
+    case "clone":
+      return [String(step.flags)];
+    case "pidns":
+    case "pidfile":
+    case "exitfile":
+    case "mask":
+    case "readonly":
+    case "execfifo":
+      return [step.path];
+    case "sync":
+    case "tty":
+    case "subreaper":
+    case "detach":
+    case "setsid":
+    case "console":
+    case "nonewprivs":
+      return [];
+    case "log":
+      return [step.path, String(step.maxBytes)];
+    case "sigforward":
+      return step.signals.map(String);
+    case "exitcmd":
+      return step.argv;
+    case "setns":
+      return [String(step.nstype), step.path];
+    case "unshare":
+      return [String(step.flags)];
+    case "mount":
+      return [step.source, step.root, step.path, step.fstype, String(step.flags), step.data, step.mkdir];
+    case "mknod":
+      return [step.root, step.path, String(step.mode), String(step.major), String(step.minor), String(step.uid), String(step.gid)];
+    case "symlink":
+      return [step.target, step.root, step.path];
+    case "pivot_root":
+    case "chroot":
+      return [step.root];
+    case "hostname":
+    case "domainname":
+      return [step.name];
+    case "sysctl":
+      return [step.key, step.value];
+    case "oomscoreadj":
+      return [String(step.value)];
+    case "rlimit":
+      return [String(step.resource), step.soft.toString(), step.hard.toString()];
+    case "bounding":
+      return [step.mask.toString(), String(step.lastCap)];
+    case "user":
+      return [String(step.uid), String(step.gid), ...step.additionalGids.map(String)];
+    case "caps":
+      return [step.effective, step.permitted, step.inheritable, step.ambient].map((m) => m.toString());
+    case "chdir":
+      return [step.dir];
+    case "env":
+      return [step.entry];
+    case "exec":
+      return [step.searchPath, ...step.argv];
+  }
+}
+
+/** Encodes a plan in the wire format of docs/plan.md. */
+export function encodePlan(plan: Plan): Buffer {
+  const parts: Buffer[] = [];
+  for (const step of plan) {
+    const a = args(step);
+    for (const field of [step.op, String(a.length), ...a]) {
+      if (field.includes("\0")) {
+        throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
+      }
+      parts.push(Buffer.from(field + "\0"));
+    }
+  }
+  return Buffer.concat(parts);
+}
+
+/** Frames an encoded plan for the control socket: `LENGTH\n` then the bytes. */
+export function framePlan(plan: Plan): Buffer {
+  const body = encodePlan(plan);
+  return Buffer.concat([Buffer.from(`${body.length}\n`), body]);
+}
