@@ -1,0 +1,34 @@
+// How the command line reports: one line per error (a stack only with --debug), and
+// docker's exit statuses.
+import { MydockerError } from "../util/errors.js";
+
+export interface GlobalFlags {
+  debug: boolean;
+  root?: string;
+  runroot?: string;
+}
+
+export class ExitError extends Error {
+  constructor(readonly status: number) {
+    super(`exit ${status}`);
+  }
+}
+
+export function fail(err: unknown, debug: boolean): number {
+  if (err instanceof ExitError) return err.status;
+  if (err instanceof MydockerError) {
+    process.stderr.write(`mydocker: ${err.message}\n`);
+    if (debug && err.stack) process.stderr.write(err.stack + "\n");
+    return err.exitStatus;
+  }
+  const e = err as Error;
+  process.stderr.write(`mydocker: ${e?.message ?? String(err)}\n`);
+  if (debug && e?.stack) process.stderr.write(e.stack + "\n");
+  return 125;
+}
+
+export function requireRoot(): void {
+  if (typeof process.getuid === "function" && process.getuid() !== 0) {
+    throw new MydockerError("EPERM", "this command must run as root (it creates namespaces, mounts and cgroups): run it with sudo");
+  }
+}

@@ -1,0 +1,144 @@
+// Containers in the SQLite store shared with images and volumes. The UNIQUE name column
+// is what makes concurrent `run --name x` safe: exactly one insert wins.
+import type { Db } from "../store/db.js";
+import { MydockerError } from "../util/errors.js";
+import type { ContainerConfig, HostConfig } from "./container-config.js";
+
+export type EngineStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
+
+export interface ContainerState {
+  status: EngineStatus;
+  pid: number;
+  exitCode: number;
+  oomKilled: boolean;
+  startedAt: string;
+  finishedAt: string;
+  error: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  created: string;
+  config: ContainerConfig;
+  hostConfig: HostConfig;
+  state: ContainerState;
+  restartCount: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS containers (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  image TEXT NOT NULL,
+  image_id TEXT NOT NULL,
+  created TEXT NOT NULL,
+  config TEXT NOT NULL,
+  host_config TEXT NOT NULL,
+  state TEXT NOT NULL,
+  restart_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
+`;
+
+interface Row {
+  id: string;
+  name: string;
+  image: string;
+  image_id: string;
+  created: string;
+  config: string;
+  host_config: string;
+  state: string;
+  restart_count: number;
+}
+
+function fromRow(r: Row): ContainerRecord {
+  return {
+    id: r.id,
+    name: r.name,
+    image: r.image,
+    imageId: r.image_id,
+    created: r.created,
+    config: JSON.parse(r.config) as ContainerConfig,
+    hostConfig: JSON.parse(r.host_config) as HostConfig,
+    state: JSON.parse(r.state) as ContainerState,
+    restartCount: r.restart_count,
+  };
+}
+
+export function initialState(): ContainerState {
+  return { status: "created", pid: 0, exitCode: 0, oomKilled: false, startedAt: "0001-01-01T00:00:00Z", finishedAt: "0001-01-01T00:00:00Z", error: "" };
+}
+
+export class ContainerStore {
+  constructor(private readonly db: Db) {
+    db.exec(SCHEMA);
+  }
+
+  insert(c: ContainerRecord): void {
+    try {
+      this.db
+        .prepare(
+          "INSERT INTO containers (id, name, image, image_id, created, config, host_config, state, restart_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .run(c.id, c.name, c.image, c.imageId, c.created, JSON.stringify(c.config), JSON.stringify(c.hostConfig), JSON.stringify(c.state), c.restartCount);
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        const other = this.db.prepare("SELECT id FROM containers WHERE name = ?").get(c.name) as { id: string } | undefined;
+        throw new MydockerError(
+          "ENAMEINUSE",
+          `Conflict. The container name "/${c.name}" is already in use by container "${other?.id ?? "?"}". You have to remove (or rename) that container to be able to reuse that name.`,
+        );
+      }
+      throw e;
+    }
+  }
+
+  get(id: string): ContainerRecord | undefined {
+    const r = this.db.prepare("SELECT * FROM containers WHERE id = ?").get(id) as Row | undefined;
+    return r ? fromRow(r) : undefined;
+  }
+
+  /** Every container, newest first (docker's `ps` order). */
+  all(): ContainerRecord[] {
+    return (this.db.prepare("SELECT * FROM containers ORDER BY created DESC, rowid DESC").all() as Row[]).map(fromRow);
+  }
+
+  refs(): { id: string; name: string }[] {
+    return this.db.prepare("SELECT id, name FROM containers").all() as { id: string; name: string }[];
+  }
+
+  setState(id: string, state: ContainerState): void {
+    this.db.prepare("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id);
+  }
+
+  setRestartCount(id: string, n: number): void {
+    this.db.prepare("UPDATE containers SET restart_count = ? WHERE id = ?").run(n, id);
+  }
+
+  setHostConfig(id: string, hc: HostConfig): void {
+    this.db.prepare("UPDATE containers SET host_config = ? WHERE id = ?").run(JSON.stringify(hc), id);
+  }
+
+  rename(id: string, name: string): void {
+    try {
+      this.db.prepare("UPDATE containers SET name = ? WHERE id = ?").run(name, id);
+    } catch (e) {
+      if ((e as { code?: string }).code === "SQLITE_CONSTRAINT_UNIQUE") {
+        throw new MydockerError("ENAMEINUSE", `Error when allocating new name: Conflict. The container name "/${name}" is already in use.`);
+      }
+      throw e;
+    }
+  }
+
+  delete(id: string): void {
+    this.db.prepare("DELETE FROM containers WHERE id = ?").run(id);
+  }
+
+  usesImage(imageId: string): string[] {
+    return (this.db.prepare("SELECT id FROM containers WHERE image_id = ?").all(imageId) as { id: string }[]).map((r) => r.id);
+  }
+}

@@ -1,0 +1,21 @@
+// Where the engine keeps things. Every root can be overridden (flag, then environment),
+// so tests run side by side in temporary roots.
+import path from "node:path";
+
+export interface EngineRoots {
+  /** Metadata, layers, containers' writable layers, volumes. */
+  root: string;
+  /** Runtime state: one directory per container (tmpfs on most hosts). */
+  runRoot: string;
+}
+
+export function defaultRoots(env: NodeJS.ProcessEnv = process.env): EngineRoots {
+  return {
+    root: path.resolve(env.MYDOCKER_ROOT || "/var/lib/mydocker"),
+    runRoot: path.resolve(env.MYDOCKER_RUNROOT || "/run/mydocker"),
+  };
+}
+
+export function containerDir(roots: EngineRoots, id: string): string {
+  return path.join(roots.root, "containers", id);
+}

@@ -1,0 +1,38 @@
+// What a caller (the CLI or a Node program) asks for when it creates a container.
+import type { LinuxResources, Mount } from "../spec/runtime.js";
+import type { RestartPolicy } from "./container-config.js";
+
+export interface CreateOptions {
+  /** Image reference (`busybox`, `docker.io/library/busybox:latest`, an id prefix). */
+  image?: string;
+  /** A prepared root filesystem directory, used instead of an image. */
+  rootfs?: string;
+  /** Command (replaces the image's Cmd). Travels as an array, never joined. */
+  cmd?: string[];
+  /** Replaces the image's Entrypoint ([] clears it). */
+  entrypoint?: string[];
+  name?: string;
+  hostname?: string;
+  domainname?: string;
+  env?: string[];
+  workdir?: string;
+  user?: string;
+  capAdd?: string[];
+  capDrop?: string[];
+  privileged?: boolean;
+  tty?: boolean;
+  interactive?: boolean;
+  autoRemove?: boolean;
+  readOnly?: boolean;
+  init?: boolean;
+  labels?: Record<string, string>;
+  mounts?: Mount[];
+  resources?: LinuxResources;
+  oomScoreAdj?: number;
+  cgroupParent?: string;
+  restart?: RestartPolicy;
+  logMaxSize?: number;
+  network?: string;
+  stopSignal?: string;
+  stopTimeout?: number;
+}

@@ -1,0 +1,89 @@
+// Runs the real mydocker command line in temporary roots, as a user would.
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
+export const BIN = path.join(REPO, "bin/mydocker");
+
+export interface Roots {
+  root: string;
+  runRoot: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+export function tempRoots(prefix = "mydocker-test-"): Roots {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const root = path.join(base, "root");
+  const runRoot = path.join(base, "run");
+  return {
+    root,
+    runRoot,
+    env: { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot },
+    cleanup() {
+      spawnSync(process.execPath, [BIN, "rm", "-f", ...listIds(this.env)], { env: this.env });
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+function listIds(env: NodeJS.ProcessEnv): string[] {
+  const r = spawnSync(process.execPath, [BIN, "ps", "-aq", "--no-trunc"], { env, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+}
+
+export interface Result {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function mydocker(roots: Roots, args: string[], opts: { input?: string; timeout?: number } = {}): Result {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+    env: roots.env,
+    input: opts.input ?? "",
+    encoding: "utf8",
+    timeout: opts.timeout ?? 60_000,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts mydocker without waiting: for signals and kill -9 cases. */
+export function mydockerAsync(roots: Roots, args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: roots.env, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const done = new Promise<Result>((resolve) =>
+    child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr })),
+  );
+  return { child, done, out: () => stdout };
+}
+
+export function isRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
+export const NOT_ROOT = "integration tests need root (namespaces, mounts, cgroups): run them with sudo";
+
+export function hostMounts(): string {
+  return fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((l) => l.split(" ").slice(4, 5).join(" "))
+    .sort()
+    .join("\n");
+}
+
+export async function waitFor(cond: () => boolean, ms = 10_000, step = 25): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, step));
+  }
+}
