@@ -1,0 +1,54 @@
+// Chooses the cgroup driver from what the host mounts: v1 whenever v1 controllers are
+// mounted (plain v1, or the hybrid layout where the cgroup2 mount has no controllers
+// we use), v2 when only the unified hierarchy exists.
+import { readFileSync } from "node:fs";
+import { MydockerError } from "../util/errors.js";
+import type { CgroupDriver } from "./types.js";
+import { V1Driver } from "./v1.js";
+import { V2Driver } from "./v2.js";
+
+export interface CgroupMounts {
+  /** v1 subsystem ("memory", "cpu", "name=systemd", ...) -> its mount point. */
+  v1: Record<string, string>;
+  /** Mount point of the cgroup2 filesystem, if any. */
+  unified?: string;
+}
+
+const V1_SUBSYSTEMS = new Set([
+  "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "net_cls", "net_prio",
+  "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
+]);
+
+/** mountinfo escapes space, tab, newline and backslash as \ooo. */
+function unescapeOctal(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+export function parseCgroupMounts(mountinfo: string): CgroupMounts {
+  const mounts: CgroupMounts = { v1: {} };
+  for (const line of mountinfo.split("\n")) {
+    const [left, right] = line.split(" - ");
+    if (!left || !right) continue;
+    const mountPoint = unescapeOctal(left.split(" ")[4] ?? "");
+    const [fstype, , superOptions = ""] = right.split(" ");
+    if (fstype === "cgroup2") {
+      mounts.unified ??= mountPoint;
+    } else if (fstype === "cgroup") {
+      for (const opt of superOptions.split(",")) {
+        if (V1_SUBSYSTEMS.has(opt) || opt.startsWith("name=")) mounts.v1[opt] ??= mountPoint;
+      }
+    }
+  }
+  return mounts;
+}
+
+export function driverForMounts(mounts: CgroupMounts): CgroupDriver {
+  const controllers = Object.keys(mounts.v1).filter((s) => !s.startsWith("name="));
+  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1 });
+  if (mounts.unified) return new V2Driver({ root: mounts.unified });
+  throw new MydockerError("no_cgroups", "no cgroup filesystem is mounted (none in /proc/self/mountinfo)");
+}
+
+export function detectCgroupDriver(mountinfoFile = "/proc/self/mountinfo"): CgroupDriver {
+  return driverForMounts(parseCgroupMounts(readFileSync(mountinfoFile, "utf8")));
+}

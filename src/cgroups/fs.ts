@@ -1,0 +1,138 @@
+// Small synchronous helpers over cgroupfs. Every cgroup file is opened without O_CREAT:
+// a missing file means a missing controller, never a file we should make.
+import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, constants, writeSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { isErrno, MydockerError } from "../util/errors.js";
+
+export function readText(file: string): string {
+  return readFileSync(file, "utf8").trim();
+}
+
+export function readOptional(file: string): string | undefined {
+  try {
+    return readText(file);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return undefined;
+    throw e;
+  }
+}
+
+/** Number in a single-value file; "max" and values beyond 2^62 (the kernel's "unlimited") read as Infinity. */
+export function readNumber(file: string): number | undefined {
+  const text = readOptional(file);
+  if (text === undefined || text === "") return undefined;
+  if (text === "max") return Infinity;
+  const n = Number(text);
+  return n >= 2 ** 62 ? Infinity : n;
+}
+
+/** Flat keyed files ("key value" per line): memory.stat, memory.events, cpu.stat, memory.oom_control. */
+export function readKeyed(file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of (readOptional(file) ?? "").split("\n")) {
+    const [key, value] = line.split(" ");
+    if (key && value !== undefined) out.set(key, Number(value));
+  }
+  return out;
+}
+
+export function writeValue(file: string, value: string | number): void {
+  const text = String(value);
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY);
+  } catch (e) {
+    throw new MydockerError("cgroup_write", `cannot open ${file}: ${(e as Error).message}`);
+  }
+  try {
+    writeSync(fd, text);
+  } catch (e) {
+    throw new MydockerError("cgroup_write", `cannot write "${text}" to ${file}: ${(e as Error).message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function isDir(dir: string): boolean {
+  try {
+    readdirSync(dir);
+    return true;
+  } catch (e) {
+    if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return false;
+    throw e;
+  }
+}
+
+/** Names of the sub-cgroups (directories) directly below dir. */
+export function childDirs(dir: string): string[] {
+  try {
+    return readdirSync(dir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return [];
+    throw e;
+  }
+}
+
+/** dir and every sub-cgroup below it, deepest first (the order rmdir needs). */
+export function treeDeepestFirst(dir: string): string[] {
+  if (!isDir(dir)) return [];
+  return [...childDirs(dir).flatMap((c) => treeDeepestFirst(join(dir, c))), dir];
+}
+
+/** PIDs listed in cgroup.procs of dir and of every sub-cgroup below it. */
+export function treePids(dir: string): number[] {
+  return treeDeepestFirst(dir).flatMap((d) =>
+    (readOptional(join(d, "cgroup.procs")) ?? "")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map(Number),
+  );
+}
+
+/** rmdir every cgroup of the tree; EBUSY (a task still leaving) is retried briefly. */
+export async function removeTree(dir: string): Promise<void> {
+  for (const d of treeDeepestFirst(dir)) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        rmdirSync(d);
+        break;
+      } catch (e) {
+        if (isErrno(e, "ENOENT")) break;
+        if (!isErrno(e, "EBUSY") || attempt >= 40) {
+          throw new MydockerError("cgroup_remove", `cannot remove cgroup ${d}: ${(e as Error).message}`);
+        }
+        await sleep(Math.min(5 * (attempt + 1), 50));
+      }
+    }
+  }
+}
+
+export async function waitFor(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; !done(); delay = Math.min(delay * 2, 50)) {
+    if (Date.now() > deadline) throw new MydockerError("cgroup_timeout", `timed out waiting for ${what}`);
+    await sleep(delay);
+  }
+}
+
+export function killPids(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch (e) {
+      if (!isErrno(e, "ESRCH")) throw e;
+    }
+  }
+}
+
+/** "mydocker/abc" from "/mydocker/abc/"; refuses empty paths and "..". */
+export function normalizeCgroupPath(path: string): string {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  if (parts.length === 0 || parts.includes("..")) {
+    throw new MydockerError("invalid_cgroup_path", `invalid cgroup path "${path}"`);
+  }
+  return parts.join("/");
+}

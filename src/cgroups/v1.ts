@@ -1,0 +1,194 @@
+// The cgroup v1 driver (cgroupfs): one directory per hierarchy the container joins.
+import { mkdirSync, rmdirSync } from "node:fs";
+import { totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import type { LinuxResources } from "../spec/runtime.js";
+import { isErrno, MydockerError } from "../util/errors.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { killByPids } from "./lifecycle.js";
+import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
+import { applyV1Resources } from "./v1-resources.js";
+import { validateResources } from "./validate.js";
+
+/** The hierarchies a container joins; name=systemd only where it is mounted, as docker does. */
+const USED_SUBSYSTEMS = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "name=systemd"];
+
+export interface V1Options {
+  /** Subsystem -> mount point, e.g. { memory: "/sys/fs/cgroup/memory" } (a fake tree in tests). */
+  mounts: Record<string, string>;
+}
+
+export class V1Driver implements CgroupDriver {
+  readonly version = 1 as const;
+  private readonly mounts: ReadonlyMap<string, string>;
+
+  constructor(options: V1Options) {
+    this.mounts = new Map(USED_SUBSYSTEMS.filter((s) => options.mounts[s]).map((s) => [s, options.mounts[s] as string]));
+  }
+
+  create(path: string, resources?: LinuxResources): Cgroup {
+    if (resources) validateResources(resources, 1);
+    const cgroup = new V1Cgroup(this.mounts, normalizeCgroupPath(path));
+    const made = cgroup.make();
+    try {
+      if (resources) cgroup.setResources(resources);
+    } catch (e) {
+      for (const dir of made) rmdirSync(dir);
+      throw e;
+    }
+    return cgroup;
+  }
+
+  open(path: string): Cgroup | undefined {
+    const cgroup = new V1Cgroup(this.mounts, normalizeCgroupPath(path));
+    return cgroup.exists() ? cgroup : undefined;
+  }
+
+  children(parent: string): string[] {
+    const rel = normalizeCgroupPath(parent);
+    const names = new Set([...new Set(this.mounts.values())].flatMap((m) => childDirs(join(m, rel))));
+    return [...names].sort().map((n) => `${rel}/${n}`);
+  }
+}
+
+class V1Cgroup implements Cgroup {
+  constructor(
+    private readonly mounts: ReadonlyMap<string, string>,
+    readonly path: string,
+  ) {}
+
+  private dirOf = (subsystem: string): string | undefined => {
+    const mount = this.mounts.get(subsystem);
+    return mount === undefined ? undefined : join(mount, this.path);
+  };
+
+  /** One directory per distinct mount (co-mounted subsystems such as cpu,cpuacct share one). */
+  private dirs(): string[] {
+    return [...new Set([...this.mounts.values()].map((m) => join(m, this.path)))];
+  }
+
+  exists(): boolean {
+    return this.dirs().some(isDir);
+  }
+
+  /** Creates the directories level by level; returns the leaf directories it made. */
+  make(): string[] {
+    const made: string[] = [];
+    const cpusetMount = this.mounts.get("cpuset");
+    for (const mount of new Set(this.mounts.values())) {
+      let dir = mount;
+      for (const part of this.path.split("/")) {
+        dir = join(dir, part);
+        try {
+          mkdirSync(dir);
+        } catch (e) {
+          if (isErrno(e, "EEXIST")) continue;
+          throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
+        }
+        if (dir === join(mount, this.path)) made.push(dir);
+        // A new cpuset starts with no CPUs and no memory nodes, and nothing can join it
+        // until it has some: every new level inherits its parent's.
+        if (mount === cpusetMount) {
+          for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+            if (readOptional(join(dir, file)) === "") writeValue(join(dir, file), readOptional(join(dirname(dir), file)) ?? "");
+          }
+        }
+      }
+    }
+    return made;
+  }
+
+  procsFiles(): string[] {
+    return this.dirs().map((d) => join(d, "cgroup.procs"));
+  }
+
+  addProcess(pid: number): void {
+    for (const file of this.procsFiles()) writeValue(file, pid);
+  }
+
+  setResources(resources: LinuxResources): void {
+    validateResources(resources, 1);
+    applyV1Resources(this.dirOf, resources);
+  }
+
+  stats(): CgroupStats {
+    const memDir = this.dirOf("memory");
+    const usage = memDir ? (readNumber(join(memDir, "memory.usage_in_bytes")) ?? 0) : 0;
+    const memStat = memDir ? readKeyed(join(memDir, "memory.stat")) : new Map<string, number>();
+    const limit = memDir ? (readNumber(join(memDir, "memory.limit_in_bytes")) ?? Infinity) : Infinity;
+    const cpuacct = this.dirOf("cpuacct");
+    const pidsDir = this.dirOf("pids");
+    return {
+      cpuUsageNanos: cpuacct ? (readNumber(join(cpuacct, "cpuacct.usage")) ?? 0) : 0,
+      // Page cache the kernel can drop is not "used": docker subtracts total_inactive_file.
+      memoryUsage: Math.max(0, usage - (memStat.get("total_inactive_file") ?? 0)),
+      memoryLimit: Math.min(limit, totalmem()),
+      pids: pidsDir ? (readNumber(join(pidsDir, "pids.current")) ?? 0) : this.pids().length,
+      ...this.blkioBytes(),
+      oomKills: memDir ? (readKeyed(join(memDir, "memory.oom_control")).get("oom_kill") ?? 0) : 0,
+    };
+  }
+
+  private blkioBytes(): { blkioReadBytes: number; blkioWriteBytes: number } {
+    const dir = this.dirOf("blkio");
+    const text = dir
+      ? (readOptional(join(dir, "blkio.throttle.io_service_bytes_recursive")) ?? readOptional(join(dir, "blkio.throttle.io_service_bytes")) ?? "")
+      : "";
+    let read = 0;
+    let write = 0;
+    for (const line of text.split("\n")) {
+      const [, op, value] = line.split(" "); // "8:0 Read 4096"
+      if (op === "Read") read += Number(value);
+      if (op === "Write") write += Number(value);
+    }
+    return { blkioReadBytes: read, blkioWriteBytes: write };
+  }
+
+  pids(): number[] {
+    return [...new Set(this.dirs().flatMap(treePids))].sort((a, b) => a - b);
+  }
+
+  private freezerState(): string {
+    return join(this.needFreezer(), "freezer.state");
+  }
+
+  private needFreezer(): string {
+    const dir = this.dirOf("freezer");
+    if (!dir) throw new MydockerError("cgroup_controller", "the freezer cgroup controller is not mounted");
+    return dir;
+  }
+
+  async freeze(): Promise<void> {
+    const state = this.freezerState();
+    writeValue(state, "FROZEN");
+    try {
+      // A freeze can stall in FREEZING when a task was busy; writing FROZEN again retries it.
+      await waitFor(() => {
+        if (readOptional(state) === "FROZEN") return true;
+        writeValue(state, "FROZEN");
+        return false;
+      }, `cgroup ${this.path} to freeze`);
+    } catch (e) {
+      this.thaw();
+      throw e;
+    }
+  }
+
+  thaw(): void {
+    writeValue(this.freezerState(), "THAWED");
+  }
+
+  isFrozen(): boolean {
+    const dir = this.dirOf("freezer");
+    return dir !== undefined && readOptional(join(dir, "freezer.state")) === "FROZEN";
+  }
+
+  async killAll(): Promise<void> {
+    await killByPids(() => this.pids(), this.dirOf("freezer") ? this : undefined);
+  }
+
+  async destroy(): Promise<void> {
+    await this.killAll();
+    for (const dir of this.dirs()) await removeTree(dir);
+  }
+}

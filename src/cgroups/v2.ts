@@ -1,0 +1,165 @@
+// The cgroup v2 driver (cgroupfs on the unified hierarchy).
+import { existsSync, mkdirSync, rmdirSync } from "node:fs";
+import { totalmem } from "node:os";
+import { join } from "node:path";
+import type { LinuxResources } from "../spec/runtime.js";
+import { isErrno, MydockerError } from "../util/errors.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { killByPids } from "./lifecycle.js";
+import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
+import { applyV2Resources } from "./v2-resources.js";
+import { validateResources } from "./validate.js";
+
+/** Controllers a container's cgroup gets, where the parent has them. */
+const WANTED_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
+
+export interface V2Options {
+  /** Mount point of the unified hierarchy, e.g. "/sys/fs/cgroup" (a fake tree in tests). */
+  root: string;
+}
+
+function words(file: string): string[] {
+  return (readOptional(file) ?? "").split(/\s+/).filter(Boolean);
+}
+
+/** Lets the children of dir use every wanted controller dir itself has. */
+function enableControllers(dir: string): void {
+  const enabled = new Set(words(join(dir, "cgroup.subtree_control")));
+  const missing = words(join(dir, "cgroup.controllers")).filter((c) => WANTED_CONTROLLERS.includes(c) && !enabled.has(c));
+  if (missing.length > 0) writeValue(join(dir, "cgroup.subtree_control"), missing.map((c) => `+${c}`).join(" "));
+}
+
+export class V2Driver implements CgroupDriver {
+  readonly version = 2 as const;
+  private readonly root: string;
+
+  constructor(options: V2Options) {
+    this.root = options.root;
+  }
+
+  create(path: string, resources?: LinuxResources): Cgroup {
+    if (resources) validateResources(resources, 2);
+    const rel = normalizeCgroupPath(path);
+    let dir = this.root;
+    let made: string | undefined;
+    for (const part of rel.split("/")) {
+      enableControllers(dir);
+      dir = join(dir, part);
+      try {
+        mkdirSync(dir);
+        made = dir;
+      } catch (e) {
+        if (!isErrno(e, "EEXIST")) throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
+        made = undefined;
+      }
+    }
+    const cgroup = new V2Cgroup(dir, rel);
+    try {
+      if (resources) cgroup.setResources(resources);
+    } catch (e) {
+      if (made) rmdirSync(made);
+      throw e;
+    }
+    return cgroup;
+  }
+
+  open(path: string): Cgroup | undefined {
+    const rel = normalizeCgroupPath(path);
+    const dir = join(this.root, rel);
+    return isDir(dir) ? new V2Cgroup(dir, rel) : undefined;
+  }
+
+  children(parent: string): string[] {
+    const rel = normalizeCgroupPath(parent);
+    return childDirs(join(this.root, rel))
+      .sort()
+      .map((n) => `${rel}/${n}`);
+  }
+}
+
+class V2Cgroup implements Cgroup {
+  constructor(
+    private readonly dir: string,
+    readonly path: string,
+  ) {}
+
+  private file(name: string): string {
+    return join(this.dir, name);
+  }
+
+  procsFiles(): string[] {
+    return [this.file("cgroup.procs")];
+  }
+
+  addProcess(pid: number): void {
+    writeValue(this.file("cgroup.procs"), pid);
+  }
+
+  setResources(resources: LinuxResources): void {
+    validateResources(resources, 2);
+    applyV2Resources(this.dir, resources);
+  }
+
+  stats(): CgroupStats {
+    const memStat = readKeyed(this.file("memory.stat"));
+    const usage = readNumber(this.file("memory.current")) ?? 0;
+    let read = 0;
+    let write = 0;
+    for (const line of (readOptional(this.file("io.stat")) ?? "").split("\n")) {
+      for (const field of line.split(" ").slice(1)) {
+        const [key, value] = field.split("="); // "8:0 rbytes=4096 wbytes=0 rios=1 ..."
+        if (key === "rbytes") read += Number(value);
+        if (key === "wbytes") write += Number(value);
+      }
+    }
+    return {
+      cpuUsageNanos: (readKeyed(this.file("cpu.stat")).get("usage_usec") ?? 0) * 1000,
+      // Page cache the kernel can drop is not "used": docker subtracts inactive_file.
+      memoryUsage: Math.max(0, usage - (memStat.get("inactive_file") ?? 0)),
+      memoryLimit: Math.min(readNumber(this.file("memory.max")) ?? Infinity, totalmem()),
+      pids: readNumber(this.file("pids.current")) ?? this.pids().length,
+      blkioReadBytes: read,
+      blkioWriteBytes: write,
+      oomKills: readKeyed(this.file("memory.events")).get("oom_kill") ?? 0,
+    };
+  }
+
+  pids(): number[] {
+    return treePids(this.dir).sort((a, b) => a - b);
+  }
+
+  async freeze(): Promise<void> {
+    writeValue(this.file("cgroup.freeze"), 1);
+    try {
+      await waitFor(() => this.isFrozen(), `cgroup ${this.path} to freeze`);
+    } catch (e) {
+      this.thaw();
+      throw e;
+    }
+  }
+
+  thaw(): void {
+    writeValue(this.file("cgroup.freeze"), 0);
+  }
+
+  isFrozen(): boolean {
+    return readKeyed(this.file("cgroup.events")).get("frozen") === 1;
+  }
+
+  async killAll(): Promise<void> {
+    if (this.pids().length === 0) return;
+    // cgroup.kill (Linux 5.14) kills the whole subtree at once, racing no fork.
+    if (existsSync(this.file("cgroup.kill"))) {
+      writeValue(this.file("cgroup.kill"), 1);
+      await waitFor(() => this.pids().length === 0, `the processes of cgroup ${this.path} to exit`);
+    } else {
+      await killByPids(() => this.pids(), this);
+    }
+  }
+
+  async destroy(): Promise<void> {
+    if (!isDir(this.dir)) return;
+    await this.killAll();
+    await removeTree(this.dir);
+  }
+}
