@@ -1,0 +1,61 @@
+// The steps that set up the process itself; shared by a container's init and by exec.
+import type { Process } from "../spec/runtime.js";
+import type { ChildStep } from "./plan.js";
+import { capabilityMask } from "./capabilities.js";
+import { DEFAULT_PATH } from "./defaults.js";
+import { RLIM_INFINITY } from "./linux.js";
+import { RLIMITS } from "./rlimits.js";
+
+/** JSON cannot carry 2^64-1 exactly: anything at or past 2^64-1 is "unlimited". */
+function rlimitValue(n: number): bigint {
+  return n >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(n);
+}
+
+export function rlimitSteps(process: Process): ChildStep[] {
+  return (process.rlimits ?? []).map((l) => ({
+    op: "rlimit",
+    resource: RLIMITS.get(l.type) as number,
+    soft: rlimitValue(l.soft),
+    hard: rlimitValue(l.hard),
+  }));
+}
+
+/** setsid, then the terminal: the console needs a session of its own. */
+export function sessionSteps(process: Process): ChildStep[] {
+  return process.terminal ? [{ op: "setsid" }, { op: "console" }] : [{ op: "setsid" }];
+}
+
+/**
+ * Drop the bounding set while still privileged, switch user keeping capabilities, set the
+ * final sets, then the rest: no_new_privs, cwd (as the user, like runc), env, exec.
+ * Capabilities the running kernel does not know (above lastCap) are left out.
+ */
+export function finalSteps(process: Process, lastCap: number): ChildStep[] {
+  const steps: ChildStep[] = [];
+  const caps = process.capabilities;
+  const known = (1n << BigInt(lastCap + 1)) - 1n;
+  const mask = (names: readonly string[] | undefined) => capabilityMask(names) & known;
+  if (caps) steps.push({ op: "bounding", mask: mask(caps.bounding), lastCap });
+  steps.push({ op: "user", uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [] });
+  if (caps) {
+    steps.push({
+      op: "caps",
+      effective: mask(caps.effective),
+      permitted: mask(caps.permitted),
+      inheritable: mask(caps.inheritable),
+      ambient: mask(caps.ambient),
+    });
+  }
+  if (process.noNewPrivileges) steps.push({ op: "nonewprivs" });
+  steps.push({ op: "chdir", dir: process.cwd });
+  const env = process.env ?? [];
+  for (const entry of env) steps.push({ op: "env", entry });
+  steps.push({ op: "exec", searchPath: searchPath(env), argv: process.args ?? [] });
+  return steps;
+}
+
+/** The PATH exec searches: the process's own (the last one wins, as in a shell). */
+export function searchPath(env: readonly string[]): string {
+  const entry = env.filter((e) => e.startsWith("PATH=")).pop();
+  return entry === undefined ? DEFAULT_PATH : entry.slice("PATH=".length);
+}

@@ -1,0 +1,141 @@
+// The steps that build the container's filesystem view, before and around pivot_root.
+import path from "node:path";
+import type { Device, Mount, Spec } from "../spec/runtime.js";
+import type { ChildStep, MkdirMode } from "./plan.js";
+import { defaultDevices } from "./defaults.js";
+import * as L from "./linux.js";
+import { parseMountOptions, PROPAGATION_FLAGS } from "./mount-options.js";
+
+/** The filesystem mounted as the container's root (the engine's overlay). */
+export interface RootfsMount {
+  source: string;
+  fstype: string;
+  data: string;
+}
+
+export interface RootfsOptions {
+  /** Absolute host path of the rootfs. */
+  root: string;
+  /** Resolves relative bind sources. */
+  bundle: string;
+  rootfsMount?: RootfsMount;
+  noPivot?: boolean;
+  /** Which cgroup filesystem a "cgroup" mount becomes; v1 (or unknown) gets an empty read-only tmpfs. */
+  cgroupVersion?: 1 | 2;
+  /** Whether a bind source is a file or a directory (decides what the mount point is made as). */
+  sourceKind: (hostPath: string) => "file" | "dir";
+}
+
+function mountStep(source: string, root: string, dest: string, fstype: string, flags: number, data: string, mkdir: MkdirMode): ChildStep {
+  return { op: "mount", source, root, path: dest, fstype, flags, data, mkdir };
+}
+
+/** Propagation of "/" first: nothing done in the container may reach the host. */
+export function propagationSteps(spec: Spec): ChildStep[] {
+  const wanted = spec.linux?.rootfsPropagation ?? "rprivate";
+  const shared = wanted === "shared" || wanted === "rshared";
+  // pivot_root refuses a shared parent: make it private now and share "/" after the pivot.
+  const flags = shared ? L.MS_PRIVATE | L.MS_REC : (PROPAGATION_FLAGS.get(wanted) as number);
+  return [mountStep("", "", "/", "", flags, "", "none")];
+}
+
+export function afterPivotPropagationSteps(spec: Spec): ChildStep[] {
+  const wanted = spec.linux?.rootfsPropagation;
+  if (wanted !== "shared" && wanted !== "rshared") return [];
+  return [mountStep("", "", "/", "", PROPAGATION_FLAGS.get(wanted) as number, "", "none")];
+}
+
+/** The rootfs itself: the given filesystem, or a bind of the directory onto itself so pivot_root works. */
+export function rootfsSteps(o: RootfsOptions): ChildStep[] {
+  if (o.rootfsMount) {
+    return [mountStep(o.rootfsMount.source, "", o.root, o.rootfsMount.fstype, 0, o.rootfsMount.data, "none")];
+  }
+  return [mountStep(o.root, "", o.root, "", L.MS_BIND | L.MS_REC, "", "none")];
+}
+
+function isBind(m: Mount): boolean {
+  return m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
+}
+
+function specMountSteps(m: Mount, o: RootfsOptions): ChildStep[] {
+  const opts = parseMountOptions(m.options);
+  const dest = m.destination;
+  const steps: ChildStep[] = [];
+  if (isBind(m)) {
+    const source = path.resolve(o.bundle, m.source ?? "");
+    const bindFlags = L.MS_BIND | (opts.flags & L.MS_REC);
+    steps.push(mountStep(source, o.root, dest, "", bindFlags, "", o.sourceKind(source)));
+    // A bind ignores every other flag: they take a remount.
+    if ((opts.flags & ~(L.MS_BIND | L.MS_REC | L.MS_REMOUNT)) !== 0) {
+      steps.push(mountStep("", o.root, dest, "", opts.flags | L.MS_BIND | L.MS_REMOUNT, "", "none"));
+    }
+  } else if (m.type === "cgroup") {
+    const flags = opts.flags | L.MS_NOSUID | L.MS_NOEXEC | L.MS_NODEV;
+    steps.push(
+      o.cgroupVersion === 2
+        ? mountStep("cgroup2", o.root, dest, "cgroup2", flags, "", "dir")
+        : mountStep("tmpfs", o.root, dest, "tmpfs", flags | L.MS_RDONLY, "mode=755", "dir"),
+    );
+  } else {
+    steps.push(mountStep(m.source ?? "", o.root, dest, m.type ?? "", opts.flags, opts.data, "dir"));
+  }
+  for (const flags of opts.propagation) steps.push(mountStep("", o.root, dest, "", flags, "", "none"));
+  return steps;
+}
+
+const DEV_SYMLINKS: readonly [string, string][] = [
+  ["/proc/self/fd", "/dev/fd"],
+  ["/proc/self/fd/0", "/dev/stdin"],
+  ["/proc/self/fd/1", "/dev/stdout"],
+  ["/proc/self/fd/2", "/dev/stderr"],
+  ["pts/ptmx", "/dev/ptmx"],
+  ["/proc/kcore", "/dev/core"],
+];
+
+const DEVICE_TYPE_BITS: Record<Device["type"], number> = { c: L.S_IFCHR, u: L.S_IFCHR, b: L.S_IFBLK, p: L.S_IFIFO };
+
+/** The default devices plus the spec's (which win on the same path). */
+function devices(spec: Spec): Device[] {
+  const byPath = new Map<string, Device>();
+  for (const d of [...defaultDevices(), ...(spec.linux?.devices ?? [])]) byPath.set(d.path, d);
+  return [...byPath.values()];
+}
+
+/** Device nodes and /dev symlinks, unless /dev is bound from the host (then it is the host's business). */
+function devSteps(spec: Spec, root: string): ChildStep[] {
+  if ((spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m))) return [];
+  const steps: ChildStep[] = devices(spec).map((d) => ({
+    op: "mknod",
+    root,
+    path: d.path,
+    mode: DEVICE_TYPE_BITS[d.type] | (d.fileMode ?? 0o666),
+    major: d.major ?? 0,
+    minor: d.minor ?? 0,
+    uid: d.uid ?? 0,
+    gid: d.gid ?? 0,
+  }));
+  for (const [target, link] of DEV_SYMLINKS) steps.push({ op: "symlink", target, root, path: link });
+  return steps;
+}
+
+/** Everything from the rootfs mount to the pivot, in order. */
+export function filesystemSteps(spec: Spec, o: RootfsOptions): ChildStep[] {
+  return [
+    ...propagationSteps(spec),
+    ...rootfsSteps(o),
+    ...(spec.mounts ?? []).flatMap((m) => specMountSteps(m, o)),
+    ...devSteps(spec, o.root),
+    o.noPivot ? { op: "chroot", root: o.root } : { op: "pivot_root", root: o.root },
+    ...afterPivotPropagationSteps(spec),
+  ];
+}
+
+/** After the pivot: readonly and masked paths, then the root itself read-only. */
+export function lockdownSteps(spec: Spec): ChildStep[] {
+  const steps: ChildStep[] = [
+    ...(spec.linux?.readonlyPaths ?? []).map((p): ChildStep => ({ op: "readonly", path: p })),
+    ...(spec.linux?.maskedPaths ?? []).map((p): ChildStep => ({ op: "mask", path: p })),
+  ];
+  if (spec.root?.readonly) steps.push(mountStep("", "", "/", "", L.MS_BIND | L.MS_REMOUNT | L.MS_RDONLY, "", "none"));
+  return steps;
+}

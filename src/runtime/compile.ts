@@ -1,0 +1,149 @@
+// spec -> plan: every decision about how a container is made, as data (docs/plan.md).
+// Pure: whatever it needs from the host comes in through the options.
+import path from "node:path";
+import type { Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
+import type { ChildStep, MonitorStep, Plan } from "./plan.js";
+import { filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
+import { finalSteps, rlimitSteps, sessionSteps } from "./compile-process.js";
+import * as L from "./linux.js";
+
+export type { RootfsMount } from "./compile-rootfs.js";
+
+/** How the monitor runs the process: what it records and where output goes. */
+export interface MonitorOptions {
+  /** /proc/sys/kernel/cap_last_cap of the running kernel. */
+  lastCap: number;
+  /** Setsid and let go of the caller's stdio (a container that outlives its caller). */
+  detach?: boolean;
+  log?: { path: string; maxBytes: number };
+  pidFile?: string;
+  exitFile?: string;
+  exitCommand?: string[];
+  /** Signals the monitor passes on to the process. */
+  forwardSignals?: number[];
+}
+
+export interface CompileOptions extends MonitorOptions {
+  /** The bundle directory: root.path and bind sources are relative to it. */
+  bundle: string;
+  rootfsMount?: RootfsMount;
+  /** chroot instead of pivot_root (a rootfs on a ramfs, where pivot_root cannot work). */
+  noPivot?: boolean;
+  /** OCI create: the child waits on this FIFO before exec. */
+  execFifo?: string;
+  cgroupVersion?: 1 | 2;
+  /** Whether a bind source is a file or a directory (default: directory). */
+  sourceKind?: (hostPath: string) => "file" | "dir";
+}
+
+const CLONE_FLAGS: Record<NamespaceType, number> = {
+  pid: L.CLONE_NEWPID,
+  network: L.CLONE_NEWNET,
+  mount: L.CLONE_NEWNS,
+  ipc: L.CLONE_NEWIPC,
+  uts: L.CLONE_NEWUTS,
+  user: L.CLONE_NEWUSER,
+  cgroup: L.CLONE_NEWCGROUP,
+  time: L.CLONE_NEWTIME,
+};
+
+/** Joining order: the mount namespace last, since entering it changes what the other paths mean. */
+const JOIN_ORDER: readonly NamespaceType[] = ["ipc", "uts", "network", "cgroup", "mount"];
+
+/** /proc/PID/ns/ file names. */
+const NS_FILES: Record<NamespaceType, string> = {
+  pid: "pid",
+  network: "net",
+  mount: "mnt",
+  ipc: "ipc",
+  uts: "uts",
+  user: "user",
+  cgroup: "cgroup",
+  time: "time",
+};
+
+function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
+  const steps: MonitorStep[] = [{ op: "sync" }];
+  if (o.detach) steps.push({ op: "detach" });
+  if (terminal) steps.push({ op: "tty" });
+  if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes });
+  if (o.pidFile) steps.push({ op: "pidfile", path: o.pidFile });
+  if (o.exitFile) steps.push({ op: "exitfile", path: o.exitFile });
+  if (o.forwardSignals?.length) steps.push({ op: "sigforward", signals: o.forwardSignals });
+  if (o.exitCommand?.length) steps.push({ op: "exitcmd", argv: o.exitCommand });
+  return steps;
+}
+
+function joinSteps(joined: readonly Namespace[], pathOf: (n: Namespace) => string): ChildStep[] {
+  return JOIN_ORDER.flatMap((type): ChildStep[] => {
+    const ns = joined.find((n) => n.type === type);
+    return ns ? [{ op: "setns", nstype: CLONE_FLAGS[type], path: pathOf(ns) }] : [];
+  });
+}
+
+function requireProcess(spec: { process?: Process }): Process {
+  if (!spec.process) throw new Error("compile: the spec has no process");
+  return spec.process;
+}
+
+/** The plan of a new container (OCI create, or run). */
+export function compile(spec: Spec, o: CompileOptions): Plan {
+  const process = requireProcess(spec);
+  const namespaces = spec.linux?.namespaces ?? [];
+  const fresh = namespaces.filter((n) => n.path === undefined);
+  const joined = namespaces.filter((n) => n.path !== undefined);
+  const pidJoin = joined.find((n) => n.type === "pid");
+  // The cgroup namespace is made after the caller has put the child in its cgroup.
+  const cloneFlags = fresh.filter((n) => n.type !== "cgroup").reduce((f, n) => f | CLONE_FLAGS[n.type], 0);
+
+  const monitor: MonitorStep[] = [{ op: "clone", flags: cloneFlags }];
+  if (pidJoin?.path) monitor.push({ op: "pidns", path: pidJoin.path });
+  monitor.push(...monitorSteps(o, process.terminal === true));
+
+  const child: ChildStep[] = [];
+  if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
+  child.push(...joinSteps(joined, (n) => n.path as string));
+  if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
+  child.push(
+    ...filesystemSteps(spec, {
+      root: path.resolve(o.bundle, spec.root?.path ?? "rootfs"),
+      bundle: o.bundle,
+      rootfsMount: o.rootfsMount,
+      noPivot: o.noPivot,
+      cgroupVersion: o.cgroupVersion,
+      sourceKind: o.sourceKind ?? (() => "dir"),
+    }),
+  );
+  child.push(...sessionSteps(process));
+  if (spec.hostname) child.push({ op: "hostname", name: spec.hostname });
+  if (spec.domainname) child.push({ op: "domainname", name: spec.domainname });
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) child.push({ op: "sysctl", key, value });
+  child.push(...lockdownSteps(spec));
+  if (process.oomScoreAdj !== undefined) child.push({ op: "oomscoreadj", value: process.oomScoreAdj });
+  child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap));
+  return [...monitor, ...child];
+}
+
+/** What exec needs to know about the running container. */
+export interface ExecTarget {
+  /** Host pid of the container's init. */
+  pid: number;
+  /** The namespaces the container has apart from the host's (new or joined). */
+  namespaces: readonly NamespaceType[];
+}
+
+/** The plan of a process started inside a running container: its namespaces, no mounts, no pivot. */
+export function compileExec(target: ExecTarget, process: Process, o: MonitorOptions): Plan {
+  const nsPath = (type: NamespaceType) => `/proc/${target.pid}/ns/${NS_FILES[type]}`;
+  const monitor: MonitorStep[] = [{ op: "clone", flags: 0 }];
+  if (target.namespaces.includes("pid")) monitor.push({ op: "pidns", path: nsPath("pid") });
+  monitor.push(...monitorSteps(o, process.terminal === true));
+  const joined = target.namespaces.map((type): Namespace => ({ type }));
+  return [
+    ...monitor,
+    ...joinSteps(joined, (n) => nsPath(n.type)),
+    ...sessionSteps(process),
+    ...rlimitSteps(process),
+    ...finalSteps(process, o.lastCap),
+  ];
+}
