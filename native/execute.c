@@ -1,0 +1,72 @@
+/* The last step: exec, searching SEARCHPATH like execvp does. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+/* Opening the FIFO for writing blocks until `start` opens it for reading. */
+static int wait_for_start(struct child_state *st) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", st->fifo_fd);
+  snprintf(st->detail, sizeof st->detail, "opening the exec FIFO");
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  close(st->fifo_fd);
+  /* The FIFO's write end stays open until exec closes it (CLOEXEC). */
+  return write_all(fd, "0", 1);
+}
+
+static int search(const char *searchpath, const char *file, char *const argv[], char *const envp[], struct child_state *st) {
+  int first_error = 0;
+  const char *dir = searchpath;
+  size_t flen = strlen(file);
+  for (;;) {
+    const char *end = strchrnul(dir, ':');
+    size_t dlen = (size_t)(end - dir);
+    char path[PATH_MAX];
+    if (dlen + 1 + flen < sizeof path) {
+      /* An empty entry means the current directory, as for execvp. */
+      if (dlen == 0) {
+        memcpy(path, file, flen + 1);
+      } else {
+        memcpy(path, dir, dlen);
+        path[dlen] = '/';
+        memcpy(path + dlen + 1, file, flen + 1);
+      }
+      execve(path, argv, envp);
+      if (errno != ENOENT && errno != ENOTDIR && first_error == 0) {
+        first_error = errno;
+        snprintf(st->detail, sizeof st->detail, "%s", path);
+      }
+    }
+    if (*end == '\0') break;
+    dir = end + 1;
+  }
+  if (first_error == 0) {
+    snprintf(st->detail, sizeof st->detail, "%s: not found in %s", file, searchpath);
+    first_error = ENOENT;
+  }
+  errno = first_error;
+  return -1;
+}
+
+int step_exec(const struct record *r, struct child_state *st) {
+  const char *file = r->args[1];
+  char *const *argv = &r->args[1];
+  char *const *envp = st->plan->envp;
+  struct child_msg ready = {.kind = MSG_READY, .step = r->index};
+  snprintf(st->detail, sizeof st->detail, "telling the monitor we are ready");
+  if (chan_send(st->chan, &ready, -1) != 0) return -1;
+  if (st->fifo_fd >= 0 && wait_for_start(st) != 0) return -1;
+  child_bind_to_monitor(st->chan);
+  if (strchr(file, '/') != NULL) {
+    snprintf(st->detail, sizeof st->detail, "%s", file);
+    execve(file, argv, envp);
+    return -1;
+  }
+  return search(r->args[0], file, argv, envp, st);
+}

@@ -1,0 +1,100 @@
+/* Container logs in the CRI format: `RFC3339NANO STREAM P|F TEXT\n`,
+ * rotated to PATH.1 when PATH would outgrow its limit. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+static int open_log(struct logwriter *lw) {
+  struct stat st;
+  lw->fd = open(lw->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (lw->fd < 0 || fstat(lw->fd, &st) != 0) return -1;
+  lw->size = (unsigned long long)st.st_size;
+  return 0;
+}
+
+int log_open(struct logwriter *lw, const char *path, unsigned long long max) {
+  size_t len = strlen(path);
+  lw->path = path;
+  lw->max = max;
+  lw->failed = false;
+  lw->rotated = malloc(len + 3);
+  if (lw->rotated == NULL) return -1;
+  memcpy(lw->rotated, path, len);
+  memcpy(lw->rotated + len, ".1", 3);
+  return open_log(lw);
+}
+
+static void log_failed(struct logwriter *lw, const char *what) {
+  /* Reported once: the container keeps running without its log. */
+  if (!lw->failed) dprintf(STDERR_FILENO, "mydocker-shim: log: %s %s: %s\n", what, lw->path, strerror(errno));
+  lw->failed = true;
+}
+
+static void rotate(struct logwriter *lw) {
+  close(lw->fd);
+  lw->fd = -1;
+  if (rename(lw->path, lw->rotated) != 0) log_failed(lw, "renaming");
+  if (open_log(lw) != 0) log_failed(lw, "opening");
+}
+
+/* Writes one CRI record: the header and TEXT as one write, so a reader never
+ * sees half a record. */
+static void write_record(struct logwriter *lw, const char *stream, char tag, const char *text, size_t len) {
+  char line[LOG_LINE_MAX + 128];
+  struct timespec ts;
+  struct tm tm;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
+  n += (size_t)snprintf(line + n, sizeof line - n, ".%09ldZ %s %c ", ts.tv_nsec, stream, tag);
+  memcpy(line + n, text, len);
+  n += len;
+  line[n++] = '\n';
+  if (lw->max > 0 && lw->size > 0 && lw->size + n > lw->max) rotate(lw);
+  if (lw->fd < 0) return;
+  if (write_all(lw->fd, line, n) != 0) {
+    log_failed(lw, "writing");
+    return;
+  }
+  lw->size += n;
+}
+
+void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n) {
+  while (n > 0) {
+    const char *nl = memchr(data, '\n', n);
+    size_t take = nl ? (size_t)(nl - data) : n;
+    size_t room = sizeof lb->buf - lb->len;
+    if (take >= room) {
+      /* The line outgrows the buffer: what fits goes out as a partial line. */
+      memcpy(lb->buf + lb->len, data, room);
+      write_record(lw, lb->stream, 'P', lb->buf, sizeof lb->buf);
+      lb->len = 0;
+      data += room;
+      n -= room;
+      continue;
+    }
+    memcpy(lb->buf + lb->len, data, take);
+    lb->len += take;
+    data += take;
+    n -= take;
+    if (nl) {
+      write_record(lw, lb->stream, 'F', lb->buf, lb->len);
+      lb->len = 0;
+      data++;
+      n--;
+    }
+  }
+}
+
+void log_finish(struct logwriter *lw, struct linebuf *lb) {
+  if (lb->len > 0) write_record(lw, lb->stream, 'P', lb->buf, lb->len);
+  lb->len = 0;
+}

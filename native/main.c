@@ -1,0 +1,90 @@
+/* mydocker-shim: reads a plan from the control socket (fd 3) or from
+ * `--plan FILE`, then runs it (monitor.c). It decides nothing itself. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+#define PLAN_MAX (64u << 20)
+
+static char *read_plan_file(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    report_error(-1, "plan", errno, path);
+    return NULL;
+  }
+  if (st.st_size > PLAN_MAX) {
+    report_error(-1, "plan", EFBIG, path);
+    return NULL;
+  }
+  char *buf = malloc((size_t)st.st_size + 1);
+  size_t got = 0;
+  if (buf == NULL) {
+    report_error(-1, "plan", ENOMEM, path);
+    return NULL;
+  }
+  for (;;) {
+    ssize_t n = read(fd, buf + got, (size_t)st.st_size + 1 - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      report_error(-1, "plan", errno, path);
+      return NULL;
+    }
+    if (n == 0) break;
+    got += (size_t)n;
+    if (got > (size_t)st.st_size) {
+      report_error(-1, "plan", EFBIG, "the plan file grew while being read");
+      return NULL;
+    }
+  }
+  close(fd);
+  *len = got;
+  return buf;
+}
+
+/* The framing is `LENGTH\n` then LENGTH bytes; nothing after them is read,
+ * since the same socket later carries `go`. */
+static char *read_plan_control(size_t *len) {
+  char header[24];
+  ssize_t n = control_read_line(header, sizeof header);
+  char *end;
+  unsigned long long size = n > 0 ? strtoull(header, &end, 10) : 0;
+  if (n <= 0 || *end != '\0' || size > PLAN_MAX) {
+    report_error(-1, "plan", EINVAL, "expected LENGTH\\n then the plan on fd 3");
+    return NULL;
+  }
+  char *buf = malloc((size_t)size + 1);
+  if (buf == NULL) {
+    report_error(-1, "plan", ENOMEM, "reading the plan");
+    return NULL;
+  }
+  if (control_read_exact(buf, (size_t)size) != 0) {
+    report_error(-1, "plan", EPIPE, "the control socket closed inside the plan");
+    return NULL;
+  }
+  *len = (size_t)size;
+  return buf;
+}
+
+int main(int argc, char **argv) {
+  const char *plan_file = NULL;
+  if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
+    plan_file = argv[2];
+  } else if (argc != 1) {
+    fprintf(stderr, "usage: mydocker-shim [--plan FILE]  (without --plan the plan comes framed on fd 3)\n");
+    return SETUP_FAILED;
+  }
+  if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;
+  size_t len = 0;
+  char *buf = plan_file ? read_plan_file(plan_file, &len) : read_plan_control(&len);
+  struct plan plan;
+  if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
+  return run_monitor(&plan);
+}

@@ -1,0 +1,235 @@
+/* Filesystem steps: mount, mknod, symlink, pivot_root, chroot, mask, readonly.
+ * A ROOT+PATH pair is resolved with openat2(RESOLVE_IN_ROOT), so that a
+ * symlink inside the rootfs cannot lead outside it; the mount then goes onto
+ * /proc/self/fd/N of the resolved O_PATH fd. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+enum mkdir_mode { MK_NONE, MK_DIR, MK_FILE };
+
+/* Where a ROOT+PATH is looked up: ROOT's fd with RESOLVE_IN_ROOT, or the
+ * current root and directory when ROOT is empty. */
+struct where {
+  int dirfd;
+  unsigned long long resolve;
+};
+
+static int where_open(struct where *w, const char *root) {
+  if (root[0] == '\0') {
+    *w = (struct where){.dirfd = AT_FDCWD, .resolve = 0};
+    return 0;
+  }
+  w->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  w->resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  return w->dirfd < 0 ? -1 : 0;
+}
+
+static void where_close(struct where *w) {
+  if (w->dirfd >= 0) close(w->dirfd);
+}
+
+static int open_at(const struct where *w, const char *path, unsigned long long flags) {
+  struct open_how how = {.flags = flags | O_PATH | O_CLOEXEC, .resolve = w->resolve};
+  return (int)syscall(SYS_openat2, w->dirfd, path, &how, sizeof how);
+}
+
+/* Splits PATH (copied into BUF) into its parent and last component. */
+static int split(const char *path, char *buf, size_t size, const char **parent, const char **name) {
+  if ((size_t)snprintf(buf, size, "%s", path) >= size) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  size_t len = strlen(buf);
+  while (len > 1 && buf[len - 1] == '/') buf[--len] = '\0';
+  char *slash = strrchr(buf, '/');
+  if (slash == NULL) {
+    *parent = ".";
+    *name = buf;
+  } else if (slash == buf) {
+    *parent = "/";
+    *name = buf + 1;
+  } else {
+    *slash = '\0';
+    *parent = buf;
+    *name = slash + 1;
+  }
+  if (**name == '\0' || strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0) {
+    errno = EINVAL;
+    return -1;
+  }
+  return 0;
+}
+
+static int create_one(const struct where *w, const char *prefix, bool as_file) {
+  char buf[PATH_MAX];
+  const char *parent, *name;
+  if (split(prefix, buf, sizeof buf, &parent, &name) != 0) return -1;
+  int pfd = open_at(w, parent, O_DIRECTORY);
+  if (pfd < 0) return -1;
+  int rc;
+  if (as_file) {
+    rc = mknodat(pfd, name, S_IFREG | 0644, 0);
+  } else {
+    rc = mkdirat(pfd, name, 0755);
+  }
+  int saved = errno;
+  close(pfd);
+  if (rc != 0 && saved == EEXIST) return 0;
+  errno = saved;
+  return rc;
+}
+
+/* Creates each missing component of PATH: directories, and the last one as
+ * MODE says. */
+static int create_missing(const struct where *w, const char *path, enum mkdir_mode mode) {
+  char prefix[PATH_MAX];
+  if ((size_t)snprintf(prefix, sizeof prefix, "%s", path) >= sizeof prefix) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  size_t len = strlen(prefix);
+  while (len > 1 && prefix[len - 1] == '/') prefix[--len] = '\0';
+  for (size_t i = 1; i <= len; i++) {
+    if ((prefix[i] != '/' && prefix[i] != '\0') || prefix[i - 1] == '/') continue;
+    char saved = prefix[i];
+    prefix[i] = '\0';
+    int fd = open_at(w, prefix, 0);
+    if (fd >= 0) {
+      close(fd);
+    } else if (errno != ENOENT || create_one(w, prefix, i == len && mode == MK_FILE) != 0) {
+      return -1;
+    }
+    prefix[i] = saved;
+  }
+  return 0;
+}
+
+static enum mkdir_mode mkdir_mode(const char *s) {
+  if (strcmp(s, "dir") == 0) return MK_DIR;
+  if (strcmp(s, "file") == 0) return MK_FILE;
+  return MK_NONE;
+}
+
+static const char *nullable(const char *s) { return s[0] == '\0' ? NULL : s; }
+
+int step_mount(const struct record *r, struct child_state *st) {
+  const char *src = r->args[0], *root = r->args[1], *path = r->args[2], *fstype = r->args[3], *data = r->args[5];
+  unsigned long flags = (unsigned long)r->num[4];
+  enum mkdir_mode mk = mkdir_mode(r->args[6]);
+  snprintf(st->detail, sizeof st->detail, "%s on %s%s%s (%s)", src[0] ? src : "none", root, root[0] && path[0] != '/' ? "/" : "", path, fstype[0] ? fstype : "no type");
+
+  struct where w;
+  if (where_open(&w, root) != 0) return -1;
+  int rc = mk == MK_NONE ? 0 : create_missing(&w, path, mk);
+  if (rc == 0 && root[0] == '\0') {
+    rc = mount(nullable(src), path, nullable(fstype), flags, nullable(data));
+  } else if (rc == 0) {
+    int fd = open_at(&w, path, 0);
+    char target[64];
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+    rc = fd < 0 ? -1 : mount(nullable(src), target, nullable(fstype), flags, nullable(data));
+    int saved = errno;
+    if (fd >= 0) close(fd);
+    errno = saved;
+  }
+  int saved = errno;
+  where_close(&w);
+  errno = saved;
+  return rc;
+}
+
+/* Runs FN on the parent directory of ROOT+PATH. */
+static int in_parent(const char *root, const char *path, int (*fn)(int pfd, const char *name, const struct record *r),
+                     const struct record *r) {
+  char buf[PATH_MAX];
+  const char *parent, *name;
+  struct where w;
+  if (split(path, buf, sizeof buf, &parent, &name) != 0) return -1;
+  if (where_open(&w, root) != 0) return -1;
+  int pfd = open_at(&w, parent, O_DIRECTORY);
+  int rc = pfd < 0 ? -1 : fn(pfd, name, r);
+  int saved = errno;
+  if (pfd >= 0) close(pfd);
+  where_close(&w);
+  errno = saved;
+  return rc;
+}
+
+static int do_mknod(int pfd, const char *name, const struct record *r) {
+  /* The MODE in the plan is exact: the umask must not narrow it. */
+  mode_t old = umask(0);
+  int rc = mknodat(pfd, name, (mode_t)r->num[2], makedev((unsigned)r->num[3], (unsigned)r->num[4]));
+  umask(old);
+  if (rc != 0) return errno == EEXIST ? 0 : -1;
+  return fchownat(pfd, name, (uid_t)r->num[5], (gid_t)r->num[6], AT_SYMLINK_NOFOLLOW);
+}
+
+int step_mknod(const struct record *r, struct child_state *st) {
+  snprintf(st->detail, sizeof st->detail, "%s%s%s", r->args[0], r->args[0][0] && r->args[1][0] != '/' ? "/" : "", r->args[1]);
+  return in_parent(r->args[0], r->args[1], do_mknod, r);
+}
+
+static int do_symlink(int pfd, const char *name, const struct record *r) {
+  if (symlinkat(r->args[0], pfd, name) != 0) return errno == EEXIST ? 0 : -1;
+  return 0;
+}
+
+int step_symlink(const struct record *r, struct child_state *st) {
+  snprintf(st->detail, sizeof st->detail, "%s%s%s -> %s", r->args[1], r->args[1][0] && r->args[2][0] != '/' ? "/" : "", r->args[2], r->args[0]);
+  return in_parent(r->args[1], r->args[2], do_symlink, r);
+}
+
+int step_pivot_root(const struct record *r, struct child_state *st) {
+  (void)st;
+  if (chdir(r->args[0]) != 0) return -1;
+  /* The old root ends up stacked under the new one; detaching "." removes it. */
+  if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
+  if (umount2(".", MNT_DETACH) != 0) return -1;
+  return chdir("/");
+}
+
+int step_chroot(const struct record *r, struct child_state *st) {
+  (void)st;
+  if (chdir(r->args[0]) != 0) return -1;
+  if (mount(r->args[0], "/", NULL, MS_MOVE, NULL) != 0) return -1;
+  if (chroot(".") != 0) return -1;
+  return chdir("/");
+}
+
+int step_mask(const struct record *r, struct child_state *st) {
+  (void)st;
+  struct stat sb;
+  if (stat(r->args[0], &sb) != 0) return errno == ENOENT ? 0 : -1;
+  if (S_ISDIR(sb.st_mode)) return mount("tmpfs", r->args[0], "tmpfs", MS_RDONLY, NULL);
+  return mount("/dev/null", r->args[0], NULL, MS_BIND, NULL);
+}
+
+int step_readonly(const struct record *r, struct child_state *st) {
+  (void)st;
+  const char *path = r->args[0];
+  struct stat sb;
+  if (stat(path, &sb) != 0) return errno == ENOENT ? 0 : -1;
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+  unsigned long flags = MS_BIND | MS_REC | MS_RDONLY | MS_REMOUNT;
+  if (mount(path, path, NULL, flags, NULL) == 0) return 0;
+  if (errno != EPERM) return -1;
+  /* A remount may not clear nosuid/nodev/noexec that the mount already has. */
+  struct statvfs vfs;
+  if (statvfs(path, &vfs) != 0) return -1;
+  if (vfs.f_flag & ST_NOSUID) flags |= MS_NOSUID;
+  if (vfs.f_flag & ST_NODEV) flags |= MS_NODEV;
+  if (vfs.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;
+  return mount(path, path, NULL, flags, NULL);
+}

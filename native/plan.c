@@ -1,0 +1,204 @@
+/* Parsing the plan: records of `OPNAME \0 NARGS \0 ARG... \0` (docs/plan.md).
+ * Everything the child needs is parsed and allocated here, before clone. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shim.h"
+
+static const struct opdef opdefs[] = {
+    {"clone", RUN_BY_MONITOR, "n", NULL},
+    {"pidns", RUN_BY_MONITOR, "s", NULL},
+    {"sync", RUN_BY_MONITOR, "", NULL},
+    {"tty", RUN_BY_MONITOR, "", NULL},
+    {"log", RUN_BY_MONITOR, "sn", NULL},
+    {"pidfile", RUN_BY_MONITOR, "s", NULL},
+    {"exitfile", RUN_BY_MONITOR, "s", NULL},
+    {"sigforward", RUN_BY_MONITOR, "N", NULL},
+    {"subreaper", RUN_BY_MONITOR, "", NULL},
+    {"exitcmd", RUN_BY_MONITOR, "sS", NULL},
+    {"detach", RUN_BY_MONITOR, "", NULL},
+    {"setns", RUN_BY_CHILD, "ns", step_setns},
+    {"unshare", RUN_BY_CHILD, "n", step_unshare},
+    {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
+    {"mknod", RUN_BY_CHILD, "ssnnnnn", step_mknod},
+    {"symlink", RUN_BY_CHILD, "sss", step_symlink},
+    {"pivot_root", RUN_BY_CHILD, "s", step_pivot_root},
+    {"chroot", RUN_BY_CHILD, "s", step_chroot},
+    {"mask", RUN_BY_CHILD, "s", step_mask},
+    {"readonly", RUN_BY_CHILD, "s", step_readonly},
+    {"hostname", RUN_BY_CHILD, "s", step_hostname},
+    {"domainname", RUN_BY_CHILD, "s", step_domainname},
+    {"sysctl", RUN_BY_CHILD, "ss", step_sysctl},
+    {"oomscoreadj", RUN_BY_CHILD, "s", step_oomscoreadj},
+    {"rlimit", RUN_BY_CHILD, "nnn", step_rlimit},
+    {"setsid", RUN_BY_CHILD, "", step_setsid},
+    {"console", RUN_BY_CHILD, "", step_console},
+    {"execfifo", RUN_BY_CHILD, "s", step_execfifo},
+    {"bounding", RUN_BY_CHILD, "nn", step_bounding},
+    {"user", RUN_BY_CHILD, "nnN", step_user},
+    {"caps", RUN_BY_CHILD, "nnnn", step_caps},
+    {"nonewprivs", RUN_BY_CHILD, "", step_nonewprivs},
+    {"chdir", RUN_BY_CHILD, "s", step_chdir},
+    {"env", RUN_BY_CHILD, "s", step_env},
+    {"exec", RUN_BY_CHILD, "ssS", step_exec},
+};
+
+static const struct opdef *find_op(const char *name) {
+  for (size_t i = 0; i < sizeof opdefs / sizeof opdefs[0]; i++)
+    if (strcmp(opdefs[i].name, name) == 0) return &opdefs[i];
+  return NULL;
+}
+
+/* Returns the next NUL-terminated field at *pos, or NULL if the buffer ends first. */
+static char *next_field(char *buf, size_t len, size_t *pos) {
+  if (*pos >= len) return NULL;
+  char *start = buf + *pos;
+  char *nul = memchr(start, '\0', len - *pos);
+  if (nul == NULL) return NULL;
+  *pos = (size_t)(nul - buf) + 1;
+  return start;
+}
+
+static int parse_number(const char *s, unsigned long long *out) {
+  char *end;
+  if (*s == '\0' || *s == '-') return -1;
+  errno = 0;
+  *out = strtoull(s, &end, 0);
+  return (errno != 0 || *end != '\0') ? -1 : 0;
+}
+
+static char arg_type(const char *spec, int i) {
+  size_t n = strlen(spec);
+  if ((size_t)i < n) return (char)(spec[i] | 0x20);
+  if (n > 0 && spec[n - 1] >= 'A' && spec[n - 1] <= 'Z') return (char)(spec[n - 1] | 0x20);
+  return '\0';
+}
+
+static int check_arity(const struct opdef *d, int nargs) {
+  size_t n = strlen(d->args);
+  bool repeats = n > 0 && d->args[n - 1] >= 'A' && d->args[n - 1] <= 'Z';
+  size_t min = repeats ? n - 1 : n;
+  if ((size_t)nargs < min) return -1;
+  if (!repeats && (size_t)nargs > n) return -1;
+  return 0;
+}
+
+static int fail(int step, const char *op, int err, const char *what) {
+  report_error(step, op, err, what);
+  return -1;
+}
+
+static int parse_record(struct record *r, char *buf, size_t len, size_t *pos) {
+  char *name = next_field(buf, len, pos);
+  char *count = next_field(buf, len, pos);
+  unsigned long long nargs;
+  if (name == NULL || count == NULL || parse_number(count, &nargs) != 0 || nargs > 1000000)
+    return fail(r->index, name ? name : "?", EINVAL, "truncated record or bad argument count");
+  r->def = find_op(name);
+  if (r->def == NULL) return fail(r->index, name, EINVAL, "unknown record");
+  if (check_arity(r->def, (int)nargs) != 0)
+    return fail(r->index, name, EINVAL, "wrong number of arguments");
+  r->nargs = (int)nargs;
+  r->args = calloc(nargs + 1, sizeof *r->args);
+  r->num = calloc(nargs + 1, sizeof *r->num);
+  if (r->args == NULL || r->num == NULL) return fail(r->index, name, ENOMEM, "parsing the plan");
+  for (int i = 0; i < r->nargs; i++) {
+    r->args[i] = next_field(buf, len, pos);
+    if (r->args[i] == NULL) return fail(r->index, name, EINVAL, "truncated record");
+    if (arg_type(r->def->args, i) == 'n' && parse_number(r->args[i], &r->num[i]) != 0) {
+      char what[128];
+      snprintf(what, sizeof what, "argument %d is not a number", i + 1);
+      return fail(r->index, name, EINVAL, what);
+    }
+  }
+  return 0;
+}
+
+static int once(const struct record **slot, const struct record *r) {
+  if (*slot != NULL) return fail(r->index, r->def->name, EINVAL, "record appears twice");
+  *slot = r;
+  return 0;
+}
+
+/* Fills the monitor settings and the child's preallocated arrays. */
+static int collect(struct plan *p) {
+  int nenv = 0, nenv_used = 0;
+  for (int i = 0; i < p->nrecs; i++)
+    if (strcmp(p->recs[i].def->name, "env") == 0) nenv++;
+  p->envp = calloc((size_t)nenv + 1, sizeof *p->envp);
+  if (p->envp == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
+  sigemptyset(&p->forward);
+
+  for (int i = 0; i < p->nrecs; i++) {
+    struct record *r = &p->recs[i];
+    const char *n = r->def->name;
+    if (p->exec != NULL && r->def->executor == RUN_BY_CHILD)
+      return fail(i, n, EINVAL, "child record after exec");
+    if (strcmp(n, "clone") == 0) {
+      if (once(&p->clone, r)) return -1;
+    } else if (strcmp(n, "pidns") == 0) {
+      if (once(&p->pidns, r)) return -1;
+    } else if (strcmp(n, "log") == 0) {
+      if (once(&p->log, r)) return -1;
+    } else if (strcmp(n, "pidfile") == 0) {
+      if (once(&p->pidfile, r)) return -1;
+    } else if (strcmp(n, "exitfile") == 0) {
+      if (once(&p->exitfile, r)) return -1;
+    } else if (strcmp(n, "exitcmd") == 0) {
+      if (once(&p->exitcmd, r)) return -1;
+    } else if (strcmp(n, "sync") == 0) {
+      p->sync = true;
+    } else if (strcmp(n, "tty") == 0) {
+      p->tty = true;
+    } else if (strcmp(n, "subreaper") == 0) {
+      p->subreaper = true;
+    } else if (strcmp(n, "detach") == 0) {
+      p->detach = true;
+    } else if (strcmp(n, "sigforward") == 0) {
+      for (int a = 0; a < r->nargs; a++) {
+        if (r->num[a] < 1 || r->num[a] > (unsigned long long)SIGRTMAX)
+          return fail(i, n, EINVAL, r->args[a]);
+        sigaddset(&p->forward, (int)r->num[a]);
+      }
+    } else if (strcmp(n, "mount") == 0) {
+      const char *mk = r->args[6];
+      if (strcmp(mk, "dir") != 0 && strcmp(mk, "file") != 0 && strcmp(mk, "none") != 0)
+        return fail(i, n, EINVAL, "MKDIR must be dir, file or none");
+    } else if (strcmp(n, "user") == 0) {
+      r->gids = calloc((size_t)r->nargs, sizeof *r->gids);
+      if (r->gids == NULL) return fail(i, n, ENOMEM, "parsing the plan");
+      for (int a = 2; a < r->nargs; a++) r->gids[a - 2] = (gid_t)r->num[a];
+    } else if (strcmp(n, "env") == 0) {
+      p->envp[nenv_used++] = r->args[0];
+    } else if (strcmp(n, "exec") == 0) {
+      p->exec = r;
+    }
+  }
+  if (p->clone == NULL) return fail(p->nrecs, "clone", EINVAL, "the plan has no clone record");
+  if (p->exec == NULL) return fail(p->nrecs, "exec", EINVAL, "the plan has no exec record");
+  return 0;
+}
+
+int plan_parse(struct plan *p, char *buf, size_t len) {
+  memset(p, 0, sizeof *p);
+  size_t cap = 16, pos = 0;
+  p->recs = calloc(cap, sizeof *p->recs);
+  if (p->recs == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
+  while (pos < len) {
+    if ((size_t)p->nrecs == cap) {
+      cap *= 2;
+      struct record *bigger = realloc(p->recs, cap * sizeof *bigger);
+      if (bigger == NULL) return fail(p->nrecs, "plan", ENOMEM, "parsing the plan");
+      p->recs = bigger;
+    }
+    struct record *r = &p->recs[p->nrecs];
+    memset(r, 0, sizeof *r);
+    r->index = p->nrecs;
+    if (parse_record(r, buf, len, &pos) != 0) return -1;
+    p->nrecs++;
+  }
+  return collect(p);
+}

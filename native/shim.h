@@ -1,0 +1,166 @@
+/* mydocker-shim: executes a plan (docs/plan.md) and monitors the container.
+ * Declarations shared by the files of the shim. */
+#ifndef MYDOCKER_SHIM_H
+#define MYDOCKER_SHIM_H
+
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define SETUP_FAILED 125
+
+/* ---- plan.c: the parsed plan ------------------------------------------- */
+
+enum executor { RUN_BY_MONITOR, RUN_BY_CHILD };
+
+struct record;
+struct child_state;
+typedef int (*step_fn)(const struct record *r, struct child_state *st);
+
+struct opdef {
+  const char *name;
+  enum executor executor;
+  /* One letter per argument: 's' string, 'n' number; a final upper-case letter
+   * repeats that type zero or more times. */
+  const char *args;
+  step_fn run; /* child records only */
+};
+
+struct record {
+  int index;
+  const struct opdef *def;
+  int nargs;
+  char **args;             /* nargs + 1 entries, NULL-terminated (exec uses it as argv) */
+  unsigned long long *num; /* the value of each numeric argument */
+  gid_t *gids;             /* `user`: the additional gids, parsed before clone */
+};
+
+struct plan {
+  struct record *recs;
+  int nrecs;
+  /* monitor settings */
+  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd;
+  bool sync, tty, subreaper, detach;
+  sigset_t forward;
+  /* child settings, prepared before clone so the child never allocates */
+  char **envp;
+  const struct record *exec;
+};
+
+/* Parses LEN bytes of plan; on failure reports the record and returns -1. */
+int plan_parse(struct plan *p, char *buf, size_t len);
+
+/* ---- report.c: the control socket and error messages ---------------------- */
+
+/* Sets up fd 3 as the control socket; REQUIRED says a missing fd 3 is an error. */
+int control_init(bool required);
+bool control_present(void);
+void control_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Reads one line (without '\n') into BUF; returns its length, or -1 on EOF/error. */
+ssize_t control_read_line(char *buf, size_t size);
+/* Reads exactly LEN bytes from the control socket. */
+int control_read_exact(char *buf, size_t len);
+/* `mydocker-shim: STEP OP: strerror (errno N): detail` on stderr, `error ...` on fd 3. */
+void report_error(int step, const char *op, int err, const char *detail);
+
+/* ---- monitor.c ------------------------------------------------------------ */
+
+int run_monitor(struct plan *p);
+
+/* ---- child.c: the container's init before exec ----------------------------- */
+
+/* The channel between monitor and child: a SOCK_SEQPACKET socketpair. */
+enum child_msg_kind { MSG_READY = 1, MSG_ERROR, MSG_TTY };
+struct child_msg {
+  int kind;
+  int step;
+  int err;
+  char detail[PATH_MAX + 256];
+};
+
+struct child_state {
+  const struct plan *plan;
+  int chan;
+  int fifo_fd;
+  char detail[PATH_MAX + 256];
+};
+
+struct child_fds {
+  int chan;
+  int out_w, err_w; /* log pipes for stdout/stderr, or -1 */
+};
+
+extern sigset_t shim_original_mask;
+
+void child_main(const struct plan *p, const struct child_fds *fds) __attribute__((noreturn));
+/* Sends a message (and optionally an fd by SCM_RIGHTS) on the channel. */
+int chan_send(int chan, const struct child_msg *m, int fd);
+/* Receives a message; *fd gets a passed fd or -1. Returns bytes, 0 on EOF, -1 on error. */
+ssize_t chan_recv(int chan, struct child_msg *m, int *fd);
+/* Sets PR_SET_PDEATHSIG and exits if the monitor is already gone. */
+void child_bind_to_monitor(int chan);
+
+/* child steps: each returns 0, or -1 with errno set and st->detail filled */
+int step_setns(const struct record *r, struct child_state *st);
+int step_unshare(const struct record *r, struct child_state *st);
+int step_mount(const struct record *r, struct child_state *st);
+int step_mknod(const struct record *r, struct child_state *st);
+int step_symlink(const struct record *r, struct child_state *st);
+int step_pivot_root(const struct record *r, struct child_state *st);
+int step_chroot(const struct record *r, struct child_state *st);
+int step_mask(const struct record *r, struct child_state *st);
+int step_readonly(const struct record *r, struct child_state *st);
+int step_hostname(const struct record *r, struct child_state *st);
+int step_domainname(const struct record *r, struct child_state *st);
+int step_sysctl(const struct record *r, struct child_state *st);
+int step_oomscoreadj(const struct record *r, struct child_state *st);
+int step_rlimit(const struct record *r, struct child_state *st);
+int step_setsid(const struct record *r, struct child_state *st);
+int step_console(const struct record *r, struct child_state *st);
+int step_execfifo(const struct record *r, struct child_state *st);
+int step_bounding(const struct record *r, struct child_state *st);
+int step_user(const struct record *r, struct child_state *st);
+int step_caps(const struct record *r, struct child_state *st);
+int step_nonewprivs(const struct record *r, struct child_state *st);
+int step_chdir(const struct record *r, struct child_state *st);
+int step_env(const struct record *r, struct child_state *st);
+int step_exec(const struct record *r, struct child_state *st);
+
+/* ---- logwriter.c: CRI log files --------------------------------------------- */
+
+#define LOG_LINE_MAX 16384
+
+struct logwriter {
+  const char *path;
+  char *rotated; /* PATH.1 */
+  int fd;
+  unsigned long long max;
+  unsigned long long size;
+  bool failed;
+};
+
+struct linebuf {
+  const char *stream; /* "stdout" or "stderr" */
+  size_t len;
+  char buf[LOG_LINE_MAX];
+};
+
+int log_open(struct logwriter *lw, const char *path, unsigned long long max);
+/* Appends DATA to the stream's pending line, writing each full line as `F`
+ * and a line that outgrows the buffer as `P`. */
+void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n);
+/* At the end of a stream: writes what is left of the last line as `P`. */
+void log_finish(struct logwriter *lw, struct linebuf *lb);
+
+/* ---- util.c ----------------------------------------------------------------- */
+
+/* write(2) all of BUF, retrying on EINTR and short writes. */
+int write_all(int fd, const void *buf, size_t len);
+/* Writes DATA to PATH via PATH.tmp + rename. */
+int write_file_atomic(const char *path, const char *data, size_t len);
+/* Copies SRC into DST (size SIZE), replacing newlines so it fits in one protocol line. */
+void one_line(char *dst, size_t size, const char *src);
+
+#endif

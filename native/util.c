@@ -1,0 +1,52 @@
+/* Small helpers shared by the monitor and the child. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shim.h"
+
+int write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len) {
+  char tmp[PATH_MAX];
+  if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  if (write_all(fd, data, len) != 0) {
+    int saved = errno;
+    close(fd);
+    unlink(tmp);
+    errno = saved;
+    return -1;
+  }
+  if (close(fd) != 0 || rename(tmp, path) != 0) {
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
+void one_line(char *dst, size_t size, const char *src) {
+  size_t i = 0;
+  if (size == 0) return;
+  for (; src != NULL && src[i] != '\0' && i + 1 < size; i++) dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
+  dst[i] = '\0';
+}
