@@ -8,7 +8,7 @@ export class JsonReader {
   constructor(private readonly file: string) {}
 
   fail(path: string, message: string): never {
-    throw new MydockerError("invalid-config", `${this.file}: ${path}: ${message}`);
+    throw new MydockerError("invalid-config", `${this.file}: ${path || "(root)"}: ${message}`);
   }
 
   object(v: unknown, path: string): JsonObject {

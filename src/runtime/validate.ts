@@ -29,7 +29,7 @@ const UINT32_MAX = 0xffffffff;
 
 export function validateSpec(input: unknown, file = "config.json"): Spec {
   const r = new JsonReader(file);
-  const o = r.object(input, "(root)");
+  const o = r.object(input, "");
   const spec: Spec = compact({
     ociVersion: r.required(o, "ociVersion", "", (v, p) => r.string(v, p)),
     process: r.required(o, "process", "", (v, p) => readProcess(r, v, p)),
@@ -43,6 +43,11 @@ export function validateSpec(input: unknown, file = "config.json"): Spec {
   });
   checkConsistency(r, spec);
   return spec;
+}
+
+/** Validates the process of an exec (runc's process.json). */
+export function validateProcess(input: unknown, file = "process.json"): Process {
+  return readProcess(new JsonReader(file), input, "");
 }
 
 function readProcess(r: JsonReader, v: unknown, path: string): Process {

@@ -1,0 +1,32 @@
+// The OCI runtime's public surface, for the engine and the myrunc command line.
+export { Runtime } from "./runtime.js";
+export type {
+  RuntimeOptions,
+  CreateOptions,
+  RunOptions,
+  ExecOptions,
+  ProcessHandle,
+  RunHandle,
+  ContainerState,
+} from "./runtime.js";
+export type { ExitInfo, StateRecord } from "./state.js";
+export type { ShimExit } from "./shim.js";
+export { defaultShimPath } from "./shim.js";
+export { compile, compileExec } from "./compile.js";
+export type { CompileOptions, MonitorOptions, ExecTarget, RootfsMount } from "./compile.js";
+export { validateSpec, validateProcess } from "./validate.js";
+export {
+  defaultSpec,
+  defaultMounts,
+  defaultDevices,
+  defaultDeviceRules,
+  DEFAULT_CAPABILITIES,
+  DEFAULT_MASKED_PATHS,
+  DEFAULT_READONLY_PATHS,
+  DEFAULT_PATH,
+} from "./defaults.js";
+export { CAPABILITIES, capabilityMask, capabilityName } from "./capabilities.js";
+export { RLIMITS } from "./rlimits.js";
+export { signalNumber } from "./signals.js";
+export { encodePlan, framePlan } from "./plan.js";
+export type { Plan, PlanStep } from "./plan.js";

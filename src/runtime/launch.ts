@@ -1,0 +1,27 @@
+// Starting a shim and getting the container to a milestone, or leaving no process behind.
+import type { Plan } from "./plan.js";
+import { Shim } from "./shim.js";
+
+export interface LaunchOptions {
+  shimPath: string;
+  plan: Plan;
+  stdio: "inherit" | "ignore";
+  /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
+  until: "ready" | "exec";
+  onPid: (pid: number) => Promise<void>;
+  debug?: (msg: string) => void;
+}
+
+/** How long a failed shim gets to reap its child and exit once killed. */
+const ABORT_WAIT_MS = 5000;
+
+export async function launch(o: LaunchOptions): Promise<{ shim: Shim; pid: number }> {
+  const shim = new Shim(o);
+  try {
+    return { shim, pid: await shim.until(o.until) };
+  } catch (e) {
+    shim.abort();
+    await Promise.race([shim.exited, new Promise((r) => setTimeout(r, ABORT_WAIT_MS))]);
+    throw e;
+  }
+}

@@ -1,0 +1,39 @@
+// Facts about host processes from /proc.
+import fs from "node:fs";
+
+/** The start time (clock ticks since boot) of pid, or undefined when it is gone or a zombie. */
+export function processStartTime(pid: number): string | undefined {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces and parentheses: split after the last ")".
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  if (fields[0] === "Z" || fields[0] === "X") return undefined;
+  return fields[19];
+}
+
+/** Whether pid is still the process that started at startTime (not gone, not a reused pid). */
+export function isSameProcess(pid: number, startTime: string): boolean {
+  return processStartTime(pid) === startTime;
+}
+
+/** Waits until the process is gone (or the time is up); returns whether it is gone. */
+export async function waitGone(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isSameProcess(pid, startTime)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return true;
+}
+
+let lastCapCache: number | undefined;
+
+/** The highest capability number the running kernel knows. */
+export function lastCap(): number {
+  lastCapCache ??= Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8").trim());
+  return lastCapCache;
+}

@@ -1,0 +1,347 @@
+// The OCI runtime: create/start/state/kill/delete, run in the foreground, exec.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
+import type { ContainerStatus, LinuxResources, Process, Spec } from "../spec/runtime.js";
+import { MydockerError } from "../util/errors.js";
+import { compile, compileExec, type RootfsMount } from "./compile.js";
+import { defaultDeviceRules } from "./defaults.js";
+import { launch } from "./launch.js";
+import { isSameProcess, lastCap, processStartTime, waitGone } from "./proc.js";
+import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
+import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
+import { StateDir, type ExitInfo, type StateRecord } from "./state.js";
+import { validateProcess, validateSpec } from "./validate.js";
+
+export interface RuntimeOptions {
+  /** Where container state directories live (e.g. /run/mydocker). */
+  runRoot: string;
+  shimPath?: string;
+  /** null: the runtime creates no cgroups (the container stays in the caller's). */
+  cgroups: CgroupDriver | null;
+  debug?: (msg: string) => void;
+}
+
+export interface CreateOptions {
+  /** root.path and bind sources are relative to it (default: the current directory). */
+  bundle?: string;
+  /** Mounted as the container's root (the engine's overlay) instead of binding root.path. */
+  rootfsMount?: RootfsMount;
+  /** The container's stdout/stderr in the CRI log format; without it they go nowhere (detached). */
+  logPath?: string;
+  logMaxBytes?: number;
+  /** Run by the shim once the container has exited (e.g. the engine's cleanup). */
+  exitCommand?: string[];
+  /** Called while the container's init waits, after it joined its cgroup: network setup etc. */
+  onPid?: (pid: number) => Promise<void>;
+  /** chroot instead of pivot_root. */
+  noPivot?: boolean;
+}
+
+export interface RunOptions extends CreateOptions {
+  /** "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none. */
+  stdio: "inherit" | "ignore";
+  /** Keep the state directory and cgroup after the exit (default: delete them, like `runc run`). */
+  keepState?: boolean;
+}
+
+export interface ExecOptions {
+  /** Let the process run on its own: no stdio of the caller, nobody waits. */
+  detach?: boolean;
+}
+
+/** A process the caller waits for. */
+export interface ProcessHandle {
+  /** Host pid of the process. */
+  pid: number;
+  shimPid: number;
+  /** Resolves when it exited (for run: after the state was cleaned up, unless keepState). */
+  wait(): Promise<ShimExit>;
+  signal(sig: string | number): void;
+}
+export type RunHandle = ProcessHandle;
+
+export interface ContainerState extends StateRecord {
+  exit?: ExitInfo;
+}
+
+/** How long delete waits for a killed container and its shim to go. */
+const KILL_WAIT_MS = 5000;
+
+export class Runtime {
+  private readonly runRoot: string;
+  private readonly shimPath: string;
+  private readonly cgroups: CgroupDriver | null;
+  private readonly debug: (msg: string) => void;
+
+  constructor(o: RuntimeOptions) {
+    this.runRoot = o.runRoot;
+    this.shimPath = o.shimPath ?? defaultShimPath();
+    this.cgroups = o.cgroups;
+    this.debug = o.debug ?? (() => {});
+  }
+
+  /** OCI create: the container's init is set up and waits for start. */
+  async create(id: string, input: Spec, opts: CreateOptions = {}): Promise<ContainerState> {
+    await this.launchContainer(id, input, opts, "create");
+    return this.state(id);
+  }
+
+  /** OCI start: lets a created container exec its process. */
+  async start(id: string): Promise<void> {
+    const sd = new StateDir(this.runRoot, id);
+    const st = this.state(id);
+    if (st.status !== "created") {
+      throw new MydockerError("bad-state", `container "${id}" is ${st.status}: only a created container can be started`);
+    }
+    // The child holds the FIFO's write side open until exec: our open returns as soon as it is there.
+    const fifo = await fs.promises.open(sd.execFifo, fs.constants.O_RDONLY);
+    await fifo.close();
+    fs.rmSync(sd.execFifo, { force: true });
+    sd.writeState({ ...sd.readState(), status: "running" });
+  }
+
+  /** Creates and starts in one go, in the foreground: the caller waits on the handle. */
+  async run(id: string, input: Spec, opts: RunOptions): Promise<RunHandle> {
+    const { shim, pid } = await this.launchContainer(id, input, opts, "run");
+    const cleanup = async (exit: ShimExit): Promise<ShimExit> => {
+      if (!opts.keepState) await this.delete(id, { force: true });
+      return exit;
+    };
+    const exited = shim.exited.then(cleanup);
+    return { pid, shimPid: shim.shimPid, wait: () => exited, signal: (sig) => signalProcess(pid, sig, shim) };
+  }
+
+  /** Starts another process in a running container. */
+  async exec(id: string, input: Process, opts: ExecOptions = {}): Promise<ProcessHandle> {
+    const sd = new StateDir(this.runRoot, id);
+    const st = this.state(id);
+    if (st.status !== "running" || st.pid === undefined) {
+      throw new MydockerError("bad-state", `container "${id}" is ${st.status}: exec needs a running container`);
+    }
+    const proc = validateProcess(input);
+    const namespaces = (sd.readConfig().linux?.namespaces ?? []).map((n) => n.type);
+    const plan = compileExec({ pid: st.pid, namespaces }, proc, {
+      lastCap: lastCap(),
+      detach: opts.detach,
+      forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
+    });
+    const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
+    const { shim, pid } = await launch({
+      shimPath: this.shimPath,
+      plan,
+      stdio: opts.detach ? "ignore" : "inherit",
+      until: "exec",
+      onPid: async (p) => cgroup?.addProcess(p),
+      debug: this.debug,
+    });
+    if (opts.detach) shim.release();
+    return { pid, shimPid: shim.shimPid, wait: () => shim.exited, signal: (sig) => signalProcess(pid, sig, shim) };
+  }
+
+  state(id: string): ContainerState {
+    const sd = new StateDir(this.runRoot, id);
+    const rec = sd.readState();
+    const exit = sd.readExit();
+    return { ...rec, status: this.status(sd, rec, exit), ...(exit ? { exit } : {}) };
+  }
+
+  list(): ContainerState[] {
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(this.runRoot);
+    } catch {
+      return [];
+    }
+    const out: ContainerState[] = [];
+    for (const id of ids) {
+      try {
+        out.push(this.state(id));
+      } catch (e) {
+        this.debug(`list: skipping ${id}: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  /** Sends a signal to the container's init (all: to every process in its cgroup). */
+  async kill(id: string, sig: string | number, opts: { all?: boolean } = {}): Promise<void> {
+    const st = this.state(id);
+    const num = signalNumber(sig);
+    if (st.status === "stopped" || st.pid === undefined) {
+      throw new MydockerError("bad-state", `container "${id}" is not running`);
+    }
+    const cgroup = this.cgroupOf(st);
+    const pids = opts.all && cgroup ? cgroup.pids() : [st.pid];
+    for (const pid of pids) sendSignal(pid, num);
+    if (st.status === "paused" && num === signalNumber("KILL")) cgroup?.thaw();
+  }
+
+  /** Removes a stopped container (force: kills it first): its cgroup and its state directory. */
+  async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
+    const sd = new StateDir(this.runRoot, id);
+    const st = this.state(id);
+    const cgroup = this.cgroupOf(st);
+    if (st.status !== "stopped") {
+      if (!opts.force) {
+        throw new MydockerError("bad-state", `cannot delete container "${id}" that is ${st.status} (stop it, or force)`);
+      }
+      if (st.pid !== undefined) sendSignal(st.pid, signalNumber("KILL"));
+      if (cgroup) {
+        await cgroup.killAll();
+        cgroup.thaw();
+      }
+    }
+    if (st.pid !== undefined && st.pidStartTime) await waitGone(st.pid, st.pidStartTime, KILL_WAIT_MS);
+    // The shim writes the exit file into the directory: let it finish first.
+    if (st.shimPid !== undefined && st.shimStartTime) await waitGone(st.shimPid, st.shimStartTime, KILL_WAIT_MS);
+    await cgroup?.destroy();
+    sd.remove();
+  }
+
+  async pause(id: string): Promise<void> {
+    const cgroup = this.requireCgroup(id, "running");
+    await cgroup.freeze();
+  }
+
+  async resume(id: string): Promise<void> {
+    this.requireCgroup(id, "paused").thaw();
+  }
+
+  private requireCgroup(id: string, status: ContainerStatus): Cgroup {
+    const st = this.state(id);
+    if (st.status !== status) throw new MydockerError("bad-state", `container "${id}" is ${st.status}, not ${status}`);
+    const cgroup = this.cgroupOf(st);
+    if (!cgroup) throw new MydockerError("unsupported", `container "${id}" has no cgroup to freeze`);
+    return cgroup;
+  }
+
+  private cgroupOf(st: StateRecord): Cgroup | undefined {
+    return st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
+  }
+
+  private status(sd: StateDir, rec: StateRecord, exit: ExitInfo | undefined): ContainerStatus {
+    if (exit) return "stopped";
+    if (rec.status === "creating") {
+      const alive = rec.shimPid !== undefined && rec.shimStartTime !== undefined && isSameProcess(rec.shimPid, rec.shimStartTime);
+      return alive ? "creating" : "stopped";
+    }
+    // A monitor killed with -9 writes no exit file: the process itself tells.
+    if (rec.pid === undefined || rec.pidStartTime === undefined || !isSameProcess(rec.pid, rec.pidStartTime)) return "stopped";
+    if (fs.existsSync(sd.execFifo)) return "created";
+    return this.cgroupOf(rec)?.isFrozen() ? "paused" : "running";
+  }
+
+  /** create and run: state directory, cgroup, plan, shim; on failure nothing is left behind. */
+  private async launchContainer(
+    id: string,
+    input: Spec,
+    opts: CreateOptions & { stdio?: "inherit" | "ignore" },
+    mode: "create" | "run",
+  ): Promise<{ shim: Shim; pid: number }> {
+    const spec = validateSpec(input);
+    const bundle = path.resolve(opts.bundle ?? ".");
+    const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
+    const sd = new StateDir(this.runRoot, id);
+    sd.create();
+    let cgroup: Cgroup | undefined;
+    try {
+      const cgroupPath = this.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
+      const record: StateRecord = {
+        ociVersion: spec.ociVersion,
+        id,
+        status: "creating",
+        bundle,
+        ...(spec.annotations ? { annotations: spec.annotations } : {}),
+        created: new Date().toISOString(),
+        cgroupPath,
+        rootfs,
+      };
+      sd.writeConfig(spec);
+      sd.writeState(record);
+      if (mode === "create") makeFifo(sd.execFifo);
+      if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
+      const detached = mode === "create" || opts.stdio === "ignore";
+      const plan = compile(spec, {
+        bundle,
+        lastCap: lastCap(),
+        rootfsMount: opts.rootfsMount,
+        noPivot: opts.noPivot,
+        cgroupVersion: this.cgroups?.version,
+        sourceKind: (p) => (fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === false ? "file" : "dir"),
+        execFifo: mode === "create" ? sd.execFifo : undefined,
+        detach: detached,
+        log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
+        pidFile: sd.pidFile,
+        exitFile: sd.exitFile,
+        exitCommand: opts.exitCommand,
+        forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
+      });
+      const launched = await launch({
+        shimPath: this.shimPath,
+        plan,
+        stdio: detached ? "ignore" : "inherit",
+        until: mode === "create" ? "ready" : "exec",
+        onPid: async (pid) => {
+          // Into the cgroup before anything of the container runs, then the caller's setup.
+          cgroup?.addProcess(pid);
+          await opts.onPid?.(pid);
+        },
+        debug: this.debug,
+      });
+      const { shim, pid } = launched;
+      sd.writeState({
+        ...record,
+        status: mode === "create" ? "created" : "running",
+        pid,
+        pidStartTime: processStartTime(pid),
+        shimPid: shim.shimPid,
+        shimStartTime: processStartTime(shim.shimPid),
+      });
+      if (mode === "create") shim.release();
+      return launched;
+    } catch (e) {
+      await cgroup?.destroy();
+      sd.remove();
+      throw e;
+    }
+  }
+}
+
+/** The spec's device rules, plus what the default devices need when it restricts devices. */
+function cgroupResources(spec: Spec): LinuxResources | undefined {
+  const resources = spec.linux?.resources;
+  if (!resources?.devices) return resources;
+  const own = (spec.linux?.devices ?? []).filter((d) => d.type !== "p");
+  const ownRules = own.map((d) => ({
+    allow: true,
+    type: d.type === "b" ? ("b" as const) : ("c" as const),
+    major: d.major ?? 0,
+    minor: d.minor ?? 0,
+    access: "rwm",
+  }));
+  return { ...resources, devices: [...resources.devices, ...defaultDeviceRules(), ...ownRules] };
+}
+
+function makeFifo(file: string): void {
+  // Node has no mkfifo(3); coreutils' mkfifo is everywhere the runtime can run (Linux, root).
+  const r = spawnSync("mkfifo", ["-m", "0600", file]);
+  if (r.status !== 0) {
+    throw new MydockerError("fifo", `mkfifo ${file}: ${r.error?.message ?? r.stderr.toString().trim()}`);
+  }
+}
+
+function sendSignal(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  }
+}
+
+function signalProcess(pid: number, sig: string | number, shim: Shim): void {
+  // After the exit the pid may belong to someone else.
+  if (!shim.hasExited) sendSignal(pid, signalNumber(sig));
+}
+

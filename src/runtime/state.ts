@@ -1,0 +1,127 @@
+// The per-container directory under the run root: <runRoot>/<id>/ with state.json
+// (OCI state plus what the runtime needs to find the container again), config.json
+// (the validated spec), the pid file, the exit file and the exec FIFO.
+import fs from "node:fs";
+import path from "node:path";
+import type { ContainerStatus, Spec, State } from "../spec/runtime.js";
+import { isErrno, MydockerError } from "../util/errors.js";
+
+/** What state.json holds: the OCI state and the runtime's own fields. */
+export interface StateRecord extends State {
+  /** RFC 3339 time of create. */
+  created: string;
+  shimPid?: number;
+  /** /proc/PID/stat start time of pid: tells our process from a later one with the same pid. */
+  pidStartTime?: string;
+  shimStartTime?: string;
+  /** Path below the cgroup root(s), or null when the runtime manages no cgroups. */
+  cgroupPath: string | null;
+  rootfs: string;
+}
+
+export interface ExitInfo {
+  exitCode: number;
+  signal: number;
+  /** RFC 3339 with nanoseconds. */
+  finishedAt: string;
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
+
+export function checkId(id: string): void {
+  if (!ID.test(id) || id.length > 1024) throw new MydockerError("invalid-id", `invalid container id "${id}"`);
+}
+
+export class StateDir {
+  readonly dir: string;
+  constructor(runRoot: string, readonly id: string) {
+    checkId(id);
+    this.dir = path.join(runRoot, id);
+  }
+
+  get stateFile(): string {
+    return path.join(this.dir, "state.json");
+  }
+  get configFile(): string {
+    return path.join(this.dir, "config.json");
+  }
+  get pidFile(): string {
+    return path.join(this.dir, "pid");
+  }
+  get exitFile(): string {
+    return path.join(this.dir, "exit");
+  }
+  get execFifo(): string {
+    return path.join(this.dir, "exec.fifo");
+  }
+  execExitFile(n: number): string {
+    return path.join(this.dir, `exec-${n}.exit`);
+  }
+
+  /** Makes the directory; refuses an id that is taken. */
+  create(): void {
+    fs.mkdirSync(path.dirname(this.dir), { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(this.dir, { mode: 0o700 });
+    } catch (e) {
+      if (isErrno(e, "EEXIST")) throw new MydockerError("exists", `container "${this.id}" already exists`);
+      throw e;
+    }
+  }
+
+  exists(): boolean {
+    return fs.existsSync(this.stateFile);
+  }
+
+  writeState(record: StateRecord): void {
+    writeAtomic(this.stateFile, JSON.stringify(record));
+  }
+
+  readState(): StateRecord {
+    try {
+      return JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as StateRecord;
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
+      throw e;
+    }
+  }
+
+  writeConfig(spec: Spec): void {
+    writeAtomic(this.configFile, JSON.stringify(spec));
+  }
+
+  readConfig(): Spec {
+    return JSON.parse(fs.readFileSync(this.configFile, "utf8")) as Spec;
+  }
+
+  /** The exit file the shim wrote when the container's process ended, if it did. */
+  readExit(file = this.exitFile): ExitInfo | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) return undefined;
+      throw e;
+    }
+    const [code = "", signal = "", nanos = ""] = text.trim().split(" ");
+    return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export function writeAtomic(file: string, data: string): void {
+  const tmp = `${file}.tmp`;
+  fs.writeFileSync(tmp, data, { mode: 0o600 });
+  fs.renameSync(tmp, file);
+}
+
+export function nanosToRfc3339(nanos: bigint): string {
+  const seconds = nanos / 1_000_000_000n;
+  const frac = (nanos % 1_000_000_000n).toString().padStart(9, "0");
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
+}
+
+export type { ContainerStatus };
