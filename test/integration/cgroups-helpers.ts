@@ -1,0 +1,46 @@
+// Processes for the cgroup tests: each one waits on stdin until the test has put it in
+// its cgroup, so all of its work (and every child it forks) is accounted there.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import type { Cgroup } from "../../src/cgroups/index.js";
+
+export interface Gated {
+  child: ChildProcess;
+  pid: number;
+  /** Lets the process run its script. */
+  go(): void;
+  /** Exit code and signal, and what it printed. */
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+}
+
+export function gated(script: string): Gated {
+  const child = spawn("sh", ["-c", `read _ && ${script}`], { stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) => {
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  if (child.pid === undefined) throw new Error("sh did not start");
+  return { child, pid: child.pid, go: () => child.stdin?.end("\n"), done };
+}
+
+/** Starts script inside cgroup. */
+export function runIn(cgroup: Cgroup, script: string): Gated {
+  const p = gated(script);
+  cgroup.addProcess(p.pid);
+  p.go();
+  return p;
+}
+
+export function testParent(): string {
+  return `mydocker-test-${randomBytes(4).toString("hex")}`;
+}
+
+export const isRoot = process.getuid?.() === 0;
+
+/** A shell loop that counts in a file (renamed into place, so a read never sees it half written). */
+export function counterScript(file: string): string {
+  return `i=0; while :; do i=$((i+1)); echo $i > ${file}.new; mv ${file}.new ${file}; sleep 0.02; done`;
+}
