@@ -1,0 +1,88 @@
+// mydocker as a benchmark subject: its command line and its library, in temporary roots.
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { runSync } from "./exec.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const BIN = path.join(REPO, "bin/mydocker");
+
+/** The part of the Engine API the benchmarks use (src/index.ts). */
+export interface BenchEngine {
+  run(
+    opts: { image: string; cmd: string[]; autoRemove?: boolean },
+    io?: { stdio?: "ignore" | "inherit" },
+  ): Promise<{ id: string; exitCode: number }>;
+  runDetached(opts: { image: string; cmd: string[] }): Promise<string>;
+  remove(id: string, opts?: { force?: boolean }): Promise<void>;
+}
+
+interface EngineModule {
+  Engine: new (roots: { root: string; runRoot: string }) => BenchEngine;
+}
+
+export interface Mydocker {
+  root: string;
+  runRoot: string;
+  env: NodeJS.ProcessEnv;
+  /** argv of the mydocker command line with these roots (set env too). */
+  cli(args: string[]): string[];
+  /** The library, loaded on first use; it rejects with the reason when the engine cannot load. */
+  engine(): Promise<BenchEngine>;
+  cleanup(): void;
+}
+
+export function prepareMydocker(): Mydocker {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-"));
+  const root = path.join(base, "root");
+  const runRoot = path.join(base, "run");
+  const env = { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot };
+  const cli = (args: string[]) => [process.execPath, BIN, ...args];
+  let loaded: Promise<BenchEngine> | undefined;
+  return {
+    root,
+    runRoot,
+    env,
+    cli,
+    engine() {
+      loaded ??= loadEngine(root, runRoot);
+      return loaded;
+    },
+    cleanup() {
+      const ps = runSync(cli(["ps", "-aq", "--no-trunc"]), env);
+      const ids = ps.status === 0 ? ps.stdout.split("\n").filter(Boolean) : [];
+      if (ids.length > 0) runSync(cli(["rm", "-f", ...ids]), env);
+      unmountUnder(base);
+      fs.rmSync(base, { recursive: true, force: true });
+    },
+  };
+}
+
+// The specifier is computed so that the benchmarks compile while the engine is still being written.
+async function loadEngine(root: string, runRoot: string): Promise<BenchEngine> {
+  const specifier = new URL("../src/index.js", import.meta.url).href;
+  const mod = (await import(specifier)) as Partial<EngineModule>;
+  if (typeof mod.Engine !== "function") throw new Error("dist/src/index.js exports no Engine");
+  return new mod.Engine({ root, runRoot });
+}
+
+/**
+ * Mounts the engine left under our roots. The benchmarks run in their own private mount
+ * namespace, so these are ours; unmount them before deleting so no rm crosses a mount.
+ */
+function unmountUnder(base: string): void {
+  const mountPoints = fs
+    .readFileSync("/proc/self/mountinfo", "utf8")
+    .split("\n")
+    .map((line) => line.split(" ")[4])
+    .filter((mp): mp is string => mp !== undefined && (mp === base || mp.startsWith(`${base}/`)))
+    .sort((a, b) => b.length - a.length);
+  for (const mp of mountPoints) runSync(["umount", "--lazy", mp]);
+}
+
+/** One `run --rm busybox true` through the library. */
+export async function runTrue(engine: BenchEngine): Promise<void> {
+  const r = await engine.run({ image: "busybox", cmd: ["true"], autoRemove: true }, { stdio: "ignore" });
+  if (r.exitCode !== 0) throw new Error(`Engine.run of true exited ${r.exitCode}`);
+}

@@ -1,0 +1,81 @@
+// `npm run bench [startup|monitor|many ...] [--runs N] [--warmup N] [--rounds N]`:
+// runs the benchmarks, each comparing mydocker with its peers in the same run.
+import { parseArgs } from "node:util";
+import type { BenchContext } from "./context.js";
+import { many } from "./many.js";
+import { monitor } from "./monitor.js";
+import { prepareMydocker } from "./mydocker.js";
+import { inBenchNamespace, reexecInBenchNamespace } from "./namespace.js";
+import { preparePeers } from "./peers.js";
+import { startup } from "./startup.js";
+
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many };
+
+function count(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} wants an integer of at least ${min}, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      runs: { type: "string", default: "30" },
+      warmup: { type: "string", default: "3" },
+      rounds: { type: "string", default: "3" },
+    },
+  });
+  const runs = count("runs", values.runs, 2);
+  const warmup = count("warmup", values.warmup, 0);
+  const rounds = count("rounds", values.rounds, 1);
+  const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);
+  const unknown = names.filter((n) => !(n in BENCHMARKS));
+  if (unknown.length > 0) {
+    console.error(`unknown benchmark ${unknown.join(", ")}: choose from ${Object.keys(BENCHMARKS).join(", ")}`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    console.error("the benchmarks need root (namespaces, mounts, cgroups): run them with sudo");
+    return 1;
+  }
+  if (!inBenchNamespace()) return reexecInBenchNamespace();
+
+  const undo = new Set<() => void>();
+  const cleanupAll = () => {
+    for (const fn of [...undo].reverse()) {
+      undo.delete(fn);
+      fn();
+    }
+  };
+  const onSignal = () => {
+    cleanupAll();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    process.stderr.write("preparing the busybox rootfs, bundle and podman image...\n");
+    const peers = preparePeers();
+    undo.add(() => peers.cleanup());
+    const mydocker = prepareMydocker();
+    undo.add(() => mydocker.cleanup());
+    const ctx: BenchContext = {
+      peers,
+      mydocker,
+      runs,
+      warmup,
+      rounds,
+      onCleanup(fn) {
+        undo.add(fn);
+        return () => undo.delete(fn);
+      },
+    };
+    for (const name of names) await BENCHMARKS[name](ctx);
+    return 0;
+  } finally {
+    cleanupAll();
+  }
+}
+
+process.exitCode = await main();
