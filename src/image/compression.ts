@@ -1,0 +1,46 @@
+// Layer compression, recognized by magic bytes rather than trusted from media types.
+import { Readable, pipeline } from "node:stream";
+import zlib from "node:zlib";
+import { MydockerError } from "../util/errors.js";
+
+export type Compression = "none" | "gzip" | "zstd";
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return "zstd";
+  return "none";
+}
+
+/** The first chunk of a source and the source again, whole. */
+export async function peek(source: AsyncIterable<Buffer>): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  const head = first.done ? Buffer.alloc(0) : first.value;
+  async function* all(): AsyncGenerator<Buffer> {
+    if (!first.done) yield first.value;
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
+  }
+  return { head, all: all() };
+}
+
+/** The bytes of source with any gzip compression removed. */
+export async function decompressed(source: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
+  const { head, all } = await peek(source);
+  const kind = detectCompression(head);
+  if (kind === "none") return all;
+  if (kind === "zstd") {
+    throw new MydockerError("unsupported_compression", "zstd-compressed layers are not supported by this build");
+  }
+  const gunzip = zlib.createGunzip();
+  pipeline(Readable.from(all), gunzip, () => {});
+  return (async function* () {
+    try {
+      for await (const chunk of gunzip) yield chunk as Buffer;
+    } catch (e) {
+      if (e instanceof MydockerError) throw e;
+      throw new MydockerError("corrupt_archive", `corrupt gzip data: ${(e as Error).message}`);
+    } finally {
+      gunzip.destroy();
+    }
+  })();
+}

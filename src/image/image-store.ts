@@ -1,0 +1,214 @@
+// The image store: images (an OCI config, its ordered layers, its names) in SQLite,
+// layers on disk (layer-store.ts). Every operation that adds content stages it in a
+// work directory and only then moves it into place and records it in one transaction.
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import type { Db } from "../store/db.js";
+import { MydockerError } from "../util/errors.js";
+import type { Digest } from "../spec/image.js";
+import { Catalog } from "./catalog.js";
+import { configWithLayer, serializeConfig } from "./config.js";
+import { LayerStore, type StagedLayer } from "./layer-store.js";
+import { shortId, type Progress } from "./progress.js";
+import { familiarName, normalizeReference } from "./reference.js";
+import type {
+  DiskUsage,
+  HistoryRow,
+  ImageChanges,
+  ImageInspect,
+  ImageRecord,
+  PruneResult,
+  RemoveOptions,
+  RemoveResult,
+} from "./types.js";
+import { makeWorkDir, removeWorkDir, sweepWorkDirs } from "./workdir.js";
+
+export interface ImportOptions {
+  changes?: ImageChanges;
+  progress?: Progress;
+}
+
+function notFound(ref: string): MydockerError {
+  return new MydockerError("image_not_found", `No such image: ${ref}`, 125);
+}
+
+export class ImageStore {
+  readonly catalog: Catalog;
+  readonly layers: LayerStore;
+  /** <engine root>/image */
+  readonly imageRoot: string;
+
+  constructor(db: Db, root: string) {
+    this.imageRoot = path.join(root, "image");
+    fs.mkdirSync(this.imageRoot, { recursive: true, mode: 0o700 });
+    this.catalog = new Catalog(db);
+    this.layers = new LayerStore(this.imageRoot);
+    sweepWorkDirs(this.imageRoot);
+  }
+
+  /** An image by name (as docker resolves it), by id, or by a unique id prefix. */
+  resolve(refOrId: string): ImageRecord | undefined {
+    const hex = /^(?:sha256:)?([0-9a-f]{1,64})$/.exec(refOrId)?.[1];
+    if (hex?.length === 64) return this.catalog.byId(`sha256:${hex}`);
+    let name: string | undefined;
+    try {
+      name = normalizeReference(refOrId);
+    } catch (e) {
+      if (hex === undefined) throw e;
+    }
+    const byName = name === undefined ? undefined : this.catalog.byName(name);
+    if (byName !== undefined || hex === undefined) return byName;
+    const ids = this.catalog.idsWithPrefix(hex);
+    if (ids.length > 1) throw new MydockerError("ambiguous_image", `image id prefix ${refOrId} is ambiguous`);
+    return ids.length === 1 ? this.catalog.byId(ids[0]!) : undefined;
+  }
+
+  /** Like resolve, but an unknown image is an error. */
+  get(refOrId: string): ImageRecord {
+    const image = this.resolve(refOrId);
+    if (image === undefined) throw notFound(refOrId);
+    return image;
+  }
+
+  list(): ImageRecord[] {
+    return this.catalog.list();
+  }
+
+  /** The image's layer directories for overlayfs lowerdir, topmost first. */
+  layerDirs(image: ImageRecord): string[] {
+    return image.layers.map((d) => this.layers.dir(d)).reverse();
+  }
+
+  /** Runs fn with a fresh work directory, removed afterwards whatever happens. */
+  async withWorkDir<T>(fn: (work: string) => Promise<T>): Promise<T> {
+    const work = makeWorkDir(this.imageRoot);
+    try {
+      return await fn(work);
+    } finally {
+      removeWorkDir(work);
+    }
+  }
+
+  /** Moves staged layers into place and records the image with its names. */
+  addImage(configText: string, id: Digest, staged: StagedLayer[], names: string[]): ImageRecord {
+    for (const s of staged) this.layers.adopt(s);
+    const layers = (JSON.parse(configText) as { rootfs: { diff_ids: Digest[] } }).rootfs.diff_ids.map((diffId) => {
+      const size = staged.find((s) => s.diffId === diffId)?.size ?? this.catalog.layerSize(diffId);
+      if (size === undefined) throw new Error(`layer ${diffId} was neither staged nor stored`);
+      return { diffId, size };
+    });
+    this.catalog.insert({ configText, id, layers, names });
+    return this.catalog.byId(id)!;
+  }
+
+  /** `import`: a plain rootfs tarball (optionally gzip-compressed) becomes a one-layer image. */
+  async importRootfsTar(input: Readable, ref?: string, options: ImportOptions = {}): Promise<ImageRecord> {
+    const name = ref === undefined ? undefined : normalizeReference(ref);
+    const { progress } = options;
+    return this.withWorkDir(async (work) => {
+      progress?.({ kind: "step", message: "Importing rootfs" });
+      const staged = await this.layers.stage(input, work, (n) => progress?.({ kind: "layer", id: "rootfs", action: "extracting", current: n }));
+      const changes = { comment: "Imported from tarball", ...options.changes };
+      const { text, id } = serializeConfig(configWithLayer(undefined, staged.diffId, changes));
+      const image = this.addImage(text, id, [staged], name === undefined ? [] : [name]);
+      progress?.({ kind: "step", message: `Imported ${id}` });
+      return image;
+    });
+  }
+
+  /** Gives the image one more name; an existing name moves. */
+  tag(source: string, target: string): void {
+    const image = this.get(source);
+    this.catalog.setName(normalizeReference(target), image.id);
+  }
+
+  /** `rmi`: untags a name; deletes the image when it was the last name or when given by id. */
+  remove(refOrId: string, options: RemoveOptions = {}): RemoveResult {
+    const image = this.get(refOrId);
+    const result: RemoveResult = { untagged: [], deleted: [] };
+    const byName = !/^(?:sha256:)?[0-9a-f]{1,64}$/.test(refOrId) || image.names.includes(normalizeReference(refOrId));
+    if (byName && image.names.length > 1) {
+      const name = normalizeReference(refOrId);
+      this.catalog.removeName(name);
+      result.untagged.push(familiarName(name));
+      return result;
+    }
+    if (!byName && image.names.length > 1 && !options.force) {
+      throw new MydockerError(
+        "image_conflict",
+        `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is referenced in multiple repositories`,
+      );
+    }
+    const user = options.inUse?.(image.id);
+    if (user !== undefined) {
+      throw new MydockerError("image_in_use", `conflict: unable to delete ${shortId(image.id)} - image is being used by container ${user}`);
+    }
+    for (const n of [...image.names, ...image.digests]) result.untagged.push(familiarName(n));
+    for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);
+    result.deleted.push(image.id);
+    return result;
+  }
+
+  /** `image prune`: removes images without names (all unused images with all) that no container uses. */
+  prune(options: { all?: boolean; inUse?: RemoveOptions["inUse"] } = {}): PruneResult {
+    const result: PruneResult = { deleted: [], reclaimedBytes: 0 };
+    for (const image of this.list()) {
+      if (image.names.length > 0 && !options.all) continue;
+      if (options.inUse?.(image.id) !== undefined) continue;
+      const before = this.catalog.distinctLayers().size;
+      for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);
+      result.reclaimedBytes += before - this.catalog.distinctLayers().size;
+      result.deleted.push(image.id);
+    }
+    return result;
+  }
+
+  history(refOrId: string): HistoryRow[] {
+    const image = this.get(refOrId);
+    const layers = [...image.layers];
+    const rows: HistoryRow[] = (image.config.history ?? []).map((h) => {
+      const diffId = h.empty_layer ? undefined : layers.shift();
+      return {
+        id: "<missing>",
+        created: h.created ?? "",
+        createdBy: h.created_by ?? "",
+        size: diffId === undefined ? 0 : this.catalog.layerSize(diffId) ?? 0,
+        comment: h.comment ?? "",
+      };
+    });
+    rows.reverse();
+    if (rows.length > 0) rows[0]!.id = image.id;
+    return rows;
+  }
+
+  inspect(refOrId: string): ImageInspect {
+    const image = this.get(refOrId);
+    const c = image.config;
+    return {
+      Id: image.id,
+      RepoTags: image.names.map(familiarName),
+      RepoDigests: image.digests.map(familiarName),
+      Parent: "",
+      Comment: c.history?.[c.history.length - 1]?.comment ?? "",
+      Created: image.created,
+      Author: c.author ?? "",
+      Architecture: c.architecture,
+      Os: c.os,
+      Size: image.size,
+      Config: c.config ?? {},
+      RootFS: { Type: "layers", Layers: image.layers },
+    };
+  }
+
+  /** Numbers for `system df`. */
+  diskUsage(inUse?: RemoveOptions["inUse"]): DiskUsage {
+    const images = this.list();
+    const layers = this.catalog.distinctLayers();
+    const reclaimable = images
+      .filter((i) => i.names.length === 0 && inUse?.(i.id) === undefined)
+      .reduce((sum, i) => sum + i.size, 0);
+    return { images: images.length, layers: layers.count, layersSize: layers.size, reclaimable };
+  }
+
+}

@@ -1,0 +1,24 @@
+// The image store's public surface.
+export { ImageStore, type ImportOptions } from "./image-store.js";
+export type {
+  DiskUsage,
+  HistoryRow,
+  ImageChanges,
+  ImageInspect,
+  ImageRecord,
+  PruneResult,
+  RemoveOptions,
+  RemoveResult,
+} from "./types.js";
+export type { LayerAction, Progress, ProgressEvent } from "./progress.js";
+export { shortId } from "./progress.js";
+export {
+  DefaultDomain,
+  DefaultTag,
+  familiarName,
+  formatReference,
+  normalizeReference,
+  parseReference,
+  withDefaultTag,
+  type ImageReference,
+} from "./reference.js";
