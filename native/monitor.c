@@ -29,6 +29,7 @@ struct monitor {
   int code, sig;
   int chan;    /* -1 once the child exec'd or died */
   bool failed; /* the child reported a failed step */
+  bool ready;  /* the child reached exec */
   int sfd;
   int master; /* pty master, -1 without tty */
   bool stdin_open;
@@ -196,7 +197,8 @@ static void handle_chan(void) {
     /* Closed by exec (CLOEXEC) or by the child's exit. */
     close(m.chan);
     m.chan = -1;
-    if (!m.failed) {
+    /* Without `ready` the child died during setup (killed): it never exec'd. */
+    if (m.ready && !m.failed) {
       control_send("exec");
       release_stdio_if_detached();
     }
@@ -204,6 +206,7 @@ static void handle_chan(void) {
   }
   switch (msg.kind) {
   case MSG_READY:
+    m.ready = true;
     control_send("ready");
     break;
   case MSG_ERROR: {
