@@ -14,7 +14,7 @@ export interface Gated {
 }
 
 export function gated(script: string): Gated {
-  const child = spawn("sh", ["-c", `read _ && ${script}`], { stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", `read _ || exit 1\n${script}`], { stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
