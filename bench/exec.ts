@@ -28,13 +28,15 @@ export function whyFailed(r: CommandResult): string {
 /** Asynchronous run to exit, for running several containers at once. Output is discarded except stderr. */
 export function runAsync(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(argv[0], argv.slice(1), { env, stdio: ["ignore", "ignore", "pipe"], timeout: 120_000 });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
-    child.on("close", (status) =>
-      status === 0 ? resolve() : reject(new Error(`${argv.join(" ")}: ${whyFailed({ status, stdout: "", stderr })}`)),
-    );
+    child.on("close", (status, signal) => {
+      if (status === 0) return resolve();
+      const why = signal ? `killed by ${signal}` : whyFailed({ status, stdout: "", stderr });
+      reject(new Error(`${argv.join(" ")}: ${why}`));
+    });
   });
 }
 

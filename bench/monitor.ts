@@ -3,6 +3,7 @@
 import fs from "node:fs";
 import type { BenchContext } from "./context.js";
 import { mustRun, runSync } from "./exec.js";
+import { withTimeout } from "./mydocker.js";
 import { PODMAN_IMAGE } from "./peers.js";
 import { attempt, printTable, printTarget, toRow, type Row } from "./report.js";
 import { summarize } from "./stats.js";
@@ -37,7 +38,7 @@ export async function monitor(ctx: BenchContext): Promise<void> {
       "mydocker shim",
       async () => {
         const engine = await mydocker.engine();
-        const start: StartSleep = (seconds) => engine.runDetached({ image: "busybox", cmd: ["sleep", seconds] });
+        const start: StartSleep = (seconds) => withTimeout(engine.runDetached({ image: "busybox", cmd: ["sleep", seconds] }));
         const remove = (id: string) => void runSync(mydocker.cli(["rm", "-f", id]), mydocker.env);
         return sampleMonitors(ctx, start, remove);
       },

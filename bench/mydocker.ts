@@ -83,6 +83,21 @@ function unmountUnder(base: string): void {
 
 /** One `run --rm busybox true` through the library. */
 export async function runTrue(engine: BenchEngine): Promise<void> {
-  const r = await engine.run({ image: "busybox", cmd: ["true"], autoRemove: true }, { stdio: "ignore" });
+  const r = await withTimeout(engine.run({ image: "busybox", cmd: ["true"], autoRemove: true }, { stdio: "ignore" }));
   if (r.exitCode !== 0) throw new Error(`Engine.run of true exited ${r.exitCode}`);
+}
+
+const ENGINE_TIMEOUT_MS = 60_000;
+
+/** A hung engine call fails the subject instead of hanging the whole benchmark. */
+export async function withTimeout<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`the engine did not answer within ${ENGINE_TIMEOUT_MS} ms`)), ENGINE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
