@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -82,6 +84,12 @@ int main(int argc, char **argv) {
     return SETUP_FAILED;
   }
   if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;
+  /* Whatever else the caller left open is neither ours nor the container's. */
+  unsigned int first_stray = control_present() ? 4 : 3;
+  if (syscall(SYS_close_range, first_stray, ~0U, 0) != 0) {
+    report_error(-1, "close_range", errno, "closing inherited file descriptors");
+    return SETUP_FAILED;
+  }
   size_t len = 0;
   char *buf = plan_file ? read_plan_file(plan_file, &len) : read_plan_control(&len);
   struct plan plan;

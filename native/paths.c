@@ -219,15 +219,11 @@ int step_mask(const struct record *r, struct child_state *st) {
 int step_readonly(const struct record *r, struct child_state *st) {
   (void)st;
   const char *path = r->args[0];
-  struct stat sb;
-  if (stat(path, &sb) != 0) return errno == ENOENT ? 0 : -1;
-  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
-  unsigned long flags = MS_BIND | MS_REC | MS_RDONLY | MS_REMOUNT;
-  if (mount(path, path, NULL, flags, NULL) == 0) return 0;
-  if (errno != EPERM) return -1;
-  /* A remount may not clear nosuid/nodev/noexec that the mount already has. */
   struct statvfs vfs;
-  if (statvfs(path, &vfs) != 0) return -1;
+  if (statvfs(path, &vfs) != 0) return errno == ENOENT ? 0 : -1;
+  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return -1;
+  /* A remount sets every flag: keep nosuid/nodev/noexec the mount already had. */
+  unsigned long flags = MS_BIND | MS_REC | MS_RDONLY | MS_REMOUNT;
   if (vfs.f_flag & ST_NOSUID) flags |= MS_NOSUID;
   if (vfs.f_flag & ST_NODEV) flags |= MS_NODEV;
   if (vfs.f_flag & ST_NOEXEC) flags |= MS_NOEXEC;

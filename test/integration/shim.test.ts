@@ -351,6 +351,44 @@ test("tty: the process gets a pty as stdio and controlling terminal", { skip }, 
   assert.equal(r.stdout, "/dev/pts/0\r\n/dev/pts/0\r\ndone\r\n");
 });
 
+test("tty with log: the pty output goes to the log as stdout", { skip }, async () => {
+  const log = path.join(base, "tty.log");
+  const plan = sh("echo on-the-pty", { monitor: [{ op: "tty" }, { op: "log", path: log, maxBytes: 0 }], steps: [{ op: "console" }] });
+  const r = await run(plan, { stdin: "" });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(fs.readFileSync(log, "utf8"), /^\S+Z stdout F on-the-pty\r\n$/);
+});
+
+test("execfifo: ready while blocked on the FIFO, exec once it is opened for reading", { skip }, async () => {
+  const fifo = path.join(base, "exec.fifo");
+  assert.equal(spawnSync("mkfifo", [fifo]).status, 0);
+  const seen: string[] = [];
+  const plan = sh("echo started");
+  plan.splice(1, 0, { op: "execfifo", path: fifo });
+  const r = await run(plan, {
+    onLine: async (line) => {
+      seen.push(line);
+      if (line !== "ready") return;
+      await sleep(200);
+      assert.ok(!seen.includes("exec"), "nothing runs before start");
+      assert.equal(fs.readFileSync(fifo, "utf8"), "0");
+    },
+  });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, "started\n");
+  assert.deepEqual(r.control.slice(1), ["ready", "exec", "exit 0 0"]);
+});
+
+test("the container gets fds 0, 1 and 2 only, whatever the caller left open", { skip }, async () => {
+  const child = spawn(SHIM, [], { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  (child.stdio[3] as Duplex).end(framePlan(sh("ls /proc/$$/fd | tr '\\n' ' '")));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  assert.equal(code, 0);
+  assert.equal(out, "0 1 2 ");
+});
+
 test("exitfile and exitcmd after the container exits", { skip }, async () => {
   const exitFile = path.join(base, "exit");
   const marker = path.join(base, "exitcmd-ran");
