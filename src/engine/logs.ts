@@ -101,11 +101,13 @@ class LineFile {
     }
   }
 
+  // Up to about a megabyte of lines at a time, so a big log is never all in memory.
   async readLines(): Promise<Buffer[]> {
     const lines: Buffer[] = [];
-    for (;;) {
+    for (let read = 0; read < 1024 * 1024; ) {
       const { bytesRead } = await this.fh.read(this.chunk, 0, this.chunk.length, this.offset);
-      if (bytesRead === 0) return lines;
+      if (bytesRead === 0) break;
+      read += bytesRead;
       this.offset += bytesRead;
       let data = Buffer.concat([this.rest, this.chunk.subarray(0, bytesRead)]);
       for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
@@ -114,6 +116,14 @@ class LineFile {
       }
       this.rest = Buffer.from(data);
     }
+    return lines;
+  }
+
+  // Everything up to the end of the file as it is now.
+  async readAll(): Promise<Buffer[]> {
+    const all: Buffer[] = [];
+    for (let lines = await this.readLines(); lines.length > 0; lines = await this.readLines()) all.push(...lines);
+    return all;
   }
 
   close(): Promise<void> {
@@ -194,10 +204,21 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
   const old = await LineFile.open(`${file}.1`);
   let current = await LineFile.open(file);
   try {
-    let backlog = old ? entriesOf(await old.readLines()) : [];
-    if (current) backlog.push(...entriesOf(await current.readLines()));
-    if (!opts.follow) backlog.push(...assembler.flush());
-    if (tail !== undefined) backlog = tail === 0 ? [] : backlog.slice(-tail);
+    // What is there now: streamed out, or with --tail only the last lines kept.
+    let backlog: LogEntry[] = [];
+    const take = (entries: LogEntry[]) => {
+      if (tail === undefined) return select(entries);
+      backlog.push(...entries);
+      if (backlog.length > tail) backlog = backlog.slice(backlog.length - tail);
+      return [];
+    };
+    for (const f of [old, current]) {
+      if (!f) continue;
+      for (let lines = await f.readLines(); lines.length > 0 && !ended; lines = await f.readLines()) {
+        yield* take(entriesOf(lines));
+      }
+    }
+    if (!opts.follow) yield* take(assembler.flush());
     yield* select(backlog);
     if (!opts.follow || ended) return;
 
@@ -216,7 +237,7 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
           // Rotated (or created): finish the old file, whose last lines may have landed
           // after our last read but before the rename, then go on with the new one.
           if (current) {
-            yield* select(entriesOf(await current.readLines()));
+            yield* select(entriesOf(await current.readAll()));
             await current.close();
           }
           current = await LineFile.open(file);

@@ -53,6 +53,18 @@ test("--tail N keeps the last N lines; 0 none; --since/--until filter", async (t
   assert.deepEqual(texts(await collect(file, { tail: 4, since: new Date("2024-05-01T12:00:04Z") })), ["stdout:l4\n", "stdout:l5\n"]);
 });
 
+test("a log of several megabytes: lines across read boundaries, --tail", async (t) => {
+  const file = tempLog(t);
+  const long = "x".repeat(70_000);
+  const lines: string[] = [];
+  for (let i = 0; i < 100; i++) lines.push(line(1, "stdout", "F", `${i} ${long}`));
+  fs.writeFileSync(file, lines.join(""));
+  const all = await collect(file);
+  assert.equal(all.length, 100);
+  assert.ok(all.every((e, i) => e.text.toString() === `${i} ${long}\n`));
+  assert.deepEqual((await collect(file, { tail: 2 })).map((e) => e.text.subarray(0, 3).toString()), ["98 ", "99 "]);
+});
+
 test("no log file yet means no output", async (t) => {
   assert.deepEqual(await collect(tempLog(t)), []);
 });
