@@ -11,13 +11,25 @@ export function detectCompression(head: Buffer): Compression {
   return "none";
 }
 
-/** The first chunk of a source and the source again, whole. */
-export async function peek(source: AsyncIterable<Buffer>): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
+/** At least min bytes from the start of a source (fewer if it is shorter), and the source again, whole. */
+export async function peek(source: AsyncIterable<Buffer>, min = 1): Promise<{ head: Buffer; all: AsyncIterable<Buffer> }> {
   const iterator = source[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  const head = first.done ? Buffer.alloc(0) : first.value;
+  const chunks: Buffer[] = [];
+  let length = 0;
+  let done = false;
+  while (length < min) {
+    const r = await iterator.next();
+    if (r.done) {
+      done = true;
+      break;
+    }
+    chunks.push(r.value);
+    length += r.value.length;
+  }
+  const head = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
   async function* all(): AsyncGenerator<Buffer> {
-    if (!first.done) yield first.value;
+    if (length > 0) yield head;
+    if (done) return;
     for (let r = await iterator.next(); !r.done; r = await iterator.next()) yield r.value;
   }
   return { head, all: all() };
@@ -25,7 +37,7 @@ export async function peek(source: AsyncIterable<Buffer>): Promise<{ head: Buffe
 
 /** The bytes of source with any gzip compression removed. */
 export async function decompressed(source: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
-  const { head, all } = await peek(source);
+  const { head, all } = await peek(source, 4);
   const kind = detectCompression(head);
   if (kind === "none") return all;
   if (kind === "zstd") {

@@ -3,10 +3,14 @@
 // work directory and only then moves it into place and records it in one transaction.
 import fs from "node:fs";
 import path from "node:path";
-import type { Readable } from "node:stream";
+import { Readable, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import type { Digest } from "../spec/image.js";
+import { interpretArchive } from "./archive-load.js";
+import { readArchiveMembers } from "./archive-read.js";
+import { writeArchive, type ArchiveFormat } from "./archive-write.js";
 import { Catalog } from "./catalog.js";
 import { configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
@@ -27,6 +31,15 @@ import { makeWorkDir, removeWorkDir, sweepWorkDirs } from "./workdir.js";
 export interface ImportOptions {
   changes?: ImageChanges;
   progress?: Progress;
+}
+
+/** The canonical name of ref, or undefined when ref is not a name (an id). */
+function safeNormalize(ref: string): string | undefined {
+  try {
+    return normalizeReference(ref);
+  } catch {
+    return undefined;
+  }
 }
 
 function notFound(ref: string): MydockerError {
@@ -90,16 +103,44 @@ export class ImageStore {
     }
   }
 
-  /** Moves staged layers into place and records the image with its names. */
-  addImage(configText: string, id: Digest, staged: StagedLayer[], names: string[]): ImageRecord {
-    for (const s of staged) this.layers.adopt(s);
-    const layers = (JSON.parse(configText) as { rootfs: { diff_ids: Digest[] } }).rootfs.diff_ids.map((diffId) => {
-      const size = staged.find((s) => s.diffId === diffId)?.size ?? this.catalog.layerSize(diffId);
-      if (size === undefined) throw new Error(`layer ${diffId} was neither staged nor stored`);
-      return { diffId, size };
+  /** Moves staged layers into place and records the image with its names; layers given by diffID must be stored already. */
+  addImage(configText: string, id: Digest, layers: (StagedLayer | Digest)[], names: string[]): ImageRecord {
+    const rows = layers.map((l) => {
+      if (typeof l !== "string") {
+        this.layers.adopt(l);
+        return { diffId: l.diffId, size: l.size };
+      }
+      const size = this.catalog.layerSize(l);
+      if (size === undefined || !this.layers.has(l)) throw new MydockerError("layer_missing", `layer ${l} is not in the store`);
+      return { diffId: l, size };
     });
-    this.catalog.insert({ configText, id, layers, names });
+    this.catalog.insert({ configText, id, layers: rows, names });
     return this.catalog.byId(id)!;
+  }
+
+  /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
+  async load(input: Readable, progress?: Progress): Promise<ImageRecord[]> {
+    return this.withWorkDir(async (work) => {
+      const members = await readArchiveMembers(input, this.layers, work, progress);
+      const images = interpretArchive(members, (d) => this.catalog.hasLayer(d) && this.layers.has(d));
+      const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
+      for (const r of records) {
+        const names = r.names.map(familiarName);
+        progress?.({ kind: "step", message: names.length > 0 ? `Loaded image: ${names.join(", ")}` : `Loaded image ID: ${r.id}` });
+      }
+      return records;
+    });
+  }
+
+  /** `save`: the images (with the names given) as one archive. */
+  async save(refs: string[], out: Writable, format: ArchiveFormat = "docker-archive"): Promise<void> {
+    const selected = refs.map((ref) => {
+      const image = this.get(ref);
+      const name = safeNormalize(ref);
+      // By id, docker saves no names (RepoTags null); by name, just that name.
+      return { image, names: name !== undefined && image.names.includes(name) ? [name] : [] };
+    });
+    await pipeline(Readable.from(writeArchive(this, selected, format)), out);
   }
 
   /** `import`: a plain rootfs tarball (optionally gzip-compressed) becomes a one-layer image. */

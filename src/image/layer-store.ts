@@ -58,7 +58,7 @@ export class LayerStore {
     fs.mkdirSync(dir, { mode: 0o755 });
     const blob = new HashingTap();
     const tar = new HashingTap();
-    const { head, all } = await peek(source);
+    const { head, all } = await peek(source, 4);
     const counted = progress === undefined ? blob.tap(all) : reportProgress(blob.tap(all), progress);
     const recorder = new SplitRecorder(dir);
     const stats = await extractLayer(new TarReader(tar.tap(await decompressed(counted)), recorder), dir, recorder);
