@@ -1,0 +1,211 @@
+// The runtime on the real kernel: OCI lifecycle, run, exec, failures, stale state.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { detectCgroupDriver, type CgroupDriver } from "../../src/cgroups/index.js";
+import { defaultShimPath, defaultSpec, Runtime } from "../../src/runtime/index.js";
+import type { Spec } from "../../src/spec/runtime.js";
+import { MydockerError } from "../../src/util/errors.js";
+import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
+
+const skip =
+  process.getuid?.() !== 0
+    ? "needs root: containers need namespaces, mounts and cgroups"
+    : !fs.existsSync(defaultShimPath())
+      ? `${defaultShimPath()} is missing: build it with make -C native`
+      : false;
+
+const tag = randomBytes(3).toString("hex");
+let base: string;
+let cgroups: CgroupDriver;
+let rt: Runtime;
+let mountsBefore: string;
+let n = 0;
+
+function newId(): string {
+  return `mydocker-rt-${tag}-${++n}`;
+}
+
+function spec(id: string, args: string[], change?: (s: Spec) => void): Spec {
+  const s = defaultSpec();
+  s.process!.args = args;
+  s.linux!.cgroupsPath = id;
+  change?.(s);
+  return s;
+}
+
+/** The text of a CRI log file (stdout and stderr lines, in order). */
+function logText(file: string): string {
+  if (!fs.existsSync(file)) return "";
+  return fs
+    .readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      const [, , flag, ...text] = l.split(" ");
+      return text.join(" ") + (flag === "F" ? "\n" : "");
+    })
+    .join("");
+}
+
+async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+before(() => {
+  if (skip) return;
+  mountsBefore = fs.readFileSync("/proc/self/mountinfo", "utf8");
+  base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-runtime-test-"));
+  makeBusyboxRootfs(path.join(base, "rootfs"));
+  cgroups = detectCgroupDriver();
+  rt = new Runtime({ runRoot: path.join(base, "run"), cgroups, debug: process.env["DEBUG_RT"] ? (m) => console.error(m) : undefined });
+});
+
+after(async () => {
+  if (skip) return;
+  for (const c of rt.list()) await rt.delete(c.id, { force: true });
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+test("create, start, state, kill, delete", { skip }, async () => {
+  const id = newId();
+  const log = path.join(base, `${id}.log`);
+  const created = await rt.create(id, spec(id, ["sh", "-c", "echo started; exec sleep 1000"]), { bundle: base, logPath: log });
+  assert.equal(created.status, "created");
+  assert.ok(created.pid && created.pid > 0);
+  const cgroup = cgroups.open(id);
+  assert.ok(cgroup, "the container has its cgroup");
+  assert.deepEqual(cgroup.pids(), [created.pid], "init is in the cgroup before start");
+  assert.equal(logText(log), "", "nothing runs before start");
+
+  await rt.start(id);
+  assert.equal(rt.state(id).status, "running");
+  await until("the output", () => logText(log) === "started\n");
+  assert.deepEqual(rt.list().map((c) => c.id), [id]);
+  await assert.rejects(rt.delete(id), /is running/);
+
+  await rt.kill(id, "KILL");
+  await until("the stop", () => rt.state(id).status === "stopped");
+  assert.equal(rt.state(id).exit?.exitCode, 137);
+  assert.equal(rt.state(id).exit?.signal, 9);
+  await rt.delete(id);
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false, "state directory removed");
+  assert.equal(cgroups.open(id), undefined, "cgroup removed");
+  await assert.rejects(async () => rt.state(id), (e) => e instanceof MydockerError && e.code === "not-found");
+});
+
+test("run to an exit code, with docker's defaults inside", { skip }, async () => {
+  const id = newId();
+  const log = path.join(base, `${id}.log`);
+  const script = [
+    "grep CapEff /proc/self/status",
+    "hostname",
+    "echo pid $$",
+    "wc -c < /proc/keys",
+    "touch /proc/sys/x 2>/dev/null || echo sys-ro",
+    "ls /dev/null /dev/zero /dev/ptmx >/dev/null && echo dev-ok",
+    "echo err >&2",
+    "exit 7",
+  ].join("; ");
+  const h = await rt.run(id, spec(id, ["sh", "-c", script]), { bundle: base, stdio: "ignore", logPath: log });
+  assert.ok(h.pid > 0 && h.shimPid > 0);
+  assert.deepEqual(await h.wait(), { exitCode: 7, signal: 0 });
+  assert.equal(logText(log), "CapEff:\t00000000a80425fb\nmydocker\npid 1\n0\nsys-ro\ndev-ok\nerr\n");
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false, "run deletes its state after the exit");
+  assert.equal(cgroups.open(id), undefined);
+});
+
+test("a read-only root, a user and a working directory", { skip }, async () => {
+  const id = newId();
+  const log = path.join(base, `${id}.log`);
+  const s = spec(id, ["sh", "-c", "id -u; id -g; pwd; touch /x 2>/dev/null || echo root-ro"], (x) => {
+    x.root!.readonly = true;
+    x.process!.user = { uid: 1000, gid: 1000 };
+    x.process!.cwd = "/home/app";
+  });
+  const h = await rt.run(id, s, { bundle: base, stdio: "ignore", logPath: log });
+  assert.deepEqual(await h.wait(), { exitCode: 0, signal: 0 });
+  assert.equal(logText(log), "1000\n1000\n/home/app\nroot-ro\n");
+});
+
+test("exec into a running container joins its namespaces and cgroup", { skip }, async () => {
+  const id = newId();
+  await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  await rt.start(id);
+  const out = path.join(base, "rootfs/tmp", `${id}.out`);
+  const e = await rt.exec(
+    id,
+    { user: { uid: 0, gid: 0 }, args: ["sh", "-c", `(echo $$; hostname; ps -o comm | sed 1d | head -1) > /tmp/${id}.out; exit 5`], cwd: "/", env: ["PATH=/bin"] },
+    {},
+  );
+  assert.ok(cgroups.open(id)?.pids().includes(e.pid), "the exec'd process is in the container's cgroup");
+  assert.deepEqual(await e.wait(), { exitCode: 5, signal: 0 });
+  // A pid of its own in the container's pid namespace (init is 1), its hostname, its processes.
+  assert.match(fs.readFileSync(out, "utf8"), /^[2-9]\d*\nmydocker\nsleep\n$/);
+  fs.rmSync(out);
+
+  await assert.rejects(
+    rt.exec(id, { user: { uid: 0, gid: 0 }, args: ["nope"], cwd: "/" }, {}),
+    (err) => err instanceof MydockerError && err.exitStatus === 127 && err.message === 'exec: "nope": executable file not found in $PATH',
+  );
+  assert.equal(rt.state(id).status, "running", "a failed exec leaves the container alone");
+  await rt.delete(id, { force: true });
+  assert.equal(cgroups.open(id), undefined);
+});
+
+test("a failure leaves nothing behind", { skip }, async () => {
+  for (const [args, status, message] of [
+    [["nope"], 127, 'exec: "nope": executable file not found in $PATH'],
+    [["/etc/passwd"], 126, 'exec: "/etc/passwd": permission denied'],
+  ] as const) {
+    const id = newId();
+    await assert.rejects(
+      rt.run(id, spec(id, [...args]), { bundle: base, stdio: "ignore" }),
+      (e) => e instanceof MydockerError && e.exitStatus === status && e.message === message,
+    );
+    assert.equal(fs.existsSync(path.join(base, "run", id)), false, "no state directory");
+    assert.equal(cgroups.open(id), undefined, "no cgroup");
+  }
+  const id = newId();
+  await assert.rejects(
+    rt.create(id, spec(id, ["true"]), { bundle: base, onPid: async () => Promise.reject(new Error("network setup failed")) }),
+    /network setup failed/,
+  );
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false);
+  assert.equal(cgroups.open(id), undefined);
+  const bad = newId();
+  await assert.rejects(rt.create(bad, spec(bad, ["true"], (s) => (s.process!.cwd = "relative")), { bundle: base }), /process.cwd: must be an absolute path/);
+  assert.equal(fs.existsSync(path.join(base, "run", bad)), false);
+});
+
+test("a container whose monitor was killed is reported stopped and can be deleted", { skip }, async () => {
+  const id = newId();
+  const st = await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  await rt.start(id);
+  process.kill(st.shimPid!, "SIGKILL");
+  try {
+    process.kill(st.pid!, "SIGKILL");
+  } catch {
+    // the shim may take its child along
+  }
+  await until("the stale state", () => rt.state(id).status === "stopped");
+  assert.equal(rt.state(id).exit, undefined, "nobody wrote an exit file");
+  await rt.delete(id);
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false);
+  assert.equal(cgroups.open(id), undefined);
+});
+
+test("the host's mount table is unchanged", { skip }, async () => {
+  // Other suites may mount things meanwhile on this shared machine: compare what concerns us.
+  const ours = (text: string) => text.split("\n").filter((l) => l.includes(base) || l.includes("mydocker-rt-"));
+  assert.deepEqual(ours(fs.readFileSync("/proc/self/mountinfo", "utf8")), ours(mountsBefore));
+  assert.deepEqual(ours(mountsBefore), []);
+});
