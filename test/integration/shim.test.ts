@@ -383,7 +383,8 @@ test("the container gets fds 0, 1 and 2 only, whatever the caller left open", { 
   const child = spawn(SHIM, [], { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
-  (child.stdio[3] as Duplex).end(framePlan(sh("ls /proc/$$/fd | tr '\\n' ' '")));
+  // Builtins only: the shell opens nothing while it looks.
+  (child.stdio[3] as Duplex).end(framePlan(sh('for f in 0 1 2 3 4 5 6 7 8 9; do [ -e /proc/$$/fd/$f ] && echo -n "$f "; done; true')));
   const code = await new Promise((resolve) => child.on("close", resolve));
   assert.equal(code, 0);
   assert.equal(out, "0 1 2 ");
