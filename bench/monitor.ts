@@ -38,7 +38,9 @@ export async function monitor(ctx: BenchContext): Promise<void> {
       "mydocker shim",
       async () => {
         const engine = await mydocker.engine();
-        const start: StartSleep = (seconds) => withTimeout(engine.runDetached({ image: "busybox", cmd: ["sleep", seconds] }));
+        const runDetached = engine.runDetached?.bind(engine);
+        if (!runDetached) throw new Error("Engine has no runDetached");
+        const start: StartSleep = (seconds) => withTimeout(runDetached({ image: "busybox", cmd: ["sleep", seconds] }));
         const remove = (id: string) => void runSync(mydocker.cli(["rm", "-f", id]), mydocker.env);
         return sampleMonitors(ctx, start, remove);
       },

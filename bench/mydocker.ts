@@ -3,23 +3,19 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CreateOptions, Engine, EngineOptions } from "../src/index.js";
 import { runSync } from "./exec.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = path.join(REPO, "bin/mydocker");
 
-/** The part of the Engine API the benchmarks use (src/index.ts). */
-export interface BenchEngine {
-  run(
-    opts: { image: string; cmd: string[]; autoRemove?: boolean },
-    io?: { stdio?: "ignore" | "inherit" },
-  ): Promise<{ id: string; exitCode: number }>;
-  runDetached(opts: { image: string; cmd: string[] }): Promise<string>;
-  remove(id: string, opts?: { force?: boolean }): Promise<void>;
-}
+/** The part of the Engine API the benchmarks use. */
+export type BenchEngine = Pick<Engine, "run" | "remove"> & {
+  runDetached?(opts: CreateOptions): Promise<string>;
+};
 
 interface EngineModule {
-  Engine: new (roots: { root: string; runRoot: string }) => BenchEngine;
+  Engine: new (opts: EngineOptions) => BenchEngine;
 }
 
 export interface Mydocker {
@@ -59,7 +55,7 @@ export function prepareMydocker(): Mydocker {
   };
 }
 
-// The specifier is computed so that the benchmarks compile while the engine is still being written.
+// Loaded at run time, not imported: an engine that fails to load fails its rows, not the benchmark.
 async function loadEngine(root: string, runRoot: string): Promise<BenchEngine> {
   const specifier = new URL("../src/index.js", import.meta.url).href;
   const mod = (await import(specifier)) as Partial<EngineModule>;
