@@ -1,5 +1,6 @@
 // Small synchronous helpers over cgroupfs. Every cgroup file is opened without O_CREAT:
-// a missing file means a missing controller, never a file we should make.
+// a missing file means a missing controller, never a file we should make. O_TRUNC is
+// what runc uses too: cgroupfs ignores it, and it keeps a fake tree honest.
 import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, constants, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,13 +19,13 @@ export function readOptional(file: string): string | undefined {
   }
 }
 
-/** Number in a single-value file; "max" and values beyond 2^62 (the kernel's "unlimited") read as Infinity. */
+/** Number in a single-value file; the kernel's spellings of unlimited ("max", -1, 2^63 rounded down to a page) read as Infinity. */
 export function readNumber(file: string): number | undefined {
   const text = readOptional(file);
   if (text === undefined || text === "") return undefined;
   if (text === "max") return Infinity;
   const n = Number(text);
-  return n >= 2 ** 62 ? Infinity : n;
+  return n >= 2 ** 62 || n === -1 ? Infinity : n;
 }
 
 /** Flat keyed files ("key value" per line): memory.stat, memory.events, cpu.stat, memory.oom_control. */
@@ -41,7 +42,7 @@ export function writeValue(file: string, value: string | number): void {
   const text = String(value);
   let fd: number;
   try {
-    fd = openSync(file, constants.O_WRONLY);
+    fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC);
   } catch (e) {
     throw new MydockerError("cgroup_write", `cannot open ${file}: ${(e as Error).message}`);
   }
