@@ -1,0 +1,59 @@
+// The mydocker command line: parse flags, call the engine, print. No logic lives here.
+import { Command, CommanderError } from "commander";
+import { fail, type GlobalFlags } from "./output.js";
+import type { Context } from "./context.js";
+import type { Engine } from "../engine/engine.js";
+import { registerRun } from "./commands/run.js";
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("mydocker");
+  program
+    .description("A container engine: namespaces, cgroups, overlayfs, with docker's command line")
+    .version("0.1.0", "-v, --version")
+    .option("-D, --debug", "show debug output and stack traces")
+    .option("--root <dir>", "engine root (env MYDOCKER_ROOT)")
+    .option("--runroot <dir>", "runtime state root (env MYDOCKER_RUNROOT)")
+    .enablePositionalOptions()
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error: ") ? `mydocker: ${s.slice(7)}` : s) });
+
+  let engine: Engine | undefined;
+  const flags = (): GlobalFlags => {
+    const o = program.opts<{ debug?: boolean; root?: string; runroot?: string }>();
+    return { debug: Boolean(o.debug), root: o.root, runroot: o.runroot };
+  };
+  const ctx: Context = {
+    flags,
+    async engine() {
+      if (!engine) {
+        const { Engine } = await import("../engine/engine.js");
+        const f = flags();
+        engine = new Engine({
+          root: f.root,
+          runRoot: f.runroot,
+          debug: f.debug ? (m) => process.stderr.write(`debug: ${m}\n`) : undefined,
+          notice: (m) => process.stderr.write(m + "\n"),
+        });
+      }
+      return engine;
+    },
+  };
+
+  registerRun(program, ctx);
+  for (const cmd of program.commands) cmd.exitOverride();
+
+  let status = 0;
+  try {
+    await program.parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      status = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 125;
+    } else {
+      status = fail(e, flags().debug);
+    }
+  } finally {
+    engine?.close();
+  }
+  process.exitCode = status;
+}

@@ -1,0 +1,363 @@
+// The engine: images, containers and their lifecycle over the OCI runtime. The CLI is a
+// thin layer over this class, and Node programs use it directly.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDb, type Db } from "../store/db.js";
+import { ImageStore, type ImageRecord } from "../image/index.js";
+import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type RunHandle } from "../runtime/index.js";
+import { detectCgroupDriver } from "../cgroups/index.js";
+import type { CgroupDriver } from "../cgroups/types.js";
+import { MydockerError } from "../util/errors.js";
+import { ContainerStore, type ContainerRecord, type ContainerState } from "./container-store.js";
+import type { CreateOptions } from "./run-options.js";
+import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
+import { buildSpec } from "./spec-builder.js";
+import { readLayeredFile } from "./image-files.js";
+import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
+import { generateId, generateName, validateName, resolveContainer } from "./names.js";
+import { newContainerRecord } from "./container-factory.js";
+
+export interface EngineOptions extends Partial<EngineRoots> {
+  /** Called with diagnostic lines (`--debug`). */
+  debug?: (msg: string) => void;
+  /** Where "Unable to find image …" style notices go (stderr for the CLI). */
+  notice?: (msg: string) => void;
+}
+
+export interface RunResult {
+  id: string;
+  exitCode: number;
+}
+
+export interface ForegroundIo {
+  /** "inherit": the caller's stdio (a pty on it with tty); "ignore": none. */
+  stdio: "inherit" | "ignore";
+}
+
+const BUSYBOX_NAMES = new Set(["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", "docker.io/library/busybox"]);
+const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
+const NEVER = "0001-01-01T00:00:00Z";
+
+export class Engine {
+  readonly roots: EngineRoots;
+  private readonly debug: (msg: string) => void;
+  private readonly notice: (msg: string) => void;
+  private dbHandle?: Db;
+  private imageStore?: ImageStore;
+  private containerStore?: ContainerStore;
+  private rt?: Runtime;
+  private cg?: CgroupDriver;
+
+  constructor(opts: EngineOptions = {}) {
+    const d = defaultRoots();
+    this.roots = { root: path.resolve(opts.root ?? d.root), runRoot: path.resolve(opts.runRoot ?? d.runRoot) };
+    this.debug = opts.debug ?? (() => {});
+    this.notice = opts.notice ?? (() => {});
+  }
+
+  private get db(): Db {
+    this.dbHandle ??= openDb(this.roots.root);
+    return this.dbHandle;
+  }
+
+  get images(): ImageStore {
+    this.imageStore ??= new ImageStore(this.db, this.roots.root);
+    return this.imageStore;
+  }
+
+  get containers(): ContainerStore {
+    this.containerStore ??= new ContainerStore(this.db);
+    return this.containerStore;
+  }
+
+  get cgroups(): CgroupDriver {
+    this.cg ??= detectCgroupDriver();
+    return this.cg;
+  }
+
+  get runtime(): Runtime {
+    this.rt ??= new Runtime({ runRoot: this.roots.runRoot, cgroups: this.cgroups, debug: this.debug });
+    return this.rt;
+  }
+
+  close(): void {
+    this.dbHandle?.close();
+    this.dbHandle = undefined;
+    this.imageStore = undefined;
+    this.containerStore = undefined;
+  }
+
+  /** Finds an image, making busybox from the host's static binary when it is asked for and missing. */
+  async ensureImage(ref: string): Promise<ImageRecord> {
+    const found = this.images.resolve(ref);
+    if (found) return found;
+    if (!BUSYBOX_NAMES.has(ref)) {
+      throw new MydockerError("ENOIMAGE", `Unable to find image '${ref}' locally: import, load or pull it first`);
+    }
+    this.notice(`Unable to find image 'busybox:latest' locally`);
+    this.notice("latest: making busybox from the host's static busybox (/bin/busybox)");
+    const tmp = fs.mkdtempSync(path.join(this.tmpDir(), "busybox-"));
+    try {
+      makeBusyboxRootfs(tmp);
+      const tar = tarDirectory(tmp);
+      const [image] = await Promise.all([
+        this.images.importRootfsTar(tar, "busybox:latest", {
+          changes: { config: { Cmd: ["sh"], Env: [`PATH=${DEFAULT_PATH}`] }, comment: "made from the host's /bin/busybox" },
+        }),
+        tar.done,
+      ]);
+      this.notice(`Status: Downloaded newer image for busybox:latest`);
+      return image;
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  }
+
+  private tmpDir(): string {
+    const d = path.join(this.roots.root, "tmp");
+    fs.mkdirSync(d, { recursive: true, mode: 0o700 });
+    return d;
+  }
+
+  /** Creates a container (docker create): its record and its writable layer; nothing runs yet. */
+  async create(opts: CreateOptions): Promise<string> {
+    let image: ImageRecord | undefined;
+    if (opts.rootfs) {
+      if (!fs.statSync(opts.rootfs, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new MydockerError("EINVAL", `--rootfs ${opts.rootfs}: not a directory`);
+      }
+    } else if (opts.image) {
+      image = await this.ensureImage(opts.image);
+    } else {
+      throw new MydockerError("EINVAL", "an image or --rootfs is required");
+    }
+    if (opts.name !== undefined) validateName(opts.name);
+    const id = generateId();
+    const name = opts.name ?? generateName(new Set(this.containers.refs().map((r) => r.name)));
+    const record = newContainerRecord(id, name, opts, image);
+    if (record.config.Cmd.length === 0 && (record.config.Entrypoint ?? []).length === 0) {
+      throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
+    }
+    const dir = containerDir(this.roots, id);
+    fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
+    fs.mkdirSync(path.join(dir, "merged"), { mode: 0o755 });
+    try {
+      this.containers.insert(record);
+    } catch (e) {
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+    return id;
+  }
+
+  /** A container by full id, unique id prefix or name. */
+  resolve(query: string): ContainerRecord {
+    const id = resolveContainer(this.containers.refs(), query);
+    return this.reconcile(this.containers.get(id)!);
+  }
+
+  /** The layer directories of a container's root, topmost first (its own upper layer first). */
+  layerDirs(c: ContainerRecord): string[] {
+    if (c.hostConfig.Rootfs) return [c.hostConfig.Rootfs];
+    const image = this.images.resolve(c.imageId);
+    if (!image) throw new MydockerError("ENOIMAGE", `the image of container ${c.id.slice(0, 12)} (${c.imageId}) is gone`);
+    return [path.join(containerDir(this.roots, c.id), "upper"), ...this.images.layerDirs(image)];
+  }
+
+  private runtimeInput(c: ContainerRecord) {
+    const layers = this.layerDirs(c);
+    const readFile = (p: string) => readLayeredFile(layers, p);
+    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile }), rootfsMount: undefined };
+    const dir = containerDir(this.roots, c.id);
+    const [upper, ...lower] = layers;
+    return {
+      spec: buildSpec(c, { rootfs: path.join(dir, "merged"), readFile }),
+      rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
+    };
+  }
+
+  private markRunning(c: ContainerRecord, pid: number): void {
+    this.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER });
+  }
+
+  /** Runs a created container in the foreground: its stdio is the caller's. */
+  async startForeground(id: string, io: ForegroundIo = { stdio: "inherit" }): Promise<RunHandle> {
+    const c = this.containers.get(id)!;
+    const { spec, rootfsMount } = this.runtimeInput(c);
+    const handle = await this.runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, keepState: true });
+    this.markRunning(c, handle.pid);
+    return handle;
+  }
+
+  /** Starts a created or stopped container in the background under its monitor. */
+  async start(query: string): Promise<string> {
+    const c = this.resolve(query);
+    if (c.state.status === "running" || c.state.status === "paused") return c.id;
+    await this.releaseRuntime(c.id);
+    const { spec, rootfsMount } = this.runtimeInput(c);
+    const dir = containerDir(this.roots, c.id);
+    try {
+      const st = await this.runtime.create(c.id, spec, {
+        rootfsMount,
+        logPath: path.join(dir, "container.log"),
+        logMaxBytes: c.hostConfig.LogMaxSize,
+        exitCommand: [process.execPath, BIN, "--root", this.roots.root, "--runroot", this.roots.runRoot, "container", "cleanup", c.id],
+      });
+      await this.runtime.start(c.id);
+      this.markRunning(c, st.pid ?? 0);
+    } catch (e) {
+      await this.abandon(c.id, e);
+      throw e;
+    }
+    return c.id;
+  }
+
+  /** docker run -d: create and start in the background; resolves with the id once the process runs. */
+  async runDetached(opts: CreateOptions): Promise<string> {
+    const id = await this.create(opts);
+    await this.start(id);
+    return id;
+  }
+
+  /** docker run in the foreground, to exit. */
+  async run(opts: CreateOptions, io: ForegroundIo = { stdio: "inherit" }): Promise<RunResult> {
+    const id = await this.create(opts);
+    let handle: RunHandle;
+    try {
+      handle = await this.startForeground(id, io);
+    } catch (e) {
+      await this.abandon(id, e);
+      throw e;
+    }
+    const { exitCode } = await handle.wait();
+    await this.finish(id, exitCode);
+    return { id, exitCode };
+  }
+
+  /** After a failed start: nothing of the runtime is left; the container is removed (--rm) or keeps the error. */
+  async abandon(id: string, err?: unknown): Promise<void> {
+    await this.releaseRuntime(id);
+    const c = this.containers.get(id);
+    if (!c) return;
+    if (c.hostConfig.AutoRemove) {
+      this.removeFiles(c);
+      return;
+    }
+    const exitCode = err instanceof MydockerError ? err.exitStatus : 125;
+    this.containers.setState(id, { ...c.state, status: c.state.startedAt === NEVER ? "created" : "exited", pid: 0, exitCode, error: (err as Error)?.message ?? "" });
+  }
+
+  /** Records a container's end and releases what it held (cgroup, state directory); removes it with --rm. */
+  async finish(id: string, exitCode?: number): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    let st: RuntimeState | undefined;
+    try {
+      st = this.runtime.state(id);
+    } catch {
+      st = undefined;
+    }
+    const oomKilled = st?.cgroupPath ? (this.cgroups.open(st.cgroupPath)?.stats().oomKills ?? 0) > 0 : false;
+    const code = exitCode ?? st?.exit?.exitCode ?? (c.state.status === "running" ? 137 : c.state.exitCode);
+    await this.releaseRuntime(id);
+    if (c.hostConfig.AutoRemove) {
+      this.removeFiles(c);
+      return;
+    }
+    this.containers.setState(id, {
+      ...c.state,
+      status: "exited",
+      pid: 0,
+      exitCode: code,
+      oomKilled,
+      finishedAt: st?.exit?.finishedAt ?? new Date().toISOString(),
+    });
+  }
+
+  private async releaseRuntime(id: string): Promise<void> {
+    try {
+      await this.runtime.delete(id, { force: true });
+    } catch (e) {
+      if (!(e instanceof MydockerError) || !fs.existsSync(path.join(this.roots.runRoot, id))) return;
+      throw e;
+    }
+  }
+
+  /** Brings a record up to date with the kernel: a container whose monitor died is exited. */
+  reconcile(c: ContainerRecord): ContainerRecord {
+    if (!ACTIVE.has(c.state.status) || c.state.startedAt === NEVER) return c;
+    let status: string;
+    try {
+      status = this.runtime.state(c.id).status;
+    } catch {
+      status = "stopped";
+    }
+    if (status === "stopped") {
+      this.finishSync(c);
+      return this.containers.get(c.id) ?? { ...c, state: { ...c.state, status: "removing" } };
+    }
+    if ((status === "paused") !== (c.state.status === "paused")) {
+      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running" };
+      this.containers.setState(c.id, state);
+      return { ...c, state };
+    }
+    return c;
+  }
+
+  private finishSync(c: ContainerRecord): void {
+    // The runtime's release is asynchronous only in its waits; a stopped container has nothing to wait for.
+    this.pending.push(this.finish(c.id));
+  }
+
+  private pending: Promise<void>[] = [];
+
+  /** Waits for background releases started by reconcile. */
+  async settle(): Promise<void> {
+    while (this.pending.length) await this.pending.shift();
+  }
+
+  /** Every container (all: the stopped ones too), up to date, newest first. */
+  async list(all = false): Promise<ContainerRecord[]> {
+    const out = this.containers.all().map((c) => this.reconcile(c));
+    await this.settle();
+    const fresh = out.map((c) => this.containers.get(c.id)).filter((c): c is ContainerRecord => c !== undefined);
+    return all ? fresh : fresh.filter((c) => c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting");
+  }
+
+  /** Sweeps what crashed commands left: runtime state of containers we no longer know, and exited monitors. */
+  async sweep(): Promise<void> {
+    const known = new Set(this.containers.refs().map((r) => r.id));
+    let dirs: string[] = [];
+    try {
+      dirs = fs.readdirSync(this.roots.runRoot);
+    } catch {
+      dirs = [];
+    }
+    for (const id of dirs) if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.debug(`sweep ${id}: ${(e as Error).message}`));
+    await this.list(true);
+  }
+
+  private removeFiles(c: ContainerRecord): void {
+    fs.rmSync(containerDir(this.roots, c.id), { recursive: true, force: true });
+    this.containers.delete(c.id);
+  }
+
+  /** docker rm: refuses a running container unless forced. */
+  async remove(query: string, opts: { force?: boolean } = {}): Promise<string> {
+    const c = this.resolve(query);
+    await this.settle();
+    const running = c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting";
+    if (running && !opts.force) {
+      throw new MydockerError(
+        "ERUNNING",
+        `cannot remove container "/${c.name}": container is ${c.state.status}: stop the container before removing or force remove`,
+      );
+    }
+    await this.releaseRuntime(c.id);
+    this.removeFiles(c);
+    return c.id;
+  }
+}

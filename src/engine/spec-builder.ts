@@ -1,0 +1,89 @@
+// Turns a container's docker-shaped configuration into an OCI runtime spec. This is the
+// engine's whole contract with the runtime: no syscall decision is made here.
+import type { Spec } from "../spec/runtime.js";
+import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
+import { MydockerError } from "../util/errors.js";
+import type { ContainerRecord } from "./container-store.js";
+import { resolveUser } from "./user.js";
+
+
+export interface SpecContext {
+  /** The container's root directory as the runtime will see it (the overlay's mount point). */
+  rootfs: string;
+  /** Reads a file of the container's root filesystem before it is mounted. */
+  readFile: (p: string) => string | undefined;
+}
+
+function allCapabilities(): string[] {
+  return [...CAPABILITIES.keys()];
+}
+
+/** `net_raw`, `NET_RAW` and `CAP_NET_RAW` all name CAP_NET_RAW. */
+export function normalizeCapability(name: string): string {
+  const upper = name.toUpperCase();
+  const full = upper.startsWith("CAP_") ? upper : `CAP_${upper}`;
+  if (!CAPABILITIES.has(full)) throw new MydockerError("EINVAL", `invalid capability: ${name}: see capabilities(7) for the names`);
+  return full;
+}
+
+/** Docker's rule: the capability list starts from the default set, ALL adds or drops everything. */
+export function capabilitySet(defaults: string[], add: string[], drop: string[]): string[] {
+  const norm = (l: string[]) => l.map((c) => (c.toUpperCase() === "ALL" ? "ALL" : normalizeCapability(c)));
+  const a = norm(add);
+  const d = norm(drop);
+  let caps = a.includes("ALL") ? allCapabilities() : [...defaults];
+  if (d.includes("ALL")) caps = [];
+  for (const c of a) if (c !== "ALL" && !caps.includes(c)) caps.push(c);
+  return caps.filter((c) => !d.includes(c) || a.includes(c));
+}
+
+function envMerge(base: string[], extra: string[]): string[] {
+  const out = new Map<string, string>();
+  for (const e of [...base, ...extra]) {
+    const i = e.indexOf("=");
+    out.set(i < 0 ? e : e.slice(0, i), e);
+  }
+  return [...out.values()];
+}
+
+export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
+  const spec = defaultSpec();
+  const cfg = c.config;
+  const hc = c.hostConfig;
+  const args = [...(cfg.Entrypoint ?? []), ...cfg.Cmd];
+  if (args.length === 0) {
+    throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
+  }
+  const user = resolveUser(cfg.User, ctx.readFile);
+  const hostname = cfg.Hostname || c.id.slice(0, 12);
+  let env = envMerge([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], cfg.Env);
+  if (cfg.Tty) env = envMerge(env, ["TERM=xterm"]);
+  if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home || "/"}`);
+
+  const process = spec.process!;
+  process.terminal = cfg.Tty;
+  process.args = args;
+  process.env = env;
+  process.cwd = cfg.WorkingDir || "/";
+  process.user = { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids };
+  const caps = hc.Privileged ? allCapabilities() : capabilitySet(process.capabilities?.bounding ?? [], hc.CapAdd, hc.CapDrop);
+  process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
+  if (hc.OomScoreAdj) process.oomScoreAdj = hc.OomScoreAdj;
+
+  spec.root = { path: ctx.rootfs, readonly: hc.ReadonlyRootfs };
+  spec.hostname = hostname;
+  if (cfg.Domainname) spec.domainname = cfg.Domainname;
+  spec.mounts = [...(spec.mounts ?? []), ...hc.Mounts];
+  const linux = spec.linux!;
+  linux.resources = { ...linux.resources, ...hc.Resources };
+  linux.cgroupsPath = `${hc.CgroupParent || "mydocker"}/${c.id}`;
+  if (hc.Privileged) {
+    linux.maskedPaths = [];
+    linux.readonlyPaths = [];
+    spec.mounts = spec.mounts.map((m) => (m.destination === "/sys" ? { ...m, options: (m.options ?? []).filter((o) => o !== "ro") } : m));
+  }
+  if (hc.NetworkMode === "host") {
+    linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== "network");
+  }
+  return spec;
+}

@@ -1,0 +1,190 @@
+// `mydocker run` end to end on the real kernel: what a docker user sees.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { hostMounts, isRoot, mydocker, mydockerAsync, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+
+const skip = isRoot() ? false : NOT_ROOT;
+let roots: Roots;
+
+before(() => {
+  if (skip) return;
+  roots = tempRoots();
+});
+after(() => roots?.cleanup());
+
+test("the first run makes busybox from the host and runs a command", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "busybox", "echo", "hello from a container"]);
+  assert.equal(r.stderr.includes("Unable to find image 'busybox:latest' locally"), true, r.stderr);
+  assert.equal(r.stdout, "hello from a container\n");
+  assert.equal(r.status, 0);
+  const again = mydocker(roots, ["run", "--rm", "busybox", "true"]);
+  assert.equal(again.stderr, "");
+  assert.equal(again.status, 0);
+});
+
+test("arguments travel as an array, never joined", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", 'for a in "$@"; do echo "[$a]"; done', "x", "a  b", "", "c;d"]);
+  assert.equal(r.stdout, "[a  b]\n[]\n[c;d]\n");
+});
+
+test("exit statuses: 0, 7, 126, 127, 128+N", { skip }, () => {
+  assert.equal(mydocker(roots, ["run", "--rm", "busybox", "true"]).status, 0);
+  assert.equal(mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", "exit 7"]).status, 7);
+  const notExec = mydocker(roots, ["run", "--rm", "busybox", "/etc/passwd"]);
+  assert.equal(notExec.status, 126, notExec.stderr);
+  assert.match(notExec.stderr, /permission denied/);
+  const missing = mydocker(roots, ["run", "--rm", "busybox", "no-such-command"]);
+  assert.equal(missing.status, 127, missing.stderr);
+  assert.match(missing.stderr, /executable file not found in \$PATH/);
+  assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
+  assert.equal(mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", "kill -KILL $$"]).status, 137);
+});
+
+test("/ is the busybox rootfs; the host's / is not visible", { skip }, () => {
+  const marker = fs.mkdtempSync("/mydocker-host-marker-");
+  try {
+    const r = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", `test -e ${marker} && echo visible; ls /bin/busybox; readlink /bin/sh`]);
+    assert.equal(r.stdout, "/bin/busybox\n/bin/busybox\n", r.stderr);
+  } finally {
+    fs.rmdirSync(marker);
+  }
+});
+
+test("hostname and PID 1 inside; the host's hostname unchanged", { skip }, () => {
+  const host = os.hostname();
+  const r = mydocker(roots, ["run", "--rm", "-h", "box1", "busybox", "sh", "-c", "hostname; echo $$"]);
+  assert.equal(r.stdout, "box1\n1\n");
+  const dflt = mydocker(roots, ["run", "--rm", "busybox", "hostname"]);
+  assert.match(dflt.stdout, /^[0-9a-f]{12}\n$/);
+  assert.equal(os.hostname(), host);
+});
+
+test("mount inside lists only the container's mounts", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "busybox", "cat", "/proc/self/mountinfo"]);
+  const points = r.stdout.trim().split("\n").map((l) => l.split(" ")[4]!);
+  assert.ok(points.includes("/"));
+  for (const p of ["/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue", "/sys"]) assert.ok(points.includes(p), `${p} in ${points}`);
+  for (const p of points) assert.ok(!p.startsWith("/work") && !p.startsWith("/tmp/mydocker") && !p.startsWith("/var/lib"), `host mount ${p} leaked in`);
+  assert.match(r.stdout.split("\n").find((l) => l.split(" ")[4] === "/proc")!, /nosuid,nodev,noexec/);
+});
+
+test("/dev holds the standard devices and links", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", "ls /dev | sort | tr '\\n' ' '; readlink /dev/fd; echo x > /dev/null && head -c 4 /dev/zero | wc -c"]);
+  for (const d of ["null", "zero", "full", "random", "urandom", "tty", "pts", "shm", "mqueue", "fd", "stdin", "stdout", "stderr", "ptmx"]) {
+    assert.ok(r.stdout.split(/\s/).includes(d), `/dev/${d} missing: ${r.stdout}`);
+  }
+  assert.match(r.stdout, /\/proc\/self\/fd\n4\n$/);
+});
+
+test("environment with spaces, working directory, user", { skip }, () => {
+  const env = mydocker(roots, ["run", "--rm", "-e", "GREETING=hello  wide world", "busybox", "sh", "-c", 'echo "$GREETING"']);
+  assert.equal(env.stdout, "hello  wide world\n");
+  assert.equal(mydocker(roots, ["run", "--rm", "-w", "/tmp/deep/er", "busybox", "pwd"]).stdout, "/tmp/deep/er\n");
+  assert.equal(mydocker(roots, ["run", "--rm", "-u", "nobody", "busybox", "id"]).stdout, "uid=65534(nobody) gid=65534(nogroup) groups=65534(nogroup)\n");
+  assert.equal(mydocker(roots, ["run", "--rm", "-u", "1000:50", "busybox", "sh", "-c", "id -u; id -g"]).stdout, "1000\n50\n");
+  const bad = mydocker(roots, ["run", "--rm", "-u", "nosuchuser", "busybox", "true"]);
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /unable to find user nosuchuser/);
+});
+
+test("docker's default capabilities, --cap-add, --cap-drop, --privileged", { skip }, () => {
+  const cap = (args: string[]) => mydocker(roots, ["run", "--rm", ...args, "busybox", "grep", "CapEff", "/proc/self/status"]).stdout.trim();
+  assert.equal(cap([]), "CapEff:\t00000000a80425fb");
+  assert.equal(cap(["--cap-drop", "NET_RAW"]), "CapEff:\t00000000a80405fb");
+  assert.equal(cap(["--cap-add", "SYS_ADMIN"]), "CapEff:\t00000000a82425fb");
+  assert.notEqual(cap(["--privileged"]), "CapEff:\t00000000a80425fb");
+});
+
+test("masked and read-only paths", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", "wc -c < /proc/kcore; echo 1 > /proc/sys/kernel/domainname 2>/dev/null || echo ro; ls /sys/firmware | wc -l"]);
+  assert.equal(r.stdout, "0\nro\n0\n");
+});
+
+test("signals sent to mydocker reach the container", { skip }, async () => {
+  const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done"]);
+  await waitFor(() => run.out().includes("ready"));
+  run.child.kill("SIGTERM");
+  const r = await run.done;
+  assert.equal(r.status, 42);
+  assert.match(r.stdout, /got-term/);
+});
+
+test("-i passes stdin and its EOF", { skip }, () => {
+  const r = mydocker(roots, ["run", "--rm", "-i", "busybox", "sh", "-c", "cat; echo done"], { input: "line one\nline two\n" });
+  assert.equal(r.stdout, "line one\nline two\ndone\n");
+  const noI = mydocker(roots, ["run", "--rm", "busybox", "cat"], { input: "ignored\n" });
+  assert.equal(noI.stdout, "");
+});
+
+test("-t gives a real pty, driven through a terminal", { skip: skip || (spawnSync("which", ["script"]).status !== 0 ? "needs script(1) from util-linux" : false) }, () => {
+  const cmd = `${process.execPath} ${path.resolve("bin/mydocker")} run --rm -it busybox sh -c 'tty; stty size; read x; echo "got:$x"; exit 3'`;
+  const r = spawnSync("script", ["-qefc", `stty rows 33 cols 111; ${cmd}`, "/dev/null"], {
+    env: roots.env,
+    input: "hello\n",
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  assert.match(r.stdout, /\/dev\/pts\/0/);
+  assert.match(r.stdout, /33 111/);
+  assert.match(r.stdout, /got:hello/);
+  assert.equal(r.status, 3, r.stdout + r.stderr);
+});
+
+test("bad input: one clear line, status 125, nothing left behind", { skip }, () => {
+  const before = fs.readdirSync(path.join(roots.root, "containers")).length;
+  const cases: string[][] = [
+    ["run", "--rm", "no-such-image-here"],
+    ["run", "--rm", "--rootfs", "/etc/passwd", "true"],
+    ["run", "--rm", "--bogus-flag", "busybox"],
+    ["run", "--rm", "-u", "nosuchuser", "busybox", "true"],
+  ];
+  for (const args of cases) {
+    const r = mydocker(roots, args);
+    assert.equal(r.status, 125, `${args.join(" ")}: ${r.stderr}`);
+    assert.equal(r.stderr.trim().split("\n").length <= 2, true, r.stderr);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+  }
+  assert.equal(fs.readdirSync(path.join(roots.root, "containers")).length, before);
+  assert.deepEqual(fs.existsSync(roots.runRoot) ? fs.readdirSync(roots.runRoot) : [], []);
+});
+
+test("not running as root is refused with one line", { skip }, () => {
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, path.resolve("bin/mydocker"), "run", "busybox", "true"], {
+    env: roots.env,
+    encoding: "utf8",
+  });
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /must run as root/);
+});
+
+test("the host's mount table is the same after 20 runs, kill -9 cases included", { skip }, async () => {
+  const mountsBefore = hostMounts();
+  for (let i = 0; i < 16; i++) mydocker(roots, ["run", "--rm", "busybox", "true"]);
+  for (let i = 0; i < 2; i++) {
+    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 2"]);
+    await waitFor(() => run.out().includes("up"));
+    run.child.kill("SIGKILL");
+    await run.done;
+  }
+  for (let i = 0; i < 2; i++) {
+    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 2"]);
+    await waitFor(() => run.out().includes("up"));
+    const shim = spawnSync("pgrep", ["-P", String(run.child.pid), "-f", "mydocker-shim"], { encoding: "utf8" }).stdout.trim();
+    assert.match(shim, /^\d+$/, "the shim is a child of mydocker");
+    process.kill(Number(shim), "SIGKILL");
+    const r = await run.done;
+    assert.equal(r.status, 137);
+  }
+  assert.equal(hostMounts(), mountsBefore);
+  // The next command sweeps what kill -9 of mydocker left behind.
+  await waitFor(() => {
+    mydocker(roots, ["ps", "-a"]);
+    return (fs.existsSync(roots.runRoot) ? fs.readdirSync(roots.runRoot) : []).length === 0;
+  }, 20_000, 500);
+  const cg = spawnSync("sh", ["-c", "find /sys/fs/cgroup -maxdepth 3 -name mydocker -type d -exec find {} -mindepth 1 -type d \\; 2>/dev/null"], { encoding: "utf8" }).stdout;
+  assert.equal(cg.trim(), "", "no container cgroup left");
+});
