@@ -95,9 +95,14 @@ export class Runtime {
     if (st.status !== "created") {
       throw new MydockerError("bad-state", `container "${id}" is ${st.status}: only a created container can be started`);
     }
-    // The child holds the FIFO's write side open until exec: our open returns as soon as it is there.
+    // Our open returns once the child opened the write side; it then writes one byte, which
+    // must be read before we close (else its write fails) and which says it is going to exec.
     const fifo = await fs.promises.open(sd.execFifo, fs.constants.O_RDONLY);
-    await fifo.close();
+    try {
+      await fifo.read(Buffer.alloc(1), 0, 1);
+    } finally {
+      await fifo.close();
+    }
     fs.rmSync(sd.execFifo, { force: true });
     sd.writeState({ ...sd.readState(), status: "running" });
   }
