@@ -3,18 +3,15 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,17 +28,7 @@ struct monitor {
   bool failed; /* the child reported a failed step */
   bool ready;  /* the child reached exec */
   int sfd;
-  int master; /* pty master, -1 without tty */
-  bool stdin_open;
-  char in[4096];
-  size_t in_len, in_off;
-  int out_r[2]; /* log pipes, -1 when closed or unused */
-  bool logging;
-  bool tee; /* also copy the output to our own stdout/stderr */
-  struct logwriter log;
-  struct linebuf lines[2];
-  struct termios saved_tio;
-  bool tio_saved;
+  struct proxy io;
 };
 
 static struct monitor m;
@@ -60,11 +47,6 @@ static int null_onto(int fd) {
   return rc;
 }
 
-static void set_nonblock(int fd) {
-  int fl = fcntl(fd, F_GETFL);
-  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
 /* ---- setup before clone ---------------------------------------------- */
 
 static int setup_signals(void) {
@@ -81,25 +63,6 @@ static int setup_detach(void) {
   /* A caller that spawned us as a session leader already did setsid. */
   if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid())) return -1;
   return null_onto(STDIN_FILENO);
-}
-
-static int setup_log(struct child_fds *fds) {
-  const struct record *r = m.p->log;
-  if (log_open(&m.log, r->args[0], r->num[1]) != 0) return -1;
-  m.logging = true;
-  m.lines[0].stream = "stdout";
-  m.lines[1].stream = "stderr";
-  if (m.p->tty) return 0; /* the pty carries the output */
-  int a[2], b[2];
-  if (pipe2(a, O_CLOEXEC) != 0) return -1;
-  if (pipe2(b, O_CLOEXEC) != 0) return -1;
-  m.out_r[0] = a[0];
-  m.out_r[1] = b[0];
-  set_nonblock(a[0]);
-  set_nonblock(b[0]);
-  fds->out_w = a[1];
-  fds->err_w = b[1];
-  return 0;
 }
 
 static int join_pidns(void) {
@@ -155,11 +118,6 @@ static void reap(void) {
     if (pid == m.child) record_exit(status);
 }
 
-static void copy_winsize(void) {
-  struct winsize ws;
-  if (m.master >= 0 && ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) ioctl(m.master, TIOCSWINSZ, &ws);
-}
-
 static void handle_signals(void) {
   struct signalfd_siginfo si;
   while (read(m.sfd, &si, sizeof si) == (ssize_t)sizeof si) {
@@ -168,16 +126,9 @@ static void handle_signals(void) {
       reap();
       continue;
     }
-    if (sig == SIGWINCH && m.p->tty) copy_winsize();
+    if (sig == SIGWINCH && m.p->tty) proxy_winsize(&m.io);
     if (sigismember(&m.p->forward, sig) && !m.child_done) kill(m.child, sig);
   }
-}
-
-static void raw_terminal(void) {
-  if (m.p->detach || !isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &m.saved_tio) != 0) return;
-  struct termios raw = m.saved_tio;
-  cfmakeraw(&raw);
-  if (tcsetattr(STDIN_FILENO, TCSADRAIN, &raw) == 0) m.tio_saved = true;
 }
 
 static void release_stdio_if_detached(void) {
@@ -185,7 +136,7 @@ static void release_stdio_if_detached(void) {
   /* The container holds its own copies; we keep none of the caller's. */
   null_onto(STDOUT_FILENO);
   null_onto(STDERR_FILENO);
-  m.tee = false;
+  proxy_detach(&m.io);
 }
 
 static void handle_chan(void) {
@@ -216,113 +167,27 @@ static void handle_chan(void) {
     break;
   }
   case MSG_TTY:
-    if (fd >= 0 && m.master < 0) {
-      m.master = fd;
+    if (fd >= 0 && m.io.master < 0) {
+      proxy_take_master(&m.io, fd);
       fd = -1;
-      set_nonblock(m.master);
-      copy_winsize();
-      raw_terminal();
     }
     break;
   }
   if (fd >= 0) close(fd);
 }
 
-/* Copies a chunk of container output to the log and to our own stdout/stderr. */
-static void emit(int stream, const char *buf, size_t n) {
-  if (m.logging) log_feed(&m.log, &m.lines[stream], buf, n);
-  if (m.tee && write_all(stream == 0 ? STDOUT_FILENO : STDERR_FILENO, buf, n) != 0 && errno == EPIPE) m.tee = false;
-}
-
-/* Reads what FD has; returns false once it is finished (EOF, or EIO of a pty). */
-static bool pump(int fd, int stream) {
-  char buf[65536];
-  for (;;) {
-    ssize_t n = read(fd, buf, sizeof buf);
-    if (n > 0) {
-      emit(stream, buf, (size_t)n);
-      continue;
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return true;
-    return false;
-  }
-}
-
-static void close_output(int *fd, int stream) {
-  close(*fd);
-  *fd = -1;
-  if (m.logging) log_finish(&m.log, &m.lines[stream]);
-}
-
-static void flush_input(void) {
-  while (m.in_off < m.in_len) {
-    ssize_t n = write(m.master, m.in + m.in_off, m.in_len - m.in_off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EAGAIN) return;
-    if (n < 0) {
-      m.in_len = m.in_off = 0;
-      m.stdin_open = false;
-      return;
-    }
-    m.in_off += (size_t)n;
-  }
-  m.in_len = m.in_off = 0;
-}
-
-static void read_input(void) {
-  ssize_t n = read(STDIN_FILENO, m.in, sizeof m.in);
-  if (n < 0 && (errno == EINTR || errno == EAGAIN)) return;
-  if (n <= 0) {
-    /* End of our input: the container keeps running without it. */
-    m.stdin_open = false;
-    return;
-  }
-  m.in_len = (size_t)n;
-  m.in_off = 0;
-  flush_input();
-}
-
-enum { P_SIG, P_CHAN, P_MASTER, P_STDIN, P_OUT, P_ERR, P_COUNT };
+enum { P_SIG, P_CHAN, P_IO, P_COUNT = P_IO + PROXY_POLLFDS };
 
 static void poll_once(void) {
   struct pollfd fds[P_COUNT];
-  for (int i = 0; i < P_COUNT; i++) fds[i] = (struct pollfd){.fd = -1};
   fds[P_SIG] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
   fds[P_CHAN] = (struct pollfd){.fd = m.chan, .events = POLLIN};
-  if (m.master >= 0 && m.stdin_open && m.in_len == 0) fds[P_STDIN] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-  if (m.master >= 0) fds[P_MASTER] = (struct pollfd){.fd = m.master, .events = (short)(POLLIN | (m.in_len ? POLLOUT : 0))};
-  fds[P_OUT] = (struct pollfd){.fd = m.out_r[0], .events = POLLIN};
-  fds[P_ERR] = (struct pollfd){.fd = m.out_r[1], .events = POLLIN};
-
+  proxy_pollfds(&m.io, fds + P_IO);
   if (poll(fds, P_COUNT, -1) <= 0) return;
   /* The channel first: `exec` must reach the caller before `exit`. */
   if (fds[P_CHAN].revents) handle_chan();
   if (fds[P_SIG].revents) handle_signals();
-  if (fds[P_MASTER].revents & POLLOUT) flush_input();
-  if ((fds[P_MASTER].revents & ~POLLOUT) && !pump(m.master, 0)) close_output(&m.master, 0);
-  if (fds[P_STDIN].revents) read_input();
-  if (fds[P_OUT].revents && !pump(m.out_r[0], 0)) close_output(&m.out_r[0], 0);
-  if (fds[P_ERR].revents && !pump(m.out_r[1], 1)) close_output(&m.out_r[1], 1);
-}
-
-static bool outputs_open(void) { return m.master >= 0 || m.out_r[0] >= 0 || m.out_r[1] >= 0; }
-
-/* After the child exited: take what is still buffered, without waiting for
- * background processes that may hold the pipes open outside a PID namespace. */
-static void drain(void) {
-  while (outputs_open()) {
-    struct pollfd fds[3] = {{.fd = m.master, .events = POLLIN}, {.fd = m.out_r[0], .events = POLLIN}, {.fd = m.out_r[1], .events = POLLIN}};
-    int n = poll(fds, 3, 100);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (fds[0].revents && !pump(m.master, 0)) close_output(&m.master, 0);
-    if (fds[1].revents && !pump(m.out_r[0], 0)) close_output(&m.out_r[0], 0);
-    if (fds[2].revents && !pump(m.out_r[1], 1)) close_output(&m.out_r[1], 1);
-  }
-  if (m.master >= 0) close_output(&m.master, 0);
-  if (m.out_r[0] >= 0) close_output(&m.out_r[0], 0);
-  if (m.out_r[1] >= 0) close_output(&m.out_r[1], 1);
+  proxy_handle(&m.io, fds + P_IO);
 }
 
 /* ---- the end ---------------------------------------------------------------- */
@@ -337,7 +202,7 @@ static void write_exitfile(int code, int sig) {
 }
 
 static int finish(void) {
-  if (m.tio_saved) tcsetattr(STDIN_FILENO, TCSADRAIN, &m.saved_tio);
+  proxy_restore_terminal(&m.io);
   int code = m.failed ? SETUP_FAILED : m.code;
   int sig = m.failed ? 0 : m.sig;
   if (m.p->exitfile) write_exitfile(code, sig);
@@ -357,7 +222,7 @@ static int setup_failed(const struct record *r, const char *op, const char *deta
   int err = errno;
   if (m.child > 0) kill_and_reap();
   report_error(r ? r->index : index_of(op), op, err, detail);
-  if (m.tio_saved) tcsetattr(STDIN_FILENO, TCSADRAIN, &m.saved_tio);
+  proxy_restore_terminal(&m.io);
   return SETUP_FAILED;
 }
 
@@ -365,14 +230,12 @@ int run_monitor(struct plan *p) {
   struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1};
   int sv[2];
   m.p = p;
-  m.master = m.out_r[0] = m.out_r[1] = -1;
-  m.stdin_open = true;
-  m.tee = !p->detach;
+  proxy_init(&m.io, !p->detach);
 
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
   if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
-  if (p->log && setup_log(&fds) != 0) return setup_failed(p->log, "log", p->log->args[0]);
+  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], !p->tty, &fds) != 0) return setup_failed(p->log, "log", p->log->args[0]);
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
@@ -384,8 +247,8 @@ int run_monitor(struct plan *p) {
   if (m.child < 0) return setup_failed(p->clone, "clone", p->clone->args[0]);
   if (m.child == 0) {
     close(sv[0]);
-    if (m.out_r[0] >= 0) close(m.out_r[0]);
-    if (m.out_r[1] >= 0) close(m.out_r[1]);
+    if (m.io.out_r[0] >= 0) close(m.io.out_r[0]);
+    if (m.io.out_r[1] >= 0) close(m.io.out_r[1]);
     fds.chan = sv[1];
     child_main(p, &fds);
   }
@@ -405,6 +268,6 @@ int run_monitor(struct plan *p) {
   }
 
   while (!m.child_done || m.chan >= 0) poll_once();
-  drain();
+  proxy_drain(&m.io);
   return finish();
 }

@@ -4,10 +4,12 @@
 #define MYDOCKER_SHIM_H
 
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <termios.h>
 
 #define SETUP_FAILED 125
 
@@ -153,6 +155,40 @@ int log_open(struct logwriter *lw, const char *path, unsigned long long max);
 void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n);
 /* At the end of a stream: writes what is left of the last line as `P`. */
 void log_finish(struct logwriter *lw, struct linebuf *lb);
+
+/* ---- proxy.c: the container's stdio through the monitor (pty, log pipes) -- */
+
+#define PROXY_POLLFDS 4
+
+struct proxy {
+  bool tee;      /* also copy the output to our own stdout/stderr */
+  bool attached; /* the caller's terminal may be put in raw mode */
+  int master;    /* pty master, -1 without tty */
+  bool stdin_open;
+  char in[4096];
+  size_t in_len, in_off;
+  int out_r[2]; /* log pipes for stdout/stderr, -1 when closed or unused */
+  bool logging;
+  struct logwriter log;
+  struct linebuf lines[2];
+  struct termios saved_tio;
+  bool tio_saved;
+};
+
+void proxy_init(struct proxy *io, bool attached);
+/* Opens the log; with PIPES also makes the pipes the child's stdout/stderr become. */
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, bool pipes, struct child_fds *fds);
+/* Takes the pty master from the child: sizes it, and makes our terminal raw. */
+void proxy_take_master(struct proxy *io, int fd);
+/* Copies the window size of our stdin (if a terminal) to the pty. */
+void proxy_winsize(const struct proxy *io);
+/* Stops copying output to our stdout/stderr (a detached monitor lets go of them). */
+void proxy_detach(struct proxy *io);
+void proxy_pollfds(const struct proxy *io, struct pollfd fds[PROXY_POLLFDS]);
+void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]);
+/* After the child exited: copies what is left, then closes everything. */
+void proxy_drain(struct proxy *io);
+void proxy_restore_terminal(struct proxy *io);
 
 /* ---- util.c ----------------------------------------------------------------- */
 
