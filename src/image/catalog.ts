@@ -1,6 +1,6 @@
 // The image store's rows: images, their ordered layers and names, known layer blobs.
 import type { Db } from "../store/db.js";
-import type { Digest, ImageConfig } from "../spec/image.js";
+import type { Descriptor, Digest, ImageConfig } from "../spec/image.js";
 import { createImageTables } from "./schema.js";
 import type { ImageRecord } from "./types.js";
 
@@ -119,6 +119,11 @@ export class Catalog {
       .prepare("SELECT layer_blobs.diff_id FROM layer_blobs JOIN layers ON layers.diff_id = layer_blobs.diff_id WHERE digest = ?")
       .pluck()
       .get(digest) as Digest | undefined;
+  }
+
+  /** Compressed forms of a layer that registries were seen to hold. */
+  blobsOfLayer(diffId: Digest): Descriptor[] {
+    return this.db.prepare("SELECT digest, media_type AS mediaType, size FROM layer_blobs WHERE diff_id = ?").all(diffId) as Descriptor[];
   }
 
   hasLayer(diffId: Digest): boolean {

@@ -5,6 +5,15 @@ import { MydockerError } from "../util/errors.js";
 
 export type Compression = "none" | "gzip" | "zstd";
 
+/** What the public API takes as input: a Node Readable, process.stdin, a child's stdout, a generator. */
+export type ByteStream = AsyncIterable<Buffer | Uint8Array | string>;
+
+export async function* asBuffers(source: ByteStream): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    yield typeof chunk === "string" ? Buffer.from(chunk) : Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  }
+}
+
 export function detectCompression(head: Buffer): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return "gzip";
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return "zstd";

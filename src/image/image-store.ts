@@ -12,8 +12,14 @@ import { interpretArchive } from "./archive-load.js";
 import { readArchiveMembers } from "./archive-read.js";
 import { writeArchive, type ArchiveFormat } from "./archive-write.js";
 import { Catalog } from "./catalog.js";
+import { asBuffers, type ByteStream } from "./compression.js";
 import { configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
+import { layerFromDir, mergedFromDirs } from "./layer-tar.js";
+import type { RegistryOptions } from "./registry/client.js";
+import { pull } from "./registry/pull.js";
+import { push } from "./registry/push.js";
+import { writeTar } from "./tar/writer.js";
 import { shortId, type Progress } from "./progress.js";
 import { familiarName, normalizeReference } from "./reference.js";
 import type {
@@ -119,9 +125,9 @@ export class ImageStore {
   }
 
   /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
-  async load(input: Readable, progress?: Progress): Promise<ImageRecord[]> {
+  async load(input: ByteStream, progress?: Progress): Promise<ImageRecord[]> {
     return this.withWorkDir(async (work) => {
-      const members = await readArchiveMembers(input, this.layers, work, progress);
+      const members = await readArchiveMembers(asBuffers(input), this.layers, work, progress);
       const images = interpretArchive(members, (d) => this.catalog.hasLayer(d) && this.layers.has(d));
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
       for (const r of records) {
@@ -144,18 +150,47 @@ export class ImageStore {
   }
 
   /** `import`: a plain rootfs tarball (optionally gzip-compressed) becomes a one-layer image. */
-  async importRootfsTar(input: Readable, ref?: string, options: ImportOptions = {}): Promise<ImageRecord> {
+  async importRootfsTar(input: ByteStream, ref?: string, options: ImportOptions = {}): Promise<ImageRecord> {
     const name = ref === undefined ? undefined : normalizeReference(ref);
     const { progress } = options;
     return this.withWorkDir(async (work) => {
       progress?.({ kind: "step", message: "Importing rootfs" });
-      const staged = await this.layers.stage(input, work, (n) => progress?.({ kind: "layer", id: "rootfs", action: "extracting", current: n }));
+      const staged = await this.layers.stage(asBuffers(input), work, (n) => progress?.({ kind: "layer", id: "rootfs", action: "extracting", current: n }));
       const changes = { comment: "Imported from tarball", ...options.changes };
       const { text, id } = serializeConfig(configWithLayer(undefined, staged.diffId, changes));
       const image = this.addImage(text, id, [staged], name === undefined ? [] : [name]);
       progress?.({ kind: "step", message: `Imported ${id}` });
       return image;
     });
+  }
+
+  /**
+   * `commit`: a container's upper directory (overlay form) becomes a new layer on top of
+   * base, overlay whiteouts turned into OCI whiteouts. Pause the container first: files
+   * that change while being read fail the commit.
+   */
+  async commitLayer(upperDir: string, base: ImageRecord | undefined, changes: ImageChanges = {}, ref?: string): Promise<ImageRecord> {
+    const name = ref === undefined ? undefined : normalizeReference(ref);
+    return this.withWorkDir(async (work) => {
+      const staged = await this.layers.stage(writeTar(layerFromDir(upperDir)), work);
+      const { text, id } = serializeConfig(configWithLayer(base?.config, staged.diffId, changes));
+      return this.addImage(text, id, [...(base?.layers ?? []), staged], name === undefined ? [] : [name]);
+    });
+  }
+
+  /** `export`: the merged file system of overlay directories (topmost first: upper, then layerDirs) as a tar. */
+  async exportRootfs(dirs: string[], out: Writable): Promise<void> {
+    await pipeline(Readable.from(writeTar(mergedFromDirs(dirs))), out);
+  }
+
+  /** `pull` over the OCI distribution API. */
+  pull(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+    return pull(this, ref, options, progress);
+  }
+
+  /** `push` over the OCI distribution API; returns the manifest digest. */
+  push(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
+    return push(this, ref, options, progress);
   }
 
   /** Gives the image one more name; an existing name moves. */

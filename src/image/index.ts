@@ -22,3 +22,6 @@ export {
   withDefaultTag,
   type ImageReference,
 } from "./reference.js";
+export type { ByteStream } from "./compression.js";
+export type { ArchiveFormat } from "./archive-write.js";
+export type { Credentials, RegistryOptions } from "./registry/client.js";

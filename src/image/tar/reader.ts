@@ -31,16 +31,8 @@ export class ByteSource {
   private pending: Buffer = Buffer.alloc(0);
   private ended = false;
 
-  constructor(source: AsyncIterable<Buffer | Uint8Array | string>) {
-    const inner = source[Symbol.asyncIterator]();
-    this.iterator = {
-      next: async () => {
-        const r = await inner.next();
-        if (r.done) return r;
-        const v = r.value;
-        return { done: false, value: typeof v === "string" ? Buffer.from(v) : Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
-      },
-    };
+  constructor(source: AsyncIterable<Buffer>) {
+    this.iterator = source[Symbol.asyncIterator]();
   }
 
   private async pull(): Promise<boolean> {
@@ -92,7 +84,7 @@ export class TarReader {
   private padLeft = 0;
   private finished = false;
 
-  constructor(source: AsyncIterable<Buffer | Uint8Array | string> | ByteSource, private readonly split?: SplitSink) {
+  constructor(source: AsyncIterable<Buffer> | ByteSource, private readonly split?: SplitSink) {
     this.source = source instanceof ByteSource ? source : new ByteSource(source);
   }
 

@@ -1,0 +1,92 @@
+// `pull`: manifest (a list is resolved to linux/amd64), config and layers, each checked
+// against its digest; layers the store already has are not fetched again.
+import { MydockerError } from "../../util/errors.js";
+import { MediaType, type Descriptor, type Digest, type ImageConfig, type ImageIndex, type ImageManifest } from "../../spec/image.js";
+import { checkConfig } from "../archive-load.js";
+import { asBuffers } from "../compression.js";
+import { sha256 } from "../digest.js";
+import type { ImageStore } from "../image-store.js";
+import type { StagedLayer } from "../layer-store.js";
+import { choosePlatform } from "../platform.js";
+import { shortId, type Progress } from "../progress.js";
+import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../reference.js";
+import type { ImageRecord } from "../types.js";
+import { RegistryClient, type RegistryOptions } from "./client.js";
+
+const manifestAccept = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(", ");
+const layerTypes = new Set<string>([MediaType.ociLayer, MediaType.ociLayerGzip, MediaType.ociLayerZstd, MediaType.dockerLayerGzip, MediaType.ociLayerNondistGzip, MediaType.dockerLayerForeignGzip]);
+
+function mismatch(what: string, expected: string, got: string): MydockerError {
+  return new MydockerError("digest_mismatch", `${what}: expected digest ${expected}, got ${got}`);
+}
+
+export async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
+  const res = await RegistryClient.check(
+    await client.request("GET", `/v2/${ref.path}/manifests/${reference}`, scope, { headers: { Accept: manifestAccept } }),
+    `manifest for ${formatReference(ref)}`,
+  );
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const digest = sha256(bytes);
+  if (reference.startsWith("sha256:") && digest !== reference) throw mismatch(`manifest ${reference}`, reference, digest);
+  const header = res.headers.get("docker-content-digest");
+  if (header && header !== digest) throw mismatch(`manifest of ${formatReference(ref)}`, header, digest);
+  const mediaType = (JSON.parse(bytes.toString()) as { mediaType?: string }).mediaType ?? res.headers.get("content-type") ?? "";
+  return { bytes, digest, mediaType };
+}
+
+async function blob(client: RegistryClient, ref: ImageReference, d: Descriptor, scope: string): Promise<Response> {
+  return RegistryClient.check(await client.request("GET", `/v2/${ref.path}/blobs/${d.digest}`, scope), `blob ${d.digest}`);
+}
+
+export async function pull(store: ImageStore, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+  const ref = withDefaultTag(parseReference(text));
+  const client = new RegistryClient(ref.domain, options);
+  const scope = `repository:${ref.path}:pull`;
+  const step = (message: string): void => progress?.({ kind: "step", message });
+  let { bytes, digest, mediaType } = await fetchManifest(client, ref, ref.digest ?? ref.tag!, scope);
+  if (mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList) {
+    const chosen = choosePlatform((JSON.parse(bytes.toString()) as ImageIndex).manifests, digest);
+    ({ bytes, digest, mediaType } = await fetchManifest(client, ref, chosen.digest, scope));
+  }
+  if (mediaType !== MediaType.ociManifest && mediaType !== MediaType.dockerManifest) {
+    throw new MydockerError("unsupported_media_type", `unsupported manifest media type "${mediaType}"`);
+  }
+  step(`${ref.tag ?? ref.digest}: Pulling from ${ref.path}`);
+  const manifest = JSON.parse(bytes.toString()) as ImageManifest;
+  for (const l of manifest.layers) {
+    if (!layerTypes.has(l.mediaType)) throw new MydockerError("unsupported_media_type", `unsupported layer media type "${l.mediaType}"`);
+  }
+  const configBytes = Buffer.from(await (await blob(client, ref, manifest.config, scope)).arrayBuffer());
+  if (sha256(configBytes) !== manifest.config.digest) throw mismatch("image config", manifest.config.digest, sha256(configBytes));
+  const config = JSON.parse(configBytes.toString()) as ImageConfig;
+  checkConfig(config, `config ${manifest.config.digest}`);
+  if (config.rootfs.diff_ids.length !== manifest.layers.length) {
+    throw new MydockerError("invalid_manifest", `manifest ${digest} lists ${manifest.layers.length} layers but its config ${config.rootfs.diff_ids.length}`);
+  }
+  const names = [formatReference(ref.digest ? { ...ref, tag: undefined } : ref), `${repositoryOf(ref)}@${digest}`].filter((n, i, all) => all.indexOf(n) === i);
+  return store.withWorkDir(async (work) => {
+    const layers: (StagedLayer | Digest)[] = [];
+    for (const [i, l] of manifest.layers.entries()) {
+      const id = shortId(l.digest);
+      const diffId = config.rootfs.diff_ids[i]!;
+      if (store.layers.has(diffId) && store.catalog.hasLayer(diffId)) {
+        progress?.({ kind: "layer", id, action: "exists" });
+        layers.push(diffId);
+        continue;
+      }
+      const res = await blob(client, ref, l, scope);
+      if (res.body === null) throw new MydockerError("registry_error", `blob ${l.digest}: empty response`);
+      const report = (current: number): void => progress?.({ kind: "layer", id, action: "downloading", current, total: l.size });
+      const staged = await store.layers.stage(asBuffers(res.body as unknown as AsyncIterable<Uint8Array>), work, report);
+      if (staged.blobDigest !== l.digest) throw mismatch(`layer ${l.digest}`, l.digest, staged.blobDigest);
+      if (staged.diffId !== diffId) throw mismatch(`layer ${l.digest} (uncompressed)`, diffId, staged.diffId);
+      progress?.({ kind: "layer", id, action: "done", current: l.size, total: l.size });
+      layers.push(staged);
+    }
+    const image = store.addImage(configBytes.toString(), manifest.config.digest, layers, names);
+    manifest.layers.forEach((l, i) => store.catalog.recordBlob(l.digest, config.rootfs.diff_ids[i]!, l.mediaType, l.size));
+    step(`Digest: ${digest}`);
+    step(`Status: Downloaded newer image for ${formatReference(ref)}`);
+    return image;
+  });
+}
