@@ -10,7 +10,8 @@ export interface StepFailure {
   message: string;
 }
 
-const ERRNO = util.getSystemErrorMap();
+// libuv's table (keyed by negative errno) lacks a few that exec reports.
+const ERRNO = new Map([...util.getSystemErrorMap(), [-8, ["ENOEXEC", "exec format error"]], [-10, ["ECHILD", "no child processes"]]]);
 
 function errnoText(errno: number): string {
   return ERRNO.get(-errno)?.[1] ?? `errno ${errno}`;

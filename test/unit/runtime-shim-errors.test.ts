@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { parseStepFailure, stepFailureError } from "../../src/runtime/shim-errors.js";
+import type { Plan } from "../../src/runtime/plan.js";
+import { signalNumber } from "../../src/runtime/signals.js";
+import { nanosToRfc3339 } from "../../src/runtime/state.js";
+
+const plan: Plan = [
+  { op: "clone", flags: 0 },
+  { op: "mount", source: "proc", root: "/r", path: "/proc", fstype: "proc", flags: 0, data: "", mkdir: "dir" },
+  { op: "chdir", dir: "/nope" },
+  { op: "exec", searchPath: "/bin", argv: ["cmd", "arg"] },
+  { op: "exec", searchPath: "/bin", argv: ["/bin/cmd"] },
+];
+
+function mapped(line: string): { status: number; message: string } {
+  const f = parseStepFailure(line);
+  assert.ok(f, `parses ${line}`);
+  const e = stepFailureError(plan, f);
+  return { status: e.exitStatus, message: e.message };
+}
+
+test("a shim error line becomes docker's exit status and text", () => {
+  assert.deepEqual(mapped("3 exec 2 cmd: not found in /bin"), { status: 127, message: 'exec: "cmd": executable file not found in $PATH' });
+  assert.deepEqual(mapped("4 exec 2 /bin/cmd"), { status: 127, message: 'exec: "/bin/cmd": stat /bin/cmd: no such file or directory' });
+  assert.deepEqual(mapped("3 exec 13 /bin/cmd"), { status: 126, message: 'exec: "cmd": permission denied' });
+  assert.deepEqual(mapped("3 exec 8 /bin/cmd"), { status: 126, message: 'exec: "cmd": exec format error' });
+  assert.deepEqual(mapped("2 chdir 2 /nope"), { status: 125, message: 'chdir to cwd ("/nope") set in config.json failed: no such file or directory' });
+  assert.deepEqual(mapped("1 mount 1 /r/proc"), {
+    status: 125,
+    message: "container setup failed at step 1 (mount): operation not permitted (EPERM): /r/proc",
+  });
+  assert.equal(parseStepFailure("garbage"), undefined);
+});
+
+test("signals by name or number", () => {
+  assert.equal(signalNumber("TERM"), 15);
+  assert.equal(signalNumber("SIGKILL"), 9);
+  assert.equal(signalNumber("hup"), 1);
+  assert.equal(signalNumber("10"), 10);
+  assert.equal(signalNumber(2), 2);
+  assert.throws(() => signalNumber("NOPE"), /invalid signal: NOPE/);
+  assert.throws(() => signalNumber(0), /invalid signal: 0/);
+});
+
+test("exit times keep their nanoseconds", () => {
+  assert.equal(nanosToRfc3339(1700000000123456789n), "2023-11-14T22:13:20.123456789Z");
+});
