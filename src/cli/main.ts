@@ -4,6 +4,7 @@ import { fail, type GlobalFlags } from "./output.js";
 import type { Context } from "./context.js";
 import type { Engine } from "../engine/engine.js";
 import { registerRun } from "./commands/run.js";
+import { registerContainers } from "./commands/containers.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<void> {
   };
 
   registerRun(program, ctx);
+  registerContainers(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 
   let status = 0;

@@ -17,6 +17,22 @@ import { readLayeredFile } from "./image-files.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
+import { VolumeStore } from "./volumes.js";
+
+/** Whether --restart asks for another run after this exit (not after docker stop). */
+function restartWanted(c: ContainerRecord): boolean {
+  const p = c.hostConfig.RestartPolicy;
+  if (c.state.error === "stopped") return false;
+  switch (p.Name) {
+    case "always":
+    case "unless-stopped":
+      return true;
+    case "on-failure":
+      return c.state.exitCode !== 0 && (p.MaximumRetryCount === 0 || c.restartCount < p.MaximumRetryCount);
+    default:
+      return false;
+  }
+}
 
 export interface EngineOptions extends Partial<EngineRoots> {
   /** Called with diagnostic lines (`--debug`). */
@@ -47,6 +63,7 @@ export class Engine {
   private dbHandle?: Db;
   private imageStore?: ImageStore;
   private containerStore?: ContainerStore;
+  private volumeStore?: VolumeStore;
   private rt?: Runtime;
   private cg?: CgroupDriver;
 
@@ -65,6 +82,11 @@ export class Engine {
   get images(): ImageStore {
     this.imageStore ??= new ImageStore(this.db, this.roots.root);
     return this.imageStore;
+  }
+
+  get volumes(): VolumeStore {
+    this.volumeStore ??= new VolumeStore(this.db, this.roots.root);
+    return this.volumeStore;
   }
 
   get containers(): ContainerStore {
@@ -87,6 +109,7 @@ export class Engine {
     this.dbHandle = undefined;
     this.imageStore = undefined;
     this.containerStore = undefined;
+    this.volumeStore = undefined;
   }
 
   /** Finds an image, making busybox from the host's static binary when it is asked for and missing. */
@@ -345,8 +368,27 @@ export class Engine {
     this.containers.delete(c.id);
   }
 
+  rename(query: string, newName: string): void {
+    const c = this.resolve(query);
+    this.containers.rename(c.id, validateName(newName));
+  }
+
+  /**
+   * Run by a detached container's monitor when the container exits (its exit command):
+   * records the exit, releases the runtime's resources and applies --rm and --restart.
+   */
+  async cleanupAfterExit(id: string): Promise<void> {
+    const c = this.containers.get(id);
+    if (!c) return;
+    await this.finish(id);
+    const after = this.containers.get(id);
+    if (!after || !restartWanted(after)) return;
+    this.containers.setRestartCount(id, after.restartCount + 1);
+    await this.start(id);
+  }
+
   /** docker rm: refuses a running container unless forced. */
-  async remove(query: string, opts: { force?: boolean } = {}): Promise<string> {
+  async remove(query: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
     const c = this.resolve(query);
     await this.settle();
     const running = c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting";

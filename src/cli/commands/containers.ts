@@ -1,0 +1,228 @@
+// Container commands: ps, create, start, stop, restart, kill, wait, rm, rename, logs,
+// inspect, exec, container prune — each a few lines over the engine.
+import { Command } from "commander";
+import type { Context } from "../context.js";
+import { collect } from "../flags.js";
+import { ExitError, requireRoot } from "../output.js";
+import { addCreateFlags, createOptionsFromFlags, type RunFlags } from "./run.js";
+
+const lib = () => import("../../engine/lifecycle.js");
+
+async function forEach(names: string[], fn: (n: string) => Promise<string | void>): Promise<void> {
+  let failed = false;
+  for (const n of names) {
+    try {
+      const out = await fn(n);
+      if (out !== undefined) process.stdout.write(out + "\n");
+    } catch (e) {
+      failed = true;
+      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+    }
+  }
+  if (failed) throw new ExitError(1);
+}
+
+export function registerContainers(program: Command, ctx: Context): void {
+  const engine = async () => {
+    requireRoot();
+    const e = await ctx.engine();
+    await e.sweep();
+    return e;
+  };
+
+  program
+    .command("ps")
+    .description("List containers")
+    .option("-a, --all", "show all containers (default shows just running)")
+    .option("-q, --quiet", "only display container IDs")
+    .option("-l, --latest", "show the latest created container")
+    .option("-n, --last <n>", "show n last created containers")
+    .option("--no-trunc", "don't truncate output")
+    .option("-f, --filter <filter>", "filter output based on conditions provided", collect, [])
+    .option("--format <format>", "format output: json, table or a Go template")
+    .action(async (f: { all?: boolean; quiet?: boolean; latest?: boolean; last?: string; trunc: boolean; filter: string[]; format?: string }) => {
+      const { psCommand } = await import("./ps.js");
+      await psCommand(await engine(), f);
+    });
+
+  addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: RunFlags) => {
+    const e = await engine();
+    process.stdout.write((await e.create(createOptionsFromFlags(image, command, flags))) + "\n");
+  });
+
+  program
+    .command("start")
+    .description("Start one or more stopped containers")
+    .option("-a, --attach", "attach STDOUT/STDERR and forward signals")
+    .argument("<container...>")
+    .action(async (names: string[], f: { attach?: boolean }) => {
+      const e = await engine();
+      if (f.attach) {
+        const id = await e.start(names[0]!);
+        const { followLogsToExit } = await import("./logs.js");
+        await followLogsToExit(e, id);
+        return;
+      }
+      await forEach(names, async (n) => {
+        await e.start(n);
+        return n;
+      });
+    });
+
+  program
+    .command("stop")
+    .description("Stop one or more running containers")
+    .option("-t, --time <seconds>", "seconds to wait before killing the container")
+    .argument("<container...>")
+    .action(async (names: string[], f: { time?: string }) => {
+      const e = await engine();
+      const { stopContainer } = await lib();
+      await forEach(names, async (n) => {
+        await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
+        return n;
+      });
+    });
+
+  program
+    .command("restart")
+    .description("Restart one or more containers")
+    .option("-t, --time <seconds>", "seconds to wait before killing the container")
+    .argument("<container...>")
+    .action(async (names: string[], f: { time?: string }) => {
+      const e = await engine();
+      const { stopContainer } = await lib();
+      await forEach(names, async (n) => {
+        await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
+        await e.start(n);
+        return n;
+      });
+    });
+
+  program
+    .command("kill")
+    .description("Kill one or more running containers")
+    .option("-s, --signal <signal>", "signal to send to the container", "KILL")
+    .argument("<container...>")
+    .action(async (names: string[], f: { signal: string }) => {
+      const e = await engine();
+      const { killContainer } = await lib();
+      await forEach(names, async (n) => {
+        await killContainer(e, n, f.signal);
+        return n;
+      });
+    });
+
+  program
+    .command("wait")
+    .description("Block until one or more containers stop, then print their exit codes")
+    .argument("<container...>")
+    .action(async (names: string[]) => {
+      const e = await engine();
+      const { waitContainer } = await lib();
+      await forEach(names, async (n) => String(await waitContainer(e, n)));
+    });
+
+  program
+    .command("rm")
+    .description("Remove one or more containers")
+    .option("-f, --force", "force the removal of a running container (uses SIGKILL)")
+    .option("-v, --volumes", "remove anonymous volumes associated with the container")
+    .argument("<container...>")
+    .action(async (names: string[], f: { force?: boolean; volumes?: boolean }) => {
+      const e = await engine();
+      await forEach(names, async (n) => {
+        await e.remove(n, { force: f.force, volumes: f.volumes });
+        return n;
+      });
+    });
+
+  program
+    .command("rename")
+    .description("Rename a container")
+    .argument("<container>")
+    .argument("<new-name>")
+    .action(async (name: string, newName: string) => {
+      const e = await engine();
+      e.rename(name, newName);
+    });
+
+  program
+    .command("logs")
+    .description("Fetch the logs of a container")
+    .option("-f, --follow", "follow log output")
+    .option("--tail <n>", "number of lines to show from the end of the logs", "all")
+    .option("-t, --timestamps", "show timestamps")
+    .option("--since <time>", "show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)")
+    .option("--until <time>", "show logs before a timestamp or relative")
+    .argument("<container>")
+    .action(async (name: string, f: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => {
+      const { logsCommand } = await import("./logs.js");
+      await logsCommand(await engine(), name, f);
+    });
+
+  program
+    .command("inspect")
+    .description("Return low-level information on containers or images")
+    .option("-f, --format <format>", "format the output using a Go template, or json")
+    .option("--type <type>", "return JSON for the specified type: container, image or volume")
+    .argument("<name...>")
+    .action(async (names: string[], f: { format?: string; type?: string }) => {
+      const { inspectCommand } = await import("./inspect.js");
+      await inspectCommand(await engine(), names, f);
+    });
+
+  program
+    .command("exec")
+    .description("Execute a command in a running container")
+    .option("-d, --detach", "run the command in the background")
+    .option("-i, --interactive", "keep STDIN open")
+    .option("-t, --tty", "allocate a pseudo-TTY")
+    .option("-e, --env <K=V>", "set environment variables", collect, [])
+    .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
+    .option("-w, --workdir <dir>", "working directory inside the container")
+    .option("--privileged", "give extended privileges to the command")
+    .argument("<container>")
+    .argument("<command...>")
+    .passThroughOptions()
+    .action(async (name: string, cmd: string[], f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
+      const { execCommand } = await import("./exec.js");
+      await execCommand(await engine(), name, cmd, f);
+    });
+
+  const container = program.command("container").description("Manage containers");
+  container
+    .command("prune")
+    .description("Remove all stopped containers")
+    .option("-f, --force", "do not prompt for confirmation")
+    .action(async () => {
+      const e = await engine();
+      const removed: string[] = [];
+      for (const c of await e.list(true)) {
+        if (c.state.status === "exited" || c.state.status === "created" || c.state.status === "dead") {
+          await e.remove(c.id);
+          removed.push(c.id);
+        }
+      }
+      process.stdout.write(removed.length ? `Deleted Containers:\n${removed.join("\n")}\n\n` : "");
+      process.stdout.write("Total reclaimed space: 0B\n");
+    });
+  container
+    .command("cleanup", { hidden: true })
+    .description("Run by a container's monitor when it exits: records the exit and releases its resources")
+    .argument("<id>")
+    .action(async (id: string) => {
+      const e = await ctx.engine();
+      await e.cleanupAfterExit(id);
+    });
+  container
+    .command("ls")
+    .description("List containers")
+    .option("-a, --all")
+    .option("-q, --quiet")
+    .option("--no-trunc")
+    .option("--format <format>")
+    .action(async (f: { all?: boolean; quiet?: boolean; trunc: boolean; format?: string }) => {
+      const { psCommand } = await import("./ps.js");
+      await psCommand(await engine(), { ...f, filter: [] });
+    });
+}

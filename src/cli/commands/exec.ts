@@ -1,0 +1,39 @@
+// docker exec: the exit status is the command's; signals we get are passed on.
+import type { Engine } from "../../engine/engine.js";
+import { execInContainer } from "../../engine/lifecycle.js";
+import { envFromFlags } from "../flags.js";
+import { ExitError } from "../output.js";
+
+const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
+
+export async function execCommand(
+  engine: Engine,
+  name: string,
+  cmd: string[],
+  f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean },
+): Promise<void> {
+  const rawTty = Boolean(f.tty && process.stdin.isTTY && !f.detach);
+  if (rawTty) process.stdin.setRawMode(true);
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  try {
+    const handle = await execInContainer(engine, name, {
+      cmd,
+      env: envFromFlags(f.env, []),
+      user: f.user,
+      workdir: f.workdir,
+      tty: f.tty,
+      detach: f.detach,
+    });
+    if (f.detach) return;
+    for (const sig of FORWARDED) {
+      const h = () => handle.signal(sig);
+      handlers.set(sig, h);
+      process.on(sig, h);
+    }
+    const { exitCode } = await handle.wait();
+    throw new ExitError(exitCode);
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+    if (rawTty) process.stdin.setRawMode(false);
+  }
+}

@@ -1,0 +1,82 @@
+// docker ps: CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, PORTS, NAMES.
+import type { Engine } from "../../engine/engine.js";
+import type { ContainerRecord } from "../../engine/container-store.js";
+import { statusText } from "../../engine/inspect.js";
+import { MydockerError } from "../../util/errors.js";
+import { formatItems, humanDuration, table } from "../format.js";
+
+export interface PsFlags {
+  all?: boolean;
+  quiet?: boolean;
+  latest?: boolean;
+  last?: string;
+  trunc: boolean;
+  filter: string[];
+  format?: string;
+}
+
+function matches(c: ContainerRecord, filters: string[]): boolean {
+  return filters.every((f) => {
+    const i = f.indexOf("=");
+    if (i < 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value): ${f}`);
+    const key = f.slice(0, i);
+    const value = f.slice(i + 1);
+    switch (key) {
+      case "status":
+        return c.state.status === value;
+      case "name":
+        return c.name.includes(value.replace(/^\//, ""));
+      case "id":
+        return c.id.startsWith(value);
+      case "label": {
+        const [k, v] = value.split("=", 2);
+        return k! in c.config.Labels && (v === undefined || c.config.Labels[k!] === v);
+      }
+      case "ancestor":
+        return c.image === value || c.imageId.startsWith(value) || c.imageId.startsWith(`sha256:${value}`);
+      default:
+        throw new MydockerError("EINVAL", `invalid filter '${key}'`);
+    }
+  });
+}
+
+function row(c: ContainerRecord, trunc: boolean, now: number) {
+  const cmd = [...(c.config.Entrypoint ?? []), ...c.config.Cmd].join(" ");
+  const command = trunc && cmd.length > 20 ? `"${cmd.slice(0, 19)}…"` : `"${cmd}"`;
+  const created = `${humanDuration(now - Date.parse(c.created))} ago`;
+  return {
+    ID: trunc ? c.id.slice(0, 12) : c.id,
+    Image: c.image || c.hostConfig.Rootfs,
+    Command: command,
+    CreatedAt: c.created,
+    RunningFor: created,
+    Status: statusText(c, now, humanDuration),
+    State: c.state.status,
+    Ports: "",
+    Names: c.name,
+    Labels: Object.entries(c.config.Labels).map(([k, v]) => `${k}=${v}`).join(","),
+  };
+}
+
+export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
+  let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
+  list = list.filter((c) => matches(c, f.filter));
+  if (f.latest) list = list.slice(0, 1);
+  if (f.last !== undefined) list = list.slice(0, Number(f.last));
+  const now = Date.now();
+  const rows = list.map((c) => row(c, f.trunc !== false, now));
+  if (f.quiet) {
+    process.stdout.write(rows.map((r) => r.ID + "\n").join(""));
+    return;
+  }
+  if (f.format && f.format !== "table") {
+    process.stdout.write(formatItems(rows, f.format));
+    return;
+  }
+  process.stdout.write(
+    table(
+      ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
+      rows.map((r) => [r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names]),
+    ),
+  );
+}

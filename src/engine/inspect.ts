@@ -1,0 +1,67 @@
+// `docker inspect` and `docker ps` views of a container record.
+import type { ContainerRecord } from "./container-store.js";
+import { containerDir, type EngineRoots } from "./paths.js";
+import path from "node:path";
+
+export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
+  const s = c.state;
+  const dir = containerDir(roots, c.id);
+  return {
+    Id: c.id,
+    Created: c.created,
+    Path: [...(c.config.Entrypoint ?? []), ...c.config.Cmd][0] ?? "",
+    Args: [...(c.config.Entrypoint ?? []), ...c.config.Cmd].slice(1),
+    State: {
+      Status: s.status,
+      Running: s.status === "running" || s.status === "paused",
+      Paused: s.status === "paused",
+      Restarting: s.status === "restarting",
+      OOMKilled: s.oomKilled,
+      Dead: s.status === "dead",
+      Pid: s.pid,
+      ExitCode: s.exitCode,
+      Error: s.error === "stopped" ? "" : s.error,
+      StartedAt: s.startedAt,
+      FinishedAt: s.finishedAt,
+    },
+    Image: c.imageId,
+    LogPath: path.join(dir, "container.log"),
+    Name: `/${c.name}`,
+    RestartCount: c.restartCount,
+    Driver: "overlay2",
+    Platform: "linux",
+    HostConfig: c.hostConfig,
+    GraphDriver: {
+      Name: "overlay2",
+      Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work"), MergedDir: path.join(dir, "merged") },
+    },
+    Mounts: c.hostConfig.Mounts.map((m) => ({
+      Type: m.type === "tmpfs" ? "tmpfs" : m.source?.includes("/volumes/") ? "volume" : "bind",
+      Source: m.source ?? "",
+      Destination: m.destination,
+      Mode: "",
+      RW: !(m.options ?? []).includes("ro"),
+      Propagation: "rprivate",
+    })),
+    Config: c.config,
+  };
+}
+
+/** docker ps's STATUS column. */
+export function statusText(c: ContainerRecord, now = Date.now(), human: (ms: number) => string): string {
+  const s = c.state;
+  switch (s.status) {
+    case "running":
+      return `Up ${human(now - Date.parse(s.startedAt))}`;
+    case "paused":
+      return `Up ${human(now - Date.parse(s.startedAt))} (Paused)`;
+    case "restarting":
+      return `Restarting (${s.exitCode}) ${human(now - Date.parse(s.finishedAt))} ago`;
+    case "exited":
+      return `Exited (${s.exitCode}) ${human(now - Date.parse(s.finishedAt))} ago`;
+    case "created":
+      return "Created";
+    default:
+      return s.status.charAt(0).toUpperCase() + s.status.slice(1);
+  }
+}
