@@ -20,14 +20,19 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
-/** Waits until the process is gone (or the time is up); returns whether it is gone. */
-export async function waitGone(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+/** Polls until check() holds (or the time is up); returns whether it holds. */
+export async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (isSameProcess(pid, startTime)) {
+  while (!check()) {
     if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }
   return true;
+}
+
+/** Waits until the process is gone (or the time is up); returns whether it is gone. */
+export function waitGone(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
+  return waitFor(() => !isSameProcess(pid, startTime), timeoutMs);
 }
 
 let lastCapCache: number | undefined;

@@ -8,7 +8,7 @@ import { MydockerError } from "../util/errors.js";
 import { compile, compileExec, type RootfsMount } from "./compile.js";
 import { defaultDeviceRules } from "./defaults.js";
 import { launch } from "./launch.js";
-import { isSameProcess, lastCap, processStartTime, waitGone } from "./proc.js";
+import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
 import { StateDir, type ExitInfo, type StateRecord } from "./state.js";
@@ -199,8 +199,10 @@ export class Runtime {
       }
     }
     if (st.pid !== undefined && st.pidStartTime) await waitGone(st.pid, st.pidStartTime, KILL_WAIT_MS);
-    // The shim writes the exit file into the directory: let it finish first.
-    if (st.shimPid !== undefined && st.shimStartTime) await waitGone(st.shimPid, st.shimStartTime, KILL_WAIT_MS);
+    // The shim writes the exit file into the directory: let it finish first. Not its exit:
+    // after the exit file it may become the exit command, which may well be calling us.
+    const shim = st.shimPid !== undefined && st.shimStartTime ? { pid: st.shimPid, start: st.shimStartTime } : undefined;
+    if (shim) await waitFor(() => sd.readExit() !== undefined || !isSameProcess(shim.pid, shim.start), KILL_WAIT_MS);
     await cgroup?.destroy();
     sd.remove();
   }

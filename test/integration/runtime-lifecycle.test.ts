@@ -203,6 +203,33 @@ test("a container whose monitor was killed is reported stopped and can be delete
   assert.equal(cgroups.open(id), undefined);
 });
 
+test("pause and resume freeze the container's cgroup", { skip }, async () => {
+  const id = newId();
+  await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  await rt.start(id);
+  await rt.pause(id);
+  assert.equal(rt.state(id).status, "paused");
+  await assert.rejects(rt.pause(id), /is paused, not running/);
+  await rt.resume(id);
+  assert.equal(rt.state(id).status, "running");
+  await rt.delete(id, { force: true });
+});
+
+test("the exit command runs after the exit file is written", { skip }, async () => {
+  const id = newId();
+  const marker = path.join(base, `${id}.done`);
+  const exitFile = path.join(base, "run", id, "exit");
+  await rt.create(id, spec(id, ["sh", "-c", "exit 3"]), {
+    bundle: base,
+    exitCommand: ["/bin/sh", "-c", `cat ${exitFile} > ${marker}`],
+  });
+  await rt.start(id);
+  await until("the exit command", () => fs.existsSync(marker) && fs.readFileSync(marker, "utf8") !== "");
+  assert.match(fs.readFileSync(marker, "utf8"), /^3 0 \d+\n$/);
+  assert.equal(rt.state(id).exit?.exitCode, 3);
+  await rt.delete(id);
+});
+
 test("the host's mount table is unchanged", { skip }, async () => {
   // Other suites may mount things meanwhile on this shared machine: compare what concerns us.
   const ours = (text: string) => text.split("\n").filter((l) => l.includes(base) || l.includes("mydocker-rt-"));
