@@ -38,13 +38,12 @@ export function finalSteps(process: Process, lastCap: number): ChildStep[] {
   if (caps) steps.push({ op: "bounding", mask: mask(caps.bounding), lastCap });
   steps.push({ op: "user", uid: process.user.uid, gid: process.user.gid, additionalGids: process.user.additionalGids ?? [] });
   if (caps) {
-    steps.push({
-      op: "caps",
-      effective: mask(caps.effective),
-      permitted: mask(caps.permitted),
-      inheritable: mask(caps.inheritable),
-      ambient: mask(caps.ambient),
-    });
+    const permitted = mask(caps.permitted);
+    const inheritable = mask(caps.inheritable);
+    // The kernel raises an ambient capability only if it is permitted and inheritable; runc
+    // silently ends up without the others (as `runc spec`'s own config asks), so do we.
+    const ambient = mask(caps.ambient) & permitted & inheritable;
+    steps.push({ op: "caps", effective: mask(caps.effective), permitted, inheritable, ambient });
   }
   if (process.noNewPrivileges) steps.push({ op: "nonewprivs" });
   steps.push({ op: "chdir", dir: process.cwd });
