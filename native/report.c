@@ -16,9 +16,10 @@ static int control_fd = -1;
 
 int control_init(bool required) {
   struct stat st;
-  if (fstat(CONTROL_FD, &st) != 0 || !(S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode))) {
+  int err = fstat(CONTROL_FD, &st) != 0 ? errno : (S_ISSOCK(st.st_mode) || S_ISFIFO(st.st_mode)) ? 0 : ENOTSOCK;
+  if (err != 0) {
     if (!required) return 0;
-    report_error(-1, "control", errno ? errno : EBADF, "fd 3 must be the control socket (or use --plan FILE)");
+    report_error(-1, "control", err, "fd 3 must be the control socket (or use --plan FILE)");
     return -1;
   }
   /* The container must not hold the caller's socket open. */
