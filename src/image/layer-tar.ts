@@ -74,6 +74,11 @@ function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, B
   };
 }
 
+/** An empty whiteout or opaque-marker file, owned like what it stands for. */
+function marker(name: string, st: fs.Stats): TarHeader {
+  return { ...header(name, st, "file", new Map()), mode: 0o600, size: 0 };
+}
+
 class Walker {
   private readonly links = new Map<string, string>();
 
@@ -108,7 +113,7 @@ class Walker {
       if (isWhiteout(st)) {
         if (this.asLayer) {
           const wh = rel === "" ? `${WhiteoutPrefix}${name}` : `${rel}/${WhiteoutPrefix}${name}`;
-          yield { header: { ...header(wh, st, "file", new Map()), mode: 0o600 } };
+          yield { header: marker(wh, st) };
         }
         continue;
       }
@@ -118,7 +123,7 @@ class Walker {
       if (!st.isDirectory()) continue;
       const below: Layer[] = [layer];
       if (this.asLayer) {
-        if (layer.isOpaque(child)) yield { header: { ...header(`${child}/${OpaqueMarker}`, st, "file", new Map()), mode: 0o600 } };
+        if (layer.isOpaque(child)) yield { header: marker(`${child}/${OpaqueMarker}`, st) };
       } else if (!layer.isOpaque(child)) {
         for (const lower of stack.slice(top + 1)) {
           let lst: fs.Stats;

@@ -117,7 +117,7 @@ export class Podman {
   /** The file system of an image as podman exports it, extracted into dest. */
   exportImage(image: string, dest: string): void {
     const name = `export-${crypto.randomBytes(4).toString("hex")}`;
-    this.run("create", "--name", name, image, "true");
+    this.run("create", "--pull", "never", "--name", name, image, "true");
     const file = path.join(this.base, `${name}.tar`);
     this.run("export", "-o", file, name);
     this.run("rm", name);
