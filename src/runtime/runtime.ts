@@ -295,17 +295,15 @@ export class Runtime {
           cgroup?.addProcess(pid);
           await opts.onPid?.(pid);
         },
+        // While "creating", a live shim is what tells this container from the debris of a crash.
+        onSpawn: (shimPid) => {
+          Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
+          sd.writeState(record);
+        },
         debug: this.debug,
       });
       const { shim, pid } = launched;
-      sd.writeState({
-        ...record,
-        status: mode === "create" ? "created" : "running",
-        pid,
-        pidStartTime: processStartTime(pid),
-        shimPid: shim.shimPid,
-        shimStartTime: processStartTime(shim.shimPid),
-      });
+      sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
       if (mode === "create") shim.release();
       return launched;
     } catch (e) {

@@ -113,7 +113,8 @@ export class StateDir {
 }
 
 export function writeAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp`;
+  // A name of our own: another command may be writing the same file right now.
+  const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
