@@ -76,6 +76,8 @@ ssize_t control_read_line(char *buf, size_t size) {
 void report_error(int step, const char *op, int err, const char *detail) {
   char clean[PATH_MAX + 256];
   one_line(clean, sizeof clean, detail);
-  dprintf(STDERR_FILENO, "mydocker-shim: %d %s: %s (errno %d): %s\n", step, op, strerror(err), err, clean);
+  /* With a caller on the control socket, the caller tells people; the container's
+     stderr is theirs and gets no second copy. */
+  if (control_fd < 0) dprintf(STDERR_FILENO, "mydocker-shim: %d %s: %s (errno %d): %s\n", step, op, strerror(err), err, clean);
   control_send("error %d %s %d %s", step, op, err, clean);
 }

@@ -13,7 +13,7 @@ import { ContainerStore, type ContainerRecord, type ContainerState } from "./con
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
 import { buildSpec } from "./spec-builder.js";
-import { readLayeredFile } from "./image-files.js";
+import { ensureLayeredDir, readLayeredFile } from "./image-files.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
@@ -193,6 +193,7 @@ export class Engine {
   private runtimeInput(c: ContainerRecord) {
     const layers = this.layerDirs(c);
     const readFile = (p: string) => readLayeredFile(layers, p);
+    if (c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
     if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile }), rootfsMount: undefined };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;

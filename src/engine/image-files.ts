@@ -19,3 +19,26 @@ export function readLayeredFile(layerDirs: string[], file: string): string | und
   }
   return undefined;
 }
+
+/**
+ * Makes a missing working directory in the container's own layer, as docker does.
+ * Gives up (and lets the runtime report it) where a path component is a symlink in any
+ * layer: following a link from the host could write outside the container.
+ */
+export function ensureLayeredDir(layerDirs: string[], dir: string): void {
+  const [own] = layerDirs;
+  if (!own) return;
+  const parts = path.posix.normalize(dir).split("/").filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const rel = parts.slice(0, i).join("/");
+    let found: fs.Stats | undefined;
+    for (const layer of layerDirs) {
+      found = fs.lstatSync(path.join(layer, rel), { throwIfNoEntry: false });
+      if (found) break;
+    }
+    if (!found) break;
+    if (!found.isDirectory()) return;
+    if (i === parts.length) return;
+  }
+  fs.mkdirSync(path.join(own, ...parts), { recursive: true, mode: 0o755 });
+}
