@@ -53,6 +53,9 @@ export class Shim {
     this.debug = o.debug ?? (() => {});
     // Own session: a terminal's signals reach the caller only, which passes them on.
     this.child = spawn(o.shimPath, [], { stdio: [o.stdio, o.stdio, o.stdio, "pipe"], detached: true });
+    this.child.on("error", (e) => {
+      this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
+    });
     if (this.child.pid === undefined) {
       // spawn reports a missing binary asynchronously; say it now, plainly.
       throw new MydockerError("shim-missing", `cannot run the shim ${o.shimPath} (build it with "make -C native")`);
@@ -69,9 +72,6 @@ export class Shim {
         resolve(this.exitLine ?? { exitCode: code ?? 128 + sig, signal: sig });
         this.wake();
       });
-    });
-    this.child.on("error", (e) => {
-      this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
     });
     this.control.write(framePlan(o.plan));
   }

@@ -236,3 +236,11 @@ test("the host's mount table is unchanged", { skip }, async () => {
   assert.deepEqual(ours(fs.readFileSync("/proc/self/mountinfo", "utf8")), ours(mountsBefore));
   assert.deepEqual(ours(mountsBefore), []);
 });
+
+test("a missing shim is a clear error and leaves nothing behind", { skip }, async () => {
+  const id = newId();
+  const broken = new Runtime({ runRoot: path.join(base, "run"), cgroups, shimPath: path.join(base, "no-such-shim") });
+  await assert.rejects(broken.create(id, spec(id, ["true"]), { bundle: base }), /cannot run the shim .*no-such-shim/);
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false);
+  assert.equal(cgroups.open(id), undefined);
+});
