@@ -34,6 +34,8 @@ export interface HostConfig {
   ReadonlyRootfs: boolean;
   /** OCI mounts derived from -v/--mount/--tmpfs (volumes resolved to their paths). */
   Mounts: Mount[];
+  /** Names of the volumes the container mounts (anonymous ones are removed by rm -v). */
+  Volumes: string[];
   RestartPolicy: RestartPolicy;
   LogMaxSize: number;
   NetworkMode: string;

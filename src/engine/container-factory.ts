@@ -34,6 +34,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     Init: opts.init ?? false,
     ReadonlyRootfs: opts.readOnly ?? false,
     Mounts: opts.mounts ?? [],
+    Volumes: [],
     RestartPolicy: opts.restart ?? { Name: "no", MaximumRetryCount: 0 },
     LogMaxSize: opts.logMaxSize ?? 0,
     NetworkMode: opts.network ?? "none",

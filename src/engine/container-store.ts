@@ -138,6 +138,13 @@ export class ContainerStore {
     this.db.prepare("DELETE FROM containers WHERE id = ?").run(id);
   }
 
+  /** Containers that mount the named volume. */
+  usingVolume(name: string): string[] {
+    return (
+      this.db.prepare("SELECT c.id FROM containers c, json_each(c.host_config, '$.Volumes') v WHERE v.value = ?").all(name) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
   usesImage(imageId: string): string[] {
     return (this.db.prepare("SELECT id FROM containers WHERE image_id = ?").all(imageId) as { id: string }[]).map((r) => r.id);
   }

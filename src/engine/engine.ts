@@ -17,7 +17,8 @@ import { ensureLayeredDir, readLayeredFile } from "./image-files.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
-import { VolumeStore } from "./volumes.js";
+import { isAnonymous, VolumeStore } from "./volumes.js";
+import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
 /** Whether --restart asks for another run after this exit (not after docker stop). */
 function restartWanted(c: ContainerRecord): boolean {
@@ -160,6 +161,10 @@ export class Engine {
     const id = generateId();
     const name = opts.name ?? generateName(new Set(this.containers.refs().map((r) => r.name)));
     const record = newContainerRecord(id, name, opts, image);
+    const specs = imageVolumeSpecs(image?.config.config?.Volumes, opts.volumes ?? []);
+    const prepared = toOciMounts([...(opts.volumes ?? []), ...specs], this.volumes, image ? this.images.layerDirs(image) : [opts.rootfs!]);
+    record.hostConfig.Mounts = [...record.hostConfig.Mounts, ...prepared.mounts];
+    record.hostConfig.Volumes = prepared.volumes;
     if (record.config.Cmd.length === 0 && (record.config.Entrypoint ?? []).length === 0) {
       throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
     }
@@ -170,7 +175,7 @@ export class Engine {
     try {
       this.containers.insert(record);
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
+      this.removeFiles(record, true);
       throw e;
     }
     return id;
@@ -364,10 +369,18 @@ export class Engine {
     await this.list(true);
   }
 
-  private removeFiles(c: ContainerRecord): void {
+  private removeFiles(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
     fs.rmSync(containerDir(this.roots, c.id), { recursive: true, force: true });
     this.containers.delete(c.id);
+    if (!volumes) return;
+    for (const name of c.hostConfig.Volumes ?? []) {
+      const v = this.volumes.get(name);
+      if (v && isAnonymous(v)) this.volumes.remove(name, (n) => this.containers.usingVolume(n));
+    }
   }
+
+  /** Which containers mount a volume: for volume rm and prune. */
+  volumeUsers = (name: string): string[] => this.containers.usingVolume(name);
 
   rename(query: string, newName: string): void {
     const c = this.resolve(query);
@@ -400,7 +413,7 @@ export class Engine {
       );
     }
     await this.releaseRuntime(c.id);
-    this.removeFiles(c);
+    this.removeFiles(c, Boolean(opts.volumes));
     return c.id;
   }
 }

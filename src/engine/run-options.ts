@@ -1,6 +1,7 @@
 // What a caller (the CLI or a Node program) asks for when it creates a container.
 import type { LinuxResources, Mount } from "../spec/runtime.js";
 import type { RestartPolicy } from "./container-config.js";
+import type { VolumeSpec } from "./volume-flags.js";
 
 export interface CreateOptions {
   /** Image reference (`busybox`, `docker.io/library/busybox:latest`, an id prefix). */
@@ -26,7 +27,10 @@ export interface CreateOptions {
   readOnly?: boolean;
   init?: boolean;
   labels?: Record<string, string>;
+  /** Extra OCI mounts, as they are. */
   mounts?: Mount[];
+  /** -v, --mount and --tmpfs requests: volumes are created and filled at create. */
+  volumes?: VolumeSpec[];
   resources?: LinuxResources;
   oomScoreAdj?: number;
   cgroupParent?: string;

@@ -4,7 +4,7 @@ import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { ExitError, requireRoot } from "../output.js";
-import { addCreateFlags, createOptionsFromFlags, type RunFlags } from "./run.js";
+import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 const lib = () => import("../../engine/lifecycle.js");
 
@@ -45,7 +45,7 @@ export function registerContainers(program: Command, ctx: Context): void {
       await psCommand(await engine(), f);
     });
 
-  addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: RunFlags) => {
+  addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: CreateFlags) => {
     const e = await engine();
     process.stdout.write((await e.create(createOptionsFromFlags(image, command, flags))) + "\n");
   });

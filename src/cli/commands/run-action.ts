@@ -3,12 +3,12 @@
 import { Engine } from "../../engine/engine.js";
 import { ExitError, requireRoot } from "../output.js";
 import type { Context } from "../context.js";
-import { createOptionsFromFlags, type RunFlags } from "./run.js";
+import { createOptionsFromFlags, type CreateFlags } from "./run.js";
 import { MydockerError } from "../../util/errors.js";
 
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
-export async function runCommand(ctx: Context, image: string, command: string[], flags: RunFlags): Promise<void> {
+export async function runCommand(ctx: Context, image: string, command: string[], flags: CreateFlags): Promise<void> {
   requireRoot();
   const engine: Engine = await ctx.engine();
   const opts = createOptionsFromFlags(image, command, flags);

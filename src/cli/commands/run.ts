@@ -2,6 +2,11 @@
 import { Command, Option } from "commander";
 import type { CreateOptions } from "../../engine/run-options.js";
 import { collect, envFromFlags } from "../flags.js";
+import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volume-flags.js";
+import { parseBytes } from "../../engine/resource-flags.js";
+import type { RestartPolicy } from "../../engine/container-config.js";
+import { MydockerError } from "../../util/errors.js";
 import type { Context } from "../context.js";
 
 export interface RunFlags {
@@ -23,10 +28,60 @@ export interface RunFlags {
   readOnly?: boolean;
   init?: boolean;
   label: string[];
+  volume: string[];
+  mount: string[];
+  tmpfs: string[];
+  restart?: string;
+  logOpt: string[];
+  cgroupParent?: string;
+  stopSignal?: string;
+  stopTimeout?: string;
+  network?: string;
+}
+
+export type CreateFlags = RunFlags & ResourceFlags;
+
+/** Resource flags shared by run, create and update, with docker's names. */
+export function addResourceFlags(cmd: Command): Command {
+  return cmd
+    .option("-m, --memory <bytes>", "memory limit")
+    .option("--memory-swap <bytes>", "swap limit equal to memory plus swap: -1 to enable unlimited swap")
+    .option("--memory-reservation <bytes>", "memory soft limit")
+    .option("--cpus <number>", "number of CPUs")
+    .option("-c, --cpu-shares <n>", "CPU shares (relative weight)")
+    .option("--cpu-period <us>", "limit CPU CFS (Completely Fair Scheduler) period")
+    .option("--cpu-quota <us>", "limit CPU CFS (Completely Fair Scheduler) quota")
+    .option("--cpuset-cpus <list>", "CPUs in which to allow execution (0-3, 0,1)")
+    .option("--cpuset-mems <list>", "MEMs in which to allow execution (0-3, 0,1)")
+    .option("--pids-limit <n>", "tune container pids limit (set -1 for unlimited)")
+    .option("--blkio-weight <n>", "block IO (relative weight), between 10 and 1000, or 0 to disable");
+}
+
+function restartPolicy(value: string | undefined): RestartPolicy | undefined {
+  if (value === undefined) return undefined;
+  const [name, count] = value.split(":", 2);
+  if (name !== "no" && name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
+    throw new MydockerError("EINVAL", `invalid restart policy '${value}': use no, on-failure[:max-retries], always or unless-stopped`);
+  }
+  if (count !== undefined && (name !== "on-failure" || !/^\d+$/.test(count))) {
+    throw new MydockerError("EINVAL", `invalid restart policy '${value}': only on-failure takes a maximum retry count`);
+  }
+  return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+}
+
+function logMaxSize(opts: string[]): number | undefined {
+  let max: number | undefined;
+  for (const o of opts) {
+    const [k, v = ""] = o.split("=", 2);
+    if (k !== "max-size") throw new MydockerError("EINVAL", `unknown log opt '${k}' for the local log driver: only max-size is supported`);
+    max = parseBytes(v);
+    if (max === undefined || max <= 0) throw new MydockerError("EINVAL", `invalid max-size '${v}': use a size like 10m`);
+  }
+  return max;
 }
 
 export function addCreateFlags(cmd: Command): Command {
-  return cmd
+  return addResourceFlags(cmd)
     .option("-i, --interactive", "keep STDIN open")
     .option("-t, --tty", "allocate a pseudo-TTY")
     .option("--name <name>", "assign a name to the container")
@@ -43,12 +98,25 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--read-only", "mount the container's root filesystem as read only")
     .option("--init", "run an init inside the container that forwards signals and reaps processes")
     .option("-l, --label <K=V>", "set metadata on a container", collect, [])
+    .option("-v, --volume <spec>", "bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr)", collect, [])
+    .option("--mount <spec>", "attach a filesystem mount (type=bind|volume|tmpfs,source=,target=,readonly)", collect, [])
+    .option("--tmpfs <spec>", "mount a tmpfs directory (/run:rw,size=64m)", collect, [])
+    .option("--restart <policy>", "restart policy: no, on-failure[:max-retries], always, unless-stopped")
+    .option("--log-opt <K=V>", "log driver options (max-size=10m)", collect, [])
+    .option("--cgroup-parent <path>", "optional parent cgroup for the container")
+    .option("--stop-signal <signal>", "signal to stop the container")
+    .option("--stop-timeout <seconds>", "timeout (in seconds) to stop a container")
+    .option("--network <mode>", "network mode: none or host", "none")
+    .option("--oom-score-adj <n>", "tune host's OOM preferences (-1000 to 1000)")
     .argument("<image>", "the image (or, with --rootfs, the command)")
     .argument("[command...]", "the command and its arguments")
     .passThroughOptions();
 }
 
-export function createOptionsFromFlags(image: string, command: string[], f: RunFlags): CreateOptions {
+export function createOptionsFromFlags(image: string, command: string[], f: CreateFlags): CreateOptions {
+  if (f.network !== undefined && f.network !== "none" && f.network !== "host") {
+    throw new MydockerError("EINVAL", `network ${f.network} not found: use --network none or host`);
+  }
   const labels: Record<string, string> = {};
   for (const l of f.label) {
     const i = l.indexOf("=");
@@ -70,6 +138,15 @@ export function createOptionsFromFlags(image: string, command: string[], f: RunF
     readOnly: f.readOnly,
     init: f.init,
     labels,
+    volumes: [...f.volume.map(parseVolumeFlag), ...f.mount.map(parseMountFlag), ...f.tmpfs.map(parseTmpfsFlag)],
+    resources: resourcesFromFlags(f),
+    oomScoreAdj: oomScoreAdjFromFlags(f),
+    restart: restartPolicy(f.restart),
+    logMaxSize: logMaxSize(f.logOpt),
+    cgroupParent: f.cgroupParent,
+    stopSignal: f.stopSignal,
+    stopTimeout: f.stopTimeout === undefined ? undefined : Number(f.stopTimeout),
+    network: f.network,
   };
   if (f.entrypoint !== undefined) opts.entrypoint = f.entrypoint === "" ? [] : [f.entrypoint];
   if (f.rootfs !== undefined) {
@@ -86,7 +163,7 @@ export function registerRun(program: Command, ctx: Context): void {
   addCreateFlags(run)
     .option("--rm", "automatically remove the container when it exits")
     .addOption(new Option("-d, --detach", "run container in background and print container ID"))
-    .action(async (image: string, command: string[], flags: RunFlags) => {
+    .action(async (image: string, command: string[], flags: CreateFlags) => {
       const { runCommand } = await import("./run-action.js");
       await runCommand(ctx, image, command, flags);
     });
