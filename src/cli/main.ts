@@ -5,6 +5,7 @@ import type { Context } from "./context.js";
 import type { Engine } from "../engine/engine.js";
 import { registerRun } from "./commands/run.js";
 import { registerContainers } from "./commands/containers.js";
+import { registerResources } from "./commands/resources.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<void> {
 
   registerRun(program, ctx);
   registerContainers(program, ctx);
+  registerResources(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 
   let status = 0;

@@ -1,0 +1,131 @@
+// stats, update, pause, unpause, top.
+import { Command } from "commander";
+import type { Context } from "../context.js";
+import { requireRoot, ExitError } from "../output.js";
+import { binarySize, formatItems, humanSize, table } from "../format.js";
+import { addResourceFlags } from "./run.js";
+import type { ResourceFlags } from "../../engine/resource-flags.js";
+
+const lib = () => import("../../engine/resources.js");
+
+export function registerResources(program: Command, ctx: Context): void {
+  const engine = async () => {
+    requireRoot();
+    const e = await ctx.engine();
+    await e.sweep();
+    return e;
+  };
+  const each = async (names: string[], fn: (n: string) => Promise<unknown>) => {
+    let failed = false;
+    for (const n of names) {
+      try {
+        await fn(n);
+        process.stdout.write(n + "\n");
+      } catch (e) {
+        failed = true;
+        process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      }
+    }
+    if (failed) throw new ExitError(1);
+  };
+
+  program
+    .command("pause")
+    .description("Pause all processes within one or more containers")
+    .argument("<container...>")
+    .action(async (names: string[]) => {
+      const e = await engine();
+      const { pauseContainer } = await lib();
+      await each(names, (n) => pauseContainer(e, n));
+    });
+
+  program
+    .command("unpause")
+    .description("Unpause all processes within one or more containers")
+    .argument("<container...>")
+    .action(async (names: string[]) => {
+      const e = await engine();
+      const { unpauseContainer } = await lib();
+      await each(names, (n) => unpauseContainer(e, n));
+    });
+
+  addResourceFlags(program.command("update").description("Update configuration of one or more containers"))
+    .option("--restart <policy>", "restart policy to apply when a container exits")
+    .argument("<container...>")
+    .action(async (names: string[], f: ResourceFlags) => {
+      const e = await engine();
+      const { updateContainer } = await lib();
+      const { resourcesFromFlags } = await import("../../engine/resource-flags.js");
+      const update = resourcesFromFlags(f, { update: true });
+      await each(names, async (n) => updateContainer(e, n, update));
+    });
+
+  program
+    .command("top")
+    .description("Display the running processes of a container")
+    .argument("<container>")
+    .argument("[ps-options...]")
+    .action(async (name: string, psArgs: string[]) => {
+      const e = await engine();
+      const { topContainer } = await lib();
+      const { titles, processes } = topContainer(e, name, psArgs.length ? psArgs : undefined);
+      process.stdout.write(table(titles, processes));
+    });
+
+  program
+    .command("stats")
+    .description("Display a live stream of container(s) resource usage statistics")
+    .option("-a, --all", "show all containers (default shows just running)")
+    .option("--no-stream", "disable streaming stats and only pull the first result")
+    .option("--no-trunc", "do not truncate output")
+    .option("--format <format>", "format output: json or a Go template")
+    .argument("[container...]")
+    .action(async (names: string[], f: { stream: boolean; trunc: boolean; format?: string }) => {
+      const e = await engine();
+      const { sampleStats, cpuPercent } = await lib();
+      const pick = async () =>
+        names.length ? names.map((n) => e.resolve(n)) : (await e.list(false)).filter((c) => c.state.status === "running" || c.state.status === "paused");
+      const sample = async () => {
+        const out = [];
+        for (const c of await pick()) {
+          try {
+            out.push(sampleStats(e, c));
+          } catch {
+            // It stopped between the listing and the read.
+          }
+        }
+        return out;
+      };
+      let prev = await sample();
+      const tty = Boolean(process.stdout.isTTY) && f.stream;
+      for (let round = 0; ; round++) {
+        await new Promise((r) => setTimeout(r, 500));
+        const cur = await sample();
+        const rows = cur.map((s) => {
+          const p = prev.find((x) => x.id === s.id) ?? s;
+          const limit = s.stats.memoryLimit;
+          return {
+            ID: f.trunc === false ? s.id : s.id.slice(0, 12),
+            Container: f.trunc === false ? s.id : s.id.slice(0, 12),
+            Name: s.name,
+            CPUPerc: `${cpuPercent(p, s).toFixed(2)}%`,
+            MemUsage: `${binarySize(s.stats.memoryUsage)} / ${binarySize(limit)}`,
+            MemPerc: `${(limit > 0 ? (s.stats.memoryUsage / limit) * 100 : 0).toFixed(2)}%`,
+            NetIO: "0B / 0B",
+            BlockIO: `${humanSize(s.stats.blkioReadBytes)} / ${humanSize(s.stats.blkioWriteBytes)}`,
+            PIDs: String(s.stats.pids),
+          };
+        });
+        const text =
+          f.format && f.format !== "table"
+            ? formatItems(rows, f.format)
+            : table(
+                ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"],
+                rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs]),
+              );
+        process.stdout.write(tty ? `\x1b[2J\x1b[H${text}` : text);
+        if (!f.stream || round >= 100_000) return;
+        prev = cur;
+      }
+    });
+}

@@ -1,0 +1,90 @@
+// Limits and accounting of running containers: update, pause, top, stats.
+import fs from "node:fs";
+import { spawnSync } from "node:child_process";
+import os from "node:os";
+import type { Cgroup, CgroupStats } from "../cgroups/types.js";
+import type { LinuxResources } from "../spec/runtime.js";
+import { MydockerError } from "../util/errors.js";
+import type { Engine } from "./engine.js";
+import type { ContainerRecord } from "./container-store.js";
+import { mergeResources } from "./resource-flags.js";
+
+export function cgroupOf(engine: Engine, c: ContainerRecord): Cgroup {
+  let path: string | null = null;
+  try {
+    path = engine.runtime.state(c.id).cgroupPath;
+  } catch {
+    path = null;
+  }
+  const cg = path === null ? undefined : engine.cgroups.open(path);
+  if (!cg || (c.state.status !== "running" && c.state.status !== "paused")) {
+    throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
+  }
+  return cg;
+}
+
+/** docker update: new limits for a running (or stopped: the next start) container. */
+export function updateContainer(engine: Engine, query: string, update: LinuxResources): string {
+  const c = engine.resolve(query);
+  const merged = mergeResources(c.hostConfig.Resources, update);
+  if (c.state.status === "running" || c.state.status === "paused") cgroupOf(engine, c).setResources(merged);
+  engine.containers.setHostConfig(c.id, { ...c.hostConfig, Resources: merged });
+  return c.id;
+}
+
+export async function pauseContainer(engine: Engine, query: string): Promise<string> {
+  const c = engine.resolve(query);
+  if (c.state.status === "paused") throw new MydockerError("EPAUSED", `container ${c.id} is already paused`);
+  if (c.state.status !== "running") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
+  await engine.runtime.pause(c.id);
+  engine.containers.setState(c.id, { ...c.state, status: "paused" });
+  return c.id;
+}
+
+export async function unpauseContainer(engine: Engine, query: string): Promise<string> {
+  const c = engine.resolve(query);
+  if (c.state.status !== "paused") throw new MydockerError("ENOTPAUSED", `container ${c.id} is not paused`);
+  await engine.runtime.resume(c.id);
+  engine.containers.setState(c.id, { ...c.state, status: "running" });
+  return c.id;
+}
+
+/** docker top: the processes in the container's cgroup, as ps -f shows them. */
+export function topContainer(engine: Engine, query: string, psArgs: string[] = ["-f"]): { titles: string[]; processes: string[][] } {
+  const c = engine.resolve(query);
+  const pids = cgroupOf(engine, c).pids();
+  const r = spawnSync("ps", [...psArgs, "-p", pids.join(",") || "0"], { encoding: "utf8" });
+  const lines = r.stdout.split("\n").filter(Boolean);
+  if (lines.length === 0) throw new MydockerError("EPS", `ps failed: ${r.stderr.trim()}`);
+  const titles = lines[0]!.trim().split(/\s+/);
+  const processes = lines.slice(1).map((l) => {
+    const f = l.trim().split(/\s+/);
+    return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(" ")];
+  });
+  return { titles, processes };
+}
+
+export interface StatsSample {
+  id: string;
+  name: string;
+  stats: CgroupStats;
+  /** Host CPU time of all CPUs, in nanoseconds (docker's system_cpu_usage). */
+  system: number;
+}
+
+function systemCpuNanos(): number {
+  const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0]!;
+  const ticks = line.trim().split(/\s+/).slice(1, 8).reduce((a, b) => a + Number(b), 0);
+  return (ticks * 1e9) / 100;
+}
+
+export function sampleStats(engine: Engine, c: ContainerRecord): StatsSample {
+  return { id: c.id, name: c.name, stats: cgroupOf(engine, c).stats(), system: systemCpuNanos() };
+}
+
+/** docker's CPU %: the container's share of all CPUs' time between two samples, times the CPU count. */
+export function cpuPercent(prev: StatsSample, cur: StatsSample): number {
+  const cpu = cur.stats.cpuUsageNanos - prev.stats.cpuUsageNanos;
+  const sys = cur.system - prev.system;
+  return sys > 0 && cpu > 0 ? (cpu / sys) * os.cpus().length * 100 : 0;
+}
