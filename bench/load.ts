@@ -6,6 +6,8 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { ImageStore } from "../src/image/index.js";
@@ -83,9 +85,7 @@ export async function load(rounds = 3): Promise<void> {
     // Extraction of one layer tar: the store's stage (hash + tar-split + extract) vs tar -x.
     const layerTar = path.join(base, "layer.tar");
     const biggest = image!.layers[2]!;
-    const out = fs.createWriteStream(layerTar);
-    for await (const chunk of maker.layers.tar(biggest)) if (!out.write(chunk)) await new Promise((r) => out.once("drain", r));
-    await new Promise<void>((r) => out.end(() => r()));
+    await pipeline(Readable.from(maker.layers.tar(biggest)), fs.createWriteStream(layerTar));
     const layerBytes = fs.statSync(layerTar).size;
     const oursX: number[] = [];
     const tarX: number[] = [];
