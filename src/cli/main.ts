@@ -6,6 +6,7 @@ import type { Engine } from "../engine/engine.js";
 import { registerRun } from "./commands/run.js";
 import { registerContainers } from "./commands/containers.js";
 import { registerResources } from "./commands/resources.js";
+import { registerImages } from "./commands/images.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -45,6 +46,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRun(program, ctx);
   registerContainers(program, ctx);
   registerResources(program, ctx);
+  registerImages(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 
   let status = 0;

@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDb, type Db } from "../store/db.js";
-import { ImageStore, type ImageRecord } from "../image/index.js";
+import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
 import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type RunHandle } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { CgroupDriver } from "../cgroups/types.js";
@@ -381,6 +381,14 @@ export class Engine {
 
   /** Which containers mount a volume: for volume rm and prune. */
   volumeUsers = (name: string): string[] => this.containers.usingVolume(name);
+
+  /** docker commit: the container's own layer becomes the top layer of a new image. */
+  async commit(query: string, ref: string | undefined, changes: ImageChanges = {}): Promise<ImageRecord> {
+    const c = this.resolve(query);
+    if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
+    const base = this.images.resolve(c.imageId);
+    return this.images.commitLayer(path.join(containerDir(this.roots, c.id), "upper"), base, changes, ref);
+  }
 
   rename(query: string, newName: string): void {
     const c = this.resolve(query);

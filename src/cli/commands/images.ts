@@ -1,0 +1,306 @@
+// Image commands: images, import, load, save, rmi, tag, history, image inspect/prune,
+// commit, export, pull, push, system df.
+import { Command } from "commander";
+import fs from "node:fs";
+import type { Context } from "../context.js";
+import { collect } from "../flags.js";
+import { ExitError, requireRoot } from "../output.js";
+import { formatItems, humanDuration, humanSize, table } from "../format.js";
+import { progressPrinter } from "../progress.js";
+import type { Engine } from "../../engine/engine.js";
+import { MydockerError } from "../../util/errors.js";
+
+function input(file: string | undefined): NodeJS.ReadableStream {
+  if (file === undefined || file === "-") return process.stdin;
+  if (!fs.existsSync(file)) throw new MydockerError("ENOENT", `open ${file}: no such file or directory`);
+  return fs.createReadStream(file);
+}
+
+function inUse(engine: Engine) {
+  return (imageId: string) => {
+    const ids = engine.containers.usesImage(imageId);
+    return ids.length ? ids[0]!.slice(0, 12) : undefined;
+  };
+}
+
+/** docker commit's -c: the Dockerfile instructions that change a config. */
+function changesFrom(instructions: string[]) {
+  const config: Record<string, unknown> = {};
+  const list = (v: string): string[] => (v.trim().startsWith("[") ? (JSON.parse(v) as string[]) : ["/bin/sh", "-c", v]);
+  for (const ins of instructions) {
+    const m = /^\s*(\w+)\s+(.*)$/s.exec(ins);
+    if (!m) throw new MydockerError("EINVAL", `invalid change: ${ins}`);
+    const [, word, value] = m;
+    switch (word!.toUpperCase()) {
+      case "CMD":
+        config.Cmd = list(value!);
+        break;
+      case "ENTRYPOINT":
+        config.Entrypoint = list(value!);
+        break;
+      case "ENV": {
+        const [k, ...rest] = value!.includes("=") ? value!.split("=") : value!.split(/\s+/);
+        config.Env = [...((config.Env as string[]) ?? []), `${k}=${rest.join(value!.includes("=") ? "=" : " ")}`];
+        break;
+      }
+      case "WORKDIR":
+        config.WorkingDir = value!.trim();
+        break;
+      case "USER":
+        config.User = value!.trim();
+        break;
+      case "EXPOSE":
+        config.ExposedPorts = Object.fromEntries(value!.trim().split(/\s+/).map((p) => [p.includes("/") ? p : `${p}/tcp`, {}]));
+        break;
+      case "VOLUME":
+        config.Volumes = Object.fromEntries(list(value!).filter((v) => v !== "/bin/sh" && v !== "-c").map((p) => [p, {}]));
+        break;
+      case "LABEL": {
+        const [k, v = ""] = value!.split("=", 2);
+        config.Labels = { ...((config.Labels as Record<string, string>) ?? {}), [k!.trim()]: v.trim().replace(/^"|"$/g, "") };
+        break;
+      }
+      case "STOPSIGNAL":
+        config.StopSignal = value!.trim();
+        break;
+      default:
+        throw new MydockerError("EINVAL", `${word} is not a valid change command`);
+    }
+  }
+  return config;
+}
+
+export function registerImages(program: Command, ctx: Context): void {
+  const engine = async () => {
+    requireRoot();
+    return ctx.engine();
+  };
+
+  const listImages = async (f: { all?: boolean; quiet?: boolean; format?: string; trunc: boolean }) => {
+    const e = await engine();
+    const now = Date.now();
+    const rows = e.images.list().flatMap((img) => {
+      const { familiarName } = { familiarName: (n: string) => n.replace(/^docker\.io\/(library\/)?/, "") };
+      const names = img.names.length ? img.names.map(familiarName) : ["<none>:<none>"];
+      return names.map((n) => {
+        const i = n.lastIndexOf(":");
+        const at = n.indexOf("@");
+        return {
+          Repository: at >= 0 ? n.slice(0, at) : i > n.lastIndexOf("/") ? n.slice(0, i) : n,
+          Tag: at >= 0 ? "<none>" : i > n.lastIndexOf("/") ? n.slice(i + 1) : "<none>",
+          ID: f.trunc === false ? img.id : img.id.replace(/^sha256:/, "").slice(0, 12),
+          CreatedSince: `${humanDuration(now - Date.parse(img.created))} ago`,
+          CreatedAt: img.created,
+          Size: humanSize(img.size),
+        };
+      });
+    });
+    if (f.quiet) process.stdout.write([...new Set(rows.map((r) => r.ID))].map((id) => id + "\n").join(""));
+    else if (f.format && f.format !== "table") process.stdout.write(formatItems(rows, f.format));
+    else process.stdout.write(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size])));
+  };
+  const imagesFlags = (c: Command) =>
+    c
+      .option("-a, --all", "show all images")
+      .option("-q, --quiet", "only show image IDs")
+      .option("--no-trunc", "don't truncate output")
+      .option("--format <format>", "format output: json or a Go template")
+      .action(listImages);
+  imagesFlags(program.command("images").description("List images"));
+
+  program
+    .command("import")
+    .description("Import the contents from a tarball to create a filesystem image")
+    .option("-c, --change <instruction>", "apply Dockerfile instruction to the created image", collect, [])
+    .option("-m, --message <text>", "set commit message for imported image")
+    .argument("<file>", "a tar file, or - for stdin")
+    .argument("[reference]")
+    .action(async (file: string, ref: string | undefined, f: { change: string[]; message?: string }) => {
+      const e = await engine();
+      const img = await e.images.importRootfsTar(input(file) as never, ref, {
+        changes: { config: changesFrom(f.change), comment: f.message },
+        progress: progressPrinter(!process.stderr.isTTY),
+      });
+      process.stdout.write(img.id + "\n");
+    });
+
+  program
+    .command("load")
+    .description("Load an image from a tar archive or STDIN")
+    .option("-i, --input <file>", "read from tar archive file, instead of STDIN")
+    .option("-q, --quiet", "suppress the load output")
+    .action(async (f: { input?: string; quiet?: boolean }) => {
+      const e = await engine();
+      const loaded = await e.images.load(input(f.input) as never, progressPrinter(Boolean(f.quiet)));
+      for (const img of loaded) {
+        const names = img.names.map((n) => n.replace(/^docker\.io\/(library\/)?/, ""));
+        process.stdout.write(names.length ? names.map((n) => `Loaded image: ${n}\n`).join("") : `Loaded image ID: ${img.id}\n`);
+      }
+    });
+
+  program
+    .command("save")
+    .description("Save one or more images to a tar archive (streamed to STDOUT by default)")
+    .option("-o, --output <file>", "write to a file, instead of STDOUT")
+    .option("--format <format>", "docker-archive or oci-archive", "docker-archive")
+    .argument("<image...>")
+    .action(async (refs: string[], f: { output?: string; format: string }) => {
+      const e = await engine();
+      if (f.format !== "docker-archive" && f.format !== "oci-archive") {
+        throw new MydockerError("EINVAL", `unknown format ${f.format}: use docker-archive or oci-archive`);
+      }
+      if (!f.output && process.stdout.isTTY) {
+        throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+      }
+      if (f.output) {
+        const tmp = `${f.output}.tmp-${process.pid}`;
+        try {
+          await e.images.save(refs, fs.createWriteStream(tmp), f.format);
+          fs.renameSync(tmp, f.output);
+        } finally {
+          fs.rmSync(tmp, { force: true });
+        }
+      } else {
+        await e.images.save(refs, process.stdout, f.format);
+      }
+    });
+
+  const rmi = async (refs: string[], f: { force?: boolean }) => {
+    const e = await engine();
+    let failed = false;
+    for (const ref of refs) {
+      try {
+        const r = e.images.remove(ref, { force: f.force, inUse: f.force ? undefined : inUse(e) });
+        for (const u of r.untagged) process.stdout.write(`Untagged: ${u.replace(/^docker\.io\/(library\/)?/, "")}\n`);
+        for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
+      } catch (err) {
+        failed = true;
+        process.stderr.write(`mydocker: ${(err as Error).message}\n`);
+      }
+    }
+    if (failed) throw new ExitError(1);
+  };
+  program.command("rmi").description("Remove one or more images").option("-f, --force", "force removal of the image").argument("<image...>").action(rmi);
+
+  program
+    .command("tag")
+    .description("Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE")
+    .argument("<source>")
+    .argument("<target>")
+    .action(async (src: string, dst: string) => (await engine()).images.tag(src, dst));
+
+  const history = async (ref: string, f: { trunc: boolean; quiet?: boolean; format?: string }) => {
+    const e = await engine();
+    const now = Date.now();
+    const rows = e.images.history(ref).map((h) => ({
+      ID: f.trunc === false || h.id === "<missing>" ? h.id : h.id.replace(/^sha256:/, "").slice(0, 12),
+      CreatedSince: h.created ? `${humanDuration(now - Date.parse(h.created))} ago` : "",
+      CreatedBy: f.trunc !== false && h.createdBy.length > 45 ? h.createdBy.slice(0, 44) + "…" : h.createdBy,
+      Size: humanSize(h.size),
+      Comment: h.comment,
+    }));
+    if (f.quiet) process.stdout.write(rows.map((r) => r.ID + "\n").join(""));
+    else if (f.format) process.stdout.write(formatItems(rows, f.format));
+    else process.stdout.write(table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])));
+  };
+  const historyFlags = (c: Command) =>
+    c.option("--no-trunc", "don't truncate output").option("-q, --quiet", "only show image IDs").option("--format <format>").argument("<image>").action(history);
+  historyFlags(program.command("history").description("Show the history of an image"));
+
+  program
+    .command("commit")
+    .description("Create a new image from a container's changes")
+    .option("-c, --change <instruction>", "apply Dockerfile instruction to the created image", collect, [])
+    .option("-m, --message <text>", "commit message")
+    .option("-a, --author <name>", "author")
+    .argument("<container>")
+    .argument("[reference]")
+    .action(async (name: string, ref: string | undefined, f: { change: string[]; message?: string; author?: string }) => {
+      const e = await engine();
+      const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author });
+      process.stdout.write(img.id + "\n");
+    });
+
+  program
+    .command("export")
+    .description("Export a container's filesystem as a tar archive")
+    .option("-o, --output <file>", "write to a file, instead of STDOUT")
+    .argument("<container>")
+    .action(async (name: string, f: { output?: string }) => {
+      const e = await engine();
+      if (!f.output && process.stdout.isTTY) throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+      const c = e.resolve(name);
+      await e.images.exportRootfs(e.layerDirs(c), f.output ? fs.createWriteStream(f.output) : process.stdout);
+    });
+
+  for (const verb of ["pull", "push"] as const) {
+    program
+      .command(verb)
+      .description(verb === "pull" ? "Download an image from a registry" : "Upload an image to a registry")
+      .option("-q, --quiet", "suppress verbose output")
+      .option("--tls-verify <bool>", "require HTTPS and verify certificates (false for plain http)", "true")
+      .option("--creds <user:password>", "credentials for the registry")
+      .argument("<name>")
+      .action(async (ref: string, f: { quiet?: boolean; tlsVerify: string; creds?: string }) => {
+        const e = await engine();
+        const [username, password] = f.creds ? [f.creds.slice(0, f.creds.indexOf(":")), f.creds.slice(f.creds.indexOf(":") + 1)] : [];
+        const opts = { insecure: f.tlsVerify === "false", credentials: username !== undefined ? { username, password: password ?? "" } : undefined };
+        const progress = progressPrinter(Boolean(f.quiet));
+        if (verb === "pull") {
+          const img = await e.images.pull(ref, opts as never, progress);
+          process.stdout.write(f.quiet ? `${img.names[0] ?? img.id}\n` : `Status: Downloaded image for ${ref}\n`);
+        } else {
+          const digest = await e.images.push(ref, opts as never, progress);
+          process.stdout.write(f.quiet ? `${digest}\n` : `${ref}: digest: ${digest}\n`);
+        }
+      });
+  }
+
+  const image = program.command("image").description("Manage images");
+  imagesFlags(image.command("ls").description("List images"));
+  image.command("rm").description("Remove one or more images").option("-f, --force").argument("<image...>").action(rmi);
+  historyFlags(image.command("history").description("Show the history of an image"));
+  image
+    .command("inspect")
+    .description("Display detailed information on one or more images")
+    .option("-f, --format <format>")
+    .argument("<image...>")
+    .action(async (refs: string[], f: { format?: string }) => {
+      const { inspectCommand } = await import("./inspect.js");
+      await inspectCommand(await engine(), refs, { format: f.format, type: "image" });
+    });
+  image
+    .command("prune")
+    .description("Remove unused images")
+    .option("-a, --all", "remove all images not used by a container, not just dangling ones")
+    .option("-f, --force", "do not prompt for confirmation")
+    .action(async (f: { all?: boolean }) => {
+      const e = await engine();
+      const r = e.images.prune({ all: f.all, inUse: inUse(e) });
+      if (r.deleted.length) process.stdout.write(`Deleted Images:\n${r.deleted.map((d) => `deleted: ${d}\n`).join("")}\n`);
+      process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
+    });
+
+  program
+    .command("system")
+    .description("Manage mydocker")
+    .command("df")
+    .description("Show disk usage")
+    .action(async () => {
+      const e = await engine();
+      const du = e.images.diskUsage(inUse(e));
+      const containers = await e.list(true);
+      const running = containers.filter((c) => c.state.status === "running").length;
+      const vols = e.volumes.list({}, e.volumeUsers);
+      process.stdout.write(
+        table(
+          ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
+          [
+            ["Images", String(du.images), String(new Set(containers.map((c) => c.imageId).filter(Boolean)).size), humanSize(du.layersSize), humanSize(du.reclaimable)],
+            ["Containers", String(containers.length), String(running), "", ""],
+            ["Local Volumes", String(vols.length), String(vols.filter((v) => e.volumeUsers(v.Name).length > 0).length), "", ""],
+          ],
+        ),
+      );
+    });
+}
