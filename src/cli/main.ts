@@ -7,6 +7,7 @@ import { registerRun } from "./commands/run.js";
 import { registerContainers } from "./commands/containers.js";
 import { registerResources } from "./commands/resources.js";
 import { registerImages } from "./commands/images.js";
+import { registerVolumes } from "./commands/volumes.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -47,6 +48,7 @@ export async function main(argv: string[]): Promise<void> {
   registerContainers(program, ctx);
   registerResources(program, ctx);
   registerImages(program, ctx);
+  registerVolumes(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
 
   let status = 0;
