@@ -49,6 +49,8 @@ export interface RunOptions extends CreateOptions {
 export interface ExecOptions {
   /** Let the process run on its own: no stdio of the caller, nobody waits. */
   detach?: boolean;
+  /** Also write the process's output to this CRI log file. */
+  logPath?: string;
 }
 
 /** A process the caller waits for. */
@@ -111,7 +113,9 @@ export class Runtime {
   async run(id: string, input: Spec, opts: RunOptions): Promise<RunHandle> {
     const { shim, pid } = await this.launchContainer(id, input, opts, "run");
     const cleanup = async (exit: ShimExit): Promise<ShimExit> => {
-      if (!opts.keepState) await this.delete(id, { force: true });
+      if (opts.keepState) return exit;
+      // Somebody may have deleted it meanwhile; the exit status is what the caller waits for.
+      await this.delete(id, { force: true }).catch((e: Error) => this.debug(`run ${id}: cleanup: ${e.message}`));
       return exit;
     };
     const exited = shim.exited.then(cleanup);
@@ -130,6 +134,7 @@ export class Runtime {
     const plan = compileExec({ pid: st.pid, namespaces }, proc, {
       lastCap: lastCap(),
       detach: opts.detach,
+      log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
       forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
     });
     const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
@@ -142,7 +147,10 @@ export class Runtime {
       debug: this.debug,
     });
     if (opts.detach) shim.release();
-    return { pid, shimPid: shim.shimPid, wait: () => shim.exited, signal: (sig) => signalProcess(pid, sig, shim) };
+    const wait = opts.detach
+      ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
+      : () => shim.exited;
+    return { pid, shimPid: shim.shimPid, wait, signal: (sig) => signalProcess(pid, sig, shim) };
   }
 
   state(id: string): ContainerState {
@@ -230,12 +238,11 @@ export class Runtime {
 
   private status(sd: StateDir, rec: StateRecord, exit: ExitInfo | undefined): ContainerStatus {
     if (exit) return "stopped";
-    if (rec.status === "creating") {
-      const alive = rec.shimPid !== undefined && rec.shimStartTime !== undefined && isSameProcess(rec.shimPid, rec.shimStartTime);
-      return alive ? "creating" : "stopped";
-    }
-    // A monitor killed with -9 writes no exit file: the process itself tells.
-    if (rec.pid === undefined || rec.pidStartTime === undefined || !isSameProcess(rec.pid, rec.pidStartTime)) return "stopped";
+    const alive = (pid?: number, start?: string) => pid !== undefined && start !== undefined && isSameProcess(pid, start);
+    if (rec.status === "creating") return alive(rec.shimPid, rec.shimStartTime) ? "creating" : "stopped";
+    // Between the process's end and its exit file the shim is still at work: not stopped yet,
+    // so that "stopped" always comes with the exit status. A shim killed with -9 writes none.
+    if (!alive(rec.pid, rec.pidStartTime)) return alive(rec.shimPid, rec.shimStartTime) ? "running" : "stopped";
     if (fs.existsSync(sd.execFifo)) return "created";
     return this.cgroupOf(rec)?.isFrozen() ? "paused" : "running";
   }

@@ -152,6 +152,11 @@ test("exec into a running container joins its namespaces and cgroup", { skip }, 
   assert.match(fs.readFileSync(out, "utf8"), /^[2-9]\d*\nmydocker\nsleep\n$/);
   fs.rmSync(out);
 
+  const execLog = path.join(base, `${id}.exec.log`);
+  const logged = await rt.exec(id, { user: { uid: 1000, gid: 1000 }, args: ["id", "-u"], cwd: "/" }, { detach: true, logPath: execLog });
+  await assert.rejects(logged.wait(), /cannot be waited for/);
+  await until("the detached exec's output", () => logText(execLog) === "1000\n");
+
   await assert.rejects(
     rt.exec(id, { user: { uid: 0, gid: 0 }, args: ["nope"], cwd: "/" }, {}),
     (err) => err instanceof MydockerError && err.exitStatus === 127 && err.message === 'exec: "nope": executable file not found in $PATH',
