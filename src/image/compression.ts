@@ -1,6 +1,7 @@
 // Layer compression, recognized by magic bytes rather than trusted from media types.
 import { Readable, pipeline } from "node:stream";
 import zlib from "node:zlib";
+import { Decompress } from "fzstd";
 import { MydockerError } from "../util/errors.js";
 
 export type Compression = "none" | "gzip" | "zstd";
@@ -49,9 +50,7 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
   const { head, all } = await peek(source, 4);
   const kind = detectCompression(head);
   if (kind === "none") return all;
-  if (kind === "zstd") {
-    throw new MydockerError("unsupported_compression", "zstd-compressed layers are not supported by this build");
-  }
+  if (kind === "zstd") return unzstd(all);
   const gunzip = zlib.createGunzip();
   pipeline(Readable.from(all), gunzip, () => {});
   return (async function* () {
@@ -64,4 +63,22 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
       gunzip.destroy();
     }
   })();
+}
+
+async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const out: Buffer[] = [];
+  const decoder = new Decompress((chunk) => out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+  const push = (chunk: Uint8Array, final: boolean): void => {
+    try {
+      decoder.push(chunk, final);
+    } catch (e) {
+      throw new MydockerError("corrupt_archive", `corrupt zstd data: ${(e as Error).message}`);
+    }
+  };
+  for await (const chunk of source) {
+    push(chunk, false);
+    yield* out.splice(0);
+  }
+  push(new Uint8Array(0), true);
+  yield* out.splice(0);
 }
