@@ -203,9 +203,9 @@ export class ImageStore {
   remove(refOrId: string, options: RemoveOptions = {}): RemoveResult {
     const image = this.get(refOrId);
     const result: RemoveResult = { untagged: [], deleted: [] };
-    const byName = !/^(?:sha256:)?[0-9a-f]{1,64}$/.test(refOrId) || image.names.includes(normalizeReference(refOrId));
+    const name = safeNormalize(refOrId);
+    const byName = name !== undefined && (image.names.includes(name) || image.digests.includes(name));
     if (byName && image.names.length > 1) {
-      const name = normalizeReference(refOrId);
       this.catalog.removeName(name);
       result.untagged.push(familiarName(name));
       return result;
