@@ -13,16 +13,18 @@
 
 #include "shim.h"
 
-static int attach_slave(int master, struct child_state *st) {
+static int attach_slave(int master, const char *console, struct child_state *st) {
   unsigned int ptn;
   if (ioctl(master, TIOCGPTN, &ptn) != 0) return -1;
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) return -1;
   char name[64];
   snprintf(name, sizeof name, "/dev/pts/%u", ptn);
-  snprintf(st->detail, sizeof st->detail, "binding %s onto /dev/console", name);
-  if (mknod("/dev/console", S_IFREG | 0600, 0) != 0 && errno != EEXIST) return -1;
-  if (mount(name, "/dev/console", NULL, MS_BIND, NULL) != 0) return -1;
+  if (console[0] != '\0') {
+    snprintf(st->detail, sizeof st->detail, "binding %s onto %s", name, console);
+    if (mknod(console, S_IFREG | 0600, 0) != 0 && errno != EEXIST) return -1;
+    if (mount(name, console, NULL, MS_BIND, NULL) != 0) return -1;
+  }
   snprintf(st->detail, sizeof st->detail, "making %s the controlling terminal", name);
   if (ioctl(slave, TIOCSCTTY, 0) != 0) return -1;
   for (int fd = 0; fd <= 2; fd++)
@@ -37,7 +39,7 @@ int step_console(const struct record *r, struct child_state *st) {
   if (master < 0) return -1;
   int unlock = 0;
   int rc = ioctl(master, TIOCSPTLCK, &unlock);
-  if (rc == 0) rc = attach_slave(master, st);
+  if (rc == 0) rc = attach_slave(master, r->args[0], st);
   if (rc == 0) {
     snprintf(st->detail, sizeof st->detail, "sending the pty master to the monitor");
     rc = chan_send(st->chan, &msg, master);

@@ -35,7 +35,7 @@ static const struct opdef opdefs[] = {
     {"oomscoreadj", RUN_BY_CHILD, "s", step_oomscoreadj},
     {"rlimit", RUN_BY_CHILD, "nnn", step_rlimit},
     {"setsid", RUN_BY_CHILD, "", step_setsid},
-    {"console", RUN_BY_CHILD, "", step_console},
+    {"console", RUN_BY_CHILD, "s", step_console},
     {"execfifo", RUN_BY_CHILD, "s", step_execfifo},
     {"bounding", RUN_BY_CHILD, "nn", step_bounding},
     {"user", RUN_BY_CHILD, "nnN", step_user},

@@ -50,6 +50,8 @@ export interface RunResult {
 export interface ForegroundIo {
   /** "inherit": the caller's stdio (a pty on it with tty); "ignore": none. */
   stdio: "inherit" | "ignore";
+  /** false: the container reads /dev/null (docker without -i). Default: true. */
+  stdin?: boolean;
 }
 
 const BUSYBOX_NAMES = new Set(["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", "docker.io/library/busybox"]);
@@ -216,7 +218,7 @@ export class Engine {
   async startForeground(id: string, io: ForegroundIo = { stdio: "inherit" }): Promise<RunHandle> {
     const c = this.containers.get(id)!;
     const { spec, rootfsMount } = this.runtimeInput(c);
-    const handle = await this.runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, keepState: true });
+    const handle = await this.runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true });
     this.markRunning(c, handle.pid);
     return handle;
   }

@@ -91,6 +91,7 @@ export interface ExecRequest {
   tty?: boolean;
   privileged?: boolean;
   detach?: boolean;
+  interactive?: boolean;
 }
 
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
@@ -119,5 +120,5 @@ export async function execInContainer(engine: Engine, query: string, req: ExecRe
     cwd: req.workdir ?? base.cwd,
     user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : base.user,
   };
-  return engine.runtime.exec(c.id, proc, { detach: req.detach });
+  return engine.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) });
 }

@@ -20,9 +20,12 @@ export function rlimitSteps(process: Process): ChildStep[] {
   }));
 }
 
-/** setsid, then the terminal: the console needs a session of its own. */
-export function sessionSteps(process: Process): ChildStep[] {
-  return process.terminal ? [{ op: "setsid" }, { op: "console" }] : [{ op: "setsid" }];
+/**
+ * setsid, then the terminal: the console needs a session of its own. A new container
+ * binds its pty onto /dev/console; an exec leaves the container's console alone.
+ */
+export function sessionSteps(process: Process, consolePath: string): ChildStep[] {
+  return process.terminal ? [{ op: "setsid" }, { op: "console", consolePath }] : [{ op: "setsid" }];
 }
 
 /**

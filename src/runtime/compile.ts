@@ -114,7 +114,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
       sourceKind: o.sourceKind ?? (() => "dir"),
     }),
   );
-  child.push(...sessionSteps(process));
+  child.push(...sessionSteps(process, "/dev/console"));
   if (spec.hostname) child.push({ op: "hostname", name: spec.hostname });
   if (spec.domainname) child.push({ op: "domainname", name: spec.domainname });
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) child.push({ op: "sysctl", key, value });
@@ -142,7 +142,7 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
   return [
     ...monitor,
     ...joinSteps(joined, (n) => nsPath(n.type)),
-    ...sessionSteps(process),
+    ...sessionSteps(process, ""),
     ...rlimitSteps(process),
     ...finalSteps(process, o.lastCap),
   ];

@@ -6,6 +6,7 @@ export interface LaunchOptions {
   shimPath: string;
   plan: Plan;
   stdio: "inherit" | "ignore";
+  stdin?: boolean;
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";
   onPid: (pid: number) => Promise<void>;

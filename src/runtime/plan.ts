@@ -41,7 +41,7 @@ export type ChildStep =
   | { op: "oomscoreadj"; value: number }
   | { op: "rlimit"; resource: number; soft: bigint; hard: bigint }
   | { op: "setsid" }
-  | { op: "console" }
+  | { op: "console"; consolePath: string }
   | { op: "execfifo"; path: string }
   | { op: "bounding"; mask: bigint; lastCap: number }
   | { op: "user"; uid: number; gid: number; additionalGids: number[] }
@@ -70,7 +70,6 @@ function args(step: PlanStep): string[] {
     case "subreaper":
     case "detach":
     case "setsid":
-    case "console":
     case "nonewprivs":
       return [];
     case "log":
@@ -109,6 +108,8 @@ function args(step: PlanStep): string[] {
       return [step.effective, step.permitted, step.inheritable, step.ambient].map((m) => m.toString());
     case "chdir":
       return [step.dir];
+    case "console":
+      return [step.consolePath];
     case "env":
       return [step.entry];
     case "exec":

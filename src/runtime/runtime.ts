@@ -42,11 +42,15 @@ export interface CreateOptions {
 export interface RunOptions extends CreateOptions {
   /** "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none. */
   stdio: "inherit" | "ignore";
+  /** false: the container's stdin is /dev/null even when stdio is "inherit" (docker without -i). */
+  stdin?: boolean;
   /** Keep the state directory and cgroup after the exit (default: delete them, like `runc run`). */
   keepState?: boolean;
 }
 
 export interface ExecOptions {
+  /** false: the process's stdin is /dev/null (docker exec without -i). */
+  stdin?: boolean;
   /** Let the process run on its own: no stdio of the caller, nobody waits. */
   detach?: boolean;
   /** Also write the process's output to this CRI log file. */
@@ -142,6 +146,7 @@ export class Runtime {
       shimPath: this.shimPath,
       plan,
       stdio: opts.detach ? "ignore" : "inherit",
+      stdin: opts.stdin,
       until: "exec",
       onPid: async (p) => cgroup?.addProcess(p),
       debug: this.debug,
@@ -251,7 +256,7 @@ export class Runtime {
   private async launchContainer(
     id: string,
     input: Spec,
-    opts: CreateOptions & { stdio?: "inherit" | "ignore" },
+    opts: CreateOptions & { stdio?: "inherit" | "ignore"; stdin?: boolean },
     mode: "create" | "run",
   ): Promise<{ shim: Shim; pid: number }> {
     const spec = validateSpec(input);
@@ -296,6 +301,7 @@ export class Runtime {
         shimPath: this.shimPath,
         plan,
         stdio: detached ? "ignore" : "inherit",
+        stdin: opts.stdin,
         until: mode === "create" ? "ready" : "exec",
         onPid: async (pid) => {
           // Into the cgroup before anything of the container runs, then the caller's setup.

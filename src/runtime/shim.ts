@@ -25,6 +25,8 @@ export interface ShimOptions {
   plan: Plan;
   /** The shim's fds 0-2: the caller's own (foreground) or nothing (a detached container). */
   stdio: "inherit" | "ignore";
+  /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
+  stdin?: boolean;
   /** Runs while the child waits (after `pid`, before `go`): cgroup placement, network. */
   onPid: (pid: number) => Promise<void>;
   debug?: (msg: string) => void;
@@ -52,7 +54,7 @@ export class Shim {
     this.plan = o.plan;
     this.debug = o.debug ?? (() => {});
     // Own session: a terminal's signals reach the caller only, which passes them on.
-    this.child = spawn(o.shimPath, [], { stdio: [o.stdio, o.stdio, o.stdio, "pipe"], detached: true });
+    this.child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true });
     this.child.on("error", (e) => {
       this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
     });

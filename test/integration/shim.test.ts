@@ -345,7 +345,7 @@ test("log: CRI lines for stdout and stderr, partial last line, rotation", { skip
 });
 
 test("tty: the process gets a pty as stdio and controlling terminal", { skip }, async () => {
-  const plan = sh("tty; readlink /proc/self/fd/1; echo done", { monitor: [{ op: "tty" }], steps: [{ op: "console" }] });
+  const plan = sh("tty; readlink /proc/self/fd/1; echo done", { monitor: [{ op: "tty" }], steps: [{ op: "console", consolePath: "/dev/console" }] });
   const r = await run(plan, { stdin: "" });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "/dev/pts/0\r\n/dev/pts/0\r\ndone\r\n");
@@ -353,7 +353,7 @@ test("tty: the process gets a pty as stdio and controlling terminal", { skip }, 
 
 test("tty with log: the pty output goes to the log as stdout", { skip }, async () => {
   const log = path.join(base, "tty.log");
-  const plan = sh("echo on-the-pty", { monitor: [{ op: "tty" }, { op: "log", path: log, maxBytes: 0 }], steps: [{ op: "console" }] });
+  const plan = sh("echo on-the-pty", { monitor: [{ op: "tty" }, { op: "log", path: log, maxBytes: 0 }], steps: [{ op: "console", consolePath: "/dev/console" }] });
   const r = await run(plan, { stdin: "" });
   assert.equal(r.code, 0, r.stderr);
   assert.match(fs.readFileSync(log, "utf8"), /^\S+Z stdout F on-the-pty\r\n$/);

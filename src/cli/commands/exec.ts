@@ -23,6 +23,7 @@ export async function execCommand(
       workdir: f.workdir,
       tty: f.tty,
       detach: f.detach,
+      interactive: f.interactive,
     });
     if (f.detach) return;
     for (const sig of FORWARDED) {

@@ -27,7 +27,7 @@ export async function runCommand(ctx: Context, image: string, command: string[],
   if (rawTty) process.stdin.setRawMode(true);
   const handlers = new Map<NodeJS.Signals, () => void>();
   try {
-    const handle = await engine.startForeground(id, { stdio: "inherit" });
+    const handle = await engine.startForeground(id, { stdio: "inherit", stdin: Boolean(flags.interactive) });
     for (const sig of FORWARDED) {
       const h = () => handle.signal(sig);
       handlers.set(sig, h);

@@ -1,0 +1,159 @@
+// Detached containers under their monitor: the lifecycle commands end to end.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+
+const skip = isRoot() ? false : NOT_ROOT;
+let roots: Roots;
+const md = (...args: string[]) => mydocker(roots, args);
+
+before(() => {
+  if (skip) return;
+  roots = tempRoots();
+  assert.equal(md("run", "--rm", "busybox", "true").status, 0);
+});
+after(() => roots?.cleanup());
+
+test("run -d prints the id once the process runs; ps, inspect, logs -f, wait", { skip }, async () => {
+  const r = md("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo bye >&2; exit 3");
+  assert.equal(r.status, 0, r.stderr);
+  const id = r.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  const ps = md("ps", "--format", "{{.ID}} {{.Names}} {{.State}}");
+  assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)} ticker running$`, "m"));
+  assert.equal(md("inspect", "-f", "{{.State.Running}} {{.Name}}", id.slice(0, 8)).stdout, "true /ticker\n");
+  const follow = md("logs", "-f", "ticker");
+  assert.equal(follow.stdout, "line 1\nline 2\nline 3\n");
+  assert.equal(follow.stderr, "bye\n");
+  assert.equal(md("wait", "ticker").stdout, "3\n");
+  assert.equal(md("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "ticker").stdout, "exited 3\n");
+  assert.match(md("ps", "-a", "--filter", "status=exited", "-q").stdout, new RegExp(id.slice(0, 12)));
+  assert.equal(md("logs", "--tail", "1", "ticker").stdout, "line 3\n");
+  assert.equal(md("rm", "ticker").status, 0);
+  assert.equal(md("ps", "-aq").stdout.includes(id.slice(0, 12)), false);
+});
+
+test("stop -t 2 of a container that ignores SIGTERM takes about 2 s and ends with 137", { skip }, () => {
+  const id = md("run", "-d", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done").stdout.trim();
+  const t0 = Date.now();
+  assert.equal(md("stop", "-t", "2", id).status, 0);
+  const took = Date.now() - t0;
+  assert.ok(took >= 1900 && took < 6000, `stop took ${took} ms`);
+  assert.equal(md("inspect", "-f", "{{.State.ExitCode}}", id).stdout, "137\n");
+  md("rm", id);
+});
+
+test("start of a stopped container runs again on the same filesystem", { skip }, () => {
+  const id = md("run", "-d", "busybox", "sh", "-c", "echo run >> /count; wc -l < /count").stdout.trim();
+  assert.equal(md("wait", id).stdout, "0\n");
+  assert.equal(md("start", id).status, 0);
+  assert.equal(md("wait", id).stdout, "0\n");
+  assert.deepEqual(md("logs", id).stdout.trim().split("\n"), ["1", "2"]);
+  md("rm", id);
+});
+
+test("exec joins the container's namespaces, passes the exit status, and -it gets a pty", { skip }, () => {
+  const id = md("run", "-d", "-h", "inside", "busybox", "sleep", "30").stdout.trim();
+  const r = md("exec", "-e", "X=a b", "-w", "/tmp", id, "sh", "-c", 'echo "$X"; hostname; pwd; ls /proc | grep -c "^[0-9]"; exit 4');
+  assert.equal(r.status, 4, r.stderr);
+  const [x, host, cwd, procs] = r.stdout.trim().split("\n");
+  assert.equal(x, "a b");
+  assert.equal(host, "inside");
+  assert.equal(cwd, "/tmp");
+  assert.ok(Number(procs) >= 2 && Number(procs) <= 4, `pids seen: ${procs}`);
+  assert.equal(md("exec", "-u", "nobody", id, "id", "-u").stdout, "65534\n");
+  if (spawnSync("which", ["script"]).status === 0) {
+    const t = spawnSync("script", ["-qefc", `${process.execPath} ${BIN} exec -it ${id} sh -c 'tty; read v; echo "v=$v"'`, "/dev/null"], {
+      env: roots.env,
+      input: "xyz\n",
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    assert.match(t.stdout, /\/dev\/pts\/\d+/);
+    assert.match(t.stdout, /v=xyz/);
+  }
+  assert.equal(md("rm", "-f", id).status, 0);
+});
+
+test("names are unique: of 8 concurrent run --name x, exactly one wins", { skip }, async () => {
+  const runs = Array.from({ length: 8 }, () =>
+    new Promise<{ status: number | null; stderr: string }>((resolve) => {
+      const c = spawn(process.execPath, [BIN, "run", "-d", "--name", "racer", "busybox", "sleep", "30"], { env: roots.env });
+      let stderr = "";
+      c.stderr.on("data", (d: Buffer) => (stderr += d));
+      c.on("close", (status) => resolve({ status, stderr }));
+    }),
+  );
+  const results = await Promise.all(runs);
+  assert.equal(results.filter((r) => r.status === 0).length, 1);
+  for (const r of results.filter((x) => x.status !== 0)) assert.match(r.stderr, /is already in use/);
+  assert.equal(md("rm", "-f", "racer").status, 0);
+});
+
+test("--restart on-failure:2 restarts twice", { skip }, async () => {
+  const id = md("run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo attempt; exit 1").stdout.trim();
+  await waitFor(() => md("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id).stdout === "2 exited\n", 20_000, 200);
+  assert.equal(md("logs", id).stdout, "attempt\nattempt\nattempt\n");
+  md("rm", id);
+});
+
+test("volumes: a named volume outlives its container; a :ro bind refuses writes", { skip }, () => {
+  assert.equal(md("run", "--rm", "-v", "keep:/data", "busybox", "sh", "-c", "echo kept > /data/file").status, 0);
+  assert.equal(md("run", "--rm", "-v", "keep:/data", "busybox", "cat", "/data/file").stdout, "kept\n");
+  assert.match(md("volume", "ls", "-q").stdout, /^keep$/m);
+  const host = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bind-"));
+  fs.writeFileSync(path.join(host, "f"), "host file\n");
+  const ro = md("run", "--rm", "-v", `${host}:/h:ro`, "busybox", "sh", "-c", "cat /h/f; echo x > /h/g");
+  assert.equal(ro.stdout, "host file\n");
+  assert.notEqual(ro.status, 0);
+  assert.match(ro.stderr, /Read-only file system/);
+  assert.equal(fs.existsSync(path.join(host, "g")), false);
+  fs.rmSync(host, { recursive: true });
+  const inUse = md("run", "-d", "-v", "keep:/data", "busybox", "sleep", "30").stdout.trim();
+  assert.match(md("volume", "rm", "keep").stderr, /volume is in use/);
+  md("rm", "-f", inUse);
+  assert.equal(md("volume", "rm", "keep").status, 0);
+});
+
+test("kill -9 of a monitor: the container shows as exited and nothing is leaked", { skip }, async () => {
+  const id = md("run", "-d", "busybox", "sleep", "30").stdout.trim();
+  const state = JSON.parse(fs.readFileSync(path.join(roots.runRoot, id, "state.json"), "utf8")) as { shimPid: number; pid: number };
+  process.kill(state.shimPid, "SIGKILL");
+  await waitFor(() => {
+    try {
+      process.kill(state.pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  assert.match(md("ps", "-a", "--format", "{{.ID}} {{.State}}").stdout, new RegExp(`^${id.slice(0, 12)} exited$`, "m"));
+  assert.equal(fs.existsSync(path.join(roots.runRoot, id)), false, "runtime state released");
+  const cg = fs.readdirSync("/sys/fs/cgroup").some((h) => fs.existsSync(`/sys/fs/cgroup/${h}/mydocker/${id}`));
+  assert.equal(cg, false, "cgroup released");
+  md("rm", id);
+});
+
+test("50 detached containers, 8 at a time: listed, stopped, removed, nothing left", { skip }, async () => {
+  const start = (): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const c = spawn(process.execPath, [BIN, "run", "-d", "--label", "batch=50", "busybox", "sleep", "60"], { env: roots.env });
+      let out = "";
+      c.stdout.on("data", (d: Buffer) => (out += d));
+      c.on("close", (s) => (s === 0 ? resolve(out.trim()) : reject(new Error(`run -d exited ${s}`))));
+    });
+  const ids: string[] = [];
+  for (let i = 0; i < 50; i += 8) ids.push(...(await Promise.all(Array.from({ length: Math.min(8, 50 - i) }, start))));
+  const listed = md("ps", "-q", "--no-trunc", "--filter", "label=batch=50").stdout.trim().split("\n");
+  assert.equal(listed.length, 50);
+  assert.deepEqual(new Set(listed), new Set(ids));
+  assert.equal(md("stop", "-t", "1", ...ids).status, 0);
+  assert.equal(md("rm", ...ids).status, 0);
+  assert.equal(md("ps", "-aq", "--filter", "label=batch=50").stdout, "");
+  assert.deepEqual(fs.readdirSync(roots.runRoot), []);
+  for (const id of ids) assert.equal(fs.existsSync(path.join(roots.root, "containers", id)), false);
+});
