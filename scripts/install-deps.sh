@@ -4,11 +4,13 @@
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# Build and run: a C compiler for the shim, tar, busybox for the first image, attr for
-# layer xattrs, iproute2/iptables and the CNI plugins for networks.
+# Build and run: a C compiler for the shim (and g++/python3 for better-sqlite3 when npm
+# builds it from source), tar, busybox for the first image, attr for layer xattrs,
+# procps for top, iproute2/iptables and the CNI plugins for networks.
 apt-get install -y -q --no-install-recommends \
-  gcc make libc6-dev tar attr busybox-static util-linux iproute2 iptables procps \
+  gcc g++ make python3 libc6-dev tar attr busybox-static util-linux iproute2 iptables procps \
   containernetworking-plugins
-# Peers the tests interoperate with and the benchmarks compare with.
-apt-get install -y -q --no-install-recommends \
-  runc crun podman conmon skopeo umoci docker-registry hyperfine tmux
+# Peers the tests interoperate with and the benchmarks compare with (podman with its
+# recommended helpers, as PEERS.md installs it).
+apt-get install -y -q \
+  runc crun podman conmon skopeo umoci docker-registry hyperfine tmux zstd openssl
