@@ -32,3 +32,22 @@ export function requireRoot(): void {
     throw new MydockerError("EPERM", "this command must run as root (it creates namespaces, mounts and cgroups): run it with sudo");
   }
 }
+
+/**
+ * Runs fn for each name as docker's multi-container commands do: print what fn returns
+ * (the name itself when it returns nothing), report each failure on its own line, go on,
+ * and exit 1 if any failed.
+ */
+export async function forEachName(names: string[], fn: (name: string) => Promise<string | void>): Promise<void> {
+  let failed = false;
+  for (const n of names) {
+    try {
+      const out = await fn(n);
+      process.stdout.write(`${out ?? n}\n`);
+    } catch (e) {
+      failed = true;
+      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+    }
+  }
+  if (failed) throw new ExitError(1);
+}

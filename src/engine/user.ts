@@ -77,6 +77,7 @@ export function resolveUser(spec: string, readFile: (p: string) => string | unde
   if (uid > 0x7fffffff || gid > 0x7fffffff) {
     throw new MydockerError("EINVAL", `invalid user "${spec}": uid and gid must be below 2147483648`);
   }
-  const additionalGids = name === undefined ? [] : groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid);
+  // Like docker (moby/sys/user GetExecUser), the primary group is a supplementary group too.
+  const additionalGids = [gid, ...(name === undefined ? [] : groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid))];
   return { uid, gid, additionalGids, home };
 }

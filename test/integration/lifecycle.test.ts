@@ -32,7 +32,8 @@ test("run -d prints the id once the process runs; ps, inspect, logs -f, wait", {
   assert.equal(md("wait", "ticker").stdout, "3\n");
   assert.equal(md("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "ticker").stdout, "exited 3\n");
   assert.match(md("ps", "-a", "--filter", "status=exited", "-q").stdout, new RegExp(id.slice(0, 12)));
-  assert.equal(md("logs", "--tail", "1", "ticker").stdout, "line 3\n");
+  const tail = md("logs", "--tail", "2", "ticker");
+  assert.deepEqual([tail.stdout, tail.stderr], ["line 3\n", "bye\n"], "the tail counts lines of both streams");
   assert.equal(md("rm", "ticker").status, 0);
   assert.equal(md("ps", "-aq").stdout.includes(id.slice(0, 12)), false);
 });

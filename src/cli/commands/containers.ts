@@ -3,24 +3,10 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { ExitError, requireRoot } from "../output.js";
+import { forEachName, requireRoot } from "../output.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 const lib = () => import("../../engine/lifecycle.js");
-
-async function forEach(names: string[], fn: (n: string) => Promise<string | void>): Promise<void> {
-  let failed = false;
-  for (const n of names) {
-    try {
-      const out = await fn(n);
-      if (out !== undefined) process.stdout.write(out + "\n");
-    } catch (e) {
-      failed = true;
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
-    }
-  }
-  if (failed) throw new ExitError(1);
-}
 
 export function registerContainers(program: Command, ctx: Context): void {
   const engine = async () => {
@@ -63,40 +49,24 @@ export function registerContainers(program: Command, ctx: Context): void {
         await followLogsToExit(e, id);
         return;
       }
-      await forEach(names, async (n) => {
-        await e.start(n);
-        return n;
-      });
+      await forEachName(names, async (n) => void (await e.start(n)));
     });
 
-  program
-    .command("stop")
-    .description("Stop one or more running containers")
-    .option("-t, --time <seconds>", "seconds to wait before killing the container")
-    .argument("<container...>")
-    .action(async (names: string[], f: { time?: string }) => {
-      const e = await engine();
-      const { stopContainer } = await lib();
-      await forEach(names, async (n) => {
-        await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
-        return n;
+  for (const verb of ["stop", "restart"] as const) {
+    program
+      .command(verb)
+      .description(verb === "stop" ? "Stop one or more running containers" : "Restart one or more containers")
+      .option("-t, --time <seconds>", "seconds to wait before killing the container")
+      .argument("<container...>")
+      .action(async (names: string[], f: { time?: string }) => {
+        const e = await engine();
+        const { stopContainer } = await lib();
+        await forEachName(names, async (n) => {
+          await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
+          if (verb === "restart") await e.start(n);
+        });
       });
-    });
-
-  program
-    .command("restart")
-    .description("Restart one or more containers")
-    .option("-t, --time <seconds>", "seconds to wait before killing the container")
-    .argument("<container...>")
-    .action(async (names: string[], f: { time?: string }) => {
-      const e = await engine();
-      const { stopContainer } = await lib();
-      await forEach(names, async (n) => {
-        await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
-        await e.start(n);
-        return n;
-      });
-    });
+  }
 
   program
     .command("kill")
@@ -106,10 +76,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .action(async (names: string[], f: { signal: string }) => {
       const e = await engine();
       const { killContainer } = await lib();
-      await forEach(names, async (n) => {
-        await killContainer(e, n, f.signal);
-        return n;
-      });
+      await forEachName(names, async (n) => void (await killContainer(e, n, f.signal)));
     });
 
   program
@@ -119,7 +86,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .action(async (names: string[]) => {
       const e = await engine();
       const { waitContainer } = await lib();
-      await forEach(names, async (n) => String(await waitContainer(e, n)));
+      await forEachName(names, async (n) => String(await waitContainer(e, n)));
     });
 
   program
@@ -130,10 +97,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[], f: { force?: boolean; volumes?: boolean }) => {
       const e = await engine();
-      await forEach(names, async (n) => {
-        await e.remove(n, { force: f.force, volumes: f.volumes });
-        return n;
-      });
+      await forEachName(names, async (n) => void (await e.remove(n, { force: f.force, volumes: f.volumes })));
     });
 
   program

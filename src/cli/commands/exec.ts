@@ -2,9 +2,8 @@
 import type { Engine } from "../../engine/engine.js";
 import { execInContainer } from "../../engine/lifecycle.js";
 import { envFromFlags } from "../flags.js";
+import { forwardSignals } from "../signals.js";
 import { ExitError } from "../output.js";
-
-const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
 export async function execCommand(
   engine: Engine,
@@ -14,7 +13,7 @@ export async function execCommand(
 ): Promise<void> {
   const rawTty = Boolean(f.tty && process.stdin.isTTY && !f.detach);
   if (rawTty) process.stdin.setRawMode(true);
-  const handlers = new Map<NodeJS.Signals, () => void>();
+  let unforward = () => {};
   try {
     const handle = await execInContainer(engine, name, {
       cmd,
@@ -26,15 +25,11 @@ export async function execCommand(
       interactive: f.interactive,
     });
     if (f.detach) return;
-    for (const sig of FORWARDED) {
-      const h = () => handle.signal(sig);
-      handlers.set(sig, h);
-      process.on(sig, h);
-    }
+    unforward = forwardSignals(handle);
     const { exitCode } = await handle.wait();
     throw new ExitError(exitCode);
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unforward();
     if (rawTty) process.stdin.setRawMode(false);
   }
 }

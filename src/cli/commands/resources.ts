@@ -1,7 +1,7 @@
 // stats, update, pause, unpause, top.
 import { Command } from "commander";
 import type { Context } from "../context.js";
-import { requireRoot, ExitError } from "../output.js";
+import { forEachName, requireRoot } from "../output.js";
 import { binarySize, formatItems, humanSize, table } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
@@ -15,20 +15,6 @@ export function registerResources(program: Command, ctx: Context): void {
     await e.sweep();
     return e;
   };
-  const each = async (names: string[], fn: (n: string) => Promise<unknown>) => {
-    let failed = false;
-    for (const n of names) {
-      try {
-        await fn(n);
-        process.stdout.write(n + "\n");
-      } catch (e) {
-        failed = true;
-        process.stderr.write(`mydocker: ${(e as Error).message}\n`);
-      }
-    }
-    if (failed) throw new ExitError(1);
-  };
-
   program
     .command("pause")
     .description("Pause all processes within one or more containers")
@@ -36,7 +22,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .action(async (names: string[]) => {
       const e = await engine();
       const { pauseContainer } = await lib();
-      await each(names, (n) => pauseContainer(e, n));
+      await forEachName(names, async (n) => void (await pauseContainer(e, n)));
     });
 
   program
@@ -46,7 +32,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .action(async (names: string[]) => {
       const e = await engine();
       const { unpauseContainer } = await lib();
-      await each(names, (n) => unpauseContainer(e, n));
+      await forEachName(names, async (n) => void (await unpauseContainer(e, n)));
     });
 
   addResourceFlags(program.command("update").description("Update configuration of one or more containers"))
@@ -57,7 +43,7 @@ export function registerResources(program: Command, ctx: Context): void {
       const { updateContainer } = await lib();
       const { resourcesFromFlags } = await import("../../engine/resource-flags.js");
       const update = resourcesFromFlags(f, { update: true });
-      await each(names, async (n) => updateContainer(e, n, update));
+      await forEachName(names, async (n) => void updateContainer(e, n, update));
     });
 
   program
