@@ -13,7 +13,7 @@ import { ContainerStore, type ContainerRecord, type ContainerState } from "./con
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
 import { buildSpec } from "./spec-builder.js";
-import { ensureLayeredDir, readLayeredFile } from "./image-files.js";
+import { ensureLayeredDir, hostRootIsInitramfs, readLayeredFile } from "./image-files.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
@@ -197,16 +197,26 @@ export class Engine {
     return [path.join(containerDir(this.roots, c.id), "upper"), ...this.images.layerDirs(image)];
   }
 
+  private get noPivot(): boolean {
+    this.initramfs ??= hostRootIsInitramfs();
+    if (this.initramfs) this.debug("the host's root is an initramfs, where pivot_root cannot work: switching roots with chroot");
+    return this.initramfs;
+  }
+
+  private initramfs?: boolean;
+
   private runtimeInput(c: ContainerRecord) {
+    const noPivot = this.noPivot;
     const layers = this.layerDirs(c);
     const readFile = (p: string) => readLayeredFile(layers, p);
     if (c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
-    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile }), rootfsMount: undefined };
+    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile }), rootfsMount: undefined, noPivot };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
     return {
       spec: buildSpec(c, { rootfs: path.join(dir, "merged"), readFile }),
       rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
+      noPivot,
     };
   }
 
@@ -217,8 +227,8 @@ export class Engine {
   /** Runs a created container in the foreground: its stdio is the caller's. */
   async startForeground(id: string, io: ForegroundIo = { stdio: "inherit" }): Promise<RunHandle> {
     const c = this.containers.get(id)!;
-    const { spec, rootfsMount } = this.runtimeInput(c);
-    const handle = await this.runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true });
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
+    const handle = await this.runtime.run(c.id, spec, { rootfsMount, noPivot, stdio: io.stdio, stdin: io.stdin, keepState: true });
     this.markRunning(c, handle.pid);
     return handle;
   }
@@ -228,11 +238,12 @@ export class Engine {
     const c = this.resolve(query);
     if (c.state.status === "running" || c.state.status === "paused") return c.id;
     await this.releaseRuntime(c.id);
-    const { spec, rootfsMount } = this.runtimeInput(c);
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
     const dir = containerDir(this.roots, c.id);
     try {
       const st = await this.runtime.create(c.id, spec, {
         rootfsMount,
+        noPivot,
         logPath: path.join(dir, "container.log"),
         logMaxBytes: c.hostConfig.LogMaxSize,
         exitCommand: [process.execPath, BIN, "--root", this.roots.root, "--runroot", this.roots.runRoot, "container", "cleanup", c.id],

@@ -1,0 +1,16 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { hostRootIsInitramfs } from "../../src/engine/image-files.js";
+
+test("pivot_root is given up only where / is an initramfs", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-mountinfo-"));
+  const file = path.join(dir, "mountinfo");
+  fs.writeFileSync(file, "1 1 0:2 / / rw - rootfs rootfs rw\n22 1 0:21 / /proc rw,relatime - proc proc rw\n");
+  assert.equal(hostRootIsInitramfs(file), true);
+  fs.writeFileSync(file, "27 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n22 27 0:21 / /proc rw - proc proc rw\n");
+  assert.equal(hostRootIsInitramfs(file), false);
+  fs.rmSync(dir, { recursive: true });
+});
