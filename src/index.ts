@@ -2,4 +2,7 @@
 export { Engine } from "./engine/engine.js";
 export type { EngineOptions, RunResult } from "./engine/engine.js";
 export type { CreateOptions } from "./engine/run-options.js";
+export type { ExecRequest } from "./engine/lifecycle.js";
+export type { LogEntry } from "./engine/logs.js";
+export type { ContainerRecord } from "./engine/container-store.js";
 export { MydockerError } from "./util/errors.js";

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
-import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type RunHandle } from "../runtime/index.js";
+import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type ProcessHandle, type RunHandle } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { CgroupDriver } from "../cgroups/types.js";
 import { MydockerError } from "../util/errors.js";
@@ -18,6 +18,9 @@ import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
 import { isAnonymous, VolumeStore } from "./volumes.js";
+import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./lifecycle.js";
+import type { LogEntry, ReadLogsOptions } from "./logs.js";
+import { containerInspect } from "./inspect.js";
 import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
 /** Whether --restart asks for another run after this exit (not after docker stop). */
@@ -401,6 +404,36 @@ export class Engine {
     if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
     const base = this.images.resolve(c.imageId);
     return this.images.commitLayer(path.join(containerDir(this.roots, c.id), "upper"), base, changes, ref);
+  }
+
+  /** docker stop: the stop signal, then SIGKILL after timeoutSec (default: the container's, else 10). */
+  stop(query: string, timeoutSec?: number): Promise<string> {
+    return stopContainer(this, query, timeoutSec);
+  }
+
+  /** docker kill (default SIGKILL). */
+  kill(query: string, signal?: string): Promise<string> {
+    return killContainer(this, query, signal);
+  }
+
+  /** docker wait: resolves with the exit code once the container stopped. */
+  wait(query: string): Promise<number> {
+    return waitContainer(this, query);
+  }
+
+  /** docker logs as an async iterable of lines ({ stream, time, text }); follow ends at the container's exit. */
+  logs(query: string, opts?: Omit<ReadLogsOptions, "isRunning">): AsyncGenerator<LogEntry> {
+    return containerLogs(this, query, opts);
+  }
+
+  /** docker exec: resolves with a handle to wait for or signal. */
+  exec(query: string, req: ExecRequest): Promise<ProcessHandle> {
+    return execInContainer(this, query, req);
+  }
+
+  /** docker inspect, in docker's shape. */
+  inspect(query: string): ReturnType<typeof containerInspect> {
+    return containerInspect(this.resolve(query), this.roots);
   }
 
   rename(query: string, newName: string): void {

@@ -68,7 +68,8 @@ export class Shim {
     this.control.on("data", (chunk: string) => this.onData(chunk));
     this.control.on("error", (e) => this.debug(`shim ${this.shimPid}: control socket: ${e.message}`));
     this.exited = new Promise((resolve) => {
-      this.child.on("exit", (code, signal) => {
+      // "close", not "exit": only then has every line the shim wrote been read.
+      this.child.on("close", (code, signal) => {
         this.done = true;
         const sig = signal ? signalNumber(signal) : 0;
         resolve(this.exitLine ?? { exitCode: code ?? 128 + sig, signal: sig });
