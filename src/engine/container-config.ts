@@ -42,6 +42,8 @@ export interface HostConfig {
   CgroupParent: string;
   Resources: LinuxResources;
   OomScoreAdj: number;
+  /** docker's --security-opt values (no-new-privileges is the one honoured). */
+  SecurityOpt: string[];
   /** A prepared root filesystem used instead of an image (`run --rootfs DIR`). */
   Rootfs: string;
 }

@@ -41,6 +41,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     CgroupParent: opts.cgroupParent ?? "",
     Resources: opts.resources ?? {},
     OomScoreAdj: opts.oomScoreAdj ?? 0,
+    SecurityOpt: opts.securityOpt ?? [],
     Rootfs: opts.rootfs ? path.resolve(opts.rootfs) : "",
   };
   return {

@@ -33,6 +33,8 @@ export interface CreateOptions {
   volumes?: VolumeSpec[];
   resources?: LinuxResources;
   oomScoreAdj?: number;
+  /** docker's --security-opt: "no-new-privileges" (or ":true"). */
+  securityOpt?: string[];
   cgroupParent?: string;
   restart?: RestartPolicy;
   logMaxSize?: number;

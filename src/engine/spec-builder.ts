@@ -69,6 +69,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   const caps = hc.Privileged ? allCapabilities() : capabilitySet(process.capabilities?.bounding ?? [], hc.CapAdd, hc.CapDrop);
   process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
   if (hc.OomScoreAdj) process.oomScoreAdj = hc.OomScoreAdj;
+  if ((hc.SecurityOpt ?? []).some((o) => o === "no-new-privileges" || o === "no-new-privileges:true")) process.noNewPrivileges = true;
 
   spec.root = { path: ctx.rootfs, readonly: hc.ReadonlyRootfs };
   spec.hostname = hostname;

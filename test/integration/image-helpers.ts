@@ -98,7 +98,7 @@ export function untar(file: string, dest: string): void {
 
 /** podman with its own storage under base, so tests never touch the host's images. */
 export class Podman {
-  private readonly args: string[];
+  readonly args: string[];
   constructor(readonly base: string) {
     this.args = ["--root", path.join(base, "storage"), "--runroot", path.join(base, "run"), "--storage-driver", "overlay"];
   }
@@ -111,7 +111,7 @@ export class Podman {
 
   /** podman run with what this machine needs (runc, rlimits it can grant, no network). */
   container(name: string, image: string, script: string): void {
-    this.run("run", "--name", name, "--runtime", "runc", "--network", "none", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", image, "sh", "-c", script);
+    this.run("run", "--pull", "never", "--name", name, "--runtime", "runc", "--network", "none", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", image, "sh", "-c", script);
   }
 
   /** The file system of an image as podman exports it, extracted into dest. */

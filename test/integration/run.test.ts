@@ -106,6 +106,13 @@ test("docker's default capabilities, --cap-add, --cap-drop, --privileged", { ski
   assert.notEqual(cap(["--privileged"]), "CapEff:\t00000000a80425fb");
 });
 
+test("--security-opt no-new-privileges sets NoNewPrivs", { skip }, () => {
+  const nnp = (args: string[]) => mydocker(roots, ["run", "--rm", ...args, "busybox", "grep", "NoNewPrivs", "/proc/self/status"]).stdout.trim();
+  assert.equal(nnp([]), "NoNewPrivs:\t0");
+  assert.equal(nnp(["--security-opt", "no-new-privileges"]), "NoNewPrivs:\t1");
+  assert.equal(mydocker(roots, ["run", "--rm", "--security-opt", "seccomp=x", "busybox", "true"]).status, 125);
+});
+
 test("masked and read-only paths", { skip }, () => {
   // This VM's kernel has no /proc/kcore; /proc/keys is masked the same way.
   const masked = fs.existsSync("/proc/kcore") ? "/proc/kcore" : "/proc/keys";

@@ -37,6 +37,7 @@ export interface RunFlags {
   stopSignal?: string;
   stopTimeout?: string;
   network?: string;
+  securityOpt: string[];
 }
 
 export type CreateFlags = RunFlags & ResourceFlags;
@@ -108,6 +109,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--stop-timeout <seconds>", "timeout (in seconds) to stop a container")
     .option("--network <mode>", "network mode: none or host", "none")
     .option("--oom-score-adj <n>", "tune host's OOM preferences (-1000 to 1000)")
+    .option("--security-opt <opt>", "security options (no-new-privileges)", collect, [])
     .argument("<image>", "the image (or, with --rootfs, the command)")
     .argument("[command...]", "the command and its arguments")
     .passThroughOptions();
@@ -147,6 +149,10 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     stopSignal: f.stopSignal,
     stopTimeout: f.stopTimeout === undefined ? undefined : Number(f.stopTimeout),
     network: f.network,
+    securityOpt: f.securityOpt.map((o) => {
+      if (!/^no-new-privileges(:(true|false))?$/.test(o)) throw new MydockerError("EINVAL", `invalid --security-opt: ${o}: only no-new-privileges is supported`);
+      return o;
+    }),
   };
   if (f.entrypoint !== undefined) opts.entrypoint = f.entrypoint === "" ? [] : [f.entrypoint];
   if (f.rootfs !== undefined) {
