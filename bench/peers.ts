@@ -10,7 +10,7 @@ export const PODMAN_IMAGE = "localhost/mydocker-bench-busybox";
 
 /** Flags podman needs on these hosts: its default rlimits need CAP_SYS_RESOURCE (see PEERS.md). */
 const PODMAN_RUN = [
-  "podman", "run", "--network", "none", "--runtime", "runc",
+  "podman", "run", "--pull", "never", "--network", "none", "--runtime", "runc",
   "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768",
 ];
 
