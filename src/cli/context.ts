@@ -4,5 +4,9 @@ import type { GlobalFlags } from "./output.js";
 
 export interface Context {
   flags(): GlobalFlags;
-  engine(): Promise<Engine>;
+  /**
+   * The engine, after checking we are root and sweeping what crashed commands left
+   * (sweep: false for a monitor's exit command, which releases its own container).
+   */
+  engine(opts?: { sweep: boolean }): Promise<Engine>;
 }

@@ -1,6 +1,6 @@
 // The mydocker command line: parse flags, call the engine, print. No logic lives here.
 import { Command, CommanderError } from "commander";
-import { fail, type GlobalFlags } from "./output.js";
+import { fail, requireRoot, type GlobalFlags } from "./output.js";
 import type { Context } from "./context.js";
 import type { Engine } from "../engine/engine.js";
 import { registerRun } from "./commands/run.js";
@@ -29,8 +29,9 @@ export async function main(argv: string[]): Promise<void> {
   };
   const ctx: Context = {
     flags,
-    async engine() {
+    async engine(opts = { sweep: true }) {
       if (!engine) {
+        requireRoot();
         const { Engine } = await import("../engine/engine.js");
         const f = flags();
         engine = new Engine({
@@ -39,6 +40,8 @@ export async function main(argv: string[]): Promise<void> {
           debug: f.debug ? (m) => process.stderr.write(`debug: ${m}\n`) : undefined,
           notice: (m) => process.stderr.write(m + "\n"),
         });
+        // Whatever a killed command or a dead monitor left behind is released first.
+        if (opts.sweep) await engine.sweep();
       }
       return engine;
     },

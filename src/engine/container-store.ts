@@ -115,6 +115,19 @@ export class ContainerStore {
     this.db.prepare("UPDATE containers SET state = ? WHERE id = ?").run(JSON.stringify(state), id);
   }
 
+  /**
+   * Records the end of one run, once: true for the one caller (of any process) whose
+   * update found the run still active; every other finisher of that run gets false.
+   */
+  claimFinish(id: string, startedAt: string, state: ContainerState): boolean {
+    const r = this.db
+      .prepare(
+        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused', 'restarting')",
+      )
+      .run(JSON.stringify(state), id, startedAt);
+    return r.changes === 1;
+  }
+
   setRestartCount(id: string, n: number): void {
     this.db.prepare("UPDATE containers SET restart_count = ? WHERE id = ?").run(n, id);
   }

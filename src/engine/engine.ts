@@ -238,7 +238,11 @@ export class Engine {
 
   /** Starts a created or stopped container in the background under its monitor. */
   async start(query: string): Promise<string> {
-    const c = this.resolve(query);
+    const id = this.resolve(query).id;
+    // A container that just exited may still be being released: let that finish first.
+    await this.settle();
+    const c = this.containers.get(id);
+    if (!c) throw new MydockerError("ENOCONTAINER", `No such container: ${query}`);
     if (c.state.status === "running" || c.state.status === "paused") return c.id;
     await this.releaseRuntime(c.id);
     const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
@@ -296,7 +300,7 @@ export class Engine {
   }
 
   /** Records a container's end and releases what it held (cgroup, state directory); removes it with --rm. */
-  async finish(id: string, exitCode?: number): Promise<void> {
+  async finish(id: string, exitCode?: number, opts: { restart?: boolean } = {}): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return;
     let st: RuntimeState | undefined;
@@ -305,21 +309,43 @@ export class Engine {
     } catch {
       st = undefined;
     }
+    // A live run is not this one: the container was started again meanwhile.
+    if (st && st.status !== "stopped") return;
     const oomKilled = st?.cgroupPath ? (this.cgroups.open(st.cgroupPath)?.stats().oomKills ?? 0) > 0 : false;
     const code = exitCode ?? st?.exit?.exitCode ?? (c.state.status === "running" ? 137 : c.state.exitCode);
-    await this.releaseRuntime(id);
-    if (c.hostConfig.AutoRemove) {
-      this.removeFiles(c);
-      return;
-    }
-    this.containers.setState(id, {
+    const ended: ContainerState = {
       ...c.state,
       status: "exited",
       pid: 0,
       exitCode: code,
       oomKilled,
       finishedAt: st?.exit?.finishedAt ?? new Date().toISOString(),
-    });
+    };
+    // The monitor's exit command and any command that finds the container stopped may all
+    // get here: one of them records the end, releases, and applies --rm and --restart.
+    if (!this.containers.claimFinish(id, c.state.startedAt, ended)) return;
+    // Not forced: should a new run have begun meanwhile, it is left alone.
+    if (!(await this.releaseStopped(id))) return;
+    if (c.hostConfig.AutoRemove) {
+      this.removeFiles(c);
+      return;
+    }
+    const after = this.containers.get(id);
+    if (!opts.restart || !after || !restartWanted(after)) return;
+    this.containers.setRestartCount(id, after.restartCount + 1);
+    await this.start(id);
+  }
+
+  /** Releases a stopped container's runtime state; false when a live run holds it. */
+  private async releaseStopped(id: string): Promise<boolean> {
+    try {
+      await this.runtime.delete(id);
+      return true;
+    } catch (e) {
+      if (!fs.existsSync(path.join(this.roots.runRoot, id))) return true;
+      if (e instanceof MydockerError && e.code === "bad-state") return false;
+      throw e;
+    }
   }
 
   private async releaseRuntime(id: string): Promise<void> {
@@ -354,7 +380,8 @@ export class Engine {
 
   private finishSync(c: ContainerRecord): void {
     // The runtime's release is asynchronous only in its waits; a stopped container has nothing to wait for.
-    this.pending.push(this.finish(c.id));
+    // Another command may be releasing the same container right now: either one finishing is enough.
+    this.pending.push(this.finish(c.id, undefined, { restart: true }).catch((e) => this.debug(`release of ${c.id}: ${(e as Error).message}`)));
   }
 
   private pending: Promise<void>[] = [];
@@ -448,11 +475,16 @@ export class Engine {
   async cleanupAfterExit(id: string): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return;
-    await this.finish(id);
-    const after = this.containers.get(id);
-    if (!after || !restartWanted(after)) return;
-    this.containers.setRestartCount(id, after.restartCount + 1);
-    await this.start(id);
+    // Only the run this monitor watched: it may have been released already (its state is
+    // gone) or the container started again (its state is a new run's) by the time we run.
+    let status: string;
+    try {
+      status = this.runtime.state(id).status;
+    } catch {
+      return;
+    }
+    if (status !== "stopped") return;
+    await this.finish(id, undefined, { restart: true });
   }
 
   /** docker rm: refuses a running container unless forced. */

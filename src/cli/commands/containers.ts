@@ -3,18 +3,13 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { forEachName, requireRoot } from "../output.js";
+import { forEachName } from "../output.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 const lib = () => import("../../engine/lifecycle.js");
 
 export function registerContainers(program: Command, ctx: Context): void {
-  const engine = async () => {
-    requireRoot();
-    const e = await ctx.engine();
-    await e.sweep();
-    return e;
-  };
+  const engine = () => ctx.engine();
 
   program
     .command("ps")
@@ -175,7 +170,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .description("Run by a container's monitor when it exits: records the exit and releases its resources")
     .argument("<id>")
     .action(async (id: string) => {
-      const e = await ctx.engine();
+      const e = await ctx.engine({ sweep: false });
       await e.cleanupAfterExit(id);
     });
   container

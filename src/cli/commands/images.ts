@@ -4,7 +4,7 @@ import { Command } from "commander";
 import fs from "node:fs";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { ExitError, requireRoot } from "../output.js";
+import { ExitError } from "../output.js";
 import { formatItems, humanDuration, humanSize, table } from "../format.js";
 import { progressPrinter } from "../progress.js";
 import type { Engine } from "../../engine/engine.js";
@@ -71,10 +71,7 @@ function changesFrom(instructions: string[]) {
 }
 
 export function registerImages(program: Command, ctx: Context): void {
-  const engine = async () => {
-    requireRoot();
-    return ctx.engine();
-  };
+  const engine = () => ctx.engine();
 
   const listImages = async (f: { all?: boolean; quiet?: boolean; format?: string; trunc: boolean }) => {
     const e = await engine();

@@ -1,7 +1,7 @@
 // stats, update, pause, unpause, top.
 import { Command } from "commander";
 import type { Context } from "../context.js";
-import { forEachName, requireRoot } from "../output.js";
+import { forEachName } from "../output.js";
 import { binarySize, formatItems, humanSize, table } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
@@ -9,12 +9,7 @@ import type { ResourceFlags } from "../../engine/resource-flags.js";
 const lib = () => import("../../engine/resources.js");
 
 export function registerResources(program: Command, ctx: Context): void {
-  const engine = async () => {
-    requireRoot();
-    const e = await ctx.engine();
-    await e.sweep();
-    return e;
-  };
+  const engine = () => ctx.engine();
   program
     .command("pause")
     .description("Pause all processes within one or more containers")

@@ -2,13 +2,12 @@
 // and the signals we get are passed on to it.
 import { Engine } from "../../engine/engine.js";
 import { forwardSignals } from "../signals.js";
-import { ExitError, requireRoot } from "../output.js";
+import { ExitError } from "../output.js";
 import type { Context } from "../context.js";
 import { createOptionsFromFlags, type CreateFlags } from "./run.js";
 import { MydockerError } from "../../util/errors.js";
 
 export async function runCommand(ctx: Context, image: string, command: string[], flags: CreateFlags): Promise<void> {
-  requireRoot();
   const engine: Engine = await ctx.engine();
   const opts = createOptionsFromFlags(image, command, flags);
   if (flags.detach) {

@@ -2,14 +2,11 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { ExitError, requireRoot } from "../output.js";
+import { ExitError } from "../output.js";
 import { formatItems, humanSize, table } from "../format.js";
 
 export function registerVolumes(program: Command, ctx: Context): void {
-  const engine = async () => {
-    requireRoot();
-    return ctx.engine();
-  };
+  const engine = () => ctx.engine();
   const volume = program.command("volume").description("Manage volumes");
   volume
     .command("create")
