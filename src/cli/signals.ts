@@ -2,26 +2,40 @@
 // session of its own, so the terminal's signals reach only us and we pass them on.
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
+interface Target {
+  shimPid: number;
+  signal(sig: string): void;
+}
+
 /**
- * Passes signals on to handle until the returned function is called. A window size
- * change goes to the shim, which owns the pty and resizes it (the kernel then tells the
- * container's foreground process).
+ * Takes the signals from now on (so that none kills us while the container starts) and
+ * passes them to the target once attached; those that came before are delivered then.
+ * A window size change goes to the shim, which owns the pty and resizes it.
  */
-export function forwardSignals(handle: { shimPid: number; signal(sig: string): void }): () => void {
+export function forwardSignals(): { attach(target: Target): void; stop(): void } {
+  let target: Target | undefined;
+  const early: NodeJS.Signals[] = [];
+  const deliver = (t: Target, sig: NodeJS.Signals) => {
+    if (sig !== "SIGWINCH") t.signal(sig);
+    else
+      try {
+        process.kill(t.shimPid, sig);
+      } catch {
+        // The shim is gone: nothing left to resize.
+      }
+  };
   const handlers = FORWARDED.map((sig) => {
-    const h = () => {
-      if (sig !== "SIGWINCH") handle.signal(sig);
-      else
-        try {
-          process.kill(handle.shimPid, sig);
-        } catch {
-          // The shim is gone: nothing left to resize.
-        }
-    };
+    const h = () => (target ? deliver(target, sig) : early.push(sig));
     process.on(sig, h);
     return [sig, h] as const;
   });
-  return () => {
-    for (const [sig, h] of handlers) process.off(sig, h);
+  return {
+    attach(t) {
+      target = t;
+      for (const sig of early.splice(0)) deliver(t, sig);
+    },
+    stop() {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    },
   };
 }

@@ -122,7 +122,7 @@ export class ContainerStore {
   claimFinish(id: string, startedAt: string, state: ContainerState): boolean {
     const r = this.db
       .prepare(
-        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused', 'restarting')",
+        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused')",
       )
       .run(JSON.stringify(state), id, startedAt);
     return r.changes === 1;

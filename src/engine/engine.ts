@@ -332,6 +332,8 @@ export class Engine {
     }
     const after = this.containers.get(id);
     if (!opts.restart || !after || !restartWanted(after)) return;
+    // "restarting" until the next run is up: no other finisher claims it meanwhile.
+    this.containers.setState(id, { ...after.state, status: "restarting" });
     this.containers.setRestartCount(id, after.restartCount + 1);
     await this.start(id);
   }

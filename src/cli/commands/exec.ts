@@ -13,7 +13,7 @@ export async function execCommand(
 ): Promise<void> {
   const rawTty = Boolean(f.tty && process.stdin.isTTY && !f.detach);
   if (rawTty) process.stdin.setRawMode(true);
-  let unforward = () => {};
+  const signals = forwardSignals();
   try {
     const handle = await execInContainer(engine, name, {
       cmd,
@@ -25,11 +25,11 @@ export async function execCommand(
       interactive: f.interactive,
     });
     if (f.detach) return;
-    unforward = forwardSignals(handle);
+    signals.attach(handle);
     const { exitCode } = await handle.wait();
     throw new ExitError(exitCode);
   } finally {
-    unforward();
+    signals.stop();
     if (rawTty) process.stdin.setRawMode(false);
   }
 }

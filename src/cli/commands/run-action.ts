@@ -23,10 +23,10 @@ export async function runCommand(ctx: Context, image: string, command: string[],
     throw new MydockerError("ENOTTY", "the input device is not a TTY");
   }
   if (rawTty) process.stdin.setRawMode(true);
-  let unforward = () => {};
+  const signals = forwardSignals();
   try {
     const handle = await engine.startForeground(id, { stdio: "inherit", stdin: Boolean(flags.interactive) });
-    unforward = forwardSignals(handle);
+    signals.attach(handle);
     const { exitCode } = await handle.wait();
     await engine.finish(id, exitCode);
     throw new ExitError(exitCode);
@@ -34,7 +34,7 @@ export async function runCommand(ctx: Context, image: string, command: string[],
     if (!(e instanceof ExitError)) await engine.abandon(id);
     throw e;
   } finally {
-    unforward();
+    signals.stop();
     if (rawTty) process.stdin.setRawMode(false);
   }
 }
