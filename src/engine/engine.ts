@@ -75,7 +75,11 @@ export class Engine {
 
   constructor(opts: EngineOptions = {}) {
     const d = defaultRoots();
-    this.roots = { root: path.resolve(opts.root ?? d.root), runRoot: path.resolve(opts.runRoot ?? d.runRoot) };
+    this.roots = {
+      root: path.resolve(opts.root ?? d.root),
+      runRoot: path.resolve(opts.runRoot ?? d.runRoot),
+      cgroupParent: opts.cgroupParent ?? d.cgroupParent,
+    };
     this.debug = opts.debug ?? (() => {});
     this.notice = opts.notice ?? (() => {});
   }
@@ -213,11 +217,11 @@ export class Engine {
     const layers = this.layerDirs(c);
     const readFile = (p: string) => readLayeredFile(layers, p);
     if (c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
-    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile }), rootfsMount: undefined, noPivot };
+    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile, cgroupParent: this.roots.cgroupParent }), rootfsMount: undefined, noPivot };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
     return {
-      spec: buildSpec(c, { rootfs: path.join(dir, "merged"), readFile }),
+      spec: buildSpec(c, { rootfs: path.join(dir, "merged"), readFile, cgroupParent: this.roots.cgroupParent }),
       rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
       noPivot,
     };

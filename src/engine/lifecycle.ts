@@ -103,7 +103,7 @@ export async function execInContainer(engine: Engine, query: string, req: ExecRe
   if (req.cmd.length === 0) throw new MydockerError("EINVAL", "exec needs a command: mydocker exec CONTAINER COMMAND [ARG...]");
   const layers = engine.layerDirs(c);
   const readFile = (p: string) => readLayeredFile(layers, p);
-  const base = buildSpec(c, { rootfs: "/", readFile }).process!;
+  const base = buildSpec(c, { rootfs: "/", readFile, cgroupParent: engine.roots.cgroupParent }).process!;
   const user = req.user !== undefined ? resolveUser(req.user, readFile) : undefined;
   const env = [...(base.env ?? [])];
   for (const e of req.env ?? []) {

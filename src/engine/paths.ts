@@ -7,12 +7,15 @@ export interface EngineRoots {
   root: string;
   /** Runtime state: one directory per container (tmpfs on most hosts). */
   runRoot: string;
+  /** The cgroup containers live under unless --cgroup-parent says otherwise. */
+  cgroupParent: string;
 }
 
 export function defaultRoots(env: NodeJS.ProcessEnv = process.env): EngineRoots {
   return {
     root: path.resolve(env.MYDOCKER_ROOT || "/var/lib/mydocker"),
     runRoot: path.resolve(env.MYDOCKER_RUNROOT || "/run/mydocker"),
+    cgroupParent: env.MYDOCKER_CGROUP_PARENT || "mydocker",
   };
 }
 

@@ -12,6 +12,8 @@ export interface SpecContext {
   rootfs: string;
   /** Reads a file of the container's root filesystem before it is mounted. */
   readFile: (p: string) => string | undefined;
+  /** The engine's default parent cgroup. */
+  cgroupParent: string;
 }
 
 function allCapabilities(): string[] {
@@ -77,7 +79,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   spec.mounts = [...(spec.mounts ?? []), ...hc.Mounts];
   const linux = spec.linux!;
   linux.resources = { ...linux.resources, ...hc.Resources };
-  linux.cgroupsPath = `${hc.CgroupParent || "mydocker"}/${c.id}`;
+  linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;
   if (hc.Privileged) {
     linux.maskedPaths = [];
     linux.readonlyPaths = [];

@@ -11,6 +11,8 @@ export const BIN = path.join(REPO, "bin/mydocker");
 export interface Roots {
   root: string;
   runRoot: string;
+  /** The suite's own parent cgroup, removed with the roots. */
+  cgroupParent: string;
   env: NodeJS.ProcessEnv;
   cleanup(): void;
 }
@@ -19,15 +21,35 @@ export function tempRoots(prefix = "mydocker-test-"): Roots {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const root = path.join(base, "root");
   const runRoot = path.join(base, "run");
+  const cgroupParent = path.basename(base);
   return {
     root,
     runRoot,
-    env: { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot },
+    cgroupParent,
+    env: { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot, MYDOCKER_CGROUP_PARENT: cgroupParent },
     cleanup() {
       spawnSync(process.execPath, [BIN, "rm", "-f", ...listIds(this.env)], { env: this.env });
+      removeCgroupParent(cgroupParent);
       fs.rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+/** Where a cgroup path exists: one directory per v1 hierarchy, or the v2 one. */
+export function cgroupDirs(cgroupPath: string): string[] {
+  const roots = ["/sys/fs/cgroup", ...fs.readdirSync("/sys/fs/cgroup").map((h) => path.join("/sys/fs/cgroup", h))];
+  return roots.map((r) => path.join(r, cgroupPath)).filter((d) => fs.existsSync(d));
+}
+
+/** Removes a suite's (by then empty) parent cgroup from every hierarchy. */
+export function removeCgroupParent(name: string): void {
+  for (const dir of cgroupDirs(name)) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // Still holds a container: the assertions of the suite say so.
+    }
+  }
 }
 
 function listIds(env: NodeJS.ProcessEnv): string[] {

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Engine } from "../../src/index.js";
-import { isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { isRoot, NOT_ROOT, removeCgroupParent } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let base: string;
@@ -14,12 +14,13 @@ let engine: Engine;
 before(() => {
   if (skip) return;
   base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-lib-"));
-  engine = new Engine({ root: path.join(base, "root"), runRoot: path.join(base, "run") });
+  engine = new Engine({ root: path.join(base, "root"), runRoot: path.join(base, "run"), cgroupParent: path.basename(base) });
 });
 after(async () => {
   if (!engine) return;
   for (const c of await engine.list(true)) await engine.remove(c.id, { force: true });
   engine.close();
+  removeCgroupParent(path.basename(base));
   fs.rmSync(base, { recursive: true, force: true });
 });
 

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { cgroupDirs, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let roots: Roots;
@@ -60,8 +60,8 @@ test("update -m changes a running container's limit; stats shows docker's column
   const id = md("run", "-d", "-m", "64m", "busybox", "sleep", "30").stdout.trim();
   assert.equal(md("update", "-m", "48m", "--memory-swap", "96m", id).status, 0);
   const limit = fs.readdirSync("/sys/fs/cgroup").includes("memory")
-    ? fs.readFileSync(`/sys/fs/cgroup/memory/mydocker/${id}/memory.limit_in_bytes`, "utf8").trim()
-    : fs.readFileSync(`/sys/fs/cgroup/mydocker/${id}/memory.max`, "utf8").trim();
+    ? fs.readFileSync(`/sys/fs/cgroup/memory/${roots.cgroupParent}/${id}/memory.limit_in_bytes`, "utf8").trim()
+    : fs.readFileSync(`/sys/fs/cgroup/${roots.cgroupParent}/${id}/memory.max`, "utf8").trim();
   assert.equal(limit, String(48 * 1024 * 1024));
   const stats = md("stats", "--no-stream", id);
   assert.match(stats.stdout, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m);
@@ -69,6 +69,5 @@ test("update -m changes a running container's limit; stats shows docker's column
   const json = JSON.parse(md("stats", "--no-stream", "--format", "json", id).stdout) as { PIDs: string; MemUsage: string };
   assert.equal(json.PIDs, "1");
   md("rm", "-f", id);
-  const left = fs.readdirSync("/sys/fs/cgroup").some((h) => fs.existsSync(`/sys/fs/cgroup/${h}/mydocker/${id}`));
-  assert.equal(left, false, "the cgroup goes with the container");
+  assert.deepEqual(cgroupDirs(`${roots.cgroupParent}/${id}`), [], "the cgroup goes with the container");
 });
