@@ -81,7 +81,7 @@ static void wait_for_release(int chan) {
 }
 
 void child_main(const struct plan *p, const struct child_fds *fds) {
-  struct child_state st = {.plan = p, .chan = fds->chan, .fifo_fd = -1};
+  struct child_state st = {.plan = p, .chan = fds->chan, .fifo_fd = -1, .hostexec_fd = -1};
   child_bind_to_monitor(fds->chan);
   wait_for_release(fds->chan);
   /* The monitor's signal setup must not leak into the container. */

@@ -63,10 +63,23 @@ int step_exec(const struct record *r, struct child_state *st) {
   if (chan_send(st->chan, &ready, -1) != 0) return -1;
   if (st->fifo_fd >= 0 && wait_for_start(st) != 0) return -1;
   child_bind_to_monitor(st->chan);
+  if (st->hostexec_fd >= 0) {
+    snprintf(st->detail, sizeof st->detail, "the host program opened by hostexec");
+    execveat(st->hostexec_fd, "", argv, envp, AT_EMPTY_PATH);
+    return -1;
+  }
   if (strchr(file, '/') != NULL) {
     snprintf(st->detail, sizeof st->detail, "%s", file);
     execve(file, argv, envp);
     return -1;
   }
   return search(r->args[0], file, argv, envp, st);
+}
+
+int step_hostexec(const struct record *r, struct child_state *st) {
+  /* Opened now, while the host's filesystem is still the one we see: exec runs it
+   * later from inside the container's mount namespace. It must be static. */
+  snprintf(st->detail, sizeof st->detail, "%s", r->args[0]);
+  st->hostexec_fd = open(r->args[0], O_PATH | O_CLOEXEC);
+  return st->hostexec_fd < 0 ? -1 : 0;
 }

@@ -1,5 +1,6 @@
 /* mydocker-shim: reads a plan from the control socket (fd 3) or from
- * `--plan FILE`, then runs it (monitor.c). It decides nothing itself. */
+ * `--plan FILE`, then runs it (monitor.c). It decides nothing itself.
+ * Called as mydocker-init, it is a container's init instead (init.c). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,8 @@ static char *read_plan_control(size_t *len) {
 }
 
 int main(int argc, char **argv) {
+  const char *name = strrchr(argv[0], '/');
+  if (strcmp(name ? name + 1 : argv[0], "mydocker-init") == 0) return run_init(argc, argv);
   const char *plan_file = NULL;
   if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
     plan_file = argv[2];

@@ -43,6 +43,7 @@ static const struct opdef opdefs[] = {
     {"nonewprivs", RUN_BY_CHILD, "", step_nonewprivs},
     {"chdir", RUN_BY_CHILD, "s", step_chdir},
     {"env", RUN_BY_CHILD, "s", step_env},
+    {"hostexec", RUN_BY_CHILD, "s", step_hostexec},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
 };
 

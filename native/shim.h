@@ -67,6 +67,10 @@ int control_read_exact(char *buf, size_t len);
 /* `mydocker-shim: STEP OP: strerror (errno N): detail` on stderr, `error ...` on fd 3. */
 void report_error(int step, const char *op, int err, const char *detail);
 
+/* ---- init.c: `mydocker-init -- CMD...`, PID 1 for run --init ----------------- */
+
+int run_init(int argc, char **argv);
+
 /* ---- monitor.c ------------------------------------------------------------ */
 
 int run_monitor(struct plan *p);
@@ -86,6 +90,7 @@ struct child_state {
   const struct plan *plan;
   int chan;
   int fifo_fd;
+  int hostexec_fd; /* exec runs this file instead of searching ARGV0 (hostexec) */
   char detail[PATH_MAX + 256];
 };
 
@@ -128,6 +133,7 @@ int step_caps(const struct record *r, struct child_state *st);
 int step_nonewprivs(const struct record *r, struct child_state *st);
 int step_chdir(const struct record *r, struct child_state *st);
 int step_env(const struct record *r, struct child_state *st);
+int step_hostexec(const struct record *r, struct child_state *st);
 int step_exec(const struct record *r, struct child_state *st);
 
 /* ---- logwriter.c: CRI log files --------------------------------------------- */

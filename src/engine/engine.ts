@@ -2,12 +2,14 @@
 // thin layer over this class, and Node programs use it directly.
 import fs from "node:fs";
 import path from "node:path";
+import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
-import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type ProcessHandle, type RunHandle } from "../runtime/index.js";
+import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type HelperTarget, type ProcessHandle, type RunHandle } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { CgroupDriver } from "../cgroups/types.js";
+import type { Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { ContainerStore, type ContainerRecord, type ContainerState } from "./container-store.js";
 import type { CreateOptions } from "./run-options.js";
@@ -21,6 +23,7 @@ import { isAnonymous, VolumeStore } from "./volumes.js";
 import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./lifecycle.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
+import { copyFromContainer, copyToContainer, type CopyOptions } from "./copy.js";
 import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
 /** Whether --restart asks for another run after this exit (not after docker stop). */
@@ -212,19 +215,31 @@ export class Engine {
 
   private initramfs?: boolean;
 
+  /** The container's OCI spec, its root at rootfs; layers are read for its user and group names. */
+  specFor(c: ContainerRecord, rootfs: string, layers = this.layerDirs(c)): Spec {
+    const readFile = (p: string) => readLayeredFile(layers, p);
+    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.runtime.shimPath });
+  }
+
   private runtimeInput(c: ContainerRecord) {
     const noPivot = this.noPivot;
     const layers = this.layerDirs(c);
-    const readFile = (p: string) => readLayeredFile(layers, p);
     if (c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
-    if (c.hostConfig.Rootfs) return { spec: buildSpec(c, { rootfs: c.hostConfig.Rootfs, readFile, cgroupParent: this.roots.cgroupParent }), rootfsMount: undefined, noPivot };
+    if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers), rootfsMount: undefined, noPivot };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
     return {
-      spec: buildSpec(c, { rootfs: path.join(dir, "merged"), readFile, cgroupParent: this.roots.cgroupParent }),
+      spec: this.specFor(c, path.join(dir, "merged"), layers),
       rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
       noPivot,
     };
+  }
+
+  /** Where a helper (cp's tar) finds the container's files: inside it while it runs, else over its layers. */
+  filesTarget(c: ContainerRecord): HelperTarget {
+    if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
+    return { spec, rootfsMount, noPivot };
   }
 
   private markRunning(c: ContainerRecord, pid: number): void {
@@ -462,6 +477,16 @@ export class Engine {
   /** docker exec: resolves with a handle to wait for or signal. */
   exec(query: string, req: ExecRequest): Promise<ProcessHandle> {
     return execInContainer(this, query, req);
+  }
+
+  /** docker cp CONTAINER:SRC DEST; DEST "-" writes a tar stream to out. */
+  copyFrom(query: string, src: string, dest: string, out: Writable, opts?: CopyOptions): Promise<void> {
+    return copyFromContainer(this, query, src, dest, out, opts);
+  }
+
+  /** docker cp SRC CONTAINER:DEST; SRC "-" reads a tar stream from input. */
+  copyTo(src: string, input: Readable, query: string, dest: string, opts?: CopyOptions): Promise<void> {
+    return copyToContainer(this, src, input, query, dest, opts);
   }
 
   /** docker inspect, in docker's shape. */

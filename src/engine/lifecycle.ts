@@ -6,7 +6,6 @@ import { MydockerError } from "../util/errors.js";
 import type { Engine } from "./engine.js";
 import { readLogs, type LogEntry, type ReadLogsOptions } from "./logs.js";
 import { containerDir } from "./paths.js";
-import { buildSpec } from "./spec-builder.js";
 import { readLayeredFile } from "./image-files.js";
 import { resolveUser } from "./user.js";
 
@@ -103,7 +102,7 @@ export async function execInContainer(engine: Engine, query: string, req: ExecRe
   if (req.cmd.length === 0) throw new MydockerError("EINVAL", "exec needs a command: mydocker exec CONTAINER COMMAND [ARG...]");
   const layers = engine.layerDirs(c);
   const readFile = (p: string) => readLayeredFile(layers, p);
-  const base = buildSpec(c, { rootfs: "/", readFile, cgroupParent: engine.roots.cgroupParent }).process!;
+  const base = engine.specFor(c, "/", layers).process!;
   const user = req.user !== undefined ? resolveUser(req.user, readFile) : undefined;
   const env = [...(base.env ?? [])];
   for (const e of req.env ?? []) {

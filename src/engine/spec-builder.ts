@@ -6,7 +6,6 @@ import { MydockerError } from "../util/errors.js";
 import type { ContainerRecord } from "./container-store.js";
 import { resolveUser } from "./user.js";
 
-
 export interface SpecContext {
   /** The container's root directory as the runtime will see it (the overlay's mount point). */
   rootfs: string;
@@ -14,7 +13,12 @@ export interface SpecContext {
   readFile: (p: string) => string | undefined;
   /** The engine's default parent cgroup. */
   cgroupParent: string;
+  /** The host's static mydocker-init (the shim binary), bound into containers run with --init. */
+  initBinary: string;
 }
+
+/** Where --init's binary appears in the container, as docker's /sbin/docker-init does. */
+export const INIT_PATH = "/sbin/mydocker-init";
 
 function allCapabilities(): string[] {
   return [...CAPABILITIES.keys()];
@@ -52,10 +56,11 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   const spec = defaultSpec();
   const cfg = c.config;
   const hc = c.hostConfig;
-  const args = [...(cfg.Entrypoint ?? []), ...cfg.Cmd];
-  if (args.length === 0) {
+  const command = [...(cfg.Entrypoint ?? []), ...cfg.Cmd];
+  if (command.length === 0) {
     throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
   }
+  const args = hc.Init ? [INIT_PATH, "--", ...command] : command;
   const user = resolveUser(cfg.User, ctx.readFile);
   const hostname = cfg.Hostname || c.id.slice(0, 12);
   let env = envMerge([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], cfg.Env);
@@ -77,6 +82,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   spec.hostname = hostname;
   if (cfg.Domainname) spec.domainname = cfg.Domainname;
   spec.mounts = [...(spec.mounts ?? []), ...hc.Mounts];
+  if (hc.Init) spec.mounts.push({ destination: INIT_PATH, type: "bind", source: ctx.initBinary, options: ["bind", "ro"] });
   const linux = spec.linux!;
   linux.resources = { ...linux.resources, ...hc.Resources };
   linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;

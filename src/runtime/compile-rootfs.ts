@@ -130,6 +130,19 @@ export function filesystemSteps(spec: Spec, o: RootfsOptions): ChildStep[] {
   ];
 }
 
+/**
+ * The container's files alone, for a helper that works on a stopped container (cp): its
+ * root and its bind mounts (volumes), no /proc, /dev or /sys, nothing written into it.
+ */
+export function filesOnlySteps(spec: Spec, o: RootfsOptions): ChildStep[] {
+  return [
+    mountStep("", "", "/", "", L.MS_PRIVATE | L.MS_REC, "", "none"),
+    ...rootfsSteps(o),
+    ...(spec.mounts ?? []).filter(isBind).flatMap((m) => specMountSteps(m, o)),
+    o.noPivot ? { op: "chroot", root: o.root } : { op: "pivot_root", root: o.root },
+  ];
+}
+
 /** After the pivot: readonly and masked paths, then the root itself read-only. */
 export function lockdownSteps(spec: Spec): ChildStep[] {
   const steps: ChildStep[] = [

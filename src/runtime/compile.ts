@@ -3,7 +3,7 @@
 import path from "node:path";
 import type { Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
 import type { ChildStep, MonitorStep, Plan } from "./plan.js";
-import { filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
+import { filesOnlySteps, filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
 import { finalSteps, rlimitSteps, sessionSteps } from "./compile-process.js";
 import * as L from "./linux.js";
 
@@ -145,5 +145,44 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
     ...sessionSteps(process, ""),
     ...rlimitSteps(process),
     ...finalSteps(process, o.lastCap),
+  ];
+}
+
+/** A static host program run over a container's files (cp's tar): opened on the host, exec'd inside. */
+export interface HelperProgram {
+  /** Host path of a statically linked program (it runs where the host's libraries are not). */
+  program: string;
+  argv: string[];
+}
+
+function helperSteps(h: HelperProgram): ChildStep[] {
+  return [{ op: "chdir", dir: "/" }, { op: "exec", searchPath: "", argv: h.argv }];
+}
+
+/** The helper inside a running container's mount namespace: the container's own view, volumes included. */
+export function compileHelperIn(pid: number, h: HelperProgram): Plan {
+  return [
+    { op: "clone", flags: 0 },
+    { op: "sync" },
+    { op: "hostexec", path: h.program },
+    { op: "setns", nstype: L.CLONE_NEWNS, path: `/proc/${pid}/ns/mnt` },
+    ...helperSteps(h),
+  ];
+}
+
+/** The helper over a stopped container: its root and volumes mounted in a mount namespace of the helper's own. */
+export function compileHelperOver(spec: Spec, o: Pick<CompileOptions, "bundle" | "rootfsMount" | "noPivot" | "sourceKind">, h: HelperProgram): Plan {
+  return [
+    { op: "clone", flags: L.CLONE_NEWNS },
+    { op: "sync" },
+    { op: "hostexec", path: h.program },
+    ...filesOnlySteps(spec, {
+      root: path.resolve(o.bundle, spec.root?.path ?? "rootfs"),
+      bundle: o.bundle,
+      rootfsMount: o.rootfsMount,
+      noPivot: o.noPivot,
+      sourceKind: o.sourceKind ?? (() => "dir"),
+    }),
+    ...helperSteps(h),
   ];
 }

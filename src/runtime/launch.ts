@@ -5,7 +5,7 @@ import { Shim } from "./shim.js";
 export interface LaunchOptions {
   shimPath: string;
   plan: Plan;
-  stdio: "inherit" | "ignore";
+  stdio: "inherit" | "ignore" | "pipe";
   stdin?: boolean;
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";

@@ -43,6 +43,7 @@ export type ChildStep =
   | { op: "setsid" }
   | { op: "console"; consolePath: string }
   | { op: "execfifo"; path: string }
+  | { op: "hostexec"; path: string }
   | { op: "bounding"; mask: bigint; lastCap: number }
   | { op: "user"; uid: number; gid: number; additionalGids: number[] }
   | { op: "caps"; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
@@ -64,6 +65,7 @@ function args(step: PlanStep): string[] {
     case "mask":
     case "readonly":
     case "execfifo":
+    case "hostexec":
       return [step.path];
     case "sync":
     case "tty":

@@ -1,11 +1,13 @@
 // The OCI runtime: create/start/state/kill/delete, run in the foreground, exec.
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
 import type { ContainerStatus, LinuxResources, Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
-import { compile, compileExec, type RootfsMount } from "./compile.js";
+import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RootfsMount } from "./compile.js";
+import type { Plan } from "./plan.js";
 import { defaultDeviceRules } from "./defaults.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
@@ -72,12 +74,29 @@ export interface ContainerState extends StateRecord {
   exit?: ExitInfo;
 }
 
+/** A process with piped stdio: a helper working on a container's files. */
+export interface PipedProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  wait(): Promise<ShimExit>;
+}
+
+/** Where a helper runs: inside a running container, or over a stopped container's files. */
+export type HelperTarget = { id: string } | { spec: Spec; rootfsMount?: RootfsMount; noPivot?: boolean };
+
+/** What a bind mount's target is made as: a file for a file, else a directory. */
+function bindSourceKind(p: string): "file" | "dir" {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === false ? "file" : "dir";
+}
+
 /** How long delete waits for a killed container and its shim to go. */
 const KILL_WAIT_MS = 5000;
 
 export class Runtime {
   private readonly runRoot: string;
-  private readonly shimPath: string;
+  /** The static shim binary; also a container's init when called mydocker-init. */
+  readonly shimPath: string;
   private readonly cgroups: CgroupDriver | null;
   private readonly debug: (msg: string) => void;
 
@@ -156,6 +175,27 @@ export class Runtime {
       ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
       : () => shim.exited;
     return { pid, shimPid: shim.shimPid, wait, signal: (sig) => signalProcess(pid, sig, shim) };
+  }
+
+  /**
+   * Runs a static host program over a container's files with piped stdio (cp's tar): in
+   * a running container's mount namespace, or over a stopped one's root and volumes
+   * mounted in a namespace of its own. Nothing of it outlives the process.
+   */
+  async helper(target: HelperTarget, h: HelperProgram): Promise<PipedProcess> {
+    let plan: Plan;
+    if ("id" in target) {
+      const st = this.state(target.id);
+      if ((st.status !== "running" && st.status !== "paused") || st.pid === undefined) {
+        throw new MydockerError("bad-state", `container "${target.id}" is ${st.status}: it has no mount namespace to work in`);
+      }
+      plan = compileHelperIn(st.pid, h);
+    } else {
+      const spec = validateSpec(target.spec);
+      plan = compileHelperOver(spec, { bundle: "/", rootfsMount: target.rootfsMount, noPivot: target.noPivot, sourceKind: bindSourceKind }, h);
+    }
+    const { shim } = await launch({ shimPath: this.shimPath, plan, stdio: "pipe", until: "exec", onPid: async () => {}, debug: this.debug });
+    return { ...shim.pipes, wait: () => shim.exited };
   }
 
   state(id: string): ContainerState {
@@ -288,7 +328,7 @@ export class Runtime {
         rootfsMount: opts.rootfsMount,
         noPivot: opts.noPivot,
         cgroupVersion: this.cgroups?.version,
-        sourceKind: (p) => (fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === false ? "file" : "dir"),
+        sourceKind: bindSourceKind,
         execFifo: mode === "create" ? sd.execFifo : undefined,
         detach: detached,
         log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,

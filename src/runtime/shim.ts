@@ -2,7 +2,7 @@
 // of docs/plan.md (pid, ready, exec, error, exit; go).
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { Duplex } from "node:stream";
+import type { Duplex, Readable, Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
 import { framePlan, type Plan } from "./plan.js";
 import { parseStepFailure, stepFailureError } from "./shim-errors.js";
@@ -23,8 +23,8 @@ export function defaultShimPath(): string {
 export interface ShimOptions {
   shimPath: string;
   plan: Plan;
-  /** The shim's fds 0-2: the caller's own (foreground) or nothing (a detached container). */
-  stdio: "inherit" | "ignore";
+  /** The shim's fds 0-2: the caller's own (foreground), nothing (a detached container) or pipes (a helper). */
+  stdio: "inherit" | "ignore" | "pipe";
   /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
   stdin?: boolean;
   /** Runs while the child waits (after `pid`, before `go`): cgroup placement, network. */
@@ -77,6 +77,13 @@ export class Shim {
       });
     });
     this.control.write(framePlan(o.plan));
+  }
+
+  /** With stdio "pipe": the process's stdin, stdout and stderr. */
+  get pipes(): { stdin: Writable; stdout: Readable; stderr: Readable } {
+    const [stdin, stdout, stderr] = this.child.stdio;
+    if (!stdin || !stdout || !stderr) throw new Error("the shim was not started with piped stdio");
+    return { stdin: stdin as Writable, stdout: stdout as Readable, stderr: stderr as Readable };
   }
 
   /** The container process's host pid (known once `pid` arrived). */

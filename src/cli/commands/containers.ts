@@ -1,5 +1,5 @@
 // Container commands: ps, create, start, stop, restart, kill, wait, rm, rename, logs,
-// inspect, exec, container prune — each a few lines over the engine.
+// inspect, exec, cp, container prune — each a few lines over the engine.
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
@@ -62,6 +62,19 @@ export function registerContainers(program: Command, ctx: Context): void {
         });
       });
   }
+
+  program
+    .command("cp")
+    .description("Copy files/folders between a container and the local filesystem (- for a tar stream)")
+    .option("-a, --archive", "archive mode (copy all uid/gid information)")
+    .option("-L, --follow-link", "always follow symbol link in SRC_PATH")
+    .option("-q, --quiet", "suppress progress output")
+    .argument("<src>", "CONTAINER:SRC_PATH, a local path, or - (a tar stream on stdin)")
+    .argument("<dest>", "CONTAINER:DEST_PATH, a local path, or - (a tar stream on stdout)")
+    .action(async (src: string, dest: string, f: { archive?: boolean; followLink?: boolean }) => {
+      const { copyCommand } = await import("./cp.js");
+      await copyCommand(await engine(), src, dest, { archive: f.archive, followLink: f.followLink });
+    });
 
   program
     .command("kill")

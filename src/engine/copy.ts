@@ -1,0 +1,177 @@
+// docker cp: between a container's files and the host's, or a tar stream. The container
+// side is the host's static busybox tar, run by the shim inside the container's mount
+// namespace (or over a stopped container's files mounted privately): every path is then
+// resolved in the container's root, and no symlink in it can lead to the host. The host
+// side is GNU tar, which also does the renaming.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Readable, Writable } from "node:stream";
+import type { PipedProcess } from "../runtime/index.js";
+import { MydockerError } from "../util/errors.js";
+import { HOST_BUSYBOX } from "./busybox.js";
+import type { ContainerRecord } from "./container-store.js";
+import { planCopy, renameTransform, type CopyPlan, type PathKind } from "./copy-plan.js";
+import type { Engine } from "./engine.js";
+
+export interface CopyOptions {
+  /** -a: keep uid/gid (else the files belong to root, the user running cp). */
+  archive?: boolean;
+  /** -L: follow a symlink given as the source. */
+  followLink?: boolean;
+}
+
+interface Finished {
+  code: number;
+  stderr: string;
+}
+
+function collect(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  stream.on("data", (c: Buffer) => chunks.push(c));
+  return new Promise((resolve) => stream.on("close", () => resolve(Buffer.concat(chunks).toString("utf8"))));
+}
+
+/** Connects a producer's output to a consumer's input; a consumer that quits early is its own error. */
+function connect(from: Readable, to: Writable): void {
+  to.on("error", () => from.destroy());
+  from.pipe(to);
+}
+
+class ContainerFiles {
+  constructor(
+    private readonly engine: Engine,
+    private readonly c: ContainerRecord,
+  ) {
+    if (!fs.existsSync(HOST_BUSYBOX)) {
+      throw new MydockerError("ENOBUSYBOX", `cp needs the host's static busybox at ${HOST_BUSYBOX}: apt-get install busybox-static`);
+    }
+  }
+
+  /** Starts busybox APPLET ARGS... over the container's files. */
+  start(argv: string[]): Promise<PipedProcess> {
+    return this.engine.runtime.helper(this.engine.filesTarget(this.c), { program: HOST_BUSYBOX, argv });
+  }
+
+  async run(argv: string[]): Promise<Finished & { stdout: string }> {
+    const p = await this.start(argv);
+    p.stdin.end();
+    const [stdout, stderr, exit] = await Promise.all([collect(p.stdout), collect(p.stderr), p.wait()]);
+    return { code: exit.exitCode, stderr, stdout };
+  }
+
+  async kind(p: string, follow: boolean): Promise<PathKind> {
+    const r = await this.run(["stat", ...(follow ? ["-L"] : []), "-c", "%F", "--", p]);
+    if (r.code !== 0) return "missing";
+    return r.stdout.trim() === "directory" ? "dir" : "file";
+  }
+
+  async realpath(p: string): Promise<string> {
+    const r = await this.run(["readlink", "-f", "--", p]);
+    if (r.code !== 0 || r.stdout.trim() === "") throw new MydockerError("ENOENT", `Could not find the file ${p} in container ${this.c.name}`);
+    return r.stdout.trim();
+  }
+}
+
+function hostKind(p: string, follow: boolean): PathKind {
+  const st = follow ? fs.statSync(p, { throwIfNoEntry: false }) : fs.lstatSync(p, { throwIfNoEntry: false });
+  return st === undefined ? "missing" : st.isDirectory() ? "dir" : "file";
+}
+
+function startHostTar(args: string[]): { stdin: Writable; stdout: Readable; done: Promise<Finished> } {
+  const child = spawn("tar", args, { stdio: ["pipe", "pipe", "pipe"] });
+  const stderr = collect(child.stderr);
+  const done = new Promise<Finished>((resolve) => {
+    child.on("error", (e) => resolve({ code: 127, stderr: `tar: ${e.message}` }));
+    child.on("close", async (code, signal) => resolve({ code: code ?? 128, stderr: (await stderr) || (signal ? `tar killed by ${signal}` : "") }));
+  });
+  return { stdin: child.stdin, stdout: child.stdout, done };
+}
+
+/** Waits for both ends; the first that failed (the reader first: its error is the cause) is the error. */
+async function bothDone(ends: [string, Promise<Finished>][]): Promise<void> {
+  const results = await Promise.all(ends.map(([, p]) => p));
+  results.forEach((r, i) => {
+    if (r.code !== 0) {
+      const msg = r.stderr.trim().split("\n").pop() || `exit status ${r.code}`;
+      throw new MydockerError("ECOPY", `${ends[i]![0]}: ${msg}`);
+    }
+  });
+}
+
+function inContainer(p: string): string {
+  return path.posix.join("/", p);
+}
+
+function ownerFlags(archive: boolean | undefined, side: "gnu" | "busybox"): string[] {
+  if (archive) return side === "gnu" ? ["--same-owner", "--numeric-owner"] : ["--numeric-owner"];
+  return side === "gnu" ? ["--no-same-owner"] : ["-o"];
+}
+
+/** docker cp CONTAINER:SRC DEST (DEST "-": a tar stream to out). */
+export async function copyFromContainer(engine: Engine, query: string, src: string, dest: string, out: Writable, o: CopyOptions = {}): Promise<void> {
+  const c = engine.resolve(query);
+  const files = new ContainerFiles(engine, c);
+  const given = inContainer(src) + (src.endsWith("/.") ? "/." : "");
+  const srcKind = await files.kind(given, Boolean(o.followLink));
+  if (srcKind === "missing") throw new MydockerError("ENOENT", `Could not find the file ${given} in container ${c.name}`);
+  const real = o.followLink ? await files.realpath(given) : given;
+  let plan: CopyPlan;
+  if (dest === "-") {
+    const p = path.posix.normalize(real);
+    plan = { from: path.posix.dirname(p), member: path.posix.basename(p), into: "" };
+  } else {
+    const destAbs = path.resolve(dest) + (dest.endsWith("/") ? "/" : "");
+    plan = planCopy({ given, kind: srcKind }, real, { given: destAbs, kind: hostKind(destAbs, true) });
+    if (hostKind(plan.into, true) !== "dir") throw new MydockerError("ENOENT", `destination directory ${plan.into} does not exist`);
+  }
+  const maker = await files.start(["tar", "-c", "-f", "-", "-C", plan.from, "--", plan.member]);
+  maker.stdin.end();
+  const made: [string, Promise<Finished>] = [
+    "reading from the container",
+    Promise.all([collect(maker.stderr), maker.wait()]).then(([stderr, exit]) => ({ code: exit.exitCode, stderr })),
+  ];
+  if (dest === "-") {
+    connect(maker.stdout, out);
+    await bothDone([made]);
+    return;
+  }
+  const rename = plan.rename ? ["--transform", renameTransform(plan.member, plan.rename)] : [];
+  const extractor = startHostTar(["-x", "-f", "-", "-C", plan.into, ...ownerFlags(o.archive, "gnu"), ...rename]);
+  connect(maker.stdout, extractor.stdin);
+  await bothDone([made, ["writing on the host", extractor.done]]);
+}
+
+/** docker cp SRC CONTAINER:DEST (SRC "-": a tar stream from input, extracted into the directory DEST). */
+export async function copyToContainer(engine: Engine, src: string, input: Readable, query: string, dest: string, o: CopyOptions = {}): Promise<void> {
+  const c = engine.resolve(query);
+  const files = new ContainerFiles(engine, c);
+  const destGiven = inContainer(dest) + (dest.endsWith("/") && dest !== "/" ? "/" : "");
+  const destKind = await files.kind(destGiven, true);
+  let plan: CopyPlan | undefined;
+  if (src === "-") {
+    if (destKind !== "dir") throw new MydockerError("ENOTDIR", `destination ${destGiven} must be a directory in container ${c.name}`);
+  } else {
+    const srcAbs = path.resolve(src) + (src.endsWith("/.") ? "/." : "");
+    const srcKind = hostKind(srcAbs, Boolean(o.followLink));
+    if (srcKind === "missing") throw new MydockerError("ENOENT", `lstat ${srcAbs}: no such file or directory`);
+    const real = o.followLink ? fs.realpathSync(srcAbs) : srcAbs;
+    plan = planCopy({ given: srcAbs, kind: srcKind }, real, { given: destGiven, kind: destKind });
+  }
+  const into = plan?.into ?? path.posix.normalize(destGiven);
+  const extractor = await files.start(["tar", "-x", "-f", "-", "-C", into, ...ownerFlags(o.archive, "busybox")]);
+  const extracted: [string, Promise<Finished>] = [
+    "writing in the container",
+    Promise.all([collect(extractor.stderr), collect(extractor.stdout), extractor.wait()]).then(([stderr, , exit]) => ({ code: exit.exitCode, stderr })),
+  ];
+  if (!plan) {
+    connect(input, extractor.stdin);
+    await bothDone([extracted]);
+    return;
+  }
+  const rename = plan.rename ? ["--transform", renameTransform(plan.member, plan.rename)] : [];
+  const maker = startHostTar(["-c", "-f", "-", "-C", plan.from, ...(o.archive ? ["--numeric-owner"] : []), ...rename, "--", plan.member]);
+  maker.stdin.end();
+  connect(maker.stdout, extractor.stdin);
+  await bothDone([["reading on the host", maker.done], extracted]);
+}
