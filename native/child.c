@@ -89,6 +89,13 @@ void child_main(const struct plan *p, const struct child_fds *fds) {
     snprintf(st.detail, sizeof st.detail, "restoring the signal mask");
     child_fail(&st, p->clone, errno);
   }
+  if (fds->in_r >= 0) {
+    if (dup2(fds->in_r, STDIN_FILENO) < 0) {
+      snprintf(st.detail, sizeof st.detail, "attaching stdin to its pipe");
+      child_fail(&st, p->clone, errno);
+    }
+    close(fds->in_r);
+  }
   if (fds->out_w >= 0) {
     if (dup2(fds->out_w, STDOUT_FILENO) < 0 || dup2(fds->err_w, STDERR_FILENO) < 0) {
       snprintf(st.detail, sizeof st.detail, "attaching stdout/stderr to the log pipes");

@@ -65,6 +65,17 @@ static int setup_detach(void) {
   return null_onto(STDIN_FILENO);
 }
 
+/* The container's stdin for attach clients: its pty with a terminal, else a pipe we hold. */
+static int setup_stdin_pipe(struct child_fds *fds) {
+  m.io.attach_input = true;
+  if (m.p->tty) return 0;
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return -1;
+  fds->in_r = in[0];
+  m.io.stdin_w = in[1];
+  return 0;
+}
+
 static int join_pidns(void) {
   int fd = open(m.p->pidns->args[0], O_RDONLY | O_CLOEXEC);
   if (fd < 0) return -1;
@@ -227,7 +238,7 @@ static int setup_failed(const struct record *r, const char *op, const char *deta
 }
 
 int run_monitor(struct plan *p) {
-  struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1};
+  struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1, .in_r = -1};
   int sv[2];
   m.p = p;
   proxy_init(&m.io, !p->detach);
@@ -236,6 +247,8 @@ int run_monitor(struct plan *p) {
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
   if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
   if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], !p->tty, &fds) != 0) return setup_failed(p->log, "log", p->log->args[0]);
+  if (p->attach && attach_listen(&m.io, p->attach->args[0]) != 0) return setup_failed(p->attach, "attach", p->attach->args[0]);
+  if (p->stdinpipe && setup_stdin_pipe(&fds) != 0) return setup_failed(NULL, "stdinpipe", "pipe");
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
@@ -249,12 +262,15 @@ int run_monitor(struct plan *p) {
     close(sv[0]);
     if (m.io.out_r[0] >= 0) close(m.io.out_r[0]);
     if (m.io.out_r[1] >= 0) close(m.io.out_r[1]);
+    if (m.io.listen_fd >= 0) close(m.io.listen_fd);
+    if (m.io.stdin_w >= 0) close(m.io.stdin_w);
     fds.chan = sv[1];
     child_main(p, &fds);
   }
   close(sv[1]);
   if (fds.out_w >= 0) close(fds.out_w);
   if (fds.err_w >= 0) close(fds.err_w);
+  if (fds.in_r >= 0) close(fds.in_r);
   m.chan = sv[0];
 
   if (p->pidfile && write_pidfile() != 0) return setup_failed(p->pidfile, "pidfile", p->pidfile->args[0]);

@@ -20,6 +20,8 @@ static const struct opdef opdefs[] = {
     {"subreaper", RUN_BY_MONITOR, "", NULL},
     {"exitcmd", RUN_BY_MONITOR, "sS", NULL},
     {"detach", RUN_BY_MONITOR, "", NULL},
+    {"attach", RUN_BY_MONITOR, "s", NULL},
+    {"stdinpipe", RUN_BY_MONITOR, "", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
     {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
@@ -150,6 +152,10 @@ static int collect(struct plan *p) {
       if (once(&p->exitfile, r)) return -1;
     } else if (strcmp(n, "exitcmd") == 0) {
       if (once(&p->exitcmd, r)) return -1;
+    } else if (strcmp(n, "attach") == 0) {
+      if (once(&p->attach, r)) return -1;
+    } else if (strcmp(n, "stdinpipe") == 0) {
+      p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {
       p->sync = true;
     } else if (strcmp(n, "tty") == 0) {

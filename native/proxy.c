@@ -10,7 +10,7 @@
 #include "shim.h"
 
 enum { STREAM_OUT, STREAM_ERR };
-enum { P_MASTER, P_STDIN, P_OUT, P_ERR };
+enum { P_MASTER, P_STDIN, P_OUT, P_ERR, P_ATTACH };
 
 static void set_nonblock(int fd) {
   int fl = fcntl(fd, F_GETFL);
@@ -22,6 +22,8 @@ void proxy_init(struct proxy *io, bool attached) {
   io->attached = attached;
   io->master = io->out_r[0] = io->out_r[1] = -1;
   io->stdin_open = true;
+  io->listen_fd = io->stdin_w = -1;
+  for (int i = 0; i < ATTACH_MAX; i++) io->clients[i].fd = -1;
   io->lines[STREAM_OUT].stream = "stdout";
   io->lines[STREAM_ERR].stream = "stderr";
 }
@@ -68,6 +70,7 @@ void proxy_detach(struct proxy *io) { io->tee = false; }
 /* Copies a chunk of container output to the log and to our own stdout/stderr. */
 static void emit(struct proxy *io, int stream, const char *buf, size_t n) {
   if (io->logging) log_feed(&io->log, &io->lines[stream], buf, n);
+  attach_broadcast(io, stream, buf, n);
   if (io->tee && write_all(stream == STREAM_OUT ? STDOUT_FILENO : STDERR_FILENO, buf, n) != 0 && errno == EPIPE)
     io->tee = false;
 }
@@ -122,6 +125,7 @@ void proxy_pollfds(const struct proxy *io, struct pollfd fds[PROXY_POLLFDS]) {
   fds[P_STDIN] = (struct pollfd){.fd = io->master >= 0 && io->stdin_open && !has_input ? STDIN_FILENO : -1, .events = POLLIN};
   fds[P_OUT] = (struct pollfd){.fd = io->out_r[0], .events = POLLIN};
   fds[P_ERR] = (struct pollfd){.fd = io->out_r[1], .events = POLLIN};
+  attach_pollfds(io, fds + P_ATTACH);
 }
 
 void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]) {
@@ -130,6 +134,7 @@ void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]) {
   if (fds[P_STDIN].revents && io->master >= 0) read_input(io);
   if (fds[P_OUT].revents && !pump(io, io->out_r[0], STREAM_OUT)) close_output(io, &io->out_r[0], STREAM_OUT);
   if (fds[P_ERR].revents && !pump(io, io->out_r[1], STREAM_ERR)) close_output(io, &io->out_r[1], STREAM_ERR);
+  attach_handle(io, fds + P_ATTACH);
 }
 
 void proxy_drain(struct proxy *io) {
@@ -147,4 +152,5 @@ void proxy_drain(struct proxy *io) {
   if (io->master >= 0) close_output(io, &io->master, STREAM_OUT);
   if (io->out_r[0] >= 0) close_output(io, &io->out_r[0], STREAM_OUT);
   if (io->out_r[1] >= 0) close_output(io, &io->out_r[1], STREAM_ERR);
+  attach_close(io);
 }

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <termios.h>
 
@@ -43,8 +44,8 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd;
-  bool sync, tty, subreaper, detach;
+  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd, *attach;
+  bool sync, tty, subreaper, detach, stdinpipe;
   sigset_t forward;
   /* child settings, prepared before clone so the child never allocates */
   char **envp;
@@ -97,6 +98,7 @@ struct child_state {
 struct child_fds {
   int chan;
   int out_w, err_w; /* log pipes for stdout/stderr, or -1 */
+  int in_r;         /* the stdin pipe (stdinpipe), or -1 */
 };
 
 extern sigset_t shim_original_mask;
@@ -164,7 +166,19 @@ void log_finish(struct logwriter *lw, struct linebuf *lb);
 
 /* ---- proxy.c: the container's stdio through the monitor (pty, log pipes) -- */
 
-#define PROXY_POLLFDS 4
+#define ATTACH_MAX 8
+#define ATTACH_POLLFDS (1 + ATTACH_MAX)
+#define PROXY_POLLFDS (4 + ATTACH_POLLFDS)
+
+struct attach_client {
+  int fd; /* -1: a free slot */
+  unsigned char hdr[5];
+  size_t hdr_len;
+  int type;
+  uint32_t remaining; /* bytes of the current frame still to come */
+  size_t got;
+  unsigned char small[4]; /* a resize frame's payload */
+};
 
 struct proxy {
   bool tee;      /* also copy the output to our own stdout/stderr */
@@ -179,6 +193,10 @@ struct proxy {
   struct linebuf lines[2];
   struct termios saved_tio;
   bool tio_saved;
+  int listen_fd; /* the attach socket, -1 without */
+  struct attach_client clients[ATTACH_MAX];
+  int stdin_w;       /* the write end of the container's stdin pipe (stdinpipe), -1 without */
+  bool attach_input; /* attach clients may write to the container's stdin */
 };
 
 void proxy_init(struct proxy *io, bool attached);
@@ -195,6 +213,16 @@ void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]);
 /* After the child exited: copies what is left, then closes everything. */
 void proxy_drain(struct proxy *io);
 void proxy_restore_terminal(struct proxy *io);
+
+/* ---- attach.c: the attach socket ---------------------------------------------- */
+
+int attach_listen(struct proxy *io, const char *path);
+/* Sends a chunk of output to every client. */
+void attach_broadcast(struct proxy *io, int stream, const char *buf, size_t n);
+void attach_pollfds(const struct proxy *io, struct pollfd fds[ATTACH_POLLFDS]);
+void attach_handle(struct proxy *io, const struct pollfd fds[ATTACH_POLLFDS]);
+/* At the end: the clients see EOF; the socket and the stdin pipe are closed. */
+void attach_close(struct proxy *io);
 
 /* ---- util.c ----------------------------------------------------------------- */
 

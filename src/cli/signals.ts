@@ -3,8 +3,11 @@
 const FORWARDED: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGWINCH"];
 
 interface Target {
-  shimPid: number;
   signal(sig: string): void;
+  /** The shim that owns the pty (it resizes it on SIGWINCH)... */
+  shimPid?: number;
+  /** ...or how else the window size reaches the container. */
+  resize?(): void;
 }
 
 /**
@@ -17,7 +20,8 @@ export function forwardSignals(): { attach(target: Target): void; stop(): void }
   const early: NodeJS.Signals[] = [];
   const deliver = (t: Target, sig: NodeJS.Signals) => {
     if (sig !== "SIGWINCH") t.signal(sig);
-    else
+    else if (t.resize) t.resize();
+    else if (t.shimPid !== undefined)
       try {
         process.kill(t.shimPid, sig);
       } catch {

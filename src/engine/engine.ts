@@ -23,6 +23,7 @@ import { isAnonymous, VolumeStore } from "./volumes.js";
 import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./lifecycle.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
+import { AttachSession, type AttachIo } from "./attach.js";
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./copy.js";
 import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
@@ -257,6 +258,29 @@ export class Engine {
 
   /** Starts a created or stopped container in the background under its monitor. */
   async start(query: string): Promise<string> {
+    return this.startRun(query);
+  }
+
+  /** docker start -a [-i]: starts the container with io attached before it runs, so no output is missed. */
+  async startAttached(query: string, io: AttachIo): Promise<{ id: string; session?: AttachSession }> {
+    let session: AttachSession | undefined;
+    const id = await this.startRun(query, async (id) => {
+      session = await AttachSession.connect(this.runtime.attachSocket(id), io);
+    });
+    return { id, session };
+  }
+
+  /** docker attach: the output of a running container from now on, and its stdin if it has one open. */
+  async attach(query: string, io: AttachIo): Promise<AttachSession> {
+    const c = this.resolve(query);
+    if (c.state.status !== "running" && c.state.status !== "paused") {
+      throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
+    }
+    return AttachSession.connect(this.runtime.attachSocket(c.id), io);
+  }
+
+  /** The start itself; beforeStart runs while the process waits to exec (attach). */
+  private async startRun(query: string, beforeStart?: (id: string) => Promise<void>): Promise<string> {
     const id = this.resolve(query).id;
     // A container that just exited may still be being released: let that finish first.
     await this.settle();
@@ -272,8 +296,11 @@ export class Engine {
         noPivot,
         logPath: path.join(dir, "container.log"),
         logMaxBytes: c.hostConfig.LogMaxSize,
+        attach: true,
+        openStdin: c.config.OpenStdin,
         exitCommand: [process.execPath, BIN, "--root", this.roots.root, "--runroot", this.roots.runRoot, "container", "cleanup", c.id],
       });
+      await beforeStart?.(c.id);
       await this.runtime.start(c.id);
       this.markRunning(c, st.pid ?? 0);
     } catch (e) {

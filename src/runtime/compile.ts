@@ -21,6 +21,10 @@ export interface MonitorOptions {
   exitCommand?: string[];
   /** Signals the monitor passes on to the process. */
   forwardSignals?: number[];
+  /** The monitor serves attach clients on a unix socket here. */
+  attachSocket?: string;
+  /** The process's stdin stays open for attach clients (docker -i of a detached container). */
+  openStdin?: boolean;
 }
 
 export interface CompileOptions extends MonitorOptions {
@@ -67,6 +71,8 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.detach) steps.push({ op: "detach" });
   if (terminal) steps.push({ op: "tty" });
   if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes });
+  if (o.attachSocket) steps.push({ op: "attach", path: o.attachSocket });
+  if (o.openStdin) steps.push({ op: "stdinpipe" });
   if (o.pidFile) steps.push({ op: "pidfile", path: o.pidFile });
   if (o.exitFile) steps.push({ op: "exitfile", path: o.exitFile });
   if (o.forwardSignals?.length) steps.push({ op: "sigforward", signals: o.forwardSignals });

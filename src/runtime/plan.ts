@@ -14,7 +14,9 @@ export type MonitorStep =
   | { op: "sigforward"; signals: number[] }
   | { op: "subreaper" }
   | { op: "exitcmd"; argv: string[] }
-  | { op: "detach" };
+  | { op: "detach" }
+  | { op: "attach"; path: string }
+  | { op: "stdinpipe" };
 
 export type ChildStep =
   | { op: "setns"; nstype: number; path: string }
@@ -67,7 +69,10 @@ function args(step: PlanStep): string[] {
     case "execfifo":
     case "hostexec":
       return [step.path];
+    case "attach":
+      return [step.path];
     case "sync":
+    case "stdinpipe":
     case "tty":
     case "subreaper":
     case "detach":

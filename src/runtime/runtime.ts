@@ -39,6 +39,10 @@ export interface CreateOptions {
   onPid?: (pid: number) => Promise<void>;
   /** chroot instead of pivot_root. */
   noPivot?: boolean;
+  /** The monitor serves attach clients (see attachSocket). */
+  attach?: boolean;
+  /** With attach: the process's stdin is open for the clients' input. */
+  openStdin?: boolean;
 }
 
 export interface RunOptions extends CreateOptions {
@@ -198,6 +202,11 @@ export class Runtime {
     return { ...shim.pipes, wait: () => shim.exited };
   }
 
+  /** Where a container's monitor serves attach clients (created with attach). */
+  attachSocket(id: string): string {
+    return new StateDir(this.runRoot, id).attachSocket;
+  }
+
   state(id: string): ContainerState {
     const sd = new StateDir(this.runRoot, id);
     const rec = sd.readState();
@@ -336,6 +345,8 @@ export class Runtime {
         exitFile: sd.exitFile,
         exitCommand: opts.exitCommand,
         forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
+        attachSocket: opts.attach ? sd.attachSocket : undefined,
+        openStdin: opts.attach && opts.openStdin,
       });
       const launched = await launch({
         shimPath: this.shimPath,

@@ -51,6 +51,9 @@ export class StateDir {
   get exitFile(): string {
     return path.join(this.dir, "exit");
   }
+  get attachSocket(): string {
+    return path.join(this.dir, "attach");
+  }
   get execFifo(): string {
     return path.join(this.dir, "exec.fifo");
   }

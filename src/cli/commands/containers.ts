@@ -1,9 +1,10 @@
 // Container commands: ps, create, start, stop, restart, kill, wait, rm, rename, logs,
-// inspect, exec, cp, container prune — each a few lines over the engine.
+// attach, inspect, exec, cp, container prune — each a few lines over the engine.
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { forEachName } from "../output.js";
+import { MydockerError } from "../../util/errors.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 const lib = () => import("../../engine/lifecycle.js");
@@ -35,16 +36,28 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("start")
     .description("Start one or more stopped containers")
     .option("-a, --attach", "attach STDOUT/STDERR and forward signals")
+    .option("-i, --interactive", "attach container's STDIN")
     .argument("<container...>")
-    .action(async (names: string[], f: { attach?: boolean }) => {
+    .action(async (names: string[], f: { attach?: boolean; interactive?: boolean }) => {
       const e = await engine();
-      if (f.attach) {
-        const id = await e.start(names[0]!);
-        const { followLogsToExit } = await import("./logs.js");
-        await followLogsToExit(e, id);
+      if (f.attach || f.interactive) {
+        if (names.length > 1) throw new MydockerError("EINVAL", "you cannot start and attach multiple containers at once");
+        const { startAttachedCommand } = await import("./attach.js");
+        await startAttachedCommand(e, names[0]!, { stdin: Boolean(f.interactive), sigProxy: true });
         return;
       }
       await forEachName(names, async (n) => void (await e.start(n)));
+    });
+
+  program
+    .command("attach")
+    .description("Attach local standard input, output, and error streams to a running container")
+    .option("--no-stdin", "do not attach STDIN")
+    .option("--sig-proxy <bool>", "proxy all received signals to the process", "true")
+    .argument("<container>")
+    .action(async (name: string, f: { stdin: boolean; sigProxy: string }) => {
+      const { attachCommand } = await import("./attach.js");
+      await attachCommand(await engine(), name, { stdin: f.stdin, sigProxy: f.sigProxy !== "false" });
     });
 
   for (const verb of ["stop", "restart"] as const) {

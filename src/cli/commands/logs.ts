@@ -1,4 +1,4 @@
-// docker logs, and `start -a`'s view of a container's output.
+// docker logs.
 import type { Engine } from "../../engine/engine.js";
 import { containerLogs } from "../../engine/lifecycle.js";
 import { formatLogLine, parseTail } from "../../engine/logs.js";
@@ -18,12 +18,4 @@ export async function logsCommand(
   for await (const e of entries) {
     (e.stream === "stderr" ? process.stderr : process.stdout).write(formatLogLine(e, Boolean(f.timestamps)));
   }
-}
-
-export async function followLogsToExit(engine: Engine, id: string): Promise<void> {
-  const { waitContainer } = await import("../../engine/lifecycle.js");
-  for await (const e of containerLogs(engine, id, { follow: true })) {
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(e.text);
-  }
-  process.exitCode = await waitContainer(engine, id);
 }

@@ -1,0 +1,112 @@
+// docker attach: a client of the attach socket a detached container's monitor serves
+// (native/attach.c). Output arrives as frames `STREAM LEN32BE DATA`; input, the end of
+// input and window sizes go back as frames `TYPE LEN32BE DATA`.
+import net from "node:net";
+import type { Readable, Writable } from "node:stream";
+import { MydockerError } from "../util/errors.js";
+
+const IN_DATA = 0;
+const IN_CLOSE = 1;
+const IN_RESIZE = 2;
+const HEADER = 5;
+
+/** docker's default detach keys: ctrl-p ctrl-q. */
+const DETACH_KEYS = Buffer.from([0x10, 0x11]);
+
+export interface AttachIo {
+  stdout: Writable;
+  stderr: Writable;
+  /** Given: sent to the container's stdin (when it was created with -i), its end closes that stdin. */
+  stdin?: Readable;
+  /** The container has a terminal: ctrl-p ctrl-q in the input detaches instead of being sent. */
+  tty?: boolean;
+}
+
+function frame(type: number, data: Buffer): Buffer {
+  const h = Buffer.alloc(HEADER);
+  h[0] = type;
+  h.writeUInt32BE(data.length, 1);
+  return Buffer.concat([h, data]);
+}
+
+export class AttachSession {
+  /** Resolves when the output ended: the container exited (true) or we detached (false). */
+  readonly done: Promise<boolean>;
+  private detached = false;
+  private pending: Buffer = Buffer.alloc(0);
+  private readonly onInput = (chunk: Buffer) => this.input(chunk);
+  private readonly onInputEnd = () => this.socket.write(frame(IN_CLOSE, Buffer.alloc(0)));
+
+  private constructor(
+    private readonly socket: net.Socket,
+    private readonly io: AttachIo,
+  ) {
+    this.done = new Promise((resolve) => {
+      socket.on("close", () => {
+        this.stopInput();
+        resolve(!this.detached);
+      });
+    });
+    socket.on("data", (chunk: Buffer) => this.output(chunk));
+    socket.on("error", () => socket.destroy());
+    io.stdin?.on("data", this.onInput);
+    io.stdin?.on("end", this.onInputEnd);
+  }
+
+  static connect(socketPath: string, io: AttachIo): Promise<AttachSession> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection(socketPath);
+      socket.once("connect", () => {
+        socket.removeAllListeners("error");
+        resolve(new AttachSession(socket, io));
+      });
+      socket.once("error", (e) => reject(new MydockerError("EATTACH", `cannot attach: ${e.message}`)));
+    });
+  }
+
+  /** Sets the container's terminal size. */
+  resize(rows: number, cols: number): void {
+    const b = Buffer.alloc(4);
+    b.writeUInt16BE(rows, 0);
+    b.writeUInt16BE(cols, 2);
+    this.socket.write(frame(IN_RESIZE, b));
+  }
+
+  /** Lets go of the container; it runs on. */
+  detach(): void {
+    this.detached = true;
+    this.socket.destroy();
+  }
+
+  private stopInput(): void {
+    this.io.stdin?.off("data", this.onInput);
+    this.io.stdin?.off("end", this.onInputEnd);
+    this.io.stdin?.pause();
+  }
+
+  private input(chunk: Buffer): void {
+    const at = this.io.tty ? chunk.indexOf(DETACH_KEYS) : -1;
+    if (at >= 0) {
+      if (at > 0) this.socket.write(frame(IN_DATA, chunk.subarray(0, at)));
+      this.detach();
+      return;
+    }
+    this.socket.write(frame(IN_DATA, chunk));
+  }
+
+  private output(chunk: Buffer): void {
+    this.pending = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
+    while (this.pending.length >= HEADER) {
+      const len = this.pending.readUInt32BE(1);
+      if (this.pending.length < HEADER + len) break;
+      const data = this.pending.subarray(HEADER, HEADER + len);
+      const out = this.pending[0] === 2 ? this.io.stderr : this.io.stdout;
+      // A slow reader slows the monitor down, and so the container: nothing is dropped.
+      if (!out.write(data)) {
+        this.socket.pause();
+        out.once("drain", () => this.socket.resume());
+      }
+      this.pending = this.pending.subarray(HEADER + len);
+    }
+  }
+}

@@ -1,0 +1,69 @@
+// attach and start -a/-i: the monitor's attach socket, through the CLI.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+
+const skip = isRoot() ? false : NOT_ROOT;
+const noScript = spawnSync("which", ["script"]).status === 0 ? false : "script(1) from util-linux is needed to drive a pty";
+let roots: Roots;
+const md = (...args: string[]) => mydocker(roots, args);
+
+before(() => {
+  if (skip) return;
+  roots = tempRoots();
+  assert.equal(md("run", "--rm", "busybox", "true").status, 0);
+});
+after(() => roots?.cleanup());
+
+test("start -a streams stdout and stderr from the first byte and exits with the container's status", { skip }, () => {
+  const id = md("create", "busybox", "sh", "-c", "echo out; echo err >&2; exit 4").stdout.trim();
+  const r = md("start", "-a", id);
+  assert.deepEqual([r.status, r.stdout, r.stderr], [4, "out\n", "err\n"]);
+  md("rm", id);
+});
+
+test("start -ai feeds stdin to a container created with -i, and its end closes that stdin", { skip }, () => {
+  const id = md("create", "-i", "busybox", "sh", "-c", "read x; echo got:$x; cat; exit 5").stdout.trim();
+  const r = mydocker(roots, ["start", "-ai", id], { input: "hello\nrest\n" });
+  assert.deepEqual([r.status, r.stdout], [5, "got:hello\nrest\n"]);
+  md("rm", id);
+});
+
+test("attach to a detached -i container: input goes in, output comes out, a signal is passed on", { skip }, async () => {
+  const id = md("run", "-d", "-i", "busybox", "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while read l; do echo in:$l; done").stdout.trim();
+  const child = spawn(process.execPath, [BIN, "attach", id], { env: roots.env, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  child.stdin.write("a\n");
+  await waitFor(() => out.includes("in:a\n"), 10_000);
+  child.kill("SIGTERM");
+  assert.equal(await done, 9);
+  assert.match(out, /got TERM/);
+  assert.equal(md("inspect", "-f", "{{.State.ExitCode}}", id).stdout, "9\n");
+  md("rm", id);
+});
+
+test("attach refuses a stopped container in one line", { skip }, () => {
+  const id = md("create", "busybox", "true").stdout.trim();
+  const r = md("attach", id);
+  assert.equal(r.status, 125);
+  assert.equal(r.stderr, "mydocker: You cannot attach to a stopped container, start it first\n");
+  md("rm", id);
+});
+
+test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detaches and leaves it running", { skip: skip || noScript }, () => {
+  const id = md("run", "-dit", "busybox", "sh").stdout.trim();
+  // Typed once attach has put the terminal in raw mode: before that, the pty's line
+  // discipline would take ctrl-q as flow control.
+  const typed = (...keys: string[]) =>
+    `(${keys.map((k) => `sleep 1.5; printf '${k}'; `).join("")}sleep 1.5) | script -qefc "${process.execPath} ${BIN} attach ${id}" /dev/null`;
+  const detach = spawnSync("sh", ["-c", typed("echo marker-$((6*7))\\n", "\\020\\021")], { env: roots.env, encoding: "utf8", timeout: 20_000 });
+  assert.equal(detach.status, 0, detach.stdout + detach.stderr);
+  assert.match(detach.stdout, /marker-42/);
+  assert.equal(md("inspect", "-f", "{{.State.Running}}", id).stdout, "true\n", "ctrl-p ctrl-q left it running");
+  const exit = spawnSync("sh", ["-c", typed("exit 3\\n")], { env: roots.env, encoding: "utf8", timeout: 20_000 });
+  assert.equal(exit.status, 3, exit.stdout + exit.stderr);
+  md("rm", id);
+});
