@@ -20,6 +20,7 @@ import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
 import { newContainerRecord } from "./container-factory.js";
 import { isAnonymous, VolumeStore } from "./volumes.js";
+import { treeSize } from "./disk-usage.js";
 import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./lifecycle.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
@@ -468,6 +469,20 @@ export class Engine {
       const v = this.volumes.get(name);
       if (v && isAnonymous(v)) this.volumes.remove(name, (n) => this.containers.usingVolume(n));
     }
+  }
+
+  /** docker container prune: every stopped container removed; the space their writable layers held. */
+  async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    const deleted: string[] = [];
+    let spaceReclaimed = 0;
+    for (const c of await this.list(true)) {
+      if (c.state.status !== "exited" && c.state.status !== "created" && c.state.status !== "dead") continue;
+      const size = treeSize(path.join(containerDir(this.roots, c.id), "upper"));
+      await this.remove(c.id);
+      deleted.push(c.id);
+      spaceReclaimed += size;
+    }
+    return { deleted, spaceReclaimed };
   }
 
   /** Which containers mount a volume: for volume rm and prune. */

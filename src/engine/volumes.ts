@@ -5,6 +5,7 @@ import path from "node:path";
 import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import { generateId } from "./names.js";
+import { treeSize } from "./disk-usage.js";
 
 /** Docker (23+) marks volumes created for a container's anonymous mounts with this label. */
 export const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
@@ -70,13 +71,6 @@ export function parseVolumeFilters(args: readonly string[]): VolumeFilters {
 function matchesLabel(labels: Record<string, string>, filter: string): boolean {
   const eq = filter.indexOf("=");
   return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
-}
-
-function sizeOf(p: string): number {
-  const st = fs.lstatSync(p, { throwIfNoEntry: false });
-  if (!st) return 0;
-  if (!st.isDirectory()) return st.size;
-  return fs.readdirSync(p).reduce((sum, name) => sum + sizeOf(path.join(p, name)), st.size);
 }
 
 export class VolumeStore {
@@ -176,7 +170,7 @@ export class VolumeStore {
     let spaceReclaimed = 0;
     for (const v of this.list({ ...opts.filters, dangling: true }, usedBy)) {
       if (!opts.all && !isAnonymous(v)) continue;
-      spaceReclaimed += sizeOf(v.Mountpoint);
+      spaceReclaimed += treeSize(v.Mountpoint);
       this.remove(v.Name, usedBy);
       deleted.push(v.Name);
     }

@@ -157,3 +157,39 @@ test("50 detached containers, 8 at a time: listed, stopped, removed, nothing lef
   assert.deepEqual(fs.readdirSync(roots.runRoot), []);
   for (const id of ids) assert.equal(fs.existsSync(path.join(roots.root, "containers", id)), false);
 });
+
+test("--log-opt max-size rotates the CRI log to .1; logs reads across both, in order", { skip }, async () => {
+  const id = md("run", "-d", "--log-opt", "max-size=1k", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done").stdout.trim();
+  assert.equal(md("wait", id).stdout, "0\n");
+  const logPath = md("inspect", "-f", "{{.LogPath}}", id).stdout.trim();
+  const current = fs.readFileSync(logPath, "utf8");
+  const rotated = fs.readFileSync(`${logPath}.1`, "utf8");
+  for (const file of [current, rotated]) {
+    assert.ok(Buffer.byteLength(file) <= 1024, `a log file holds at most max-size bytes, got ${Buffer.byteLength(file)}`);
+    for (const line of file.trimEnd().split("\n")) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z stdout F line-\d+$/);
+  }
+  const shown = md("logs", id).stdout.trim().split("\n");
+  assert.equal(shown.at(-1), "line-299");
+  const first = Number(shown[0]!.slice("line-".length));
+  assert.ok(first > 0, "the oldest lines were rotated away");
+  assert.deepEqual(shown, Array.from({ length: 300 - first }, (_, i) => `line-${first + i}`), "what is kept is the newest lines, in order, none missing");
+  md("rm", id);
+});
+
+test("container prune removes exactly the stopped containers and reports the space of their layers", { skip }, () => {
+  const stopped = md("run", "-d", "busybox", "sh", "-c", "head -c 300000 /dev/zero > /blob").stdout.trim();
+  const created = md("create", "busybox", "true").stdout.trim();
+  const running = md("run", "-d", "busybox", "sleep", "60").stdout.trim();
+  assert.equal(md("wait", stopped).stdout, "0\n");
+  const r = md("container", "prune", "-f");
+  assert.equal(r.status, 0, r.stderr);
+  const deleted = r.stdout.split("\n").filter((l) => /^[0-9a-f]{64}$/.test(l));
+  assert.ok(deleted.includes(stopped) && deleted.includes(created) && !deleted.includes(running), r.stdout);
+  const space = /Total reclaimed space: ([\d.]+)(kB|MB)\n$/.exec(r.stdout);
+  assert.ok(space, r.stdout);
+  const bytes = Number(space[1]) * (space[2] === "MB" ? 1e6 : 1e3);
+  assert.ok(bytes >= 300_000 && bytes < 400_000, `reclaimed ${space[0]}`);
+  const left = md("ps", "-aq", "--no-trunc").stdout.trim().split("\n");
+  assert.ok(left.includes(running) && !left.includes(stopped) && !left.includes(created), left.join(" "));
+  md("rm", "-f", running);
+});

@@ -180,16 +180,10 @@ export function registerContainers(program: Command, ctx: Context): void {
     .description("Remove all stopped containers")
     .option("-f, --force", "do not prompt for confirmation")
     .action(async () => {
-      const e = await engine();
-      const removed: string[] = [];
-      for (const c of await e.list(true)) {
-        if (c.state.status === "exited" || c.state.status === "created" || c.state.status === "dead") {
-          await e.remove(c.id);
-          removed.push(c.id);
-        }
-      }
-      process.stdout.write(removed.length ? `Deleted Containers:\n${removed.join("\n")}\n\n` : "");
-      process.stdout.write("Total reclaimed space: 0B\n");
+      const { deleted, spaceReclaimed } = await (await engine()).prune();
+      const { humanSize } = await import("../format.js");
+      process.stdout.write(deleted.length ? `Deleted Containers:\n${deleted.join("\n")}\n\n` : "");
+      process.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);
     });
   container
     .command("cleanup", { hidden: true })
