@@ -23,6 +23,7 @@ static const struct opdef opdefs[] = {
     {"attach", RUN_BY_MONITOR, "s", NULL},
     {"stdinpipe", RUN_BY_MONITOR, "", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
+    {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
     {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
     {"mknod", RUN_BY_CHILD, "ssnnnnn", step_mknod},

@@ -113,6 +113,7 @@ void child_bind_to_monitor(int chan);
 
 /* child steps: each returns 0, or -1 with errno set and st->detail filled */
 int step_setns(const struct record *r, struct child_state *st);
+int step_cgroupjoin(const struct record *r, struct child_state *st);
 int step_unshare(const struct record *r, struct child_state *st);
 int step_mount(const struct record *r, struct child_state *st);
 int step_mknod(const struct record *r, struct child_state *st);

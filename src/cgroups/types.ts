@@ -17,6 +17,12 @@ export interface Cgroup {
   /** The cgroup.procs (v2) / cgroup.procs of every v1 hierarchy the container joins. */
   procsFiles(): string[];
   addProcess(pid: number): void;
+  /**
+   * Files a single-threaded process writes "0" to, to move itself in (v1: every hierarchy's
+   * `tasks`). A thread moving itself costs the kernel no RCU grace period, where addProcess
+   * from outside does. undefined: this driver has none, use addProcess.
+   */
+  selfJoinFiles(): string[] | undefined;
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
   /** PIDs of every process in the cgroup. */

@@ -106,6 +106,10 @@ class V1Cgroup implements Cgroup {
     for (const file of this.procsFiles()) writeValue(file, pid);
   }
 
+  selfJoinFiles(): string[] {
+    return this.dirs().map((d) => join(d, "tasks"));
+  }
+
   setResources(resources: LinuxResources): void {
     validateResources(resources, 1);
     applyV1Resources(this.dirOf, resources);

@@ -95,6 +95,11 @@ class V2Cgroup implements Cgroup {
     writeValue(this.file("cgroup.procs"), pid);
   }
 
+  /** v2 moves whole processes only (cgroup.threads stays inside one domain): no self-join here. */
+  selfJoinFiles(): undefined {
+    return undefined;
+  }
+
   setResources(resources: LinuxResources): void {
     validateResources(resources, 2);
     applyV2Resources(this.dir, resources);

@@ -25,6 +25,8 @@ export interface MonitorOptions {
   attachSocket?: string;
   /** The process's stdin stays open for attach clients (docker -i of a detached container). */
   openStdin?: boolean;
+  /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`). */
+  cgroupJoin?: string[];
 }
 
 export interface CompileOptions extends MonitorOptions {
@@ -87,6 +89,11 @@ function joinSteps(joined: readonly Namespace[], pathOf: (n: Namespace) => strin
   });
 }
 
+/** First of all, and before a new cgroup namespace: its root is the cgroup the child is in then. */
+function joinCgroupSteps(o: MonitorOptions): ChildStep[] {
+  return (o.cgroupJoin ?? []).map((file): ChildStep => ({ op: "cgroupjoin", path: file }));
+}
+
 function requireProcess(spec: { process?: Process }): Process {
   if (!spec.process) throw new Error("compile: the spec has no process");
   return spec.process;
@@ -106,7 +113,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   if (pidJoin?.path) monitor.push({ op: "pidns", path: pidJoin.path });
   monitor.push(...monitorSteps(o, process.terminal === true));
 
-  const child: ChildStep[] = [];
+  const child: ChildStep[] = joinCgroupSteps(o);
   if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
   child.push(...joinSteps(joined, (n) => n.path as string));
   if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
@@ -147,6 +154,7 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
   const joined = target.namespaces.map((type): Namespace => ({ type }));
   return [
     ...monitor,
+    ...joinCgroupSteps(o),
     ...joinSteps(joined, (n) => nsPath(n.type)),
     ...sessionSteps(process, ""),
     ...rlimitSteps(process),

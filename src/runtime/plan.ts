@@ -20,6 +20,7 @@ export type MonitorStep =
 
 export type ChildStep =
   | { op: "setns"; nstype: number; path: string }
+  | { op: "cgroupjoin"; path: string }
   | { op: "unshare"; flags: number }
   | {
       op: "mount";
@@ -68,7 +69,7 @@ function args(step: PlanStep): string[] {
     case "readonly":
     case "execfifo":
     case "hostexec":
-      return [step.path];
+    case "cgroupjoin":
     case "attach":
       return [step.path];
     case "sync":

@@ -35,7 +35,7 @@ export interface CreateOptions {
   logMaxBytes?: number;
   /** Run by the shim once the container has exited (e.g. the engine's cleanup). */
   exitCommand?: string[];
-  /** Called while the container's init waits, after it joined its cgroup: network setup etc. */
+  /** Called while the container's init waits, before it runs any step: network setup etc. */
   onPid?: (pid: number) => Promise<void>;
   /** chroot instead of pivot_root. */
   noPivot?: boolean;
@@ -158,20 +158,24 @@ export class Runtime {
     }
     const proc = validateProcess(input);
     const namespaces = (sd.readConfig().linux?.namespaces ?? []).map((n) => n.type);
+    const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
+    const cgroupJoin = cgroup?.selfJoinFiles();
     const plan = compileExec({ pid: st.pid, namespaces }, proc, {
       lastCap: lastCap(),
+      cgroupJoin,
       detach: opts.detach,
       log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
       forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
     });
-    const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
     const { shim, pid } = await launch({
       shimPath: this.shimPath,
       plan,
       stdio: opts.detach ? "ignore" : "inherit",
       stdin: opts.stdin,
       until: "exec",
-      onPid: async (p) => cgroup?.addProcess(p),
+      onPid: async (p) => {
+        if (!cgroupJoin) cgroup?.addProcess(p);
+      },
       debug: this.debug,
     });
     if (opts.detach) shim.release();
@@ -330,6 +334,7 @@ export class Runtime {
       sd.writeState(record);
       if (mode === "create") makeFifo(sd.execFifo);
       if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
+      const cgroupJoin = cgroup?.selfJoinFiles();
       const detached = mode === "create" || opts.stdio === "ignore";
       const plan = compile(spec, {
         bundle,
@@ -347,6 +352,7 @@ export class Runtime {
         forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
         attachSocket: opts.attach ? sd.attachSocket : undefined,
         openStdin: opts.attach && opts.openStdin,
+        cgroupJoin,
       });
       const launched = await launch({
         shimPath: this.shimPath,
@@ -355,8 +361,9 @@ export class Runtime {
         stdin: opts.stdin,
         until: mode === "create" ? "ready" : "exec",
         onPid: async (pid) => {
-          // Into the cgroup before anything of the container runs, then the caller's setup.
-          cgroup?.addProcess(pid);
+          // Into the cgroup before anything of the container runs (the plan's first steps
+          // when the child can move itself), then the caller's setup.
+          if (!cgroupJoin) cgroup?.addProcess(pid);
           await opts.onPid?.(pid);
         },
         // While "creating", a live shim is what tells this container from the debris of a crash.

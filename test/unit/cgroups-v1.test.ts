@@ -87,6 +87,14 @@ describe("cgroup v1 driver (fake cgroupfs)", () => {
     for (const file of cg.procsFiles()) assert.equal(read(file), "4242");
   });
 
+  it("names the tasks file of every hierarchy for a process that moves itself", () => {
+    const cg = driver.create("mydocker/c1");
+    assert.deepEqual(
+      cg.selfJoinFiles(),
+      cg.procsFiles().map((f) => f.replace(/cgroup\.procs$/, "tasks")),
+    );
+  });
+
   it("refuses invalid values before creating anything", () => {
     assert.throws(() => driver.create("mydocker/c2", { memory: { limit: -7 } }), /memory.limit/);
     assert.throws(() => driver.create("mydocker/c2", { cpu: { cpus: "0-" } }), /cpu.cpus/);

@@ -232,3 +232,23 @@ test("exec joins the container's namespaces and sets up only the process", () =>
     { op: "exec", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", argv: ["ps"] },
   ]);
 });
+
+test("a child that moves itself into its cgroup does so first, before a new cgroup namespace", () => {
+  const spec = defaultSpec();
+  spec.process!.args = ["true"];
+  spec.linux!.namespaces = [...(spec.linux!.namespaces ?? []), { type: "cgroup" }];
+  const join = ["/sys/fs/cgroup/memory/c1/tasks", "/sys/fs/cgroup/pids/c1/tasks"];
+  const plan = compile(spec, { bundle: "/b", lastCap: 40, cgroupJoin: join });
+  const child = plan.filter((s) => !["clone", "sync", "detach", "tty", "log", "pidfile", "exitfile", "sigforward", "exitcmd"].includes(s.op));
+  assert.deepEqual(child.slice(0, 3), [
+    { op: "cgroupjoin", path: join[0] },
+    { op: "cgroupjoin", path: join[1] },
+    { op: "unshare", flags: 0x2000000 },
+  ]);
+  const exec = compileExec({ pid: 42, namespaces: ["mount"] }, spec.process!, { lastCap: 40, cgroupJoin: join });
+  assert.deepEqual(exec.slice(2, 5), [
+    { op: "cgroupjoin", path: join[0] },
+    { op: "cgroupjoin", path: join[1] },
+    { op: "setns", nstype: 0x20000, path: "/proc/42/ns/mnt" },
+  ]);
+});
