@@ -1,0 +1,28 @@
+// Bundles the command line (dist/src/cli/main.js and everything it imports) into one
+// CommonJS file next to it, dist/src/cli/main.cjs, which bin/mydocker loads: one file
+// read and compiled instead of ~110 ES modules resolved and linked, which cost ~35 ms
+// of every command's start. It sits at the same depth as main.js, so the paths the code
+// finds from its own location (native/mydocker-shim, bin/mydocker) stay the same.
+import { build } from "esbuild";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
+const outfile = path.join(root, "dist/src/cli/main.cjs");
+await build({
+  entryPoints: [path.join(root, "dist/src/cli/main.js")],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  // A native addon: loaded from node_modules at run time.
+  external: ["better-sqlite3"],
+  // CommonJS has no import.meta: the file's own URL stands in for it.
+  define: { "import.meta.url": "__bundleUrl" },
+  banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  logLevel: "warning",
+});
+// The compile cache bin/mydocker keeps belongs to the previous bundle.
+fs.rmSync(`${outfile}.cache`, { force: true });
