@@ -11,6 +11,7 @@ import { detectCgroupDriver } from "../cgroups/index.js";
 import type { CgroupDriver } from "../cgroups/types.js";
 import type { Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
+import { removeTree } from "../util/remove-tree.js";
 import { ContainerStore, type ContainerRecord, type ContainerState } from "./container-store.js";
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
@@ -462,7 +463,7 @@ export class Engine {
   }
 
   private removeFiles(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
-    fs.rmSync(containerDir(this.roots, c.id), { recursive: true, force: true });
+    removeTree(containerDir(this.roots, c.id));
     this.containers.delete(c.id);
     if (!volumes) return;
     for (const name of c.hostConfig.Volumes ?? []) {

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { ContainerStatus, Spec, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
+import { removeTree } from "../util/remove-tree.js";
 
 /** What state.json holds: the OCI state and the runtime's own fields. */
 export interface StateRecord extends State {
@@ -111,7 +112,7 @@ export class StateDir {
   }
 
   remove(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.dir);
   }
 }
 
