@@ -79,15 +79,17 @@ class V1Cgroup implements Cgroup {
       let dir = mount;
       for (const part of this.path.split("/")) {
         dir = join(dir, part);
+        let fresh = true;
         try {
           mkdirSync(dir);
         } catch (e) {
-          if (isErrno(e, "EEXIST")) continue;
-          throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
+          if (!isErrno(e, "EEXIST")) throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
+          fresh = false;
         }
-        if (dir === join(mount, this.path)) made.push(dir);
+        if (fresh && dir === join(mount, this.path)) made.push(dir);
         // A new cpuset starts with no CPUs and no memory nodes, and nothing can join it
-        // until it has some: every new level inherits its parent's.
+        // until it has some: every level inherits its parent's, also one that a concurrent
+        // command made a moment ago and may not have filled yet.
         if (mount === cpusetMount) {
           for (const file of ["cpuset.cpus", "cpuset.mems"]) {
             if (readOptional(join(dir, file)) === "") writeValue(join(dir, file), readOptional(join(dirname(dir), file)) ?? "");
