@@ -80,8 +80,8 @@ static void wait_for_release(int chan) {
   if (n != 1) _exit(SETUP_FAILED);
 }
 
-void child_main(const struct plan *p, const struct child_fds *fds) {
-  struct child_state st = {.plan = p, .chan = fds->chan, .fifo_fd = -1, .hostexec_fd = -1};
+void child_main(const struct plan *p, const struct child_fds *fds, bool restarted) {
+  struct child_state st = {.plan = p, .chan = fds->chan, .fifo_fd = -1, .hostexec_fd = -1, .restarted = restarted};
   child_bind_to_monitor(fds->chan);
   wait_for_release(fds->chan);
   /* The monitor's signal setup must not leak into the container. */
@@ -202,6 +202,8 @@ int step_env(const struct record *r, struct child_state *st) {
 }
 
 int step_execfifo(const struct record *r, struct child_state *st) {
+  /* OCI start released the first run; a restart runs on its own. */
+  if (st->restarted) return 0;
   st->fifo_fd = open(r->args[0], O_PATH | O_CLOEXEC);
   return st->fifo_fd < 0 ? -1 : 0;
 }

@@ -29,6 +29,7 @@ struct monitor {
   bool ready;  /* the child reached exec */
   int sfd;
   struct proxy io;
+  bool no_restart; /* SIGUSR2: the container was stopped on purpose */
 };
 
 static struct monitor m;
@@ -53,6 +54,7 @@ static int setup_signals(void) {
   sigset_t set = m.p->forward;
   sigaddset(&set, SIGCHLD);
   if (m.p->tty) sigaddset(&set, SIGWINCH);
+  if (m.p->restart) sigaddset(&set, SIGUSR2);
   if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) return -1;
   if (sigprocmask(SIG_BLOCK, &set, &shim_original_mask) != 0) return -1;
   m.sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -63,17 +65,6 @@ static int setup_detach(void) {
   /* A caller that spawned us as a session leader already did setsid. */
   if (setsid() < 0 && !(errno == EPERM && getsid(0) == getpid())) return -1;
   return null_onto(STDIN_FILENO);
-}
-
-/* The container's stdin for attach clients: its pty with a terminal, else a pipe we hold. */
-static int setup_stdin_pipe(struct child_fds *fds) {
-  m.io.attach_input = true;
-  if (m.p->tty) return 0;
-  int in[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return -1;
-  fds->in_r = in[0];
-  m.io.stdin_w = in[1];
-  return 0;
 }
 
 static int join_pidns(void) {
@@ -98,6 +89,12 @@ static int write_pidfile(void) {
   char buf[32];
   int n = snprintf(buf, sizeof buf, "%d", (int)m.child);
   return write_file_atomic(m.p->pidfile->args[0], buf, (size_t)n);
+}
+
+static long long now_nanos(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static int wait_for_go(void) {
@@ -135,6 +132,10 @@ static void handle_signals(void) {
     int sig = (int)si.ssi_signo;
     if (sig == SIGCHLD) {
       reap();
+      continue;
+    }
+    if (sig == SIGUSR2 && m.p->restart) {
+      m.no_restart = true;
       continue;
     }
     if (sig == SIGWINCH && m.p->tty) proxy_winsize(&m.io);
@@ -204,10 +205,8 @@ static void poll_once(void) {
 /* ---- the end ---------------------------------------------------------------- */
 
 static void write_exitfile(int code, int sig) {
-  struct timespec ts;
   char buf[96];
-  clock_gettime(CLOCK_REALTIME, &ts);
-  int n = snprintf(buf, sizeof buf, "%d %d %lld\n", code, sig, (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  int n = snprintf(buf, sizeof buf, "%d %d %lld\n", code, sig, now_nanos());
   if (write_file_atomic(m.p->exitfile->args[0], buf, (size_t)n) != 0)
     report_error(m.p->exitfile->index, "exitfile", errno, m.p->exitfile->args[0]);
 }
@@ -237,53 +236,100 @@ static int setup_failed(const struct record *r, const char *op, const char *deta
   return SETUP_FAILED;
 }
 
+/* Clones one run of the container and sees it to its end. */
+static int run_once(struct child_fds *fds, int run) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return setup_failed(m.p->clone, "clone", "socketpair");
+  if (m.p->log && proxy_open_pipes(&m.io, !m.p->tty, fds) != 0) return setup_failed(m.p->log, "log", "pipes");
+  if (m.p->stdinpipe && proxy_open_stdin(&m.io, m.p->tty, fds) != 0) return setup_failed(NULL, "stdinpipe", "pipe");
+  m.child = (pid_t)syscall(SYS_clone, (unsigned long)m.p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
+  if (m.child < 0) return setup_failed(m.p->clone, "clone", m.p->clone->args[0]);
+  if (m.child == 0) {
+    close(sv[0]);
+    proxy_close_monitor_ends(&m.io);
+    fds->chan = sv[1];
+    child_main(m.p, fds, run > 0);
+  }
+  close(sv[1]);
+  proxy_close_child_ends(fds);
+  m.chan = sv[0];
+  m.child_done = m.ready = false;
+
+  if (m.p->pidfile && write_pidfile() != 0) return setup_failed(m.p->pidfile, "pidfile", m.p->pidfile->args[0]);
+  if (run == 0) {
+    control_send("pid %d", (int)m.child);
+    if (m.p->sync && wait_for_go() != 0) {
+      errno = EPIPE;
+      return setup_failed(NULL, "sync", "the control socket closed before go");
+    }
+  }
+  /* A child that already died is noticed by the loop through SIGCHLD. */
+  while (send(m.chan, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+  while (!m.child_done || m.chan >= 0) poll_once();
+  proxy_drain(&m.io);
+  return 0;
+}
+
+/* Whether the restart record asks for another run after this exit. */
+static bool restart_wanted(int restarts) {
+  const struct record *r = m.p->restart;
+  if (r == NULL || m.failed || m.no_restart) return false;
+  bool on_failure_only = r->num[0] != 0;
+  unsigned long long max = r->num[1];
+  if (on_failure_only && m.code == 0) return false;
+  return max == 0 || (unsigned long long)restarts < max;
+}
+
+/* The pause before a restart: DELAY doubling per restart up to MAXDELAY, back to DELAY
+ * after a run that lasted MAXDELAY. SIGUSR2 during it ends the restarts. */
+static void restart_pause(unsigned long long *delay_ms, long long run_nanos) {
+  const struct record *r = m.p->restart;
+  if (run_nanos / 1000000LL >= (long long)r->num[3]) *delay_ms = r->num[2];
+  long long end = now_nanos() + (long long)*delay_ms * 1000000LL;
+  for (long long left; !m.no_restart && (left = end - now_nanos()) > 0;) {
+    struct pollfd pfd = {.fd = m.sfd, .events = POLLIN};
+    if (poll(&pfd, 1, (int)(left / 1000000LL) + 1) > 0) handle_signals();
+  }
+  *delay_ms = *delay_ms * 2 > r->num[3] ? r->num[3] : *delay_ms * 2;
+}
+
+static int write_runsfile(int restarts, long long started) {
+  char buf[64];
+  int n = snprintf(buf, sizeof buf, "%d %lld\n", restarts, started);
+  return write_file_atomic(m.p->restart->args[4], buf, (size_t)n);
+}
+
 int run_monitor(struct plan *p) {
   struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1, .in_r = -1};
-  int sv[2];
   m.p = p;
   proxy_init(&m.io, !p->detach);
 
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
   if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
-  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], !p->tty, &fds) != 0) return setup_failed(p->log, "log", p->log->args[0]);
+  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
   if (p->attach && attach_listen(&m.io, p->attach->args[0]) != 0) return setup_failed(p->attach, "attach", p->attach->args[0]);
-  if (p->stdinpipe && setup_stdin_pipe(&fds) != 0) return setup_failed(NULL, "stdinpipe", "pipe");
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
   }
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return setup_failed(p->clone, "clone", "socketpair");
   if (p->pidns && join_pidns() != 0) return setup_failed(p->pidns, "pidns", p->pidns->args[0]);
 
-  m.child = (pid_t)syscall(SYS_clone, (unsigned long)p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
-  if (m.child < 0) return setup_failed(p->clone, "clone", p->clone->args[0]);
-  if (m.child == 0) {
-    close(sv[0]);
-    if (m.io.out_r[0] >= 0) close(m.io.out_r[0]);
-    if (m.io.out_r[1] >= 0) close(m.io.out_r[1]);
-    if (m.io.listen_fd >= 0) close(m.io.listen_fd);
-    if (m.io.stdin_w >= 0) close(m.io.stdin_w);
-    fds.chan = sv[1];
-    child_main(p, &fds);
+  unsigned long long delay_ms = p->restart ? p->restart->num[2] : 0;
+  for (int run = 0;; run++) {
+    long long started = now_nanos();
+    if (run > 0 && write_runsfile(run, started) != 0) return setup_failed(p->restart, "restart", p->restart->args[4]);
+    int rc = run_once(&fds, run);
+    if (rc != 0) {
+      /* Nobody waits on the control socket of a restart: the exit file says it failed. */
+      if (run > 0 && p->exitfile) write_exitfile(rc, 0);
+      return rc;
+    }
+    if (!restart_wanted(run)) break;
+    restart_pause(&delay_ms, now_nanos() - started);
+    if (m.no_restart) break;
   }
-  close(sv[1]);
-  if (fds.out_w >= 0) close(fds.out_w);
-  if (fds.err_w >= 0) close(fds.err_w);
-  if (fds.in_r >= 0) close(fds.in_r);
-  m.chan = sv[0];
-
-  if (p->pidfile && write_pidfile() != 0) return setup_failed(p->pidfile, "pidfile", p->pidfile->args[0]);
-  control_send("pid %d", (int)m.child);
-  if (p->sync && wait_for_go() != 0) {
-    errno = EPIPE;
-    return setup_failed(NULL, "sync", "the control socket closed before go");
-  }
-  /* A child that already died is noticed by the loop through SIGCHLD. */
-  while (send(m.chan, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
-
-  while (!m.child_done || m.chan >= 0) poll_once();
-  proxy_drain(&m.io);
+  attach_close(&m.io);
   return finish();
 }

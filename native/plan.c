@@ -22,6 +22,7 @@ static const struct opdef opdefs[] = {
     {"detach", RUN_BY_MONITOR, "", NULL},
     {"attach", RUN_BY_MONITOR, "s", NULL},
     {"stdinpipe", RUN_BY_MONITOR, "", NULL},
+    {"restart", RUN_BY_MONITOR, "nnnns", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
@@ -155,6 +156,8 @@ static int collect(struct plan *p) {
       if (once(&p->exitcmd, r)) return -1;
     } else if (strcmp(n, "attach") == 0) {
       if (once(&p->attach, r)) return -1;
+    } else if (strcmp(n, "restart") == 0) {
+      if (once(&p->restart, r)) return -1;
     } else if (strcmp(n, "stdinpipe") == 0) {
       p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {

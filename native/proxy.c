@@ -28,9 +28,13 @@ void proxy_init(struct proxy *io, bool attached) {
   io->lines[STREAM_ERR].stream = "stderr";
 }
 
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, bool pipes, struct child_fds *fds) {
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max) {
   if (log_open(&io->log, path, max) != 0) return -1;
   io->logging = true;
+  return 0;
+}
+
+int proxy_open_pipes(struct proxy *io, bool pipes, struct child_fds *fds) {
   if (!pipes) return 0;
   int out[2], err[2];
   if (pipe2(out, O_CLOEXEC) != 0) return -1;
@@ -42,6 +46,30 @@ int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, b
   fds->out_w = out[1];
   fds->err_w = err[1];
   return 0;
+}
+
+int proxy_open_stdin(struct proxy *io, bool tty, struct child_fds *fds) {
+  io->attach_input = true;
+  if (tty) return 0;
+  int in[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return -1;
+  if (io->stdin_w >= 0) close(io->stdin_w);
+  fds->in_r = in[0];
+  io->stdin_w = in[1];
+  return 0;
+}
+
+void proxy_close_monitor_ends(struct proxy *io) {
+  if (io->out_r[0] >= 0) close(io->out_r[0]);
+  if (io->out_r[1] >= 0) close(io->out_r[1]);
+}
+
+void proxy_close_child_ends(struct child_fds *fds) {
+  int *ends[] = {&fds->out_w, &fds->err_w, &fds->in_r};
+  for (size_t i = 0; i < sizeof ends / sizeof ends[0]; i++) {
+    if (*ends[i] >= 0) close(*ends[i]);
+    *ends[i] = -1;
+  }
 }
 
 void proxy_winsize(const struct proxy *io) {
@@ -152,5 +180,4 @@ void proxy_drain(struct proxy *io) {
   if (io->master >= 0) close_output(io, &io->master, STREAM_OUT);
   if (io->out_r[0] >= 0) close_output(io, &io->out_r[0], STREAM_OUT);
   if (io->out_r[1] >= 0) close_output(io, &io->out_r[1], STREAM_ERR);
-  attach_close(io);
 }

@@ -44,7 +44,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd, *attach;
+  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd, *attach, *restart;
   bool sync, tty, subreaper, detach, stdinpipe;
   sigset_t forward;
   /* child settings, prepared before clone so the child never allocates */
@@ -92,6 +92,7 @@ struct child_state {
   int chan;
   int fifo_fd;
   int hostexec_fd; /* exec runs this file instead of searching ARGV0 (hostexec) */
+  bool restarted;
   char detail[PATH_MAX + 256];
 };
 
@@ -103,7 +104,8 @@ struct child_fds {
 
 extern sigset_t shim_original_mask;
 
-void child_main(const struct plan *p, const struct child_fds *fds) __attribute__((noreturn));
+/* RESTARTED: a later run of the same plan (restart): there is no exec FIFO to wait on. */
+void child_main(const struct plan *p, const struct child_fds *fds, bool restarted) __attribute__((noreturn));
 /* Sends a message (and optionally an fd by SCM_RIGHTS) on the channel. */
 int chan_send(int chan, const struct child_msg *m, int fd);
 /* Receives a message; *fd gets a passed fd or -1. Returns bytes, 0 on EOF, -1 on error. */
@@ -201,8 +203,15 @@ struct proxy {
 };
 
 void proxy_init(struct proxy *io, bool attached);
-/* Opens the log; with PIPES also makes the pipes the child's stdout/stderr become. */
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, bool pipes, struct child_fds *fds);
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max);
+/* For each run: with PIPES, the pipes the child's stdout/stderr become (to the log). */
+int proxy_open_pipes(struct proxy *io, bool pipes, struct child_fds *fds);
+/* For each run with stdinpipe: the child's stdin for attach clients (with a tty, the pty). */
+int proxy_open_stdin(struct proxy *io, bool tty, struct child_fds *fds);
+/* In the child: drops the monitor's ends of the pipes. */
+void proxy_close_monitor_ends(struct proxy *io);
+/* In the monitor after clone: drops the child's ends. */
+void proxy_close_child_ends(struct child_fds *fds);
 /* Takes the pty master from the child: sizes it, and makes our terminal raw. */
 void proxy_take_master(struct proxy *io, int fd);
 /* Copies the window size of our stdin (if a terminal) to the pty. */

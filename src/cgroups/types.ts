@@ -19,10 +19,10 @@ export interface Cgroup {
   addProcess(pid: number): void;
   /**
    * Files a single-threaded process writes "0" to, to move itself in (v1: every hierarchy's
-   * `tasks`). A thread moving itself costs the kernel no RCU grace period, where addProcess
-   * from outside does. undefined: this driver has none, use addProcess.
+   * `tasks`; v2: cgroup.procs). A thread moving itself costs v1 no RCU grace period, where
+   * addProcess from outside does; and a restarted process joins with nobody's help.
    */
-  selfJoinFiles(): string[] | undefined;
+  selfJoinFiles(): string[];
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
   /** PIDs of every process in the cgroup. */

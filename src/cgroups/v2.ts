@@ -95,9 +95,9 @@ class V2Cgroup implements Cgroup {
     writeValue(this.file("cgroup.procs"), pid);
   }
 
-  /** v2 moves whole processes only (cgroup.threads stays inside one domain): no self-join here. */
-  selfJoinFiles(): undefined {
-    return undefined;
+  /** "0" in cgroup.procs moves the writer's whole process: the container's init, single-threaded then. */
+  selfJoinFiles(): string[] {
+    return [this.file("cgroup.procs")];
   }
 
   setResources(resources: LinuxResources): void {

@@ -6,7 +6,7 @@ import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
-import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type HelperTarget, type ProcessHandle, type RunHandle } from "../runtime/index.js";
+import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type HelperTarget, type ProcessHandle, type RestartPolicy, type RunHandle } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { CgroupDriver } from "../cgroups/types.js";
 import type { Spec } from "../spec/runtime.js";
@@ -29,18 +29,17 @@ import { AttachSession, type AttachIo } from "./attach.js";
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./copy.js";
 import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
-/** Whether --restart asks for another run after this exit (not after docker stop). */
-function restartWanted(c: ContainerRecord): boolean {
+/** docker's --restart as the monitor carries it out; "no" is none. */
+function restartPolicy(c: ContainerRecord): RestartPolicy | undefined {
   const p = c.hostConfig.RestartPolicy;
-  if (c.state.error === "stopped") return false;
   switch (p.Name) {
     case "always":
     case "unless-stopped":
-      return true;
+      return { onFailureOnly: false, maxCount: 0 };
     case "on-failure":
-      return c.state.exitCode !== 0 && (p.MaximumRetryCount === 0 || c.restartCount < p.MaximumRetryCount);
+      return { onFailureOnly: true, maxCount: p.MaximumRetryCount };
     default:
-      return false;
+      return undefined;
   }
 }
 
@@ -300,6 +299,7 @@ export class Engine {
         logMaxBytes: c.hostConfig.LogMaxSize,
         attach: true,
         openStdin: c.config.OpenStdin,
+        restart: restartPolicy(c),
         exitCommand: [process.execPath, BIN, "--root", this.roots.root, "--runroot", this.roots.runRoot, "container", "cleanup", c.id],
       });
       await beforeStart?.(c.id);
@@ -348,7 +348,7 @@ export class Engine {
   }
 
   /** Records a container's end and releases what it held (cgroup, state directory); removes it with --rm. */
-  async finish(id: string, exitCode?: number, opts: { restart?: boolean } = {}): Promise<void> {
+  async finish(id: string, exitCode?: number): Promise<void> {
     const c = this.containers.get(id);
     if (!c) return;
     let st: RuntimeState | undefined;
@@ -368,22 +368,15 @@ export class Engine {
       exitCode: code,
       oomKilled,
       finishedAt: st?.exit?.finishedAt ?? new Date().toISOString(),
+      ...(st?.restarts ? { startedAt: st.restarts.startedAt } : {}),
     };
     // The monitor's exit command and any command that finds the container stopped may all
-    // get here: one of them records the end, releases, and applies --rm and --restart.
+    // get here: one of them records the end, releases, and applies --rm.
     if (!this.containers.claimFinish(id, c.state.startedAt, ended)) return;
+    if (st?.restarts) this.containers.setRestartCount(id, st.restarts.count);
     // Not forced: should a new run have begun meanwhile, it is left alone.
     if (!(await this.releaseStopped(id))) return;
-    if (c.hostConfig.AutoRemove) {
-      this.removeFiles(c);
-      return;
-    }
-    const after = this.containers.get(id);
-    if (!opts.restart || !after || !restartWanted(after)) return;
-    // "restarting" until the next run is up: no other finisher claims it meanwhile.
-    this.containers.setState(id, { ...after.state, status: "restarting" });
-    this.containers.setRestartCount(id, after.restartCount + 1);
-    await this.start(id);
+    if (c.hostConfig.AutoRemove) this.removeFiles(c);
   }
 
   /** Releases a stopped container's runtime state; false when a live run holds it. */
@@ -410,11 +403,19 @@ export class Engine {
   /** Brings a record up to date with the kernel: a container whose monitor died is exited. */
   reconcile(c: ContainerRecord): ContainerRecord {
     if (!ACTIVE.has(c.state.status) || c.state.startedAt === NEVER) return c;
-    let status: string;
+    let st: RuntimeState | undefined;
     try {
-      status = this.runtime.state(c.id).status;
+      st = this.runtime.state(c.id);
     } catch {
-      status = "stopped";
+      st = undefined;
+    }
+    const status = st?.status ?? "stopped";
+    if (st?.restarts && st.restarts.count !== c.restartCount && status !== "stopped") {
+      // The monitor ran it again: this run's pid and start.
+      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running", pid: st.pid ?? 0, startedAt: st.restarts.startedAt };
+      this.containers.setState(c.id, state);
+      this.containers.setRestartCount(c.id, st.restarts.count);
+      return { ...c, state, restartCount: st.restarts.count };
     }
     if (status === "stopped") {
       this.finishSync(c);
@@ -431,7 +432,7 @@ export class Engine {
   private finishSync(c: ContainerRecord): void {
     // The runtime's release is asynchronous only in its waits; a stopped container has nothing to wait for.
     // Another command may be releasing the same container right now: either one finishing is enough.
-    this.pending.push(this.finish(c.id, undefined, { restart: true }).catch((e) => this.debug(`release of ${c.id}: ${(e as Error).message}`)));
+    this.pending.push(this.finish(c.id).catch((e) => this.debug(`release of ${c.id}: ${(e as Error).message}`)));
   }
 
   private pending: Promise<void>[] = [];
@@ -544,7 +545,8 @@ export class Engine {
 
   /**
    * Run by a detached container's monitor when the container exits (its exit command):
-   * records the exit, releases the runtime's resources and applies --rm and --restart.
+   * records the exit, releases the runtime's resources and applies --rm. (--restart was
+   * the monitor's own business while it lived.)
    */
   async cleanupAfterExit(id: string): Promise<void> {
     const c = this.containers.get(id);
@@ -558,7 +560,7 @@ export class Engine {
       return;
     }
     if (status !== "stopped") return;
-    await this.finish(id, undefined, { restart: true });
+    await this.finish(id);
   }
 
   /** docker rm: refuses a running container unless forced. */

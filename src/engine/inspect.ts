@@ -20,7 +20,7 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
       Dead: s.status === "dead",
       Pid: s.pid,
       ExitCode: s.exitCode,
-      Error: s.error === "stopped" ? "" : s.error,
+      Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
     },

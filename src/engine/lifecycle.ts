@@ -35,7 +35,7 @@ export async function stopContainer(engine: Engine, query: string, timeoutSec?: 
   const c = engine.resolve(query);
   if (!isUp(engine, c.id)) return c.id;
   const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
-  engine.containers.setState(c.id, { ...c.state, error: "stopped" });
+  engine.runtime.stopRestarts(c.id);
   if (c.state.status === "paused") await engine.runtime.resume(c.id);
   await engine.runtime.kill(c.id, c.config.StopSignal || "SIGTERM").catch(() => {});
   if (!(await waitDown(engine, c.id, timeout * 1000))) {
@@ -53,6 +53,8 @@ export async function killContainer(engine: Engine, query: string, signal = "SIG
   if (!isUp(engine, c.id)) {
     throw new MydockerError("ENOTRUNNING", `cannot kill container: ${query}: container ${c.id} is not running`);
   }
+  // As in docker, a killed container counts as stopped by hand: its restart policy ends.
+  engine.runtime.stopRestarts(c.id);
   await engine.runtime.kill(c.id, num);
   return c.id;
 }

@@ -25,9 +25,23 @@ export interface MonitorOptions {
   attachSocket?: string;
   /** The process's stdin stays open for attach clients (docker -i of a detached container). */
   openStdin?: boolean;
+  /** The monitor runs the process again after it exits, as this asks; each restart is noted in runsFile. */
+  restart?: RestartPolicy & { runsFile: string };
   /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`). */
   cgroupJoin?: string[];
 }
+
+/** docker's --restart, as the monitor carries it out. */
+export interface RestartPolicy {
+  /** on-failure: only after a non-zero exit; else (always, unless-stopped) after any. */
+  onFailureOnly: boolean;
+  /** Restarts at most this many times; 0: no limit. */
+  maxCount: number;
+}
+
+/** docker's back-off: 100 ms before the first restart, doubling, reset by a run of 10 s. */
+const RESTART_DELAY_MS = 100;
+const RESTART_MAX_DELAY_MS = 10_000;
 
 export interface CompileOptions extends MonitorOptions {
   /** The bundle directory: root.path and bind sources are relative to it. */
@@ -75,6 +89,7 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes });
   if (o.attachSocket) steps.push({ op: "attach", path: o.attachSocket });
   if (o.openStdin) steps.push({ op: "stdinpipe" });
+  if (o.restart) steps.push({ op: "restart", ...o.restart, delayMs: RESTART_DELAY_MS, maxDelayMs: RESTART_MAX_DELAY_MS });
   if (o.pidFile) steps.push({ op: "pidfile", path: o.pidFile });
   if (o.exitFile) steps.push({ op: "exitfile", path: o.exitFile });
   if (o.forwardSignals?.length) steps.push({ op: "sigforward", signals: o.forwardSignals });

@@ -11,11 +11,11 @@ export type {
   HelperTarget,
   PipedProcess,
 } from "./runtime.js";
-export type { ExitInfo, StateRecord } from "./state.js";
+export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
 export { defaultShimPath } from "./shim.js";
 export { compile, compileExec } from "./compile.js";
-export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, RootfsMount } from "./compile.js";
+export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, RestartPolicy, RootfsMount } from "./compile.js";
 export { validateSpec, validateProcess } from "./validate.js";
 export {
   defaultSpec,

@@ -16,7 +16,8 @@ export type MonitorStep =
   | { op: "exitcmd"; argv: string[] }
   | { op: "detach" }
   | { op: "attach"; path: string }
-  | { op: "stdinpipe" };
+  | { op: "stdinpipe" }
+  | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string };
 
 export type ChildStep =
   | { op: "setns"; nstype: number; path: string }
@@ -82,6 +83,8 @@ function args(step: PlanStep): string[] {
       return [];
     case "log":
       return [step.path, String(step.maxBytes)];
+    case "restart":
+      return [step.onFailureOnly ? "1" : "0", String(step.maxCount), String(step.delayMs), String(step.maxDelayMs), step.runsFile];
     case "sigforward":
       return step.signals.map(String);
     case "exitcmd":

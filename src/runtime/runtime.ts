@@ -6,14 +6,14 @@ import path from "node:path";
 import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
 import type { ContainerStatus, LinuxResources, Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
-import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RootfsMount } from "./compile.js";
+import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RestartPolicy, type RootfsMount } from "./compile.js";
 import type { Plan } from "./plan.js";
 import { defaultDeviceRules } from "./defaults.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
-import { StateDir, type ExitInfo, type StateRecord } from "./state.js";
+import { StateDir, type ExitInfo, type Restarts, type StateRecord } from "./state.js";
 import { validateProcess, validateSpec } from "./validate.js";
 
 export interface RuntimeOptions {
@@ -43,6 +43,8 @@ export interface CreateOptions {
   attach?: boolean;
   /** With attach: the process's stdin is open for the clients' input. */
   openStdin?: boolean;
+  /** The monitor runs the process again after it exits (docker --restart); see stopRestarts. */
+  restart?: RestartPolicy;
 }
 
 export interface RunOptions extends CreateOptions {
@@ -76,6 +78,8 @@ export type RunHandle = ProcessHandle;
 
 export interface ContainerState extends StateRecord {
   exit?: ExitInfo;
+  /** Set once the monitor restarted the process (CreateOptions.restart). */
+  restarts?: Restarts;
 }
 
 /** A process with piped stdio: a helper working on a container's files. */
@@ -173,9 +177,7 @@ export class Runtime {
       stdio: opts.detach ? "ignore" : "inherit",
       stdin: opts.stdin,
       until: "exec",
-      onPid: async (p) => {
-        if (!cgroupJoin) cgroup?.addProcess(p);
-      },
+      onPid: async () => {},
       debug: this.debug,
     });
     if (opts.detach) shim.release();
@@ -213,9 +215,26 @@ export class Runtime {
 
   state(id: string): ContainerState {
     const sd = new StateDir(this.runRoot, id);
-    const rec = sd.readState();
+    let rec = sd.readState();
+    const restarts = rec.monitorRestarts ? sd.readRuns() : undefined;
+    if (restarts) {
+      // The monitor ran the process again: the current run's pid is in its pid file.
+      const pid = sd.readPid();
+      if (pid !== undefined && pid !== rec.pid) rec = { ...rec, pid, pidStartTime: processStartTime(pid) };
+    }
     const exit = sd.readExit();
-    return { ...rec, status: this.status(sd, rec, exit), ...(exit ? { exit } : {}) };
+    return { ...rec, status: this.status(sd, rec, exit), ...(exit ? { exit } : {}), ...(restarts ? { restarts } : {}) };
+  }
+
+  /** Tells a monitor that restarts its process to stop doing so (docker stop, docker kill). */
+  stopRestarts(id: string): void {
+    const rec = new StateDir(this.runRoot, id).readState();
+    if (!rec.monitorRestarts || rec.shimPid === undefined || !rec.shimStartTime || !isSameProcess(rec.shimPid, rec.shimStartTime)) return;
+    try {
+      process.kill(rec.shimPid, "SIGUSR2");
+    } catch {
+      // The monitor just ended: nothing left to restart.
+    }
   }
 
   list(): ContainerState[] {
@@ -329,6 +348,7 @@ export class Runtime {
         created: new Date().toISOString(),
         cgroupPath,
         rootfs,
+        ...(opts.restart && mode === "create" ? { monitorRestarts: true } : {}),
       };
       sd.writeConfig(spec);
       sd.writeState(record);
@@ -352,6 +372,7 @@ export class Runtime {
         forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
         attachSocket: opts.attach ? sd.attachSocket : undefined,
         openStdin: opts.attach && opts.openStdin,
+        restart: opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined,
         cgroupJoin,
       });
       const launched = await launch({
@@ -360,12 +381,8 @@ export class Runtime {
         stdio: detached ? "ignore" : "inherit",
         stdin: opts.stdin,
         until: mode === "create" ? "ready" : "exec",
-        onPid: async (pid) => {
-          // Into the cgroup before anything of the container runs (the plan's first steps
-          // when the child can move itself), then the caller's setup.
-          if (!cgroupJoin) cgroup?.addProcess(pid);
-          await opts.onPid?.(pid);
-        },
+        // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
+        onPid: async (pid) => opts.onPid?.(pid),
         // While "creating", a live shim is what tells this container from the debris of a crash.
         onSpawn: (shimPid) => {
           Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });

@@ -18,6 +18,8 @@ export interface StateRecord extends State {
   /** Path below the cgroup root(s), or null when the runtime manages no cgroups. */
   cgroupPath: string | null;
   rootfs: string;
+  /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
+  monitorRestarts?: boolean;
 }
 
 export interface ExitInfo {
@@ -25,6 +27,12 @@ export interface ExitInfo {
   signal: number;
   /** RFC 3339 with nanoseconds. */
   finishedAt: string;
+}
+
+export interface Restarts {
+  count: number;
+  /** RFC 3339 with nanoseconds: when the current run began. */
+  startedAt: string;
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
@@ -51,6 +59,9 @@ export class StateDir {
   }
   get exitFile(): string {
     return path.join(this.dir, "exit");
+  }
+  get runsFile(): string {
+    return path.join(this.dir, "runs");
   }
   get attachSocket(): string {
     return path.join(this.dir, "attach");
@@ -109,6 +120,29 @@ export class StateDir {
     }
     const [code = "", signal = "", nanos = ""] = text.trim().split(" ");
     return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
+  }
+
+  /** The pid the monitor wrote for the current run (a restart makes a new one). */
+  readPid(): number | undefined {
+    try {
+      const n = Number(fs.readFileSync(this.pidFile, "utf8"));
+      return Number.isInteger(n) && n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** How many times the monitor restarted the process, and when the current run began. */
+  readRuns(): Restarts | undefined {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.runsFile, "utf8");
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) return undefined;
+      throw e;
+    }
+    const [count = "0", nanos = "0"] = text.trim().split(" ");
+    return { count: Number(count), startedAt: nanosToRfc3339(BigInt(nanos)) };
   }
 
   remove(): void {

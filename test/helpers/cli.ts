@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN = path.join(REPO, "bin/mydocker");
@@ -108,4 +109,24 @@ export async function waitFor(cond: () => boolean, ms = 10_000, step = 25): Prom
     if (Date.now() > end) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, step));
   }
+}
+
+/**
+ * A suite of CLI tests in roots of its own: busybox is made before the first test, and
+ * everything (containers, cgroup parent, roots) is removed after the last.
+ */
+export function cliSuite(): { md: (...args: string[]) => Result; roots: () => Roots } {
+  let roots: Roots | undefined;
+  before(() => {
+    if (!isRoot()) return;
+    roots = tempRoots();
+    const r = mydocker(roots, ["run", "--rm", "busybox", "true"]);
+    if (r.status !== 0) throw new Error(`the suite's first run failed: ${r.stderr}`);
+  });
+  after(() => roots?.cleanup());
+  const current = () => {
+    if (!roots) throw new Error("the suite's roots exist only while its tests run, as root");
+    return roots;
+  };
+  return { md: (...args: string[]) => mydocker(current(), args), roots: current };
 }

@@ -1,20 +1,13 @@
 // attach and start -a/-i: the monitor's attach socket, through the CLI.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mydocker, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const noScript = spawnSync("which", ["script"]).status === 0 ? false : "script(1) from util-linux is needed to drive a pty";
-let roots: Roots;
-const md = (...args: string[]) => mydocker(roots, args);
-
-before(() => {
-  if (skip) return;
-  roots = tempRoots();
-  assert.equal(md("run", "--rm", "busybox", "true").status, 0);
-});
-after(() => roots?.cleanup());
+const suite = cliSuite();
+const md = suite.md;
 
 test("start -a streams stdout and stderr from the first byte and exits with the container's status", { skip }, () => {
   const id = md("create", "busybox", "sh", "-c", "echo out; echo err >&2; exit 4").stdout.trim();
@@ -25,14 +18,14 @@ test("start -a streams stdout and stderr from the first byte and exits with the 
 
 test("start -ai feeds stdin to a container created with -i, and its end closes that stdin", { skip }, () => {
   const id = md("create", "-i", "busybox", "sh", "-c", "read x; echo got:$x; cat; exit 5").stdout.trim();
-  const r = mydocker(roots, ["start", "-ai", id], { input: "hello\nrest\n" });
+  const r = mydocker(suite.roots(), ["start", "-ai", id], { input: "hello\nrest\n" });
   assert.deepEqual([r.status, r.stdout], [5, "got:hello\nrest\n"]);
   md("rm", id);
 });
 
 test("attach to a detached -i container: input goes in, output comes out, a signal is passed on", { skip }, async () => {
   const id = md("run", "-d", "-i", "busybox", "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while read l; do echo in:$l; done").stdout.trim();
-  const child = spawn(process.execPath, [BIN, "attach", id], { env: roots.env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [BIN, "attach", id], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -59,11 +52,11 @@ test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detache
   // discipline would take ctrl-q as flow control.
   const typed = (...keys: string[]) =>
     `(${keys.map((k) => `sleep 1.5; printf '${k}'; `).join("")}sleep 1.5) | script -qefc "${process.execPath} ${BIN} attach ${id}" /dev/null`;
-  const detach = spawnSync("sh", ["-c", typed("echo marker-$((6*7))\\n", "\\020\\021")], { env: roots.env, encoding: "utf8", timeout: 20_000 });
+  const detach = spawnSync("sh", ["-c", typed("echo marker-$((6*7))\\n", "\\020\\021")], { env: suite.roots().env, encoding: "utf8", timeout: 20_000 });
   assert.equal(detach.status, 0, detach.stdout + detach.stderr);
   assert.match(detach.stdout, /marker-42/);
   assert.equal(md("inspect", "-f", "{{.State.Running}}", id).stdout, "true\n", "ctrl-p ctrl-q left it running");
-  const exit = spawnSync("sh", ["-c", typed("exit 3\\n")], { env: roots.env, encoding: "utf8", timeout: 20_000 });
+  const exit = spawnSync("sh", ["-c", typed("exit 3\\n")], { env: suite.roots().env, encoding: "utf8", timeout: 20_000 });
   assert.equal(exit.status, 3, exit.stdout + exit.stderr);
   md("rm", id);
 });

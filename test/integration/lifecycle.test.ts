@@ -1,22 +1,15 @@
 // Detached containers under their monitor: the lifecycle commands end to end.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { BIN, cgroupDirs, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { BIN, cgroupDirs, cliSuite, isRoot, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
-let roots: Roots;
-const md = (...args: string[]) => mydocker(roots, args);
-
-before(() => {
-  if (skip) return;
-  roots = tempRoots();
-  assert.equal(md("run", "--rm", "busybox", "true").status, 0);
-});
-after(() => roots?.cleanup());
+const suite = cliSuite();
+const md = suite.md;
 
 test("run -d prints the id once the process runs; ps, inspect, logs -f, wait", { skip }, async () => {
   const r = md("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo bye >&2; exit 3");
@@ -69,7 +62,7 @@ test("exec joins the container's namespaces, passes the exit status, and -it get
   assert.equal(md("exec", "-u", "nobody", id, "id", "-u").stdout, "65534\n");
   if (spawnSync("which", ["script"]).status === 0) {
     const t = spawnSync("script", ["-qefc", `${process.execPath} ${BIN} exec -it ${id} sh -c 'tty; read v; echo "v=$v"'`, "/dev/null"], {
-      env: roots.env,
+      env: suite.roots().env,
       input: "xyz\n",
       encoding: "utf8",
       timeout: 20_000,
@@ -83,7 +76,7 @@ test("exec joins the container's namespaces, passes the exit status, and -it get
 test("names are unique: of 8 concurrent run --name x, exactly one wins", { skip }, async () => {
   const runs = Array.from({ length: 8 }, () =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, "run", "-d", "--name", "racer", "busybox", "sleep", "30"], { env: roots.env });
+      const c = spawn(process.execPath, [BIN, "run", "-d", "--name", "racer", "busybox", "sleep", "30"], { env: suite.roots().env });
       let stderr = "";
       c.stderr.on("data", (d: Buffer) => (stderr += d));
       c.on("close", (status) => resolve({ status, stderr }));
@@ -122,7 +115,7 @@ test("volumes: a named volume outlives its container; a :ro bind refuses writes"
 
 test("kill -9 of a monitor: the container shows as exited and nothing is leaked", { skip }, async () => {
   const id = md("run", "-d", "busybox", "sleep", "30").stdout.trim();
-  const state = JSON.parse(fs.readFileSync(path.join(roots.runRoot, id, "state.json"), "utf8")) as { shimPid: number; pid: number };
+  const state = JSON.parse(fs.readFileSync(path.join(suite.roots().runRoot, id, "state.json"), "utf8")) as { shimPid: number; pid: number };
   process.kill(state.shimPid, "SIGKILL");
   await waitFor(() => {
     try {
@@ -133,15 +126,15 @@ test("kill -9 of a monitor: the container shows as exited and nothing is leaked"
     }
   });
   assert.match(md("ps", "-a", "--format", "{{.ID}} {{.State}}").stdout, new RegExp(`^${id.slice(0, 12)} exited$`, "m"));
-  assert.equal(fs.existsSync(path.join(roots.runRoot, id)), false, "runtime state released");
-  assert.deepEqual(cgroupDirs(`${roots.cgroupParent}/${id}`), [], "cgroup released");
+  assert.equal(fs.existsSync(path.join(suite.roots().runRoot, id)), false, "runtime state released");
+  assert.deepEqual(cgroupDirs(`${suite.roots().cgroupParent}/${id}`), [], "cgroup released");
   md("rm", id);
 });
 
 test("50 detached containers, 8 at a time: listed, stopped, removed, nothing left", { skip }, async () => {
   const start = (): Promise<string> =>
     new Promise((resolve, reject) => {
-      const c = spawn(process.execPath, [BIN, "run", "-d", "--label", "batch=50", "busybox", "sleep", "60"], { env: roots.env });
+      const c = spawn(process.execPath, [BIN, "run", "-d", "--label", "batch=50", "busybox", "sleep", "60"], { env: suite.roots().env });
       let out = "";
       c.stdout.on("data", (d: Buffer) => (out += d));
       c.on("close", (s) => (s === 0 ? resolve(out.trim()) : reject(new Error(`run -d exited ${s}`))));
@@ -154,8 +147,8 @@ test("50 detached containers, 8 at a time: listed, stopped, removed, nothing lef
   assert.equal(md("stop", "-t", "1", ...ids).status, 0);
   assert.equal(md("rm", ...ids).status, 0);
   assert.equal(md("ps", "-aq", "--filter", "label=batch=50").stdout, "");
-  assert.deepEqual(fs.readdirSync(roots.runRoot), []);
-  for (const id of ids) assert.equal(fs.existsSync(path.join(roots.root, "containers", id)), false);
+  assert.deepEqual(fs.readdirSync(suite.roots().runRoot), []);
+  for (const id of ids) assert.equal(fs.existsSync(path.join(suite.roots().root, "containers", id)), false);
 });
 
 test("--log-opt max-size rotates the CRI log to .1; logs reads across both, in order", { skip }, async () => {
@@ -192,4 +185,42 @@ test("container prune removes exactly the stopped containers and reports the spa
   const left = md("ps", "-aq", "--no-trunc").stdout.trim().split("\n");
   assert.ok(left.includes(running) && !left.includes(stopped) && !left.includes(created), left.join(" "));
   md("rm", "-f", running);
+});
+
+function gone(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+  } catch {
+    return true;
+  }
+}
+
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+}
+
+test("--restart always is carried out by the monitor itself; stop and kill end it", { skip }, async () => {
+  const inspect = (id: string, f: string) => md("inspect", "-f", f, id).stdout.trim();
+  const id = md("run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.4; exit 2").stdout.trim();
+  const first = Number(inspect(id, "{{.State.Pid}}"));
+  const monitor = parentOf(first);
+  assert.equal(fs.readFileSync(`/proc/${monitor}/comm`, "utf8"), "mydocker-shim\n");
+  await waitFor(() => Number(inspect(id, "{{.RestartCount}}")) >= 2, 20_000, 100);
+  const later = Number(inspect(id, "{{.State.Pid}}"));
+  assert.notEqual(later, first);
+  if (fs.existsSync(`/proc/${later}`)) assert.equal(parentOf(later), monitor, "the same monitor started the new run");
+  assert.equal(md("stop", "-t", "2", id).status, 0);
+  const count = inspect(id, "{{.RestartCount}}");
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(inspect(id, "{{.State.Status}} {{.RestartCount}}"), `exited ${count}`, "stopped means no more restarts");
+  assert.ok(gone(monitor), "the monitor is gone (at most a zombie its new parent did not reap yet)");
+
+  const killed = md("run", "-d", "--restart", "always", "busybox", "sleep", "60").stdout.trim();
+  assert.equal(md("kill", killed).status, 0);
+  await waitFor(() => inspect(killed, "{{.State.Status}}") === "exited", 10_000, 100);
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.equal(inspect(killed, "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}"), "exited 0 137");
+  md("rm", id, killed);
 });

@@ -1,20 +1,13 @@
 // Resource limits through the command line: flags -> spec -> cgroup driver, and the
 // commands that read and change them on running containers.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { cgroupDirs, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { cgroupDirs, cliSuite, isRoot, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
-let roots: Roots;
-const md = (...args: string[]) => mydocker(roots, args);
-
-before(() => {
-  if (skip) return;
-  roots = tempRoots();
-  assert.equal(md("run", "--rm", "busybox", "true").status, 0);
-});
-after(() => roots?.cleanup());
+const suite = cliSuite();
+const md = suite.md;
 
 test("-m 32m: a process that allocates 100 MiB is killed, 137, OOMKilled", { skip }, () => {
   const r = md("run", "--name", "hog", "-m", "32m", "--memory-swap", "32m", "busybox", "sh", "-c", 'x=$(head -c 104857600 /dev/zero | tr "\\0" a); echo survived');
@@ -60,8 +53,8 @@ test("update -m changes a running container's limit; stats shows docker's column
   const id = md("run", "-d", "-m", "64m", "busybox", "sleep", "30").stdout.trim();
   assert.equal(md("update", "-m", "48m", "--memory-swap", "96m", id).status, 0);
   const limit = fs.readdirSync("/sys/fs/cgroup").includes("memory")
-    ? fs.readFileSync(`/sys/fs/cgroup/memory/${roots.cgroupParent}/${id}/memory.limit_in_bytes`, "utf8").trim()
-    : fs.readFileSync(`/sys/fs/cgroup/${roots.cgroupParent}/${id}/memory.max`, "utf8").trim();
+    ? fs.readFileSync(`/sys/fs/cgroup/memory/${suite.roots().cgroupParent}/${id}/memory.limit_in_bytes`, "utf8").trim()
+    : fs.readFileSync(`/sys/fs/cgroup/${suite.roots().cgroupParent}/${id}/memory.max`, "utf8").trim();
   assert.equal(limit, String(48 * 1024 * 1024));
   const stats = md("stats", "--no-stream", id);
   assert.match(stats.stdout, /^CONTAINER ID\s+NAME\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+NET I\/O\s+BLOCK I\/O\s+PIDS$/m);
@@ -69,5 +62,5 @@ test("update -m changes a running container's limit; stats shows docker's column
   const json = JSON.parse(md("stats", "--no-stream", "--format", "json", id).stdout) as { PIDs: string; MemUsage: string };
   assert.equal(json.PIDs, "1");
   md("rm", "-f", id);
-  assert.deepEqual(cgroupDirs(`${roots.cgroupParent}/${id}`), [], "the cgroup goes with the container");
+  assert.deepEqual(cgroupDirs(`${suite.roots().cgroupParent}/${id}`), [], "the cgroup goes with the container");
 });
