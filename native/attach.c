@@ -6,6 +6,8 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -23,13 +25,33 @@ enum { HEADER = 5 };
  * the container for good, but a normal reader gets everything (backpressure). */
 static const struct timeval SEND_TIMEOUT = {.tv_sec = 5};
 
-int attach_listen(struct proxy *io, const char *path) {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof addr.sun_path) {
+/* A path too long for sun_path is reached through an fd of its directory. */
+static int socket_address(const char *path, struct sockaddr_un *addr) {
+  if (strlen(path) < sizeof addr->sun_path) {
+    strcpy(addr->sun_path, path);
+    return 0;
+  }
+  const char *slash = strrchr(path, '/');
+  char dir[PATH_MAX];
+  if (slash == NULL || (size_t)(slash - path) >= sizeof dir) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  strcpy(addr.sun_path, path);
+  memcpy(dir, path, (size_t)(slash - path));
+  dir[slash - path] = '\0';
+  int fd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int n = snprintf(addr->sun_path, sizeof addr->sun_path, "/proc/self/fd/%d/%s", fd, slash + 1);
+  if (n < 0 || (size_t)n >= sizeof addr->sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  return 0;
+}
+
+int attach_listen(struct proxy *io, const char *path) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (socket_address(path, &addr) != 0) return -1;
   io->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (io->listen_fd < 0) return -1;
   if (unlink(path) != 0 && errno != ENOENT) return -1;

@@ -1,7 +1,9 @@
 // docker attach: a client of the attach socket a detached container's monitor serves
 // (native/attach.c). Output arrives as frames `STREAM LEN32BE DATA`; input, the end of
 // input and window sizes go back as frames `TYPE LEN32BE DATA`.
+import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
 
@@ -54,13 +56,19 @@ export class AttachSession {
   }
 
   static connect(socketPath: string, io: AttachIo): Promise<AttachSession> {
-    return new Promise((resolve, reject) => {
-      const socket = net.createConnection(socketPath);
+    // A unix socket's path has room for 107 bytes: a longer one is reached through an fd
+    // of its directory, as the monitor bound it.
+    const dirFd = Buffer.byteLength(socketPath) > 107 ? fs.openSync(path.dirname(socketPath), "r") : undefined;
+    const address = dirFd === undefined ? socketPath : `/proc/self/fd/${dirFd}/${path.basename(socketPath)}`;
+    return new Promise<AttachSession>((resolve, reject) => {
+      const socket = net.createConnection(address);
       socket.once("connect", () => {
         socket.removeAllListeners("error");
         resolve(new AttachSession(socket, io));
       });
       socket.once("error", (e) => reject(new MydockerError("EATTACH", `cannot attach: ${e.message}`)));
+    }).finally(() => {
+      if (dirFd !== undefined) fs.closeSync(dirFd);
     });
   }
 

@@ -54,7 +54,8 @@ export class Shim {
     this.plan = o.plan;
     this.debug = o.debug ?? (() => {});
     // Own session: a terminal's signals reach the caller only, which passes them on.
-    this.child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true });
+    // cwd "/": a monitor that outlives us must not keep the caller's directory busy.
+    this.child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true, cwd: "/" });
     this.child.on("error", (e) => {
       this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
     });

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { BIN, cliSuite, isRoot, mydocker, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const noScript = spawnSync("which", ["script"]).status === 0 ? false : "script(1) from util-linux is needed to drive a pty";
@@ -59,4 +59,16 @@ test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detache
   const exit = spawnSync("sh", ["-c", typed("exit 3\\n")], { env: suite.roots().env, encoding: "utf8", timeout: 20_000 });
   assert.equal(exit.status, 3, exit.stdout + exit.stderr);
   md("rm", id);
+});
+
+test("start -a works where the attach socket's path is longer than a unix socket address holds", { skip }, () => {
+  const long = tempRoots(`mydocker-test-${"x".repeat(80)}-`);
+  try {
+    assert.ok(Buffer.byteLength(long.runRoot) + 72 > 107, "the socket path is too long for sun_path");
+    const id = mydocker(long, ["create", "busybox", "sh", "-c", "echo through; exit 6"]).stdout.trim();
+    const r = mydocker(long, ["start", "-a", id]);
+    assert.deepEqual([r.status, r.stdout], [6, "through\n"], r.stderr);
+  } finally {
+    long.cleanup();
+  }
 });
