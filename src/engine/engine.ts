@@ -452,13 +452,15 @@ export class Engine {
 
   /** Sweeps what crashed commands left: runtime state of containers we no longer know, and exited monitors. */
   async sweep(): Promise<void> {
-    const known = new Set(this.containers.refs().map((r) => r.id));
     let dirs: string[] = [];
     try {
       dirs = fs.readdirSync(this.roots.runRoot);
     } catch {
       dirs = [];
     }
+    // The records after the directories: a container's record is written before its runtime
+    // directory, so one being created right now by another command is always known here.
+    const known = new Set(this.containers.refs().map((r) => r.id));
     for (const id of dirs) if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.debug(`sweep ${id}: ${(e as Error).message}`));
     await this.list(true);
   }

@@ -98,6 +98,9 @@ function bindSourceKind(p: string): "file" | "dir" {
   return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === false ? "file" : "dir";
 }
 
+/** How often start checks that the process it releases is still there. */
+const START_WATCH_MS = 100;
+
 /** How long delete waits for a killed container and its shim to go. */
 const KILL_WAIT_MS = 5000;
 
@@ -130,12 +133,28 @@ export class Runtime {
     }
     // Our open returns once the child opened the write side; it then writes one byte, which
     // must be read before we close (else its write fails) and which says it is going to exec.
-    const fifo = await fs.promises.open(sd.execFifo, fs.constants.O_RDONLY);
+    // A child that died first would leave the open blocked for good: a watchdog then opens
+    // the write side itself, and no byte comes.
+    const watchdog = setInterval(() => {
+      if (st.pid !== undefined && st.pidStartTime && isSameProcess(st.pid, st.pidStartTime)) return;
+      try {
+        fs.closeSync(fs.openSync(sd.execFifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+      } catch {
+        // Not open for reading yet (ENXIO): the next round.
+      }
+    }, START_WATCH_MS);
+    let got = 0;
     try {
-      await fifo.read(Buffer.alloc(1), 0, 1);
+      const fifo = await fs.promises.open(sd.execFifo, fs.constants.O_RDONLY);
+      try {
+        got = (await fifo.read(Buffer.alloc(1), 0, 1)).bytesRead;
+      } finally {
+        await fifo.close();
+      }
     } finally {
-      await fifo.close();
+      clearInterval(watchdog);
     }
+    if (got !== 1) throw new MydockerError("bad-state", `container "${id}": its process ended before it was started`);
     fs.rmSync(sd.execFifo, { force: true });
     sd.writeState({ ...sd.readState(), status: "running" });
   }

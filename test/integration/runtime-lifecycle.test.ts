@@ -102,6 +102,17 @@ test("create, start, state, kill, delete", { skip }, async () => {
   await assert.rejects(async () => rt.state(id), (e) => e instanceof MydockerError && e.code === "not-found");
 });
 
+test("start of a created container whose process died fails at once instead of waiting forever", { skip }, async () => {
+  const id = newId();
+  const created = await rt.create(id, spec(id, ["true"]), { bundle: base });
+  process.kill(created.pid!, "SIGKILL");
+  const t0 = Date.now();
+  await assert.rejects(rt.start(id), /its process ended before it was started/);
+  assert.ok(Date.now() - t0 < 3000, `start gave up after ${Date.now() - t0} ms`);
+  await rt.delete(id, { force: true });
+  assert.equal(cgroups.open(id), undefined, "cgroup removed");
+});
+
 test("run to an exit code, with docker's defaults inside", { skip }, async () => {
   const id = newId();
   const log = path.join(base, `${id}.log`);
