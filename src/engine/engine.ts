@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { openDb, type Db } from "../store/db.js";
+import { hasDb, openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
 import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type HelperTarget, type ProcessHandle, type RestartPolicy, type RunHandle } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
@@ -551,6 +551,7 @@ export class Engine {
    * the monitor's own business while it lived.)
    */
   async cleanupAfterExit(id: string): Promise<void> {
+    if (!hasDb(this.roots.root)) return;
     const c = this.containers.get(id);
     if (!c) return;
     // Only the run this monitor watched: it may have been released already (its state is

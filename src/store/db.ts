@@ -7,6 +7,11 @@ import path from "node:path";
 
 export type Db = Database.Database;
 
+/** Whether root holds a store: a monitor's exit command must not make one where the root was removed. */
+export function hasDb(root: string): boolean {
+  return fs.existsSync(path.join(root, "mydocker.db"));
+}
+
 export function openDb(root: string): Db {
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const db = new Database(path.join(root, "mydocker.db"), { nativeBinding: addonPath() });

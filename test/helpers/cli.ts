@@ -31,7 +31,8 @@ export function tempRoots(prefix = "mydocker-test-"): Roots {
     cleanup() {
       spawnSync(process.execPath, [BIN, "rm", "-f", ...listIds(this.env)], { env: this.env });
       removeCgroupParent(cgroupParent);
-      fs.rmSync(base, { recursive: true, force: true });
+      // A monitor may still be finishing its exit command in there.
+      fs.rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
 }

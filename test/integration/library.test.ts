@@ -21,7 +21,8 @@ after(async () => {
   for (const c of await engine.list(true)) await engine.remove(c.id, { force: true });
   engine.close();
   removeCgroupParent(path.basename(base));
-  fs.rmSync(base, { recursive: true, force: true });
+  // A stopped container's monitor may still be finishing its exit command in there.
+  fs.rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
 test("run resolves with the exit code; 16 concurrent runs all succeed", { skip }, async () => {
