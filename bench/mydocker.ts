@@ -33,7 +33,9 @@ export function prepareMydocker(): Mydocker {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-"));
   const root = path.join(base, "root");
   const runRoot = path.join(base, "run");
-  const env = { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot };
+  // A parent cgroup of the run's own, removed at the end like the roots.
+  const cgroupParent = path.basename(base);
+  const env = { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot, MYDOCKER_CGROUP_PARENT: cgroupParent };
   const cli = (args: string[]) => [process.execPath, BIN, ...args];
   let loaded: Promise<BenchEngine> | undefined;
   return {
@@ -42,7 +44,7 @@ export function prepareMydocker(): Mydocker {
     env,
     cli,
     engine() {
-      loaded ??= loadEngine(root, runRoot);
+      loaded ??= loadEngine(root, runRoot, cgroupParent);
       return loaded;
     },
     cleanup() {
@@ -50,17 +52,30 @@ export function prepareMydocker(): Mydocker {
       const ids = ps.status === 0 ? ps.stdout.split("\n").filter(Boolean) : [];
       if (ids.length > 0) runSync(cli(["rm", "-f", ...ids]), env);
       unmountUnder(base);
+      removeCgroup(cgroupParent);
       fs.rmSync(base, { recursive: true, force: true });
     },
   };
 }
 
 // Loaded at run time, not imported: an engine that fails to load fails its rows, not the benchmark.
-async function loadEngine(root: string, runRoot: string): Promise<BenchEngine> {
+async function loadEngine(root: string, runRoot: string, cgroupParent: string): Promise<BenchEngine> {
   const specifier = new URL("../src/index.js", import.meta.url).href;
   const mod = (await import(specifier)) as Partial<EngineModule>;
   if (typeof mod.Engine !== "function") throw new Error("dist/src/index.js exports no Engine");
-  return new mod.Engine({ root, runRoot });
+  return new mod.Engine({ root, runRoot, cgroupParent });
+}
+
+/** The run's parent cgroup in every hierarchy (v1) or the one tree (v2), once its containers are gone. */
+function removeCgroup(name: string): void {
+  const top = "/sys/fs/cgroup";
+  for (const dir of [top, ...fs.readdirSync(top).map((h) => path.join(top, h))].map((r) => path.join(r, name))) {
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      // Not in this hierarchy, or not a hierarchy at all.
+    }
+  }
 }
 
 /**
