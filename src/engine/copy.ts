@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import type { PipedProcess } from "../runtime/index.js";
+import type { HelperTarget, PipedProcess } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import { HOST_BUSYBOX } from "./busybox.js";
 import type { ContainerRecord } from "./container-store.js";
@@ -39,6 +39,9 @@ function connect(from: Readable, to: Writable): void {
 }
 
 class ContainerFiles {
+  /** Worked out once: a cp starts up to three helpers over the same files. */
+  private readonly target: HelperTarget;
+
   constructor(
     private readonly engine: Engine,
     private readonly c: ContainerRecord,
@@ -46,11 +49,12 @@ class ContainerFiles {
     if (!fs.existsSync(HOST_BUSYBOX)) {
       throw new MydockerError("ENOBUSYBOX", `cp needs the host's static busybox at ${HOST_BUSYBOX}: apt-get install busybox-static`);
     }
+    this.target = engine.filesTarget(c);
   }
 
   /** Starts busybox APPLET ARGS... over the container's files. */
   start(argv: string[]): Promise<PipedProcess> {
-    return this.engine.runtime.helper(this.engine.filesTarget(this.c), { program: HOST_BUSYBOX, argv });
+    return this.engine.runtime.helper(this.target, { program: HOST_BUSYBOX, argv });
   }
 
   async run(argv: string[]): Promise<Finished & { stdout: string }> {

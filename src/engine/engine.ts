@@ -223,10 +223,11 @@ export class Engine {
     return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.runtime.shimPath });
   }
 
-  private runtimeInput(c: ContainerRecord) {
+  /** What the runtime needs to make the container's root; `run` also gets its working directory made. */
+  private runtimeInput(c: ContainerRecord, purpose: "run" | "files") {
     const noPivot = this.noPivot;
     const layers = this.layerDirs(c);
-    if (c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
+    if (purpose === "run" && c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
     if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers), rootfsMount: undefined, noPivot };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
@@ -240,7 +241,7 @@ export class Engine {
   /** Where a helper (cp's tar) finds the container's files: inside it while it runs, else over its layers. */
   filesTarget(c: ContainerRecord): HelperTarget {
     if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
-    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c, "files");
     return { spec, rootfsMount, noPivot };
   }
 
@@ -251,7 +252,7 @@ export class Engine {
   /** Runs a created container in the foreground: its stdio is the caller's. */
   async startForeground(id: string, io: ForegroundIo = { stdio: "inherit" }): Promise<RunHandle> {
     const c = this.containers.get(id)!;
-    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c, "run");
     const handle = await this.runtime.run(c.id, spec, { rootfsMount, noPivot, stdio: io.stdio, stdin: io.stdin, keepState: true });
     this.markRunning(c, handle.pid);
     return handle;
@@ -289,7 +290,7 @@ export class Engine {
     if (!c) throw new MydockerError("ENOCONTAINER", `No such container: ${query}`);
     if (c.state.status === "running" || c.state.status === "paused") return c.id;
     await this.releaseRuntime(c.id);
-    const { spec, rootfsMount, noPivot } = this.runtimeInput(c);
+    const { spec, rootfsMount, noPivot } = this.runtimeInput(c, "run");
     const dir = containerDir(this.roots, c.id);
     try {
       const st = await this.runtime.create(c.id, spec, {

@@ -27,7 +27,7 @@ export interface MonitorOptions {
   openStdin?: boolean;
   /** The monitor runs the process again after it exits, as this asks; each restart is noted in runsFile. */
   restart?: RestartPolicy & { runsFile: string };
-  /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`). */
+  /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`, v2 `cgroup.procs`). */
   cgroupJoin?: string[];
 }
 

@@ -9,7 +9,7 @@ export interface LaunchOptions {
   stdin?: boolean;
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";
-  onPid: (pid: number) => Promise<void>;
+  onPid?: (pid: number) => Promise<void>;
   /** Called once the shim runs, before anything else happens. */
   onSpawn?: (shimPid: number) => void;
   debug?: (msg: string) => void;

@@ -196,7 +196,6 @@ export class Runtime {
       stdio: opts.detach ? "ignore" : "inherit",
       stdin: opts.stdin,
       until: "exec",
-      onPid: async () => {},
       debug: this.debug,
     });
     if (opts.detach) shim.release();
@@ -223,7 +222,7 @@ export class Runtime {
       const spec = validateSpec(target.spec);
       plan = compileHelperOver(spec, { bundle: "/", rootfsMount: target.rootfsMount, noPivot: target.noPivot, sourceKind: bindSourceKind }, h);
     }
-    const { shim } = await launch({ shimPath: this.shimPath, plan, stdio: "pipe", until: "exec", onPid: async () => {}, debug: this.debug });
+    const { shim } = await launch({ shimPath: this.shimPath, plan, stdio: "pipe", until: "exec", debug: this.debug });
     return { ...shim.pipes, wait: () => shim.exited };
   }
 
@@ -401,7 +400,7 @@ export class Runtime {
         stdin: opts.stdin,
         until: mode === "create" ? "ready" : "exec",
         // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
-        onPid: async (pid) => opts.onPid?.(pid),
+        onPid: opts.onPid,
         // While "creating", a live shim is what tells this container from the debris of a crash.
         onSpawn: (shimPid) => {
           Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });

@@ -28,7 +28,7 @@ export interface ShimOptions {
   /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
   stdin?: boolean;
   /** Runs while the child waits (after `pid`, before `go`): cgroup placement, network. */
-  onPid: (pid: number) => Promise<void>;
+  onPid?: (pid: number) => Promise<void>;
   debug?: (msg: string) => void;
 }
 
@@ -180,7 +180,7 @@ export class Shim {
   /** The caller's work between `pid` and `go`; its failure kills the child before it ran anything. */
   private async letChildGo(pid: number): Promise<void> {
     try {
-      await this.o.onPid(pid);
+      await this.o.onPid?.(pid);
       this.control.write("go\n");
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));

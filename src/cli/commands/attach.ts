@@ -12,11 +12,11 @@ export interface AttachFlags {
   sigProxy: boolean;
 }
 
-function ioFor(engine: Engine, query: string, f: AttachFlags): { io: AttachIo; tty: boolean } {
+function ioFor(engine: Engine, query: string, f: AttachFlags): { id: string; io: AttachIo; tty: boolean } {
   const c = engine.resolve(query);
   const tty = c.config.Tty;
   const stdin = f.stdin && c.config.OpenStdin;
-  return { io: { stdout: process.stdout, stderr: process.stderr, stdin: stdin ? process.stdin : undefined, tty }, tty };
+  return { id: c.id, io: { stdout: process.stdout, stderr: process.stderr, stdin: stdin ? process.stdin : undefined, tty }, tty };
 }
 
 async function follow(engine: Engine, id: string, session: AttachSession, tty: boolean, f: AttachFlags): Promise<void> {
@@ -47,9 +47,8 @@ async function follow(engine: Engine, id: string, session: AttachSession, tty: b
 }
 
 export async function attachCommand(engine: Engine, query: string, f: AttachFlags): Promise<void> {
-  const { io, tty } = ioFor(engine, query, f);
-  const session = await engine.attach(query, io);
-  await follow(engine, engine.resolve(query).id, session, tty, f);
+  const { id, io, tty } = ioFor(engine, query, f);
+  await follow(engine, id, await engine.attach(id, io), tty, f);
 }
 
 export async function startAttachedCommand(engine: Engine, query: string, f: AttachFlags): Promise<void> {
