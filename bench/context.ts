@@ -10,6 +10,8 @@ export interface BenchContext {
   warmup: number;
   /** Timed batches per subject (many). */
   rounds: number;
+  /** NODE_EXTRA_CA_CERTS as the caller had it, taken out of every subject's environment. */
+  extraCaCerts: string | undefined;
   /** Registers undo for something created mid-benchmark; call the returned function once it is undone. */
   onCleanup(undo: () => void): () => void;
 }

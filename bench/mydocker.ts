@@ -36,7 +36,8 @@ export function prepareMydocker(): Mydocker {
   // A parent cgroup of the run's own, removed at the end like the roots.
   const cgroupParent = path.basename(base);
   const env = { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot, MYDOCKER_CGROUP_PARENT: cgroupParent };
-  const cli = (args: string[]) => [process.execPath, BIN, ...args];
+  // As a user runs it: through its #! line.
+  const cli = (args: string[]) => [BIN, ...args];
   let loaded: Promise<BenchEngine> | undefined;
   return {
     root,

@@ -13,6 +13,7 @@ export async function startup(ctx: BenchContext): Promise<void> {
     if (missing) throw new Error(missing);
     return hyperfine(argv, { ...opts, env });
   };
+  const cli = mydocker.cli(["run", "--rm", "busybox", "true"]);
   const rows: Row[] = [
     await measure("node -e 0", external(undefined, [process.execPath, "-e", "0"])),
     await measure("crun", external(peers.crunMissing, peers.ociRun("crun", "mydocker-bench-startup"))),
@@ -21,12 +22,18 @@ export async function startup(ctx: BenchContext): Promise<void> {
       "podman",
       external(peers.podmanMissing, peers.podmanRun(["--rm", PODMAN_IMAGE, "true"])),
     ),
-    await measure("mydocker CLI", external(undefined, mydocker.cli(["run", "--rm", "busybox", "true"]), mydocker.env)),
+    await measure("mydocker CLI", external(undefined, cli, mydocker.env)),
     await measure("mydocker library", async () => timeLibrary(ctx)),
   ];
+  if (ctx.extraCaCerts) {
+    const env = { ...mydocker.env, NODE_EXTRA_CA_CERTS: ctx.extraCaCerts };
+    rows.push(await measure("mydocker CLI, NODE_EXTRA_CA_CERTS set", external(undefined, cli, env)));
+    rows.push(await measure("node -e 0, NODE_EXTRA_CA_CERTS set", external(undefined, [process.execPath, "-e", "0"], env)));
+  }
   printTable("startup: run /bin/true in busybox to exit", "ms", rows, ["crun", "podman"]);
   printTarget(rows, "mydocker CLI", "podman", 0.5);
   printTarget(rows, "mydocker library", "crun", 1.0);
+  if (ctx.extraCaCerts) console.log(`(every subject ran without NODE_EXTRA_CA_CERTS=${ctx.extraCaCerts}; the rows marked "set" show what it costs a Node process here)`);
 }
 
 /** Engine.run called over and over from this one Node process: no Node startup in the number. */

@@ -1,7 +1,6 @@
 // Layer compression, recognized by magic bytes rather than trusted from media types.
 import { Readable, pipeline } from "node:stream";
-import zlib from "node:zlib";
-import { Decompress } from "fzstd";
+import { zlib } from "../util/lazy-require.js";
 import { MydockerError } from "../util/errors.js";
 
 export type Compression = "none" | "gzip" | "zstd";
@@ -51,7 +50,7 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
   const kind = detectCompression(head);
   if (kind === "none") return all;
   if (kind === "zstd") return unzstd(all);
-  const gunzip = zlib.createGunzip();
+  const gunzip = zlib().createGunzip();
   pipeline(Readable.from(all), gunzip, () => {});
   return (async function* () {
     try {
@@ -66,6 +65,8 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
 }
 
 async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  // Only zstd layers need the decoder: loaded then.
+  const { Decompress } = await import("fzstd");
   const out: Buffer[] = [];
   const decoder = new Decompress((chunk) => out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
   const push = (chunk: Uint8Array, final: boolean): void => {

@@ -1,12 +1,12 @@
 // sha256 digests as OCI writes them ("sha256:<hex>"), and a pass-through that hashes.
-import crypto from "node:crypto";
+import { crypto } from "../util/lazy-require.js";
 import { MydockerError } from "../util/errors.js";
 import type { Digest } from "../spec/image.js";
 
 const digestPattern = /^sha256:[0-9a-f]{64}$/;
 
 export function sha256(bytes: Buffer | string): Digest {
-  return `sha256:${crypto.createHash("sha256").update(bytes).digest("hex")}`;
+  return `sha256:${crypto().createHash("sha256").update(bytes).digest("hex")}`;
 }
 
 export function isDigest(text: string): boolean {
@@ -21,7 +21,7 @@ export function digestHex(text: string): string {
 
 /** Counts and hashes the bytes flowing through. */
 export class HashingTap {
-  private readonly hash = crypto.createHash("sha256");
+  private readonly hash = crypto().createHash("sha256");
   size = 0;
 
   async *tap(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {

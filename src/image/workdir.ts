@@ -1,7 +1,7 @@
 // Work happens in a private directory under <root>/tmp and is renamed into place only
 // once verified, so an interrupted command leaves the store as it was. The directory
 // name carries the owner's pid: leftovers of dead processes are swept by the next command.
-import crypto from "node:crypto";
+import { crypto } from "../util/lazy-require.js";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -19,7 +19,7 @@ export function tmpRoot(root: string): string {
 }
 
 export function makeWorkDir(root: string): string {
-  const dir = path.join(tmpRoot(root), `${process.pid}-${crypto.randomBytes(6).toString("hex")}`);
+  const dir = path.join(tmpRoot(root), `${process.pid}-${crypto().randomBytes(6).toString("hex")}`);
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
 }

@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { MydockerError } from "../util/errors.js";
 
 export type Db = Database.Database;
 
@@ -16,19 +17,20 @@ export function openDb(root: string): Db {
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const db = new Database(path.join(root, "mydocker.db"), { nativeBinding: addonPath() });
   db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 10000");
-  db.pragma("foreign_keys = ON");
-  db.pragma("synchronous = NORMAL");
+  db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
   return db;
 }
 
 /**
- * better-sqlite3's compiled addon, named outright: without it the package looks for it
- * with the "bindings" module, trying path after path (~1 ms of every command).
- * undefined (let it search) when the build is not the usual Release one.
+ * better-sqlite3's compiled addon, named outright: its own search (the "bindings" module)
+ * tries path after path (~1 ms of every command) and cannot work from the command line's
+ * bundle, which holds better-sqlite3's JavaScript but not its addon.
  */
-function addonPath(): string | undefined {
+function addonPath(): string {
   const pkg = createRequire(import.meta.url).resolve("better-sqlite3/package.json");
   const addon = path.join(path.dirname(pkg), "build/Release/better_sqlite3.node");
-  return fs.existsSync(addon) ? addon : undefined;
+  if (!fs.existsSync(addon)) {
+    throw new MydockerError("ENOSQLITE", `better-sqlite3 is not built (no ${addon}): run "npm install" in ${path.dirname(path.dirname(path.dirname(pkg)))}`);
+  }
+  return addon;
 }

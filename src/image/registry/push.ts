@@ -4,7 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import zlib from "node:zlib";
+import { zlib } from "../../util/lazy-require.js";
 import { MydockerError } from "../../util/errors.js";
 import { MediaType, type Descriptor, type Digest, type ImageManifest } from "../../spec/image.js";
 import { HashingTap, digestHex, sha256 } from "../digest.js";
@@ -53,7 +53,7 @@ export async function push(store: ImageStore, text: string, options: RegistryOpt
       }
       const file = path.join(work, digestHex(diffId) + ".tar.gz");
       const tap = new HashingTap();
-      await pipeline(Readable.from(store.layers.tar(diffId)), zlib.createGzip({ level: 6 }), async function* (gz: AsyncIterable<Buffer>) {
+      await pipeline(Readable.from(store.layers.tar(diffId)), zlib().createGzip({ level: 6 }), async function* (gz: AsyncIterable<Buffer>) {
         yield* tap.tap(gz);
       }, fs.createWriteStream(file));
       const descriptor: Descriptor = { mediaType: MediaType.ociLayerGzip, digest: tap.digest(), size: tap.size };

@@ -4,7 +4,7 @@
 // push reproduce the layer's diffID without keeping a second copy of every layer.
 import fs from "node:fs";
 import path from "node:path";
-import zlib from "node:zlib";
+import { zlib } from "../../util/lazy-require.js";
 import { MydockerError } from "../../util/errors.js";
 import type { SplitSink } from "./reader.js";
 
@@ -95,7 +95,7 @@ export class SplitRecorder implements SplitSink {
         parts.push(head, p);
       }
     }
-    fs.writeFileSync(file, zlib.gzipSync(Buffer.concat(parts), { level: 1 }));
+    fs.writeFileSync(file, zlib().gzipSync(Buffer.concat(parts), { level: 1 }));
   }
 }
 
@@ -105,7 +105,7 @@ function broken(why: string): MydockerError {
 
 /** Rebuilds the original tar stream of a layer from its tar-split record and its directory. */
 export async function* reassemble(splitFile: string, root: string): AsyncGenerator<Buffer> {
-  const record = zlib.gunzipSync(fs.readFileSync(splitFile));
+  const record = zlib().gunzipSync(fs.readFileSync(splitFile));
   let pos = 0;
   const chunk = Buffer.alloc(1 << 20);
   while (pos < record.length) {

@@ -1,0 +1,14 @@
+// Node built-ins that only some commands need, loaded on first use: importing node:crypto
+// or node:zlib up front costs every command ~1-2 ms each before it does anything, and a
+// `run` of an existing image uses neither.
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+
+function lazy<T>(id: string): () => T {
+  let mod: T | undefined;
+  return () => (mod ??= require(id) as T);
+}
+
+export const crypto = lazy<typeof import("node:crypto")>("node:crypto");
+export const zlib = lazy<typeof import("node:zlib")>("node:zlib");
