@@ -93,6 +93,21 @@ export function treePids(dir: string): number[] {
   );
 }
 
+/**
+ * One rmdir, for the usual end of a container: its init died and took its pid namespace
+ * along, leaving a cgroup with no tasks and no children. false when it is still busy.
+ */
+export function removeIfEmpty(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return true;
+    if (isErrno(e, "EBUSY") || isErrno(e, "ENOTEMPTY")) return false;
+    throw new MydockerError("cgroup_remove", `cannot remove cgroup ${dir}: ${(e as Error).message}`);
+  }
+}
+
 /** rmdir every cgroup of the tree; EBUSY (a task still leaving) is retried briefly. */
 export async function removeTree(dir: string): Promise<void> {
   for (const d of treeDeepestFirst(dir)) {

@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
 import { applyV1Resources } from "./v1-resources.js";
@@ -194,6 +194,7 @@ class V1Cgroup implements Cgroup {
   }
 
   async destroy(): Promise<void> {
+    if (this.dirs().every(removeIfEmpty)) return;
     await this.killAll();
     for (const dir of this.dirs()) await removeTree(dir);
   }

@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
@@ -163,7 +163,7 @@ class V2Cgroup implements Cgroup {
   }
 
   async destroy(): Promise<void> {
-    if (!isDir(this.dir)) return;
+    if (removeIfEmpty(this.dir)) return;
     await this.killAll();
     await removeTree(this.dir);
   }

@@ -13,6 +13,8 @@ export type { RootfsMount } from "./compile-rootfs.js";
 export interface MonitorOptions {
   /** /proc/sys/kernel/cap_last_cap of the running kernel. */
   lastCap: number;
+  /** The child waits after `pid` until the caller says `go`: the caller has work to do first. */
+  sync?: boolean;
   /** Setsid and let go of the caller's stdio (a container that outlives its caller). */
   detach?: boolean;
   log?: { path: string; maxBytes: number };
@@ -83,7 +85,7 @@ const NS_FILES: Record<NamespaceType, string> = {
 };
 
 function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
-  const steps: MonitorStep[] = [{ op: "sync" }];
+  const steps: MonitorStep[] = o.sync ? [{ op: "sync" }] : [];
   if (o.detach) steps.push({ op: "detach" });
   if (terminal) steps.push({ op: "tty" });
   if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes });
@@ -192,7 +194,6 @@ function helperSteps(h: HelperProgram): ChildStep[] {
 export function compileHelperIn(pid: number, h: HelperProgram): Plan {
   return [
     { op: "clone", flags: 0 },
-    { op: "sync" },
     { op: "hostexec", path: h.program },
     { op: "setns", nstype: L.CLONE_NEWNS, path: `/proc/${pid}/ns/mnt` },
     ...helperSteps(h),
@@ -203,7 +204,6 @@ export function compileHelperIn(pid: number, h: HelperProgram): Plan {
 export function compileHelperOver(spec: Spec, o: Pick<CompileOptions, "bundle" | "rootfsMount" | "noPivot" | "sourceKind">, h: HelperProgram): Plan {
   return [
     { op: "clone", flags: L.CLONE_NEWNS },
-    { op: "sync" },
     { op: "hostexec", path: h.program },
     ...filesOnlySteps(spec, {
       root: path.resolve(o.bundle, spec.root?.path ?? "rootfs"),

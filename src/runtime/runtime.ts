@@ -4,11 +4,11 @@ import fs from "node:fs";
 import type { Readable, Writable } from "node:stream";
 import path from "node:path";
 import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
-import type { ContainerStatus, LinuxResources, Process, Spec } from "../spec/runtime.js";
+import type { ContainerStatus, Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RestartPolicy, type RootfsMount } from "./compile.js";
 import type { Plan } from "./plan.js";
-import { defaultDeviceRules } from "./defaults.js";
+import { cgroupResources } from "./device-rules.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
@@ -392,6 +392,7 @@ export class Runtime {
         openStdin: opts.attach && opts.openStdin,
         restart: opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined,
         cgroupJoin,
+        sync: opts.onPid !== undefined,
       });
       const launched = await launch({
         shimPath: this.shimPath,
@@ -418,21 +419,6 @@ export class Runtime {
       throw e;
     }
   }
-}
-
-/** The spec's device rules, plus what the default devices need when it restricts devices. */
-function cgroupResources(spec: Spec): LinuxResources | undefined {
-  const resources = spec.linux?.resources;
-  if (!resources?.devices) return resources;
-  const own = (spec.linux?.devices ?? []).filter((d) => d.type !== "p");
-  const ownRules = own.map((d) => ({
-    allow: true,
-    type: d.type === "b" ? ("b" as const) : ("c" as const),
-    major: d.major ?? 0,
-    minor: d.minor ?? 0,
-    access: "rwm",
-  }));
-  return { ...resources, devices: [...resources.devices, ...defaultDeviceRules(), ...ownRules] };
 }
 
 function makeFifo(file: string): void {

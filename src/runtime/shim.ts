@@ -27,7 +27,7 @@ export interface ShimOptions {
   stdio: "inherit" | "ignore" | "pipe";
   /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
   stdin?: boolean;
-  /** Runs while the child waits (after `pid`, before `go`): cgroup placement, network. */
+  /** Runs while the child waits (after `pid`, before `go`): network, say. Only with a plan that has `sync`. */
   onPid?: (pid: number) => Promise<void>;
   debug?: (msg: string) => void;
 }
@@ -156,7 +156,7 @@ export class Shim {
     switch (word) {
       case "pid":
         this.containerPid = Number(rest[0]);
-        void this.letChildGo(this.containerPid);
+        if (this.plan.some((s) => s.op === "sync")) void this.letChildGo(this.containerPid);
         break;
       case "ready":
       case "exec":

@@ -16,9 +16,26 @@ export function hasDb(root: string): boolean {
 export function openDb(root: string): Db {
   fs.mkdirSync(root, { recursive: true, mode: 0o700 });
   const db = new Database(path.join(root, "mydocker.db"), { nativeBinding: addonPath() });
+  cachePreparedStatements(db);
   db.pragma("journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
   return db;
+}
+
+/**
+ * The stores prepare their statements where they use them; compiling the same SQL again
+ * for every call cost a run ~0.3 ms. Each text is compiled once per connection, and handed
+ * out in its default mode (a caller that wants .pluck() asks for it each time). No caller
+ * iterates, so a statement is never busy when it is handed out again.
+ */
+function cachePreparedStatements(db: Db): void {
+  const prepare = db.prepare.bind(db);
+  const cache = new Map<string, Database.Statement>();
+  db.prepare = ((sql: string) => {
+    let stmt = cache.get(sql);
+    if (!stmt) cache.set(sql, (stmt = prepare(sql)));
+    return stmt.reader ? stmt.pluck(false) : stmt;
+  }) as Db["prepare"];
 }
 
 /**

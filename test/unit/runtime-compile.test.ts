@@ -48,7 +48,6 @@ test("docker's default spec, created (OCI create)", () => {
   });
   const expected: Plan = [
     { op: "clone", flags: DOCKER_CLONE },
-    { op: "sync" },
     { op: "detach" },
     { op: "log", path: "/var/log/x.log", maxBytes: 0 },
     { op: "pidfile", path: "/run/x/pid" },
@@ -137,6 +136,7 @@ test("run in the foreground with a terminal, an overlay rootfs, joined namespace
     forwardSignals: [1, 2, 15],
     cgroupVersion: 1,
     sourceKind: (p) => (p === "/etc/hosts" ? "file" : "dir"),
+    sync: true,
   });
   const kill = 1n << 5n;
   const devices = DEV_STEPS.slice(0, 6).map((s) => (s.op === "mknod" && s.path === "/dev/null" ? { ...s, mode: 0o020600 } : s));
@@ -193,7 +193,6 @@ test("noPivot chroots, a bound /dev gets no device nodes, no capabilities leave 
   };
   assert.deepEqual(compile(spec, { bundle: "/b", lastCap: 40, noPivot: true }), [
     { op: "clone", flags: 0x20000 },
-    { op: "sync" },
     mount("", "", "/", "", MS.REC | MS.PRIVATE, "", "none"),
     mount("/abs/root", "", "/abs/root", "", MS.BIND | MS.REC, "", "none"),
     mount("/dev", "/abs/root", "/dev", "", MS.BIND | MS.REC, "", "dir"),
@@ -215,7 +214,6 @@ test("exec joins the container's namespaces and sets up only the process", () =>
   assert.deepEqual(plan, [
     { op: "clone", flags: 0 },
     { op: "pidns", path: "/proc/42/ns/pid" },
-    { op: "sync" },
     { op: "tty" },
     { op: "exitfile", path: "/run/x/exec-1.exit" },
     { op: "setns", nstype: 0x8000000, path: "/proc/42/ns/ipc" },
@@ -246,7 +244,7 @@ test("a child that moves itself into its cgroup does so first, before a new cgro
     { op: "unshare", flags: 0x2000000 },
   ]);
   const exec = compileExec({ pid: 42, namespaces: ["mount"] }, spec.process!, { lastCap: 40, cgroupJoin: join });
-  assert.deepEqual(exec.slice(2, 5), [
+  assert.deepEqual(exec.slice(1, 4), [
     { op: "cgroupjoin", path: join[0] },
     { op: "cgroupjoin", path: join[1] },
     { op: "setns", nstype: 0x20000, path: "/proc/42/ns/mnt" },
