@@ -79,11 +79,12 @@ static char *read_plan_control(size_t *len) {
 int main(int argc, char **argv) {
   const char *name = strrchr(argv[0], '/');
   if (strcmp(name ? name + 1 : argv[0], "mydocker-init") == 0) return run_init(argc, argv);
+  if (argc == 3 && strcmp(argv[1], "--serve") == 0) return serve(argv);
   const char *plan_file = NULL;
   if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
     plan_file = argv[2];
   } else if (argc != 1) {
-    fprintf(stderr, "usage: mydocker-shim [--plan FILE]  (without --plan the plan comes framed on fd 3)\n");
+    fprintf(stderr, "usage: mydocker-shim [--plan FILE | --serve NAME]  (without --plan the plan comes framed on fd 3)\n");
     return SETUP_FAILED;
   }
   if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;
@@ -93,8 +94,17 @@ int main(int argc, char **argv) {
     report_error(-1, "close_range", errno, "closing inherited file descriptors");
     return SETUP_FAILED;
   }
+  if (plan_file == NULL) return run_from_control();
   size_t len = 0;
-  char *buf = plan_file ? read_plan_file(plan_file, &len) : read_plan_control(&len);
+  char *buf = read_plan_file(plan_file, &len);
+  struct plan plan;
+  if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
+  return run_monitor(&plan);
+}
+
+int run_from_control(void) {
+  size_t len = 0;
+  char *buf = read_plan_control(&len);
   struct plan plan;
   if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
   return run_monitor(&plan);

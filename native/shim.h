@@ -234,6 +234,13 @@ void attach_handle(struct proxy *io, const struct pollfd fds[ATTACH_POLLFDS]);
 /* At the end: the clients see EOF; the socket and the stdin pipe are closed. */
 void attach_close(struct proxy *io);
 
+/* ---- main.c, serve.c: where a plan comes from ------------------------------- */
+
+/* Reads the framed plan from the control socket and runs it. */
+int run_from_control(void);
+/* The launcher (ARGV: shim --serve NAME): forks a shim for each connection from the caller to the abstract socket NAME. */
+int serve(char **argv);
+
 /* ---- util.c ----------------------------------------------------------------- */
 
 /* write(2) all of BUF, retrying on EINTR and short writes. */

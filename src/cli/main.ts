@@ -39,6 +39,7 @@ export async function main(argv: string[]): Promise<void> {
           runRoot: f.runroot,
           debug: f.debug ? (m) => process.stderr.write(`debug: ${m}\n`) : undefined,
           notice: (m) => process.stderr.write(m + "\n"),
+          launcher: false,
         });
         // Whatever a killed command or a dead monitor left behind is released first.
         if (opts.sweep) await engine.sweep();

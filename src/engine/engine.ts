@@ -48,6 +48,12 @@ export interface EngineOptions extends Partial<EngineRoots> {
   debug?: (msg: string) => void;
   /** Where "Unable to find image …" style notices go (stderr for the CLI). */
   notice?: (msg: string) => void;
+  /**
+   * Start shims through a long-lived launcher process rather than by forking this one
+   * (default true): cheaper for a program that runs many containers. The command line,
+   * which runs one, turns it off.
+   */
+  launcher?: boolean;
 }
 
 export interface RunResult {
@@ -77,6 +83,7 @@ export class Engine {
   private volumeStore?: VolumeStore;
   private rt?: Runtime;
   private cg?: CgroupDriver;
+  private readonly useLauncher: boolean;
 
   constructor(opts: EngineOptions = {}) {
     const d = defaultRoots();
@@ -87,6 +94,7 @@ export class Engine {
     };
     this.debug = opts.debug ?? (() => {});
     this.notice = opts.notice ?? (() => {});
+    this.useLauncher = opts.launcher ?? true;
   }
 
   private get db(): Db {
@@ -115,11 +123,13 @@ export class Engine {
   }
 
   get runtime(): Runtime {
-    this.rt ??= new Runtime({ runRoot: this.roots.runRoot, cgroups: this.cgroups, debug: this.debug });
+    this.rt ??= new Runtime({ runRoot: this.roots.runRoot, cgroups: this.cgroups, debug: this.debug, launcher: this.useLauncher });
     return this.rt;
   }
 
   close(): void {
+    this.rt?.close();
+    this.rt = undefined;
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.imageStore = undefined;

@@ -1,5 +1,6 @@
 // Starting a shim and getting the container to a milestone, or leaving no process behind.
 import type { Plan } from "./plan.js";
+import type { Launcher } from "./launcher.js";
 import { Shim } from "./shim.js";
 
 export interface LaunchOptions {
@@ -12,6 +13,7 @@ export interface LaunchOptions {
   onPid?: (pid: number) => Promise<void>;
   /** Called once the shim runs, before anything else happens. */
   onSpawn?: (shimPid: number) => void;
+  launcher?: Launcher;
   debug?: (msg: string) => void;
 }
 
@@ -19,7 +21,7 @@ export interface LaunchOptions {
 const ABORT_WAIT_MS = 5000;
 
 export async function launch(o: LaunchOptions): Promise<{ shim: Shim; pid: number }> {
-  const shim = new Shim(o);
+  const shim = await Shim.start(o);
   try {
     o.onSpawn?.(shim.shimPid);
     return { shim, pid: await shim.until(o.until) };

@@ -13,6 +13,7 @@ import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
+import { Launcher } from "./launcher.js";
 import { StateDir, type ExitInfo, type Restarts, type StateRecord } from "./state.js";
 import { validateProcess, validateSpec } from "./validate.js";
 
@@ -22,6 +23,8 @@ export interface RuntimeOptions {
   shimPath?: string;
   /** null: the runtime creates no cgroups (the container stays in the caller's). */
   cgroups: CgroupDriver | null;
+  /** Fork shims from a long-lived launcher (see launcher.ts): for a caller that starts many. */
+  launcher?: boolean;
   debug?: (msg: string) => void;
 }
 
@@ -110,12 +113,30 @@ export class Runtime {
   readonly shimPath: string;
   private readonly cgroups: CgroupDriver | null;
   private readonly debug: (msg: string) => void;
+  private readonly useLauncher: boolean;
+  private launcher?: Promise<Launcher>;
 
   constructor(o: RuntimeOptions) {
     this.runRoot = o.runRoot;
     this.shimPath = o.shimPath ?? defaultShimPath();
     this.cgroups = o.cgroups;
     this.debug = o.debug ?? (() => {});
+    this.useLauncher = o.launcher ?? false;
+  }
+
+  /** Lets the launcher go (shims it started live on). */
+  close(): void {
+    void this.launcher?.then((l) => l.close(), () => {});
+    this.launcher = undefined;
+  }
+
+  /** The launcher, started on first use and again should it die (shims with stdio "pipe" are spawned). */
+  private async launcherFor(): Promise<Launcher | undefined> {
+    if (!this.useLauncher) return undefined;
+    const running = await this.launcher?.catch(() => undefined);
+    if (running?.alive) return running;
+    this.launcher = Launcher.start(this.shimPath);
+    return this.launcher;
   }
 
   /** OCI create: the container's init is set up and waits for start. */
@@ -194,6 +215,7 @@ export class Runtime {
       shimPath: this.shimPath,
       plan,
       stdio: opts.detach ? "ignore" : "inherit",
+      launcher: await this.launcherFor(),
       stdin: opts.stdin,
       until: "exec",
       debug: this.debug,
@@ -398,6 +420,7 @@ export class Runtime {
         shimPath: this.shimPath,
         plan,
         stdio: detached ? "ignore" : "inherit",
+        launcher: await this.launcherFor(),
         stdin: opts.stdin,
         until: mode === "create" ? "ready" : "exec",
         // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.

@@ -1,9 +1,11 @@
 // Runs native/mydocker-shim: sends it a plan on fd 3 and follows the line protocol
 // of docs/plan.md (pid, ready, exec, error, exit; go).
 import { spawn, type ChildProcess } from "node:child_process";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { Duplex, Readable, Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
+import type { Launcher } from "./launcher.js";
 import { framePlan, type Plan } from "./plan.js";
 import { parseStepFailure, stepFailureError } from "./shim-errors.js";
 import { signalNumber } from "./signals.js";
@@ -29,17 +31,21 @@ export interface ShimOptions {
   stdin?: boolean;
   /** Runs while the child waits (after `pid`, before `go`): network, say. Only with a plan that has `sync`. */
   onPid?: (pid: number) => Promise<void>;
+  /** Fork the shim from this launcher rather than spawning it (not with stdio "pipe"). */
+  launcher?: Launcher;
   debug?: (msg: string) => void;
 }
 
-type Milestone = "ready" | "exec";
+type Milestone = "shim" | "ready" | "exec";
 
 export class Shim {
-  readonly shimPid: number;
   /** Resolves when the shim process ends. */
   readonly exited: Promise<ShimExit>;
-  private readonly child: ChildProcess;
+  private readonly child: ChildProcess | undefined;
   private readonly control: Duplex;
+  private forkedPid: number | undefined;
+  /** The launcher's word on how a forked shim ended (its waitpid status). */
+  private statusLine: ShimExit | undefined;
   private readonly plan: Plan;
   private readonly debug: (msg: string) => void;
   private containerPid: number | undefined;
@@ -50,39 +56,74 @@ export class Shim {
   private done = false;
   private buffered = "";
 
-  constructor(private readonly o: ShimOptions) {
+  /** Starts a shim with the plan; resolves once its pid is known. */
+  static async start(o: ShimOptions): Promise<Shim> {
+    // A launcher that cannot be reached: this shim is spawned, as without one.
+    const conn = o.launcher && o.stdio !== "pipe" ? await o.launcher.connect() : undefined;
+    const shim = new Shim(o, conn);
+    await shim.until("shim");
+    return shim;
+  }
+
+  private constructor(
+    private readonly o: ShimOptions,
+    conn: Socket | undefined,
+  ) {
     this.plan = o.plan;
     this.debug = o.debug ?? (() => {});
-    // Own session: a terminal's signals reach the caller only, which passes them on.
-    // cwd "/": a monitor that outlives us must not keep the caller's directory busy.
-    this.child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true, cwd: "/" });
-    this.child.on("error", (e) => {
-      this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
-    });
-    if (this.child.pid === undefined) {
-      // spawn reports a missing binary asynchronously; say it now, plainly.
-      throw new MydockerError("shim-missing", `cannot run the shim ${o.shimPath} (build it with "make -C native")`);
+    if (conn) {
+      this.control = conn;
+      conn.on("error", (e) => this.fail(new MydockerError("shim-failed", `the shim launcher: ${e.message}`)));
+      this.exited = this.onClose(conn, () => this.statusLine ?? { exitCode: 255, signal: 0 });
+      const fd = (wanted: boolean) => (wanted ? 1 : 0);
+      conn.write(`spawn ${fd(o.stdio === "inherit" && o.stdin !== false)} ${fd(o.stdio === "inherit")}\n`);
+    } else {
+      // Own session: a terminal's signals reach the caller only, which passes them on.
+      // cwd "/": a monitor that outlives us must not keep the caller's directory busy.
+      const child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true, cwd: "/" });
+      child.on("error", (e) => {
+        this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
+      });
+      if (child.pid === undefined) {
+        // spawn reports a missing binary asynchronously; say it now, plainly.
+        throw new MydockerError("shim-missing", `cannot run the shim ${o.shimPath} (build it with "make -C native")`);
+      }
+      this.child = child;
+      this.forkedPid = child.pid;
+      this.control = child.stdio[3] as Duplex;
+      this.control.on("error", (e) => this.debug(`shim ${this.forkedPid}: control socket: ${e.message}`));
+      let status: ShimExit = { exitCode: 255, signal: 0 };
+      child.on("exit", (code, signal) => {
+        const sig = signal ? signalNumber(signal) : 0;
+        status = { exitCode: code ?? 128 + sig, signal: sig };
+      });
+      // "close", not "exit": only then has every line the shim wrote been read.
+      this.exited = this.onClose(child, () => status);
     }
-    this.shimPid = this.child.pid;
-    this.control = this.child.stdio[3] as Duplex;
     this.control.setEncoding("utf8");
     this.control.on("data", (chunk: string) => this.onData(chunk));
-    this.control.on("error", (e) => this.debug(`shim ${this.shimPid}: control socket: ${e.message}`));
-    this.exited = new Promise((resolve) => {
-      // "close", not "exit": only then has every line the shim wrote been read.
-      this.child.on("close", (code, signal) => {
+    this.control.write(framePlan(o.plan));
+  }
+
+  private onClose(emitter: ChildProcess | Socket, status: () => ShimExit): Promise<ShimExit> {
+    return new Promise((resolve) => {
+      emitter.once("close", () => {
         this.done = true;
-        const sig = signal ? signalNumber(signal) : 0;
-        resolve(this.exitLine ?? { exitCode: code ?? 128 + sig, signal: sig });
+        resolve(this.exitLine ?? status());
         this.wake();
       });
     });
-    this.control.write(framePlan(o.plan));
+  }
+
+  /** The shim's pid (known once started). */
+  get shimPid(): number {
+    if (this.forkedPid === undefined) throw new Error("the shim has not reported its pid yet");
+    return this.forkedPid;
   }
 
   /** With stdio "pipe": the process's stdin, stdout and stderr. */
   get pipes(): { stdin: Writable; stdout: Readable; stderr: Readable } {
-    const [stdin, stdout, stderr] = this.child.stdio;
+    const [stdin, stdout, stderr] = this.child?.stdio ?? [];
     if (!stdin || !stdout || !stderr) throw new Error("the shim was not started with piped stdio");
     return { stdin: stdin as Writable, stdout: stdout as Readable, stderr: stderr as Readable };
   }
@@ -101,6 +142,7 @@ export class Shim {
   async until(milestone: Milestone): Promise<number> {
     for (;;) {
       if (this.failure) throw this.failure;
+      if (milestone === "shim" && this.forkedPid !== undefined) return this.forkedPid;
       if (this.reached.has(milestone) && this.containerPid !== undefined) return this.containerPid;
       if (this.done) {
         throw new MydockerError("shim-failed", `the shim ended before the container reached "${milestone}"`);
@@ -113,13 +155,13 @@ export class Shim {
   release(): void {
     this.control.removeAllListeners("data");
     this.control.destroy();
-    this.child.removeAllListeners();
-    this.child.unref();
+    this.child?.removeAllListeners();
+    this.child?.unref();
   }
 
   /** Kills the container's process and the shim: used when a setup fails half way. */
   abort(): void {
-    for (const pid of [this.containerPid, this.shimPid]) {
+    for (const pid of [this.containerPid, this.forkedPid]) {
       if (pid === undefined) continue;
       try {
         process.kill(pid, "SIGKILL");
@@ -151,9 +193,15 @@ export class Shim {
   }
 
   private onLine(line: string): void {
-    this.debug(`shim ${this.shimPid}: ${line}`);
+    this.debug(`shim ${this.forkedPid}: ${line}`);
     const [word = "", ...rest] = line.split(" ");
     switch (word) {
+      case "shim":
+        this.forkedPid = Number(rest[0]);
+        break;
+      case "status":
+        this.statusLine = { exitCode: Number(rest[0]), signal: Number(rest[1]) };
+        break;
       case "pid":
         this.containerPid = Number(rest[0]);
         if (this.plan.some((s) => s.op === "sync")) void this.letChildGo(this.containerPid);
@@ -172,7 +220,7 @@ export class Shim {
         this.exitLine = { exitCode: Number(rest[0]), signal: Number(rest[1]) };
         break;
       default:
-        this.debug(`shim ${this.shimPid}: unknown line ignored`);
+        this.debug(`shim ${this.forkedPid}: unknown line ignored`);
     }
     this.wake();
   }
