@@ -39,19 +39,36 @@ export function readKeyed(file: string): Map<string, number> {
 }
 
 export function writeValue(file: string, value: string | number): void {
-  const text = String(value);
-  let fd: number;
+  writeEach([{ file, value }]);
+}
+
+/**
+ * Each value in order, with a write(2) of its own (the kernel takes one device rule per
+ * write), opening each file once: a container's ~15 device rules would otherwise cost
+ * ~15 opens and closes.
+ */
+export function writeEach(writes: { file: string; value: string | number }[]): void {
+  const fds = new Map<string, number>();
   try {
-    fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC);
-  } catch (e) {
-    throw new MydockerError("cgroup_write", `cannot open ${file}: ${(e as Error).message}`);
-  }
-  try {
-    writeSync(fd, text);
-  } catch (e) {
-    throw new MydockerError("cgroup_write", `cannot write "${text}" to ${file}: ${(e as Error).message}`);
+    for (const { file, value } of writes) {
+      let fd = fds.get(file);
+      if (fd === undefined) {
+        try {
+          fd = openSync(file, constants.O_WRONLY | constants.O_TRUNC);
+        } catch (e) {
+          throw new MydockerError("cgroup_write", `cannot open ${file}: ${(e as Error).message}`);
+        }
+        fds.set(file, fd);
+      }
+      const text = String(value);
+      try {
+        writeSync(fd, text);
+      } catch (e) {
+        throw new MydockerError("cgroup_write", `cannot write "${text}" to ${file}: ${(e as Error).message}`);
+      }
+    }
   } finally {
-    closeSync(fd);
+    for (const fd of fds.values()) closeSync(fd);
   }
 }
 

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { DeviceCgroupRule, LinuxBlockIO, LinuxCPU, LinuxMemory, LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
-import { readNumber, writeValue } from "./fs.js";
+import { readNumber, writeEach, writeValue } from "./fs.js";
 
 /** The cgroup's directory in the hierarchy of a subsystem, undefined when not mounted. */
 export type DirOf = (subsystem: string) => string | undefined;
@@ -98,6 +98,6 @@ export function applyV1Resources(dirOf: DirOf, r: LinuxResources): void {
   if (r.blockIO) applyBlockIO(need(dirOf, "blkio"), r.blockIO);
   if (r.devices) {
     const dir = need(dirOf, "devices");
-    for (const rule of r.devices) writeValue(join(dir, rule.allow ? "devices.allow" : "devices.deny"), deviceRuleText(rule));
+    writeEach(r.devices.map((rule) => ({ file: join(dir, rule.allow ? "devices.allow" : "devices.deny"), value: deviceRuleText(rule) })));
   }
 }

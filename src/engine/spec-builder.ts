@@ -1,5 +1,6 @@
 // Turns a container's docker-shaped configuration into an OCI runtime spec. This is the
 // engine's whole contract with the runtime: no syscall decision is made here.
+import fs from "node:fs";
 import type { Spec } from "../spec/runtime.js";
 import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
@@ -20,8 +21,15 @@ export interface SpecContext {
 /** Where --init's binary appears in the container, as docker's /sbin/docker-init does. */
 export const INIT_PATH = "/sbin/mydocker-init";
 
+/**
+ * Every capability the engine itself holds (containerd's WithAllCurrentCapabilities):
+ * --privileged and --cap-add ALL cannot give more, and a container asking the kernel for a
+ * capability its runtime lacks (a host whose bounding set was trimmed) fails to start.
+ */
 function allCapabilities(): string[] {
-  return [...CAPABILITIES.keys()];
+  const prm = /^CapPrm:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1];
+  const held = prm === undefined ? ~0n : BigInt(`0x${prm}`);
+  return [...CAPABILITIES].filter(([, num]) => (held >> BigInt(num)) & 1n).map(([name]) => name);
 }
 
 /** `net_raw`, `NET_RAW` and `CAP_NET_RAW` all name CAP_NET_RAW. */
@@ -87,6 +95,8 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   linux.resources = { ...linux.resources, ...hc.Resources };
   linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;
   if (hc.Privileged) {
+    // As docker: every device may be used (the host's own device nodes are not bound in).
+    linux.resources.devices = [{ allow: true, access: "rwm" }];
     linux.maskedPaths = [];
     linux.readonlyPaths = [];
     spec.mounts = spec.mounts.map((m) => (m.destination === "/sys" ? { ...m, options: (m.options ?? []).filter((o) => o !== "ro") } : m));
