@@ -1,7 +1,7 @@
 // `docker logs` over the CRI-format files the shim writes (`RFC3339NANO STREAM P|F TEXT`,
 // rotated from PATH to PATH.1): tail, since/until, timestamps and follow.
 import fs from "node:fs";
-import fsp from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { EventEmitter } from "node:events";
 import { dateToNanos, formatRfc3339NanoFixed, nanosToDate, parseRfc3339Nano, type UnixNanos } from "./timestamps.js";
@@ -89,11 +89,11 @@ class LineFile {
   private rest = Buffer.alloc(0);
   private readonly chunk = Buffer.alloc(64 * 1024);
 
-  private constructor(readonly fh: fsp.FileHandle, readonly ino: number) {}
+  private constructor(readonly fh: FileHandle, readonly ino: number) {}
 
   static async open(file: string): Promise<LineFile | undefined> {
     try {
-      const fh = await fsp.open(file, "r");
+      const fh = await fs.promises.open(file, "r");
       return new LineFile(fh, (await fh.stat()).ino);
     } catch (e) {
       if (isErrno(e, "ENOENT")) return undefined;
@@ -166,7 +166,7 @@ function waitForChange(events: EventEmitter, ms: number, signal?: AbortSignal): 
 
 async function inode(file: string): Promise<number | undefined> {
   try {
-    return (await fsp.stat(file)).ino;
+    return (await fs.promises.stat(file)).ino;
   } catch (e) {
     if (isErrno(e, "ENOENT")) return undefined;
     throw e;
