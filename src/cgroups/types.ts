@@ -25,6 +25,8 @@ export interface Cgroup {
   selfJoinFiles(): string[];
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
+  /** CgroupStats.oomKills alone: what a container's end needs, without the other files. */
+  oomKills(): number;
   /** PIDs of every process in the cgroup. */
   pids(): number[];
   freeze(): Promise<void>;

@@ -131,8 +131,13 @@ class V1Cgroup implements Cgroup {
       memoryLimit: Math.min(limit, totalmem()),
       pids: pidsDir ? (readNumber(join(pidsDir, "pids.current")) ?? 0) : this.pids().length,
       ...this.blkioBytes(),
-      oomKills: memDir ? (readKeyed(join(memDir, "memory.oom_control")).get("oom_kill") ?? 0) : 0,
+      oomKills: this.oomKills(),
     };
+  }
+
+  oomKills(): number {
+    const memDir = this.dirOf("memory");
+    return memDir ? (readKeyed(join(memDir, "memory.oom_control")).get("oom_kill") ?? 0) : 0;
   }
 
   private blkioBytes(): { blkioReadBytes: number; blkioWriteBytes: number } {

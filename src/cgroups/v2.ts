@@ -105,6 +105,10 @@ class V2Cgroup implements Cgroup {
     applyV2Resources(this.dir, resources);
   }
 
+  oomKills(): number {
+    return readKeyed(this.file("memory.events")).get("oom_kill") ?? 0;
+  }
+
   stats(): CgroupStats {
     const memStat = readKeyed(this.file("memory.stat"));
     const usage = readNumber(this.file("memory.current")) ?? 0;
@@ -125,7 +129,7 @@ class V2Cgroup implements Cgroup {
       pids: readNumber(this.file("pids.current")) ?? this.pids().length,
       blkioReadBytes: read,
       blkioWriteBytes: write,
-      oomKills: readKeyed(this.file("memory.events")).get("oom_kill") ?? 0,
+      oomKills: this.oomKills(),
     };
   }
 

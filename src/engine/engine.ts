@@ -370,7 +370,7 @@ export class Engine {
     }
     // A live run is not this one: the container was started again meanwhile.
     if (st && st.status !== "stopped") return;
-    const oomKilled = st?.cgroupPath ? (this.cgroups.open(st.cgroupPath)?.stats().oomKills ?? 0) > 0 : false;
+    const oomKilled = st?.cgroupPath ? (this.cgroups.open(st.cgroupPath)?.oomKills() ?? 0) > 0 : false;
     const code = exitCode ?? st?.exit?.exitCode ?? (c.state.status === "running" ? 137 : c.state.exitCode);
     const ended: ContainerState = {
       ...c.state,
