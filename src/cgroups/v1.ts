@@ -76,6 +76,11 @@ class V1Cgroup implements Cgroup {
     const made: string[] = [];
     const cpusetMount = this.mounts.get("cpuset");
     for (const mount of new Set(this.mounts.values())) {
+      // Usually the parents exist: one mkdir then, and the levels only when it says ENOENT.
+      if (this.makeLeaf(mount, mount === cpusetMount)) {
+        made.push(join(mount, this.path));
+        continue;
+      }
       let dir = mount;
       for (const part of this.path.split("/")) {
         dir = join(dir, part);
@@ -87,17 +92,29 @@ class V1Cgroup implements Cgroup {
           fresh = false;
         }
         if (fresh && dir === join(mount, this.path)) made.push(dir);
-        // A new cpuset starts with no CPUs and no memory nodes, and nothing can join it
-        // until it has some: every level inherits its parent's, also one that a concurrent
-        // command made a moment ago and may not have filled yet.
-        if (mount === cpusetMount) {
-          for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-            if (readOptional(join(dir, file)) === "") writeValue(join(dir, file), readOptional(join(dirname(dir), file)) ?? "");
-          }
-        }
       }
+      if (mount === cpusetMount) this.inheritCpusets(mount);
     }
     return made;
+  }
+
+  /** Each level of the path below the cpuset mount, top down, gets its parent's CPUs and memory nodes if it has none. */
+  private inheritCpusets(mount: string): void {
+    let dir = mount;
+    for (const part of this.path.split("/")) inheritCpuset((dir = join(dir, part)));
+  }
+
+  /** The leaf directory alone; false when a parent is missing (or it exists already). */
+  private makeLeaf(mount: string, cpuset: boolean): boolean {
+    const dir = join(mount, this.path);
+    try {
+      mkdirSync(dir);
+    } catch (e) {
+      if (isErrno(e, "ENOENT") || isErrno(e, "EEXIST")) return false;
+      throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
+    }
+    if (cpuset) this.inheritCpusets(mount);
+    return true;
   }
 
   procsFiles(): string[] {
@@ -202,5 +219,16 @@ class V1Cgroup implements Cgroup {
     if (this.dirs().every(removeIfEmpty)) return;
     await this.killAll();
     for (const dir of this.dirs()) await removeTree(dir);
+  }
+}
+
+/**
+ * A new cpuset starts with no CPUs and no memory nodes, and nothing can join it until it
+ * has some: every level inherits its parent's, also one that a concurrent command made a
+ * moment ago and may not have filled yet.
+ */
+function inheritCpuset(dir: string): void {
+  for (const file of ["cpuset.cpus", "cpuset.mems"]) {
+    if (readOptional(join(dir, file)) === "") writeValue(join(dir, file), readOptional(join(dirname(dir), file)) ?? "");
   }
 }
