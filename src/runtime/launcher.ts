@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { MydockerError } from "../util/errors.js";
+import { shimMissing } from "./shim.js";
 
 let instances = 0;
 
@@ -29,7 +30,7 @@ export class Launcher {
     const child = spawn(shimPath, ["--serve", name], { stdio: ["inherit", "inherit", "inherit", "pipe"], detached: true, cwd: "/" });
     const tie = child.stdio[3] as Duplex | null;
     if (child.pid === undefined || !tie) {
-      throw new MydockerError("shim-missing", `cannot run the shim ${shimPath} (build it with "make -C native")`);
+      throw shimMissing(shimPath);
     }
     await new Promise<void>((resolve, reject) => {
       let got = "";

@@ -22,6 +22,11 @@ export function defaultShimPath(): string {
   return process.env["MYDOCKER_SHIM"] || fileURLToPath(new URL("../../../native/mydocker-shim", import.meta.url));
 }
 
+/** The shim binary could not be run at all. */
+export function shimMissing(shimPath: string): MydockerError {
+  return new MydockerError("shim-missing", `cannot run the shim ${shimPath} (build it with "make -C native")`);
+}
+
 export interface ShimOptions {
   shimPath: string;
   plan: Plan;
@@ -86,7 +91,7 @@ export class Shim {
       });
       if (child.pid === undefined) {
         // spawn reports a missing binary asynchronously; say it now, plainly.
-        throw new MydockerError("shim-missing", `cannot run the shim ${o.shimPath} (build it with "make -C native")`);
+        throw shimMissing(o.shimPath);
       }
       this.child = child;
       this.forkedPid = child.pid;
