@@ -30,6 +30,7 @@ struct monitor {
   int sfd;
   struct proxy io;
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
+  int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
 };
 
 static struct monitor m;
@@ -207,7 +208,10 @@ static void poll_once(void) {
 static void write_exitfile(int code, int sig) {
   char buf[96];
   int n = snprintf(buf, sizeof buf, "%d %d %lld\n", code, sig, now_nanos());
-  if (write_file_atomic(m.p->exitfile->args[0], buf, (size_t)n) != 0)
+  const char *path = m.p->exitfile->args[0];
+  int fd = m.exit_fd >= 0 ? m.exit_fd : atomic_open(path);
+  m.exit_fd = -1;
+  if (fd < 0 || atomic_commit(fd, path, buf, (size_t)n) != 0)
     report_error(m.p->exitfile->index, "exitfile", errno, m.p->exitfile->args[0]);
 }
 
@@ -236,6 +240,12 @@ static int setup_failed(const struct record *r, const char *op, const char *deta
   return SETUP_FAILED;
 }
 
+/* Lets the child go on. One that already died is noticed by the loop through SIGCHLD. */
+static void release_child(void) {
+  while (send(m.chan, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
+  }
+}
+
 /* Clones one run of the container and sees it to its end. */
 static int run_once(struct child_fds *fds, int run) {
   int sv[2];
@@ -255,17 +265,21 @@ static int run_once(struct child_fds *fds, int run) {
   m.chan = sv[0];
   m.child_done = m.ready = false;
 
+  /* With sync the caller hears of the pid (and finds the pid file) before the child may go;
+   * else the child goes first and the files are written while it sets itself up. */
+  bool synced = run == 0 && m.p->sync;
+  if (!synced) release_child();
   if (m.p->pidfile && write_pidfile() != 0) return setup_failed(m.p->pidfile, "pidfile", m.p->pidfile->args[0]);
-  if (run == 0) {
-    control_send("pid %d", (int)m.child);
-    if (m.p->sync && wait_for_go() != 0) {
+  if (run == 0) control_send("pid %d", (int)m.child);
+  if (synced) {
+    if (wait_for_go() != 0) {
       errno = EPIPE;
       return setup_failed(NULL, "sync", "the control socket closed before go");
     }
+    release_child();
   }
-  /* A child that already died is noticed by the loop through SIGCHLD. */
-  while (send(m.chan, "g", 1, MSG_NOSIGNAL) < 0 && errno == EINTR) {
-  }
+  /* Failing here is not fatal: write_exitfile tries again and reports it. */
+  if (m.p->exitfile && m.exit_fd < 0) m.exit_fd = atomic_open(m.p->exitfile->args[0]);
   while (!m.child_done || m.chan >= 0) poll_once();
   proxy_drain(&m.io);
   return 0;
@@ -303,6 +317,7 @@ static int write_runsfile(int restarts, long long started) {
 int run_monitor(struct plan *p) {
   struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1, .in_r = -1};
   m.p = p;
+  m.exit_fd = -1;
   proxy_init(&m.io, !p->detach);
 
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");

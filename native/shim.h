@@ -247,6 +247,10 @@ int serve(char **argv);
 int write_all(int fd, const void *buf, size_t len);
 /* Writes DATA to PATH via PATH.tmp + rename. */
 int write_file_atomic(const char *path, const char *data, size_t len);
+/* The two halves of it: PATH.tmp created (the slow part on a journaling filesystem, so it
+ * can be done ahead), then DATA written into FD and renamed to PATH. */
+int atomic_open(const char *path);
+int atomic_commit(int fd, const char *path, const char *data, size_t len);
 /* Copies SRC into DST (size SIZE), replacing newlines so it fits in one protocol line. */
 void one_line(char *dst, size_t size, const char *src);
 

@@ -20,14 +20,18 @@ int write_all(int fd, const void *buf, size_t len) {
   return 0;
 }
 
-int write_file_atomic(const char *path, const char *data, size_t len) {
+int atomic_open(const char *path) {
   char tmp[PATH_MAX];
   if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return -1;
+  return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+}
+
+int atomic_commit(int fd, const char *path, const char *data, size_t len) {
+  char tmp[PATH_MAX];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path); /* atomic_open checked the length */
   if (write_all(fd, data, len) != 0) {
     int saved = errno;
     close(fd);
@@ -42,6 +46,11 @@ int write_file_atomic(const char *path, const char *data, size_t len) {
     return -1;
   }
   return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len) {
+  int fd = atomic_open(path);
+  return fd < 0 ? -1 : atomic_commit(fd, path, data, len);
 }
 
 void one_line(char *dst, size_t size, const char *src) {

@@ -403,6 +403,7 @@ test("exitfile and exitcmd after the container exits", { skip }, async () => {
   assert.ok(ms >= started - 1000 && ms <= Date.now() + 1000, `a finish time now: ${nanos}`);
   assert.equal(fs.readFileSync(marker, "utf8"), "ran\n");
   assert.equal(r.control.at(-1), "exit 3 0");
+  assert.ok(!fs.existsSync(`${exitFile}.tmp`), "the temporary made ahead was renamed");
 });
 
 test("sigforward: a signal to the shim reaches the container", { skip }, async () => {
