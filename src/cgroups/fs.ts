@@ -1,7 +1,7 @@
 // Small synchronous helpers over cgroupfs. Every cgroup file is opened without O_CREAT:
 // a missing file means a missing controller, never a file we should make. O_TRUNC is
 // what runc uses too: cgroupfs ignores it, and it keeps a fake tree honest.
-import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, constants, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, constants, writeSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno, MydockerError } from "../util/errors.js";
@@ -74,8 +74,7 @@ export function writeEach(writes: { file: string; value: string | number }[]): v
 
 export function isDir(dir: string): boolean {
   try {
-    readdirSync(dir);
-    return true;
+    return statSync(dir).isDirectory();
   } catch (e) {
     if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return false;
     throw e;

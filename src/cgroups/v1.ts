@@ -1,7 +1,7 @@
 // The cgroup v1 driver (cgroupfs): one directory per hierarchy the container joins.
 import { mkdirSync, rmdirSync } from "node:fs";
 import { totalmem } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
@@ -93,15 +93,9 @@ class V1Cgroup implements Cgroup {
         }
         if (fresh && dir === join(mount, this.path)) made.push(dir);
       }
-      if (mount === cpusetMount) this.inheritCpusets(mount);
+      if (mount === cpusetMount) inheritCpusets(mount, this.path, false);
     }
     return made;
-  }
-
-  /** Each level of the path below the cpuset mount, top down, gets its parent's CPUs and memory nodes if it has none. */
-  private inheritCpusets(mount: string): void {
-    let dir = mount;
-    for (const part of this.path.split("/")) inheritCpuset((dir = join(dir, part)));
   }
 
   /** The leaf directory alone; false when a parent is missing (or it exists already). */
@@ -113,7 +107,7 @@ class V1Cgroup implements Cgroup {
       if (isErrno(e, "ENOENT") || isErrno(e, "EEXIST")) return false;
       throw new MydockerError("cgroup_create", `cannot create cgroup ${dir}: ${(e as Error).message}`);
     }
-    if (cpuset) this.inheritCpusets(mount);
+    if (cpuset) inheritCpusets(mount, this.path, true);
     return true;
   }
 
@@ -227,8 +221,17 @@ class V1Cgroup implements Cgroup {
  * has some: every level inherits its parent's, also one that a concurrent command made a
  * moment ago and may not have filled yet.
  */
-function inheritCpuset(dir: string): void {
+function inheritCpusets(mount: string, path: string, freshLeaf: boolean): void {
+  const levels = path.split("/");
   for (const file of ["cpuset.cpus", "cpuset.mems"]) {
-    if (readOptional(join(dir, file)) === "") writeValue(join(dir, file), readOptional(join(dirname(dir), file)) ?? "");
+    let dir = mount;
+    let inherited = readOptional(join(dir, file));
+    levels.forEach((part, i) => {
+      dir = join(dir, part);
+      // A leaf this command just made has none yet: no need to read it.
+      const own = freshLeaf && i === levels.length - 1 ? "" : readOptional(join(dir, file));
+      if (own === "") writeValue(join(dir, file), inherited ?? "");
+      else if (own !== undefined) inherited = own;
+    });
   }
 }
