@@ -195,7 +195,6 @@ export class Engine {
     const dir = containerDir(this.roots, id);
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
-    fs.mkdirSync(path.join(dir, "merged"), { mode: 0o755 });
     try {
       this.containers.insert(record);
     } catch (e) {
@@ -242,7 +241,9 @@ export class Engine {
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
     return {
-      spec: this.specFor(c, path.join(dir, "merged"), layers),
+      // The overlay is mounted over the container's directory itself, in the container's own
+      // mount namespace: no directory of its own to make and remove for each run.
+      spec: this.specFor(c, dir, layers),
       rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
       noPivot,
     };

@@ -33,7 +33,7 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
     HostConfig: c.hostConfig,
     GraphDriver: {
       Name: "overlay2",
-      Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work"), MergedDir: path.join(dir, "merged") },
+      Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work"), MergedDir: dir },
     },
     Mounts: c.hostConfig.Mounts.map((m) => ({
       Type: m.type === "tmpfs" ? "tmpfs" : m.source?.includes("/volumes/") ? "volume" : "bind",
