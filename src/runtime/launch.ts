@@ -11,8 +11,6 @@ export interface LaunchOptions {
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";
   onPid?: (pid: number) => Promise<void>;
-  /** Called once the shim runs, before anything else happens. */
-  onSpawn?: (shimPid: number) => void;
   launcher?: Launcher;
   debug?: (msg: string) => void;
 }
@@ -23,7 +21,6 @@ const ABORT_WAIT_MS = 5000;
 export async function launch(o: LaunchOptions): Promise<{ shim: Shim; pid: number }> {
   const shim = await Shim.start(o);
   try {
-    o.onSpawn?.(shim.shimPid);
     return { shim, pid: await shim.until(o.until) };
   } catch (e) {
     shim.abort();

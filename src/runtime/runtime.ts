@@ -10,7 +10,7 @@ import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperPr
 import type { Plan } from "./plan.js";
 import { cgroupResources } from "./device-rules.js";
 import { launch } from "./launch.js";
-import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
+import { isSameProcess, lastCap, processStartTime, selfStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
 import { Launcher } from "./launcher.js";
@@ -195,13 +195,12 @@ export class Runtime {
 
   /** Starts another process in a running container. */
   async exec(id: string, input: Process, opts: ExecOptions = {}): Promise<ProcessHandle> {
-    const sd = new StateDir(this.runRoot, id);
     const st = this.state(id);
     if (st.status !== "running" || st.pid === undefined) {
       throw new MydockerError("bad-state", `container "${id}" is ${st.status}: exec needs a running container`);
     }
     const proc = validateProcess(input);
-    const namespaces = (sd.readConfig().linux?.namespaces ?? []).map((n) => n.type);
+    const namespaces = st.namespaces;
     const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
     const cgroupJoin = cgroup?.selfJoinFiles();
     const plan = compileExec({ pid: st.pid, namespaces }, proc, {
@@ -323,11 +322,14 @@ export class Runtime {
         cgroup.thaw();
       }
     }
-    if (st.pid !== undefined && st.pidStartTime) await waitGone(st.pid, st.pidStartTime, KILL_WAIT_MS);
-    // The shim writes the exit file into the directory: let it finish first. Not its exit:
+    // The shim writes the exit file into the directory after it reaped the process, and
+    // nothing after it: once it is there, there is nothing to wait for. Not the shim's exit:
     // after the exit file it may become the exit command, which may well be calling us.
-    const shim = st.shimPid !== undefined && st.shimStartTime ? { pid: st.shimPid, start: st.shimStartTime } : undefined;
-    if (shim) await waitFor(() => sd.readExit() !== undefined || !isSameProcess(shim.pid, shim.start), KILL_WAIT_MS);
+    if (!st.exit) {
+      if (st.pid !== undefined && st.pidStartTime) await waitGone(st.pid, st.pidStartTime, KILL_WAIT_MS);
+      const shim = st.shimPid !== undefined && st.shimStartTime ? { pid: st.shimPid, start: st.shimStartTime } : undefined;
+      if (shim) await waitFor(() => sd.readExit() !== undefined || !isSameProcess(shim.pid, shim.start), KILL_WAIT_MS);
+    }
     await cgroup?.destroy();
     sd.remove();
   }
@@ -356,7 +358,8 @@ export class Runtime {
   private status(sd: StateDir, rec: StateRecord, exit: ExitInfo | undefined): ContainerStatus {
     if (exit) return "stopped";
     const alive = (pid?: number, start?: string) => pid !== undefined && start !== undefined && isSameProcess(pid, start);
-    if (rec.status === "creating") return alive(rec.shimPid, rec.shimStartTime) ? "creating" : "stopped";
+    // The state file is written before the shim starts: while its maker lives, it is being made.
+    if (rec.status === "creating") return alive(rec.creatorPid, rec.creatorStartTime) || alive(rec.shimPid, rec.shimStartTime) ? "creating" : "stopped";
     // Between the process's end and its exit file the shim is still at work: not stopped yet,
     // so that "stopped" always comes with the exit status. A shim killed with -9 writes none.
     if (!alive(rec.pid, rec.pidStartTime)) return alive(rec.shimPid, rec.shimStartTime) ? "running" : "stopped";
@@ -386,16 +389,21 @@ export class Runtime {
         bundle,
         ...(spec.annotations ? { annotations: spec.annotations } : {}),
         created: new Date().toISOString(),
+        creatorPid: process.pid,
+        creatorStartTime: selfStartTime(),
         cgroupPath,
         rootfs,
+        namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
         ...(opts.restart && mode === "create" ? { monitorRestarts: true } : {}),
       };
-      sd.writeConfig(spec);
+      // Written once before anything needs undoing (the cgroup) and once the process runs:
+      // a state file being rewritten costs a new inode each time.
       sd.writeState(record);
       if (mode === "create") makeFifo(sd.execFifo);
       if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
       const cgroupJoin = cgroup?.selfJoinFiles();
       const detached = mode === "create" || opts.stdio === "ignore";
+      const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
       const plan = compile(spec, {
         bundle,
         lastCap: lastCap(),
@@ -406,13 +414,14 @@ export class Runtime {
         execFifo: mode === "create" ? sd.execFifo : undefined,
         detach: detached,
         log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
-        pidFile: sd.pidFile,
+        // Only a monitor that restarts the process has a pid the caller does not hear of.
+        pidFile: restart ? sd.pidFile : undefined,
         exitFile: sd.exitFile,
         exitCommand: opts.exitCommand,
         forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
         attachSocket: opts.attach ? sd.attachSocket : undefined,
         openStdin: opts.attach && opts.openStdin,
-        restart: opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined,
+        restart,
         cgroupJoin,
         sync: opts.onPid !== undefined,
       });
@@ -425,15 +434,17 @@ export class Runtime {
         until: mode === "create" ? "ready" : "exec",
         // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
         onPid: opts.onPid,
-        // While "creating", a live shim is what tells this container from the debris of a crash.
-        onSpawn: (shimPid) => {
-          Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
-          sd.writeState(record);
-        },
         debug: this.debug,
       });
       const { shim, pid } = launched;
-      sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
+      sd.writeState({
+        ...record,
+        status: mode === "create" ? "created" : "running",
+        shimPid: shim.shimPid,
+        shimStartTime: processStartTime(shim.shimPid),
+        pid,
+        pidStartTime: processStartTime(pid),
+      });
       if (mode === "create") shim.release();
       return launched;
     } catch (e) {

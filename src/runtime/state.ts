@@ -1,9 +1,9 @@
 // The per-container directory under the run root: <runRoot>/<id>/ with state.json
-// (OCI state plus what the runtime needs to find the container again), config.json
-// (the validated spec), the pid file, the exit file and the exec FIFO.
+// (OCI state plus what the runtime needs to find the container again), the exit file, the
+// exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { ContainerStatus, Spec, State } from "../spec/runtime.js";
+import type { ContainerStatus, NamespaceType, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -11,6 +11,9 @@ import { removeTree } from "../util/remove-tree.js";
 export interface StateRecord extends State {
   /** RFC 3339 time of create. */
   created: string;
+  /** The process making the container: while it is "creating", that process or its shim lives. */
+  creatorPid: number;
+  creatorStartTime?: string;
   shimPid?: number;
   /** /proc/PID/stat start time of pid: tells our process from a later one with the same pid. */
   pidStartTime?: string;
@@ -18,6 +21,8 @@ export interface StateRecord extends State {
   /** Path below the cgroup root(s), or null when the runtime manages no cgroups. */
   cgroupPath: string | null;
   rootfs: string;
+  /** The kinds of namespace the container has (linux.namespaces[].type): what exec joins. */
+  namespaces: NamespaceType[];
   /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
   monitorRestarts?: boolean;
 }
@@ -50,9 +55,6 @@ export class StateDir {
 
   get stateFile(): string {
     return path.join(this.dir, "state.json");
-  }
-  get configFile(): string {
-    return path.join(this.dir, "config.json");
   }
   get pidFile(): string {
     return path.join(this.dir, "pid");
@@ -99,14 +101,6 @@ export class StateDir {
       if (isErrno(e, "ENOENT")) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
       throw e;
     }
-  }
-
-  writeConfig(spec: Spec): void {
-    writeAtomic(this.configFile, JSON.stringify(spec));
-  }
-
-  readConfig(): Spec {
-    return JSON.parse(fs.readFileSync(this.configFile, "utf8")) as Spec;
   }
 
   /** The exit file the shim wrote when the container's process ended, if it did. */
