@@ -6,6 +6,9 @@ import { PODMAN_IMAGE } from "./peers.js";
 import { measure, printTable, printTarget, type Row } from "./report.js";
 import { msSince, summarize, type Stats } from "./stats.js";
 
+const LIBRARY_WARMUP = 20;
+const LIBRARY_SAMPLES_PER_RUN = 10;
+
 export async function startup(ctx: BenchContext): Promise<void> {
   const { peers, mydocker, runs, warmup } = ctx;
   const opts = { runs, warmup };
@@ -36,12 +39,17 @@ export async function startup(ctx: BenchContext): Promise<void> {
   if (ctx.extraCaCerts) console.log(`(every subject ran without NODE_EXTRA_CA_CERTS=${ctx.extraCaCerts}; the rows marked "set" show what it costs a Node process here)`);
 }
 
-/** Engine.run called over and over from this one Node process: no Node startup in the number. */
+/**
+ * Engine.run called over and over from this one Node process: no Node startup in the number.
+ * A program that keeps running has its JIT warm, and a few runs do not warm it: the warmup
+ * is at least LIBRARY_WARMUP runs. A run takes milliseconds, so it is sampled
+ * LIBRARY_SAMPLES_PER_RUN times as often as the commands, for a steadier mean.
+ */
 async function timeLibrary(ctx: BenchContext): Promise<Stats> {
   const engine = await ctx.mydocker.engine();
-  for (let i = 0; i < ctx.warmup; i++) await runTrue(engine);
+  for (let i = 0; i < Math.max(ctx.warmup, LIBRARY_WARMUP); i++) await runTrue(engine);
   const samples: number[] = [];
-  for (let i = 0; i < ctx.runs; i++) {
+  for (let i = 0; i < ctx.runs * LIBRARY_SAMPLES_PER_RUN; i++) {
     const start = process.hrtime.bigint();
     await runTrue(engine);
     samples.push(msSince(start));
