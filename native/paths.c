@@ -26,18 +26,40 @@ struct where {
   unsigned long long resolve;
 };
 
+/* The last ROOT opened, kept for the steps after it: every mount, device and link of a
+ * container is under the same rootfs. A mount onto a host path (the rootfs itself) may
+ * cover it, and pivot_root or chroot change what paths mean: those drop it. */
+static struct {
+  char path[PATH_MAX];
+  int fd;
+} root_cache = {.fd = -1};
+
+static void root_cache_drop(void) {
+  if (root_cache.fd >= 0) close(root_cache.fd);
+  root_cache.fd = -1;
+}
+
 static int where_open(struct where *w, const char *root) {
   if (root[0] == '\0') {
     *w = (struct where){.dirfd = AT_FDCWD, .resolve = 0};
     return 0;
   }
-  w->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   w->resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return w->dirfd < 0 ? -1 : 0;
+  if (root_cache.fd >= 0 && strcmp(root_cache.path, root) == 0) {
+    w->dirfd = root_cache.fd;
+    return 0;
+  }
+  w->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (w->dirfd < 0) return -1;
+  if ((size_t)snprintf(root_cache.path, sizeof root_cache.path, "%s", root) < sizeof root_cache.path) {
+    root_cache_drop();
+    root_cache.fd = w->dirfd;
+  }
+  return 0;
 }
 
 static void where_close(struct where *w) {
-  if (w->dirfd >= 0) close(w->dirfd);
+  if (w->dirfd >= 0 && w->dirfd != root_cache.fd) close(w->dirfd);
 }
 
 static int open_at(const struct where *w, const char *path, unsigned long long flags) {
@@ -131,6 +153,7 @@ int step_mount(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s on %s%s%s (%s)", src[0] ? src : "none", root, root[0] && path[0] != '/' ? "/" : "", path, fstype[0] ? fstype : "no type");
 
   struct where w;
+  if (root[0] == '\0') root_cache_drop();
   if (where_open(&w, root) != 0) return -1;
   int rc = mk == MK_NONE ? 0 : create_missing(&w, path, mk);
   if (rc == 0 && root[0] == '\0') {
@@ -193,6 +216,7 @@ int step_symlink(const struct record *r, struct child_state *st) {
 
 int step_pivot_root(const struct record *r, struct child_state *st) {
   (void)st;
+  root_cache_drop();
   if (chdir(r->args[0]) != 0) return -1;
   /* The old root ends up stacked under the new one; detaching "." removes it. */
   if (syscall(SYS_pivot_root, ".", ".") != 0) return -1;
@@ -202,6 +226,7 @@ int step_pivot_root(const struct record *r, struct child_state *st) {
 
 int step_chroot(const struct record *r, struct child_state *st) {
   (void)st;
+  root_cache_drop();
   if (chdir(r->args[0]) != 0) return -1;
   if (mount(r->args[0], "/", NULL, MS_MOVE, NULL) != 0) return -1;
   if (chroot(".") != 0) return -1;
