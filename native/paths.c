@@ -201,7 +201,18 @@ static int do_mknod(int pfd, const char *name, const struct record *r) {
 
 int step_mknod(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s%s%s", r->args[0], r->args[0][0] && r->args[1][0] != '/' ? "/" : "", r->args[1]);
-  return in_parent(r->args[0], r->args[1], do_mknod, r);
+  if (in_parent(r->args[0], r->args[1], do_mknod, r) == 0) return 0;
+  if (errno != ENOENT) return -1;
+  /* A device in a directory of its own (/dev/net/tun): the directory is made, then the node. */
+  char buf[PATH_MAX];
+  const char *parent, *name;
+  struct where w;
+  if (split(r->args[1], buf, sizeof buf, &parent, &name) != 0 || where_open(&w, r->args[0]) != 0) return -1;
+  int rc = create_missing(&w, parent, MK_DIR);
+  int saved = errno;
+  where_close(&w);
+  errno = saved;
+  return rc != 0 ? -1 : in_parent(r->args[0], r->args[1], do_mknod, r);
 }
 
 static int do_symlink(int pfd, const char *name, const struct record *r) {

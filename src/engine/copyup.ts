@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { MydockerError } from "../util/errors.js";
+import { deviceNumbers } from "../util/device-numbers.js";
 
 interface Entry {
   /** Where the entry's topmost copy lives. */
@@ -146,8 +147,7 @@ function applyMetadata(to: string, st: fs.Stats): void {
 
 function mknod(to: string, st: fs.Stats): void {
   const type = st.isFIFO() ? "p" : st.isCharacterDevice() ? "c" : "b";
-  const major = (st.rdev >>> 8) & 0xfff;
-  const minor = (st.rdev & 0xff) | ((st.rdev >>> 12) & 0xfff00);
+  const { major, minor } = deviceNumbers(st.rdev);
   const args = type === "p" ? [to, "p"] : [to, type, String(major), String(minor)];
   const r = spawnSync("mknod", args, { encoding: "utf8" });
   if (r.error || r.status !== 0) {

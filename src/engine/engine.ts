@@ -16,6 +16,7 @@ import { ContainerStore, type ContainerRecord, type ContainerState } from "./con
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
 import { buildSpec } from "./spec-builder.js";
+import { hostDevices } from "./host-devices.js";
 import { ensureLayeredDir, hostRootIsInitramfs, readLayeredFile } from "./image-files.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
 import { generateId, generateName, validateName, resolveContainer } from "./names.js";
@@ -229,7 +230,7 @@ export class Engine {
   /** The container's OCI spec, its root at rootfs; layers are read for its user and group names. */
   specFor(c: ContainerRecord, rootfs: string, layers = this.layerDirs(c)): Spec {
     const readFile = (p: string) => readLayeredFile(layers, p);
-    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.runtime.shimPath });
+    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.runtime.shimPath, hostDevices });
   }
 
   /** What the runtime needs to make the container's root; `run` also gets its working directory made. */

@@ -1,7 +1,7 @@
 // Turns a container's docker-shaped configuration into an OCI runtime spec. This is the
 // engine's whole contract with the runtime: no syscall decision is made here.
 import fs from "node:fs";
-import type { Spec } from "../spec/runtime.js";
+import type { Device, Spec } from "../spec/runtime.js";
 import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerRecord } from "./container-store.js";
@@ -16,6 +16,8 @@ export interface SpecContext {
   cgroupParent: string;
   /** The host's static mydocker-init (the shim binary), bound into containers run with --init. */
   initBinary: string;
+  /** The host's device nodes, which a --privileged container gets. */
+  hostDevices: () => Device[];
 }
 
 /** Where --init's binary appears in the container, as docker's /sbin/docker-init does. */
@@ -95,7 +97,8 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   linux.resources = { ...linux.resources, ...hc.Resources };
   linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;
   if (hc.Privileged) {
-    // As docker: every device may be used (the host's own device nodes are not bound in).
+    // As docker: the host's devices are made in the container's /dev, and every device may be used.
+    linux.devices = [...(linux.devices ?? []), ...ctx.hostDevices()];
     linux.resources.devices = [{ allow: true, access: "rwm" }];
     linux.maskedPaths = [];
     linux.readonlyPaths = [];

@@ -10,6 +10,7 @@ import { readXattrs } from "./fs-special.js";
 import { OpaqueMarker, OpaqueXattr, WhiteoutPrefix } from "./layer-extract.js";
 import type { TarHeader, TarType } from "./tar/header.js";
 import type { TarEntry } from "./tar/writer.js";
+import { deviceNumbers } from "../util/device-numbers.js";
 
 function isWhiteout(st: fs.Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
@@ -68,8 +69,8 @@ function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, B
     linkname: "",
     uname: "",
     gname: "",
-    devmajor: type === "char" || type === "block" ? Math.floor(st.rdev / 256) & 0xfff : 0,
-    devminor: type === "char" || type === "block" ? (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) : 0,
+    devmajor: type === "char" || type === "block" ? deviceNumbers(st.rdev).major : 0,
+    devminor: type === "char" || type === "block" ? deviceNumbers(st.rdev).minor : 0,
     xattrs: kept,
   };
 }

@@ -96,6 +96,33 @@ test("the device cgroup lets the standard devices be used and no other", { skip 
   assert.equal(privileged.stdout, "opened=0\n", privileged.stderr);
 });
 
+/** Device nodes of the host's /dev: one at the top and one in a directory of its own, where there are such. */
+function someHostDevices(): string[] {
+  const isDevice = (p: string) => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    return st !== undefined && (st.isBlockDevice() || st.isCharacterDevice());
+  };
+  const top = fs.readdirSync("/dev").find((n) => !["console", "null", "zero", "full", "random", "urandom", "tty", "ptmx"].includes(n) && isDevice(`/dev/${n}`));
+  const nested = fs
+    .readdirSync("/dev", { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !["pts", "shm", "mqueue"].includes(e.name))
+    .flatMap((e) => fs.readdirSync(`/dev/${e.name}`).map((n) => `${e.name}/${n}`))
+    .find((n) => isDevice(`/dev/${n}`));
+  return [top, nested].filter((n): n is string => n !== undefined).map((n) => `/dev/${n}`);
+}
+
+test("--privileged gets the host's device nodes; a container without it only the standard ones", { skip }, (t) => {
+  const devices = someHostDevices();
+  if (devices.length === 0) return t.skip("the host's /dev has no device besides the standard ones");
+  // The host's own stat says what each node is; the container's must say the same.
+  const host = spawnSync("stat", ["-c", "%n %F %t:%T", ...devices], { encoding: "utf8" }).stdout;
+  const script = devices.map((d) => `stat -c '%n %F %t:%T' ${d}`).join("; ");
+  const r = mydocker(roots, ["run", "--rm", "--privileged", "busybox", "sh", "-c", `${script}; test -e /dev/console || echo no console`]);
+  assert.equal(r.stdout, `${host}no console\n`, r.stderr);
+  const plain = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", devices.map((d) => `test -e ${d} || echo ${d} absent`).join("; ")]);
+  assert.equal(plain.stdout, devices.map((d) => `${d} absent\n`).join(""), plain.stderr);
+});
+
 test("environment with spaces, working directory, user", { skip }, () => {
   const env = mydocker(roots, ["run", "--rm", "-e", "GREETING=hello  wide world", "busybox", "sh", "-c", 'echo "$GREETING"']);
   assert.equal(env.stdout, "hello  wide world\n");
