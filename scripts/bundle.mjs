@@ -24,5 +24,5 @@ await build({
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
   logLevel: "warning",
 });
-// The compile cache bin/mydocker keeps belongs to the previous bundle.
-fs.rmSync(`${outfile}.cache`, { force: true });
+// The compile caches bin/mydocker keeps (one per command) belong to the previous bundle.
+fs.rmSync(`${outfile}.cache`, { recursive: true, force: true });
