@@ -27,8 +27,8 @@ struct where {
 };
 
 /* The last ROOT opened, kept for the steps after it: every mount, device and link of a
- * container is under the same rootfs. A mount onto a host path (the rootfs itself) may
- * cover it, and pivot_root or chroot change what paths mean: those drop it. */
+ * container is under the same rootfs. A mount may cover it (one onto the rootfs itself,
+ * or a spec's mount on /), and pivot_root or chroot change what paths mean: those drop it. */
 static struct {
   char path[PATH_MAX];
   int fd;
@@ -51,8 +51,9 @@ static int where_open(struct where *w, const char *root) {
   }
   w->dirfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (w->dirfd < 0) return -1;
-  if ((size_t)snprintf(root_cache.path, sizeof root_cache.path, "%s", root) < sizeof root_cache.path) {
+  if (strlen(root) < sizeof root_cache.path) {
     root_cache_drop();
+    strcpy(root_cache.path, root);
     root_cache.fd = w->dirfd;
   }
   return 0;
@@ -153,7 +154,6 @@ int step_mount(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s on %s%s%s (%s)", src[0] ? src : "none", root, root[0] && path[0] != '/' ? "/" : "", path, fstype[0] ? fstype : "no type");
 
   struct where w;
-  if (root[0] == '\0') root_cache_drop();
   if (where_open(&w, root) != 0) return -1;
   int rc = mk == MK_NONE ? 0 : create_missing(&w, path, mk);
   if (rc == 0 && root[0] == '\0') {
@@ -169,19 +169,22 @@ int step_mount(const struct record *r, struct child_state *st) {
   }
   int saved = errno;
   where_close(&w);
+  root_cache_drop();
   errno = saved;
   return rc;
 }
 
-/* Runs FN on the parent directory of ROOT+PATH. */
+/* Runs FN on the parent directory of ROOT+PATH; MAKE_PARENT: a missing parent is made
+ * first (a device in a directory of its own, /dev/net/tun). */
 static int in_parent(const char *root, const char *path, int (*fn)(int pfd, const char *name, const struct record *r),
-                     const struct record *r) {
+                     const struct record *r, bool make_parent) {
   char buf[PATH_MAX];
   const char *parent, *name;
   struct where w;
   if (split(path, buf, sizeof buf, &parent, &name) != 0) return -1;
   if (where_open(&w, root) != 0) return -1;
   int pfd = open_at(&w, parent, O_DIRECTORY);
+  if (pfd < 0 && errno == ENOENT && make_parent && create_missing(&w, parent, MK_DIR) == 0) pfd = open_at(&w, parent, O_DIRECTORY);
   int rc = pfd < 0 ? -1 : fn(pfd, name, r);
   int saved = errno;
   if (pfd >= 0) close(pfd);
@@ -201,18 +204,7 @@ static int do_mknod(int pfd, const char *name, const struct record *r) {
 
 int step_mknod(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s%s%s", r->args[0], r->args[0][0] && r->args[1][0] != '/' ? "/" : "", r->args[1]);
-  if (in_parent(r->args[0], r->args[1], do_mknod, r) == 0) return 0;
-  if (errno != ENOENT) return -1;
-  /* A device in a directory of its own (/dev/net/tun): the directory is made, then the node. */
-  char buf[PATH_MAX];
-  const char *parent, *name;
-  struct where w;
-  if (split(r->args[1], buf, sizeof buf, &parent, &name) != 0 || where_open(&w, r->args[0]) != 0) return -1;
-  int rc = create_missing(&w, parent, MK_DIR);
-  int saved = errno;
-  where_close(&w);
-  errno = saved;
-  return rc != 0 ? -1 : in_parent(r->args[0], r->args[1], do_mknod, r);
+  return in_parent(r->args[0], r->args[1], do_mknod, r, true);
 }
 
 static int do_symlink(int pfd, const char *name, const struct record *r) {
@@ -222,7 +214,7 @@ static int do_symlink(int pfd, const char *name, const struct record *r) {
 
 int step_symlink(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s%s%s -> %s", r->args[1], r->args[1][0] && r->args[2][0] != '/' ? "/" : "", r->args[2], r->args[0]);
-  return in_parent(r->args[1], r->args[2], do_symlink, r);
+  return in_parent(r->args[1], r->args[2], do_symlink, r, false);
 }
 
 int step_pivot_root(const struct record *r, struct child_state *st) {

@@ -33,7 +33,8 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
     HostConfig: c.hostConfig,
     GraphDriver: {
       Name: "overlay2",
-      Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work"), MergedDir: dir },
+      // No MergedDir: the merged view is mounted only in the container's own mount namespace.
+      Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work") },
     },
     Mounts: c.hostConfig.Mounts.map((m) => ({
       Type: m.type === "tmpfs" ? "tmpfs" : m.source?.includes("/volumes/") ? "volume" : "bind",

@@ -58,6 +58,7 @@ class Layer {
 
 function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, Buffer>): TarHeader {
   const kept = new Map([...xattrs].filter(([k]) => !k.startsWith("trusted.overlay.")));
+  const device = type === "char" || type === "block" ? deviceNumbers(st.rdev) : { major: 0, minor: 0 };
   return {
     name,
     type,
@@ -69,8 +70,8 @@ function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, B
     linkname: "",
     uname: "",
     gname: "",
-    devmajor: type === "char" || type === "block" ? deviceNumbers(st.rdev).major : 0,
-    devminor: type === "char" || type === "block" ? deviceNumbers(st.rdev).minor : 0,
+    devmajor: device.major,
+    devminor: device.minor,
     xattrs: kept,
   };
 }

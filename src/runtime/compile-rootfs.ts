@@ -94,10 +94,15 @@ const DEV_SYMLINKS: readonly [string, string][] = [
 
 const DEVICE_TYPE_BITS: Record<Device["type"], number> = { c: L.S_IFCHR, u: L.S_IFCHR, b: L.S_IFBLK, p: L.S_IFIFO };
 
-/** The default devices plus the spec's (which win on the same path). */
+/**
+ * The default devices plus the spec's (which win on the same path), but none where the
+ * runtime makes a link: /dev/ptmx is the container's own devpts's, as in runc, even when
+ * the spec lists the host's node (docker --privileged does).
+ */
 function devices(spec: Spec): Device[] {
   const byPath = new Map<string, Device>();
   for (const d of [...defaultDevices(), ...(spec.linux?.devices ?? [])]) byPath.set(d.path, d);
+  for (const [, link] of DEV_SYMLINKS) byPath.delete(link);
   return [...byPath.values()];
 }
 

@@ -5,7 +5,12 @@ import { Shim } from "./shim.js";
 
 export interface LaunchOptions {
   shimPath: string;
-  plan: Plan;
+  /**
+   * Called once the shim runs and waits for its plan: the caller can record the shim (the
+   * one process a crash from here on may leave), make what the plan needs and return it.
+   * Should it throw, the shim is killed before it did anything.
+   */
+  plan: (shimPid: number) => Plan;
   stdio: "inherit" | "ignore" | "pipe";
   stdin?: boolean;
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
@@ -21,6 +26,7 @@ const ABORT_WAIT_MS = 5000;
 export async function launch(o: LaunchOptions): Promise<{ shim: Shim; pid: number }> {
   const shim = await Shim.start(o);
   try {
+    shim.sendPlan(o.plan(shim.shimPid));
     return { shim, pid: await shim.until(o.until) };
   } catch (e) {
     shim.abort();

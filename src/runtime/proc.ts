@@ -35,14 +35,6 @@ export function waitGone(pid: number, startTime: string, timeoutMs: number): Pro
   return waitFor(() => !isSameProcess(pid, startTime), timeoutMs);
 }
 
-let selfStart: string | undefined;
-
-/** This process's own start time, read once. */
-export function selfStartTime(): string | undefined {
-  selfStart ??= processStartTime(process.pid);
-  return selfStart;
-}
-
 let lastCapCache: number | undefined;
 
 /** The highest capability number the running kernel knows. */

@@ -10,7 +10,7 @@ import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperPr
 import type { Plan } from "./plan.js";
 import { cgroupResources } from "./device-rules.js";
 import { launch } from "./launch.js";
-import { isSameProcess, lastCap, processStartTime, selfStartTime, waitFor, waitGone } from "./proc.js";
+import { isSameProcess, lastCap, processStartTime, waitFor, waitGone } from "./proc.js";
 import { defaultShimPath, type Shim, type ShimExit } from "./shim.js";
 import { FORWARDED_SIGNALS, signalNumber } from "./signals.js";
 import { Launcher } from "./launcher.js";
@@ -200,7 +200,7 @@ export class Runtime {
       throw new MydockerError("bad-state", `container "${id}" is ${st.status}: exec needs a running container`);
     }
     const proc = validateProcess(input);
-    const namespaces = st.namespaces;
+    const namespaces = new StateDir(this.runRoot, id).namespaces(st);
     const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
     const cgroupJoin = cgroup?.selfJoinFiles();
     const plan = compileExec({ pid: st.pid, namespaces }, proc, {
@@ -212,7 +212,7 @@ export class Runtime {
     });
     const { shim, pid } = await launch({
       shimPath: this.shimPath,
-      plan,
+      plan: () => plan,
       stdio: opts.detach ? "ignore" : "inherit",
       launcher: await this.launcherFor(),
       stdin: opts.stdin,
@@ -243,7 +243,7 @@ export class Runtime {
       const spec = validateSpec(target.spec);
       plan = compileHelperOver(spec, { bundle: "/", rootfsMount: target.rootfsMount, noPivot: target.noPivot, sourceKind: bindSourceKind }, h);
     }
-    const { shim } = await launch({ shimPath: this.shimPath, plan, stdio: "pipe", until: "exec", debug: this.debug });
+    const { shim } = await launch({ shimPath: this.shimPath, plan: () => plan, stdio: "pipe", until: "exec", debug: this.debug });
     return { ...shim.pipes, wait: () => shim.exited };
   }
 
@@ -358,8 +358,7 @@ export class Runtime {
   private status(sd: StateDir, rec: StateRecord, exit: ExitInfo | undefined): ContainerStatus {
     if (exit) return "stopped";
     const alive = (pid?: number, start?: string) => pid !== undefined && start !== undefined && isSameProcess(pid, start);
-    // The state file is written before the shim starts: while its maker lives, it is being made.
-    if (rec.status === "creating") return alive(rec.creatorPid, rec.creatorStartTime) || alive(rec.shimPid, rec.shimStartTime) ? "creating" : "stopped";
+    if (rec.status === "creating") return alive(rec.shimPid, rec.shimStartTime) ? "creating" : "stopped";
     // Between the process's end and its exit file the shim is still at work: not stopped yet,
     // so that "stopped" always comes with the exit status. A shim killed with -9 writes none.
     if (!alive(rec.pid, rec.pidStartTime)) return alive(rec.shimPid, rec.shimStartTime) ? "running" : "stopped";
@@ -382,6 +381,8 @@ export class Runtime {
     let cgroup: Cgroup | undefined;
     try {
       const cgroupPath = this.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
+      const detached = mode === "create" || opts.stdio === "ignore";
+      const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
       const record: StateRecord = {
         ociVersion: spec.ociVersion,
         id,
@@ -389,45 +390,45 @@ export class Runtime {
         bundle,
         ...(spec.annotations ? { annotations: spec.annotations } : {}),
         created: new Date().toISOString(),
-        creatorPid: process.pid,
-        creatorStartTime: selfStartTime(),
         cgroupPath,
         rootfs,
         namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
-        ...(opts.restart && mode === "create" ? { monitorRestarts: true } : {}),
+        ...(restart ? { monitorRestarts: true } : {}),
       };
-      // Written once before anything needs undoing (the cgroup) and once the process runs:
-      // a state file being rewritten costs a new inode each time.
-      sd.writeState(record);
-      if (mode === "create") makeFifo(sd.execFifo);
-      if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
-      const cgroupJoin = cgroup?.selfJoinFiles();
-      const detached = mode === "create" || opts.stdio === "ignore";
-      const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
-      const plan = compile(spec, {
-        bundle,
-        lastCap: lastCap(),
-        rootfsMount: opts.rootfsMount,
-        noPivot: opts.noPivot,
-        cgroupVersion: this.cgroups?.version,
-        sourceKind: bindSourceKind,
-        execFifo: mode === "create" ? sd.execFifo : undefined,
-        detach: detached,
-        log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
-        // Only a monitor that restarts the process has a pid the caller does not hear of.
-        pidFile: restart ? sd.pidFile : undefined,
-        exitFile: sd.exitFile,
-        exitCommand: opts.exitCommand,
-        forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
-        attachSocket: opts.attach ? sd.attachSocket : undefined,
-        openStdin: opts.attach && opts.openStdin,
-        restart,
-        cgroupJoin,
-        sync: opts.onPid !== undefined,
-      });
       const launched = await launch({
         shimPath: this.shimPath,
-        plan,
+        // The shim runs first and waits for its plan. The state file is written then, once,
+        // before anything needs undoing (the cgroup): while "creating", a live shim is what
+        // tells this container from the debris of a crash (a shim whose caller died before
+        // it had its plan reads the end of the socket and exits). Once more when the
+        // process runs: each write of a state file costs a new inode.
+        plan: (shimPid) => {
+          Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
+          sd.writeState(record);
+          if (mode === "create") makeFifo(sd.execFifo);
+          if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
+          return compile(spec, {
+            bundle,
+            lastCap: lastCap(),
+            rootfsMount: opts.rootfsMount,
+            noPivot: opts.noPivot,
+            cgroupVersion: this.cgroups?.version,
+            sourceKind: bindSourceKind,
+            execFifo: mode === "create" ? sd.execFifo : undefined,
+            detach: detached,
+            log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
+            // Only a monitor that restarts the process has a pid the caller does not hear of.
+            pidFile: restart ? sd.pidFile : undefined,
+            exitFile: sd.exitFile,
+            exitCommand: opts.exitCommand,
+            forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
+            attachSocket: opts.attach ? sd.attachSocket : undefined,
+            openStdin: opts.attach && opts.openStdin,
+            restart,
+            cgroupJoin: cgroup?.selfJoinFiles(),
+            sync: opts.onPid !== undefined,
+          });
+        },
         stdio: detached ? "ignore" : "inherit",
         launcher: await this.launcherFor(),
         stdin: opts.stdin,
@@ -437,14 +438,7 @@ export class Runtime {
         debug: this.debug,
       });
       const { shim, pid } = launched;
-      sd.writeState({
-        ...record,
-        status: mode === "create" ? "created" : "running",
-        shimPid: shim.shimPid,
-        shimStartTime: processStartTime(shim.shimPid),
-        pid,
-        pidStartTime: processStartTime(pid),
-      });
+      sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
       if (mode === "create") shim.release();
       return launched;
     } catch (e) {

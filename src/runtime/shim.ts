@@ -29,7 +29,6 @@ export function shimMissing(shimPath: string): MydockerError {
 
 export interface ShimOptions {
   shimPath: string;
-  plan: Plan;
   /** The shim's fds 0-2: the caller's own (foreground), nothing (a detached container) or pipes (a helper). */
   stdio: "inherit" | "ignore" | "pipe";
   /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
@@ -51,7 +50,7 @@ export class Shim {
   private forkedPid: number | undefined;
   /** The launcher's word on how a forked shim ended (its waitpid status). */
   private statusLine: ShimExit | undefined;
-  private readonly plan: Plan;
+  private plan: Plan = [];
   private readonly debug: (msg: string) => void;
   private containerPid: number | undefined;
   private reached = new Set<Milestone>();
@@ -61,7 +60,7 @@ export class Shim {
   private done = false;
   private buffered = "";
 
-  /** Starts a shim with the plan; resolves once its pid is known. */
+  /** Starts a shim, which then waits for its plan (sendPlan); resolves once its pid is known. */
   static async start(o: ShimOptions): Promise<Shim> {
     // A launcher that cannot be reached: this shim is spawned, as without one.
     const conn = o.launcher && o.stdio !== "pipe" ? await o.launcher.connect() : undefined;
@@ -74,7 +73,6 @@ export class Shim {
     private readonly o: ShimOptions,
     conn: Socket | undefined,
   ) {
-    this.plan = o.plan;
     this.debug = o.debug ?? (() => {});
     if (conn) {
       this.control = conn;
@@ -107,7 +105,12 @@ export class Shim {
     }
     this.control.setEncoding("utf8");
     this.control.on("data", (chunk: string) => this.onData(chunk));
-    this.control.write(framePlan(o.plan));
+  }
+
+  /** What the shim is to do: it reads nothing else before, and acts on nothing but this. */
+  sendPlan(plan: Plan): void {
+    this.plan = plan;
+    this.control.write(framePlan(plan));
   }
 
   private onClose(emitter: ChildProcess | Socket, status: () => ShimExit): Promise<ShimExit> {

@@ -3,7 +3,7 @@
 // exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { ContainerStatus, NamespaceType, State } from "../spec/runtime.js";
+import type { ContainerStatus, NamespaceType, Spec, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -11,9 +11,6 @@ import { removeTree } from "../util/remove-tree.js";
 export interface StateRecord extends State {
   /** RFC 3339 time of create. */
   created: string;
-  /** The process making the container: while it is "creating", that process or its shim lives. */
-  creatorPid: number;
-  creatorStartTime?: string;
   shimPid?: number;
   /** /proc/PID/stat start time of pid: tells our process from a later one with the same pid. */
   pidStartTime?: string;
@@ -22,7 +19,7 @@ export interface StateRecord extends State {
   cgroupPath: string | null;
   rootfs: string;
   /** The kinds of namespace the container has (linux.namespaces[].type): what exec joins. */
-  namespaces: NamespaceType[];
+  namespaces?: NamespaceType[];
   /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
   monitorRestarts?: boolean;
 }
@@ -101,6 +98,13 @@ export class StateDir {
       if (isErrno(e, "ENOENT")) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
       throw e;
     }
+  }
+
+  /** What exec joins. A container made by an older mydocker has them in a copy of its config.json. */
+  namespaces(rec: StateRecord): NamespaceType[] {
+    if (rec.namespaces) return rec.namespaces;
+    const spec = JSON.parse(fs.readFileSync(path.join(this.dir, "config.json"), "utf8")) as Spec;
+    return (spec.linux?.namespaces ?? []).map((n) => n.type);
   }
 
   /** The exit file the shim wrote when the container's process ended, if it did. */

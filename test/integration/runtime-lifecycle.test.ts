@@ -9,6 +9,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { detectCgroupDriver, type CgroupDriver } from "../../src/cgroups/index.js";
 import { defaultShimPath, defaultSpec, Runtime } from "../../src/runtime/index.js";
+import { processStartTime } from "../../src/runtime/proc.js";
 import type { Spec } from "../../src/spec/runtime.js";
 import { MydockerError } from "../../src/util/errors.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
@@ -220,7 +221,7 @@ test("a container whose monitor was killed is reported stopped and can be delete
   assert.equal(cgroups.open(id), undefined);
 });
 
-test("a creator killed with -9 in the middle of create leaves state the next command removes", { skip }, async () => {
+test("a creator killed with -9 in the middle of create leaves nothing running, and state the next command removes", { skip }, async () => {
   const id = newId();
   const url = (rel: string) => JSON.stringify(new URL(rel, import.meta.url).href);
   // Another process creates it and is held at onPid, the state file written, its shim waiting for go.
@@ -237,11 +238,15 @@ test("a creator killed with -9 in the middle of create leaves state the next com
   let out = "";
   creator.stdout.on("data", (d: Buffer) => (out += d.toString()));
   await until("the creator held at onPid", () => out.includes("held"), 10_000);
-  assert.equal(rt.state(id).status, "creating", "being made by a live process");
+  const held = rt.state(id);
+  assert.equal(held.status, "creating", "its shim lives");
+  assert.ok(held.shimPid !== undefined && processStartTime(held.shimPid) !== undefined, "the shim is in the state file");
   assert.ok(cgroups.open(id), "its cgroup exists");
   creator.kill("SIGKILL");
   await gone;
+  // The shim reads the end of its control socket, kills the child it held and exits.
   await until("the debris to read as stopped", () => rt.state(id).status === "stopped");
+  assert.equal(processStartTime(held.shimPid), undefined, "the shim is gone");
   await rt.delete(id);
   assert.equal(fs.existsSync(path.join(base, "run", id)), false);
   assert.equal(cgroups.open(id), undefined);

@@ -250,3 +250,18 @@ test("a child that moves itself into its cgroup does so first, before a new cgro
     { op: "setns", nstype: 0x20000, path: "/proc/42/ns/mnt" },
   ]);
 });
+
+test("the spec's devices are made besides the defaults, but never where the runtime makes a /dev link", () => {
+  const spec = defaultSpec();
+  // As docker --privileged lists them: every node of the host's /dev, /dev/ptmx among them.
+  spec.linux!.devices = [
+    { type: "c", path: "/dev/ptmx", major: 5, minor: 2, fileMode: 0o666, uid: 0, gid: 0 },
+    { type: "b", path: "/dev/loop0", major: 7, minor: 0, fileMode: 0o600, uid: 0, gid: 6 },
+    { type: "c", path: "/dev/net/tun", major: 10, minor: 200, fileMode: 0o600, uid: 0, gid: 0 },
+  ];
+  const steps = compile(spec, { bundle: "/b", lastCap: 40 });
+  const nodes = steps.filter((s) => s.op === "mknod").map((s) => s.op === "mknod" && `${s.path} ${s.mode.toString(8)} ${s.major}:${s.minor} ${s.gid}`);
+  assert.deepEqual(nodes.slice(6), ["/dev/loop0 60600 7:0 6", "/dev/net/tun 20600 10:200 0"]);
+  assert.ok(!nodes.some((n) => typeof n === "string" && n.startsWith("/dev/ptmx")), "no node at /dev/ptmx");
+  assert.ok(steps.some((s) => s.op === "symlink" && s.path === "/dev/ptmx" && s.target === "pts/ptmx"));
+});
