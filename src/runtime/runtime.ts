@@ -310,6 +310,12 @@ export class Runtime {
   /** Removes a stopped container (force: kills it first): its cgroup and its state directory. */
   async delete(id: string, opts: { force?: boolean } = {}): Promise<void> {
     const sd = new StateDir(this.runRoot, id);
+    if (!sd.exists() && fs.existsSync(sd.dir)) {
+      // A create killed before its state file: nothing but the directory was made yet (its
+      // shim, waiting for a plan, ends with its caller).
+      sd.remove();
+      return;
+    }
     const st = this.state(id);
     const cgroup = this.cgroupOf(st);
     if (st.status !== "stopped") {

@@ -252,6 +252,16 @@ test("a creator killed with -9 in the middle of create leaves nothing running, a
   assert.equal(cgroups.open(id), undefined);
 });
 
+test("the directory of a create killed before its state file is removed by delete", { skip }, async () => {
+  const id = newId();
+  // What a kill -9 between the directory and the first write of state.json leaves.
+  fs.mkdirSync(path.join(base, "run", id));
+  assert.ok(!rt.list().some((c) => c.id === id), "not listed as a container");
+  await rt.delete(id);
+  assert.equal(fs.existsSync(path.join(base, "run", id)), false);
+  await assert.rejects(rt.delete(id), /does not exist/);
+});
+
 test("pause and resume freeze the container's cgroup", { skip }, async () => {
   const id = newId();
   await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
