@@ -406,6 +406,29 @@ test("exitfile and exitcmd after the container exits", { skip }, async () => {
   assert.ok(!fs.existsSync(`${exitFile}.tmp`), "the temporary made ahead was renamed");
 });
 
+test("the exit file's temporary is made while the container runs, and becomes the exit file", { skip }, async () => {
+  const exitFile = path.join(base, "exit-ahead");
+  const marker = path.join(base, "exit-ahead-seen");
+  // The container cannot see the exit file; the test looks, then tells it to end.
+  const shim = runShim(sh(`while [ ! -e /tmp/go ]; do sleep 0.05; done`, { monitor: [{ op: "exitfile", path: exitFile }] }), {
+    onLine: (line) => {
+      if (line !== "exec") return;
+      void (async () => {
+        let made = false;
+        for (let i = 0; i < 100 && !made; i++, await sleep(50)) made = fs.existsSync(`${exitFile}.tmp`);
+        fs.writeFileSync(marker, `${made} ${fs.existsSync(exitFile)}`);
+        fs.writeFileSync(path.join(rootfs, "tmp", "go"), "");
+      })();
+    },
+  });
+  const r = await shim.done;
+  fs.rmSync(path.join(rootfs, "tmp", "go"), { force: true });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(fs.readFileSync(marker, "utf8"), "true false", "the temporary existed while it ran, the exit file did not");
+  assert.match(fs.readFileSync(exitFile, "utf8"), /^0 0 \d+\n$/);
+  assert.ok(!fs.existsSync(`${exitFile}.tmp`));
+});
+
 test("sigforward: a signal to the shim reaches the container", { skip }, async () => {
   const plan = sh('trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done', { monitor: [{ op: "sigforward", signals: [15] }] });
   const shim = runShim(plan, {
