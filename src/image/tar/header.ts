@@ -201,20 +201,7 @@ function paxRecord(key: string, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(String(length), "ascii"), body]);
 }
 
-function headerBlock(fields: {
-  name: string;
-  typeflag: string;
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  mtime: number;
-  linkname: string;
-  uname: string;
-  gname: string;
-  devmajor: number;
-  devminor: number;
-}, pax: Buffer[] | null): Buffer {
+function headerBlock(fields: Omit<TarHeader, "type" | "xattrs"> & { typeflag: string }, pax: Buffer[] | null): Buffer {
   const block = Buffer.alloc(BlockSize);
   const need = (ok: boolean, key: string, value: string): void => {
     if (!ok) {
