@@ -1,0 +1,257 @@
+/*
+ * fsat.node: the few *at syscalls Node has no API for, as an N-API addon, so that
+ * TypeScript can work inside an untrusted tree through directory fds (image extraction,
+ * the commit/export walk). Primitive syscalls only: TypeScript decides what to do.
+ * Failures throw errors shaped like Node's own (code, errno, syscall, path), so callers
+ * test them the same way as fs errors.
+ */
+#define _GNU_SOURCE
+#define NAPI_VERSION 8
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <node_api.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#define MAX_STR 4096
+/* The kernel's own limits (XATTR_SIZE_MAX, XATTR_LIST_MAX). */
+#define XATTR_VALUE_MAX 65536
+#define XATTR_NAMES_MAX 65536
+
+/* Throws a Node-style error for errno err; always returns NULL for the caller to return. */
+static napi_value throw_errno(napi_env env, int err, const char *syscall_name, const char *path) {
+  const char *code = strerrorname_np(err);
+  char msg[MAX_STR + 256];
+  snprintf(msg, sizeof msg, "%s: %s, %s '%s'", code ? code : "EUNKNOWN", strerror(err), syscall_name, path ? path : "");
+  napi_value jmsg, jcode, error, jerrno, jsys, jpath;
+  if (napi_create_string_utf8(env, msg, NAPI_AUTO_LENGTH, &jmsg) != napi_ok ||
+      napi_create_string_utf8(env, code ? code : "EUNKNOWN", NAPI_AUTO_LENGTH, &jcode) != napi_ok ||
+      napi_create_error(env, jcode, jmsg, &error) != napi_ok)
+    return NULL;
+  /* Node reports errno negated (libuv's convention); do the same. */
+  if (napi_create_int32(env, -err, &jerrno) == napi_ok) napi_set_named_property(env, error, "errno", jerrno);
+  if (napi_create_string_utf8(env, syscall_name, NAPI_AUTO_LENGTH, &jsys) == napi_ok)
+    napi_set_named_property(env, error, "syscall", jsys);
+  if (path && napi_create_string_utf8(env, path, NAPI_AUTO_LENGTH, &jpath) == napi_ok)
+    napi_set_named_property(env, error, "path", jpath);
+  napi_throw(env, error);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return NULL;
+}
+
+static int get_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return -1;
+  if (argc < want) {
+    throw_type(env, "missing arguments");
+    return -1;
+  }
+  return 0;
+}
+
+static int get_i32(napi_env env, napi_value v, int32_t *out, const char *what) {
+  if (napi_get_value_int32(env, v, out) != napi_ok) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a number", what);
+    throw_type(env, msg);
+    return -1;
+  }
+  return 0;
+}
+
+static int get_i64(napi_env env, napi_value v, int64_t *out, const char *what) {
+  if (napi_get_value_int64(env, v, out) != napi_ok || *out < 0) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a non-negative number", what);
+    throw_type(env, msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* Copies a JS string into buf; refuses one longer than buf or holding a NUL byte. */
+static int get_str(napi_env env, napi_value v, char *buf, size_t size, const char *what) {
+  size_t len;
+  char msg[128];
+  if (napi_get_value_string_utf8(env, v, buf, size, &len) != napi_ok) {
+    snprintf(msg, sizeof msg, "%s must be a string", what);
+    throw_type(env, msg);
+    return -1;
+  }
+  if (len + 1 >= size || strlen(buf) != len) {
+    snprintf(msg, sizeof msg, "%s is too long or holds a NUL byte", what);
+    throw_type(env, msg);
+    return -1;
+  }
+  return 0;
+}
+
+/* A name is one path component: "" (the directory itself) is the caller's to allow. */
+static int one_component(napi_env env, const char *name, const char *syscall_name) {
+  if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+    return throw_errno(env, EINVAL, syscall_name, name), -1;
+  return 0;
+}
+
+/* The path that reaches name in dirfd without following name itself if it is a symlink. */
+static int fd_path(napi_env env, int32_t dirfd, const char *name, char *out, size_t size, const char *syscall_name) {
+  if (one_component(env, name, syscall_name) < 0) return -1;
+  int n = snprintf(out, size, "/proc/self/fd/%d/%s", dirfd, name);
+  if (n < 0 || (size_t)n >= size) return throw_errno(env, ENAMETOOLONG, syscall_name, name), -1;
+  return 0;
+}
+
+static napi_value fs_openat2(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t dirfd, flags;
+  int64_t mode, resolve;
+  char path[MAX_STR];
+  if (get_args(env, info, 5, argv) < 0 || get_i32(env, argv[0], &dirfd, "dirfd") < 0 ||
+      get_str(env, argv[1], path, sizeof path, "path") < 0 || get_i32(env, argv[2], &flags, "flags") < 0 ||
+      get_i64(env, argv[3], &mode, "mode") < 0 || get_i64(env, argv[4], &resolve, "resolve") < 0)
+    return NULL;
+  struct open_how how = {.flags = (uint64_t)(uint32_t)flags | O_CLOEXEC, .mode = (uint64_t)mode, .resolve = (uint64_t)resolve};
+  /* openat2 has no O_CREAT-less mode: the kernel refuses a mode without O_CREAT/O_TMPFILE. */
+  if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) how.mode = 0;
+  long fd;
+  do fd = syscall(SYS_openat2, dirfd, path, &how, sizeof how);
+  while (fd < 0 && errno == EINTR);
+  if (fd < 0) return throw_errno(env, errno, "openat2", path);
+  napi_value out;
+  napi_create_int32(env, (int32_t)fd, &out);
+  return out;
+}
+
+static napi_value fs_mknodat(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  int32_t dirfd;
+  int64_t mode, major, minor;
+  char name[MAX_STR];
+  if (get_args(env, info, 5, argv) < 0 || get_i32(env, argv[0], &dirfd, "dirfd") < 0 ||
+      get_str(env, argv[1], name, sizeof name, "name") < 0 || get_i64(env, argv[2], &mode, "mode") < 0 ||
+      get_i64(env, argv[3], &major, "major") < 0 || get_i64(env, argv[4], &minor, "minor") < 0)
+    return NULL;
+  if (name[0] == '\0') return throw_errno(env, EINVAL, "mknodat", name);
+  if (one_component(env, name, "mknodat") < 0) return NULL;
+  if (mknodat(dirfd, name, (mode_t)mode, makedev((unsigned)major, (unsigned)minor)) < 0)
+    return throw_errno(env, errno, "mknodat", name);
+  return NULL;
+}
+
+static napi_value fs_lsetxattrat(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int32_t dirfd;
+  char name[MAX_STR], xname[MAX_STR], path[MAX_STR + 64];
+  void *value;
+  size_t len;
+  bool is_buffer;
+  if (get_args(env, info, 4, argv) < 0 || get_i32(env, argv[0], &dirfd, "dirfd") < 0 ||
+      get_str(env, argv[1], name, sizeof name, "name") < 0 || get_str(env, argv[2], xname, sizeof xname, "xattr name") < 0)
+    return NULL;
+  if (napi_is_buffer(env, argv[3], &is_buffer) != napi_ok || !is_buffer ||
+      napi_get_buffer_info(env, argv[3], &value, &len) != napi_ok)
+    return throw_type(env, "value must be a Buffer");
+  int r;
+  if (name[0] == '\0') {
+    r = fsetxattr(dirfd, xname, value, len, 0);
+  } else {
+    if (fd_path(env, dirfd, name, path, sizeof path, "lsetxattr") < 0) return NULL;
+    r = lsetxattr(path, xname, value, len, 0);
+  }
+  if (r < 0) return throw_errno(env, errno, name[0] ? "lsetxattr" : "fsetxattr", name);
+  return NULL;
+}
+
+static napi_value fs_llistxattrat(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t dirfd;
+  char name[MAX_STR], path[MAX_STR + 64];
+  if (get_args(env, info, 2, argv) < 0 || get_i32(env, argv[0], &dirfd, "dirfd") < 0 ||
+      get_str(env, argv[1], name, sizeof name, "name") < 0)
+    return NULL;
+  if (name[0] != '\0' && fd_path(env, dirfd, name, path, sizeof path, "llistxattr") < 0) return NULL;
+  char *list = malloc(XATTR_NAMES_MAX);
+  if (!list) return throw_errno(env, ENOMEM, "llistxattr", name);
+  ssize_t n = name[0] ? llistxattr(path, list, XATTR_NAMES_MAX) : flistxattr(dirfd, list, XATTR_NAMES_MAX);
+  if (n < 0) {
+    int err = errno;
+    free(list);
+    return throw_errno(env, err, name[0] ? "llistxattr" : "flistxattr", name);
+  }
+  napi_value out;
+  napi_create_array(env, &out);
+  uint32_t i = 0;
+  for (ssize_t off = 0; off < n;) {
+    size_t len = strnlen(list + off, (size_t)(n - off));
+    napi_value s;
+    if (len > 0 && napi_create_string_utf8(env, list + off, len, &s) == napi_ok) napi_set_element(env, out, i++, s);
+    off += (ssize_t)len + 1;
+  }
+  free(list);
+  return out;
+}
+
+static napi_value fs_lgetxattrat(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  int32_t dirfd;
+  char name[MAX_STR], xname[MAX_STR], path[MAX_STR + 64];
+  if (get_args(env, info, 3, argv) < 0 || get_i32(env, argv[0], &dirfd, "dirfd") < 0 ||
+      get_str(env, argv[1], name, sizeof name, "name") < 0 || get_str(env, argv[2], xname, sizeof xname, "xattr name") < 0)
+    return NULL;
+  if (name[0] != '\0' && fd_path(env, dirfd, name, path, sizeof path, "lgetxattr") < 0) return NULL;
+  char *value = malloc(XATTR_VALUE_MAX);
+  if (!value) return throw_errno(env, ENOMEM, "lgetxattr", name);
+  ssize_t n = name[0] ? lgetxattr(path, xname, value, XATTR_VALUE_MAX) : fgetxattr(dirfd, xname, value, XATTR_VALUE_MAX);
+  if (n < 0) {
+    int err = errno;
+    free(value);
+    return throw_errno(env, err, name[0] ? "lgetxattr" : "fgetxattr", name);
+  }
+  napi_value out;
+  void *data;
+  napi_status st = napi_create_buffer_copy(env, (size_t)n, value, &data, &out);
+  free(value);
+  if (st != napi_ok) return throw_errno(env, ENOMEM, "lgetxattr", name);
+  return out;
+}
+
+static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
+  napi_value fn;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok)
+    napi_set_named_property(env, exports, name, fn);
+}
+
+static void set_const(napi_env env, napi_value exports, const char *name, int64_t value) {
+  napi_value v;
+  if (napi_create_int64(env, value, &v) == napi_ok) napi_set_named_property(env, exports, name, v);
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  set_fn(env, exports, "openat2", fs_openat2);
+  set_fn(env, exports, "mknodat", fs_mknodat);
+  set_fn(env, exports, "lsetxattrat", fs_lsetxattrat);
+  set_fn(env, exports, "llistxattrat", fs_llistxattrat);
+  set_fn(env, exports, "lgetxattrat", fs_lgetxattrat);
+  set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
+  set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
+  set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);
+  set_const(env, exports, "RESOLVE_BENEATH", RESOLVE_BENEATH);
+  set_const(env, exports, "RESOLVE_IN_ROOT", RESOLVE_IN_ROOT);
+  set_const(env, exports, "O_PATH", O_PATH);
+  set_const(env, exports, "O_TMPFILE", O_TMPFILE);
+  return exports;
+}
+
+NAPI_MODULE(fsat, init)

@@ -1,0 +1,90 @@
+// The *at syscalls Node has no API for (native/fsat.c): openat2, mknodat and the l*xattr
+// family relative to a directory fd, for work inside an untrusted tree (an image layer, a
+// container's upper directory) that must never be redirected by a symlink to the host.
+// Errors are shaped like Node's fs errors (code, errno, syscall), so isErrno() tests them.
+//
+// Node's own fs calls take the fds this returns (readSync, writeSync, fstatSync, fchownSync,
+// fchmodSync, futimesSync, closeSync), and `fdPath(dirfd, name)` gives its path calls *at
+// semantics for one component (mkdir, symlink, unlink, lchown, lutimes, readlink, lstat).
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
+import { MydockerError } from "./errors.js";
+
+interface Addon {
+  openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number;
+  mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void;
+  lsetxattrat(dirfd: number, name: string, xname: string, value: Buffer): void;
+  llistxattrat(dirfd: number, name: string): string[];
+  lgetxattrat(dirfd: number, name: string, xname: string): Buffer;
+  RESOLVE_NO_XDEV: number;
+  RESOLVE_NO_MAGICLINKS: number;
+  RESOLVE_NO_SYMLINKS: number;
+  RESOLVE_BENEATH: number;
+  RESOLVE_IN_ROOT: number;
+  O_PATH: number;
+}
+
+// Loaded on first use: most commands (a `run` of an existing image) never need it.
+let addon: Addon | undefined;
+function load(): Addon {
+  if (addon !== undefined) return addon;
+  const file = fileURLToPath(new URL("../../../native/fsat.node", import.meta.url));
+  try {
+    addon = createRequire(import.meta.url)(file) as Addon;
+  } catch (e) {
+    throw new MydockerError("native_missing", `cannot load ${file} (build it: make -C native): ${(e as Error).message}`);
+  }
+  return addon;
+}
+
+// The kernel's values (include/uapi/linux/openat2.h): stable ABI, so they need no addon load.
+export const RESOLVE_NO_XDEV = 0x01;
+export const RESOLVE_NO_MAGICLINKS = 0x02;
+export const RESOLVE_NO_SYMLINKS = 0x04;
+export const RESOLVE_BENEATH = 0x08;
+export const RESOLVE_IN_ROOT = 0x10;
+/** O_PATH, which fs.constants lacks (x86-64 and arm64 share the value). */
+export const O_PATH = 0o10000000;
+
+/** openat2(2): path resolved from dirfd under the RESOLVE_* rules; O_CLOEXEC is always added. */
+export function openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number {
+  return load().openat2(dirfd, path, flags, mode, resolve);
+}
+
+/** mknodat(2) of one component name in dirfd; mode holds the type bits (S_IFCHR, S_IFBLK, S_IFIFO). */
+export function mknodat(dirfd: number, name: string, mode: number, major: number, minor: number): void {
+  load().mknodat(dirfd, name, mode, major, minor);
+}
+
+/** Sets an xattr of name in dirfd (not following a symlink), or of dirfd itself when name is "". */
+export function lsetxattrat(dirfd: number, name: string, xname: string, value: Buffer): void {
+  load().lsetxattrat(dirfd, name, xname, value);
+}
+
+/** The xattr names of name in dirfd (not following a symlink), or of dirfd itself when name is "". */
+export function llistxattrat(dirfd: number, name: string): string[] {
+  return load().llistxattrat(dirfd, name);
+}
+
+/** One xattr's value of name in dirfd (not following a symlink), or of dirfd itself when name is "". */
+export function lgetxattrat(dirfd: number, name: string, xname: string): Buffer {
+  return load().lgetxattrat(dirfd, name, xname);
+}
+
+/**
+ * A path that reaches the single component name inside the directory dirfd whatever
+ * happens to the directory's host path: the kernel resolves /proc/self/fd/N to the open
+ * directory itself, and Node's l* calls do not follow name's last component.
+ */
+export function fdPath(dirfd: number, name: string): string {
+  if (name.includes("/") || name === "." || name === "..") {
+    throw new MydockerError("invalid_name", `"${name}" is not a single path component`);
+  }
+  return name === "" ? `/proc/self/fd/${dirfd}` : `/proc/self/fd/${dirfd}/${name}`;
+}
+
+/** Opens the directory dir (a trusted host path) as the root of later *at calls. */
+export function openDir(dir: string): number {
+  return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+}

@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { isErrno } from "../../src/util/errors.js";
+import * as fsat from "../../src/util/fsat.js";
+
+describe("fsat addon (*at syscalls relative to a directory fd)", () => {
+  let tmp: string;
+  let root: string;
+  let outside: string;
+  let rootFd: number;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fsat-"));
+    root = path.join(tmp, "root");
+    outside = path.join(tmp, "outside");
+    fs.mkdirSync(root);
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, "secret"), "host");
+    fs.symlinkSync(outside, path.join(root, "abs"));
+    fs.symlinkSync("../../outside", path.join(root, "rel"));
+    fs.symlinkSync("/", path.join(root, "slash"));
+    rootFd = fsat.openDir(root);
+  });
+  after(() => {
+    fs.closeSync(rootFd);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it("RESOLVE_IN_ROOT keeps absolute and .. symlinks inside the root", () => {
+    const resolve = fsat.RESOLVE_IN_ROOT | fsat.RESOLVE_NO_MAGICLINKS;
+    for (const link of ["abs/secret", "rel/secret"]) {
+      assert.throws(
+        () => fsat.openat2(rootFd, link, fs.constants.O_RDONLY, 0, resolve),
+        (e: unknown) => isErrno(e, "ENOENT") && (e as NodeJS.ErrnoException).syscall === "openat2",
+      );
+    }
+    const fd = fsat.openat2(rootFd, "slash/made", fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600, resolve);
+    fs.closeSync(fd);
+    // "/" resolved to the root itself: the file is in the root, not in the host directory.
+    assert.ok(fs.existsSync(path.join(root, "made")));
+    assert.deepEqual(fs.readdirSync(outside), ["secret"]);
+  });
+
+  it("RESOLVE_NO_SYMLINKS refuses any symlink with ELOOP", () => {
+    assert.throws(() => fsat.openat2(rootFd, "abs", fs.constants.O_RDONLY, 0, fsat.RESOLVE_NO_SYMLINKS), (e: unknown) => isErrno(e, "ELOOP"));
+  });
+
+  it("exports the kernel's RESOLVE_* values", () => {
+    const dirFd = fsat.openat2(rootFd, ".", fs.constants.O_RDONLY | fs.constants.O_DIRECTORY, 0, fsat.RESOLVE_BENEATH | fsat.RESOLVE_NO_XDEV);
+    fs.closeSync(dirFd);
+    assert.throws(() => fsat.openat2(rootFd, "..", fs.constants.O_RDONLY, 0, fsat.RESOLVE_BENEATH), (e: unknown) => isErrno(e, "EXDEV"));
+  });
+
+  it("mknodat makes a fifo in the directory and refuses more than one component", () => {
+    fsat.mknodat(rootFd, "fifo", fs.constants.S_IFIFO | 0o600, 0, 0);
+    assert.ok(fs.lstatSync(path.join(root, "fifo")).isFIFO());
+    assert.throws(() => fsat.mknodat(rootFd, "abs/fifo", fs.constants.S_IFIFO | 0o600, 0, 0), (e: unknown) => isErrno(e, "EINVAL"));
+    assert.throws(() => fsat.mknodat(rootFd, "..", fs.constants.S_IFIFO | 0o600, 0, 0), (e: unknown) => isErrno(e, "EINVAL"));
+    assert.deepEqual(fs.readdirSync(outside), ["secret"]);
+  });
+
+  it("xattrs of a name, of the directory itself, never through a symlink", (t) => {
+    fs.writeFileSync(path.join(root, "f"), "");
+    try {
+      fsat.lsetxattrat(rootFd, "f", "user.test", Buffer.from("v1"));
+    } catch (e) {
+      if (isErrno(e, "EOPNOTSUPP")) return t.skip(`${os.tmpdir()} has no user xattrs`);
+      throw e;
+    }
+    assert.deepEqual(fsat.lgetxattrat(rootFd, "f", "user.test"), Buffer.from("v1"));
+    assert.ok(fsat.llistxattrat(rootFd, "f").includes("user.test"));
+    fsat.lsetxattrat(rootFd, "", "user.dir", Buffer.from("d"));
+    assert.deepEqual(fsat.lgetxattrat(rootFd, "", "user.dir"), Buffer.from("d"));
+    // user.* is not allowed on a symlink; what matters is that the target is untouched.
+    assert.throws(() => fsat.lsetxattrat(rootFd, "abs", "user.test", Buffer.from("x")));
+    assert.ok(!fsat.llistxattrat(rootFd, "abs").includes("user.test"));
+    const outFd = fsat.openDir(outside);
+    try {
+      assert.deepEqual(fsat.llistxattrat(outFd, "").filter((n) => n.startsWith("user.")), []);
+    } finally {
+      fs.closeSync(outFd);
+    }
+    assert.throws(() => fsat.lgetxattrat(rootFd, "f", "user.none"), (e: unknown) => isErrno(e, "ENODATA"));
+    assert.throws(() => fsat.lsetxattrat(rootFd, "abs/secret", "user.test", Buffer.from("x")), (e: unknown) => isErrno(e, "EINVAL"));
+  });
+
+  it("fdPath gives one component inside the fd's directory", () => {
+    assert.equal(fsat.fdPath(7, "x"), "/proc/self/fd/7/x");
+    assert.equal(fsat.fdPath(7, ""), "/proc/self/fd/7");
+    assert.throws(() => fsat.fdPath(7, "a/b"));
+    assert.throws(() => fsat.fdPath(7, ".."));
+  });
+});
