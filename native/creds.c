@@ -5,6 +5,7 @@
 #include <linux/capability.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -58,4 +59,10 @@ int step_nonewprivs(const struct record *r, struct child_state *st) {
   (void)r;
   (void)st;
   return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+}
+
+int step_umask(const struct record *r, struct child_state *st) {
+  (void)st;
+  umask((mode_t)r->num[0]);
+  return 0;
 }

@@ -45,6 +45,7 @@ static const struct opdef opdefs[] = {
     {"user", RUN_BY_CHILD, "nnN", step_user},
     {"caps", RUN_BY_CHILD, "nnnn", step_caps},
     {"nonewprivs", RUN_BY_CHILD, "", step_nonewprivs},
+    {"umask", RUN_BY_CHILD, "n", step_umask},
     {"chdir", RUN_BY_CHILD, "s", step_chdir},
     {"env", RUN_BY_CHILD, "s", step_env},
     {"hostexec", RUN_BY_CHILD, "s", step_hostexec},

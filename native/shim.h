@@ -136,6 +136,7 @@ int step_bounding(const struct record *r, struct child_state *st);
 int step_user(const struct record *r, struct child_state *st);
 int step_caps(const struct record *r, struct child_state *st);
 int step_nonewprivs(const struct record *r, struct child_state *st);
+int step_umask(const struct record *r, struct child_state *st);
 int step_chdir(const struct record *r, struct child_state *st);
 int step_env(const struct record *r, struct child_state *st);
 int step_hostexec(const struct record *r, struct child_state *st);
@@ -251,6 +252,9 @@ int write_file_atomic(const char *path, const char *data, size_t len);
  * can be done ahead), then DATA written into FD and renamed to PATH. */
 int atomic_open(const char *path);
 int atomic_commit(int fd, const char *path, const char *data, size_t len);
+/* Reads S as a plan number: decimal digits without sign or leading zero, at most MAX.
+ * Returns 0, or -1 with errno EINVAL (not such a number) or ERANGE (above MAX). */
+int parse_decimal(const char *s, unsigned long long max, unsigned long long *out);
 /* Copies SRC into DST (size SIZE), replacing newlines so it fits in one protocol line. */
 void one_line(char *dst, size_t size, const char *src);
 

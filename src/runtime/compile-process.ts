@@ -49,6 +49,8 @@ export function finalSteps(process: Process, lastCap: number): ChildStep[] {
     steps.push({ op: "caps", effective: mask(caps.effective), permitted, inheritable, ambient });
   }
   if (process.noNewPrivileges) steps.push({ op: "nonewprivs" });
+  // runc's default: the process must not inherit whatever umask its caller happened to have.
+  steps.push({ op: "umask", mask: process.user.umask ?? 0o022 });
   steps.push({ op: "chdir", dir: process.cwd });
   const env = process.env ?? [];
   for (const entry of env) steps.push({ op: "env", entry });

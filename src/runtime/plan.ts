@@ -52,6 +52,7 @@ export type ChildStep =
   | { op: "user"; uid: number; gid: number; additionalGids: number[] }
   | { op: "caps"; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
   | { op: "nonewprivs" }
+  | { op: "umask"; mask: number }
   | { op: "chdir"; dir: string }
   | { op: "env"; entry: string }
   | { op: "exec"; searchPath: string; argv: string[] };
@@ -117,6 +118,8 @@ function args(step: PlanStep): string[] {
       return [String(step.uid), String(step.gid), ...step.additionalGids.map(String)];
     case "caps":
       return [step.effective, step.permitted, step.inheritable, step.ambient].map((m) => m.toString());
+    case "umask":
+      return [String(step.mask)];
     case "chdir":
       return [step.dir];
     case "console":

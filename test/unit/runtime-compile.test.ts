@@ -82,6 +82,7 @@ test("docker's default spec, created (OCI create)", () => {
     { op: "bounding", mask: CAPS, lastCap: 40 },
     { op: "user", uid: 0, gid: 0, additionalGids: [] },
     { op: "caps", effective: CAPS, permitted: CAPS, inheritable: 0n, ambient: 0n },
+    { op: "umask", mask: 0o022 },
     { op: "chdir", dir: "/" },
     { op: "env", entry: "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" },
     { op: "env", entry: "TERM=xterm" },
@@ -175,6 +176,7 @@ test("run in the foreground with a terminal, an overlay rootfs, joined namespace
     // Ambient without permitted and inheritable cannot be raised: left out, as runc ends up.
     { op: "caps", effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n },
     { op: "nonewprivs" },
+    { op: "umask", mask: 0o022 },
     { op: "chdir", dir: "/home" },
     { op: "env", entry: "PATH=/bin" },
     { op: "env", entry: "A=b=c" },
@@ -200,6 +202,7 @@ test("noPivot chroots, a bound /dev gets no device nodes, no capabilities leave 
     mount("", "", "/", "", (1 << 20) | MS.REC, "", "none"),
     { op: "setsid" },
     { op: "user", uid: 0, gid: 0, additionalGids: [] },
+    { op: "umask", mask: 0o022 },
     { op: "chdir", dir: "/" },
     { op: "exec", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", argv: ["true"] },
   ]);
@@ -225,6 +228,7 @@ test("exec joins the container's namespaces and sets up only the process", () =>
     { op: "bounding", mask: 1n << 5n, lastCap: 40 },
     { op: "user", uid: 0, gid: 0, additionalGids: [] },
     { op: "caps", effective: 0n, permitted: 0n, inheritable: 0n, ambient: 0n },
+    { op: "umask", mask: 0o022 },
     { op: "chdir", dir: "/tmp" },
     { op: "env", entry: "X=1" },
     { op: "exec", searchPath: "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", argv: ["ps"] },
