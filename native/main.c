@@ -1,5 +1,6 @@
 /* mydocker-shim: reads a plan from the control socket (fd 3) or from
- * `--plan FILE`, then runs it (monitor.c). It decides nothing itself.
+ * `--plan FILE`, then runs it (monitor.c); `--check-plan FILE` only parses it, which
+ * needs no privilege (the plan contract's unit tests). It decides nothing itself.
  * Called as mydocker-init, it is a container's init instead (init.c). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,10 +57,8 @@ static char *read_plan_file(const char *path, size_t *len) {
  * since the same socket later carries `go`. */
 static char *read_plan_control(size_t *len) {
   char header[24];
-  ssize_t n = control_read_line(header, sizeof header);
-  char *end;
-  unsigned long long size = n > 0 ? strtoull(header, &end, 10) : 0;
-  if (n <= 0 || *end != '\0' || size > PLAN_MAX) {
+  unsigned long long size = 0;
+  if (control_read_line(header, sizeof header) <= 0 || parse_decimal(header, PLAN_MAX, &size) != 0) {
     report_error(-1, "plan", EINVAL, "expected LENGTH\\n then the plan on fd 3");
     return NULL;
   }
@@ -81,10 +80,11 @@ int main(int argc, char **argv) {
   if (strcmp(name ? name + 1 : argv[0], "mydocker-init") == 0) return run_init(argc, argv);
   if (argc == 3 && strcmp(argv[1], "--serve") == 0) return serve(argv);
   const char *plan_file = NULL;
-  if (argc == 3 && strcmp(argv[1], "--plan") == 0) {
+  bool check_only = argc == 3 && strcmp(argv[1], "--check-plan") == 0;
+  if (argc == 3 && (check_only || strcmp(argv[1], "--plan") == 0)) {
     plan_file = argv[2];
   } else if (argc != 1) {
-    fprintf(stderr, "usage: mydocker-shim [--plan FILE | --serve NAME]  (without --plan the plan comes framed on fd 3)\n");
+    fprintf(stderr, "usage: mydocker-shim [--plan FILE | --check-plan FILE | --serve NAME]  (without --plan the plan comes framed on fd 3)\n");
     return SETUP_FAILED;
   }
   if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;
@@ -99,7 +99,7 @@ int main(int argc, char **argv) {
   char *buf = read_plan_file(plan_file, &len);
   struct plan plan;
   if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
-  return run_monitor(&plan);
+  return check_only ? 0 : run_monitor(&plan);
 }
 
 int run_from_control(void) {

@@ -27,7 +27,7 @@ static const struct opdef opdefs[] = {
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
     {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
-    {"mknod", RUN_BY_CHILD, "ssnnnnn", step_mknod},
+    {"mknod", RUN_BY_CHILD, "ssnnnii", step_mknod},
     {"symlink", RUN_BY_CHILD, "sss", step_symlink},
     {"pivot_root", RUN_BY_CHILD, "s", step_pivot_root},
     {"chroot", RUN_BY_CHILD, "s", step_chroot},
@@ -42,7 +42,7 @@ static const struct opdef opdefs[] = {
     {"console", RUN_BY_CHILD, "s", step_console},
     {"execfifo", RUN_BY_CHILD, "s", step_execfifo},
     {"bounding", RUN_BY_CHILD, "nn", step_bounding},
-    {"user", RUN_BY_CHILD, "nnN", step_user},
+    {"user", RUN_BY_CHILD, "iiI", step_user},
     {"caps", RUN_BY_CHILD, "nnnn", step_caps},
     {"nonewprivs", RUN_BY_CHILD, "", step_nonewprivs},
     {"umask", RUN_BY_CHILD, "n", step_umask},
@@ -68,12 +68,10 @@ static char *next_field(char *buf, size_t len, size_t *pos) {
   return start;
 }
 
-static int parse_number(const char *s, unsigned long long *out) {
-  char *end;
-  if (*s == '\0' || *s == '-') return -1;
-  errno = 0;
-  *out = strtoull(s, &end, 0);
-  return (errno != 0 || *end != '\0') ? -1 : 0;
+/* The largest value of an argument of type T: 'n' any 64-bit number, 'i' a uid or gid
+ * (32 bits, and not (uid_t)-1, which setresuid takes as "leave it as it is"). */
+static unsigned long long type_max(char t) {
+  return t == 'i' ? 0xfffffffeULL : ~0ULL;
 }
 
 static char arg_type(const char *spec, int i) {
@@ -101,8 +99,8 @@ static int parse_record(struct record *r, char *buf, size_t len, size_t *pos) {
   char *name = next_field(buf, len, pos);
   char *count = next_field(buf, len, pos);
   unsigned long long nargs;
-  if (name == NULL || count == NULL || parse_number(count, &nargs) != 0 || nargs > 1000000)
-    return fail(r->index, name ? name : "?", EINVAL, "truncated record or bad argument count");
+  if (name == NULL || count == NULL) return fail(r->index, name ? name : "?", EINVAL, "truncated record");
+  if (parse_decimal(count, 1000000, &nargs) != 0) return fail(r->index, name, EINVAL, "the argument count is not a decimal number");
   r->def = find_op(name);
   if (r->def == NULL) return fail(r->index, name, EINVAL, "unknown record");
   if (check_arity(r->def, (int)nargs) != 0)
@@ -114,10 +112,12 @@ static int parse_record(struct record *r, char *buf, size_t len, size_t *pos) {
   for (int i = 0; i < r->nargs; i++) {
     r->args[i] = next_field(buf, len, pos);
     if (r->args[i] == NULL) return fail(r->index, name, EINVAL, "truncated record");
-    if (arg_type(r->def->args, i) == 'n' && parse_number(r->args[i], &r->num[i]) != 0) {
+    char t = arg_type(r->def->args, i);
+    if (t != 's' && parse_decimal(r->args[i], type_max(t), &r->num[i]) != 0) {
+      int err = errno;
       char what[128];
-      snprintf(what, sizeof what, "argument %d is not a number", i + 1);
-      return fail(r->index, name, EINVAL, what);
+      snprintf(what, sizeof what, "argument %d (%.40s) is %s", i + 1, r->args[i], err == ERANGE ? "out of range" : "not a decimal number");
+      return fail(r->index, name, err, what);
     }
   }
   return 0;

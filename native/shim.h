@@ -25,8 +25,8 @@ typedef int (*step_fn)(const struct record *r, struct child_state *st);
 struct opdef {
   const char *name;
   enum executor executor;
-  /* One letter per argument: 's' string, 'n' number; a final upper-case letter
-   * repeats that type zero or more times. */
+  /* One letter per argument: 's' string, 'n' number, 'i' uid or gid; a final upper-case
+   * letter repeats that type zero or more times. */
   const char *args;
   step_fn run; /* child records only */
 };

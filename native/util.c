@@ -53,6 +53,30 @@ int write_file_atomic(const char *path, const char *data, size_t len) {
   return fd < 0 ? -1 : atomic_commit(fd, path, data, len);
 }
 
+int parse_decimal(const char *s, unsigned long long max, unsigned long long *out) {
+  /* Digits only, and no leading zero: strtoull would take "010" as 8 (base 0), " 1", "+1"
+   * and "-1" (as 2^64-1), and stop quietly at "12abc". */
+  if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0')) {
+    errno = EINVAL;
+    return -1;
+  }
+  unsigned long long v = 0;
+  for (const char *c = s; *c != '\0'; c++) {
+    if (*c < '0' || *c > '9') {
+      errno = EINVAL;
+      return -1;
+    }
+    unsigned digit = (unsigned)(*c - '0');
+    if (digit > max || v > (max - digit) / 10) {
+      errno = ERANGE;
+      return -1;
+    }
+    v = v * 10 + digit;
+  }
+  *out = v;
+  return 0;
+}
+
 void one_line(char *dst, size_t size, const char *src) {
   size_t i = 0;
   if (size == 0) return;
