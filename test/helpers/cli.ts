@@ -6,6 +6,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 
+export { waitFor } from "./wait.js";
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN = path.join(REPO, "bin/mydocker");
 
@@ -95,21 +97,17 @@ export function isRoot(): boolean {
 
 export const NOT_ROOT = "integration tests need root (namespaces, mounts, cgroups): run them with sudo";
 
-export function hostMounts(): string {
+/**
+ * The host's mount points at or under any of dirs (a test's own directories): other suites
+ * on the machine may mount and unmount elsewhere meanwhile, so a test compares only these.
+ */
+export function mountsUnder(...dirs: string[]): string[] {
   return fs
     .readFileSync("/proc/self/mountinfo", "utf8")
     .split("\n")
-    .map((l) => l.split(" ").slice(4, 5).join(" "))
-    .sort()
-    .join("\n");
-}
-
-export async function waitFor(cond: () => boolean, ms = 10_000, step = 25): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, step));
-  }
+    .map((l) => l.split(" ")[4] ?? "")
+    .filter((point) => dirs.some((d) => point === d || point.startsWith(`${d}/`)))
+    .sort();
 }
 
 /**

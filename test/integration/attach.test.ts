@@ -2,7 +2,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { BIN, cliSuite, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor } from "../helpers/cli.js";
+import fs from "node:fs";
+import { BIN, cliSuite, isRoot, mydocker, NOT_ROOT, tempRoots } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const noScript = spawnSync("which", ["script"]).status === 0 ? false : "script(1) from util-linux is needed to drive a pty";
@@ -30,7 +32,7 @@ test("attach to a detached -i container: input goes in, output comes out, a sign
   child.stdout.on("data", (d: Buffer) => (out += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   child.stdin.write("a\n");
-  await waitFor(() => out.includes("in:a\n"), 10_000);
+  await waitFor(() => out.includes("in:a\n"), { what: "the echo of the input" });
   child.kill("SIGTERM");
   assert.equal(await done, 9);
   assert.match(out, /got TERM/);
@@ -46,18 +48,51 @@ test("attach refuses a stopped container in one line", { skip }, () => {
   md("rm", id);
 });
 
-test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detaches and leaves it running", { skip: skip || noScript }, () => {
+/**
+ * attach run under script(1), so that its stdin is a terminal; keys are typed only once
+ * attach has put that terminal in raw mode (it is attached by then): before that, the
+ * pty's line discipline would take ctrl-q as flow control.
+ */
+function stdinOf(pid: number): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/${pid}/fd/0`);
+  } catch {
+    return undefined;
+  }
+}
+
+function attachInPty(id: string) {
+  const child = spawn("script", ["-qefc", `${process.execPath} ${BIN} attach ${id}`, "/dev/null"], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  child.stderr.on("data", (d: Buffer) => (out += d));
+  const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  const raw = () => {
+    const pids = spawnSync("pgrep", ["-f", `${BIN} attach ${id}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    const tty = pids.map((pid) => stdinOf(Number(pid))).find((l) => l?.startsWith("/dev/pts/"));
+    return tty !== undefined && / -icanon /.test(spawnSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }).stdout.replace(/\n/g, " "));
+  };
+  return {
+    out: () => out,
+    done,
+    async type(keys: string): Promise<void> {
+      await waitFor(raw, { what: "attach to put its terminal in raw mode" });
+      child.stdin.write(keys);
+    },
+  };
+}
+
+test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detaches and leaves it running", { skip: skip || noScript }, async () => {
   const id = md("run", "-dit", "busybox", "sh").stdout.trim();
-  // Typed once attach has put the terminal in raw mode: before that, the pty's line
-  // discipline would take ctrl-q as flow control.
-  const typed = (...keys: string[]) =>
-    `(${keys.map((k) => `sleep 1.5; printf '${k}'; `).join("")}sleep 1.5) | script -qefc "${process.execPath} ${BIN} attach ${id}" /dev/null`;
-  const detach = spawnSync("sh", ["-c", typed("echo marker-$((6*7))\\n", "\\020\\021")], { env: suite.roots().env, encoding: "utf8", timeout: 20_000 });
-  assert.equal(detach.status, 0, detach.stdout + detach.stderr);
-  assert.match(detach.stdout, /marker-42/);
+  const first = attachInPty(id);
+  await first.type("echo marker-$((6*7))\n");
+  await waitFor(() => first.out().includes("marker-42"), { what: "the shell's output" });
+  await first.type("\x10\x11");
+  assert.equal(await first.done, 0, first.out());
   assert.equal(md("inspect", "-f", "{{.State.Running}}", id).stdout, "true\n", "ctrl-p ctrl-q left it running");
-  const exit = spawnSync("sh", ["-c", typed("exit 3\\n")], { env: suite.roots().env, encoding: "utf8", timeout: 20_000 });
-  assert.equal(exit.status, 3, exit.stdout + exit.stderr);
+  const second = attachInPty(id);
+  await second.type("exit 3\n");
+  assert.equal(await second.done, 3, second.out());
   md("rm", id);
 });
 

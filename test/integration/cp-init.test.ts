@@ -6,7 +6,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots, type Roots } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let roots: Roots;
@@ -31,7 +32,7 @@ function mountsOf(root: string): string[] {
 test("cp out of a running container: a directory, a file under a new name, the contents of a directory, a tar stream", { skip }, async () => {
   const id = md("run", "-d", "busybox", "sh", "-c", "mkdir -p /data/sub && echo hello > /data/sub/f && ln -s /etc/passwd /data/link && sleep 60").stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
-  await waitFor(() => md("exec", id, "test", "-e", "/data/link").status === 0, 5000);
+  await waitFor(() => md("exec", id, "test", "-e", "/data/link").status === 0, { what: "the container to make its files" });
   const out = path.join(host, "out");
   fs.mkdirSync(out);
   assert.equal(md("cp", `${id.slice(0, 12)}:/data`, out).status, 0);
@@ -73,7 +74,7 @@ test("cp into a running container: ownership like docker (root, or kept with -a)
 
 test("cp resolves every path inside the container: a symlink to / leads to the container's root, not the host's", { skip }, async () => {
   const id = md("run", "-d", "busybox", "sh", "-c", "ln -s / /escape && ln -s /etc/hostname /leak && sleep 60").stdout.trim();
-  await waitFor(() => md("exec", id, "test", "-L", "/leak").status === 0, 5000);
+  await waitFor(() => md("exec", id, "test", "-L", "/leak").status === 0, { what: "the container to make its links" });
   const marker = `mydocker-cp-escape-${process.pid}`;
   fs.writeFileSync(path.join(host, marker), "x");
   assert.equal(md("cp", path.join(host, marker), `${id}:/escape/`).status, 0);
@@ -114,7 +115,7 @@ test("--init: PID 1 is mydocker-init, orphans are reaped, stop's SIGTERM reaches
   const withInit = md("run", "-d", "--init", "busybox", "sh", "-c", orphan).stdout.trim();
   const without = md("run", "-d", "busybox", "sh", "-c", orphan).stdout.trim();
   const zombies = (id: string) => md("exec", id, "ps", "-o", "stat").stdout.split("\n").filter((s) => s.startsWith("Z")).length;
-  await waitFor(() => zombies(without) === 1, 5000);
+  await waitFor(() => zombies(without) === 1, { what: "the orphan to become a zombie" });
   assert.equal(zombies(withInit), 0, "with --init the orphan was reaped (without it, it stays a zombie: sleep as PID 1 never reaps)");
   const t0 = Date.now();
   assert.equal(md("stop", "-t", "10", withInit).status, 0);

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { Engine } from "../../src/index.js";
-import { isRoot, mydocker, NOT_ROOT, REPO, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { isRoot, mydocker, NOT_ROOT, REPO, tempRoots, type Roots } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let roots: Roots;
@@ -68,7 +69,7 @@ test("a launcher that died is replaced by the next run", { skip }, async () => {
   const id = await engine.runDetached({ image: "busybox", cmd: ["sleep", "30"] });
   const launcher = parentOf(shimPidOf(id));
   process.kill(launcher, "SIGKILL");
-  await waitFor(() => !alive(launcher) || fs.readFileSync(`/proc/${launcher}/stat`, "utf8").includes(") Z"));
+  await waitFor(() => !alive(launcher) || fs.readFileSync(`/proc/${launcher}/stat`, "utf8").includes(") Z"), { what: "the launcher to end" });
   // Its shim lives on: the container still runs.
   assert.equal(engine.inspect(id).State.Running, true);
   assert.equal((await engine.run({ image: "busybox", cmd: ["true"], autoRemove: true }, { stdio: "ignore" })).exitCode, 0);
@@ -100,7 +101,7 @@ test("stdio inherit is the caller's; the launcher ends with its caller and detac
           return false;
         }
       });
-  await waitFor(() => launchers().length === 0, 5000);
+  await waitFor(() => launchers().length === 0, { what: "the launcher to end" });
   mydocker(roots, ["rm", "-f", "outlives"]);
 });
 
