@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { isMainThread } from "node:worker_threads";
 import { hasDb, openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
 import { DEFAULT_PATH, Runtime, type ContainerState as RuntimeState, type HelperTarget, type ProcessHandle, type RestartPolicy, type RunHandle } from "../runtime/index.js";
@@ -28,6 +29,7 @@ import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
 import { AttachSession, type AttachIo } from "./attach.js";
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./copy.js";
+import { commitContainer, exportContainer, type CommitOptions } from "./commit.js";
 import { imageVolumeSpecs, toOciMounts } from "./volume-mounts.js";
 
 /** docker's --restart as the monitor carries it out; "no" is none. */
@@ -74,6 +76,15 @@ const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
 const NEVER = "0001-01-01T00:00:00Z";
 
+/**
+ * As dockerd: the engine's files (layers, writable layers, logs, state) get the modes it
+ * asks for, not whatever the caller's umask would cut from them. A worker thread cannot set
+ * it and shares its process's.
+ */
+function fixUmask(): void {
+  if (isMainThread) process.umask(0o022);
+}
+
 export class Engine {
   readonly roots: EngineRoots;
   private readonly debug: (msg: string) => void;
@@ -87,6 +98,10 @@ export class Engine {
   private readonly useLauncher: boolean;
 
   constructor(opts: EngineOptions = {}) {
+    for (const [what, dir] of [["root", opts.root], ["runroot", opts.runRoot]] as const) {
+      // path.resolve("") is the current directory: the engine would take it over.
+      if (dir === "") throw new MydockerError("EINVAL", `the ${what} directory is empty: give a path (--${what} DIR)`);
+    }
     const d = defaultRoots();
     this.roots = {
       root: path.resolve(opts.root ?? d.root),
@@ -96,6 +111,7 @@ export class Engine {
     this.debug = opts.debug ?? (() => {});
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
+    fixUmask();
   }
 
   private get db(): Db {
@@ -194,6 +210,7 @@ export class Engine {
       throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
     }
     const dir = containerDir(this.roots, id);
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
     try {
@@ -505,12 +522,14 @@ export class Engine {
   /** Which containers mount a volume: for volume rm and prune. */
   volumeUsers = (name: string): string[] => this.containers.usingVolume(name);
 
-  /** docker commit: the container's own layer becomes the top layer of a new image. */
-  async commit(query: string, ref: string | undefined, changes: ImageChanges = {}): Promise<ImageRecord> {
-    const c = this.resolve(query);
-    if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
-    const base = this.images.resolve(c.imageId);
-    return this.images.commitLayer(path.join(containerDir(this.roots, c.id), "upper"), base, changes, ref);
+  /** docker commit: the container's own layer becomes the top layer of a new image (read while it is paused, unless pause is false). */
+  commit(query: string, ref: string | undefined, changes: ImageChanges = {}, opts: CommitOptions = {}): Promise<ImageRecord> {
+    return commitContainer(this, query, ref, changes, opts);
+  }
+
+  /** docker export: the container's file system as a tar stream to out, read while it is paused. */
+  export(query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
+    return exportContainer(this, query, out, opts);
   }
 
   /** docker stop: the stop signal, then SIGKILL after timeoutSec (default: the container's, else 10). */

@@ -6,14 +6,18 @@ import { MydockerError } from "../util/errors.js";
 const FLAG_GROUPS: Record<string, string> = {
   ro: "rdonly", rw: "rdonly", suid: "nosuid", nosuid: "nosuid", dev: "nodev", nodev: "nodev",
   exec: "noexec", noexec: "noexec", sync: "sync", async: "sync", dirsync: "dirsync",
-  remount: "remount", mand: "mand", nomand: "mand", atime: "noatime", noatime: "noatime",
-  diratime: "nodiratime", nodiratime: "nodiratime", bind: "bind", rbind: "rbind",
+  mand: "mand", nomand: "mand", atime: "noatime", noatime: "noatime",
+  diratime: "nodiratime", nodiratime: "nodiratime",
   relatime: "relatime", norelatime: "relatime", strictatime: "strictatime", nostrictatime: "strictatime",
   // There is only one propagation mode.
   unbindable: "propagation", runbindable: "propagation", private: "propagation",
   rprivate: "propagation", shared: "propagation", rshared: "propagation",
   slave: "propagation", rslave: "propagation",
 };
+
+// Options that would make the mount something other than a new tmpfs: a bind of a host
+// path (the mount's source), or a change to a mount that is already there.
+const NOT_TMPFS = new Set(["bind", "rbind", "remount", "move"]);
 
 const DATA_KEYS = new Set(["size", "mode", "uid", "gid", "nr_inodes", "nr_blocks", "mpol"]);
 
@@ -26,6 +30,9 @@ export function mergeTmpfsOptions(options: readonly string[]): string[] {
   for (let i = options.length - 1; i >= 0; i--) {
     const option = options[i];
     if (option === "defaults") continue;
+    if (NOT_TMPFS.has(option)) {
+      throw new MydockerError("EINVAL", `invalid tmpfs option "${option}": a tmpfs mount cannot be a ${option === "remount" || option === "move" ? option : "bind mount"}`);
+    }
     let key = FLAG_GROUPS[option];
     if (key === undefined) {
       const eq = option.indexOf("=");

@@ -14,12 +14,30 @@ export function hasDb(root: string): boolean {
 }
 
 export function openDb(root: string): Db {
-  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
-  const db = new Database(path.join(root, "mydocker.db"), { nativeBinding: addonPath() });
+  const file = path.join(root, "mydocker.db");
+  ownerOnly(root, file);
+  const db = new Database(file, { nativeBinding: addonPath() });
   cachePreparedStatements(db);
   db.pragma("journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
   return db;
+}
+
+/**
+ * The root holds containers' environments, logs and writable layers: only root may look in,
+ * whatever the umask and however the directory came to exist (a root made beforehand is
+ * tightened). The database is 0600 before SQLite opens it, so its -wal and -shm files, which
+ * SQLite creates with the database's own mode, are too.
+ */
+function ownerOnly(root: string, file: string): void {
+  fs.mkdirSync(root, { recursive: true, mode: 0o700 });
+  if ((fs.statSync(root).mode & 0o777) !== 0o700) fs.chmodSync(root, 0o700);
+  const fd = fs.openSync(file, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW, 0o600);
+  try {
+    if ((fs.fstatSync(fd).mode & 0o777) !== 0o600) fs.fchmodSync(fd, 0o600);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /**

@@ -7,6 +7,7 @@ import { collect } from "../flags.js";
 import { ExitError } from "../output.js";
 import { formatItems, humanDuration, humanSize, table } from "../format.js";
 import { progressPrinter } from "../progress.js";
+import { writeUserFile } from "../output-file.js";
 import type { Engine } from "../../engine/engine.js";
 import { MydockerError } from "../../util/errors.js";
 
@@ -150,13 +151,7 @@ export function registerImages(program: Command, ctx: Context): void {
         throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
       }
       if (f.output) {
-        const tmp = `${f.output}.tmp-${process.pid}`;
-        try {
-          await e.images.save(refs, fs.createWriteStream(tmp), f.format);
-          fs.renameSync(tmp, f.output);
-        } finally {
-          fs.rmSync(tmp, { force: true });
-        }
+        await writeUserFile(f.output, (out) => e.images.save(refs, out, f.format as "docker-archive" | "oci-archive"));
       } else {
         await e.images.save(refs, process.stdout, f.format);
       }
@@ -227,7 +222,8 @@ export function registerImages(program: Command, ctx: Context): void {
       const e = await engine();
       if (!f.output && process.stdout.isTTY) throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
       const c = e.resolve(name);
-      await e.images.exportRootfs(e.layerDirs(c), f.output ? fs.createWriteStream(f.output) : process.stdout);
+      if (f.output) await writeUserFile(f.output, (out) => e.images.exportRootfs(e.layerDirs(c), out));
+      else await e.images.exportRootfs(e.layerDirs(c), process.stdout);
     });
 
   for (const verb of ["pull", "push"] as const) {
