@@ -1,57 +1,8 @@
-// The two file-system operations Node has no API for: mknod (device nodes, fifos and
-// overlay whiteouts) and extended attributes. Both are batched into one child process
-// per layer: `sh` running mknod for nodes, and `setfattr --restore`/`getfattr --dump`
-// (Debian's `attr` package) for xattrs.
+// Reading every xattr below a directory with `getfattr --dump` (Debian's `attr`), for
+// layer-tar.ts until its walk reads them through directory fds (src/util/fsat.ts).
+// Extraction no longer uses a tool: it sets xattrs with the syscalls (layer-extract.ts).
 import { spawnSync } from "node:child_process";
 import { MydockerError } from "../util/errors.js";
-
-export interface SpecialNode {
-  path: string;
-  type: "char" | "block" | "fifo";
-  major: number;
-  minor: number;
-}
-
-export interface Xattr {
-  path: string;
-  name: string;
-  value: Buffer;
-}
-
-const MaxArgsPerSpawn = 4000;
-
-function run(command: string, args: string[], input: string | undefined, what: string, cwd?: string): string {
-  const r = spawnSync(command, args, { input, cwd, encoding: "utf8", maxBuffer: 1 << 30 });
-  if (r.error) {
-    const missing = (r.error as NodeJS.ErrnoException).code === "ENOENT";
-    throw new MydockerError("fs_tool_failed", `${what}: cannot run ${command}${missing ? " (install it: apt-get install attr coreutils)" : ""}: ${r.error.message}`);
-  }
-  if (r.status !== 0) throw new MydockerError("fs_tool_failed", `${what}: ${command} failed: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
-const mknodScript =
-  'while [ $# -gt 0 ]; do if [ "$2" = p ]; then mknod -- "$1" p; else mknod -- "$1" "$2" "$3" "$4"; fi || exit 1; shift 4; done';
-
-/** Creates the nodes (which must not exist yet); owners, modes and times are the caller's job. */
-export function makeNodes(nodes: SpecialNode[]): void {
-  for (let i = 0; i < nodes.length; i += MaxArgsPerSpawn / 4) {
-    const args: string[] = [];
-    for (const n of nodes.slice(i, i + MaxArgsPerSpawn / 4)) {
-      args.push(n.path, n.type === "char" ? "c" : n.type === "block" ? "b" : "p", String(n.major), String(n.minor));
-    }
-    run("sh", ["-c", mknodScript, "mknod", ...args], undefined, "creating device nodes");
-  }
-}
-
-/** Escapes a path the way getfattr prints it and setfattr --restore reads it. */
-function quotePath(p: string): string {
-  let out = "";
-  for (const byte of Buffer.from(p, "utf8")) {
-    out += byte > 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x3d ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, "0")}`;
-  }
-  return out;
-}
 
 function unquotePath(p: string): string {
   const bytes: number[] = [];
@@ -64,20 +15,14 @@ function unquotePath(p: string): string {
   return Buffer.from(bytes).toString("utf8");
 }
 
-/** Sets xattrs without following symlinks; paths relative to cwd. */
-export function setXattrs(cwd: string, xattrs: Xattr[]): void {
-  if (xattrs.length === 0) return;
-  let dump = "";
-  for (const x of xattrs) dump += `# file: ${quotePath(x.path)}\n${x.name}=0x${x.value.toString("hex")}\n\n`;
-  run("setfattr", ["-h", "--restore=-"], dump, "setting extended attributes", cwd);
-}
-
 /** Every xattr below dir (and of dir itself as "."), by path relative to dir. */
 export function readXattrs(dir: string): Map<string, Map<string, Buffer>> {
-  const out = run("getfattr", ["-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "."], undefined, "reading extended attributes", dir);
+  const r = spawnSync("getfattr", ["-R", "-P", "-h", "-d", "-m", "-", "-e", "hex", "."], { cwd: dir, encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.error) throw new MydockerError("fs_tool_failed", `reading extended attributes: cannot run getfattr: ${r.error.message}`);
+  if (r.status !== 0) throw new MydockerError("fs_tool_failed", `reading extended attributes: getfattr failed: ${r.stderr.trim()}`);
   const result = new Map<string, Map<string, Buffer>>();
   let current: Map<string, Buffer> | undefined;
-  for (const line of out.split("\n")) {
+  for (const line of r.stdout.split("\n")) {
     if (line.startsWith("# file: ")) {
       let rel = unquotePath(line.slice("# file: ".length));
       if (rel.startsWith("./")) rel = rel.slice(2);

@@ -1,12 +1,18 @@
 // Extracts one layer tar into an empty directory that overlayfs can use as a lower
 // layer: OCI whiteouts (.wh.NAME) become 0/0 character devices and opaque markers
 // (.wh..wh..opq) the trusted.overlay.opaque xattr. Owners, modes (setuid/setgid too),
-// mtimes, xattrs, hard links, symlinks, device nodes and fifos are kept. Entries that
-// would land outside the directory are refused.
+// mtimes, xattrs, hard links, symlinks, device nodes and fifos are kept.
+//
+// An archive is untrusted: a later entry may turn a directory into a symlink to anywhere.
+// So nothing here uses a path string from the root: every operation is relative to a
+// directory fd opened one component at a time without following symlinks
+// (openat2 RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH), every entry is finished (node, owner,
+// mode, xattrs) when it is read, and the one deferred step, directory mtimes, re-opens
+// the directory inside the root and checks it is still the same inode.
 import fs from "node:fs";
-import path from "node:path";
 import { MydockerError, isErrno } from "../util/errors.js";
-import { makeNodes, setXattrs, type SpecialNode, type Xattr } from "./fs-special.js";
+import { RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, fdPath, lsetxattrat, mknodat, openDir, openat2 } from "../util/fsat.js";
+import { removeTree } from "../util/remove-tree.js";
 import type { TarHeader } from "./tar/header.js";
 import type { TarReader } from "./tar/reader.js";
 import type { SplitRecorder } from "./tar/split.js";
@@ -20,6 +26,13 @@ export interface ExtractStats {
   /** Bytes of file contents written. */
   bytes: number;
 }
+
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_DIRECTORY, S_IFCHR, S_IFBLK, S_IFIFO } = fs.constants;
+// No O_NOFOLLOW: with it a symlink reads as ENOTDIR; RESOLVE_NO_SYMLINKS says ELOOP.
+const O_DIR = O_RDONLY | O_DIRECTORY;
+const Inside = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH;
+/** Directory fds kept open for the entries that follow (layers list a directory's entries together). */
+const MaxCachedDirs = 128;
 
 function escapes(name: string, why: string): MydockerError {
   return new MydockerError("unsafe_archive", `refusing tar entry "${name}": ${why}`);
@@ -39,87 +52,115 @@ export function safeRelative(name: string): string {
   return parts.join("/");
 }
 
-interface PendingNode extends SpecialNode {
-  rel: string;
-  header: TarHeader;
+/**
+ * The xattrs a layer may carry, as docker keeps them: capabilities, user attributes and
+ * ACLs. Never trusted.* (overlay metadata could redirect lookups out of the layer: only
+ * the engine writes trusted.overlay.opaque, for opaque markers) nor security.selinux and
+ * friends, which belong to the host's policy.
+ */
+export function keptXattr(name: string, type: TarHeader["type"]): boolean {
+  // The kernel allows user.* only on regular files and directories.
+  if (name.startsWith("user.")) return type === "file" || type === "dir";
+  return name === "security.capability" || name === "system.posix_acl_access" || name === "system.posix_acl_default";
+}
+
+function split(rel: string): { parent: string; base: string } {
+  const slash = rel.lastIndexOf("/");
+  return slash === -1 ? { parent: "", base: rel } : { parent: rel.slice(0, slash), base: rel.slice(slash + 1) };
 }
 
 class Extractor {
-  private readonly realDirs = new Set<string>([""]);
-  private readonly dirTimes = new Map<string, number>();
-  private readonly xattrs: Xattr[] = [];
-  private pendingNodes: PendingNode[] = [];
-  private readonly pendingPaths = new Set<string>();
+  /** Open directories by path relative to the root; "" is the root itself. */
+  private readonly dirs = new Map<string, number>();
+  /** Directory mtimes to set at the end (creating entries changes them), with the inode they belong to. */
+  private readonly dirTimes = new Map<string, { mtime: number; ino: number }>();
   readonly stats: ExtractStats = { entries: 0, bytes: 0 };
 
-  constructor(private readonly root: string, private readonly split?: SplitRecorder) {}
-
-  private abs(rel: string): string {
-    return rel === "" ? this.root : path.join(this.root, rel);
+  constructor(private readonly rootFd: number, private readonly split?: SplitRecorder) {
+    this.dirs.set("", rootFd);
   }
 
-  /** Makes sure every parent of rel is a real directory inside the root (creating missing ones). */
-  private ensureParents(rel: string, name: string): void {
-    const parts = rel.split("/");
-    let current = "";
-    for (let i = 0; i < parts.length - 1; i++) {
-      current = current === "" ? parts[i]! : `${current}/${parts[i]}`;
-      if (this.realDirs.has(current)) continue;
-      let st: fs.Stats | undefined;
+  close(): void {
+    for (const [rel, fd] of this.dirs) if (rel !== "") fs.closeSync(fd);
+    this.dirs.clear();
+  }
+
+  /** Closes the directories used longest ago; only between entries, so no fd an entry holds goes away. */
+  private trim(): void {
+    for (const [rel, fd] of this.dirs) {
+      if (this.dirs.size <= MaxCachedDirs) return;
+      if (rel === "") continue;
+      fs.closeSync(fd);
+      this.dirs.delete(rel);
+    }
+  }
+
+  /** An fd of the real directory rel inside the root, made (mode 0755) when missing and create is set. */
+  private dir(rel: string, name: string, create: boolean): number {
+    const cached = this.dirs.get(rel);
+    if (cached !== undefined) {
+      this.dirs.delete(rel);
+      this.dirs.set(rel, cached);
+      return cached;
+    }
+    const { parent, base } = split(rel);
+    const parentFd = this.dir(parent, name, create);
+    for (;;) {
       try {
-        st = fs.lstatSync(this.abs(current));
+        const fd = openat2(parentFd, base, O_DIR, 0, Inside);
+        this.dirs.set(rel, fd);
+        return fd;
       } catch (e) {
+        if (isErrno(e, "ELOOP")) throw escapes(name, `it is written through the symbolic link "${rel}"`);
+        if (isErrno(e, "ENOTDIR")) throw escapes(name, `"${rel}" is not a directory`);
         if (!isErrno(e, "ENOENT")) throw e;
+        if (!create) throw escapes(name, `"${rel}" is not in the layer`);
       }
-      if (st === undefined) fs.mkdirSync(this.abs(current), { mode: 0o755 });
-      else if (st.isSymbolicLink()) throw escapes(name, `it is written through the symbolic link "${current}"`);
-      else if (!st.isDirectory()) throw escapes(name, `"${current}" is not a directory`);
-      this.realDirs.add(current);
+      fs.mkdirSync(fdPath(parentFd, base), { mode: 0o755 });
     }
   }
 
-  /** Removes whatever is at rel (keeping a directory when keepDir), telling tar-split first. */
-  private clear(rel: string, keepDir: boolean): boolean {
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(this.abs(rel));
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) return false;
-      throw e;
-    }
+  /** The directory that holds rel (made when missing) and rel's name in it. */
+  private parentOf(rel: string, name: string, create = true): { fd: number; base: string } {
+    const { parent, base } = split(rel);
+    return { fd: this.dir(parent, name, create), base };
+  }
+
+  /** Removes whatever is at base in dirFd (keeping a directory when keepDir), telling tar-split first. */
+  private clear(dirFd: number, base: string, rel: string, keepDir: boolean): boolean {
+    const at = fdPath(dirFd, base);
+    const st = fs.lstatSync(at, { throwIfNoEntry: false });
+    if (st === undefined) return false;
     if (st.isDirectory() && keepDir) return true;
-    if (this.pendingPaths.has(rel)) this.flushNodes();
     this.split?.beforeRemove(rel);
-    fs.rmSync(this.abs(rel), { recursive: true, force: true });
-    for (const d of this.realDirs) if (d === rel || d.startsWith(`${rel}/`)) this.realDirs.delete(d);
+    if (st.isDirectory()) {
+      for (const [d, fd] of this.dirs) {
+        if (d === rel || d.startsWith(`${rel}/`)) {
+          fs.closeSync(fd);
+          this.dirs.delete(d);
+        }
+      }
+      for (const d of this.dirTimes.keys()) if (d === rel || d.startsWith(`${rel}/`)) this.dirTimes.delete(d);
+      removeTree(at);
+    } else fs.unlinkSync(at);
     return false;
   }
 
-  private setOwnerModeTime(abs: string, h: TarHeader): void {
-    fs.lchownSync(abs, h.uid, h.gid);
-    fs.chmodSync(abs, h.mode);
-    fs.lutimesSync(abs, h.mtime, h.mtime);
-  }
-
-  private flushNodes(): void {
-    if (this.pendingNodes.length === 0) return;
-    const nodes = this.pendingNodes;
-    this.pendingNodes = [];
-    this.pendingPaths.clear();
-    makeNodes(nodes);
-    for (const n of nodes) this.setOwnerModeTime(n.path, n.header);
-  }
-
-  private queueXattrs(rel: string, h: TarHeader): void {
+  /** Sets the entry's kept xattrs on base in dirFd ("" for dirFd itself). */
+  private xattrs(dirFd: number, base: string, h: TarHeader): void {
     for (const [name, value] of h.xattrs) {
-      // Overlay metadata in a layer could redirect lookups elsewhere: only whiteouts make it.
-      if (name.startsWith("trusted.overlay.")) continue;
-      this.xattrs.push({ path: rel === "" ? "." : rel, name, value });
+      if (!keptXattr(name, h.type)) continue;
+      try {
+        lsetxattrat(dirFd, base, name, value);
+      } catch (e) {
+        throw new MydockerError("xattr_failed", `cannot set xattr ${name} of "${h.name}": ${(e as Error).message}`);
+      }
     }
   }
 
   async entry(h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
     this.stats.entries++;
+    this.trim();
     const rel = safeRelative(h.name);
     const base = rel.slice(rel.lastIndexOf("/") + 1);
     if (base.startsWith(WhiteoutPrefix)) return this.whiteout(rel, base, h, data);
@@ -127,55 +168,70 @@ class Extractor {
       if (h.type !== "dir") throw escapes(h.name, "the root must be a directory");
       return this.directory(rel, h);
     }
-    this.ensureParents(rel, h.name);
     switch (h.type) {
       case "dir":
         return this.directory(rel, h);
       case "file":
         return this.file(rel, h, data);
-      case "symlink":
-        this.clear(rel, false);
-        fs.symlinkSync(h.linkname, this.abs(rel));
-        fs.lchownSync(this.abs(rel), h.uid, h.gid);
-        fs.lutimesSync(this.abs(rel), h.mtime, h.mtime);
-        this.queueXattrs(rel, h);
+      case "symlink": {
+        const p = this.parentOf(rel, h.name);
+        this.clear(p.fd, p.base, rel, false);
+        const at = fdPath(p.fd, p.base);
+        fs.symlinkSync(h.linkname, at);
+        fs.lchownSync(at, h.uid, h.gid);
+        fs.lutimesSync(at, h.mtime, h.mtime);
+        this.xattrs(p.fd, p.base, h);
         return;
+      }
       case "link":
         return this.hardlink(rel, h);
       case "char":
       case "block":
-      case "fifo":
-        this.clear(rel, false);
-        this.node(rel, h, h.type, h.devmajor, h.devminor);
-        this.queueXattrs(rel, h);
+      case "fifo": {
+        const p = this.parentOf(rel, h.name);
+        this.clear(p.fd, p.base, rel, false);
+        const type = h.type === "char" ? S_IFCHR : h.type === "block" ? S_IFBLK : S_IFIFO;
+        this.node(p.fd, p.base, h, type, h.devmajor, h.devminor);
+        this.xattrs(p.fd, p.base, h);
         return;
+      }
     }
   }
 
-  private node(rel: string, h: TarHeader, type: SpecialNode["type"], major: number, minor: number): void {
-    this.pendingNodes.push({ rel, path: this.abs(rel), type, major, minor, header: h });
-    this.pendingPaths.add(rel);
+  /** Makes a device node or fifo (base must not exist) with the entry's owner, mode and time. */
+  private node(dirFd: number, base: string, h: TarHeader, type: number, major: number, minor: number): void {
+    mknodat(dirFd, base, type | 0o600, major, minor);
+    const at = fdPath(dirFd, base);
+    fs.lchownSync(at, h.uid, h.gid);
+    // Just made by mknodat, so not a symlink: chmod cannot be redirected.
+    fs.chmodSync(at, h.mode);
+    fs.lutimesSync(at, h.mtime, h.mtime);
   }
 
   private directory(rel: string, h: TarHeader): void {
-    if (rel !== "" && !this.clear(rel, true)) fs.mkdirSync(this.abs(rel), { mode: 0o700 });
-    this.realDirs.add(rel);
-    fs.lchownSync(this.abs(rel), h.uid, h.gid);
-    fs.chmodSync(this.abs(rel), h.mode);
-    this.dirTimes.set(rel, h.mtime);
-    this.queueXattrs(rel, h);
+    let fd: number;
+    if (rel === "") fd = this.rootFd;
+    else {
+      const p = this.parentOf(rel, h.name);
+      if (!this.clear(p.fd, p.base, rel, true)) fs.mkdirSync(fdPath(p.fd, p.base), { mode: 0o700 });
+      fd = this.dir(rel, h.name, false);
+    }
+    fs.fchownSync(fd, h.uid, h.gid);
+    fs.fchmodSync(fd, h.mode);
+    this.dirTimes.set(rel, { mtime: h.mtime, ino: fs.fstatSync(fd).ino });
+    this.xattrs(fd, "", h);
   }
 
   private async file(rel: string, h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
-    const abs = this.abs(rel);
-    const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+    const p = this.parentOf(rel, h.name);
+    const flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
     let fd: number;
     try {
-      fd = fs.openSync(abs, flags, 0o600);
+      fd = openat2(p.fd, p.base, flags, 0o600, Inside);
     } catch (e) {
       if (!isErrno(e, "EEXIST")) throw e;
-      this.clear(rel, false);
-      fd = fs.openSync(abs, flags, 0o600);
+      this.clear(p.fd, p.base, rel, false);
+      fd = openat2(p.fd, p.base, flags, 0o600, Inside);
     }
     try {
       for await (const chunk of data()) {
@@ -185,30 +241,26 @@ class Extractor {
       }
       fs.fchownSync(fd, h.uid, h.gid);
       fs.fchmodSync(fd, h.mode);
+      this.xattrs(fd, "", h);
       fs.futimesSync(fd, h.mtime, h.mtime);
     } finally {
       fs.closeSync(fd);
     }
     if (h.size > 0) this.split?.attach(rel);
-    this.queueXattrs(rel, h);
   }
 
   private hardlink(rel: string, h: TarHeader): void {
     const target = safeRelative(h.linkname);
     if (target === "") throw escapes(h.name, "a hard link to the root");
-    this.ensureParents(target, h.name);
-    if (this.pendingPaths.has(target)) this.flushNodes();
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(this.abs(target));
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) throw escapes(h.name, `its hard link target "${h.linkname}" is not in the layer`);
-      throw e;
-    }
+    const t = this.parentOf(target, h.name, false);
+    const st = fs.lstatSync(fdPath(t.fd, t.base), { throwIfNoEntry: false });
+    if (st === undefined) throw escapes(h.name, `its hard link target "${h.linkname}" is not in the layer`);
     if (st.isDirectory()) throw escapes(h.name, "a hard link to a directory");
     if (target === rel) return;
-    this.clear(rel, false);
-    fs.linkSync(this.abs(target), this.abs(rel));
+    const p = this.parentOf(rel, h.name);
+    this.clear(p.fd, p.base, rel, false);
+    // link(2) does not follow a symlink that is the old path's last component.
+    fs.linkSync(fdPath(t.fd, t.base), fdPath(p.fd, p.base));
   }
 
   private async whiteout(rel: string, base: string, h: TarHeader, data: () => AsyncGenerator<Buffer>): Promise<void> {
@@ -217,35 +269,52 @@ class Extractor {
       for await (const chunk of data()) contents.push(Buffer.from(chunk));
       this.split?.inline(Buffer.concat(contents));
     }
-    this.ensureParents(rel, h.name);
-    const dir = rel.slice(0, Math.max(0, rel.length - base.length - 1));
+    const dir = split(rel).parent;
     if (base === OpaqueMarker) {
-      this.xattrs.push({ path: dir === "" ? "." : dir, name: OpaqueXattr, value: Buffer.from("y") });
+      lsetxattrat(this.dir(dir, h.name, true), "", OpaqueXattr, Buffer.from("y"));
       return;
     }
     // .wh..wh.plnk, .wh..wh.aufs and friends are aufs bookkeeping, meaningless here.
     if (base.startsWith(`${WhiteoutPrefix}${WhiteoutPrefix}`)) return;
     const hidden = base.slice(WhiteoutPrefix.length);
-    if (hidden === "") throw escapes(h.name, "a whiteout without a name");
-    const target = dir === "" ? hidden : `${dir}/${hidden}`;
-    this.clear(target, false);
-    this.node(target, { ...h, mode: 0 }, "char", 0, 0);
+    if (hidden === "" || hidden === "." || hidden === "..") throw escapes(h.name, "a whiteout without a name");
+    const dirFd = this.dir(dir, h.name, true);
+    this.clear(dirFd, hidden, dir === "" ? hidden : `${dir}/${hidden}`, false);
+    this.node(dirFd, hidden, { ...h, mode: 0 }, S_IFCHR, 0, 0);
   }
 
   finish(): void {
-    this.flushNodes();
-    setXattrs(this.root, this.xattrs);
-    // Last, because creating entries changes their parent directory's mtime.
-    for (const [rel, mtime] of this.dirTimes) fs.lutimesSync(this.abs(rel), mtime, mtime);
+    // Last, because creating entries changes their parent directory's mtime. A directory
+    // is re-opened inside the root; one that is not the inode recorded is left alone.
+    for (const [rel, { mtime, ino }] of this.dirTimes) {
+      let fd: number;
+      try {
+        fd = rel === "" ? this.rootFd : openat2(this.rootFd, rel, O_DIR, 0, Inside);
+      } catch (e) {
+        if (isErrno(e, "ENOENT") || isErrno(e, "ELOOP") || isErrno(e, "ENOTDIR")) continue;
+        throw e;
+      }
+      try {
+        if (fs.fstatSync(fd).ino === ino) fs.futimesSync(fd, mtime, mtime);
+      } finally {
+        if (fd !== this.rootFd) fs.closeSync(fd);
+      }
+    }
   }
 }
 
-/** Extracts every entry of the reader into root, an existing empty directory. */
+/** Extracts every entry of the reader into root, an existing empty directory the engine made. */
 export async function extractLayer(reader: TarReader, root: string, split?: SplitRecorder): Promise<ExtractStats> {
-  const x = new Extractor(root, split);
-  for (let h = await reader.next(); h !== null; h = await reader.next()) {
-    await x.entry(h, () => reader.data());
+  const rootFd = openDir(root);
+  const x = new Extractor(rootFd, split);
+  try {
+    for (let h = await reader.next(); h !== null; h = await reader.next()) {
+      await x.entry(h, () => reader.data());
+    }
+    x.finish();
+  } finally {
+    x.close();
+    fs.closeSync(rootFd);
   }
-  x.finish();
   return x.stats;
 }

@@ -118,6 +118,21 @@ export function decodePax(data: Buffer, into: PaxRecords): void {
   }
 }
 
+/** The kernel's limit on an xattr name (XATTR_NAME_MAX). */
+const MaxXattrName = 255;
+
+/**
+ * An xattr name from a pax record, refused unless it is a plain name: NUL, newline and
+ * other control bytes have no place in one and have been used to rewrite text formats
+ * (setfattr --restore) that list names one a line.
+ */
+function xattrName(name: string, key: string): string {
+  if (name === "" || /[\x00-\x1f\x7f]/.test(name) || Buffer.byteLength(name) > MaxXattrName || !name.includes(".")) {
+    throw new MydockerError("unsafe_archive", `refusing tar archive: bad xattr name in pax record ${JSON.stringify(key)}`);
+  }
+  return name;
+}
+
 const typeByFlag: Record<string, TarType> = {
   "0": "file",
   "\0": "file",
@@ -144,22 +159,36 @@ export function finishHeader(raw: RawHeader, pax: PaxRecords, longName?: string,
     if (!Number.isFinite(parsed)) throw corrupt(`bad pax ${key} "${value}"`);
     return parsed;
   };
+  // Sizes and ids are counts: a negative or fractional one, or one past what a double
+  // holds exactly, would throw the reader's position off.
+  const count = (key: string, fallback: number): number => {
+    const value = num(key, fallback);
+    if (!Number.isSafeInteger(value) || value < 0) throw corrupt(`bad pax ${key} "${text(key) ?? value}"`);
+    return value;
+  };
   let name = text("path") ?? longName ?? raw.name;
   if (type === "file" && name.endsWith("/")) type = "dir";
   const xattrs = new Map<string, Buffer>();
   for (const [key, value] of pax) {
-    if (key.startsWith("SCHILY.xattr.")) xattrs.set(key.slice("SCHILY.xattr.".length), value);
+    if (key.startsWith("SCHILY.xattr.")) xattrs.set(xattrName(key.slice("SCHILY.xattr.".length), key), value);
     else if (key.startsWith("LIBARCHIVE.xattr.")) {
-      xattrs.set(decodeURIComponent(key.slice("LIBARCHIVE.xattr.".length)), Buffer.from(value.toString("ascii"), "base64"));
+      const encoded = key.slice("LIBARCHIVE.xattr.".length);
+      let name: string;
+      try {
+        name = decodeURIComponent(encoded);
+      } catch {
+        throw corrupt(`bad pax record name "${JSON.stringify(key)}"`);
+      }
+      xattrs.set(xattrName(name, key), Buffer.from(value.toString("ascii"), "base64"));
     }
   }
   return {
     name,
     type,
     mode: raw.mode & 0o7777,
-    uid: num("uid", raw.uid),
-    gid: num("gid", raw.gid),
-    size: num("size", raw.size),
+    uid: count("uid", raw.uid),
+    gid: count("gid", raw.gid),
+    size: count("size", raw.size),
     mtime: num("mtime", raw.mtime),
     linkname: text("linkpath") ?? longLink ?? raw.linkname,
     uname: text("uname") ?? raw.uname,
