@@ -5,4 +5,5 @@ export type { CreateOptions } from "./engine/run-options.js";
 export type { ExecRequest } from "./engine/lifecycle.js";
 export type { LogEntry } from "./engine/logs.js";
 export type { ContainerRecord } from "./engine/container-store.js";
+export type { CommitOptions } from "./engine/commit.js";
 export { MydockerError } from "./util/errors.js";

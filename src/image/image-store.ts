@@ -169,18 +169,18 @@ export class ImageStore {
    * base, overlay whiteouts turned into OCI whiteouts. Pause the container first: files
    * that change while being read fail the commit.
    */
-  async commitLayer(upperDir: string, base: ImageRecord | undefined, changes: ImageChanges = {}, ref?: string): Promise<ImageRecord> {
+  async commitLayer(upperDir: string, base: ImageRecord | undefined, changes: ImageChanges = {}, ref?: string, signal?: AbortSignal): Promise<ImageRecord> {
     const name = ref === undefined ? undefined : normalizeReference(ref);
     return this.withWorkDir(async (work) => {
-      const staged = await this.layers.stage(writeTar(layerFromDir(upperDir)), work);
+      const staged = await this.layers.stage(writeTar(layerFromDir(upperDir, signal)), work);
       const { text, id } = serializeConfig(configWithLayer(base?.config, staged.diffId, changes));
       return this.addImage(text, id, [...(base?.layers ?? []), staged], name === undefined ? [] : [name]);
     });
   }
 
   /** `export`: the merged file system of overlay directories (topmost first: upper, then layerDirs) as a tar. */
-  async exportRootfs(dirs: string[], out: Writable): Promise<void> {
-    await pipeline(Readable.from(writeTar(mergedFromDirs(dirs))), out);
+  async exportRootfs(dirs: string[], out: Writable, signal?: AbortSignal): Promise<void> {
+    await pipeline(Readable.from(writeTar(mergedFromDirs(dirs, signal))), out);
   }
 
   /** `pull` over the OCI distribution API. */

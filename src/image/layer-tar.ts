@@ -5,16 +5,13 @@
 //  - a stack of directories (upper first, then the image's layers) -> the merged file
 //    system a container sees, for `export`.
 import fs from "node:fs";
-import path from "node:path";
-import { readXattrs } from "./fs-special.js";
-import { OpaqueMarker, OpaqueXattr, WhiteoutPrefix } from "./layer-extract.js";
+import { MydockerError, isErrno } from "../util/errors.js";
+import { fdPath, llistxattrat, lgetxattrat } from "../util/fsat.js";
+import { OpaqueMarker, WhiteoutPrefix } from "./layer-extract.js";
+import { MergedDir, isOpaque, isWhiteout, lstatAt, openRegularAt } from "./overlay-view.js";
 import type { TarHeader, TarType } from "./tar/header.js";
 import type { TarEntry } from "./tar/writer.js";
 import { deviceNumbers } from "../util/device-numbers.js";
-
-function isWhiteout(st: fs.Stats): boolean {
-  return st.isCharacterDevice() && st.rdev === 0;
-}
 
 function typeOf(st: fs.Stats): TarType | undefined {
   if (st.isFile()) return "file";
@@ -26,14 +23,15 @@ function typeOf(st: fs.Stats): TarType | undefined {
   return undefined; // sockets are not archived, as tar does
 }
 
-async function* fileChunks(file: string, size: number): AsyncGenerator<Buffer> {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+/** The file's bytes, read when the tar writer asks for them (the fd is closed however the reading ends). */
+async function* fileChunks(dirfd: number, name: string, st: fs.Stats): AsyncGenerator<Buffer> {
+  const fd = openRegularAt(dirfd, name, st);
   try {
-    const buffer = Buffer.alloc(Math.min(size, 1 << 20));
-    let left = size;
+    const buffer = Buffer.alloc(Math.min(st.size, 1 << 20));
+    let left = st.size;
     while (left > 0) {
       const n = fs.readSync(fd, buffer, 0, Math.min(left, buffer.length), null);
-      if (n === 0) break;
+      if (n === 0) throw new MydockerError("ECHANGED", `${name} shrank while it was read: pause the container while reading its files`);
       left -= n;
       yield Buffer.from(buffer.subarray(0, n));
     }
@@ -42,22 +40,28 @@ async function* fileChunks(file: string, size: number): AsyncGenerator<Buffer> {
   }
 }
 
-class Layer {
-  private xattrs: Map<string, Map<string, Buffer>> | undefined;
-  constructor(readonly root: string) {}
-
-  attrs(rel: string): Map<string, Buffer> {
-    this.xattrs ??= readXattrs(this.root);
-    return this.xattrs.get(rel) ?? new Map();
+/** The xattrs of name in dirfd, overlay's own (trusted.overlay.*) left out. */
+function xattrsAt(dirfd: number, name: string): Map<string, Buffer> {
+  const out = new Map<string, Buffer>();
+  let names: string[];
+  try {
+    names = llistxattrat(dirfd, name);
+  } catch (e) {
+    if (isErrno(e, "ENOTSUP") || isErrno(e, "ENOENT")) return out;
+    throw e;
   }
-
-  isOpaque(rel: string): boolean {
-    return this.attrs(rel).get(OpaqueXattr)?.toString() === "y";
+  for (const x of names) {
+    if (x.startsWith("trusted.overlay.")) continue;
+    try {
+      out.set(x, lgetxattrat(dirfd, name, x));
+    } catch (e) {
+      if (!isErrno(e, "ENODATA")) throw e;
+    }
   }
+  return out;
 }
 
 function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, Buffer>): TarHeader {
-  const kept = new Map([...xattrs].filter(([k]) => !k.startsWith("trusted.overlay.")));
   const device = type === "char" || type === "block" ? deviceNumbers(st.rdev) : { major: 0, minor: 0 };
   return {
     name,
@@ -72,7 +76,7 @@ function header(name: string, st: fs.Stats, type: TarType, xattrs: Map<string, B
     gname: "",
     devmajor: device.major,
     devminor: device.minor,
-    xattrs: kept,
+    xattrs,
   };
 }
 
@@ -81,75 +85,96 @@ function marker(name: string, st: fs.Stats): TarHeader {
   return { ...header(name, st, "file", new Map()), mode: 0o600, size: 0 };
 }
 
+function changed(rel: string): MydockerError {
+  return new MydockerError("ECHANGED", `${rel} changed while it was read: pause the container while reading its files`);
+}
+
 class Walker {
   private readonly links = new Map<string, string>();
 
   /** asLayer: emit whiteouts and opaque markers (one directory) instead of applying them (a stack). */
-  constructor(private readonly asLayer: boolean) {}
+  constructor(
+    private readonly asLayer: boolean,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
 
-  private entry(layer: Layer, rel: string, st: fs.Stats): TarEntry | undefined {
+  /** A non-directory entry: name in dirfd, seen as st. */
+  private entry(dirfd: number, name: string, rel: string, st: fs.Stats): TarEntry | undefined {
     const type = typeOf(st);
     if (type === undefined) return undefined;
-    const h = header(type === "dir" ? `${rel}/` : rel, st, type, layer.attrs(rel));
-    const abs = path.join(layer.root, rel);
-    if (type === "symlink") h.linkname = fs.readlinkSync(abs);
-    if (type !== "dir" && st.nlink > 1) {
+    const h = header(rel, st, type, xattrsAt(dirfd, name));
+    if (type === "symlink") {
+      try {
+        h.linkname = fs.readlinkSync(fdPath(dirfd, name));
+      } catch (e) {
+        if (isErrno(e, "ENOENT")) return undefined;
+        if (isErrno(e, "EINVAL")) throw changed(rel);
+        throw e;
+      }
+    }
+    if (st.nlink > 1) {
       const key = `${st.dev}:${st.ino}`;
       const first = this.links.get(key);
       if (first !== undefined) return { header: { ...h, type: "link", size: 0, linkname: first } };
       this.links.set(key, rel);
     }
-    return { header: h, body: type === "file" && st.size > 0 ? fileChunks(abs, st.size) : undefined };
+    return { header: h, body: type === "file" && st.size > 0 ? fileChunks(dirfd, name, st) : undefined };
   }
 
-  async *walk(rel: string, stack: Layer[]): AsyncGenerator<TarEntry> {
-    const firstSeen = new Map<string, number>();
-    stack.forEach((layer, i) => {
-      for (const name of fs.readdirSync(path.join(layer.root, rel))) if (!firstSeen.has(name)) firstSeen.set(name, i);
-    });
-    for (const name of [...firstSeen.keys()].sort()) {
+  async *walk(rel: string, dir: MergedDir): AsyncGenerator<TarEntry> {
+    for (const [name, top] of dir.names()) {
+      this.signal?.throwIfAborted();
       const child = rel === "" ? name : `${rel}/${name}`;
-      const top = firstSeen.get(name)!;
-      const layer = stack[top]!;
-      const st = fs.lstatSync(path.join(layer.root, child));
+      const dirfd = dir.fds[top]!;
+      const st = lstatAt(dirfd, name);
+      if (st === undefined) continue; // removed since the listing (a container that is not paused)
       if (isWhiteout(st)) {
-        if (this.asLayer) {
-          const wh = rel === "" ? `${WhiteoutPrefix}${name}` : `${rel}/${WhiteoutPrefix}${name}`;
-          yield { header: marker(wh, st) };
-        }
+        if (this.asLayer) yield { header: marker(rel === "" ? `${WhiteoutPrefix}${name}` : `${rel}/${WhiteoutPrefix}${name}`, st) };
         continue;
       }
-      const entry = this.entry(layer, child, st);
-      if (entry === undefined) continue;
-      yield entry;
-      if (!st.isDirectory()) continue;
-      const below: Layer[] = [layer];
-      if (this.asLayer) {
-        if (layer.isOpaque(child)) yield { header: marker(`${child}/${OpaqueMarker}`, st) };
-      } else if (!layer.isOpaque(child)) {
-        for (const lower of stack.slice(top + 1)) {
-          let lst: fs.Stats;
-          try {
-            lst = fs.lstatSync(path.join(lower.root, child));
-          } catch {
-            continue;
-          }
-          if (!lst.isDirectory()) break;
-          below.push(lower);
-          if (lower.isOpaque(child)) break;
-        }
+      if (!st.isDirectory()) {
+        const entry = this.entry(dirfd, name, child, st);
+        if (entry !== undefined) yield entry;
+        continue;
       }
-      yield* this.walk(child, below);
+      const sub = dir.child(name, top, !this.asLayer);
+      if (sub === undefined) {
+        if (lstatAt(dirfd, name) === undefined) continue;
+        throw changed(child);
+      }
+      try {
+        // The directory as opened, not as its name looked a moment before.
+        const own = sub.fds[0]!;
+        const dst = fs.fstatSync(own);
+        yield { header: header(`${child}/`, dst, "dir", xattrsAt(own, "")) };
+        if (this.asLayer && isOpaque(own, "")) yield { header: marker(`${child}/${OpaqueMarker}`, dst) };
+        yield* this.walk(child, sub);
+      } finally {
+        sub.close();
+      }
     }
   }
 }
 
+// Both walk through directory fds (see overlay-view.ts): a container that swaps a
+// directory for a symlink while it is read cannot lead the walk out of its own files.
+
 /** A layer tar made from one directory in overlay form (a container's upper directory). */
-export function layerFromDir(dir: string): AsyncGenerator<TarEntry> {
-  return new Walker(true).walk("", [new Layer(dir)]);
+export async function* layerFromDir(dir: string, signal?: AbortSignal): AsyncGenerator<TarEntry> {
+  const root = MergedDir.open([dir]);
+  try {
+    yield* new Walker(true, signal).walk("", root);
+  } finally {
+    root.close();
+  }
 }
 
 /** The merged file system of a stack of overlay directories, topmost first. */
-export function mergedFromDirs(dirs: string[]): AsyncGenerator<TarEntry> {
-  return new Walker(false).walk("", dirs.map((d) => new Layer(d)));
+export async function* mergedFromDirs(dirs: string[], signal?: AbortSignal): AsyncGenerator<TarEntry> {
+  const root = MergedDir.open(dirs);
+  try {
+    yield* new Walker(false, signal).walk("", root);
+  } finally {
+    root.close();
+  }
 }
