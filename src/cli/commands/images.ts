@@ -3,7 +3,8 @@
 import { Command } from "commander";
 import fs from "node:fs";
 import type { Context } from "../context.js";
-import { collect } from "../flags.js";
+import { boolFlag, collect } from "../flags.js";
+import { abortOnSignals } from "../interrupt.js";
 import { ExitError } from "../output.js";
 import { formatItems, humanDuration, humanSize, table } from "../format.js";
 import { progressPrinter } from "../progress.js";
@@ -205,12 +206,19 @@ export function registerImages(program: Command, ctx: Context): void {
     .option("-c, --change <instruction>", "apply Dockerfile instruction to the created image", collect, [])
     .option("-m, --message <text>", "commit message")
     .option("-a, --author <name>", "author")
+    .option("-p, --pause <bool>", "pause container during commit", "true")
     .argument("<container>")
     .argument("[reference]")
-    .action(async (name: string, ref: string | undefined, f: { change: string[]; message?: string; author?: string }) => {
+    .action(async (name: string, ref: string | undefined, f: { change: string[]; message?: string; author?: string; pause: string }) => {
       const e = await engine();
-      const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author });
-      process.stdout.write(img.id + "\n");
+      const pause = boolFlag("--pause", f.pause);
+      const interrupt = abortOnSignals();
+      try {
+        const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author }, { pause, signal: interrupt.signal });
+        process.stdout.write(img.id + "\n");
+      } finally {
+        interrupt.stop();
+      }
     });
 
   program
@@ -221,9 +229,14 @@ export function registerImages(program: Command, ctx: Context): void {
     .action(async (name: string, f: { output?: string }) => {
       const e = await engine();
       if (!f.output && process.stdout.isTTY) throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
-      const c = e.resolve(name);
-      if (f.output) await writeUserFile(f.output, (out) => e.images.exportRootfs(e.layerDirs(c), out));
-      else await e.images.exportRootfs(e.layerDirs(c), process.stdout);
+      const interrupt = abortOnSignals();
+      try {
+        const opts = { signal: interrupt.signal };
+        if (f.output) await writeUserFile(f.output, (out) => e.export(name, out, opts));
+        else await e.export(name, process.stdout, opts);
+      } finally {
+        interrupt.stop();
+      }
     });
 
   for (const verb of ["pull", "push"] as const) {
