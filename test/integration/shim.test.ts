@@ -11,6 +11,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { framePlan, type ChildStep, type MonitorStep, type Plan } from "../../src/runtime/plan.js";
 import * as L from "../../src/runtime/linux.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
+import { mountsUnder } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const SHIM = path.join(REPO, "native/mydocker-shim");
@@ -24,12 +26,10 @@ const LAST_CAP = Number(fs.readFileSync("/proc/sys/kernel/cap_last_cap", "utf8")
 
 let base: string;
 let rootfs: string;
-let mountsBefore: string;
 
 before(() => {
   if (skip) return;
   assert.ok(fs.existsSync(SHIM), `${SHIM} is missing: build it with make -C native`);
-  mountsBefore = fs.readFileSync("/proc/self/mountinfo", "utf8");
   base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-shim-test-"));
   rootfs = path.join(base, "rootfs");
   makeBusyboxRootfs(rootfs);
@@ -37,8 +37,9 @@ before(() => {
 
 after(() => {
   if (skip) return;
+  // Other suites may mount things meanwhile on this shared machine: look only under ours.
+  assert.deepEqual(mountsUnder(base), [], "no mount of the shim's is left on the host");
   fs.rmSync(base, { recursive: true, force: true });
-  assert.equal(fs.readFileSync("/proc/self/mountinfo", "utf8"), mountsBefore, "the host mount table is unchanged");
 });
 
 function mount(source: string, dest: string, fstype: string, flags: number, data = "", mkdir: "dir" | "file" | "none" = "dir"): ChildStep {
@@ -103,7 +104,11 @@ interface RunOptions {
   args?: string[];
 }
 
-function runShim(plan: Plan, o: RunOptions = {}): { pid: number; done: Promise<ShimResult> } {
+/**
+ * The shim on a plan. done rejects with the first error of an onLine callback (a failed
+ * assertion in it), once the shim has ended, so that the test fails with it.
+ */
+function runShim(plan: Plan, o: RunOptions = {}): { pid: number; done: Promise<ShimResult>; out: () => string } {
   const child = spawn(SHIM, o.args ?? [], { stdio: [o.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe", "pipe"] });
   const control = child.stdio[3] as Duplex;
   const result: ShimResult = { code: null, signal: null, stdout: "", stderr: "", control: [] };
@@ -111,6 +116,7 @@ function runShim(plan: Plan, o: RunOptions = {}): { pid: number; done: Promise<S
   child.stderr?.on("data", (d: Buffer) => (result.stderr += d.toString()));
   if (o.stdin !== undefined) child.stdin?.end(o.stdin);
   let pending = "";
+  let callbackError: unknown;
   let replies = Promise.resolve();
   control.on("data", (d: Buffer) => {
     pending += d.toString();
@@ -121,21 +127,27 @@ function runShim(plan: Plan, o: RunOptions = {}): { pid: number; done: Promise<S
       result.control.push(line);
       const pid = line.startsWith("pid ") ? Number(line.slice(4)) : 0;
       replies = replies.then(async () => {
-        const reply = await o.onLine?.(line, pid);
-        if (reply) control.write(reply);
+        if (callbackError !== undefined) return;
+        try {
+          const reply = await o.onLine?.(line, pid);
+          if (reply) control.write(reply);
+        } catch (e) {
+          callbackError = e;
+          // The shim may be waiting for a reply that will not come.
+          child.kill("SIGKILL");
+        }
       });
     }
   });
   control.on("error", () => {});
   if (!o.args) control.write(framePlan(plan));
-  const done = new Promise<ShimResult>((resolve) => {
-    child.on("close", async (code, signal) => {
-      await replies;
-      resolve({ ...result, code, signal });
+  const done = new Promise<ShimResult>((resolve, reject) => {
+    child.on("close", (code, signal) => {
+      void replies.then(() => (callbackError === undefined ? resolve({ ...result, code, signal }) : reject(callbackError)));
     });
   });
   if (child.pid === undefined) throw new Error("the shim did not start");
-  return { pid: child.pid, done };
+  return { pid: child.pid, done, out: () => result.stdout };
 }
 
 function run(plan: Plan, o: RunOptions = {}): Promise<ShimResult> {
@@ -307,6 +319,7 @@ test("sync: the child waits for go; pid, ready, exec, exit arrive in order", { s
   const r = await run(sh("hostname", { monitor: [{ op: "sync" }, { op: "pidfile", path: pidFile }] }), {
     onLine: async (_line, pid) => {
       if (!pid) return;
+      // Time for a child that does not wait to run its records; it must not have.
       await sleep(100);
       // Not released yet: still the shim's image, its records (hostname) not run.
       const comm = fs.readFileSync(`/proc/${pid}/comm`, "utf8").trim();
@@ -369,6 +382,7 @@ test("execfifo: ready while blocked on the FIFO, exec once it is opened for read
     onLine: async (line) => {
       seen.push(line);
       if (line !== "ready") return;
+      // Time for a child that does not block on the FIFO to exec; it must not have.
       await sleep(200);
       assert.ok(!seen.includes("exec"), "nothing runs before start");
       assert.equal(fs.readFileSync(fifo, "utf8"), "0");
@@ -414,8 +428,7 @@ test("the exit file's temporary is made while the container runs, and becomes th
     onLine: (line) => {
       if (line !== "exec") return;
       void (async () => {
-        let made = false;
-        for (let i = 0; i < 100 && !made; i++, await sleep(50)) made = fs.existsSync(`${exitFile}.tmp`);
+        const made = await waitFor(() => fs.existsSync(`${exitFile}.tmp`), { what: "the exit file's temporary" }).then(() => true, () => false);
         fs.writeFileSync(marker, `${made} ${fs.existsSync(exitFile)}`);
         fs.writeFileSync(path.join(rootfs, "tmp", "go"), "");
       })();
@@ -431,11 +444,9 @@ test("the exit file's temporary is made while the container runs, and becomes th
 
 test("sigforward: a signal to the shim reaches the container", { skip }, async () => {
   const plan = sh('trap "exit 42" TERM; echo ready; while :; do sleep 0.1; done', { monitor: [{ op: "sigforward", signals: [15] }] });
-  const shim = runShim(plan, {
-    onLine: (line) => {
-      if (line === "exec") setTimeout(() => process.kill(shim.pid, "SIGTERM"), 300);
-    },
-  });
+  const shim = runShim(plan);
+  await waitFor(() => shim.out().includes("ready"), { what: "the trap to be set" });
+  process.kill(shim.pid, "SIGTERM");
   const r = await shim.done;
   assert.equal(r.code, 42, r.stderr);
 });
@@ -451,8 +462,7 @@ test("kill -9 of the shim takes the container with it", { skip }, async () => {
   const r = await shim.done;
   assert.equal(r.signal, "SIGKILL");
   assert.ok(containerPid > 0);
-  for (let i = 0; i < 50 && alive(containerPid); i++) await sleep(50);
-  assert.equal(alive(containerPid), false, "the container's init is gone");
+  await waitFor(() => !alive(containerPid), { what: "the container's init to be gone" });
 });
 
 function alive(pid: number): boolean {
