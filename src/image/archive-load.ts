@@ -1,6 +1,8 @@
 // `load`: docker-archive (manifest.json) and OCI image layout archives (index.json).
-// Every config, manifest and layer is checked against its digest before anything is
-// stored; images land only after all of them passed.
+// The manifest and every config are read and checked first (planArchive); only then are
+// the layers they name extracted, each checked against its digest; images land in the
+// store only after all of them passed.
+import fs from "node:fs";
 import { MydockerError } from "../util/errors.js";
 import {
   AnnotationImageName,
@@ -13,9 +15,11 @@ import {
   type ImageIndex,
   type ImageManifest,
 } from "../spec/image.js";
-import { resolveMember, type ArchiveMembers } from "./archive-read.js";
+import { MaxJsonMember, resolveMember, type ArchiveMembers } from "./archive-read.js";
+import { checkConfigLimits } from "./config.js";
 import { digestHex, isDigest, sha256 } from "./digest.js";
-import type { StagedLayer } from "./layer-store.js";
+import type { LayerStore, StagedLayer } from "./layer-store.js";
+import { shortId, type Progress } from "./progress.js";
 import { normalizeReference } from "./reference.js";
 import { choosePlatform } from "./platform.js";
 
@@ -24,6 +28,17 @@ export interface LoadedImage {
   configText: string;
   id: Digest;
   layers: (StagedLayer | Digest)[];
+  names: string[];
+}
+
+/** An image as its manifest describes it, checked, before any layer is extracted. */
+interface ImagePlan {
+  what: string;
+  configText: string;
+  id: Digest;
+  config: ImageConfig;
+  /** Per layer, bottom first: the member holding it (none: the store must have it) and the digest its bytes must have. */
+  layers: { member?: string; blobDigest?: Digest }[];
   names: string[];
 }
 
@@ -40,6 +55,13 @@ const configMediaTypes = new Set<string>([MediaType.ociConfig, MediaType.dockerC
 
 function bad(message: string): MydockerError {
   return new MydockerError("invalid_archive", message);
+}
+
+/** A metadata member's bytes; undefined when the archive does not have it. */
+function metadata(members: ArchiveMembers, name: string, what: string): Buffer | undefined {
+  const size = members.oversized.get(name);
+  if (size !== undefined) throw bad(`${what} is ${size} bytes: more than the ${MaxJsonMember} (4 MiB) an archive's metadata may have`);
+  return members.files.get(name);
 }
 
 function parseJson<T>(bytes: Buffer, what: string): T {
@@ -80,38 +102,42 @@ export function matchLayers(
   });
 }
 
-function loadDockerArchive(members: ArchiveMembers, hasLayer: (d: Digest) => boolean): LoadedImage[] {
-  const entries = parseJson<DockerSaveManifestEntry[]>(members.files.get("manifest.json")!, "manifest.json");
+function planDockerArchive(members: ArchiveMembers): ImagePlan[] {
+  const entries = parseJson<DockerSaveManifestEntry[]>(metadata(members, "manifest.json", "manifest.json")!, "manifest.json");
   if (!Array.isArray(entries)) throw bad("manifest.json is not a list of images");
   return entries.map((entry) => {
+    if (typeof entry?.Config !== "string") throw bad("manifest.json has an image without a config");
     const configName = resolveMember(members, entry.Config);
-    const configBytes = members.files.get(configName);
+    const configBytes = metadata(members, configName, `config ${entry.Config}`);
     if (configBytes === undefined) throw bad(`manifest.json names config ${entry.Config}, which is not in the archive`);
     const id = sha256(configBytes);
     const hexName = /^([0-9a-f]{64})\.json$/.exec(configName.split("/").pop()!)?.[1];
     if (hexName !== undefined && `sha256:${hexName}` !== id) {
       throw new MydockerError("digest_mismatch", `config ${entry.Config} does not match its digest (it hashes to ${id})`);
     }
+    checkConfigLimits(configBytes, `config ${entry.Config}`);
     const config = parseJson<ImageConfig>(configBytes, entry.Config);
     checkConfig(config, entry.Config);
-    const staged = (entry.Layers ?? []).map((l) => {
-      const name = resolveMember(members, l);
-      const layer = members.layers.get(name);
-      if (layer === undefined && !members.files.has(name)) throw bad(`manifest.json names layer ${l}, which is not in the archive`);
-      if (layer === undefined) throw bad(`layer ${l} is not a tar stream`);
-      return layer;
+    const layers = (Array.isArray(entry.Layers) ? entry.Layers : []).map((l) => {
+      const name = resolveMember(members, String(l));
+      if (members.blobs.has(name)) return { member: name };
+      if (members.files.has(name) || members.oversized.has(name)) throw bad(`layer ${l} is not a tar stream`);
+      throw bad(`manifest.json names layer ${l}, which is not in the archive`);
     });
     return {
+      what: entry.Config,
       configText: configBytes.toString("utf8"),
       id,
-      layers: matchLayers(config, staged, hasLayer, entry.Config),
+      config,
+      layers,
       names: (entry.RepoTags ?? []).map(normalizeReference),
     };
   });
 }
 
 function blob(members: ArchiveMembers, d: Descriptor): Buffer {
-  const bytes = members.files.get(`blobs/sha256/${digestHex(d.digest)}`);
+  if (!isDigest(d?.digest)) throw bad(`a descriptor has an invalid digest "${String(d?.digest)}"`);
+  const bytes = metadata(members, `blobs/sha256/${digestHex(d.digest)}`, `blob ${d.digest}`);
   if (bytes === undefined) throw bad(`blob ${d.digest} is missing from the archive`);
   if (sha256(bytes) !== d.digest) throw new MydockerError("digest_mismatch", `blob ${d.digest} does not match its digest`);
   return bytes;
@@ -126,57 +152,102 @@ function imageName(d: Descriptor): string | undefined {
   return undefined;
 }
 
-function loadOciManifest(members: ArchiveMembers, d: Descriptor, hasLayer: (d: Digest) => boolean): LoadedImage {
+function planOciManifest(members: ArchiveMembers, d: Descriptor): ImagePlan {
   const manifest = parseJson<ImageManifest>(blob(members, d), `manifest ${d.digest}`);
   if (!manifest.config || !Array.isArray(manifest.layers)) throw bad(`manifest ${d.digest} has no config or layers`);
   if (!configMediaTypes.has(manifest.config.mediaType)) {
     throw new MydockerError("unsupported_media_type", `unsupported config media type "${manifest.config.mediaType}"`);
   }
+  const what = `config ${manifest.config.digest}`;
   const configBytes = blob(members, manifest.config);
-  const config = parseJson<ImageConfig>(configBytes, `config ${manifest.config.digest}`);
-  checkConfig(config, `config ${manifest.config.digest}`);
-  const staged = manifest.layers.map((l) => {
+  checkConfigLimits(configBytes, what);
+  const config = parseJson<ImageConfig>(configBytes, what);
+  checkConfig(config, what);
+  const layers = manifest.layers.map((l) => {
     if (!layerMediaTypes.has(l.mediaType)) {
       throw new MydockerError("unsupported_media_type", `unsupported layer media type "${l.mediaType}"`);
     }
-    const layer = members.layers.get(`blobs/sha256/${digestHex(l.digest)}`);
-    if (layer !== undefined && layer.blobDigest !== l.digest) {
-      throw new MydockerError("digest_mismatch", `layer blob ${l.digest} does not match its digest (it hashes to ${layer.blobDigest})`);
-    }
-    return layer;
+    if (!isDigest(l.digest)) throw bad(`manifest ${d.digest} has an invalid layer digest "${String(l.digest)}"`);
+    const member = `blobs/sha256/${digestHex(l.digest)}`;
+    return members.blobs.has(member) ? { member, blobDigest: l.digest } : {};
   });
   const name = imageName(d);
   return {
+    what: `manifest ${d.digest}`,
     configText: configBytes.toString("utf8"),
     id: sha256(configBytes),
-    layers: matchLayers(config, staged, hasLayer, `manifest ${d.digest}`),
+    config,
+    layers,
     names: name === undefined ? [] : [name],
   };
 }
 
-function loadOciDescriptor(members: ArchiveMembers, d: Descriptor, hasLayer: (d: Digest) => boolean, named?: Descriptor): LoadedImage {
+function planOciDescriptor(members: ArchiveMembers, d: Descriptor, named?: Descriptor): ImagePlan {
   const carrier = named ?? d;
   if (d.mediaType === MediaType.ociIndex || d.mediaType === MediaType.dockerManifestList) {
     const index = parseJson<ImageIndex>(blob(members, d), `index ${d.digest}`);
-    return loadOciDescriptor(members, choosePlatform(index.manifests, d.digest), hasLayer, carrier);
+    if (!Array.isArray(index.manifests)) throw bad(`index ${d.digest} has no manifests`);
+    return planOciDescriptor(members, choosePlatform(index.manifests, d.digest), carrier);
   }
   if (d.mediaType === MediaType.ociManifest || d.mediaType === MediaType.dockerManifest) {
-    const image = loadOciManifest(members, d, hasLayer);
+    const image = planOciManifest(members, d);
     const name = imageName(carrier);
     return { ...image, names: name === undefined ? image.names : [name] };
   }
   throw new MydockerError("unsupported_media_type", `unsupported manifest media type "${d.mediaType}"`);
 }
 
-function loadOciLayout(members: ArchiveMembers, hasLayer: (d: Digest) => boolean): LoadedImage[] {
-  const index = parseJson<ImageIndex>(members.files.get("index.json")!, "index.json");
+function planOciLayout(members: ArchiveMembers): ImagePlan[] {
+  const index = parseJson<ImageIndex>(metadata(members, "index.json", "index.json")!, "index.json");
   if (!Array.isArray(index.manifests)) throw bad("index.json has no manifests");
-  return index.manifests.map((d) => loadOciDescriptor(members, d, hasLayer));
+  return index.manifests.map((d) => planOciDescriptor(members, d));
 }
 
-/** The images an archive holds, verified, with their layers still staged. */
-export function interpretArchive(members: ArchiveMembers, hasLayer: (d: Digest) => boolean): LoadedImage[] {
-  if (members.files.has("manifest.json")) return loadDockerArchive(members, hasLayer);
-  if (members.files.has("index.json")) return loadOciLayout(members, hasLayer);
+/** The images an archive holds, from its manifest, checked; nothing is extracted yet. */
+function planArchive(members: ArchiveMembers): ImagePlan[] {
+  if (members.files.has("manifest.json") || members.oversized.has("manifest.json")) return planDockerArchive(members);
+  if (members.files.has("index.json") || members.oversized.has("index.json")) return planOciLayout(members);
   throw bad("not an image archive: it has neither manifest.json (docker-archive) nor index.json (OCI layout); use import for a root file system tarball");
+}
+
+/**
+ * The images an archive holds, verified, with their layers staged under work: the
+ * manifest and configs are checked first, then only the layers they name are extracted.
+ */
+export async function loadArchive(
+  members: ArchiveMembers,
+  layers: LayerStore,
+  work: string,
+  hasLayer: (d: Digest) => boolean,
+  progress?: Progress,
+): Promise<LoadedImage[]> {
+  const plans = planArchive(members);
+  const staged = new Map<string, StagedLayer>();
+  for (const plan of plans) {
+    for (const { member } of plan.layers) {
+      if (member === undefined || staged.has(member)) continue;
+      const spooled = members.blobs.get(member)!;
+      const id = shortId(member.split("/").pop()!.replace(/\.tar$/, ""));
+      const total = spooled.size;
+      const report = progress && ((current: number) => progress({ kind: "layer", id, action: "extracting", current, total }));
+      staged.set(member, await layers.stage(fs.createReadStream(spooled.file, { highWaterMark: 1 << 20 }), work, report));
+      fs.rmSync(spooled.file, { force: true });
+      progress?.({ kind: "layer", id, action: "done", current: total, total });
+    }
+  }
+  return plans.map((plan) => {
+    const layerList = plan.layers.map(({ member, blobDigest }) => {
+      const layer = member === undefined ? undefined : staged.get(member)!;
+      if (layer !== undefined && blobDigest !== undefined && layer.blobDigest !== blobDigest) {
+        throw new MydockerError("digest_mismatch", `layer blob ${blobDigest} does not match its digest (it hashes to ${layer.blobDigest})`);
+      }
+      return layer;
+    });
+    return {
+      configText: plan.configText,
+      id: plan.id,
+      layers: matchLayers(plan.config, layerList, hasLayer, plan.what),
+      names: plan.names,
+    };
+  });
 }

@@ -8,12 +8,12 @@ import { pipeline } from "node:stream/promises";
 import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import type { Digest } from "../spec/image.js";
-import { interpretArchive } from "./archive-load.js";
+import { loadArchive } from "./archive-load.js";
 import { readArchiveMembers } from "./archive-read.js";
 import { writeArchive, type ArchiveFormat } from "./archive-write.js";
 import { Catalog } from "./catalog.js";
 import { asBuffers, type ByteStream } from "./compression.js";
-import { configWithLayer, serializeConfig } from "./config.js";
+import { checkConfigLimits, configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
 import { layerFromDir, mergedFromDirs } from "./layer-tar.js";
 import type { RegistryOptions } from "./registry/client.js";
@@ -111,6 +111,8 @@ export class ImageStore {
 
   /** Moves staged layers into place and records the image with its names; layers given by diffID must be stored already. */
   addImage(configText: string, id: Digest, layers: (StagedLayer | Digest)[], names: string[]): ImageRecord {
+    // Whatever brought it (load, pull, commit, import), no config the store cannot use later.
+    checkConfigLimits(configText, `image config ${id}`);
     const rows = layers.map((l) => {
       if (typeof l !== "string") {
         this.layers.adopt(l);
@@ -127,8 +129,9 @@ export class ImageStore {
   /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
   async load(input: ByteStream, progress?: Progress): Promise<ImageRecord[]> {
     return this.withWorkDir(async (work) => {
-      const members = await readArchiveMembers(asBuffers(input), this.layers, work, progress);
-      const images = interpretArchive(members, (d) => this.catalog.hasLayer(d) && this.layers.has(d));
+      const members = await readArchiveMembers(asBuffers(input), work);
+      const hasLayer = (d: Digest): boolean => this.catalog.hasLayer(d) && this.layers.has(d);
+      const images = await loadArchive(members, this.layers, work, hasLayer, progress);
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
       for (const r of records) {
         const names = r.names.map(familiarName);
