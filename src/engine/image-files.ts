@@ -1,46 +1,67 @@
-// Reads a file of a container's root before it is mounted: the overlay is mounted only in
-// the container's own mount namespace, so the engine looks through the layer directories
-// the way overlayfs would (topmost first; a 0/0 character device is a whiteout).
+// Reads and makes files of a container's root before it is mounted: the overlay is
+// mounted only in the container's own mount namespace, so the engine looks through the
+// layer directories the way overlayfs would (image/overlay-view.ts), by directory fds. A
+// symlink in an image (or one a container made) is followed inside the container's root,
+// never on the host.
 import fs from "node:fs";
 import path from "node:path";
+import { MergedDir, openDirAt, readFileInView } from "../image/overlay-view.js";
+import { isErrno } from "../util/errors.js";
+import { fdPath, openDir } from "../util/fsat.js";
+
+/** Beyond any /etc/passwd or /etc/group. */
+const MaxFileBytes = 16 << 20;
 
 export function readLayeredFile(layerDirs: string[], file: string): string | undefined {
-  for (const dir of layerDirs) {
-    const p = path.join(dir, file);
-    let st: fs.Stats;
-    try {
-      st = fs.lstatSync(p);
-    } catch {
-      continue;
+  return readFileInView(layerDirs, file, MaxFileBytes)?.toString("utf8");
+}
+
+/** Whether dir is missing from the view, without following a symlink on its way. */
+function missingInView(layerDirs: string[], parts: string[]): boolean {
+  let dir = MergedDir.open(layerDirs);
+  try {
+    for (const part of parts) {
+      const found = dir.lookup(part);
+      if (found === undefined) return true;
+      const child = found.st.isDirectory() ? dir.child(part, found.index) : undefined;
+      if (child === undefined) return false;
+      dir.close();
+      dir = child;
     }
-    if (st.isCharacterDevice() && st.rdev === 0) return undefined;
-    if (!st.isFile()) return undefined;
-    return fs.readFileSync(p, "utf8");
+    return false;
+  } finally {
+    dir.close();
   }
-  return undefined;
 }
 
 /**
  * Makes a missing working directory in the container's own layer, as docker does.
- * Gives up (and lets the runtime report it) where a path component is a symlink in any
- * layer: following a link from the host could write outside the container.
+ * Gives up (and lets the runtime report it) where a path component is a symlink or not a
+ * directory: following a link from the host could write outside the container.
  */
 export function ensureLayeredDir(layerDirs: string[], dir: string): void {
   const [own] = layerDirs;
-  if (!own) return;
-  const parts = path.posix.normalize(dir).split("/").filter(Boolean);
-  for (let i = 1; i <= parts.length; i++) {
-    const rel = parts.slice(0, i).join("/");
-    let found: fs.Stats | undefined;
-    for (const layer of layerDirs) {
-      found = fs.lstatSync(path.join(layer, rel), { throwIfNoEntry: false });
-      if (found) break;
+  const parts = path.posix.normalize(dir).split("/").filter((p) => p !== "" && p !== "." && p !== "..");
+  if (!own || !missingInView(layerDirs, parts)) return;
+  let fd = openDir(own);
+  try {
+    for (const part of parts) {
+      let next = openDirAt(fd, part);
+      if (next === undefined) {
+        try {
+          fs.mkdirSync(fdPath(fd, part), { mode: 0o755 });
+        } catch (e) {
+          if (!isErrno(e, "EEXIST")) throw e;
+        }
+        next = openDirAt(fd, part);
+        if (next === undefined) return;
+      }
+      fs.closeSync(fd);
+      fd = next;
     }
-    if (!found) break;
-    if (!found.isDirectory()) return;
-    if (i === parts.length) return;
+  } finally {
+    fs.closeSync(fd);
   }
-  fs.mkdirSync(path.join(own, ...parts), { recursive: true, mode: 0o755 });
 }
 
 /**
