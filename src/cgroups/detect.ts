@@ -1,6 +1,6 @@
 // Chooses the cgroup driver from what the host mounts: v1 whenever v1 controllers are
-// mounted (plain v1, or the hybrid layout where the cgroup2 mount has no controllers
-// we use), v2 when only the unified hierarchy exists.
+// mounted (plain v1, or the hybrid layout, whose cgroup2 mount the v1 driver joins too
+// though it sets no limits there), v2 when only the unified hierarchy exists.
 import { readFileSync } from "node:fs";
 import { MydockerError } from "../util/errors.js";
 import type { CgroupDriver } from "./types.js";
@@ -44,7 +44,7 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
 
 export function driverForMounts(mounts: CgroupMounts): CgroupDriver {
   const controllers = Object.keys(mounts.v1).filter((s) => !s.startsWith("name="));
-  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1 });
+  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1, unified: mounts.unified });
   if (mounts.unified) return new V2Driver({ root: mounts.unified });
   throw new MydockerError("no_cgroups", "no cgroup filesystem is mounted (none in /proc/self/mountinfo)");
 }

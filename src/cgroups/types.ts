@@ -11,10 +11,21 @@ export interface CgroupStats {
   oomKills: number; // times the kernel's OOM killer killed in this cgroup
 }
 
+/** One hierarchy of the host as a container's /sys/fs/cgroup shows it (the runtime mounts it). */
+export interface CgroupHierarchy {
+  /** Its directory under the cgroup mount point: "memory", "cpu,cpuacct", "unified"; "" for a v2 host's one hierarchy. */
+  dir: string;
+  fstype: "cgroup" | "cgroup2";
+  /** Mount data that names the hierarchy: "cpu,cpuacct", "none,name=systemd"; "" for cgroup2. */
+  data: string;
+  /** The container's own cgroup in it, as a host path. */
+  own: string;
+}
+
 export interface Cgroup {
   /** The path below the cgroup root(s), e.g. "mydocker/<id>". */
   readonly path: string;
-  /** The cgroup.procs (v2) / cgroup.procs of every v1 hierarchy the container joins. */
+  /** The cgroup.procs of every hierarchy the container joins (v1 ones, and the unified one where mounted). */
   procsFiles(): string[];
   addProcess(pid: number): void;
   /**
@@ -23,6 +34,8 @@ export interface Cgroup {
    * addProcess from outside does; and a restarted process joins with nobody's help.
    */
   selfJoinFiles(): string[];
+  /** Every hierarchy the cgroup has a directory in, for the container's /sys/fs/cgroup. */
+  hierarchies(): CgroupHierarchy[];
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
   /** CgroupStats.oomKills alone: what a container's end needs, without the other files. */

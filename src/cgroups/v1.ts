@@ -1,34 +1,41 @@
-// The cgroup v1 driver (cgroupfs): one directory per hierarchy the container joins.
+// The cgroup v1 driver (cgroupfs): one directory per hierarchy the container joins, every
+// hierarchy the host mounts, and on a hybrid host the unified (cgroup2) one too: a process
+// left at a hierarchy's root would see, and with a mount control, the host's whole tree.
 import { mkdirSync, rmdirSync } from "node:fs";
 import { totalmem } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
 import { applyV1Resources } from "./v1-resources.js";
 import { validateResources } from "./validate.js";
 
-/** The hierarchies a container joins; name=systemd only where it is mounted, as docker does. */
-const USED_SUBSYSTEMS = ["cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids", "name=systemd"];
-
 export interface V1Options {
-  /** Subsystem -> mount point, e.g. { memory: "/sys/fs/cgroup/memory" } (a fake tree in tests). */
+  /** Subsystem (or name=X) -> mount point, e.g. { memory: "/sys/fs/cgroup/memory" } (a fake tree in tests). */
   mounts: Record<string, string>;
+  /** Mount point of a hybrid host's cgroup2 hierarchy: no limits there, but a directory of the container's own. */
+  unified?: string;
+}
+
+/** Where a cgroup's directories live: the v1 hierarchies (subsystem -> mount point) and the unified one. */
+interface V1Layout {
+  mounts: ReadonlyMap<string, string>;
+  unified?: string;
 }
 
 export class V1Driver implements CgroupDriver {
   readonly version = 1 as const;
-  private readonly mounts: ReadonlyMap<string, string>;
+  private readonly layout: V1Layout;
 
   constructor(options: V1Options) {
-    this.mounts = new Map(USED_SUBSYSTEMS.filter((s) => options.mounts[s]).map((s) => [s, options.mounts[s] as string]));
+    this.layout = { mounts: new Map(Object.entries(options.mounts)), unified: options.unified };
   }
 
   create(path: string, resources?: LinuxResources): Cgroup {
     if (resources) validateResources(resources, 1);
-    const cgroup = new V1Cgroup(this.mounts, normalizeCgroupPath(path));
+    const cgroup = new V1Cgroup(this.layout, normalizeCgroupPath(path));
     const made = cgroup.make();
     try {
       if (resources) cgroup.setResources(resources);
@@ -40,31 +47,65 @@ export class V1Driver implements CgroupDriver {
   }
 
   open(path: string): Cgroup | undefined {
-    const cgroup = new V1Cgroup(this.mounts, normalizeCgroupPath(path));
+    const cgroup = new V1Cgroup(this.layout, normalizeCgroupPath(path));
     return cgroup.exists() ? cgroup : undefined;
   }
 
   children(parent: string): string[] {
     const rel = normalizeCgroupPath(parent);
-    const names = new Set([...new Set(this.mounts.values())].flatMap((m) => childDirs(join(m, rel))));
+    const names = new Set(hierarchyMounts(this.layout).flatMap((m) => childDirs(join(m, rel))));
     return [...names].sort().map((n) => `${rel}/${n}`);
   }
 }
 
+/** One mount point per hierarchy (co-mounted subsystems such as cpu,cpuacct share one), the unified one last. */
+function hierarchyMounts(layout: V1Layout): string[] {
+  const mounts = [...new Set(layout.mounts.values())];
+  return layout.unified === undefined ? mounts : [...mounts, layout.unified];
+}
+
+/** What names a v1 hierarchy in mount(2)'s data: its controllers and its name=, "none" when it has no controller. */
+function hierarchyData(subsystems: string[]): string {
+  const controllers = subsystems.filter((s) => !s.startsWith("name="));
+  return [...(controllers.length > 0 ? controllers : ["none"]), ...subsystems.filter((s) => s.startsWith("name="))].join(",");
+}
+
 class V1Cgroup implements Cgroup {
+  private readonly mounts: ReadonlyMap<string, string>;
+  private readonly unifiedMount?: string;
+  /** The mount point of every hierarchy, the unified one last. */
+  private readonly hierarchyMounts: string[];
+
   constructor(
-    private readonly mounts: ReadonlyMap<string, string>,
+    layout: V1Layout,
     readonly path: string,
-  ) {}
+  ) {
+    this.mounts = layout.mounts;
+    this.unifiedMount = layout.unified;
+    this.hierarchyMounts = hierarchyMounts(layout);
+  }
 
   private dirOf = (subsystem: string): string | undefined => {
     const mount = this.mounts.get(subsystem);
     return mount === undefined ? undefined : join(mount, this.path);
   };
 
-  /** One directory per distinct mount (co-mounted subsystems such as cpu,cpuacct share one). */
   private dirs(): string[] {
-    return [...new Set([...this.mounts.values()].map((m) => join(m, this.path)))];
+    return this.hierarchyMounts.map((m) => join(m, this.path));
+  }
+
+  hierarchies(): CgroupHierarchy[] {
+    const byMount = new Map<string, string[]>();
+    for (const [subsystem, mount] of this.mounts) byMount.set(mount, [...(byMount.get(mount) ?? []), subsystem]);
+    const out: CgroupHierarchy[] = [...byMount].map(([mount, subsystems]) => ({
+      dir: basename(mount),
+      fstype: "cgroup",
+      data: hierarchyData(subsystems),
+      own: join(mount, this.path),
+    }));
+    const unified = this.unifiedDir();
+    if (unified !== undefined) out.push({ dir: basename(this.unifiedMount as string), fstype: "cgroup2", data: "", own: unified });
+    return out;
   }
 
   exists(): boolean {
@@ -75,7 +116,7 @@ class V1Cgroup implements Cgroup {
   make(): string[] {
     const made: string[] = [];
     const cpusetMount = this.mounts.get("cpuset");
-    for (const mount of new Set(this.mounts.values())) {
+    for (const mount of this.hierarchyMounts) {
       // Usually the parents exist: one mkdir then, and the levels only when it says ENOENT.
       if (this.makeLeaf(mount, mount === cpusetMount)) {
         made.push(join(mount, this.path));
@@ -119,8 +160,13 @@ class V1Cgroup implements Cgroup {
     for (const file of this.procsFiles()) writeValue(file, pid);
   }
 
+  /** v1 `tasks` (the thread alone: no threadgroup lock); the unified cgroup.procs only has the whole process. */
   selfJoinFiles(): string[] {
-    return this.dirs().map((d) => join(d, "tasks"));
+    return this.dirs().map((d) => join(d, d === this.unifiedDir() ? "cgroup.procs" : "tasks"));
+  }
+
+  private unifiedDir(): string | undefined {
+    return this.unifiedMount === undefined ? undefined : join(this.unifiedMount, this.path);
   }
 
   setResources(resources: LinuxResources): void {

@@ -6,7 +6,7 @@ import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupStats } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
 import { validateResources } from "./validate.js";
 
@@ -98,6 +98,10 @@ class V2Cgroup implements Cgroup {
   /** "0" in cgroup.procs moves the writer's whole process: the container's init, single-threaded then. */
   selfJoinFiles(): string[] {
     return [this.file("cgroup.procs")];
+  }
+
+  hierarchies(): CgroupHierarchy[] {
+    return [{ dir: "", fstype: "cgroup2", data: "", own: this.dir }];
   }
 
   setResources(resources: LinuxResources): void {

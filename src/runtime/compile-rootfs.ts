@@ -1,7 +1,9 @@
 // The steps that build the container's filesystem view, before and around pivot_root.
 import path from "node:path";
+import type { CgroupHierarchy } from "../cgroups/types.js";
 import type { Device, Mount, Spec } from "../spec/runtime.js";
 import type { ChildStep, MkdirMode } from "./plan.js";
+import { cgroupMountSteps } from "./compile-cgroup-mount.js";
 import { defaultDevices } from "./defaults.js";
 import * as L from "./linux.js";
 import { parseMountOptions, PROPAGATION_FLAGS } from "./mount-options.js";
@@ -20,8 +22,8 @@ export interface RootfsOptions {
   bundle: string;
   rootfsMount?: RootfsMount;
   noPivot?: boolean;
-  /** Which cgroup filesystem a "cgroup" mount becomes; v1 (or unknown) gets an empty read-only tmpfs. */
-  cgroupVersion?: 1 | 2;
+  /** The host's hierarchies, with the container's cgroup in each: what a "cgroup" mount shows. */
+  cgroupHierarchies?: readonly CgroupHierarchy[];
   /** Whether a bind source is a file or a directory (decides what the mount point is made as). */
   sourceKind: (hostPath: string) => "file" | "dir";
 }
@@ -57,7 +59,7 @@ function isBind(m: Mount): boolean {
   return m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
 }
 
-function specMountSteps(m: Mount, o: RootfsOptions): ChildStep[] {
+function specMountSteps(m: Mount, o: RootfsOptions, spec?: Spec): ChildStep[] {
   const opts = parseMountOptions(m.options);
   const dest = m.destination;
   const steps: ChildStep[] = [];
@@ -70,12 +72,8 @@ function specMountSteps(m: Mount, o: RootfsOptions): ChildStep[] {
       steps.push(mountStep("", o.root, dest, "", opts.flags | L.MS_BIND | L.MS_REMOUNT, "", "none"));
     }
   } else if (m.type === "cgroup") {
-    const flags = opts.flags | L.MS_NOSUID | L.MS_NOEXEC | L.MS_NODEV;
-    steps.push(
-      o.cgroupVersion === 2
-        ? mountStep("cgroup2", o.root, dest, "cgroup2", flags, "", "dir")
-        : mountStep("tmpfs", o.root, dest, "tmpfs", flags | L.MS_RDONLY, "mode=755", "dir"),
-    );
+    const namespaced = (spec?.linux?.namespaces ?? []).some((n) => n.type === "cgroup");
+    steps.push(...cgroupMountSteps(dest, opts.flags, { root: o.root, hierarchies: o.cgroupHierarchies, namespaced }));
   } else {
     steps.push(mountStep(m.source ?? "", o.root, dest, m.type ?? "", opts.flags, opts.data, "dir"));
   }
@@ -128,7 +126,7 @@ export function filesystemSteps(spec: Spec, o: RootfsOptions): ChildStep[] {
   return [
     ...propagationSteps(spec),
     ...rootfsSteps(o),
-    ...(spec.mounts ?? []).flatMap((m) => specMountSteps(m, o)),
+    ...(spec.mounts ?? []).flatMap((m) => specMountSteps(m, o, spec)),
     ...devSteps(spec, o.root),
     o.noPivot ? { op: "chroot", root: o.root } : { op: "pivot_root", root: o.root },
     ...afterPivotPropagationSteps(spec),

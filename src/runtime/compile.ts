@@ -1,6 +1,7 @@
 // spec -> plan: every decision about how a container is made, as data (docs/plan.md).
 // Pure: whatever it needs from the host comes in through the options.
 import path from "node:path";
+import type { CgroupHierarchy } from "../cgroups/types.js";
 import type { Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
 import type { ChildStep, MonitorStep, Plan } from "./plan.js";
 import { filesOnlySteps, filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
@@ -53,7 +54,8 @@ export interface CompileOptions extends MonitorOptions {
   noPivot?: boolean;
   /** OCI create: the child waits on this FIFO before exec. */
   execFifo?: string;
-  cgroupVersion?: 1 | 2;
+  /** The container's cgroup in each of the host's hierarchies (for its /sys/fs/cgroup). */
+  cgroupHierarchies?: readonly CgroupHierarchy[];
   /** Whether a bind source is a file or a directory (default: directory). */
   sourceKind?: (hostPath: string) => "file" | "dir";
 }
@@ -140,7 +142,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
       bundle: o.bundle,
       rootfsMount: o.rootfsMount,
       noPivot: o.noPivot,
-      cgroupVersion: o.cgroupVersion,
+      cgroupHierarchies: o.cgroupHierarchies,
       sourceKind: o.sourceKind ?? (() => "dir"),
     }),
   );

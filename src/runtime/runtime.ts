@@ -418,7 +418,7 @@ export class Runtime {
             lastCap: lastCap(),
             rootfsMount: opts.rootfsMount,
             noPivot: opts.noPivot,
-            cgroupVersion: this.cgroups?.version,
+            cgroupHierarchies: cgroup?.hierarchies(),
             sourceKind: bindSourceKind,
             execFifo: mode === "create" ? sd.execFifo : undefined,
             detach: detached,

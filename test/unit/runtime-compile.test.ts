@@ -9,7 +9,7 @@ const ROOT = "/b/rootfs";
 const CAPS = 0xa80425fbn;
 // CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS
 const DOCKER_CLONE = 0x20000000 + 0x40000000 + 0x8000000 + 0x4000000 + 0x20000;
-const MS = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, BIND: 4096, REC: 16384, PRIVATE: 1 << 18, SLAVE: 1 << 19, STRICTATIME: 1 << 24 };
+const MS = { RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, REMOUNT: 32, BIND: 4096, REC: 16384, PRIVATE: 1 << 18, SLAVE: 1 << 19, STRICTATIME: 1 << 24, RELATIME: 1 << 21 };
 
 function mount(source: string, root: string, path: string, fstype: string, flags: number, data: string, mkdir: "dir" | "file" | "none") {
   return { op: "mount" as const, source, root, path, fstype, flags, data, mkdir };
@@ -53,12 +53,15 @@ test("docker's default spec, created (OCI create)", () => {
     { op: "pidfile", path: "/run/x/pid" },
     { op: "exitfile", path: "/run/x/exit" },
     { op: "execfifo", path: "/run/x/exec.fifo" },
+    { op: "unshare", flags: 0x2000000 },
     mount("", "", "/", "", MS.REC | MS.PRIVATE, "", "none"),
     mount(ROOT, "", ROOT, "", MS.BIND | MS.REC, "", "none"),
     mount("proc", ROOT, "/proc", "proc", MS.NOSUID | MS.NOEXEC | MS.NODEV, "", "dir"),
     mount("tmpfs", ROOT, "/dev", "tmpfs", MS.NOSUID | MS.STRICTATIME, "mode=755,size=65536k", "dir"),
     mount("devpts", ROOT, "/dev/pts", "devpts", MS.NOSUID | MS.NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5", "dir"),
     mount("sysfs", ROOT, "/sys", "sysfs", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RDONLY, "", "dir"),
+    // No cgroups managed (no hierarchies given): an empty read-only tmpfs.
+    mount("tmpfs", ROOT, "/sys/fs/cgroup", "tmpfs", MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME | MS.RDONLY, "mode=755", "dir"),
     mount("mqueue", ROOT, "/dev/mqueue", "mqueue", MS.NOSUID | MS.NOEXEC | MS.NODEV, "", "dir"),
     mount("shm", ROOT, "/dev/shm", "tmpfs", MS.NOSUID | MS.NOEXEC | MS.NODEV, "mode=1777,size=65536k", "dir"),
     ...DEV_STEPS,
@@ -135,7 +138,6 @@ test("run in the foreground with a terminal, an overlay rootfs, joined namespace
     lastCap: 39,
     rootfsMount: { source: "overlay", fstype: "overlay", data: "lowerdir=/l,upperdir=/u,workdir=/w" },
     forwardSignals: [1, 2, 15],
-    cgroupVersion: 1,
     sourceKind: (p) => (p === "/etc/hosts" ? "file" : "dir"),
     sync: true,
   });

@@ -20,7 +20,7 @@ test("capability and rlimit tables", () => {
 test("the default spec looks like docker's", () => {
   const spec = defaultSpec();
   assert.deepEqual(spec.process?.capabilities?.bounding, [...DEFAULT_CAPABILITIES]);
-  assert.deepEqual(spec.mounts?.map((m) => m.destination), ["/proc", "/dev", "/dev/pts", "/sys", "/dev/mqueue", "/dev/shm"]);
+  assert.deepEqual(spec.mounts?.map((m) => m.destination), ["/proc", "/dev", "/dev/pts", "/sys", "/sys/fs/cgroup", "/dev/mqueue", "/dev/shm"]);
   assert.ok(spec.linux?.maskedPaths?.includes("/sys/devices/virtual/powercap"));
   assert.ok(spec.linux?.readonlyPaths?.includes("/proc/sysrq-trigger"));
   assert.equal(spec.process?.rlimits, undefined, "the caller's rlimits are kept");

@@ -45,7 +45,7 @@ test("a wrong value is refused with its JSON path", () => {
   rejects(withChange((o) => (o.process.rlimits = [{ type: "RLIMIT_NOFILE", soft: 2, hard: 1 }])), "config.json: process.rlimits[0].soft: must not exceed hard");
   rejects(withChange((o) => (o.mounts[3].options = "ro")), "config.json: mounts[3].options: must be an array");
   rejects(withChange((o) => (o.linux.namespaces[1].type = "net")), "config.json: linux.namespaces[1].type: must be one of pid, network, mount, ipc, uts, user, cgroup, time");
-  rejects(withChange((o) => o.linux.namespaces.push({ type: "pid" })), 'config.json: linux.namespaces[5].type: namespace "pid" is listed twice');
+  rejects(withChange((o) => o.linux.namespaces.push({ type: "pid" })), 'config.json: linux.namespaces[6].type: namespace "pid" is listed twice');
   rejects(withChange((o) => (o.linux.resources.memory = { limit: "1g" })), "config.json: linux.resources.memory.limit: must be an integer");
   rejects(withChange((o) => (o.linux.devices = [{ type: "c", path: "/dev/x" }])), "config.json: linux.devices[0].major: is required");
   rejects([], "config.json: (root): must be an object");
