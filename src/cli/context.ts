@@ -5,8 +5,8 @@ import type { GlobalFlags } from "./output.js";
 export interface Context {
   flags(): GlobalFlags;
   /**
-   * The engine, after checking we are root and sweeping what crashed commands left
-   * (sweep: false for a monitor's exit command, which releases its own container).
+   * The engine, after checking we are root and finishing what killed commands left half
+   * done (sweep: false for a monitor's exit command, which releases its own container).
    */
   engine(opts?: { sweep: boolean }): Promise<Engine>;
 }

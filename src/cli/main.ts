@@ -41,8 +41,8 @@ export async function main(argv: string[]): Promise<void> {
           notice: (m) => process.stderr.write(m + "\n"),
           launcher: false,
         });
-        // Whatever a killed command or a dead monitor left behind is released first.
-        if (opts.sweep) await engine.sweep();
+        // What a killed command left half done is finished or undone first.
+        if (opts.sweep) await engine.recover();
       }
       return engine;
     },

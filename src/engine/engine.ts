@@ -14,6 +14,7 @@ import type { Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 import { ContainerStore, type ContainerRecord, type ContainerState } from "./container-store.js";
+import { PendingOps, type PendingOp } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
 import { buildSpec } from "./spec-builder.js";
@@ -93,6 +94,7 @@ export class Engine {
   private imageStore?: ImageStore;
   private containerStore?: ContainerStore;
   private volumeStore?: VolumeStore;
+  private pendingStore?: PendingOps;
   private rt?: Runtime;
   private cg?: CgroupDriver;
   private readonly useLauncher: boolean;
@@ -134,6 +136,11 @@ export class Engine {
     return this.containerStore;
   }
 
+  private get pendingOps(): PendingOps {
+    this.pendingStore ??= new PendingOps(this.db);
+    return this.pendingStore;
+  }
+
   get cgroups(): CgroupDriver {
     this.cg ??= detectCgroupDriver();
     return this.cg;
@@ -152,6 +159,7 @@ export class Engine {
     this.imageStore = undefined;
     this.containerStore = undefined;
     this.volumeStore = undefined;
+    this.pendingStore = undefined;
   }
 
   /** Finds an image, making busybox from the host's static binary when it is asked for and missing. */
@@ -321,6 +329,7 @@ export class Engine {
     await this.releaseRuntime(c.id);
     const { spec, rootfsMount, noPivot } = this.runtimeInput(c, "run");
     const dir = containerDir(this.roots, c.id);
+    this.pendingOps.begin(c.id, "start");
     try {
       const st = await this.runtime.create(c.id, spec, {
         rootfsMount,
@@ -338,6 +347,8 @@ export class Engine {
     } catch (e) {
       await this.abandon(c.id, e);
       throw e;
+    } finally {
+      this.pendingOps.done(c.id);
     }
     return c.id;
   }
@@ -352,16 +363,21 @@ export class Engine {
   /** docker run in the foreground, to exit. */
   async run(opts: CreateOptions, io: ForegroundIo = { stdio: "inherit" }): Promise<RunResult> {
     const id = await this.create(opts);
-    let handle: RunHandle;
+    this.pendingOps.begin(id, "run");
     try {
-      handle = await this.startForeground(id, io);
-    } catch (e) {
-      await this.abandon(id, e);
-      throw e;
+      let handle: RunHandle;
+      try {
+        handle = await this.startForeground(id, io);
+      } catch (e) {
+        await this.abandon(id, e);
+        throw e;
+      }
+      const { exitCode } = await handle.wait();
+      await this.finish(id, exitCode);
+      return { id, exitCode };
+    } finally {
+      this.pendingOps.done(id);
     }
-    const { exitCode } = await handle.wait();
-    await this.finish(id, exitCode);
-    return { id, exitCode };
   }
 
   /** After a failed start: nothing of the runtime is left; the container is removed (--rm) or keeps the error. */
@@ -480,8 +496,57 @@ export class Engine {
     return all ? fresh : fresh.filter((c) => c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting");
   }
 
-  /** Sweeps what crashed commands left: runtime state of containers we no longer know, and exited monitors. */
+  /**
+   * Finishes or undoes what killed commands left half done: a process made by a start that
+   * never let it go, a foreground run whose caller did not see its end (--rm included), a
+   * remove that stopped half way. Costs one query when nothing crashed.
+   */
+  async recover(): Promise<void> {
+    for (const op of this.pendingOps.orphaned()) {
+      try {
+        if (await this.recoverOne(op)) this.pendingOps.settled(op);
+      } catch (e) {
+        this.debug(`recovering the ${op.kind} of ${op.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** false: the operation's container still runs without its caller; it is looked at again next time. */
+  private async recoverOne(op: PendingOp): Promise<boolean> {
+    const c = this.containers.get(op.id);
+    if (!c) {
+      await this.releaseRuntime(op.id);
+      return true;
+    }
+    if (op.kind === "remove") {
+      await this.releaseRuntime(c.id);
+      this.removeFiles(c);
+      return true;
+    }
+    let live: string | undefined;
+    try {
+      live = this.runtime.state(c.id).status;
+    } catch {
+      live = undefined;
+    }
+    const started = c.state.status === "running" || c.state.status === "paused";
+    // A start killed after it let the process go: the container runs as it should.
+    if (op.kind === "start" && started && (live === "running" || live === "paused")) return true;
+    // A foreground run whose caller died goes on under its monitor, as docker's would.
+    if (op.kind === "run" && started && live !== undefined && live !== "stopped") return false;
+    if (started) await this.finish(c.id);
+    else await this.abandon(c.id, new MydockerError("EINTR", `the command that started it was killed`));
+    const left = this.containers.get(c.id);
+    if (left?.hostConfig.AutoRemove && !ACTIVE.has(left.state.status)) {
+      await this.releaseRuntime(c.id);
+      this.removeFiles(left);
+    }
+    return true;
+  }
+
+  /** Sweeps what crashed commands left: theirs (recover) and runtime state of containers we no longer know. */
   async sweep(): Promise<void> {
+    await this.recover();
     let dirs: string[] = [];
     try {
       dirs = fs.readdirSync(this.roots.runRoot);
@@ -492,7 +557,6 @@ export class Engine {
     // directory, so one being created right now by another command is always known here.
     const known = new Set(this.containers.refs().map((r) => r.id));
     for (const id of dirs) if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.debug(`sweep ${id}: ${(e as Error).message}`));
-    await this.list(true);
   }
 
   private removeFiles(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
@@ -509,6 +573,7 @@ export class Engine {
   async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const deleted: string[] = [];
     let spaceReclaimed = 0;
+    await this.sweep();
     for (const c of await this.list(true)) {
       if (c.state.status !== "exited" && c.state.status !== "created" && c.state.status !== "dead") continue;
       const size = treeSize(path.join(containerDir(this.roots, c.id), "upper"));
@@ -609,8 +674,10 @@ export class Engine {
         `cannot remove container "/${c.name}": container is ${c.state.status}: stop the container before removing or force remove`,
       );
     }
+    this.pendingOps.begin(c.id, "remove");
     await this.releaseRuntime(c.id);
     this.removeFiles(c, Boolean(opts.volumes));
+    this.pendingOps.done(c.id);
     return c.id;
   }
 }

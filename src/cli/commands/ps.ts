@@ -59,6 +59,8 @@ function row(c: ContainerRecord, trunc: boolean, now: number) {
 }
 
 export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
+  // ps is where a user looks for what is left: the full sweep, not just killed commands.
+  await engine.sweep();
   let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
   list = list.filter((c) => matches(c, f.filter));
   if (f.latest) list = list.slice(0, 1);
