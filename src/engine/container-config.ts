@@ -20,6 +20,8 @@ export interface ContainerConfig {
   Volumes: Record<string, Record<string, never>>;
 }
 
+export type CgroupnsMode = "private" | "host";
+
 export interface RestartPolicy {
   Name: "no" | "on-failure" | "always" | "unless-stopped";
   MaximumRetryCount: number;
@@ -40,6 +42,8 @@ export interface HostConfig {
   LogMaxSize: number;
   NetworkMode: string;
   CgroupParent: string;
+  /** --cgroupns: "private" (a cgroup namespace of its own, the default on every host) or "host". */
+  CgroupnsMode: CgroupnsMode;
   Resources: LinuxResources;
   OomScoreAdj: number;
   /** docker's --security-opt values (no-new-privileges is the one honoured). */

@@ -39,6 +39,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     LogMaxSize: opts.logMaxSize ?? 0,
     NetworkMode: opts.network ?? "none",
     CgroupParent: opts.cgroupParent ?? "",
+    CgroupnsMode: opts.cgroupns ?? "private",
     Resources: opts.resources ?? {},
     OomScoreAdj: opts.oomScoreAdj ?? 0,
     SecurityOpt: opts.securityOpt ?? [],

@@ -30,7 +30,8 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
     RestartCount: c.restartCount,
     Driver: "overlay2",
     Platform: "linux",
-    HostConfig: c.hostConfig,
+    // A container made before --cgroupns existed starts with the default.
+    HostConfig: { ...c.hostConfig, CgroupnsMode: c.hostConfig.CgroupnsMode ?? "private" },
     GraphDriver: {
       Name: "overlay2",
       // No MergedDir: the merged view is mounted only in the container's own mount namespace.

@@ -1,6 +1,6 @@
 // What a caller (the CLI or a Node program) asks for when it creates a container.
 import type { LinuxResources, Mount } from "../spec/runtime.js";
-import type { RestartPolicy } from "./container-config.js";
+import type { CgroupnsMode, RestartPolicy } from "./container-config.js";
 import type { VolumeSpec } from "./volume-flags.js";
 
 export interface CreateOptions {
@@ -36,6 +36,8 @@ export interface CreateOptions {
   /** docker's --security-opt: "no-new-privileges" (or ":true"). */
   securityOpt?: string[];
   cgroupParent?: string;
+  /** docker's --cgroupns (default "private"). */
+  cgroupns?: CgroupnsMode;
   restart?: RestartPolicy;
   logMaxSize?: number;
   network?: string;

@@ -1,7 +1,7 @@
 // Turns a container's docker-shaped configuration into an OCI runtime spec. This is the
 // engine's whole contract with the runtime: no syscall decision is made here.
 import fs from "node:fs";
-import type { Device, Spec } from "../spec/runtime.js";
+import type { Device, Mount, Spec } from "../spec/runtime.js";
 import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerRecord } from "./container-store.js";
@@ -102,8 +102,11 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
     linux.resources.devices = [{ allow: true, access: "rwm" }];
     linux.maskedPaths = [];
     linux.readonlyPaths = [];
-    spec.mounts = spec.mounts.map((m) => (m.destination === "/sys" ? { ...m, options: (m.options ?? []).filter((o) => o !== "ro") } : m));
+    const writable = (m: Mount) => m.destination === "/sys" || m.type === "cgroup";
+    spec.mounts = spec.mounts.map((m) => (writable(m) ? { ...m, options: (m.options ?? []).filter((o) => o !== "ro") } : m));
   }
+  // Containers made before --cgroupns existed have no mode: they get the default.
+  if (hc.CgroupnsMode === "host") linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== "cgroup");
   if (hc.NetworkMode === "host") {
     linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== "network");
   }

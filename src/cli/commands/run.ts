@@ -5,7 +5,7 @@ import { collect, envFromFlags } from "../flags.js";
 import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volume-flags.js";
 import { parseBytes } from "../../engine/resource-flags.js";
-import type { RestartPolicy } from "../../engine/container-config.js";
+import type { CgroupnsMode, RestartPolicy } from "../../engine/container-config.js";
 import { MydockerError } from "../../util/errors.js";
 import type { Context } from "../context.js";
 
@@ -34,6 +34,7 @@ export interface RunFlags {
   restart?: string;
   logOpt: string[];
   cgroupParent?: string;
+  cgroupns?: string;
   stopSignal?: string;
   stopTimeout?: string;
   network?: string;
@@ -81,6 +82,11 @@ function logMaxSize(opts: string[]): number | undefined {
   return max;
 }
 
+function cgroupnsMode(value: string | undefined): CgroupnsMode | undefined {
+  if (value === undefined || value === "private" || value === "host") return value;
+  throw new MydockerError("EINVAL", `invalid --cgroupns '${value}': use private or host`);
+}
+
 export function addCreateFlags(cmd: Command): Command {
   return addResourceFlags(cmd)
     .option("-i, --interactive", "keep STDIN open")
@@ -105,6 +111,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--restart <policy>", "restart policy: no, on-failure[:max-retries], always, unless-stopped")
     .option("--log-opt <K=V>", "log driver options (max-size=10m)", collect, [])
     .option("--cgroup-parent <path>", "optional parent cgroup for the container")
+    .option("--cgroupns <mode>", "cgroup namespace: private (its own, the default) or host")
     .option("--stop-signal <signal>", "signal to stop the container")
     .option("--stop-timeout <seconds>", "timeout (in seconds) to stop a container")
     .option("--network <mode>", "network mode: none or host", "none")
@@ -146,6 +153,7 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     restart: restartPolicy(f.restart),
     logMaxSize: logMaxSize(f.logOpt),
     cgroupParent: f.cgroupParent,
+    cgroupns: cgroupnsMode(f.cgroupns),
     stopSignal: f.stopSignal,
     stopTimeout: f.stopTimeout === undefined ? undefined : Number(f.stopTimeout),
     network: f.network,
