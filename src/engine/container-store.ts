@@ -28,21 +28,6 @@ export interface ContainerRecord {
   restartCount: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS containers (
-  id TEXT PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
-  image TEXT NOT NULL,
-  image_id TEXT NOT NULL,
-  created TEXT NOT NULL,
-  config TEXT NOT NULL,
-  host_config TEXT NOT NULL,
-  state TEXT NOT NULL,
-  restart_count INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
-`;
-
 interface Row {
   id: string;
   name: string;
@@ -74,9 +59,7 @@ export function initialState(): ContainerState {
 }
 
 export class ContainerStore {
-  constructor(private readonly db: Db) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Db) {}
 
   insert(c: ContainerRecord): void {
     try {

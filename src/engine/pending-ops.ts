@@ -20,21 +20,10 @@ export interface PendingOp {
   startTime: string;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS pending_ops (
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  pid INTEGER NOT NULL,
-  start_time TEXT NOT NULL
-);
-`;
-
 let ownStartTime: string | undefined;
 
 export class PendingOps {
-  constructor(private readonly db: Db) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Db) {}
 
   /** Marks the container's operation as this process's until done() (one per container). */
   begin(id: string, kind: PendingKind): void {

@@ -74,14 +74,7 @@ function matchesLabel(labels: Record<string, string>, filter: string): boolean {
 }
 
 export class VolumeStore {
-  constructor(private readonly db: Db, private readonly root: string) {
-    db.exec(`CREATE TABLE IF NOT EXISTS volumes (
-      name TEXT PRIMARY KEY,
-      labels TEXT NOT NULL,
-      options TEXT NOT NULL,
-      created_at TEXT NOT NULL
-    )`);
-  }
+  constructor(private readonly db: Db, private readonly root: string) {}
 
   dataDir(name: string): string {
     return path.join(this.root, "volumes", name, "_data");

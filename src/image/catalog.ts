@@ -1,7 +1,6 @@
 // The image store's rows: images, their ordered layers and names, known layer blobs.
 import type { Db } from "../store/db.js";
 import type { Descriptor, Digest, ImageConfig } from "../spec/image.js";
-import { createImageTables } from "./schema.js";
 import type { ImageRecord } from "./types.js";
 
 interface ImageRow {
@@ -20,9 +19,7 @@ export interface NewImage {
 }
 
 export class Catalog {
-  constructor(readonly db: Db) {
-    createImageTables(db);
-  }
+  constructor(readonly db: Db) {}
 
   private record(row: ImageRow): ImageRecord {
     const names = (this.db.prepare("SELECT name FROM image_names WHERE image_id = ? ORDER BY name").pluck().all(row.id) as string[]);

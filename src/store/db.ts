@@ -5,6 +5,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
+import { migrate } from "./migrations.js";
 
 export type Db = Database.Database;
 
@@ -20,6 +21,7 @@ export function openDb(root: string): Db {
   cachePreparedStatements(db);
   db.pragma("journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
+  migrate(db);
   return db;
 }
 

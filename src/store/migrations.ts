@@ -1,0 +1,90 @@
+// The database's schema, as a list of steps: the store's `PRAGMA user_version` says how many
+// it has taken. A database made before versions existed (user_version 0) has some or all of
+// the first step's tables, hence IF NOT EXISTS there; later steps change what exists.
+import type Database from "better-sqlite3";
+import { MydockerError } from "../util/errors.js";
+
+const MIGRATIONS: readonly string[] = [
+  // 1: images, layers, containers and volumes.
+  `
+  CREATE TABLE IF NOT EXISTS layers (
+    diff_id TEXT PRIMARY KEY,          -- sha256 of the uncompressed layer tar
+    size INTEGER NOT NULL,             -- bytes of that tar
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY,               -- sha256 of config, the exact bytes below
+    config TEXT NOT NULL,
+    size INTEGER NOT NULL,             -- sum of the layer sizes
+    created_at TEXT NOT NULL           -- when it entered this store
+  );
+  CREATE TABLE IF NOT EXISTS image_layers (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,         -- 0 is the bottom layer
+    diff_id TEXT NOT NULL REFERENCES layers(diff_id),
+    PRIMARY KEY (image_id, position)
+  );
+  CREATE INDEX IF NOT EXISTS image_layers_diff_id ON image_layers(diff_id);
+  CREATE TABLE IF NOT EXISTS image_names (
+    name TEXT PRIMARY KEY,             -- docker.io/library/busybox:latest or repo@sha256:...
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE
+  );
+  CREATE INDEX IF NOT EXISTS image_names_image_id ON image_names(image_id);
+  CREATE TABLE IF NOT EXISTS layer_blobs (
+    digest TEXT PRIMARY KEY,           -- a compressed form of the layer, as a registry knows it
+    diff_id TEXT NOT NULL REFERENCES layers(diff_id) ON DELETE CASCADE,
+    media_type TEXT NOT NULL,
+    size INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS containers (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    image TEXT NOT NULL,
+    image_id TEXT NOT NULL,
+    created TEXT NOT NULL,
+    config TEXT NOT NULL,
+    host_config TEXT NOT NULL,
+    state TEXT NOT NULL,
+    restart_count INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX IF NOT EXISTS containers_image ON containers(image_id);
+  CREATE TABLE IF NOT EXISTS volumes (
+    name TEXT PRIMARY KEY,
+    labels TEXT NOT NULL,
+    options TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
+  // 2: operations in flight and the process that owns each (engine/pending-ops.ts).
+  `
+  CREATE TABLE IF NOT EXISTS pending_ops (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    start_time TEXT NOT NULL
+  );
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+function version(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/** Brings the database to SCHEMA_VERSION; refuses one a newer mydocker wrote. */
+export function migrate(db: Database.Database): void {
+  if (version(db) === SCHEMA_VERSION) return;
+  // IMMEDIATE: two commands opening an old store at once must not both take a step.
+  db.transaction(() => {
+    const from = version(db);
+    if (from > SCHEMA_VERSION) {
+      throw new MydockerError(
+        "ESCHEMA",
+        `the store was written by a newer mydocker (schema ${from}; this one knows up to ${SCHEMA_VERSION}): upgrade mydocker`,
+      );
+    }
+    for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+}
