@@ -320,6 +320,12 @@ int run_monitor(struct plan *p) {
   m.exit_fd = -1;
   proxy_init(&m.io, !p->detach);
 
+  /* Until its execve the child is the host's shim binary, with our fds, in the container's
+   * PID namespace (an exec's child from its birth; any child while it waits on the exec
+   * FIFO with the container's own credentials): not dumpable, the container cannot open its
+   * /proc/PID/exe or /proc/PID/fd/ (CVE-2019-5736). Set here, before clone, so the child
+   * never has a moment without it; execve of the container's program resets it. */
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return setup_failed(p->clone, "clone", "prctl(PR_SET_DUMPABLE, 0)");
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
   if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
