@@ -144,6 +144,21 @@ static void handle_signals(void) {
   }
 }
 
+/* The monitor can no longer watch the container (its loop failed for good): rather than spin
+ * or leave it unwatched, it ends the container, which is then recorded as killed. */
+static void give_up(const char *what) {
+  report_error(-1, what, errno, "the monitor cannot watch the container any more: it kills it");
+  if (!m.child_done) {
+    int status = 0;
+    kill(m.child, SIGKILL);
+    while (waitpid(m.child, &status, 0) < 0 && errno == EINTR) {
+    }
+    record_exit(status);
+  }
+  if (m.chan >= 0) close(m.chan);
+  m.chan = -1;
+}
+
 static void release_stdio_if_detached(void) {
   if (!m.p->detach) return;
   /* The container holds its own copies; we keep none of the caller's. */
@@ -196,7 +211,12 @@ static void poll_once(void) {
   fds[P_SIG] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
   fds[P_CHAN] = (struct pollfd){.fd = m.chan, .events = POLLIN};
   proxy_pollfds(&m.io, fds + P_IO);
-  if (poll(fds, P_COUNT, -1) <= 0) return;
+  int n = poll(fds, P_COUNT, -1);
+  if (n < 0 && errno != EINTR && errno != EAGAIN) {
+    give_up("poll");
+    return;
+  }
+  if (n <= 0) return;
   /* The channel first: `exec` must reach the caller before `exit`. */
   if (fds[P_CHAN].revents) handle_chan();
   if (fds[P_SIG].revents) handle_signals();
@@ -303,7 +323,12 @@ static void restart_pause(unsigned long long *delay_ms, long long run_nanos) {
   long long end = now_nanos() + (long long)*delay_ms * 1000000LL;
   for (long long left; !m.no_restart && (left = end - now_nanos()) > 0;) {
     struct pollfd pfd = {.fd = m.sfd, .events = POLLIN};
-    if (poll(&pfd, 1, (int)(left / 1000000LL) + 1) > 0) handle_signals();
+    int n = poll(&pfd, 1, (int)(left / 1000000LL) + 1);
+    if (n > 0) handle_signals();
+    if (n < 0 && errno != EINTR && errno != EAGAIN) {
+      report_error(m.p->restart->index, "restart", errno, "waiting before a restart: no more restarts");
+      m.no_restart = true;
+    }
   }
   *delay_ms = *delay_ms * 2 > r->num[3] ? r->num[3] : *delay_ms * 2;
 }

@@ -37,6 +37,10 @@ struct running {
 
 static struct running *shims;
 static size_t nshims, capshims;
+/* Out of fds (or memory) for another connection: the listening socket is left alone until a
+ * shim ends and frees its connection, since polling it would only spin. A caller whose
+ * connection waits meanwhile gives up on its own deadline. */
+static bool accept_paused;
 /* "--serve NAME" in the process's argument area, blanked in each shim: ps shows the shims
  * as it shows exec'd ones, and `--serve` only for the launcher. */
 static char *serve_args;
@@ -136,17 +140,28 @@ static void reap(void) {
       (void)write_all(shims[i].conn, line, (size_t)n);
       close(shims[i].conn);
       shims[i] = shims[--nshims];
+      accept_paused = false;
       break;
     }
   }
 }
 
-static void start_shim(int lfd, const sigset_t *mask) {
+/* Returns -1 only for an error that will not go away (the socket itself is broken). */
+static int start_shim(int lfd, const sigset_t *mask) {
   int conn = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-  if (conn < 0) return;
+  if (conn < 0) {
+    if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+      accept_paused = nshims > 0;
+      if (!accept_paused) return -1; /* no shim of ours to end and free anything */
+      return 0;
+    }
+    /* The client went away before we took it, or a signal: the next poll says more. */
+    bool transient = errno == EINTR || errno == EAGAIN || errno == ECONNABORTED || errno == EPROTO || errno == EPERM;
+    return transient ? 0 : -1;
+  }
   if (!from_parent(conn)) {
     close(conn);
-    return;
+    return 0;
   }
   pid_t pid = fork();
   if (pid == 0) {
@@ -159,6 +174,7 @@ static void start_shim(int lfd, const sigset_t *mask) {
     (void)write_all(conn, line, (size_t)n);
     close(conn);
   }
+  return 0;
 }
 
 int serve(char **argv) {
@@ -182,6 +198,7 @@ int serve(char **argv) {
   if (write_all(TIE_FD, "ready\n", 6) != 0) return fail("ready", errno, "fd 3");
   struct pollfd fds[3] = {{.fd = TIE_FD, .events = POLLIN}, {.fd = lfd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
   for (;;) {
+    fds[1].fd = accept_paused ? -1 : lfd;
     if (poll(fds, 3, -1) < 0) {
       if (errno == EINTR) continue;
       return fail("poll", errno, "the launcher's loop");
@@ -197,6 +214,6 @@ int serve(char **argv) {
       }
       reap();
     }
-    if (fds[1].revents) start_shim(lfd, &original);
+    if (fds[1].revents && start_shim(lfd, &original) != 0) return fail("accept", errno, "the launcher's socket");
   }
 }

@@ -76,4 +76,10 @@ export class Launcher {
   close(): void {
     this.tie.destroy();
   }
+
+  /** Marks it dead (the next caller starts a new one) and lets it exit. */
+  retire(): void {
+    this.exited = true;
+    this.close();
+  }
 }

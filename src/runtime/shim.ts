@@ -37,10 +37,18 @@ export interface ShimOptions {
   onPid?: (pid: number) => Promise<void>;
   /** Fork the shim from this launcher rather than spawning it (not with stdio "pipe"). */
   launcher?: Launcher;
+  /** How long the launcher may take to say `shim PID` (default LAUNCH_DEADLINE_MS). */
+  launchDeadlineMs?: number;
   debug?: (msg: string) => void;
 }
 
 type Milestone = "shim" | "ready" | "exec";
+
+/**
+ * A launcher forks a shim in a millisecond or two; one that has not in this long is stuck
+ * (out of file descriptors, say) and is replaced rather than waited on for ever.
+ */
+export const LAUNCH_DEADLINE_MS = 10_000;
 
 export class Shim {
   /** Resolves when the shim process ends. */
@@ -65,8 +73,22 @@ export class Shim {
     // A launcher that cannot be reached: this shim is spawned, as without one.
     const conn = o.launcher && o.stdio !== "pipe" ? await o.launcher.connect() : undefined;
     const shim = new Shim(o, conn);
-    await shim.until("shim");
+    if (conn && o.launcher) await shim.forkedBy(o.launcher, o.launchDeadlineMs ?? LAUNCH_DEADLINE_MS);
     return shim;
+  }
+
+  /** Waits for the launcher's `shim PID`, up to MS; past it the launcher is retired. */
+  private async forkedBy(launcher: Launcher, ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), ms)));
+    try {
+      if ((await Promise.race([this.until("shim"), late])) !== "late") return;
+    } finally {
+      clearTimeout(timer);
+    }
+    this.control.destroy();
+    launcher.retire();
+    throw new MydockerError("shim-failed", `the shim launcher did not start a shim within ${ms / 1000} s (it is replaced)`);
   }
 
   private constructor(
