@@ -47,7 +47,8 @@ function parseGroup(text: string | undefined): GroupEntry[] {
 const NUMERIC = /^\d+$/;
 
 export function resolveUser(spec: string, readFile: (p: string) => string | undefined): ResolvedUser {
-  const [userPart = "", groupPart] = spec === "" ? ["root"] : spec.split(":", 2);
+  // No user is uid 0 whether or not the image has a passwd file (a scratch image has none), as docker.
+  const [userPart = "", groupPart] = spec === "" ? ["0"] : spec.split(":", 2);
   const passwd = parsePasswd(readFile("/etc/passwd"));
   const groups = parseGroup(readFile("/etc/group"));
 
