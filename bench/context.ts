@@ -10,6 +10,10 @@ export interface BenchContext {
   warmup: number;
   /** Timed batches per subject (many). */
   rounds: number;
+  /** Detached containers kept running beside the commands timed by `scale`. */
+  containers: number;
+  /** Another mydocker checkout (built), timed by `scale` on the same containers: an A/B in one run. */
+  baseline?: string;
   /** NODE_EXTRA_CA_CERTS as the caller had it, taken out of every subject's environment. */
   extraCaCerts: string | undefined;
   /** Registers undo for something created mid-benchmark; call the returned function once it is undone. */

@@ -1,5 +1,8 @@
-// `npm run bench [startup|monitor|many ...] [--runs N] [--warmup N] [--rounds N]`:
+// `npm run bench [startup|monitor|many|scale ...] [--runs N] [--warmup N] [--rounds N]
+// [--containers N] [--baseline DIR]`:
 // runs the benchmarks, each comparing mydocker with its peers in the same run.
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchContext } from "./context.js";
 import { many } from "./many.js";
@@ -7,9 +10,12 @@ import { monitor } from "./monitor.js";
 import { prepareMydocker } from "./mydocker.js";
 import { inBenchNamespace, reexecInBenchNamespace } from "./namespace.js";
 import { preparePeers } from "./peers.js";
+import { scale } from "./scale.js";
 import { startup } from "./startup.js";
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many };
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale };
+/** What runs when none is named: scale makes thousands of containers and runs only when asked for. */
+const DEFAULT = ["startup", "monitor", "many"];
 
 function count(name: string, value: string, min: number): number {
   const n = Number(value);
@@ -24,12 +30,20 @@ async function main(): Promise<number> {
       runs: { type: "string", default: "30" },
       warmup: { type: "string", default: "3" },
       rounds: { type: "string", default: "3" },
+      containers: { type: "string", default: "1000" },
+      baseline: { type: "string" },
     },
   });
   const runs = count("runs", values.runs, 2);
   const warmup = count("warmup", values.warmup, 0);
   const rounds = count("rounds", values.rounds, 1);
-  const names = positionals.length > 0 ? positionals : Object.keys(BENCHMARKS);
+  const containers = count("containers", values.containers, 1);
+  const baseline = values.baseline === undefined ? undefined : path.resolve(values.baseline);
+  if (baseline && !fs.existsSync(path.join(baseline, "bin/mydocker"))) {
+    console.error(`--baseline ${values.baseline}: no bin/mydocker there (give a built mydocker checkout)`);
+    return 2;
+  }
+  const names = positionals.length > 0 ? positionals : DEFAULT;
   const unknown = names.filter((n) => !(n in BENCHMARKS));
   if (unknown.length > 0) {
     console.error(`unknown benchmark ${unknown.join(", ")}: choose from ${Object.keys(BENCHMARKS).join(", ")}`);
@@ -67,6 +81,8 @@ async function main(): Promise<number> {
       runs,
       warmup,
       rounds,
+      containers,
+      baseline,
       extraCaCerts,
       onCleanup(fn) {
         undo.add(fn);

@@ -1,0 +1,106 @@
+// Many detached `sleep` containers at once, for the scale benchmark: made concurrently
+// (mydocker through its library, podman through `podman run -d`), removed at the end and
+// on Ctrl-C, and the memory of the monitors that watch them.
+import fs from "node:fs";
+import path from "node:path";
+import type { BenchContext } from "./context.js";
+import { pool, runAsync, runSync } from "./exec.js";
+import { withTimeout } from "./mydocker.js";
+import { PODMAN_IMAGE } from "./peers.js";
+
+/** Containers started at once while the fleet is made. */
+const MYDOCKER_CONCURRENCY = 8;
+const PODMAN_CONCURRENCY = 4;
+/** Ids per `rm` command line: each command must end within runSync's timeout. */
+const RM_CHUNK = 50;
+
+export interface Fleet {
+  ids: string[];
+  /** PSS in kB of each container's monitor process (mydocker's shim, podman's conmon). */
+  monitorPss(): number[];
+  remove(): void;
+}
+
+const SLEEP = ["sleep", "1000000"];
+
+/** n detached sleeps made through mydocker's library; removed through its command line. */
+export async function mydockerFleet(ctx: BenchContext, n: number, progress: (done: number) => void): Promise<Fleet> {
+  const { mydocker } = ctx;
+  const engine = await mydocker.engine();
+  const runDetached = engine.runDetached?.bind(engine);
+  if (!runDetached) throw new Error("Engine has no runDetached");
+  const ids: string[] = [];
+  const remove = () => {
+    for (let i = 0; i < ids.length; i += RM_CHUNK) runSync(mydocker.cli(["rm", "-f", ...ids.slice(i, i + RM_CHUNK)]), mydocker.env);
+    ids.length = 0;
+  };
+  const undo = ctx.onCleanup(remove);
+  try {
+    await pool(n, MYDOCKER_CONCURRENCY, async () => {
+      ids.push(await withTimeout(runDetached({ image: "busybox", cmd: SLEEP })));
+      if (ids.length % 100 === 0) progress(ids.length);
+    });
+  } catch (e) {
+    remove();
+    undo();
+    throw e;
+  }
+  return {
+    ids,
+    monitorPss: () => ids.map((id) => pssOf(shimPid(mydocker.runRoot, id))),
+    remove() {
+      remove();
+      undo();
+    },
+  };
+}
+
+function shimPid(runRoot: string, id: string): number {
+  const state = JSON.parse(fs.readFileSync(path.join(runRoot, id, "state.json"), "utf8")) as { shimPid?: number };
+  if (!state.shimPid) throw new Error(`container ${id} has no shim pid in its state`);
+  return state.shimPid;
+}
+
+/** n detached sleeps made by `podman run -d`, labelled with this run so only they are removed. */
+export async function podmanFleet(ctx: BenchContext, n: number, progress: (done: number) => void): Promise<Fleet> {
+  const { peers } = ctx;
+  if (peers.podmanMissing) throw new Error(peers.podmanMissing);
+  const label = `mydocker-bench-scale=${process.pid}`;
+  const remove = () => {
+    const r = runSync(["podman", "ps", "-aq", "--no-trunc", "--filter", `label=${label}`]);
+    const ids = r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
+    for (let i = 0; i < ids.length; i += RM_CHUNK) runSync(["podman", "rm", "--force", "--time", "0", ...ids.slice(i, i + RM_CHUNK)]);
+  };
+  const undo = ctx.onCleanup(remove);
+  let made = 0;
+  try {
+    await pool(n, PODMAN_CONCURRENCY, async () => {
+      await runAsync(peers.podmanRun(["-d", "--label", label, PODMAN_IMAGE, ...SLEEP]));
+      if (++made % 100 === 0) progress(made);
+    });
+  } catch (e) {
+    remove();
+    undo();
+    throw e;
+  }
+  return {
+    ids: [],
+    monitorPss() {
+      const r = runSync(["podman", "ps", "-q", "--no-trunc", "--filter", `label=${label}`]);
+      const ids = r.stdout.split("\n").filter(Boolean);
+      const pids = runSync(["podman", "inspect", "--format", "{{.State.ConmonPid}}", ...ids]);
+      if (pids.status !== 0) throw new Error(`podman inspect: ${pids.stderr.trim()}`);
+      return pids.stdout.split("\n").filter(Boolean).map((p) => pssOf(Number(p)));
+    },
+    remove() {
+      remove();
+      undo();
+    },
+  };
+}
+
+function pssOf(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
+  if (!m) throw new Error(`no Pss in /proc/${pid}/smaps_rollup`);
+  return Number(m[1]);
+}
