@@ -45,6 +45,8 @@ static const struct opdef opdefs[] = {
     {"user", RUN_BY_CHILD, "iiI", step_user},
     {"caps", RUN_BY_CHILD, "nnnn", step_caps},
     {"nonewprivs", RUN_BY_CHILD, "", step_nonewprivs},
+    {"keyring", RUN_BY_CHILD, "", step_keyring},
+    {"seccomp", RUN_BY_CHILD, "nN", step_seccomp},
     {"umask", RUN_BY_CHILD, "n", step_umask},
     {"chdir", RUN_BY_CHILD, "s", step_chdir},
     {"env", RUN_BY_CHILD, "s", step_env},
@@ -183,6 +185,9 @@ static int collect(struct plan *p) {
       r->gids = calloc((size_t)r->nargs, sizeof *r->gids);
       if (r->gids == NULL) return fail(i, n, ENOMEM, "parsing the plan");
       for (int a = 2; a < r->nargs; a++) r->gids[a - 2] = (gid_t)r->num[a];
+    } else if (strcmp(n, "seccomp") == 0) {
+      if (seccomp_prepare(r) != 0)
+        return fail(i, n, errno == ENOMEM ? ENOMEM : EINVAL, "the filter must be 1 to 4096 instructions of two 32-bit numbers each");
     } else if (strcmp(n, "env") == 0) {
       p->envp[nenv_used++] = r->args[0];
     } else if (strcmp(n, "exec") == 0) {

@@ -20,6 +20,7 @@ enum executor { RUN_BY_MONITOR, RUN_BY_CHILD };
 
 struct record;
 struct child_state;
+struct sock_filter;
 typedef int (*step_fn)(const struct record *r, struct child_state *st);
 
 struct opdef {
@@ -38,6 +39,7 @@ struct record {
   char **args;             /* nargs + 1 entries, NULL-terminated (exec uses it as argv) */
   unsigned long long *num; /* the value of each numeric argument */
   gid_t *gids;             /* `user`: the additional gids, parsed before clone */
+  struct sock_filter *filter; /* `seccomp`: the BPF program, unpacked before clone */
 };
 
 struct plan {
@@ -136,6 +138,10 @@ int step_bounding(const struct record *r, struct child_state *st);
 int step_user(const struct record *r, struct child_state *st);
 int step_caps(const struct record *r, struct child_state *st);
 int step_nonewprivs(const struct record *r, struct child_state *st);
+int step_keyring(const struct record *r, struct child_state *st);
+int step_seccomp(const struct record *r, struct child_state *st);
+/* seccomp.c: unpacks a `seccomp` record into r->filter (before clone); -1 if malformed. */
+int seccomp_prepare(struct record *r);
 int step_umask(const struct record *r, struct child_state *st);
 int step_chdir(const struct record *r, struct child_state *st);
 int step_env(const struct record *r, struct child_state *st);

@@ -3,11 +3,13 @@ import path from "node:path";
 import type { ImageRecord } from "../image/index.js";
 import type { ContainerConfig, HostConfig } from "./container-config.js";
 import { initialState, type ContainerRecord } from "./container-store.js";
+import { checkSecurityOpts } from "./seccomp-options.js";
 import type { CreateOptions } from "./run-options.js";
 
 type Marks = Record<string, Record<string, never>>;
 
 export function newContainerRecord(id: string, name: string, opts: CreateOptions, image: ImageRecord | undefined): ContainerRecord {
+  checkSecurityOpts(opts.securityOpt ?? []);
   const ic = image?.config.config ?? {};
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",

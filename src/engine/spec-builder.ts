@@ -5,6 +5,7 @@ import type { Device, Mount, Spec } from "../spec/runtime.js";
 import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerRecord } from "./container-store.js";
+import { noNewPrivileges, seccompFor } from "./seccomp-options.js";
 import { resolveUser } from "./user.js";
 
 export interface SpecContext {
@@ -86,7 +87,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   const caps = hc.Privileged ? allCapabilities() : capabilitySet(process.capabilities?.bounding ?? [], hc.CapAdd, hc.CapDrop);
   process.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: [], ambient: [] };
   if (hc.OomScoreAdj) process.oomScoreAdj = hc.OomScoreAdj;
-  if ((hc.SecurityOpt ?? []).some((o) => o === "no-new-privileges" || o === "no-new-privileges:true")) process.noNewPrivileges = true;
+  if (noNewPrivileges(hc.SecurityOpt ?? [])) process.noNewPrivileges = true;
 
   spec.root = { path: ctx.rootfs, readonly: hc.ReadonlyRootfs };
   spec.hostname = hostname;
@@ -94,6 +95,8 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   spec.mounts = [...(spec.mounts ?? []), ...hc.Mounts];
   if (hc.Init) spec.mounts.push({ destination: INIT_PATH, type: "bind", source: ctx.initBinary, options: ["bind", "ro"] });
   const linux = spec.linux!;
+  const seccomp = seccompFor(hc.SecurityOpt ?? [], hc.Privileged, caps);
+  if (seccomp) linux.seccomp = seccomp;
   linux.resources = { ...linux.resources, ...hc.Resources };
   linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;
   if (hc.Privileged) {

@@ -5,6 +5,7 @@ import { capabilityMask } from "./capabilities.js";
 import { DEFAULT_PATH } from "./defaults.js";
 import { RLIM_INFINITY } from "./linux.js";
 import { RLIMITS } from "./rlimits.js";
+import type { SeccompFilter } from "./seccomp-compile.js";
 
 /** JSON cannot carry 2^64-1 exactly: anything at or past 2^64-1 is "unlimited". */
 function rlimitValue(n: number): bigint {
@@ -21,20 +22,26 @@ export function rlimitSteps(process: Process): ChildStep[] {
 }
 
 /**
- * setsid, then the terminal: the console needs a session of its own. A new container
- * binds its pty onto /dev/console; an exec leaves the container's console alone.
+ * A session keyring of its own (as runc, for exec too: keys are not namespaced), setsid,
+ * then the terminal: the console needs a session of its own. A new container binds its
+ * pty onto /dev/console; an exec leaves the container's console alone.
  */
 export function sessionSteps(process: Process, consolePath: string): ChildStep[] {
-  return process.terminal ? [{ op: "setsid" }, { op: "console", consolePath }] : [{ op: "setsid" }];
+  const session: ChildStep[] = [{ op: "keyring" }, { op: "setsid" }];
+  return process.terminal ? [...session, { op: "console", consolePath }] : session;
 }
 
 /**
  * Drop the bounding set while still privileged, switch user keeping capabilities, set the
  * final sets, then the rest: no_new_privs, cwd (as the user, like runc), env, exec.
  * Capabilities the running kernel does not know (above lastCap) are left out.
+ * The seccomp filter comes as late as it can, so that few of our own calls must pass it:
+ * right before exec after no_new_privs; without no_new_privs, installing one needs
+ * CAP_SYS_ADMIN, so before anything is dropped (as runc).
  */
-export function finalSteps(process: Process, lastCap: number): ChildStep[] {
-  const steps: ChildStep[] = [];
+export function finalSteps(process: Process, lastCap: number, seccomp?: SeccompFilter): ChildStep[] {
+  const filter: ChildStep[] = seccomp ? [{ op: "seccomp", ...seccomp }] : [];
+  const steps: ChildStep[] = process.noNewPrivileges ? [] : [...filter];
   const caps = process.capabilities;
   const known = (1n << BigInt(lastCap + 1)) - 1n;
   const mask = (names: readonly string[] | undefined) => capabilityMask(names) & known;
@@ -54,6 +61,7 @@ export function finalSteps(process: Process, lastCap: number): ChildStep[] {
   steps.push({ op: "chdir", dir: process.cwd });
   const env = process.env ?? [];
   for (const entry of env) steps.push({ op: "env", entry });
+  if (process.noNewPrivileges) steps.push(...filter);
   steps.push({ op: "exec", searchPath: searchPath(env), argv: process.args ?? [] });
   return steps;
 }

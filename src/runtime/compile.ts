@@ -7,6 +7,7 @@ import type { ChildStep, MonitorStep, Plan } from "./plan.js";
 import { filesOnlySteps, filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
 import { finalSteps, rlimitSteps, sessionSteps } from "./compile-process.js";
 import * as L from "./linux.js";
+import { compileSeccomp, type SeccompFilter } from "./seccomp-compile.js";
 
 export type { RootfsMount } from "./compile-rootfs.js";
 
@@ -152,7 +153,8 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) child.push({ op: "sysctl", key, value });
   child.push(...lockdownSteps(spec));
   if (process.oomScoreAdj !== undefined) child.push({ op: "oomscoreadj", value: process.oomScoreAdj });
-  child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap));
+  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap, seccomp));
   return [...monitor, ...child];
 }
 
@@ -162,6 +164,8 @@ export interface ExecTarget {
   pid: number;
   /** The namespaces the container has apart from the host's (new or joined). */
   namespaces: readonly NamespaceType[];
+  /** The container's seccomp filter: its processes all run under it. */
+  seccomp?: SeccompFilter;
 }
 
 /** The plan of a process started inside a running container: its namespaces, no mounts, no pivot. */
@@ -177,7 +181,7 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
     ...joinSteps(joined, (n) => nsPath(n.type)),
     ...sessionSteps(process, ""),
     ...rlimitSteps(process),
-    ...finalSteps(process, o.lastCap),
+    ...finalSteps(process, o.lastCap, target.seccomp),
   ];
 }
 

@@ -18,6 +18,9 @@ export { processStartTime } from "./proc.js";
 export { compile, compileExec } from "./compile.js";
 export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, RestartPolicy, RootfsMount } from "./compile.js";
 export { validateSpec, validateProcess } from "./validate.js";
+export { JsonReader, compact } from "./json-reader.js";
+export { checkErrnoRet, readSeccompAction, readSeccompArg, readSeccompFlags } from "./seccomp-validate.js";
+export { nativeSeccompArch } from "./seccomp-arch.js";
 export {
   defaultSpec,
   defaultMounts,

@@ -1,5 +1,6 @@
 // The plan: the flat list of primitive steps the C shim executes (docs/plan.md).
 // Everything here is data; the decisions are made in compile.ts.
+import type { Insn } from "./seccomp-bpf.js";
 
 export type MkdirMode = "dir" | "file" | "none";
 
@@ -52,6 +53,8 @@ export type ChildStep =
   | { op: "user"; uid: number; gid: number; additionalGids: number[] }
   | { op: "caps"; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
   | { op: "nonewprivs" }
+  | { op: "keyring" }
+  | { op: "seccomp"; flags: number; program: readonly Insn[] }
   | { op: "umask"; mask: number }
   | { op: "chdir"; dir: string }
   | { op: "env"; entry: string }
@@ -81,6 +84,7 @@ function args(step: PlanStep): string[] {
     case "detach":
     case "setsid":
     case "nonewprivs":
+    case "keyring":
       return [];
     case "log":
       return [step.path, String(step.maxBytes)];
@@ -120,6 +124,9 @@ function args(step: PlanStep): string[] {
       return [step.effective, step.permitted, step.inheritable, step.ambient].map((m) => m.toString());
     case "umask":
       return [String(step.mask)];
+    case "seccomp":
+      // Two decimal numbers per struct sock_filter: CODE*65536 + JT*256 + JF, then K.
+      return [String(step.flags), ...step.program.flatMap((i) => [String(i.code * 65536 + i.jt * 256 + i.jf), String(i.k)])];
     case "chdir":
       return [step.dir];
     case "console":

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
 import type { ContainerStatus, Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
+import { loadSeccomp, saveSeccomp } from "./seccomp-state.js";
 import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RestartPolicy, type RootfsMount } from "./compile.js";
 import type { Plan } from "./plan.js";
 import { cgroupResources } from "./device-rules.js";
@@ -203,7 +204,7 @@ export class Runtime {
     const namespaces = new StateDir(this.runRoot, id).namespaces(st);
     const cgroup = st.cgroupPath === null ? undefined : this.cgroups?.open(st.cgroupPath);
     const cgroupJoin = cgroup?.selfJoinFiles();
-    const plan = compileExec({ pid: st.pid, namespaces }, proc, {
+    const plan = compileExec({ pid: st.pid, namespaces, seccomp: loadSeccomp(new StateDir(this.runRoot, id).dir) }, proc, {
       lastCap: lastCap(),
       cgroupJoin,
       detach: opts.detach,
@@ -413,7 +414,7 @@ export class Runtime {
           sd.writeState(record);
           if (mode === "create") makeFifo(sd.execFifo);
           if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
-          return compile(spec, {
+          const plan = compile(spec, {
             bundle,
             lastCap: lastCap(),
             rootfsMount: opts.rootfsMount,
@@ -434,6 +435,8 @@ export class Runtime {
             cgroupJoin: cgroup?.selfJoinFiles(),
             sync: opts.onPid !== undefined,
           });
+          saveSeccomp(sd.dir, plan);
+          return plan;
         },
         stdio: detached ? "ignore" : "inherit",
         launcher: await this.launcherFor(),

@@ -22,6 +22,7 @@ import { compact, JsonReader } from "./json-reader.js";
 import { PROPAGATION_FLAGS } from "./mount-options.js";
 import { RLIMITS } from "./rlimits.js";
 import { readResources } from "./validate-resources.js";
+import { readSeccomp } from "./seccomp-validate.js";
 import { checkSysctl } from "./sysctl.js";
 
 const NAMESPACE_TYPES: readonly NamespaceType[] = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"];
@@ -183,7 +184,7 @@ function readLinux(r: JsonReader, v: unknown, path: string): Linux {
     maskedPaths: r.optional(o, "maskedPaths", path, paths),
     readonlyPaths: r.optional(o, "readonlyPaths", path, paths),
     sysctl: r.optional(o, "sysctl", path, (x, p) => r.stringMap(x, p)),
-    seccomp: o["seccomp"] ?? undefined,
+    seccomp: r.optional(o, "seccomp", path, (x, p) => readSeccomp(r, x, p)),
     mountLabel: r.optional(o, "mountLabel", path, (x, p) => r.string(x, p)),
   });
 }

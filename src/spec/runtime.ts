@@ -113,8 +113,50 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
-  seccomp?: unknown;
+  seccomp?: LinuxSeccomp;
   mountLabel?: string;
+}
+
+/** A seccomp filter as the OCI spec describes it (runtime-spec config-linux.md#seccomp). */
+export interface LinuxSeccomp {
+  defaultAction: SeccompAction;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  syscalls?: LinuxSyscall[];
+}
+
+export type SeccompAction =
+  | "SCMP_ACT_KILL"
+  | "SCMP_ACT_KILL_PROCESS"
+  | "SCMP_ACT_KILL_THREAD"
+  | "SCMP_ACT_TRAP"
+  | "SCMP_ACT_ERRNO"
+  | "SCMP_ACT_TRACE"
+  | "SCMP_ACT_ALLOW"
+  | "SCMP_ACT_LOG";
+
+export type SeccompOperator =
+  | "SCMP_CMP_NE"
+  | "SCMP_CMP_LT"
+  | "SCMP_CMP_LE"
+  | "SCMP_CMP_EQ"
+  | "SCMP_CMP_GE"
+  | "SCMP_CMP_GT"
+  | "SCMP_CMP_MASKED_EQ";
+
+export interface LinuxSyscall {
+  names: string[];
+  action: SeccompAction;
+  errnoRet?: number;
+  args?: LinuxSeccompArg[];
+}
+
+export interface LinuxSeccompArg {
+  index: number;
+  value: number;
+  valueTwo?: number;
+  op: SeccompOperator;
 }
 
 export interface DeviceCgroupRule {
