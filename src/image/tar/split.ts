@@ -3,15 +3,37 @@
 // With the extracted directory it rebuilds the exact original stream, so that save and
 // push reproduce the layer's diffID without keeping a second copy of every layer.
 import fs from "node:fs";
-import path from "node:path";
 import { zlib } from "../../util/lazy-require.js";
 import { MydockerError } from "../../util/errors.js";
+import { RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS, openDir, openat2 } from "../../util/fsat.js";
 import type { SplitSink } from "./reader.js";
 
 type Segment =
   | { kind: "raw"; bytes: Buffer[] }
   | { kind: "file"; size: number; path: string | null }
   | { kind: "inline"; bytes: Buffer };
+
+/**
+ * Opens a file the record names, inside the layer directory only: a layer's files are
+ * untrusted, so no symlink (anywhere on the path) is followed.
+ */
+function openInside(rootFd: number, rel: string): number {
+  return openat2(rootFd, rel, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW, 0, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_BENEATH);
+}
+
+function readInside(root: string, rel: string): Buffer {
+  const rootFd = openDir(root);
+  try {
+    const fd = openInside(rootFd, rel);
+    try {
+      return fs.readFileSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } finally {
+    fs.closeSync(rootFd);
+  }
+}
 
 const enum Tag {
   Raw = 0x52,
@@ -64,7 +86,7 @@ export class SplitRecorder implements SplitSink {
     const prefix = `${relPath}/`;
     for (const [p, index] of this.byPath) {
       if (p === relPath || p.startsWith(prefix)) {
-        this.segments[index] = { kind: "inline", bytes: fs.readFileSync(path.join(this.root, p)) };
+        this.segments[index] = { kind: "inline", bytes: readInside(this.root, p) };
         this.byPath.delete(p);
       }
     }
@@ -106,6 +128,15 @@ function broken(why: string): MydockerError {
 /** Rebuilds the original tar stream of a layer from its tar-split record and its directory. */
 export async function* reassemble(splitFile: string, root: string): AsyncGenerator<Buffer> {
   const record = zlib().gunzipSync(fs.readFileSync(splitFile));
+  const rootFd = openDir(root);
+  try {
+    yield* replay(record, rootFd);
+  } finally {
+    fs.closeSync(rootFd);
+  }
+}
+
+async function* replay(record: Buffer, rootFd: number): AsyncGenerator<Buffer> {
   let pos = 0;
   const chunk = Buffer.alloc(1 << 20);
   while (pos < record.length) {
@@ -119,7 +150,12 @@ export async function* reassemble(splitFile: string, root: string): AsyncGenerat
       const nameLength = record.readUInt32BE(pos + 9);
       const rel = record.toString("utf8", pos + 13, pos + 13 + nameLength);
       pos += 13 + nameLength;
-      const fd = fs.openSync(path.join(root, rel), fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+      let fd: number;
+      try {
+        fd = openInside(rootFd, rel);
+      } catch (e) {
+        throw broken(`${rel}: ${(e as Error).message}`);
+      }
       try {
         let left = size;
         while (left > 0) {
