@@ -107,7 +107,8 @@ function frozen(pid: number): boolean {
   for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n")) {
     const [, controllers, cgroup] = line.split(":");
     const file = controllers === "freezer" ? `/sys/fs/cgroup/freezer${cgroup}/freezer.state` : controllers === "" ? `${v2Root}${cgroup}/cgroup.events` : undefined;
-    const text = file === undefined ? undefined : fs.readFileSync(file, { encoding: "utf8", flag: "r" });
+    // A hierarchy where the container has no cgroup of its own has no such file (the root's).
+    const text = file === undefined || !fs.existsSync(file) ? undefined : fs.readFileSync(file, "utf8");
     if (text !== undefined && (/^FREEZING|^FROZEN/.test(text) || /^frozen 1$/m.test(text))) return true;
   }
   return false;
