@@ -5,20 +5,31 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
-import { BIN, cgroupDirs, cliSuite, isRoot, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BIN, cgroupDirs, cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const suite = cliSuite();
 const md = suite.md;
 
+/** A script that waits until the test lets it go on (see letGo): no race with a fixed pause. */
+const WAIT_GO = "while [ ! -e /tmp/go ]; do sleep 0.05; done; rm /tmp/go";
+
+/** Lets a container waiting in WAIT_GO go on: the file is made through its process's root. */
+function letGo(id: string): void {
+  fs.writeFileSync(`/proc/${md("inspect", "-f", "{{.State.Pid}}", id).stdout.trim()}/root/tmp/go`, "");
+}
+
 test("run -d prints the id once the process runs; ps, inspect, logs -f, wait", { skip }, async () => {
-  const r = md("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3; do echo line $i; sleep 0.3; done; echo bye >&2; exit 3");
+  const r = md("run", "-d", "--name", "ticker", "busybox", "sh", "-c", `${WAIT_GO}; for i in 1 2 3; do echo line $i; done; echo bye >&2; exit 3`);
   assert.equal(r.status, 0, r.stderr);
   const id = r.stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
   const ps = md("ps", "--format", "{{.ID}} {{.Names}} {{.State}}");
   assert.match(ps.stdout, new RegExp(`^${id.slice(0, 12)} ticker running$`, "m"));
   assert.equal(md("inspect", "-f", "{{.State.Running}} {{.Name}}", id.slice(0, 8)).stdout, "true /ticker\n");
+  letGo(id);
   const follow = md("logs", "-f", "ticker");
   assert.equal(follow.stdout, "line 1\nline 2\nline 3\n");
   assert.equal(follow.stderr, "bye\n");
@@ -31,12 +42,14 @@ test("run -d prints the id once the process runs; ps, inspect, logs -f, wait", {
   assert.equal(md("ps", "-aq").stdout.includes(id.slice(0, 12)), false);
 });
 
-test("stop -t 2 of a container that ignores SIGTERM takes about 2 s and ends with 137", { skip }, () => {
-  const id = md("run", "-d", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done").stdout.trim();
+test("stop -t 2 of a container that ignores SIGTERM takes about 2 s and ends with 137", { skip }, async () => {
+  const id = md("run", "-d", "busybox", "sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done").stdout.trim();
+  await waitFor(() => md("logs", id).stdout === "ready\n", { what: "the trap to be set" });
   const t0 = Date.now();
   assert.equal(md("stop", "-t", "2", id).status, 0);
   const took = Date.now() - t0;
-  assert.ok(took >= 1900 && took < 6000, `stop took ${took} ms`);
+  // Below stop's default 10 s, with room for a loaded machine's slow command.
+  assert.ok(took >= 1900 && took < 9000, `stop took ${took} ms`);
   assert.equal(md("inspect", "-f", "{{.State.ExitCode}}", id).stdout, "137\n");
   md("rm", id);
 });
@@ -90,7 +103,7 @@ test("names are unique: of 8 concurrent run --name x, exactly one wins", { skip 
 
 test("--restart on-failure:2 restarts twice", { skip }, async () => {
   const id = md("run", "-d", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo attempt; exit 1").stdout.trim();
-  await waitFor(() => md("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id).stdout === "2 exited\n", 20_000, 200);
+  await waitFor(() => md("inspect", "-f", "{{.RestartCount}} {{.State.Status}}", id).stdout === "2 exited\n", { what: "two restarts", intervalMs: 200 });
   assert.equal(md("logs", id).stdout, "attempt\nattempt\nattempt\n");
   md("rm", id);
 });
@@ -124,7 +137,7 @@ test("kill -9 of a monitor: the container shows as exited and nothing is leaked"
     } catch {
       return true;
     }
-  });
+  }, { what: "the container to die with its monitor" });
   assert.match(md("ps", "-a", "--format", "{{.ID}} {{.State}}").stdout, new RegExp(`^${id.slice(0, 12)} exited$`, "m"));
   assert.equal(fs.existsSync(path.join(suite.roots().runRoot, id)), false, "runtime state released");
   assert.deepEqual(cgroupDirs(`${suite.roots().cgroupParent}/${id}`), [], "cgroup released");
@@ -203,24 +216,27 @@ function parentOf(pid: number): number {
 
 test("--restart always is carried out by the monitor itself; stop and kill end it", { skip }, async () => {
   const inspect = (id: string, f: string) => md("inspect", "-f", f, id).stdout.trim();
-  const id = md("run", "-d", "--restart", "always", "busybox", "sh", "-c", "sleep 0.4; exit 2").stdout.trim();
+  // The first run waits for the test to have seen it; the restarts end at once.
+  const id = md("run", "-d", "--restart", "always", "busybox", "sh", "-c", `[ -e /tmp/ran ] && exit 2; touch /tmp/ran; ${WAIT_GO}; exit 2`).stdout.trim();
   const first = Number(inspect(id, "{{.State.Pid}}"));
   const monitor = parentOf(first);
   assert.equal(fs.readFileSync(`/proc/${monitor}/comm`, "utf8"), "mydocker-shim\n");
-  await waitFor(() => Number(inspect(id, "{{.RestartCount}}")) >= 2, 20_000, 100);
+  letGo(id);
+  await waitFor(() => Number(inspect(id, "{{.RestartCount}}")) >= 2, { what: "two restarts", intervalMs: 100 });
   const later = Number(inspect(id, "{{.State.Pid}}"));
   assert.notEqual(later, first);
   if (fs.existsSync(`/proc/${later}`)) assert.equal(parentOf(later), monitor, "the same monitor started the new run");
   assert.equal(md("stop", "-t", "2", id).status, 0);
   const count = inspect(id, "{{.RestartCount}}");
-  await new Promise((r) => setTimeout(r, 1500));
+  // Time for a wrong restart to show; none may come.
+  await sleep(1500);
   assert.equal(inspect(id, "{{.State.Status}} {{.RestartCount}}"), `exited ${count}`, "stopped means no more restarts");
-  assert.ok(gone(monitor), "the monitor is gone (at most a zombie its new parent did not reap yet)");
+  await waitFor(() => gone(monitor), { what: "the monitor to be gone (at most a zombie its new parent did not reap yet)" });
 
   const killed = md("run", "-d", "--restart", "always", "busybox", "sleep", "60").stdout.trim();
   assert.equal(md("kill", killed).status, 0);
-  await waitFor(() => inspect(killed, "{{.State.Status}}") === "exited", 10_000, 100);
-  await new Promise((r) => setTimeout(r, 1000));
+  await waitFor(() => inspect(killed, "{{.State.Status}}") === "exited", { what: "the kill", intervalMs: 100 });
+  await sleep(1000);
   assert.equal(inspect(killed, "{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}}"), "exited 0 137");
   md("rm", id, killed);
 });

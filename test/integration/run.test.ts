@@ -5,7 +5,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { cgroupDirs, hostMounts, isRoot, mydocker, mydockerAsync, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+import { randomBytes } from "node:crypto";
+import { cgroupDirs, isRoot, mountsUnder, mydocker, mydockerAsync, NOT_ROOT, tempRoots, type Roots } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let roots: Roots;
@@ -46,7 +48,7 @@ test("exit statuses: 0, 7, 126, 127, 128+N", { skip }, () => {
 test("killed by signal N: 128+N", { skip }, async () => {
   // Inside its namespace PID 1 cannot be killed by itself: the signal comes from outside, as with docker kill.
   const run = mydockerAsync(roots, ["run", "--rm", "--name", "victim", "busybox", "sh", "-c", "echo up; sleep 30"]);
-  await waitFor(() => run.out().includes("up"));
+  await waitFor(() => run.out().includes("up"), { what: "the container to print up" });
   assert.equal(mydocker(roots, ["kill", "victim"]).status, 0);
   assert.equal((await run.done).status, 137);
 });
@@ -96,31 +98,29 @@ test("the device cgroup lets the standard devices be used and no other", { skip 
   assert.equal(privileged.stdout, "opened=0\n", privileged.stderr);
 });
 
-/** Device nodes of the host's /dev: one at the top and one in a directory of its own, where there are such. */
-function someHostDevices(): string[] {
-  const isDevice = (p: string) => {
-    const st = fs.lstatSync(p, { throwIfNoEntry: false });
-    return st !== undefined && (st.isBlockDevice() || st.isCharacterDevice());
-  };
-  const top = fs.readdirSync("/dev").find((n) => !["console", "null", "zero", "full", "random", "urandom", "tty", "ptmx"].includes(n) && isDevice(`/dev/${n}`));
-  const nested = fs
-    .readdirSync("/dev", { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !["pts", "shm", "mqueue"].includes(e.name))
-    .flatMap((e) => fs.readdirSync(`/dev/${e.name}`).map((n) => `${e.name}/${n}`))
-    .find((n) => isDevice(`/dev/${n}`));
-  return [top, nested].filter((n): n is string => n !== undefined).map((n) => `/dev/${n}`);
+/** A character device of the test's own in the host's /dev (a copy of /dev/null's numbers), removed after. */
+function ownDevices(t: { after: (fn: () => void) => void }): string[] {
+  const top = `/dev/mydocker-test-${randomBytes(4).toString("hex")}`;
+  const dir = `${top}.d`;
+  const nested = `${dir}/node`;
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  t.after(() => fs.rmSync(top, { force: true }));
+  fs.mkdirSync(dir);
+  for (const [p, minor] of [[top, 3], [nested, 5]] as const) {
+    const r = spawnSync("mknod", ["-m", "640", p, "c", "1", String(minor)], { encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  return [top, nested];
 }
 
 test("--privileged gets the host's device nodes; a container without it only the standard ones", { skip }, (t) => {
-  const devices = someHostDevices();
-  if (devices.length === 0) return t.skip("the host's /dev has no device besides the standard ones");
-  // The host's own stat says what each node is; the container's must say the same.
-  const host = spawnSync("stat", ["-c", "%n %F %t:%T", ...devices], { encoding: "utf8" }).stdout;
-  const script = devices.map((d) => `stat -c '%n %F %t:%T' ${d}`).join("; ");
-  const r = mydocker(roots, ["run", "--rm", "--privileged", "busybox", "sh", "-c", `${script}; test -e /dev/console || echo no console`]);
-  assert.equal(r.stdout, `${host}no console\n`, r.stderr);
-  const plain = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", devices.map((d) => `test -e ${d} || echo ${d} absent`).join("; ")]);
-  assert.equal(plain.stdout, devices.map((d) => `${d} absent\n`).join(""), plain.stderr);
+  // Nodes this test made: another suite may add or remove the host's own meanwhile.
+  const [top, nested] = ownDevices(t);
+  const script = `stat -c '%n %F %t:%T %a' ${top} ${nested}; test -e /dev/console || echo no console`;
+  const r = mydocker(roots, ["run", "--rm", "--privileged", "busybox", "sh", "-c", script]);
+  assert.equal(r.stdout, `${top} character special file 1:3 640\n${nested} character special file 1:5 640\nno console\n`, r.stderr);
+  const plain = mydocker(roots, ["run", "--rm", "busybox", "sh", "-c", `test -e ${top} || echo top absent; test -e ${nested} || echo nested absent`]);
+  assert.equal(plain.stdout, "top absent\nnested absent\n", plain.stderr);
 });
 
 test("environment with spaces, working directory, user", { skip }, () => {
@@ -161,7 +161,7 @@ test("masked and read-only paths", { skip }, () => {
 
 test("signals sent to mydocker reach the container", { skip }, async () => {
   const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.1; done"]);
-  await waitFor(() => run.out().includes("ready"));
+  await waitFor(() => run.out().includes("ready"), { what: "the trap to be set" });
   run.child.kill("SIGTERM");
   const r = await run.done;
   assert.equal(r.status, 42);
@@ -217,29 +217,30 @@ test("not running as root is refused with one line", { skip }, () => {
 });
 
 test("the host's mount table is the same after 20 runs, kill -9 cases included", { skip }, async () => {
-  const mountsBefore = hostMounts();
+  const ours = () => mountsUnder(path.dirname(roots.root));
+  assert.deepEqual(ours(), []);
   for (let i = 0; i < 16; i++) mydocker(roots, ["run", "--rm", "busybox", "true"]);
   for (let i = 0; i < 2; i++) {
-    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 2"]);
-    await waitFor(() => run.out().includes("up"));
+    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 30"]);
+    await waitFor(() => run.out().includes("up"), { what: "the container to print up" });
     run.child.kill("SIGKILL");
     await run.done;
   }
   for (let i = 0; i < 2; i++) {
-    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 2"]);
-    await waitFor(() => run.out().includes("up"));
+    const run = mydockerAsync(roots, ["run", "--rm", "busybox", "sh", "-c", "echo up; sleep 30"]);
+    await waitFor(() => run.out().includes("up"), { what: "the container to print up" });
     const shim = spawnSync("pgrep", ["-P", String(run.child.pid), "-f", "mydocker-shim"], { encoding: "utf8" }).stdout.trim();
     assert.match(shim, /^\d+$/, "the shim is a child of mydocker");
     process.kill(Number(shim), "SIGKILL");
     const r = await run.done;
     assert.equal(r.status, 137);
   }
-  assert.equal(hostMounts(), mountsBefore);
+  assert.deepEqual(ours(), [], "no mount of the engine is left on the host");
   // The next command sweeps what kill -9 of mydocker left behind.
   await waitFor(() => {
     mydocker(roots, ["ps", "-a"]);
     return (fs.existsSync(roots.runRoot) ? fs.readdirSync(roots.runRoot) : []).length === 0;
-  }, 20_000, 500);
+  }, { what: "the sweep to release the runtime state", intervalMs: 500 });
   const left = cgroupDirs(roots.cgroupParent).flatMap((d) => fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()));
   assert.deepEqual(left, [], "no container cgroup left");
 });
