@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/sched.h>
 
 #include "shim.h"
 
@@ -31,6 +32,7 @@ struct monitor {
   struct proxy io;
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
   int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
+  int cgroup_fd;   /* clonecgroup's directory; -1: none */
 };
 
 static struct monitor m;
@@ -272,8 +274,15 @@ static int run_once(struct child_fds *fds, int run) {
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return setup_failed(m.p->clone, "clone", "socketpair");
   if (m.p->log && proxy_open_pipes(&m.io, !m.p->tty, fds) != 0) return setup_failed(m.p->log, "log", "pipes");
   if (m.p->stdinpipe && proxy_open_stdin(&m.io, m.p->tty, fds) != 0) return setup_failed(NULL, "stdinpipe", "pipe");
-  m.child = (pid_t)syscall(SYS_clone, (unsigned long)m.p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
-  if (m.child < 0) return setup_failed(m.p->clone, "clone", m.p->clone->args[0]);
+  if (m.cgroup_fd >= 0) {
+    /* Born in the cgroup: no move, so none of the threadgroup lock a cgroup.procs write takes. */
+    struct clone_args ca = {.flags = m.p->clone->num[0] | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)m.cgroup_fd};
+    m.child = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+    if (m.child < 0) return setup_failed(m.p->clonecgroup, "clonecgroup", m.p->clonecgroup->args[0]);
+  } else {
+    m.child = (pid_t)syscall(SYS_clone, (unsigned long)m.p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
+    if (m.child < 0) return setup_failed(m.p->clone, "clone", m.p->clone->args[0]);
+  }
   if (m.child == 0) {
     close(sv[0]);
     proxy_close_monitor_ends(&m.io);
@@ -343,6 +352,7 @@ int run_monitor(struct plan *p) {
   struct child_fds fds = {.chan = -1, .out_w = -1, .err_w = -1, .in_r = -1};
   m.p = p;
   m.exit_fd = -1;
+  m.cgroup_fd = -1;
   proxy_init(&m.io, !p->detach);
 
   /* Until its execve the child is the host's shim binary, with our fds, in the container's
@@ -361,6 +371,8 @@ int run_monitor(struct plan *p) {
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
   }
   if (p->pidns && join_pidns() != 0) return setup_failed(p->pidns, "pidns", p->pidns->args[0]);
+  if (p->clonecgroup && (m.cgroup_fd = open(p->clonecgroup->args[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    return setup_failed(p->clonecgroup, "clonecgroup", p->clonecgroup->args[0]);
 
   unsigned long long delay_ms = p->restart ? p->restart->num[2] : 0;
   for (int run = 0;; run++) {

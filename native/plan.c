@@ -11,6 +11,7 @@
 static const struct opdef opdefs[] = {
     {"clone", RUN_BY_MONITOR, "n", NULL},
     {"pidns", RUN_BY_MONITOR, "s", NULL},
+    {"clonecgroup", RUN_BY_MONITOR, "s", NULL},
     {"sync", RUN_BY_MONITOR, "", NULL},
     {"tty", RUN_BY_MONITOR, "", NULL},
     {"log", RUN_BY_MONITOR, "sn", NULL},
@@ -149,6 +150,8 @@ static int collect(struct plan *p) {
       if (once(&p->clone, r)) return -1;
     } else if (strcmp(n, "pidns") == 0) {
       if (once(&p->pidns, r)) return -1;
+    } else if (strcmp(n, "clonecgroup") == 0) {
+      if (once(&p->clonecgroup, r)) return -1;
     } else if (strcmp(n, "log") == 0) {
       if (once(&p->log, r)) return -1;
     } else if (strcmp(n, "pidfile") == 0) {

@@ -46,7 +46,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *log, *pidfile, *exitfile, *exitcmd, *attach, *restart;
+  const struct record *clone, *pidns, *clonecgroup, *log, *pidfile, *exitfile, *exitcmd, *attach, *restart;
   bool sync, tty, subreaper, detach, stdinpipe;
   sigset_t forward;
   /* child settings, prepared before clone so the child never allocates */

@@ -2,6 +2,7 @@
 // mounted (plain v1, or the hybrid layout, whose cgroup2 mount the v1 driver joins too
 // though it sets no limits there), v2 when only the unified hierarchy exists.
 import { readFileSync } from "node:fs";
+import { release } from "node:os";
 import { MydockerError } from "../util/errors.js";
 import type { CgroupDriver } from "./types.js";
 import { V1Driver } from "./v1.js";
@@ -42,10 +43,17 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
   return mounts;
 }
 
-export function driverForMounts(mounts: CgroupMounts): CgroupDriver {
+/** CLONE_INTO_CGROUP came with Linux 5.7. */
+export function kernelClonesIntoCgroup(kernelRelease: string): boolean {
+  const [major = 0, minor = 0] = kernelRelease.split(/[.-]/).map(Number);
+  return major > 5 || (major === 5 && minor >= 7);
+}
+
+export function driverForMounts(mounts: CgroupMounts, kernelRelease = release()): CgroupDriver {
   const controllers = Object.keys(mounts.v1).filter((s) => !s.startsWith("name="));
-  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1, unified: mounts.unified });
-  if (mounts.unified) return new V2Driver({ root: mounts.unified });
+  const cloneInto = kernelClonesIntoCgroup(kernelRelease);
+  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1, unified: mounts.unified, cloneInto });
+  if (mounts.unified) return new V2Driver({ root: mounts.unified, cloneInto });
   throw new MydockerError("no_cgroups", "no cgroup filesystem is mounted (none in /proc/self/mountinfo)");
 }
 

@@ -34,6 +34,12 @@ export interface Cgroup {
    * addProcess from outside does; and a restarted process joins with nobody's help.
    */
   selfJoinFiles(): string[];
+  /**
+   * The cgroup2 directory a new process can be born in (clone3 CLONE_INTO_CGROUP, Linux 5.7)
+   * where the driver was told the kernel has it; selfJoinFiles() then leaves it out. A
+   * process moved there by a cgroup.procs write waits out an RCU grace period (~10 ms).
+   */
+  cloneInto(): string | undefined;
   /** Every hierarchy the cgroup has a directory in, for the container's /sys/fs/cgroup. */
   hierarchies(): CgroupHierarchy[];
   setResources(resources: LinuxResources): void;

@@ -17,12 +17,15 @@ export interface V1Options {
   mounts: Record<string, string>;
   /** Mount point of a hybrid host's cgroup2 hierarchy: no limits there, but a directory of the container's own. */
   unified?: string;
+  /** The kernel has CLONE_INTO_CGROUP: a child is born in the unified cgroup rather than moved there. */
+  cloneInto?: boolean;
 }
 
 /** Where a cgroup's directories live: the v1 hierarchies (subsystem -> mount point) and the unified one. */
 interface V1Layout {
   mounts: ReadonlyMap<string, string>;
   unified?: string;
+  cloneInto: boolean;
 }
 
 export class V1Driver implements CgroupDriver {
@@ -30,7 +33,7 @@ export class V1Driver implements CgroupDriver {
   private readonly layout: V1Layout;
 
   constructor(options: V1Options) {
-    this.layout = { mounts: new Map(Object.entries(options.mounts)), unified: options.unified };
+    this.layout = { mounts: new Map(Object.entries(options.mounts)), unified: options.unified, cloneInto: options.cloneInto ?? false };
   }
 
   create(path: string, resources?: LinuxResources): Cgroup {
@@ -73,6 +76,7 @@ function hierarchyData(subsystems: string[]): string {
 class V1Cgroup implements Cgroup {
   private readonly mounts: ReadonlyMap<string, string>;
   private readonly unifiedMount?: string;
+  private readonly cloneIntoUnified: boolean;
   /** The mount point of every hierarchy, the unified one last. */
   private readonly hierarchyMounts: string[];
 
@@ -82,6 +86,7 @@ class V1Cgroup implements Cgroup {
   ) {
     this.mounts = layout.mounts;
     this.unifiedMount = layout.unified;
+    this.cloneIntoUnified = layout.cloneInto;
     this.hierarchyMounts = hierarchyMounts(layout);
   }
 
@@ -162,7 +167,14 @@ class V1Cgroup implements Cgroup {
 
   /** v1 `tasks` (the thread alone: no threadgroup lock); the unified cgroup.procs only has the whole process. */
   selfJoinFiles(): string[] {
-    return this.dirs().map((d) => join(d, d === this.unifiedDir() ? "cgroup.procs" : "tasks"));
+    const unified = this.unifiedDir();
+    return this.dirs()
+      .filter((d) => d !== unified || !this.cloneIntoUnified)
+      .map((d) => join(d, d === unified ? "cgroup.procs" : "tasks"));
+  }
+
+  cloneInto(): string | undefined {
+    return this.cloneIntoUnified ? this.unifiedDir() : undefined;
   }
 
   private unifiedDir(): string | undefined {

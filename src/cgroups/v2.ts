@@ -16,6 +16,8 @@ const WANTED_CONTROLLERS = ["cpuset", "cpu", "io", "memory", "pids"];
 export interface V2Options {
   /** Mount point of the unified hierarchy, e.g. "/sys/fs/cgroup" (a fake tree in tests). */
   root: string;
+  /** The kernel has CLONE_INTO_CGROUP: a child is born in its cgroup rather than moved there. */
+  cloneInto?: boolean;
 }
 
 function words(file: string): string[] {
@@ -32,9 +34,11 @@ function enableControllers(dir: string): void {
 export class V2Driver implements CgroupDriver {
   readonly version = 2 as const;
   private readonly root: string;
+  private readonly cloneIntoCgroup: boolean;
 
   constructor(options: V2Options) {
     this.root = options.root;
+    this.cloneIntoCgroup = options.cloneInto ?? false;
   }
 
   create(path: string, resources?: LinuxResources): Cgroup {
@@ -53,7 +57,7 @@ export class V2Driver implements CgroupDriver {
         made = undefined;
       }
     }
-    const cgroup = new V2Cgroup(dir, rel);
+    const cgroup = new V2Cgroup(dir, rel, this.cloneIntoCgroup);
     try {
       if (resources) cgroup.setResources(resources);
     } catch (e) {
@@ -66,7 +70,7 @@ export class V2Driver implements CgroupDriver {
   open(path: string): Cgroup | undefined {
     const rel = normalizeCgroupPath(path);
     const dir = join(this.root, rel);
-    return isDir(dir) ? new V2Cgroup(dir, rel) : undefined;
+    return isDir(dir) ? new V2Cgroup(dir, rel, this.cloneIntoCgroup) : undefined;
   }
 
   children(parent: string): string[] {
@@ -81,6 +85,7 @@ class V2Cgroup implements Cgroup {
   constructor(
     private readonly dir: string,
     readonly path: string,
+    private readonly cloneIntoCgroup: boolean,
   ) {}
 
   private file(name: string): string {
@@ -97,7 +102,11 @@ class V2Cgroup implements Cgroup {
 
   /** "0" in cgroup.procs moves the writer's whole process: the container's init, single-threaded then. */
   selfJoinFiles(): string[] {
-    return [this.file("cgroup.procs")];
+    return this.cloneIntoCgroup ? [] : [this.file("cgroup.procs")];
+  }
+
+  cloneInto(): string | undefined {
+    return this.cloneIntoCgroup ? this.dir : undefined;
   }
 
   hierarchies(): CgroupHierarchy[] {

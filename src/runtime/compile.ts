@@ -33,6 +33,8 @@ export interface MonitorOptions {
   restart?: RestartPolicy & { runsFile: string };
   /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`, v2 `cgroup.procs`). */
   cgroupJoin?: string[];
+  /** A cgroup2 directory the child is born in (clone3 CLONE_INTO_CGROUP), rather than moved to. */
+  cloneCgroup?: string;
 }
 
 /** docker's --restart, as the monitor carries it out. */
@@ -131,6 +133,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
 
   const monitor: MonitorStep[] = [{ op: "clone", flags: cloneFlags }];
   if (pidJoin?.path) monitor.push({ op: "pidns", path: pidJoin.path });
+  if (o.cloneCgroup) monitor.push({ op: "clonecgroup", path: o.cloneCgroup });
   monitor.push(...monitorSteps(o, process.terminal === true));
 
   const child: ChildStep[] = joinCgroupSteps(o);
@@ -173,6 +176,7 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
   const nsPath = (type: NamespaceType) => `/proc/${target.pid}/ns/${NS_FILES[type]}`;
   const monitor: MonitorStep[] = [{ op: "clone", flags: 0 }];
   if (target.namespaces.includes("pid")) monitor.push({ op: "pidns", path: nsPath("pid") });
+  if (o.cloneCgroup) monitor.push({ op: "clonecgroup", path: o.cloneCgroup });
   monitor.push(...monitorSteps(o, process.terminal === true));
   const joined = target.namespaces.map((type): Namespace => ({ type }));
   return [

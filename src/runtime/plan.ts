@@ -7,6 +7,7 @@ export type MkdirMode = "dir" | "file" | "none";
 export type MonitorStep =
   | { op: "clone"; flags: number }
   | { op: "pidns"; path: string }
+  | { op: "clonecgroup"; path: string }
   | { op: "sync" }
   | { op: "tty" }
   | { op: "log"; path: string; maxBytes: number }
@@ -68,6 +69,7 @@ function args(step: PlanStep): string[] {
     case "clone":
       return [String(step.flags)];
     case "pidns":
+    case "clonecgroup":
     case "pidfile":
     case "exitfile":
     case "mask":

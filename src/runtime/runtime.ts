@@ -207,6 +207,7 @@ export class Runtime {
     const plan = compileExec({ pid: st.pid, namespaces, seccomp: loadSeccomp(new StateDir(this.runRoot, id).dir) }, proc, {
       lastCap: lastCap(),
       cgroupJoin,
+      cloneCgroup: cgroup?.cloneInto(),
       detach: opts.detach,
       log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
       forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
@@ -433,6 +434,7 @@ export class Runtime {
             openStdin: opts.attach && opts.openStdin,
             restart,
             cgroupJoin: cgroup?.selfJoinFiles(),
+            cloneCgroup: cgroup?.cloneInto(),
             sync: opts.onPid !== undefined,
           });
           saveSeccomp(sd.dir, plan);

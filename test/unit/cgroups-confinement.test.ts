@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
-import { V1Driver, V2Driver, type CgroupHierarchy } from "../../src/cgroups/index.js";
+import { kernelClonesIntoCgroup, V1Driver, V2Driver, type CgroupHierarchy } from "../../src/cgroups/index.js";
 import { cgroupMountSteps } from "../../src/runtime/compile-cgroup-mount.js";
-import { compile } from "../../src/runtime/compile.js";
+import { compile, compileExec } from "../../src/runtime/compile.js";
 import { defaultSpec } from "../../src/runtime/defaults.js";
 import type { ChildStep } from "../../src/runtime/plan.js";
 import { fakeV1Cgroup, fakeV1Mounts, fakeV2Cgroup, tempRoot } from "./cgroups-fake-tree.js";
@@ -58,6 +58,14 @@ describe("the v1 driver on a hybrid host (fake cgroupfs)", () => {
     assert.deepEqual(hs.at(-1), { dir: "unified", fstype: "cgroup2", data: "", own: join(root, "unified/mydocker/c1") });
   });
 
+  it("with CLONE_INTO_CGROUP, the child is born in the unified cgroup and joins only the v1 ones itself", () => {
+    const born = new V1Driver({ mounts: fakeV1Mounts(root), unified: join(root, "unified"), cloneInto: true }).create("mydocker/c1");
+    assert.equal(born.cloneInto(), join(root, "unified/mydocker/c1"));
+    assert.deepEqual(born.selfJoinFiles().filter((f) => f.includes("unified")), []);
+    assert.equal(born.selfJoinFiles().length, 8);
+    assert.equal(driver.create("mydocker/c1").cloneInto(), undefined, "not unless the kernel has it");
+  });
+
   it("co-mounted controllers are one hierarchy named by both", () => {
     const shared = new V1Driver({ mounts: { ...fakeV1Mounts(root), cpu: join(root, "cpu,cpuacct"), cpuacct: join(root, "cpu,cpuacct") } });
     fakeV1Cgroup(root, "x");
@@ -74,6 +82,14 @@ describe("the v2 driver's one hierarchy", () => {
     fakeV2Cgroup(root, "", "cpu memory pids");
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it("a child is born in it where the kernel can (Linux 5.7), else joins by cgroup.procs", () => {
+    const born = new V2Driver({ root, cloneInto: true }).create("mydocker/c1");
+    assert.deepEqual([born.cloneInto(), born.selfJoinFiles()], [join(root, "mydocker/c1"), []]);
+    const moved = new V2Driver({ root }).create("mydocker/c1");
+    assert.deepEqual([moved.cloneInto(), moved.selfJoinFiles()], [undefined, [join(root, "mydocker/c1/cgroup.procs")]]);
+    assert.deepEqual(["4.19.0", "5.6.19", "5.7.0", "6.18.44-fc-v657", "10.0"].map(kernelClonesIntoCgroup), [false, false, true, true, true]);
+  });
 
   it("is the mount point itself", () => {
     const cg = new V2Driver({ root }).create("mydocker/c1");
@@ -123,6 +139,13 @@ describe("compiling the container's /sys/fs/cgroup", () => {
       mount("/sys/fs/cgroup/p/c1", "/sys/fs/cgroup", "", MS.BIND, "", "dir"),
       mount("", "/sys/fs/cgroup", "", RO | MS.BIND | MS.REMOUNT, "", "none"),
     ]);
+  });
+
+  it("clonecgroup follows clone (and an exec's pidns), for run and exec alike", () => {
+    const run = compile(defaultSpec(), { bundle: "/b", lastCap: 40, cloneCgroup: "/sys/fs/cgroup/unified/p/c1" });
+    assert.deepEqual(run[1], { op: "clonecgroup", path: "/sys/fs/cgroup/unified/p/c1" });
+    const exec = compileExec({ pid: 42, namespaces: ["pid", "mount"] }, { args: ["true"], cwd: "/", user: { uid: 0, gid: 0 } }, { lastCap: 40, cloneCgroup: "/c" });
+    assert.deepEqual(exec.slice(1, 3), [{ op: "pidns", path: "/proc/42/ns/pid" }, { op: "clonecgroup", path: "/c" }]);
   });
 
   it("the default spec: the cgroup namespace is made after the joins, before the mounts that need it", () => {
