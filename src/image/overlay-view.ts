@@ -143,12 +143,12 @@ export class MergedDir {
 }
 
 /**
- * Reads a file of the view by its path in the container, following symlinks inside the
- * view only (an absolute target starts again at its root, ".." stops there), as
- * openat2(RESOLVE_IN_ROOT) does in a mounted root. Undefined when there is no regular
- * file there.
+ * Resolves path in the view, following its symlinks inside the view only (an absolute
+ * target starts again at its root, ".." stops there), as openat2(RESOLVE_IN_ROOT) does in
+ * a mounted root, and calls use with the last component: the directory that holds it, its
+ * name and what is there. Undefined when a component is missing or the path names the root.
  */
-export function readFileInView(dirs: readonly string[], file: string, maxBytes: number): Buffer | undefined {
+export function resolveInView<T>(dirs: readonly string[], file: string, use: (dir: MergedDir, name: string, found: Found) => T): T | undefined {
   const stack = [MergedDir.open(dirs)];
   try {
     const parts = file.split("/");
@@ -170,10 +170,8 @@ export function readFileInView(dirs: readonly string[], file: string, maxBytes: 
         parts.unshift(...target.split("/"));
         continue;
       }
-      const last = parts.every((p) => p === "" || p === ".");
-      if (last) return found.st.isFile() ? readRegular(dir.fds[found.index]!, part, found.st, maxBytes, file) : undefined;
-      if (!found.st.isDirectory()) return undefined;
-      const child = dir.child(part, found.index);
+      if (parts.every((p) => p === "" || p === ".")) return use(dir, part, found);
+      const child = found.st.isDirectory() ? dir.child(part, found.index) : undefined;
       if (child === undefined) return undefined;
       stack.push(child);
     }
@@ -181,6 +179,11 @@ export function readFileInView(dirs: readonly string[], file: string, maxBytes: 
   } finally {
     for (const d of stack) d.close();
   }
+}
+
+/** A regular file of the view by its path in the container (see resolveInView); undefined when there is none. */
+export function readFileInView(dirs: readonly string[], file: string, maxBytes: number): Buffer | undefined {
+  return resolveInView(dirs, file, (dir, name, found) => (found.st.isFile() ? readRegular(dir.fds[found.index]!, name, found.st, maxBytes, file) : undefined));
 }
 
 function readRegular(dirfd: number, name: string, st: fs.Stats, maxBytes: number, what: string): Buffer {

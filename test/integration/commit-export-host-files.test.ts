@@ -32,13 +32,37 @@ int main(int argc, char **argv) {
 }
 `;
 
+// Waits for the directory argv[1] to appear, then moves it aside and puts a symlink to
+// argv[2] in its place: a container sharing a volume that another one is filling.
+const PLANT_C = `
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  struct stat st;
+  char aside[4096];
+  if (argc != 3 || snprintf(aside, sizeof aside, "%s.aside", argv[1]) >= (int)sizeof aside) return 2;
+  for (;;)
+    if (lstat(argv[1], &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (rename(argv[1], aside) != 0 || symlink(argv[2], argv[1]) != 0) return perror("plant"), 1;
+      return 0;
+    }
+}
+`;
+
 before(() => {
   if (!isRoot()) return;
   work = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-hostfiles-"));
   fs.mkdirSync(path.join(work, "bin"));
-  fs.writeFileSync(path.join(work, "swap.c"), SWAP_C);
-  const cc = spawnSync("cc", ["-static", "-O2", "-o", path.join(work, "bin/swap"), path.join(work, "swap.c")], { encoding: "utf8" });
-  swapBuilt = cc.error || cc.status !== 0 ? `cannot build a static helper with cc (apt-get install gcc libc6-dev): ${cc.error?.message ?? cc.stderr}` : false;
+  for (const [name, source] of [["swap", SWAP_C], ["plant", PLANT_C]]) {
+    fs.writeFileSync(path.join(work, `${name}.c`), source!);
+    const cc = spawnSync("cc", ["-static", "-O2", "-o", path.join(work, "bin", name!), path.join(work, `${name}.c`)], { encoding: "utf8" });
+    if (cc.error || cc.status !== 0) {
+      swapBuilt = `cannot build a static helper with cc (apt-get install gcc libc6-dev): ${cc.error?.message ?? cc.stderr}`;
+      return;
+    }
+  }
+  swapBuilt = false;
 });
 after(() => {
   if (work) fs.rmSync(work, { recursive: true, force: true });
@@ -185,4 +209,24 @@ test("run -u reads /etc/passwd inside the image: a symlink to a host directory f
   assert.equal(x.status, 125, x.stderr);
   assert.match(x.stderr, /unable to find user hostonly/);
   md("rm", "-f", id);
+});
+
+test("filling a volume from the image never writes through a symlink another container plants in it meanwhile", { skip: isRoot() ? false : NOT_ROOT }, async (t) => {
+  if (swapBuilt) return t.skip(swapBuilt);
+  const rootfs = fs.mkdtempSync(path.join(work, "rootfs-"));
+  makeBusyboxRootfs(rootfs);
+  fs.mkdirSync(path.join(rootfs, "srv/d"), { recursive: true });
+  for (let i = 0; i < 2000; i++) fs.writeFileSync(path.join(rootfs, `srv/d/f${i}`), "image file\n");
+  spawnSync("tar", ["-C", rootfs, "-cf", path.join(work, "many.tar"), "."]);
+  assert.equal(md("import", path.join(work, "many.tar"), "many").status, 0);
+  const host = fs.mkdtempSync(path.join(work, "host-dir-"));
+
+  assert.equal(md("volume", "create", "shared").status, 0);
+  const planter = md("run", "-d", "-v", "shared:/v", "-v", `${path.join(work, "bin")}:/h:ro`, "many", "sh", "-c", `/h/plant /v/d ${host} && touch /v/planted && sleep 60`);
+  assert.equal(planter.status, 0, planter.stderr);
+  const filler = md("run", "--rm", "-v", "shared:/srv", "many", "true");
+  assert.deepEqual(fs.readdirSync(host), [], "nothing written into the host's directory");
+  if (filler.status !== 0) assert.match(filler.stderr, /changed meanwhile/);
+  await waitFor(() => md("exec", planter.stdout.trim(), "test", "-f", "/v/planted").status === 0, { what: "the planted symlink" });
+  md("rm", "-f", planter.stdout.trim());
 });
