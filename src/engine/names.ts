@@ -85,12 +85,14 @@ function pick(list: readonly string[]): string {
 }
 
 // Like docker: a random pair, never "boring_wozniak" (Steve Wozniak is not boring); when
-// the pair is taken, retry with a random number appended.
-export function generateName(taken: ReadonlySet<string> = new Set()): string {
-  for (let attempt = 0; ; attempt++) {
-    let name = `${pick(ADJECTIVES)}_${pick(SURNAMES)}`;
-    if (name === "boring_wozniak") continue;
-    if (attempt > 0) name += String(Math.floor(Math.random() * 10));
+// the pair is taken, retry with a random number appended. taken is asked one name at a
+// time (a Set, or the store's name index), never handed every name there is.
+export function generateName(taken: { has(name: string): boolean } = new Set()): string {
+  for (let retry = 0; ; retry++) {
+    let name: string;
+    do name = `${pick(ADJECTIVES)}_${pick(SURNAMES)}`;
+    while (name === "boring_wozniak");
+    if (retry > 0) name += String(Math.floor(Math.random() * 10));
     if (!taken.has(name)) return name;
   }
 }
@@ -109,19 +111,35 @@ export function validateName(name: string): string {
   return name.replace(/^\//, "");
 }
 
+/** How a container is found: each lookup answers for one key, so no caller has to load them all. */
+export interface ContainerLookup {
+  hasId(id: string): boolean;
+  idByName(name: string): string | undefined;
+  /** Up to limit ids starting with prefix. */
+  idsWithPrefix(prefix: string, limit: number): string[];
+}
+
+/** A lookup over a list already in memory. */
+function lookupOf(refs: readonly ContainerRef[]): ContainerLookup {
+  return {
+    hasId: (id) => refs.some((r) => r.id === id),
+    idByName: (name) => refs.find((r) => r.name === name)?.id,
+    idsWithPrefix: (prefix, limit) => refs.filter((r) => r.id.startsWith(prefix)).slice(0, limit).map((r) => r.id),
+  };
+}
+
 // Docker's order: exact id, then exact name, then a unique id prefix. Returns the full id.
-export function resolveContainer(refs: readonly ContainerRef[], query: string): string {
+export function resolveContainer(refs: readonly ContainerRef[] | ContainerLookup, query: string): string {
+  const lookup = Array.isArray(refs) ? lookupOf(refs) : (refs as ContainerLookup);
   const notFound = () => new MydockerError("ENOCONTAINER", `No such container: ${query}`, 1);
   if (query === "") throw notFound();
-  const byId = refs.find((r) => r.id === query);
-  if (byId) return byId.id;
-  const name = query.replace(/^\//, "");
-  const byName = refs.find((r) => r.name === name);
-  if (byName) return byName.id;
-  const byPrefix = refs.filter((r) => r.id.startsWith(query));
+  if (lookup.hasId(query)) return query;
+  const byName = lookup.idByName(query.replace(/^\//, ""));
+  if (byName !== undefined) return byName;
+  const byPrefix = lookup.idsWithPrefix(query, 2);
   if (byPrefix.length > 1) {
     throw new MydockerError("EAMBIGUOUS", `multiple IDs found with provided prefix: ${query}`, 1);
   }
-  if (byPrefix.length === 1) return byPrefix[0].id;
+  if (byPrefix.length === 1) return byPrefix[0];
   throw notFound();
 }

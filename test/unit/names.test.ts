@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { generateId, generateName, resolveContainer, shortId, validateName } from "../../src/engine/names.js";
 import { MydockerError } from "../../src/util/errors.js";
@@ -19,10 +19,35 @@ test("generated names are adjective_surname and valid container names", () => {
   }
 });
 
-test("a taken name makes the generator pick another, with a digit after retries", () => {
-  const taken = new Set<string>();
-  for (let i = 0; i < 50; i++) taken.add(generateName(taken));
-  assert.equal(taken.size, 50);
+/** Math.random giving these values in turn, then 0. */
+function randomSequence(t: TestContext, ...values: number[]): void {
+  let i = 0;
+  t.mock.method(Math, "random", () => values[i++] ?? 0);
+}
+
+/** A value of Math.random that picks a list entry whose generated name starts (or ends) so. */
+function randomFor(t: TestContext, part: RegExp): number {
+  for (let k = 0; k < 10_000; k++) {
+    const r = k / 10_000;
+    const mock = t.mock.method(Math, "random", () => r);
+    const name = generateName();
+    mock.mock.restore();
+    if (part.test(name)) return r;
+  }
+  throw new Error(`no name matches ${part}`);
+}
+
+test("a taken name makes the generator retry with a digit appended, as docker does", (t) => {
+  // The first pair (the first of both lists) is taken; the retry draws it again, and a 9.
+  randomSequence(t, 0, 0, 0, 0, 0.95);
+  assert.equal(generateName(new Set(["admiring_agnesi"])), "admiring_agnesi9");
+});
+
+test("boring_wozniak is drawn again, and that is not a retry: no digit", (t) => {
+  const boring = randomFor(t, /^boring_/);
+  const wozniak = randomFor(t, /_wozniak$/);
+  randomSequence(t, boring, wozniak, 0, 0, 0.95);
+  assert.equal(generateName(), "admiring_agnesi");
 });
 
 test("name validation follows docker's rule and message", () => {
