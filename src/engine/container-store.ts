@@ -90,8 +90,35 @@ export class ContainerStore {
     return (this.db.prepare("SELECT * FROM containers ORDER BY created DESC, rowid DESC").all() as Row[]).map(fromRow);
   }
 
+  /** Containers whose record says they run (running, paused, restarting), newest first. */
+  active(): ContainerRecord[] {
+    return (
+      this.db
+        .prepare(
+          "SELECT * FROM containers WHERE json_extract(state, '$.status') IN ('running', 'paused', 'restarting') ORDER BY created DESC, rowid DESC",
+        )
+        .all() as Row[]
+    ).map(fromRow);
+  }
+
   refs(): { id: string; name: string }[] {
     return this.db.prepare("SELECT id, name FROM containers").all() as { id: string; name: string }[];
+  }
+
+  /** Lookups through the primary key and the name's unique index: one row read, however many containers. */
+  hasId(id: string): boolean {
+    return this.db.prepare("SELECT 1 FROM containers WHERE id = ?").get(id) !== undefined;
+  }
+
+  idByName(name: string): string | undefined {
+    return (this.db.prepare("SELECT id FROM containers WHERE name = ?").get(name) as { id: string } | undefined)?.id;
+  }
+
+  /** Up to limit ids that start with prefix (ids are lowercase hex: a range of the primary key). */
+  idsWithPrefix(prefix: string, limit: number): string[] {
+    if (!/^[0-9a-f]+$/.test(prefix)) return [];
+    const rows = this.db.prepare("SELECT id FROM containers WHERE id >= ? AND id < ? ORDER BY id LIMIT ?").all(prefix, `${prefix}g`, limit) as { id: string }[];
+    return rows.map((r) => r.id);
   }
 
   setState(id: string, state: ContainerState): void {

@@ -74,6 +74,7 @@ export interface ForegroundIo {
 
 const BUSYBOX_NAMES = new Set(["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", "docker.io/library/busybox"]);
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
+const isRunning = (c: ContainerRecord) => c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting";
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
 const NEVER = "0001-01-01T00:00:00Z";
 
@@ -208,8 +209,7 @@ export class Engine {
     }
     if (opts.name !== undefined) validateName(opts.name);
     const id = generateId();
-    const name = opts.name ?? generateName(new Set(this.containers.refs().map((r) => r.name)));
-    const record = newContainerRecord(id, name, opts, image);
+    const record = newContainerRecord(id, opts.name ?? this.freeName(), opts, image);
     const specs = imageVolumeSpecs(image?.config.config?.Volumes, opts.volumes ?? []);
     const prepared = toOciMounts([...(opts.volumes ?? []), ...specs], this.volumes, image ? this.images.layerDirs(image) : [opts.rootfs!]);
     record.hostConfig.Mounts = [...record.hostConfig.Mounts, ...prepared.mounts];
@@ -222,7 +222,7 @@ export class Engine {
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
     try {
-      this.containers.insert(record);
+      this.insertNamed(record, opts.name === undefined);
     } catch (e) {
       this.removeFiles(record, true);
       throw e;
@@ -230,9 +230,27 @@ export class Engine {
     return id;
   }
 
+  /** A generated name nobody has, asked of the name index one candidate at a time. */
+  private freeName(): string {
+    return generateName({ has: (name) => this.containers.idByName(name) !== undefined });
+  }
+
+  /** Inserts the record; a generated name another command took meanwhile is generated again. */
+  private insertNamed(record: ContainerRecord, generated: boolean): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.containers.insert(record);
+        return;
+      } catch (e) {
+        if (!generated || attempt >= 5 || !(e instanceof MydockerError) || e.code !== "ENAMEINUSE") throw e;
+        record.name = this.freeName();
+      }
+    }
+  }
+
   /** A container by full id, unique id prefix or name. */
   resolve(query: string): ContainerRecord {
-    const id = resolveContainer(this.containers.refs(), query);
+    const id = resolveContainer(this.containers, query);
     return this.reconcile(this.containers.get(id)!);
   }
 
@@ -488,12 +506,17 @@ export class Engine {
     while (this.pending.length) await this.pending.shift();
   }
 
-  /** Every container (all: the stopped ones too), up to date, newest first. */
+  /**
+   * Every container (all: the stopped ones too), up to date, newest first. Without all, only
+   * the records that say they run are read: a stopped one cannot have started unseen.
+   */
   async list(all = false): Promise<ContainerRecord[]> {
-    const out = this.containers.all().map((c) => this.reconcile(c));
+    const out = (all ? this.containers.all() : this.containers.active()).map((c) => this.reconcile(c));
+    if (this.pending.length === 0) return all ? out : out.filter(isRunning);
+    // Some ended meanwhile: their releases are awaited and those records read again (--rm removes).
     await this.settle();
-    const fresh = out.map((c) => this.containers.get(c.id)).filter((c): c is ContainerRecord => c !== undefined);
-    return all ? fresh : fresh.filter((c) => c.state.status === "running" || c.state.status === "paused" || c.state.status === "restarting");
+    const fresh = out.map((c) => (ACTIVE.has(c.state.status) ? c : this.containers.get(c.id))).filter((c): c is ContainerRecord => c !== undefined);
+    return all ? fresh : fresh.filter(isRunning);
   }
 
   /**
