@@ -78,8 +78,41 @@ function systemCpuNanos(): number {
   return (ticks * 1e9) / 100;
 }
 
-export function sampleStats(engine: Engine, c: ContainerRecord): StatsSample {
-  return { id: c.id, name: c.name, stats: cgroupOf(engine, c).stats(), system: systemCpuNanos() };
+/** A running container's cgroup, looked up once for all the samples stats takes of it. */
+export interface StatsTarget {
+  id: string;
+  name: string;
+  cgroup: Cgroup;
+}
+
+/** The cgroups of those containers that run; one that stopped since it was listed is left out. */
+export function statsTargets(engine: Engine, containers: ContainerRecord[]): StatsTarget[] {
+  const out: StatsTarget[] = [];
+  for (const c of containers) {
+    try {
+      out.push({ id: c.id, name: c.name, cgroup: cgroupOf(engine, c) });
+    } catch {
+      // Not running (any more).
+    }
+  }
+  return out;
+}
+
+/**
+ * One reading of every target, with the host's CPU time read once for all of them: a second
+ * reading as long after the first as this one took reads each container over the same interval.
+ */
+export function sampleStats(targets: StatsTarget[]): StatsSample[] {
+  const system = systemCpuNanos();
+  const out: StatsSample[] = [];
+  for (const t of targets) {
+    try {
+      out.push({ id: t.id, name: t.name, stats: t.cgroup.stats(), system });
+    } catch {
+      // Its cgroup went away with it between the listing and this read.
+    }
+  }
+  return out;
 }
 
 /** docker's CPU %: the container's share of all CPUs' time between two samples, times the CPU count. */

@@ -8,6 +8,9 @@ import type { ResourceFlags } from "../../engine/resource-flags.js";
 
 const lib = () => import("../../engine/resources.js");
 
+/** Between two readings of stats: the CPU % is the share of this interval. */
+const INTERVAL_MS = 500;
+
 export function registerResources(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
   program
@@ -63,27 +66,20 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("[container...]")
     .action(async (names: string[], f: { stream: boolean; trunc: boolean; format?: string }) => {
       const e = await engine();
-      const { sampleStats, cpuPercent } = await lib();
-      const pick = async () =>
-        names.length ? names.map((n) => e.resolve(n)) : (await e.list(false)).filter((c) => c.state.status === "running" || c.state.status === "paused");
-      const sample = async () => {
-        const out = [];
-        for (const c of await pick()) {
-          try {
-            out.push(sampleStats(e, c));
-          } catch {
-            // It stopped between the listing and the read.
-          }
-        }
-        return out;
-      };
-      let prev = await sample();
+      const { statsTargets, sampleStats, cpuPercent } = await lib();
+      const pick = async () => statsTargets(e, names.length ? names.map((n) => e.resolve(n)) : await e.list(false));
+      let targets = await pick();
+      // Each interval counts from the start of the reading before it: reading many containers
+      // takes part of the interval instead of adding to it.
+      let readAt = Date.now();
+      let prev = new Map(sampleStats(targets).map((s) => [s.id, s]));
       const tty = Boolean(process.stdout.isTTY) && f.stream;
       for (let round = 0; ; round++) {
-        await new Promise((r) => setTimeout(r, 500));
-        const cur = await sample();
+        await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - readAt))));
+        readAt = Date.now();
+        const cur = sampleStats(targets);
         const rows = cur.map((s) => {
-          const p = prev.find((x) => x.id === s.id) ?? s;
+          const p = prev.get(s.id) ?? s;
           const limit = s.stats.memoryLimit;
           return {
             ID: f.trunc === false ? s.id : s.id.slice(0, 12),
@@ -106,7 +102,8 @@ export function registerResources(program: Command, ctx: Context): void {
               );
         process.stdout.write(tty ? `\x1b[2J\x1b[H${text}` : text);
         if (!f.stream || round >= 100_000) return;
-        prev = cur;
+        prev = new Map(cur.map((s) => [s.id, s]));
+        targets = await pick();
       }
     });
 }
