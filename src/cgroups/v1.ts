@@ -173,8 +173,10 @@ class V1Cgroup implements Cgroup {
       .map((d) => join(d, d === unified ? "cgroup.procs" : "tasks"));
   }
 
+  /** Absent for a container made before the driver joined the unified hierarchy: its execs are not refused. */
   cloneInto(): string | undefined {
-    return this.cloneIntoUnified ? this.unifiedDir() : undefined;
+    const dir = this.unifiedDir();
+    return this.cloneIntoUnified && dir !== undefined && isDir(dir) ? dir : undefined;
   }
 
   private unifiedDir(): string | undefined {
