@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import {
   formatRfc3339NanoFixed, parseDockerTime, parseGoDuration, parseRfc3339Nano,
@@ -30,13 +30,28 @@ test("--since accepts RFC3339 with zone, keeping nanoseconds", () => {
   assert.equal(parseDockerTime("2024-05-01Z"), base - 12n * 3600n * S);
 });
 
-test("--since without a zone is local time at now's offset", () => {
-  const now = new Date("2024-05-01T12:00:00Z");
-  const offsetNs = BigInt(-now.getTimezoneOffset() * 60) * S;
-  const utc = BigInt(Date.parse("2024-05-01T12:00:00Z") / 1000) * S;
-  assert.equal(parseDockerTime("2024-05-01T12:00:00", now), utc - offsetNs);
-  assert.equal(parseDockerTime("2024-05-01T12", now), utc - offsetNs);
-  assert.equal(parseDockerTime("2024-05-01", now), utc - 12n * 3600n * S - offsetNs);
+/** Runs fn with the process in time zone tz (Node applies a TZ assignment at once). */
+function inZone(t: TestContext, tz: string): void {
+  const was = process.env["TZ"];
+  process.env["TZ"] = tz;
+  t.after(() => {
+    if (was === undefined) delete process.env["TZ"];
+    else process.env["TZ"] = was;
+  });
+}
+
+const at = (iso: string) => BigInt(Date.parse(iso)) * 1_000_000n;
+
+test("--since without a zone is local time at now's offset, as docker (Go's FixedZone of now)", (t) => {
+  inZone(t, "America/New_York");
+  const winter = new Date("2024-01-15T12:00:00Z");
+  assert.equal(parseDockerTime("2024-05-01T12:00:00", winter), at("2024-05-01T17:00:00Z"), "EST, -05:00, though May is in EDT");
+  assert.equal(parseDockerTime("2024-05-01T12", winter), at("2024-05-01T17:00:00Z"));
+  assert.equal(parseDockerTime("2024-05-01", winter), at("2024-05-01T05:00:00Z"));
+  const summer = new Date("2024-07-01T12:00:00Z");
+  assert.equal(parseDockerTime("2024-05-01T12:00:00", summer), at("2024-05-01T16:00:00Z"), "EDT, -04:00");
+  inZone(t, "Asia/Kolkata");
+  assert.equal(parseDockerTime("2024-05-01T12:00:00", winter), at("2024-05-01T06:30:00Z"), "+05:30");
 });
 
 test("--since accepts Unix timestamps with a fraction", () => {
