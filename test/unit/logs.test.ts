@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { formatLogLine, parseTail, readLogs, type LogEntry, type ReadLogsOptions } from "../../src/engine/logs.js";
+import { waitFor } from "../helpers/wait.js";
 
 function tempLog(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-logs-"));
@@ -96,7 +97,7 @@ test("follow: reads growth and rotation, ends when stopped and drained", async (
     }
   })();
   const until = async (n: number) => {
-    for (let i = 0; i < 200 && got.length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => got.length >= n, { what: `${n} lines, saw ${JSON.stringify(got)}` });
     assert.equal(got.length, n, `saw ${JSON.stringify(got)}`);
   };
   await until(1);
