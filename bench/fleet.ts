@@ -15,10 +15,9 @@ const PODMAN_CONCURRENCY = 4;
 const RM_CHUNK = 50;
 
 export interface Fleet {
-  ids: string[];
   /** PSS in kB of each container's monitor process (mydocker's shim, podman's conmon). */
   monitorPss(): number[];
-  remove(): void;
+  remove(): Promise<void>;
 }
 
 const SLEEP = ["sleep", "1000000"];
@@ -30,29 +29,25 @@ export async function mydockerFleet(ctx: BenchContext, n: number, progress: (don
   const runDetached = engine.runDetached?.bind(engine);
   if (!runDetached) throw new Error("Engine has no runDetached");
   const ids: string[] = [];
-  const remove = () => {
+  // On Ctrl-C, through the command line (a cleanup cannot wait for promises).
+  const undo = ctx.onCleanup(() => {
     for (let i = 0; i < ids.length; i += RM_CHUNK) runSync(mydocker.cli(["rm", "-f", ...ids.slice(i, i + RM_CHUNK)]), mydocker.env);
-    ids.length = 0;
+  });
+  const remove = async () => {
+    const left = ids.splice(0);
+    await pool(left.length, MYDOCKER_CONCURRENCY, async (i) => void (await withTimeout(engine.remove(left[i], { force: true }))));
+    undo();
   };
-  const undo = ctx.onCleanup(remove);
   try {
     await pool(n, MYDOCKER_CONCURRENCY, async () => {
       ids.push(await withTimeout(runDetached({ image: "busybox", cmd: SLEEP })));
       if (ids.length % 100 === 0) progress(ids.length);
     });
   } catch (e) {
-    remove();
-    undo();
+    await remove();
     throw e;
   }
-  return {
-    ids,
-    monitorPss: () => ids.map((id) => pssOf(shimPid(mydocker.runRoot, id))),
-    remove() {
-      remove();
-      undo();
-    },
-  };
+  return { monitorPss: () => ids.map((id) => pssOf(shimPid(mydocker.runRoot, id))), remove };
 }
 
 function shimPid(runRoot: string, id: string): number {
@@ -84,7 +79,6 @@ export async function podmanFleet(ctx: BenchContext, n: number, progress: (done:
     throw e;
   }
   return {
-    ids: [],
     monitorPss() {
       const r = runSync(["podman", "ps", "-q", "--no-trunc", "--filter", `label=${label}`]);
       const ids = r.stdout.split("\n").filter(Boolean);
@@ -92,7 +86,7 @@ export async function podmanFleet(ctx: BenchContext, n: number, progress: (done:
       if (pids.status !== 0) throw new Error(`podman inspect: ${pids.stderr.trim()}`);
       return pids.stdout.split("\n").filter(Boolean).map((p) => pssOf(Number(p)));
     },
-    remove() {
+    async remove() {
       remove();
       undo();
     },

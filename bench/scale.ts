@@ -68,7 +68,7 @@ export async function scale(ctx: BenchContext): Promise<void> {
     await makeTarget();
   });
   if (made.ok) totals = recordPss(pss, "mydocker shim", made.value, totals);
-  if (made.ok) made.value.remove();
+  if (made.ok) await made.value.remove();
   if (targetMade) await engine.remove(TARGET, { force: true });
 
   // podman: the listings with none of its containers, then with N.
@@ -88,7 +88,7 @@ export async function scale(ctx: BenchContext): Promise<void> {
   if (podmans.ok) {
     await podmanRows(`${n} more`);
     totals = recordPss(pss, "podman conmon", podmans.value, totals);
-    podmans.value.remove();
+    await podmans.value.remove();
   }
 
   const title = (c: Command) => `scale: ${c.label}, beside 0 and ${n} detached containers`;
