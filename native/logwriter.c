@@ -20,13 +20,18 @@ static int open_log(struct logwriter *lw) {
   return 0;
 }
 
-int log_open(struct logwriter *lw, const char *path, unsigned long long max) {
+/* The header before a line: `RFC3339NANO STREAM P|F ` and the newline after it. */
+#define RECORD_OVERHEAD 128
+
+int log_open(struct logwriter *lw, const char *path, unsigned long long max, size_t line_max) {
   size_t len = strlen(path);
   lw->path = path;
   lw->max = max;
   lw->failed = false;
+  lw->line_max = line_max;
+  lw->record = malloc(line_max + RECORD_OVERHEAD);
   lw->rotated = malloc(len + 3);
-  if (lw->rotated == NULL) return -1;
+  if (lw->rotated == NULL || lw->record == NULL) return -1;
   memcpy(lw->rotated, path, len);
   memcpy(lw->rotated + len, ".1", 3);
   return open_log(lw);
@@ -48,13 +53,14 @@ static void rotate(struct logwriter *lw) {
 /* Writes one CRI record: the header and TEXT as one write, so a reader never
  * sees half a record. */
 static void write_record(struct logwriter *lw, const char *stream, char tag, const char *text, size_t len) {
-  char line[LOG_LINE_MAX + 128];
+  char *line = lw->record;
+  size_t size = lw->line_max + RECORD_OVERHEAD;
   struct timespec ts;
   struct tm tm;
   clock_gettime(CLOCK_REALTIME, &ts);
   gmtime_r(&ts.tv_sec, &tm);
-  size_t n = strftime(line, sizeof line, "%Y-%m-%dT%H:%M:%S", &tm);
-  n += (size_t)snprintf(line + n, sizeof line - n, ".%09ldZ %s %c ", ts.tv_nsec, stream, tag);
+  size_t n = strftime(line, size, "%Y-%m-%dT%H:%M:%S", &tm);
+  n += (size_t)snprintf(line + n, size - n, ".%09ldZ %s %c ", ts.tv_nsec, stream, tag);
   memcpy(line + n, text, len);
   n += len;
   line[n++] = '\n';
@@ -67,15 +73,22 @@ static void write_record(struct logwriter *lw, const char *stream, char tag, con
   lw->size += n;
 }
 
+int linebuf_init(struct linebuf *lb, const char *stream, size_t line_max) {
+  lb->stream = stream;
+  lb->len = 0;
+  lb->buf = malloc(line_max);
+  return lb->buf == NULL ? -1 : 0;
+}
+
 void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n) {
   while (n > 0) {
     const char *nl = memchr(data, '\n', n);
     size_t take = nl ? (size_t)(nl - data) : n;
-    size_t room = sizeof lb->buf - lb->len;
+    size_t room = lw->line_max - lb->len;
     if (take >= room) {
       /* The line outgrows the buffer: what fits goes out as a partial line. */
       memcpy(lb->buf + lb->len, data, room);
-      write_record(lw, lb->stream, 'P', lb->buf, sizeof lb->buf);
+      write_record(lw, lb->stream, 'P', lb->buf, lw->line_max);
       lb->len = 0;
       data += room;
       n -= room;

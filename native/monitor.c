@@ -32,6 +32,8 @@ struct monitor {
   struct proxy io;
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
   int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
+  struct pollfd *fds; /* the loop's: the signalfd, the channel, then the proxy's */
+  size_t nfds;
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
 };
 
@@ -206,14 +208,14 @@ static void handle_chan(void) {
   if (fd >= 0) close(fd);
 }
 
-enum { P_SIG, P_CHAN, P_IO, P_COUNT = P_IO + PROXY_POLLFDS };
+enum { P_SIG, P_CHAN, P_IO };
 
 static void poll_once(void) {
-  struct pollfd fds[P_COUNT];
+  struct pollfd *fds = m.fds;
   fds[P_SIG] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
   fds[P_CHAN] = (struct pollfd){.fd = m.chan, .events = POLLIN};
   proxy_pollfds(&m.io, fds + P_IO);
-  int n = poll(fds, P_COUNT, -1);
+  int n = poll(fds, m.nfds, -1);
   if (n < 0 && errno != EINTR && errno != EAGAIN) {
     give_up("poll");
     return;
@@ -242,8 +244,10 @@ static int finish(void) {
   int code = m.failed ? SETUP_FAILED : m.code;
   int sig = m.failed ? 0 : m.sig;
   if (m.p->exitfile) write_exitfile(code, sig);
+  if (!m.failed) control_send("exit %d %d", code, sig);
+  /* The exit is recorded first: a slow attach client may take up to its flush time. */
+  attach_close(&m.io);
   if (m.failed) return SETUP_FAILED;
-  control_send("exit %d %d", code, sig);
   if (m.p->exitcmd) {
     char **argv = m.p->exitcmd->args;
     sigprocmask(SIG_SETMASK, &shim_original_mask, NULL);
@@ -353,7 +357,7 @@ int run_monitor(struct plan *p) {
   m.p = p;
   m.exit_fd = -1;
   m.cgroup_fd = -1;
-  proxy_init(&m.io, !p->detach);
+  proxy_init(&m.io, !p->detach, p->drain ? (int)p->drain->num[0] : 0);
 
   /* Until its execve the child is the host's shim binary, with our fds, in the container's
    * PID namespace (an exec's child from its birth; any child while it waits on the exec
@@ -364,8 +368,11 @@ int run_monitor(struct plan *p) {
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
   if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
-  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
-  if (p->attach && attach_listen(&m.io, p->attach->args[0]) != 0) return setup_failed(p->attach, "attach", p->attach->args[0]);
+  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], (size_t)p->log->num[2]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
+  const struct record *a = p->attach;
+  if (a && attach_listen(&m.io, a->args[0], (int)a->num[1], (size_t)a->num[2], (int)a->num[3]) != 0) return setup_failed(a, "attach", a->args[0]);
+  m.nfds = P_IO + proxy_npollfds(&m.io);
+  if ((m.fds = calloc(m.nfds, sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
@@ -388,6 +395,5 @@ int run_monitor(struct plan *p) {
     restart_pause(&delay_ms, now_nanos() - started);
     if (m.no_restart) break;
   }
-  attach_close(&m.io);
   return finish();
 }

@@ -14,14 +14,15 @@ static const struct opdef opdefs[] = {
     {"clonecgroup", RUN_BY_MONITOR, "s", NULL},
     {"sync", RUN_BY_MONITOR, "", NULL},
     {"tty", RUN_BY_MONITOR, "", NULL},
-    {"log", RUN_BY_MONITOR, "sn", NULL},
+    {"log", RUN_BY_MONITOR, "snn", NULL},
+    {"drain", RUN_BY_MONITOR, "n", NULL},
     {"pidfile", RUN_BY_MONITOR, "s", NULL},
     {"exitfile", RUN_BY_MONITOR, "s", NULL},
     {"sigforward", RUN_BY_MONITOR, "N", NULL},
     {"subreaper", RUN_BY_MONITOR, "", NULL},
     {"exitcmd", RUN_BY_MONITOR, "sS", NULL},
     {"detach", RUN_BY_MONITOR, "", NULL},
-    {"attach", RUN_BY_MONITOR, "s", NULL},
+    {"attach", RUN_BY_MONITOR, "snnn", NULL},
     {"stdinpipe", RUN_BY_MONITOR, "", NULL},
     {"restart", RUN_BY_MONITOR, "nnnns", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
@@ -154,6 +155,10 @@ static int collect(struct plan *p) {
       if (once(&p->clonecgroup, r)) return -1;
     } else if (strcmp(n, "log") == 0) {
       if (once(&p->log, r)) return -1;
+      if (r->num[2] < 1 || r->num[2] > (1u << 30)) return fail(i, n, ERANGE, "LINEMAX must be 1 to 2^30 bytes");
+    } else if (strcmp(n, "drain") == 0) {
+      if (once(&p->drain, r)) return -1;
+      if (r->num[0] > INT_MAX) return fail(i, n, ERANGE, "MS is too large");
     } else if (strcmp(n, "pidfile") == 0) {
       if (once(&p->pidfile, r)) return -1;
     } else if (strcmp(n, "exitfile") == 0) {
@@ -162,6 +167,8 @@ static int collect(struct plan *p) {
       if (once(&p->exitcmd, r)) return -1;
     } else if (strcmp(n, "attach") == 0) {
       if (once(&p->attach, r)) return -1;
+      if (r->num[1] < 1 || r->num[1] > 1024) return fail(i, n, ERANGE, "MAXCLIENTS must be 1 to 1024");
+      if (r->num[2] > SIZE_MAX / 2 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "BACKLOG or FLUSHMS is too large");
     } else if (strcmp(n, "restart") == 0) {
       if (once(&p->restart, r)) return -1;
     } else if (strcmp(n, "stdinpipe") == 0) {

@@ -4,32 +4,35 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "shim.h"
 
 enum { STREAM_OUT, STREAM_ERR };
-enum { P_MASTER, P_STDIN, P_OUT, P_ERR, P_ATTACH };
+enum { P_MASTER, P_STDIN, P_OUT, P_ERR, P_STDIN_W, P_ATTACH };
 
 static void set_nonblock(int fd) {
   int fl = fcntl(fd, F_GETFL);
   if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-void proxy_init(struct proxy *io, bool attached) {
+size_t proxy_npollfds(const struct proxy *io) { return PROXY_OWN_POLLFDS + attach_npollfds(io); }
+
+void proxy_init(struct proxy *io, bool attached, int drain_ms) {
   io->tee = attached;
   io->attached = attached;
+  io->drain_ms = drain_ms;
   io->master = io->out_r[0] = io->out_r[1] = -1;
   io->stdin_open = true;
   io->listen_fd = io->stdin_w = -1;
-  for (int i = 0; i < ATTACH_MAX; i++) io->clients[i].fd = -1;
-  io->lines[STREAM_OUT].stream = "stdout";
-  io->lines[STREAM_ERR].stream = "stderr";
 }
 
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max) {
-  if (log_open(&io->log, path, max) != 0) return -1;
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, size_t line_max) {
+  if (log_open(&io->log, path, max, line_max) != 0) return -1;
+  if (linebuf_init(&io->lines[STREAM_OUT], "stdout", line_max) != 0) return -1;
+  if (linebuf_init(&io->lines[STREAM_ERR], "stderr", line_max) != 0) return -1;
   io->logging = true;
   return 0;
 }
@@ -56,6 +59,9 @@ int proxy_open_stdin(struct proxy *io, bool tty, struct child_fds *fds) {
   if (io->stdin_w >= 0) close(io->stdin_w);
   fds->in_r = in[0];
   io->stdin_w = in[1];
+  /* Input waits for room in the pipe (POLLOUT), never in a write. */
+  set_nonblock(io->stdin_w);
+  io->input_blocked = false;
   return 0;
 }
 
@@ -147,17 +153,21 @@ static void read_input(struct proxy *io) {
   flush_input(io);
 }
 
-void proxy_pollfds(const struct proxy *io, struct pollfd fds[PROXY_POLLFDS]) {
+void proxy_pollfds(const struct proxy *io, struct pollfd *fds) {
   bool has_input = io->in_len > io->in_off;
-  fds[P_MASTER] = (struct pollfd){.fd = io->master, .events = (short)(POLLIN | (has_input ? POLLOUT : 0))};
+  bool attach_waits = io->input_blocked || io->eof_pending;
+  bool master_out = has_input || (attach_waits && io->stdin_w < 0);
+  fds[P_MASTER] = (struct pollfd){.fd = io->master, .events = (short)(POLLIN | (master_out ? POLLOUT : 0))};
   fds[P_STDIN] = (struct pollfd){.fd = io->master >= 0 && io->stdin_open && !has_input ? STDIN_FILENO : -1, .events = POLLIN};
   fds[P_OUT] = (struct pollfd){.fd = io->out_r[0], .events = POLLIN};
   fds[P_ERR] = (struct pollfd){.fd = io->out_r[1], .events = POLLIN};
+  fds[P_STDIN_W] = (struct pollfd){.fd = attach_waits ? io->stdin_w : -1, .events = POLLOUT};
   attach_pollfds(io, fds + P_ATTACH);
 }
 
-void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]) {
+void proxy_handle(struct proxy *io, const struct pollfd *fds) {
   if (fds[P_MASTER].revents & POLLOUT) flush_input(io);
+  if (((fds[P_MASTER].revents & POLLOUT) && io->stdin_w < 0) || fds[P_STDIN_W].revents) attach_stdin_room(io);
   if ((fds[P_MASTER].revents & ~POLLOUT) && !pump(io, io->master, STREAM_OUT)) close_output(io, &io->master, STREAM_OUT);
   if (fds[P_STDIN].revents && io->master >= 0) read_input(io);
   if (fds[P_OUT].revents && !pump(io, io->out_r[0], STREAM_OUT)) close_output(io, &io->out_r[0], STREAM_OUT);
@@ -167,16 +177,18 @@ void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]) {
 
 void proxy_drain(struct proxy *io) {
   io->stdin_open = false;
-  while (io->master >= 0 || io->out_r[0] >= 0 || io->out_r[1] >= 0) {
-    struct pollfd fds[PROXY_POLLFDS];
+  size_t nfds = proxy_npollfds(io);
+  struct pollfd *fds = calloc(nfds, sizeof *fds);
+  while (fds != NULL && (io->master >= 0 || io->out_r[0] >= 0 || io->out_r[1] >= 0)) {
     proxy_pollfds(io, fds);
     /* Background processes outside a PID namespace may hold the pipes open:
-     * take what is buffered, but do not wait for them. */
-    int n = poll(fds, PROXY_POLLFDS, 100);
+     * take what is buffered, but do not wait for them longer than drain_ms. */
+    int n = poll(fds, nfds, io->drain_ms);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;
     proxy_handle(io, fds);
   }
+  free(fds);
   if (io->master >= 0) close_output(io, &io->master, STREAM_OUT);
   if (io->out_r[0] >= 0) close_output(io, &io->out_r[0], STREAM_OUT);
   if (io->out_r[1] >= 0) close_output(io, &io->out_r[1], STREAM_ERR);

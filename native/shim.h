@@ -46,6 +46,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
+  const struct record *drain;
   const struct record *clone, *pidns, *clonecgroup, *log, *pidfile, *exitfile, *exitcmd, *attach, *restart;
   bool sync, tty, subreaper, detach, stdinpipe;
   sigset_t forward;
@@ -150,8 +151,6 @@ int step_exec(const struct record *r, struct child_state *st);
 
 /* ---- logwriter.c: CRI log files --------------------------------------------- */
 
-#define LOG_LINE_MAX 16384
-
 struct logwriter {
   const char *path;
   char *rotated; /* PATH.1 */
@@ -159,15 +158,18 @@ struct logwriter {
   unsigned long long max;
   unsigned long long size;
   bool failed;
+  size_t line_max; /* a longer line is split into partial ones (the plan's LINEMAX) */
+  char *record;    /* room for one record: a line and its header */
 };
 
 struct linebuf {
   const char *stream; /* "stdout" or "stderr" */
   size_t len;
-  char buf[LOG_LINE_MAX];
+  char *buf; /* line_max bytes */
 };
 
-int log_open(struct logwriter *lw, const char *path, unsigned long long max);
+int log_open(struct logwriter *lw, const char *path, unsigned long long max, size_t line_max);
+int linebuf_init(struct linebuf *lb, const char *stream, size_t line_max);
 /* Appends DATA to the stream's pending line, writing each full line as `F`
  * and a line that outgrows the buffer as `P`. */
 void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n);
@@ -175,10 +177,6 @@ void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t
 void log_finish(struct logwriter *lw, struct linebuf *lb);
 
 /* ---- proxy.c: the container's stdio through the monitor (pty, log pipes) -- */
-
-#define ATTACH_MAX 8
-#define ATTACH_POLLFDS (1 + ATTACH_MAX)
-#define PROXY_POLLFDS (4 + ATTACH_POLLFDS)
 
 struct attach_client {
   int fd; /* -1: a free slot */
@@ -188,6 +186,10 @@ struct attach_client {
   uint32_t remaining; /* bytes of the current frame still to come */
   size_t got;
   unsigned char small[4]; /* a resize frame's payload */
+  unsigned char in[4096]; /* read from the client, not yet handled (waiting for room in stdin) */
+  size_t in_len, in_off;
+  char *out; /* frames of output the client has not taken yet */
+  size_t out_len, out_off, out_cap;
 };
 
 struct proxy {
@@ -203,14 +205,25 @@ struct proxy {
   struct linebuf lines[2];
   struct termios saved_tio;
   bool tio_saved;
+  int drain_ms; /* after the exit, how long output may pause before the rest is given up */
+  /* attach.c (the plan's `attach` record) */
   int listen_fd; /* the attach socket, -1 without */
-  struct attach_client clients[ATTACH_MAX];
-  int stdin_w;       /* the write end of the container's stdin pipe (stdinpipe), -1 without */
-  bool attach_input; /* attach clients may write to the container's stdin */
+  struct attach_client *clients;
+  int max_clients;
+  size_t backlog_max; /* a client further behind than this many bytes is dropped */
+  int flush_ms;       /* at the end, how long the clients get to take what is queued */
+  bool accept_paused; /* out of fds: the socket waits until a client leaves */
+  int stdin_w;        /* the write end of the container's stdin pipe (stdinpipe), -1 without */
+  bool attach_input;  /* attach clients may write to the container's stdin */
+  bool input_blocked; /* a client's input waits for room in the container's stdin */
+  bool eof_pending;   /* a close frame's ^D waits for room in the pty */
 };
 
-void proxy_init(struct proxy *io, bool attached);
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max);
+/* The pollfds proxy_pollfds fills: the pty, our stdin, two log pipes, the stdin pipe, attach. */
+#define PROXY_OWN_POLLFDS 5
+size_t proxy_npollfds(const struct proxy *io);
+void proxy_init(struct proxy *io, bool attached, int drain_ms);
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, size_t line_max);
 /* For each run: with PIPES, the pipes the child's stdout/stderr become (to the log). */
 int proxy_open_pipes(struct proxy *io, bool pipes, struct child_fds *fds);
 /* For each run with stdinpipe: the child's stdin for attach clients (with a tty, the pty). */
@@ -225,20 +238,25 @@ void proxy_take_master(struct proxy *io, int fd);
 void proxy_winsize(const struct proxy *io);
 /* Stops copying output to our stdout/stderr (a detached monitor lets go of them). */
 void proxy_detach(struct proxy *io);
-void proxy_pollfds(const struct proxy *io, struct pollfd fds[PROXY_POLLFDS]);
-void proxy_handle(struct proxy *io, const struct pollfd fds[PROXY_POLLFDS]);
+void proxy_pollfds(const struct proxy *io, struct pollfd *fds);
+void proxy_handle(struct proxy *io, const struct pollfd *fds);
 /* After the child exited: copies what is left, then closes everything. */
 void proxy_drain(struct proxy *io);
 void proxy_restore_terminal(struct proxy *io);
 
 /* ---- attach.c: the attach socket ---------------------------------------------- */
 
-int attach_listen(struct proxy *io, const char *path);
-/* Sends a chunk of output to every client. */
+int attach_listen(struct proxy *io, const char *path, int max_clients, size_t backlog_max, int flush_ms);
+/* Queues a chunk of output for every client (a client too far behind is dropped). */
 void attach_broadcast(struct proxy *io, int stream, const char *buf, size_t n);
-void attach_pollfds(const struct proxy *io, struct pollfd fds[ATTACH_POLLFDS]);
-void attach_handle(struct proxy *io, const struct pollfd fds[ATTACH_POLLFDS]);
-/* At the end: the clients see EOF; the socket and the stdin pipe are closed. */
+/* 1 + max_clients pollfds: the socket and each client. */
+size_t attach_npollfds(const struct proxy *io);
+void attach_pollfds(const struct proxy *io, struct pollfd *fds);
+void attach_handle(struct proxy *io, const struct pollfd *fds);
+/* The container's stdin has room again: blocked input goes on. */
+void attach_stdin_room(struct proxy *io);
+/* At the end: what is queued goes out (for up to flush_ms), then the clients see EOF;
+ * the socket and the stdin pipe are closed. */
 void attach_close(struct proxy *io);
 
 /* ---- main.c, serve.c: where a plan comes from ------------------------------- */

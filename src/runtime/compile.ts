@@ -45,6 +45,24 @@ export interface RestartPolicy {
   maxCount: number;
 }
 
+/** A log line longer than this is written as partial lines (CRI `P`), as CRI-O and containerd split at 16 KiB. */
+const LOG_LINE_MAX = 16 * 1024;
+/**
+ * After the process exited, its output is copied until it pauses this long: background
+ * processes outside a PID namespace may hold the pipes open, and the exit must not wait for them.
+ */
+const DRAIN_MS = 100;
+/** Attach clients served at once; one more is refused at once. */
+const ATTACH_MAX_CLIENTS = 8;
+/**
+ * Output an attach client may fall behind by before it is dropped: a client that reads
+ * never blocks the monitor, the container or the other clients, and one that keeps up
+ * (a terminal, a pipe) never comes near this.
+ */
+const ATTACH_BACKLOG_BYTES = 4 << 20;
+/** At the end, how long the attach clients get to take the output still queued for them. */
+const ATTACH_FLUSH_MS = 5000;
+
 /** docker's back-off: 100 ms before the first restart, doubling, reset by a run of 10 s. */
 const RESTART_DELAY_MS = 100;
 const RESTART_MAX_DELAY_MS = 10_000;
@@ -93,8 +111,11 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   const steps: MonitorStep[] = o.sync ? [{ op: "sync" }] : [];
   if (o.detach) steps.push({ op: "detach" });
   if (terminal) steps.push({ op: "tty" });
-  if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes });
-  if (o.attachSocket) steps.push({ op: "attach", path: o.attachSocket });
+  if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes, lineMax: LOG_LINE_MAX });
+  if (o.log || terminal) steps.push({ op: "drain", ms: DRAIN_MS });
+  if (o.attachSocket) {
+    steps.push({ op: "attach", path: o.attachSocket, maxClients: ATTACH_MAX_CLIENTS, backlogBytes: ATTACH_BACKLOG_BYTES, flushMs: ATTACH_FLUSH_MS });
+  }
   if (o.openStdin) steps.push({ op: "stdinpipe" });
   if (o.restart) steps.push({ op: "restart", ...o.restart, delayMs: RESTART_DELAY_MS, maxDelayMs: RESTART_MAX_DELAY_MS });
   if (o.pidFile) steps.push({ op: "pidfile", path: o.pidFile });

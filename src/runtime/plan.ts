@@ -10,14 +10,15 @@ export type MonitorStep =
   | { op: "clonecgroup"; path: string }
   | { op: "sync" }
   | { op: "tty" }
-  | { op: "log"; path: string; maxBytes: number }
+  | { op: "log"; path: string; maxBytes: number; lineMax: number }
+  | { op: "drain"; ms: number }
   | { op: "pidfile"; path: string }
   | { op: "exitfile"; path: string }
   | { op: "sigforward"; signals: number[] }
   | { op: "subreaper" }
   | { op: "exitcmd"; argv: string[] }
   | { op: "detach" }
-  | { op: "attach"; path: string }
+  | { op: "attach"; path: string; maxClients: number; backlogBytes: number; flushMs: number }
   | { op: "stdinpipe" }
   | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string };
 
@@ -77,8 +78,11 @@ function args(step: PlanStep): string[] {
     case "execfifo":
     case "hostexec":
     case "cgroupjoin":
-    case "attach":
       return [step.path];
+    case "attach":
+      return [step.path, String(step.maxClients), String(step.backlogBytes), String(step.flushMs)];
+    case "drain":
+      return [String(step.ms)];
     case "sync":
     case "stdinpipe":
     case "tty":
@@ -89,7 +93,7 @@ function args(step: PlanStep): string[] {
     case "keyring":
       return [];
     case "log":
-      return [step.path, String(step.maxBytes)];
+      return [step.path, String(step.maxBytes), String(step.lineMax)];
     case "restart":
       return [step.onFailureOnly ? "1" : "0", String(step.maxCount), String(step.delayMs), String(step.maxDelayMs), step.runsFile];
     case "sigforward":
@@ -128,7 +132,7 @@ function args(step: PlanStep): string[] {
       return [String(step.mask)];
     case "seccomp":
       // Two decimal numbers per struct sock_filter: CODE*65536 + JT*256 + JF, then K.
-      return [String(step.flags), ...step.program.flatMap((i) => [String(i.code * 65536 + i.jt * 256 + i.jf), String(i.k)])];
+      return seccompArgs(step.flags, step.program);
     case "chdir":
       return [step.dir];
     case "console":
@@ -140,19 +144,28 @@ function args(step: PlanStep): string[] {
   }
 }
 
+function seccompArgs(flags: number, program: readonly Insn[]): string[] {
+  const out = [String(flags)];
+  for (const i of program) out.push(String(i.code * 65536 + i.jt * 256 + i.jf), String(i.k));
+  return out;
+}
+
 /** Encodes a plan in the wire format of docs/plan.md. */
 export function encodePlan(plan: Plan): Buffer {
-  const parts: Buffer[] = [];
+  // Joined into one string, made into bytes once: a seccomp filter alone is thousands of fields.
+  const fields: string[] = [];
   for (const step of plan) {
     const a = args(step);
-    for (const field of [step.op, String(a.length), ...a]) {
+    fields.push(step.op, String(a.length));
+    for (const field of a) {
       if (field.includes("\0")) {
         throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
       }
-      parts.push(Buffer.from(field + "\0"));
+      fields.push(field);
     }
   }
-  return Buffer.concat(parts);
+  fields.push("");
+  return Buffer.from(fields.join("\0"));
 }
 
 /** Frames an encoded plan for the control socket: `LENGTH\n` then the bytes. */

@@ -337,7 +337,7 @@ test("sync: the child waits for go; pid, ready, exec, exit arrive in order", { s
 
 test("log: CRI lines for stdout and stderr, partial last line, rotation", { skip }, async () => {
   const log = path.join(base, "ctr.log");
-  const r = await run(sh("echo out; echo err >&2; printf partial", { monitor: [{ op: "log", path: log, maxBytes: 0 }] }));
+  const r = await run(sh("echo out; echo err >&2; printf partial", { monitor: [{ op: "log", path: log, maxBytes: 0, lineMax: 16384 }] }));
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "out\npartial", "the monitor also copies the output to its own stdout");
   const lines = fs.readFileSync(log, "utf8").trimEnd().split("\n");
@@ -350,7 +350,7 @@ test("log: CRI lines for stdout and stderr, partial last line, rotation", { skip
   assert.deepEqual(parsed.sort(), ["stderr F err", "stdout F out", "stdout P partial"]);
 
   const rotating = path.join(base, "rot.log");
-  const big = await run(sh("for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxx; done", { monitor: [{ op: "log", path: rotating, maxBytes: 300 }] }));
+  const big = await run(sh("for i in 1 2 3 4 5 6 7 8 9 10; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxx; done", { monitor: [{ op: "log", path: rotating, maxBytes: 300, lineMax: 16384 }] }));
   assert.equal(big.code, 0);
   assert.ok(fs.statSync(rotating).size <= 300);
   assert.ok(fs.existsSync(`${rotating}.1`));
@@ -366,7 +366,7 @@ test("tty: the process gets a pty as stdio and controlling terminal", { skip }, 
 
 test("tty with log: the pty output goes to the log as stdout", { skip }, async () => {
   const log = path.join(base, "tty.log");
-  const plan = sh("echo on-the-pty", { monitor: [{ op: "tty" }, { op: "log", path: log, maxBytes: 0 }], steps: [{ op: "console", consolePath: "/dev/console" }] });
+  const plan = sh("echo on-the-pty", { monitor: [{ op: "tty" }, { op: "log", path: log, maxBytes: 0, lineMax: 16384 }], steps: [{ op: "console", consolePath: "/dev/console" }] });
   const r = await run(plan, { stdin: "" });
   assert.equal(r.code, 0, r.stderr);
   assert.match(fs.readFileSync(log, "utf8"), /^\S+Z stdout F on-the-pty\r\n$/);

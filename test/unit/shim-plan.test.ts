@@ -104,6 +104,15 @@ test("numbers out of range are refused, not wrapped", { skip }, () => {
   refused(encodePlan(minimal(groups)), "1 user: Numerical result out of range (errno 34): argument 4 (4294967296) is out of range");
 });
 
+test("the monitor's policy numbers are checked: a log line of 0 bytes, no attach clients", { skip }, () => {
+  const log: PlanStep = { op: "log", path: "/l", maxBytes: 0, lineMax: 0 };
+  refused(encodePlan(minimal(log)), "1 log: Numerical result out of range (errno 34): LINEMAX must be 1 to 2^30 bytes");
+  const attach: PlanStep = { op: "attach", path: "/a", maxClients: 0, backlogBytes: 1, flushMs: 0 };
+  refused(encodePlan(minimal(attach)), "1 attach: Numerical result out of range (errno 34): MAXCLIENTS must be 1 to 1024");
+  const drain: PlanStep = { op: "drain", ms: 2 ** 31 };
+  refused(encodePlan(minimal(drain)), "1 drain: Numerical result out of range (errno 34): MS is too large");
+});
+
 test("a plan without clone, or without exec, is refused", { skip }, () => {
   refused(encodePlan([{ op: "hostname", name: "x" }, EXEC]), "2 clone: Invalid argument (errno 22): the plan has no clone record");
   refused(encodePlan([{ op: "clone", flags: 0 }]), "1 exec: Invalid argument (errno 22): the plan has no exec record");
