@@ -240,8 +240,9 @@ int step_mask(const struct record *r, struct child_state *st) {
   (void)st;
   struct stat sb;
   if (stat(r->args[0], &sb) != 0) return errno == ENOENT ? 0 : -1;
-  if (S_ISDIR(sb.st_mode)) return mount("tmpfs", r->args[0], "tmpfs", MS_RDONLY, NULL);
-  return mount("/dev/null", r->args[0], NULL, MS_BIND, NULL);
+  /* The plan says how: the first mount for a directory, the second for anything else. */
+  int at = S_ISDIR(sb.st_mode) ? 1 : 4;
+  return mount(nullable(r->args[at]), r->args[0], nullable(r->args[at + 1]), (unsigned long)r->num[at + 2], NULL);
 }
 
 int step_readonly(const struct record *r, struct child_state *st) {

@@ -33,7 +33,7 @@ static const struct opdef opdefs[] = {
     {"symlink", RUN_BY_CHILD, "sss", step_symlink},
     {"pivot_root", RUN_BY_CHILD, "s", step_pivot_root},
     {"chroot", RUN_BY_CHILD, "s", step_chroot},
-    {"mask", RUN_BY_CHILD, "s", step_mask},
+    {"mask", RUN_BY_CHILD, "sssnssn", step_mask},
     {"readonly", RUN_BY_CHILD, "s", step_readonly},
     {"hostname", RUN_BY_CHILD, "s", step_hostname},
     {"domainname", RUN_BY_CHILD, "s", step_domainname},

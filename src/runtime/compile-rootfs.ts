@@ -146,11 +146,16 @@ export function filesOnlySteps(spec: Spec, o: RootfsOptions): ChildStep[] {
   ];
 }
 
+/** How a masked path is hidden, as runc does: a directory under an empty read-only tmpfs, anything else under /dev/null. */
+export function maskStep(path: string): ChildStep {
+  return { op: "mask", path, dir: { source: "tmpfs", fstype: "tmpfs", flags: L.MS_RDONLY }, file: { source: "/dev/null", fstype: "", flags: L.MS_BIND } };
+}
+
 /** After the pivot: readonly and masked paths, then the root itself read-only. */
 export function lockdownSteps(spec: Spec): ChildStep[] {
   const steps: ChildStep[] = [
     ...(spec.linux?.readonlyPaths ?? []).map((p): ChildStep => ({ op: "readonly", path: p })),
-    ...(spec.linux?.maskedPaths ?? []).map((p): ChildStep => ({ op: "mask", path: p })),
+    ...(spec.linux?.maskedPaths ?? []).map(maskStep),
   ];
   if (spec.root?.readonly) steps.push(mountStep("", "", "/", "", L.MS_BIND | L.MS_REMOUNT | L.MS_RDONLY, "", "none"));
   return steps;

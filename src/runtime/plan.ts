@@ -4,6 +4,13 @@ import type { Insn } from "./seccomp-bpf.js";
 
 export type MkdirMode = "dir" | "file" | "none";
 
+/** The mount(2) call that hides a masked path (an empty source or fstype is passed as NULL). */
+export interface MaskMount {
+  source: string;
+  fstype: string;
+  flags: number;
+}
+
 export type MonitorStep =
   | { op: "clone"; flags: number }
   | { op: "pidns"; path: string }
@@ -40,7 +47,7 @@ export type ChildStep =
   | { op: "symlink"; target: string; root: string; path: string }
   | { op: "pivot_root"; root: string }
   | { op: "chroot"; root: string }
-  | { op: "mask"; path: string }
+  | { op: "mask"; path: string; dir: MaskMount; file: MaskMount }
   | { op: "readonly"; path: string }
   | { op: "hostname"; name: string }
   | { op: "domainname"; name: string }
@@ -73,12 +80,13 @@ function args(step: PlanStep): string[] {
     case "clonecgroup":
     case "pidfile":
     case "exitfile":
-    case "mask":
     case "readonly":
     case "execfifo":
     case "hostexec":
     case "cgroupjoin":
       return [step.path];
+    case "mask":
+      return [step.path, ...[step.dir, step.file].flatMap((m) => [m.source, m.fstype, String(m.flags)])];
     case "attach":
       return [step.path, String(step.maxClients), String(step.backlogBytes), String(step.flushMs)];
     case "drain":

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { framePlan, type ChildStep, type MonitorStep, type Plan } from "../../src/runtime/plan.js";
 import * as L from "../../src/runtime/linux.js";
+import { maskStep } from "../../src/runtime/compile-rootfs.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
 import { mountsUnder } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
@@ -274,9 +275,9 @@ test("masked and read-only paths, and a read-only bind mount", { skip }, async (
   const plan = sh("cat /proc/kcore | wc -c; ls /sys/firmware | wc -l; echo x > /proc/sys/kernel/domainname; cat /data/data; touch /data/new; echo done", {
     steps: [
       { op: "readonly", path: "/proc/sys" },
-      { op: "mask", path: "/proc/kcore" },
-      { op: "mask", path: "/sys/firmware" },
-      { op: "mask", path: "/no/such/path" },
+      maskStep("/proc/kcore"),
+      maskStep("/sys/firmware"),
+      maskStep("/no/such/path"),
     ],
   });
   const pivot = plan.findIndex((s) => s.op === "pivot_root");

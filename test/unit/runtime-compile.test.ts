@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compile, compileExec } from "../../src/runtime/compile.js";
+import { maskStep } from "../../src/runtime/compile-rootfs.js";
 import { defaultSpec } from "../../src/runtime/defaults.js";
 import type { Plan } from "../../src/runtime/plan.js";
 import type { Spec } from "../../src/spec/runtime.js";
@@ -83,7 +84,7 @@ test("docker's default spec, created (OCI create)", () => {
       "/proc/scsi",
       "/sys/firmware",
       "/sys/devices/virtual/powercap",
-    ].map((path) => ({ op: "mask" as const, path })),
+    ].map(maskStep),
     { op: "bounding", mask: CAPS, lastCap: 40 },
     { op: "user", uid: 0, gid: 0, additionalGids: [] },
     { op: "caps", effective: CAPS, permitted: CAPS, inheritable: 0n, ambient: 0n },
@@ -171,7 +172,7 @@ test("run in the foreground with a terminal, an overlay rootfs, joined namespace
     { op: "hostname", name: "h" },
     { op: "domainname", name: "d" },
     { op: "sysctl", key: "net.ipv4.ip_forward", value: "1" },
-    { op: "mask", path: "/proc/kcore" },
+    maskStep("/proc/kcore"),
     mount("", "", "/", "", MS.BIND | MS.REMOUNT | MS.RDONLY, "", "none"),
     { op: "oomscoreadj", value: 500 },
     { op: "rlimit", resource: 7, soft: 1024n, hard: 4096n },
