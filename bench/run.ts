@@ -1,4 +1,4 @@
-// `npm run bench [startup|monitor|many|scale ...] [--runs N] [--warmup N] [--rounds N]
+// `npm run bench [startup|monitor|many|scale|seccomp ...] [--runs N] [--warmup N] [--rounds N]
 // [--containers N] [--baseline DIR]`:
 // runs the benchmarks, each comparing mydocker with its peers in the same run.
 import fs from "node:fs";
@@ -11,9 +11,10 @@ import { prepareMydocker } from "./mydocker.js";
 import { inBenchNamespace, reexecInBenchNamespace } from "./namespace.js";
 import { preparePeers } from "./peers.js";
 import { scale } from "./scale.js";
+import { seccomp } from "./seccomp.js";
 import { startup } from "./startup.js";
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale };
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale, seccomp };
 /** What runs when none is named: scale makes thousands of containers and runs only when asked for. */
 const DEFAULT = ["startup", "monitor", "many"];
 

@@ -77,6 +77,8 @@ export interface CompileOptions extends MonitorOptions {
   execFifo?: string;
   /** The container's cgroup in each of the host's hierarchies (for its /sys/fs/cgroup). */
   cgroupHierarchies?: readonly CgroupHierarchy[];
+  /** linux.seccomp compiled already (the runtime keeps compiled filters); else it is compiled here. */
+  seccomp?: SeccompFilter;
   /** Whether a bind source is a file or a directory (default: directory). */
   sourceKind?: (hostPath: string) => "file" | "dir";
 }
@@ -177,7 +179,8 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) child.push({ op: "sysctl", key, value });
   child.push(...lockdownSteps(spec));
   if (process.oomScoreAdj !== undefined) child.push({ op: "oomscoreadj", value: process.oomScoreAdj });
-  const seccomp = spec.linux?.seccomp ? compileSeccomp(spec.linux.seccomp) : undefined;
+  const sc = spec.linux?.seccomp;
+  const seccomp = sc ? (o.seccomp ?? compileSeccomp(sc)) : undefined;
   child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap, seccomp));
   return [...monitor, ...child];
 }

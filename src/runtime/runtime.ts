@@ -6,7 +6,7 @@ import path from "node:path";
 import type { Cgroup, CgroupDriver } from "../cgroups/types.js";
 import type { ContainerStatus, Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
-import { loadSeccomp, saveSeccomp } from "./seccomp-state.js";
+import { compileCached, keepSeccomp, loadSeccomp } from "./seccomp-state.js";
 import { compile, compileExec, compileHelperIn, compileHelperOver, type HelperProgram, type RestartPolicy, type RootfsMount } from "./compile.js";
 import type { Plan } from "./plan.js";
 import { cgroupResources } from "./device-rules.js";
@@ -382,6 +382,7 @@ export class Runtime {
     mode: "create" | "run",
   ): Promise<{ shim: Shim; pid: number }> {
     const spec = validateSpec(input);
+    const seccomp = spec.linux?.seccomp ? compileCached(this.runRoot, spec.linux.seccomp) : undefined;
     const bundle = path.resolve(opts.bundle ?? ".");
     const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
     const sd = new StateDir(this.runRoot, id);
@@ -417,6 +418,7 @@ export class Runtime {
           if (this.cgroups && cgroupPath !== null) cgroup = this.cgroups.create(cgroupPath, cgroupResources(spec));
           const plan = compile(spec, {
             bundle,
+            seccomp: seccomp?.filter,
             lastCap: lastCap(),
             rootfsMount: opts.rootfsMount,
             noPivot: opts.noPivot,
@@ -437,7 +439,7 @@ export class Runtime {
             cloneCgroup: cgroup?.cloneInto(),
             sync: opts.onPid !== undefined,
           });
-          saveSeccomp(sd.dir, plan);
+          if (seccomp) keepSeccomp(sd.dir, seccomp.file);
           return plan;
         },
         stdio: detached ? "ignore" : "inherit",
