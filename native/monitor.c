@@ -126,7 +126,6 @@ static void record_exit(int status) {
 static void reap(void) {
   int status;
   pid_t pid;
-  /* As a subreaper we also collect orphans re-parented to us. */
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
     if (pid == m.child) record_exit(status);
 }
@@ -367,7 +366,6 @@ int run_monitor(struct plan *p) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return setup_failed(p->clone, "clone", "prctl(PR_SET_DUMPABLE, 0)");
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
-  if (p->subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) return setup_failed(NULL, "subreaper", "prctl");
   if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], (size_t)p->log->num[2]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
   const struct record *a = p->attach;
   if (a && attach_listen(&m.io, a->args[0], (int)a->num[1], (size_t)a->num[2], (int)a->num[3]) != 0) return setup_failed(a, "attach", a->args[0]);

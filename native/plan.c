@@ -19,7 +19,6 @@ static const struct opdef opdefs[] = {
     {"pidfile", RUN_BY_MONITOR, "s", NULL},
     {"exitfile", RUN_BY_MONITOR, "s", NULL},
     {"sigforward", RUN_BY_MONITOR, "N", NULL},
-    {"subreaper", RUN_BY_MONITOR, "", NULL},
     {"exitcmd", RUN_BY_MONITOR, "sS", NULL},
     {"detach", RUN_BY_MONITOR, "", NULL},
     {"attach", RUN_BY_MONITOR, "snnn", NULL},
@@ -177,8 +176,6 @@ static int collect(struct plan *p) {
       p->sync = true;
     } else if (strcmp(n, "tty") == 0) {
       p->tty = true;
-    } else if (strcmp(n, "subreaper") == 0) {
-      p->subreaper = true;
     } else if (strcmp(n, "detach") == 0) {
       p->detach = true;
     } else if (strcmp(n, "sigforward") == 0) {

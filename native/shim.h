@@ -1,5 +1,12 @@
 /* mydocker-shim: executes a plan (docs/plan.md) and monitors the container.
- * Declarations shared by the files of the shim. */
+ * Declarations shared by the files of the shim.
+ *
+ * The shim is single-threaded, by design and for good: setns(CLONE_NEWNS) and unshare of
+ * a mount namespace are refused to a multithreaded process, clone() of a child that then
+ * runs without exec is only safe from one thread (no lock another thread held is copied
+ * locked), the signal mask and the signalfd cover the whole process only when it has one
+ * thread, and credentials (setresuid, capset) change per thread in the kernel. That is why
+ * this part is C and not Node. Never add a thread, nor a library that starts one. */
 #ifndef MYDOCKER_SHIM_H
 #define MYDOCKER_SHIM_H
 
@@ -46,9 +53,8 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *drain;
-  const struct record *clone, *pidns, *clonecgroup, *log, *pidfile, *exitfile, *exitcmd, *attach, *restart;
-  bool sync, tty, subreaper, detach, stdinpipe;
+  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart;
+  bool sync, tty, detach, stdinpipe;
   sigset_t forward;
   /* child settings, prepared before clone so the child never allocates */
   char **envp;

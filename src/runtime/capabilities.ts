@@ -12,9 +12,6 @@ const NAMES = [
 /** "CAP_CHOWN" -> 0, ... */
 export const CAPABILITIES: ReadonlyMap<string, number> = new Map(NAMES.map((n, i) => [`CAP_${n}`, i]));
 
-/** The highest capability number this table knows (the kernel may know fewer). */
-export const LAST_KNOWN_CAP = NAMES.length - 1;
-
 export function capabilityName(num: number): string | undefined {
   const n = NAMES[num];
   return n === undefined ? undefined : `CAP_${n}`;

@@ -22,7 +22,6 @@ export type MonitorStep =
   | { op: "pidfile"; path: string }
   | { op: "exitfile"; path: string }
   | { op: "sigforward"; signals: number[] }
-  | { op: "subreaper" }
   | { op: "exitcmd"; argv: string[] }
   | { op: "detach" }
   | { op: "attach"; path: string; maxClients: number; backlogBytes: number; flushMs: number }
@@ -94,7 +93,6 @@ function args(step: PlanStep): string[] {
     case "sync":
     case "stdinpipe":
     case "tty":
-    case "subreaper":
     case "detach":
     case "setsid":
     case "nonewprivs":
