@@ -146,51 +146,105 @@ function condition(a: Assembler, arch: SeccompArch, c: LinuxSeccompArg, fail: La
   a.bind(ok);
 }
 
-/** Calls that end in one action whatever their arguments share one `ret` per run of jumps. */
-const GROUP = 200;
+/** A syscall of a section: one action whatever its arguments, or rules to try in order. */
+interface Entry {
+  nr: number;
+  action?: number;
+  rules: Rule[];
+  block: Label;
+}
 
-function emitRules(a: Assembler, ar: ArchRules, defaultAction: number): void {
-  const unconditional = new Map<number, number[]>();
-  const conditional: [number, Rule[]][] = [];
-  for (const [nr, rules] of ar.rules) {
-    if (rules[0].conditions.length === 0) {
-      const list = unconditional.get(rules[0].action) ?? [];
-      list.push(nr);
-      unconditional.set(rules[0].action, list);
+/** Syscalls per leaf of the search tree: a few jumps in a row cost less than more tree. */
+const LEAF = 16;
+
+type Tree = { leaf: Entry[] } | { split: number; low: Tree; high: Tree };
+
+function tree(entries: Entry[]): Tree {
+  if (entries.length <= LEAF) return { leaf: entries };
+  const mid = entries.length >> 1;
+  return { split: entries[mid].nr, low: tree(entries.slice(0, mid)), high: tree(entries.slice(mid)) };
+}
+
+/** A leaf: a jump per syscall (to the shared `ret` of its action, or to its rules), else the default. */
+function leafSize(entries: Entry[]): number {
+  const actions = new Set(entries.filter((e) => e.action !== undefined).map((e) => e.action));
+  return entries.reduce((n, e) => n + (e.action === undefined ? 2 : 1), 0) + 1 + actions.size;
+}
+
+function size(t: Tree): number {
+  if ("leaf" in t) return leafSize(t.leaf);
+  const high = size(t.high);
+  return (high > 255 ? 2 : 1) + high + size(t.low);
+}
+
+/**
+ * A binary search on the syscall number instead of a list to walk: the kernel runs the filter
+ * once per syscall number and ABI when it is installed (to find the calls it may let through
+ * without running it again), and a list of ~1000 jumps made that cost a millisecond a run.
+ */
+function emitTree(a: Assembler, t: Tree, defaultAction: number): void {
+  if ("split" in t) {
+    const high = size(t.high);
+    if (high > 255) {
+      const low = new Label();
+      a.jge(t.split, skipOne(a), undefined);
+      a.jump(low);
+      emitTree(a, t.high, defaultAction);
+      a.bind(low);
     } else {
-      conditional.push([nr, rules]);
+      const low = new Label();
+      a.jge(t.split, undefined, low);
+      emitTree(a, t.high, defaultAction);
+      a.bind(low);
+    }
+    emitTree(a, t.low, defaultAction);
+    return;
+  }
+  const rets = new Map<number, Label>();
+  for (const e of t.leaf) {
+    if (e.action === undefined) {
+      a.jeq(e.nr, undefined, skipOne(a));
+      a.jump(e.block);
+    } else {
+      let ret = rets.get(e.action);
+      if (!ret) rets.set(e.action, (ret = new Label()));
+      a.jeq(e.nr, ret, undefined);
     }
   }
-  for (const [action, nrs] of unconditional) {
-    for (let i = 0; i < nrs.length; i += GROUP) {
-      const chunk = nrs.slice(i, i + GROUP);
-      const ret = new Label();
-      chunk.forEach((nr, j) => (j < chunk.length - 1 ? a.jeq(nr, ret, undefined) : a.jeq(nr, undefined, skipOne(a))));
-      a.bind(ret);
-      a.ret(action);
-    }
+  a.ret(defaultAction);
+  for (const [action, ret] of rets) {
+    a.bind(ret);
+    a.ret(action);
   }
-  for (const [nr, rules] of conditional) {
-    const after = new Label();
-    const block = new Label();
-    a.jeq(nr, block, undefined);
-    a.jump(after);
-    a.bind(block);
-    let open = true;
-    for (const rule of rules) {
-      if (rule.conditions.length === 0) {
-        a.ret(rule.action);
-        open = false;
-        break;
-      }
-      const next = new Label();
-      for (const c of rule.conditions) condition(a, ar.arch, c, next);
+}
+
+/** The rules of a syscall whose action depends on its arguments; each ends in a `ret`. */
+function emitBlock(a: Assembler, arch: SeccompArch, e: Entry, defaultAction: number): void {
+  a.bind(e.block);
+  for (const rule of e.rules) {
+    if (rule.conditions.length === 0) {
       a.ret(rule.action);
-      a.bind(next);
+      return;
     }
-    if (open) a.ret(defaultAction);
-    a.bind(after);
+    const next = new Label();
+    for (const c of rule.conditions) condition(a, arch, c, next);
+    a.ret(rule.action);
+    a.bind(next);
   }
+  a.ret(defaultAction);
+}
+
+function emitRules(a: Assembler, archs: ArchRules[], defaultAction: number): void {
+  const entries: (Entry & { arch: SeccompArch })[] = [];
+  for (const ar of archs) {
+    for (const [nr, rules] of ar.rules) {
+      const action = rules[0].conditions.length === 0 ? rules[0].action : undefined;
+      entries.push({ nr, action, rules, block: new Label(), arch: ar.arch });
+    }
+  }
+  entries.sort((x, y) => x.nr - y.nr);
+  emitTree(a, tree(entries), defaultAction);
+  for (const e of entries) if (e.action === undefined) emitBlock(a, e.arch, e, defaultAction);
 }
 
 /** A label for "the instruction after the next one": skips the `ret` that follows. */
@@ -231,8 +285,7 @@ function emitSection(a: Assembler, archs: ArchRules[], defaultAction: number, en
   a.bind(badArch);
   a.ret(RET_KILL_PROCESS);
   a.bind(body);
-  for (const r of archs) emitRules(a, r, defaultAction);
-  a.ret(defaultAction);
+  emitRules(a, archs, defaultAction);
 }
 
 /** The architectures of the filter: this host's first, then those the spec lists that we have tables for. */
