@@ -149,77 +149,72 @@ function condition(a: Assembler, arch: SeccompArch, c: LinuxSeccompArg, fail: La
 /** A syscall of a section: one action whatever its arguments, or rules to try in order. */
 interface Entry {
   nr: number;
+  arch: SeccompArch;
   action?: number;
   rules: Rule[];
   block: Label;
 }
 
-/** Syscalls per leaf of the search tree: a few jumps in a row cost less than more tree. */
-const LEAF = 16;
-
-type Tree = { leaf: Entry[] } | { split: number; low: Tree; high: Tree };
-
-function tree(entries: Entry[]): Tree {
-  if (entries.length <= LEAF) return { leaf: entries };
-  const mid = entries.length >> 1;
-  return { split: entries[mid].nr, low: tree(entries.slice(0, mid)), high: tree(entries.slice(mid)) };
+/** Syscall numbers from `start` up to the next segment's start: one action, or one syscall's rules. */
+interface Segment {
+  start: number;
+  action?: number;
+  entry?: Entry;
 }
 
-/** A leaf: a jump per syscall (to the shared `ret` of its action, or to its rules), else the default. */
-function leafSize(entries: Entry[]): number {
-  const actions = new Set(entries.filter((e) => e.action !== undefined).map((e) => e.action));
-  return entries.reduce((n, e) => n + (e.action === undefined ? 2 : 1), 0) + 1 + actions.size;
+/** Neighbouring numbers with the same outcome make one segment; numbers without rules get the default. */
+function segments(entries: Entry[], defaultAction: number): Segment[] {
+  const out: Segment[] = [{ start: 0, action: defaultAction }];
+  const push = (seg: Segment) => {
+    // A segment starting where the last one does replaces it (the default after a syscall, when the next one follows).
+    if (out[out.length - 1]?.start === seg.start) out.pop();
+    const last = out[out.length - 1];
+    if (last && seg.entry === undefined && last.entry === undefined && last.action === seg.action) return;
+    out.push(seg);
+  };
+  for (const e of entries) {
+    push(e.action === undefined ? { start: e.nr, entry: e } : { start: e.nr, action: e.action });
+    if (e.nr < 0xffffffff) push({ start: e.nr + 1, action: defaultAction });
+  }
+  return out;
 }
 
-function size(t: Tree): number {
-  if ("leaf" in t) return leafSize(t.leaf);
-  const high = size(t.high);
-  return (high > 255 ? 2 : 1) + high + size(t.low);
+function size(segs: Segment[]): number {
+  if (segs.length === 1) return 1;
+  const mid = segs.length >> 1;
+  const high = size(segs.slice(mid));
+  return (high > 255 ? 2 : 1) + high + size(segs.slice(0, mid));
 }
 
 /**
- * A binary search on the syscall number instead of a list to walk: the kernel runs the filter
- * once per syscall number and ABI when it is installed (to find the calls it may let through
- * without running it again), and a list of ~1000 jumps made that cost a millisecond a run.
+ * A binary search on the syscall number over segments, not a list of jumps to walk: the
+ * kernel runs the filter once per syscall number and ABI when it is installed (to find the
+ * calls it may let through without running it again), and the time that takes, like the
+ * time its JIT takes, grows with the program (a list of ~1000 jumps cost ~1 ms a run).
  */
-function emitTree(a: Assembler, t: Tree, defaultAction: number): void {
-  if ("split" in t) {
-    const high = size(t.high);
-    if (high > 255) {
-      const low = new Label();
-      a.jge(t.split, skipOne(a), undefined);
-      a.jump(low);
-      emitTree(a, t.high, defaultAction);
-      a.bind(low);
-    } else {
-      const low = new Label();
-      a.jge(t.split, undefined, low);
-      emitTree(a, t.high, defaultAction);
-      a.bind(low);
-    }
-    emitTree(a, t.low, defaultAction);
+function emitSearch(a: Assembler, segs: Segment[]): void {
+  if (segs.length === 1) {
+    const [seg] = segs;
+    if (seg.entry) a.jump(seg.entry.block);
+    else a.ret(seg.action as number);
     return;
   }
-  const rets = new Map<number, Label>();
-  for (const e of t.leaf) {
-    if (e.action === undefined) {
-      a.jeq(e.nr, undefined, skipOne(a));
-      a.jump(e.block);
-    } else {
-      let ret = rets.get(e.action);
-      if (!ret) rets.set(e.action, (ret = new Label()));
-      a.jeq(e.nr, ret, undefined);
-    }
+  const mid = segs.length >> 1;
+  const high = segs.slice(mid);
+  const low = new Label();
+  if (size(high) > 255) {
+    a.jge(high[0].start, skipOne(a), undefined);
+    a.jump(low);
+  } else {
+    a.jge(high[0].start, undefined, low);
   }
-  a.ret(defaultAction);
-  for (const [action, ret] of rets) {
-    a.bind(ret);
-    a.ret(action);
-  }
+  emitSearch(a, high);
+  a.bind(low);
+  emitSearch(a, segs.slice(0, mid));
 }
 
 /** The rules of a syscall whose action depends on its arguments; each ends in a `ret`. */
-function emitBlock(a: Assembler, arch: SeccompArch, e: Entry, defaultAction: number): void {
+function emitBlock(a: Assembler, e: Entry, defaultAction: number): void {
   a.bind(e.block);
   for (const rule of e.rules) {
     if (rule.conditions.length === 0) {
@@ -227,7 +222,7 @@ function emitBlock(a: Assembler, arch: SeccompArch, e: Entry, defaultAction: num
       return;
     }
     const next = new Label();
-    for (const c of rule.conditions) condition(a, arch, c, next);
+    for (const c of rule.conditions) condition(a, e.arch, c, next);
     a.ret(rule.action);
     a.bind(next);
   }
@@ -235,7 +230,7 @@ function emitBlock(a: Assembler, arch: SeccompArch, e: Entry, defaultAction: num
 }
 
 function emitRules(a: Assembler, archs: ArchRules[], defaultAction: number): void {
-  const entries: (Entry & { arch: SeccompArch })[] = [];
+  const entries: Entry[] = [];
   for (const ar of archs) {
     for (const [nr, rules] of ar.rules) {
       const action = rules[0].conditions.length === 0 ? rules[0].action : undefined;
@@ -243,8 +238,8 @@ function emitRules(a: Assembler, archs: ArchRules[], defaultAction: number): voi
     }
   }
   entries.sort((x, y) => x.nr - y.nr);
-  emitTree(a, tree(entries), defaultAction);
-  for (const e of entries) if (e.action === undefined) emitBlock(a, e.arch, e, defaultAction);
+  emitSearch(a, segments(entries, defaultAction));
+  for (const e of entries) if (e.action === undefined) emitBlock(a, e, defaultAction);
 }
 
 /** A label for "the instruction after the next one": skips the `ret` that follows. */

@@ -17,7 +17,11 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const SECCOMP_LINE = ["grep", "^Seccomp:", "/proc/self/status"];
-const mode = (stdout: string) => stdout.trim().split(/\s+/)[1];
+/** The Seccomp mode a container's grep printed (0 none, 2 filter); a failed command fails the test. */
+function mode(r: { status: number | null; stdout: string; stderr: string }): string {
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim().split(/\s+/)[1];
+}
 
 function profile(name: string, body: unknown): string {
   const file = path.join(dir, name);
@@ -27,26 +31,24 @@ function profile(name: string, body: unknown): string {
 
 test("a default container and its exec run under a filter (Seccomp: 2)", { skip }, () => {
   const run = md("run", "--rm", "busybox", ...SECCOMP_LINE);
-  assert.equal(run.status, 0, run.stderr);
-  assert.equal(mode(run.stdout), "2");
+  assert.equal(mode(run), "2");
   const id = md("run", "-d", "busybox", "sleep", "60").stdout.trim();
   try {
     const exec = md("exec", id, ...SECCOMP_LINE);
-    assert.equal(exec.status, 0, exec.stderr);
-    assert.equal(mode(exec.stdout), "2");
+    assert.equal(mode(exec), "2");
     const privileged = md("exec", "--privileged", id, ...SECCOMP_LINE);
-    assert.equal(mode(privileged.stdout), "2", "exec --privileged keeps the container's filter, as docker");
+    assert.equal(mode(privileged), "2", "exec --privileged keeps the container's filter, as docker");
   } finally {
     md("rm", "-f", id);
   }
 });
 
 test("seccomp=unconfined and --privileged run without a filter (Seccomp: 0)", { skip }, () => {
-  assert.equal(mode(md("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", ...SECCOMP_LINE).stdout), "0");
-  assert.equal(mode(md("run", "--rm", "--privileged", "busybox", ...SECCOMP_LINE).stdout), "0");
+  assert.equal(mode(md("run", "--rm", "--security-opt", "seccomp=unconfined", "busybox", ...SECCOMP_LINE)), "0");
+  assert.equal(mode(md("run", "--rm", "--privileged", "busybox", ...SECCOMP_LINE)), "0");
   const id = md("run", "-d", "--security-opt", "seccomp=unconfined", "busybox", "sleep", "60").stdout.trim();
   try {
-    assert.equal(mode(md("exec", id, ...SECCOMP_LINE).stdout), "0");
+    assert.equal(mode(md("exec", id, ...SECCOMP_LINE)), "0");
     const inspect = md("inspect", "-f", "{{json .HostConfig.SecurityOpt}}", id);
     assert.deepEqual(JSON.parse(inspect.stdout), ["seccomp=unconfined"]);
   } finally {
