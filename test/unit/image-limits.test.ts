@@ -11,6 +11,9 @@ describe("limits on what an archive may say", () => {
     for (const [key, value] of [["size", "-512"], ["size", "1.5"], ["size", "1e300"], ["uid", "-1"], ["gid", "9007199254740993"]]) {
       assert.throws(() => finishHeader(raw, new Map([[key!, Buffer.from(value!)]])), new RegExp(`bad pax ${key}`));
     }
+    assert.throws(() => finishHeader(raw, new Map([["uid", Buffer.from("4294967295")]])), /bad uid/);
+    assert.throws(() => finishHeader(raw, new Map([["path", Buffer.from("a\0b")]])), /NUL byte/);
+    assert.throws(() => finishHeader(raw, new Map([["linkpath", Buffer.from("/etc\0")]])), /NUL byte/);
     assert.equal(finishHeader(raw, new Map([["size", Buffer.from("1024")]])).size, 1024);
     assert.equal(finishHeader(raw, new Map([["mtime", Buffer.from("-10.5")]])).mtime, -10.5);
   });

@@ -3,6 +3,7 @@
 import { MydockerError } from "../../util/errors.js";
 import { MediaType, type Descriptor, type Digest, type ImageConfig, type ImageIndex, type ImageManifest } from "../../spec/image.js";
 import { checkConfig } from "../archive-load.js";
+import { MaxConfigBytes, checkConfigLimits } from "../config.js";
 import { asBuffers } from "../compression.js";
 import { sha256 } from "../digest.js";
 import type { ImageStore } from "../image-store.js";
@@ -20,12 +21,30 @@ function mismatch(what: string, expected: string, got: string): MydockerError {
   return new MydockerError("digest_mismatch", `${what}: expected digest ${expected}, got ${got}`);
 }
 
+/** containers/image's and docker's registry's limit on a manifest. */
+const MaxManifestBytes = 4 << 20;
+
+/** A reply's body, refused once it passes limit bytes (a registry is untrusted: no unbounded buffer). */
+async function readAtMost(res: Response, limit: number, what: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > limit) {
+      await res.body?.cancel();
+      throw new MydockerError("registry_error", `${what} is more than ${limit} bytes (${limit >> 20} MiB), the most it may have`);
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
+
 export async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
   const res = await RegistryClient.check(
     await client.request("GET", `/v2/${ref.path}/manifests/${reference}`, scope, { headers: { Accept: manifestAccept } }),
     `manifest for ${formatReference(ref)}`,
   );
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const bytes = await readAtMost(res, MaxManifestBytes, `manifest for ${formatReference(ref)}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) throw mismatch(`manifest ${reference}`, reference, digest);
   const header = res.headers.get("docker-content-digest");
@@ -56,8 +75,9 @@ export async function pull(store: ImageStore, text: string, options: RegistryOpt
   for (const l of manifest.layers) {
     if (!layerTypes.has(l.mediaType)) throw new MydockerError("unsupported_media_type", `unsupported layer media type "${l.mediaType}"`);
   }
-  const configBytes = Buffer.from(await (await blob(client, ref, manifest.config, scope)).arrayBuffer());
+  const configBytes = await readAtMost(await blob(client, ref, manifest.config, scope), MaxConfigBytes, `config ${manifest.config.digest}`);
   if (sha256(configBytes) !== manifest.config.digest) throw mismatch("image config", manifest.config.digest, sha256(configBytes));
+  checkConfigLimits(configBytes, `config ${manifest.config.digest}`);
   const config = JSON.parse(configBytes.toString()) as ImageConfig;
   checkConfig(config, `config ${manifest.config.digest}`);
   if (config.rootfs.diff_ids.length !== manifest.layers.length) {

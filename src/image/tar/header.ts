@@ -167,6 +167,15 @@ export function finishHeader(raw: RawHeader, pax: PaxRecords, longName?: string,
     return value;
   };
   let name = text("path") ?? longName ?? raw.name;
+  const linkname = text("linkpath") ?? longLink ?? raw.linkname;
+  // A pax record or long name may carry what a header block cannot: no path holds a NUL.
+  if (name.includes("\0") || linkname.includes("\0")) throw corrupt(`a path with a NUL byte: ${JSON.stringify(name)}`);
+  const id = (key: "uid" | "gid"): number => {
+    const value = count(key, raw[key]);
+    // (uid_t)-1 means "no change" to chown: not an owner.
+    if (value >= 0xffffffff) throw corrupt(`bad ${key} ${value}`);
+    return value;
+  };
   if (type === "file" && name.endsWith("/")) type = "dir";
   const xattrs = new Map<string, Buffer>();
   for (const [key, value] of pax) {
@@ -186,11 +195,11 @@ export function finishHeader(raw: RawHeader, pax: PaxRecords, longName?: string,
     name,
     type,
     mode: raw.mode & 0o7777,
-    uid: count("uid", raw.uid),
-    gid: count("gid", raw.gid),
+    uid: id("uid"),
+    gid: id("gid"),
     size: count("size", raw.size),
     mtime: num("mtime", raw.mtime),
-    linkname: text("linkpath") ?? longLink ?? raw.linkname,
+    linkname,
     uname: text("uname") ?? raw.uname,
     gname: text("gname") ?? raw.gname,
     devmajor: raw.devmajor,
