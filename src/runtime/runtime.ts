@@ -327,7 +327,13 @@ export class Runtime {
       if (st.pid !== undefined) sendSignal(st.pid, signalNumber("KILL"));
       if (cgroup) {
         await cgroup.killAll();
-        cgroup.thaw();
+        try {
+          cgroup.thaw();
+        } catch (e) {
+          // The killed process's monitor ran its exit command, which released the cgroup
+          // meanwhile (a loaded machine, or many removes at once): nothing is left to thaw.
+          if (this.cgroupOf(st)) throw e;
+        }
       }
     }
     // The shim writes the exit file into the directory after it reaped the process, and
