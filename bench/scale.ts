@@ -69,7 +69,7 @@ export async function scale(ctx: BenchContext): Promise<void> {
   });
   if (made.ok) totals = recordPss(pss, "mydocker shim", made.value, totals);
   if (made.ok) await made.value.remove();
-  if (targetMade) await engine.remove(TARGET, { force: true });
+  if (targetMade) await engine.remove(TARGET, { force: true }).catch((e: Error) => process.stderr.write(`  removing ${TARGET}: ${e.message}\n`));
 
   // podman: the listings with none of its containers, then with N.
   const podmanRows = async (tag: string) => {
