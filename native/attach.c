@@ -232,11 +232,19 @@ static void read_client(struct proxy *io, struct attach_client *c) {
   handle_input(io, c);
 }
 
+/* Input read from the clients but not handled yet goes on, unless stdin is full again
+ * (then POLLOUT on it brings us back here). */
+static void resume_input(struct proxy *io) {
+  for (int i = 0; i < io->max_clients && !io->input_blocked; i++) {
+    struct attach_client *c = &io->clients[i];
+    if (c->fd >= 0 && c->in_off < c->in_len) handle_input(io, c);
+  }
+}
+
 void attach_stdin_room(struct proxy *io) {
   if (io->eof_pending) send_eof(io);
   io->input_blocked = false;
-  for (int i = 0; i < io->max_clients && !io->input_blocked; i++)
-    if (io->clients[i].fd >= 0) handle_input(io, &io->clients[i]);
+  resume_input(io);
 }
 
 size_t attach_npollfds(const struct proxy *io) { return 1 + (size_t)io->max_clients; }
@@ -263,6 +271,8 @@ void attach_handle(struct proxy *io, const struct pollfd *fds) {
     }
     if ((re & (POLLIN | POLLHUP | POLLERR)) && c->in_off == c->in_len) read_client(io, c);
   }
+  /* A close frame may have ended stdin while others' input waited for room in it. */
+  resume_input(io);
   if (fds[0].revents) accept_client(io);
 }
 

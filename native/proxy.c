@@ -59,9 +59,9 @@ int proxy_open_stdin(struct proxy *io, bool tty, struct child_fds *fds) {
   if (io->stdin_w >= 0) close(io->stdin_w);
   fds->in_r = in[0];
   io->stdin_w = in[1];
-  /* Input waits for room in the pipe (POLLOUT), never in a write. */
+  /* Input waits for room in the pipe (POLLOUT), never in a write. Input that waited for
+   * the last run's pipe goes to this one. */
   set_nonblock(io->stdin_w);
-  io->input_blocked = false;
   return 0;
 }
 
