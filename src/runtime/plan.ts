@@ -1,6 +1,5 @@
 // The plan: the flat list of primitive steps the C shim executes (docs/plan.md).
 // Everything here is data; the decisions are made in compile.ts.
-import type { Insn } from "./seccomp-bpf.js";
 
 export type MkdirMode = "dir" | "file" | "none";
 
@@ -62,7 +61,7 @@ export type ChildStep =
   | { op: "caps"; effective: bigint; permitted: bigint; inheritable: bigint; ambient: bigint }
   | { op: "nonewprivs" }
   | { op: "keyring" }
-  | { op: "seccomp"; flags: number; program: readonly Insn[] }
+  | { op: "seccomp"; flags: number; words: readonly string[] }
   | { op: "umask"; mask: number }
   | { op: "chdir"; dir: string }
   | { op: "env"; entry: string }
@@ -138,7 +137,7 @@ function args(step: PlanStep): string[] {
       return [String(step.mask)];
     case "seccomp":
       // Two decimal numbers per struct sock_filter: CODE*65536 + JT*256 + JF, then K.
-      return seccompArgs(step.flags, step.program);
+      return [String(step.flags)].concat(step.words);
     case "chdir":
       return [step.dir];
     case "console":
@@ -150,25 +149,19 @@ function args(step: PlanStep): string[] {
   }
 }
 
-function seccompArgs(flags: number, program: readonly Insn[]): string[] {
-  const out = [String(flags)];
-  for (const i of program) out.push(String(i.code * 65536 + i.jt * 256 + i.jf), String(i.k));
-  return out;
-}
-
 /** Encodes a plan in the wire format of docs/plan.md. */
 export function encodePlan(plan: Plan): Buffer {
-  // Joined into one string, made into bytes once: a seccomp filter alone is thousands of fields.
+  // Joined into one string, made into bytes once: a seccomp filter alone is ~1300 fields.
   const fields: string[] = [];
   for (const step of plan) {
     const a = args(step);
     fields.push(step.op, String(a.length));
-    for (const field of a) {
-      if (field.includes("\0")) {
-        throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
-      }
-      fields.push(field);
+    if (a.length === 0) continue;
+    const body = a.join("\0");
+    if (body.split("\0").length !== a.length) {
+      throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
     }
+    fields.push(body);
   }
   fields.push("");
   return Buffer.from(fields.join("\0"));

@@ -17,9 +17,15 @@ import { SECCOMP_ARCHES, X32_SYSCALL_BIT, nativeSeccompArch, syscallNumbers, typ
 import { SECCOMP_FLAGS } from "./seccomp-validate.js";
 
 /** What the shim installs: seccomp(SECCOMP_SET_MODE_FILTER, flags, program). */
-export interface SeccompFilter {
+export interface SeccompProgram {
   flags: number;
   program: Insn[];
+}
+
+/** The same as the plan carries it (docs/plan.md): two decimal numbers per instruction. */
+export interface SeccompFilter {
+  flags: number;
+  words: readonly string[];
 }
 
 const EPERM = 1;
@@ -298,7 +304,15 @@ function filterArches(sc: LinuxSeccomp, native: string | undefined): SeccompArch
 }
 
 /** Compiles a validated linux.seccomp for the host whose seccomp architecture is NATIVE. */
-export function compileSeccomp(sc: LinuxSeccomp, native: string | undefined = nativeSeccompArch()): SeccompFilter {
+export function compileSeccomp(sc: LinuxSeccomp, native?: string): SeccompFilter {
+  const { flags, program } = assembleSeccomp(sc, native);
+  const words: string[] = [];
+  for (const i of program) words.push(String(i.code * 65536 + i.jt * 256 + i.jf), String(i.k));
+  return { flags, words };
+}
+
+/** The BPF program of a validated linux.seccomp, as instructions. */
+export function assembleSeccomp(sc: LinuxSeccomp, native: string | undefined = nativeSeccompArch()): SeccompProgram {
   const defaultAction = actionValue(sc.defaultAction, sc.defaultErrnoRet);
   const enosys = sc.defaultAction !== "SCMP_ACT_ALLOW" && sc.defaultAction !== "SCMP_ACT_LOG";
   const sections = new Map<number, ArchRules[]>();
