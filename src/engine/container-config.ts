@@ -46,7 +46,7 @@ export interface HostConfig {
   CgroupnsMode: CgroupnsMode;
   Resources: LinuxResources;
   OomScoreAdj: number;
-  /** docker's --security-opt values (no-new-privileges is the one honoured). */
+  /** docker's --security-opt values as given; a seccomp profile as its JSON, as docker keeps it. */
   SecurityOpt: string[];
   /** A prepared root filesystem used instead of an image (`run --rootfs DIR`). */
   Rootfs: string;

@@ -33,7 +33,7 @@ export interface CreateOptions {
   volumes?: VolumeSpec[];
   resources?: LinuxResources;
   oomScoreAdj?: number;
-  /** docker's --security-opt: "no-new-privileges" (or ":true"). */
+  /** docker's --security-opt: "no-new-privileges", "seccomp=unconfined", "seccomp=<the profile's JSON>" (docs/security.md). */
   securityOpt?: string[];
   cgroupParent?: string;
   /** docker's --cgroupns (default "private"). */
