@@ -23,13 +23,33 @@ function typeOf(st: fs.Stats): TarType | undefined {
   return undefined; // sockets are not archived, as tar does
 }
 
+/**
+ * Where a walk may stop: the signal is checked between entries and chunks. A walk and the
+ * store writing what it yields can run as promise jobs only (synchronous file calls), so
+ * the event loop — and with it a signal handler that aborts — gets a turn every 20 ms.
+ */
+class Checkpoint {
+  private last = Date.now();
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  async check(): Promise<void> {
+    if (this.signal === undefined) return;
+    if (Date.now() - this.last > 20) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.last = Date.now();
+    }
+    this.signal.throwIfAborted();
+  }
+}
+
 /** The file's bytes, read when the tar writer asks for them (the fd is closed however the reading ends). */
-async function* fileChunks(dirfd: number, name: string, st: fs.Stats): AsyncGenerator<Buffer> {
+async function* fileChunks(dirfd: number, name: string, st: fs.Stats, checkpoint: Checkpoint): AsyncGenerator<Buffer> {
   const fd = openRegularAt(dirfd, name, st);
   try {
     const buffer = Buffer.alloc(Math.min(st.size, 1 << 20));
     let left = st.size;
     while (left > 0) {
+      await checkpoint.check();
       const n = fs.readSync(fd, buffer, 0, Math.min(left, buffer.length), null);
       if (n === 0) throw new MydockerError("ECHANGED", `${name} shrank while it was read: pause the container while reading its files`);
       left -= n;
@@ -95,7 +115,7 @@ class Walker {
   /** asLayer: emit whiteouts and opaque markers (one directory) instead of applying them (a stack). */
   constructor(
     private readonly asLayer: boolean,
-    private readonly signal: AbortSignal | undefined,
+    private readonly checkpoint: Checkpoint,
   ) {}
 
   /** A non-directory entry: name in dirfd, seen as st. */
@@ -118,12 +138,12 @@ class Walker {
       if (first !== undefined) return { header: { ...h, type: "link", size: 0, linkname: first } };
       this.links.set(key, rel);
     }
-    return { header: h, body: type === "file" && st.size > 0 ? fileChunks(dirfd, name, st) : undefined };
+    return { header: h, body: type === "file" && st.size > 0 ? fileChunks(dirfd, name, st, this.checkpoint) : undefined };
   }
 
   async *walk(rel: string, dir: MergedDir): AsyncGenerator<TarEntry> {
     for (const [name, top] of dir.names()) {
-      this.signal?.throwIfAborted();
+      await this.checkpoint.check();
       const child = rel === "" ? name : `${rel}/${name}`;
       const dirfd = dir.fds[top]!;
       const st = lstatAt(dirfd, name);
@@ -163,7 +183,7 @@ class Walker {
 export async function* layerFromDir(dir: string, signal?: AbortSignal): AsyncGenerator<TarEntry> {
   const root = MergedDir.open([dir]);
   try {
-    yield* new Walker(true, signal).walk("", root);
+    yield* new Walker(true, new Checkpoint(signal)).walk("", root);
   } finally {
     root.close();
   }
@@ -173,7 +193,7 @@ export async function* layerFromDir(dir: string, signal?: AbortSignal): AsyncGen
 export async function* mergedFromDirs(dirs: string[], signal?: AbortSignal): AsyncGenerator<TarEntry> {
   const root = MergedDir.open(dirs);
   try {
-    yield* new Walker(false, signal).walk("", root);
+    yield* new Walker(false, new Checkpoint(signal)).walk("", root);
   } finally {
     root.close();
   }

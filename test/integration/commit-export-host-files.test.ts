@@ -177,6 +177,31 @@ test("commit freezes a running container while it reads it and leaves it running
   md("rm", "-f", id);
 });
 
+test("commit or export stopped by ^C or a closed pipe leave the container running, not frozen", { skip: isRoot() ? false : NOT_ROOT }, async () => {
+  const id = md("run", "-d", "busybox", "sh", "-c", "head -c 67108864 /dev/urandom > /big && touch /ready && while true; do sleep 0.05; done").stdout.trim();
+  await waitFor(() => md("exec", id, "test", "-f", "/ready").status === 0, { what: "the container's big file", timeoutMs: 30_000 });
+  const pid = Number(md("inspect", "-f", "{{.State.Pid}}", id).stdout.trim());
+
+  for (const args of [["commit", id], ["export", "-o", path.join(work, "interrupted.tar"), id]]) {
+    const run = mydockerAsync(suite.roots(), args);
+    await waitFor(() => frozen(pid), { what: `the freeze during ${args[0]}`, intervalMs: 2 });
+    run.child.kill("SIGINT");
+    const r = await run.done;
+    assert.equal(r.status, 130, `${args[0]}: ${r.stderr}`);
+    assert.match(r.stderr, /interrupted by SIGINT/);
+    assert.equal(frozen(pid), false, `thawed after an interrupted ${args[0]}`);
+  }
+
+  // A reader that goes away after the first bytes: the export fails on its closed pipe.
+  const run = mydockerAsync(suite.roots(), ["export", id]);
+  await new Promise<void>((resolve) => run.child.stdout.once("data", () => resolve()));
+  run.child.stdout.destroy();
+  await run.done;
+  assert.equal(frozen(pid), false, "thawed after the reader went away");
+  assert.ok(running(id));
+  md("rm", "-f", id);
+});
+
 test("run -u reads /etc/passwd inside the image: a symlink to a host directory finds no host user, a symlink inside the image is followed", { skip: isRoot() ? false : NOT_ROOT }, async () => {
   const host = fs.mkdtempSync(path.join(work, "host-etc-"));
   fs.writeFileSync(path.join(host, "passwd"), "hostonly:x:4242:4242::/:/bin/sh\n");
