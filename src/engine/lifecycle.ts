@@ -6,6 +6,7 @@ import { MydockerError } from "../util/errors.js";
 import type { Engine } from "./engine.js";
 import { readLogs, type LogEntry, type ReadLogsOptions } from "./logs.js";
 import { containerDir } from "./paths.js";
+import { allCapabilities } from "./spec-builder.js";
 import { readLayeredFile } from "./image-files.js";
 import { resolveUser } from "./user.js";
 
@@ -121,5 +122,10 @@ export async function execInContainer(engine: Engine, query: string, req: ExecRe
     cwd: req.workdir ?? base.cwd,
     user: user ? { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids } : base.user,
   };
+  if (req.privileged) {
+    // As docker: every capability for this process, whatever the container was given.
+    const all = allCapabilities();
+    proc.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
+  }
   return engine.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) });
 }

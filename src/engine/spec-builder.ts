@@ -29,7 +29,7 @@ export const INIT_PATH = "/sbin/mydocker-init";
  * --privileged and --cap-add ALL cannot give more, and a container asking the kernel for a
  * capability its runtime lacks (a host whose bounding set was trimmed) fails to start.
  */
-function allCapabilities(): string[] {
+export function allCapabilities(): string[] {
   const prm = /^CapPrm:\s*([0-9a-f]+)$/m.exec(fs.readFileSync("/proc/self/status", "utf8"))?.[1];
   const held = prm === undefined ? ~0n : BigInt(`0x${prm}`);
   return [...CAPABILITIES].filter(([, num]) => (held >> BigInt(num)) & 1n).map(([name]) => name);

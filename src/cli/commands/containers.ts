@@ -169,7 +169,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .argument("<container>")
     .argument("<command...>")
     .passThroughOptions()
-    .action(async (name: string, cmd: string[], f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string }) => {
+    .action(async (name: string, cmd: string[], f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }) => {
       const { execCommand } = await import("./exec.js");
       await execCommand(await engine(), name, cmd, f);
     });

@@ -23,6 +23,7 @@ export async function execCommand(
       tty: f.tty,
       detach: f.detach,
       interactive: f.interactive,
+      privileged: f.privileged,
     });
     if (f.detach) return;
     signals.attach(handle);
