@@ -69,18 +69,21 @@ export interface Result {
 }
 
 export function mydocker(roots: Roots, args: string[], opts: { input?: string; timeout?: number } = {}): Result {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
+  // As bin/mydocker's own `node --`: node would take a `--env-file` among args as its own.
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, ["--", BIN, ...args], {
     env: roots.env,
     input: opts.input ?? "",
     encoding: "utf8",
     timeout: opts.timeout ?? 60_000,
+    // SIGTERM would be passed on to the container, whose PID 1 may ignore it: the test would hang.
+    killSignal: "SIGKILL",
   });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** Starts mydocker without waiting: for signals and kill -9 cases. */
 export function mydockerAsync(roots: Roots, args: string[]) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: roots.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--", BIN, ...args], { env: roots.env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d));
