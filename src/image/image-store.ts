@@ -15,7 +15,7 @@ import { Catalog } from "./catalog.js";
 import { asBuffers, type ByteStream } from "./compression.js";
 import { checkConfigLimits, configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
-import { layerFromDir, mergedFromDirs } from "./layer-tar.js";
+import { layerFromDir, mergedFromDirs, type WalkOptions } from "./layer-tar.js";
 import type { RegistryOptions } from "./registry/client.js";
 import { pull } from "./registry/pull.js";
 import { push } from "./registry/push.js";
@@ -172,18 +172,18 @@ export class ImageStore {
    * base, overlay whiteouts turned into OCI whiteouts. Pause the container first: files
    * that change while being read fail the commit.
    */
-  async commitLayer(upperDir: string, base: ImageRecord | undefined, changes: ImageChanges = {}, ref?: string, signal?: AbortSignal): Promise<ImageRecord> {
+  async commitLayer(upperDir: string, base: ImageRecord | undefined, changes: ImageChanges = {}, ref?: string, walk: WalkOptions = {}): Promise<ImageRecord> {
     const name = ref === undefined ? undefined : normalizeReference(ref);
     return this.withWorkDir(async (work) => {
-      const staged = await this.layers.stage(writeTar(layerFromDir(upperDir, signal)), work);
+      const staged = await this.layers.stage(writeTar(layerFromDir(upperDir, walk)), work);
       const { text, id } = serializeConfig(configWithLayer(base?.config, staged.diffId, changes));
       return this.addImage(text, id, [...(base?.layers ?? []), staged], name === undefined ? [] : [name]);
     });
   }
 
   /** `export`: the merged file system of overlay directories (topmost first: upper, then layerDirs) as a tar. */
-  async exportRootfs(dirs: string[], out: Writable, signal?: AbortSignal): Promise<void> {
-    await pipeline(Readable.from(writeTar(mergedFromDirs(dirs, signal))), out);
+  async exportRootfs(dirs: string[], out: Writable, walk: WalkOptions = {}): Promise<void> {
+    await pipeline(Readable.from(writeTar(mergedFromDirs(dirs, walk))), out);
   }
 
   /** `pull` over the OCI distribution API. */

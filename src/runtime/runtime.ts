@@ -388,13 +388,13 @@ export class Runtime {
     mode: "create" | "run",
   ): Promise<{ shim: Shim; pid: number }> {
     const spec = validateSpec(input);
-    const seccomp = spec.linux?.seccomp ? compileCached(this.runRoot, spec.linux.seccomp) : undefined;
     const bundle = path.resolve(opts.bundle ?? ".");
     const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
     const sd = new StateDir(this.runRoot, id);
     sd.create();
     let cgroup: Cgroup | undefined;
     try {
+      const seccomp = spec.linux?.seccomp ? compileCached(this.runRoot, spec.linux.seccomp) : undefined;
       const cgroupPath = this.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
       const detached = mode === "create" || opts.stdio === "ignore";
       const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
