@@ -11,6 +11,7 @@ import { after, before, test } from "node:test";
 import { fileHeader, writeTar } from "../../src/image/tar/writer.js";
 import { MydockerError } from "../../src/util/errors.js";
 import { have, isRoot, tempDir, tempStore } from "./image-helpers.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = !isRoot ? "needs root (extraction sets owners)" : !have("docker-registry") || !have("openssl") ? "needs docker-registry and openssl" : false;
 
@@ -78,15 +79,8 @@ before(async () => {
     "",
   ].join("\n"));
   registry = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://${host}/v2/`)).status === 401) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("docker-registry did not start");
+  const answers = () => fetch(`http://${host}/v2/`).then((r) => r.status === 401, () => false);
+  await waitFor(answers, { what: "docker-registry to answer", intervalMs: 100 });
 });
 
 after(() => {

@@ -9,6 +9,7 @@ import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
 import type { ProgressEvent } from "../../src/image/index.js";
 import { MydockerError } from "../../src/util/errors.js";
 import { Podman, have, isRoot, kernelView, snapshot, tempDir, tempStore } from "./image-helpers.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = !isRoot ? "needs root (layers keep owners)" : !have("docker-registry") ? "needs docker-registry (apt-get install docker-registry)" : false;
 
@@ -33,15 +34,8 @@ before(async () => {
   const config = path.join(work, "registry.yml");
   fs.writeFileSync(config, `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(work, "registry")}\nhttp:\n  addr: ${host}\nlog:\n  level: error\n`);
   registry = spawn("docker-registry", ["serve", config], { stdio: "ignore" });
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`http://${host}/v2/`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("docker-registry did not start");
+  const answers = () => fetch(`http://${host}/v2/`).then((r) => r.ok, () => false);
+  await waitFor(answers, { what: "docker-registry to answer", intervalMs: 100 });
 });
 
 after(() => {

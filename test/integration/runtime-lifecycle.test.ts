@@ -6,13 +6,13 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { detectCgroupDriver, type CgroupDriver } from "../../src/cgroups/index.js";
 import { defaultShimPath, defaultSpec, Runtime } from "../../src/runtime/index.js";
 import { processStartTime } from "../../src/runtime/proc.js";
 import type { Spec } from "../../src/spec/runtime.js";
 import { MydockerError } from "../../src/util/errors.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip =
   process.getuid?.() !== 0
@@ -54,14 +54,6 @@ function logText(file: string): string {
     .join("");
 }
 
-async function until(what: string, check: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
-
 before(() => {
   if (skip) return;
   mountsBefore = fs.readFileSync("/proc/self/mountinfo", "utf8");
@@ -90,12 +82,12 @@ test("create, start, state, kill, delete", { skip }, async () => {
 
   await rt.start(id);
   assert.equal(rt.state(id).status, "running");
-  await until("the output", () => logText(log) === "started\n");
+  await waitFor(() => logText(log) === "started\n", { what: "the output" });
   assert.deepEqual(rt.list().map((c) => c.id), [id]);
   await assert.rejects(rt.delete(id), /is running/);
 
   await rt.kill(id, "KILL");
-  await until("the stop", () => rt.state(id).status === "stopped");
+  await waitFor(() => rt.state(id).status === "stopped", { what: "the stop" });
   assert.equal(rt.state(id).exit?.exitCode, 137);
   assert.equal(rt.state(id).exit?.signal, 9);
   await rt.delete(id);
@@ -110,7 +102,8 @@ test("start of a created container whose process died fails at once instead of w
   process.kill(created.pid!, "SIGKILL");
   const t0 = Date.now();
   await assert.rejects(rt.start(id), /its process ended before it was started/);
-  assert.ok(Date.now() - t0 < 3000, `start gave up after ${Date.now() - t0} ms`);
+  // Far below forever, with room for a loaded machine.
+  assert.ok(Date.now() - t0 < 10_000, `start gave up after ${Date.now() - t0} ms`);
   await rt.delete(id, { force: true });
   assert.equal(cgroups.open(id), undefined, "cgroup removed");
 });
@@ -168,7 +161,7 @@ test("exec into a running container joins its namespaces and cgroup", { skip }, 
   const execLog = path.join(base, `${id}.exec.log`);
   const logged = await rt.exec(id, { user: { uid: 1000, gid: 1000 }, args: ["id", "-u"], cwd: "/" }, { detach: true, logPath: execLog });
   await assert.rejects(logged.wait(), /cannot be waited for/);
-  await until("the detached exec's output", () => logText(execLog) === "1000\n");
+  await waitFor(() => logText(execLog) === "1000\n", { what: "the detached exec's output" });
 
   await assert.rejects(
     rt.exec(id, { user: { uid: 0, gid: 0 }, args: ["nope"], cwd: "/" }, {}),
@@ -214,7 +207,7 @@ test("a container whose monitor was killed is reported stopped and can be delete
   } catch {
     // the shim may take its child along
   }
-  await until("the stale state", () => rt.state(id).status === "stopped");
+  await waitFor(() => rt.state(id).status === "stopped", { what: "the stale state" });
   assert.equal(rt.state(id).exit, undefined, "nobody wrote an exit file");
   await rt.delete(id);
   assert.equal(fs.existsSync(path.join(base, "run", id)), false);
@@ -237,7 +230,7 @@ test("a creator killed with -9 in the middle of create leaves nothing running, a
   const gone = new Promise((resolve) => creator.once("exit", resolve));
   let out = "";
   creator.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  await until("the creator held at onPid", () => out.includes("held"), 10_000);
+  await waitFor(() => out.includes("held"), { what: "the creator held at onPid" });
   const held = rt.state(id);
   assert.equal(held.status, "creating", "its shim lives");
   assert.ok(held.shimPid !== undefined && processStartTime(held.shimPid) !== undefined, "the shim is in the state file");
@@ -245,7 +238,7 @@ test("a creator killed with -9 in the middle of create leaves nothing running, a
   creator.kill("SIGKILL");
   await gone;
   // The shim reads the end of its control socket, kills the child it held and exits.
-  await until("the debris to read as stopped", () => rt.state(id).status === "stopped");
+  await waitFor(() => rt.state(id).status === "stopped", { what: "the debris to read as stopped" });
   assert.equal(processStartTime(held.shimPid), undefined, "the shim is gone");
   await rt.delete(id);
   assert.equal(fs.existsSync(path.join(base, "run", id)), false);
@@ -283,7 +276,7 @@ test("the exit command runs after the exit file is written", { skip }, async () 
     exitCommand: ["/bin/sh", "-c", `cat ${exitFile} > ${marker}`],
   });
   await rt.start(id);
-  await until("the exit command", () => fs.existsSync(marker) && fs.readFileSync(marker, "utf8") !== "");
+  await waitFor(() => fs.existsSync(marker) && fs.readFileSync(marker, "utf8") !== "", { what: "the exit command" });
   assert.match(fs.readFileSync(marker, "utf8"), /^3 0 \d+\n$/);
   assert.equal(rt.state(id).exit?.exitCode, 3);
   await rt.delete(id);
