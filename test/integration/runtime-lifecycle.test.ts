@@ -255,15 +255,25 @@ test("the directory of a create killed before its state file is removed by delet
   await assert.rejects(rt.delete(id), /does not exist/);
 });
 
-test("pause and resume freeze the container's cgroup", { skip }, async () => {
+test("pause and resume freeze the container's cgroup: a counter stands still, then moves on", { skip }, async () => {
   const id = newId();
-  await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  const counter = "i=0; while :; do i=$((i+1)); echo $i > /tmp/n.new; mv /tmp/n.new /tmp/n; sleep 0.02; done";
+  const created = await rt.create(id, spec(id, ["sh", "-c", counter]), { bundle: base });
   await rt.start(id);
+  // Read through the process's root from the host: nothing runs in a frozen container.
+  const file = `/proc/${created.pid}/root/tmp/n`;
+  const count = () => (fs.existsSync(file) ? Number(fs.readFileSync(file, "utf8")) : 0);
+  await waitFor(() => count() >= 3, { what: "the counter to move" });
   await rt.pause(id);
   assert.equal(rt.state(id).status, "paused");
   await assert.rejects(rt.pause(id), /is paused, not running/);
+  const frozenAt = count();
+  // Twenty of the counter's steps: time for it to move if it were not frozen.
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(count(), frozenAt, "nothing runs while paused");
   await rt.resume(id);
   assert.equal(rt.state(id).status, "running");
+  await waitFor(() => count() > frozenAt, { what: "the counter to move again after resume" });
   await rt.delete(id, { force: true });
 });
 
