@@ -26,24 +26,33 @@ async function resumeAfter(engine: Engine, id: string): Promise<void> {
   }
 }
 
+const nothing = async (): Promise<void> => {};
+
 /**
  * Runs read with the container frozen: a running container is paused first and resumed
- * after, however read ends; one the user paused stays paused; a stopped one has nothing
- * to freeze.
+ * when read calls release (once its files are read: the store's own work need not wait)
+ * or, at the latest, however read ends; one the user paused stays paused; a stopped one
+ * has nothing to freeze.
  */
-export async function whilePaused<T>(engine: Engine, c: ContainerRecord, pause: boolean, read: () => Promise<T>): Promise<T> {
-  if (!pause || c.state.status !== "running") return read();
+export async function whilePaused<T>(engine: Engine, c: ContainerRecord, pause: boolean, read: (release: () => Promise<void>) => Promise<T>): Promise<T> {
+  if (!pause || c.state.status !== "running") return read(nothing);
   try {
     await engine.runtime.pause(c.id);
   } catch (e) {
     // It stopped between the look at its state and the pause: its files no longer move.
     if (engine.resolve(c.id).state.status === "running") throw e;
-    return read();
+    return read(nothing);
   }
-  try {
-    return await read();
-  } finally {
+  let resumed = false;
+  const release = async () => {
+    if (resumed) return;
+    resumed = true;
     await resumeAfter(engine, c.id);
+  };
+  try {
+    return await read(release);
+  } finally {
+    await release();
   }
 }
 
@@ -53,11 +62,11 @@ export function commitContainer(engine: Engine, query: string, ref: string | und
   if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
   const base = engine.images.resolve(c.imageId);
   const upper = path.join(containerDir(engine.roots, c.id), "upper");
-  return whilePaused(engine, c, opts.pause ?? true, () => engine.images.commitLayer(upper, base, changes, ref, opts.signal));
+  return whilePaused(engine, c, opts.pause ?? true, (release) => engine.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
 }
 
 /** docker export: the container's merged file system as a tar stream, read while it is frozen. */
 export function exportContainer(engine: Engine, query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
   const c = engine.resolve(query);
-  return whilePaused(engine, c, true, () => engine.images.exportRootfs(engine.layerDirs(c), out, opts.signal));
+  return whilePaused(engine, c, true, (release) => engine.images.exportRootfs(engine.layerDirs(c), out, { signal: opts.signal, walked: release }));
 }

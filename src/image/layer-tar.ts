@@ -179,22 +179,32 @@ class Walker {
 // Both walk through directory fds (see overlay-view.ts): a container that swaps a
 // directory for a symlink while it is read cannot lead the walk out of its own files.
 
-/** A layer tar made from one directory in overlay form (a container's upper directory). */
-export async function* layerFromDir(dir: string, signal?: AbortSignal): AsyncGenerator<TarEntry> {
-  const root = MergedDir.open([dir]);
+export interface WalkOptions {
+  /** Stops the walk (checked between entries and file chunks). */
+  signal?: AbortSignal;
+  /** Called once the walk is over, however it ended: the directories are no longer read (a frozen container may run again). */
+  walked?: () => Promise<void>;
+}
+
+async function* walkRoot(dirs: string[], asLayer: boolean, opts: WalkOptions): AsyncGenerator<TarEntry> {
   try {
-    yield* new Walker(true, new Checkpoint(signal)).walk("", root);
+    const root = MergedDir.open(dirs);
+    try {
+      yield* new Walker(asLayer, new Checkpoint(opts.signal)).walk("", root);
+    } finally {
+      root.close();
+    }
   } finally {
-    root.close();
+    await opts.walked?.();
   }
 }
 
+/** A layer tar made from one directory in overlay form (a container's upper directory). */
+export function layerFromDir(dir: string, opts: WalkOptions = {}): AsyncGenerator<TarEntry> {
+  return walkRoot([dir], true, opts);
+}
+
 /** The merged file system of a stack of overlay directories, topmost first. */
-export async function* mergedFromDirs(dirs: string[], signal?: AbortSignal): AsyncGenerator<TarEntry> {
-  const root = MergedDir.open(dirs);
-  try {
-    yield* new Walker(false, new Checkpoint(signal)).walk("", root);
-  } finally {
-    root.close();
-  }
+export function mergedFromDirs(dirs: string[], opts: WalkOptions = {}): AsyncGenerator<TarEntry> {
+  return walkRoot(dirs, false, opts);
 }
