@@ -3,7 +3,7 @@
 // Driven with plans (no namespaces: what is tested is the monitor, not the container).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -22,7 +22,11 @@ let n = 0;
 before(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-shim-attach-"));
 });
-after(() => fs.rmSync(dir, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) c.kill("SIGKILL");
+  fs.rmSync(dir, { recursive: true, force: true });
+});
 
 /** A process with its output logged and served on an attach socket, waiting for `go`. */
 function plan(script: string, sock: string, stdin: boolean, tty: boolean): Plan {
@@ -40,9 +44,10 @@ function plan(script: string, sock: string, stdin: boolean, tty: boolean): Plan 
 }
 
 /** Starts the shim; resolves with its socket once listening, and `go` to let the process run. */
-async function start(script: string, stdin = false, tty = false): Promise<{ sock: string; go: () => void; exited: Promise<number | null> }> {
-  const sock = path.join(dir, `attach-${++n}`);
+async function start(script: string, stdin = false, tty = false, sockDir = dir): Promise<{ sock: string; pid: number; go: () => void; exited: Promise<number | null> }> {
+  const sock = path.join(sockDir, `attach-${++n}`);
   const child = spawn(SHIM, [], { stdio: ["ignore", "ignore", "pipe", "pipe"] });
+  children.push(child);
   const control = child.stdio[3] as Duplex;
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -58,7 +63,7 @@ async function start(script: string, stdin = false, tty = false): Promise<{ sock
   control.on("error", () => {});
   control.write(framePlan(plan(script, sock, stdin, tty)));
   await pid;
-  return { sock, go: () => control.write("go\n"), exited };
+  return { sock, pid: child.pid!, go: () => control.write("go\n"), exited };
 }
 
 interface Received {
@@ -169,5 +174,28 @@ test("a client more than the backlog behind is dropped; the others get everythin
   stuck.conn.resume();
   const dropped = await stuck.done;
   assert.ok(dropped.stdout.length < size, `the stuck client was cut off (${dropped.stdout.length} of ${size})`);
+  assert.equal(await c.exited, 0);
+});
+
+test("a socket path longer than sun_path works, and the monitor keeps no fd of its directory", { skip, timeout: 60_000 }, async () => {
+  const deep = path.join(dir, "d".repeat(60), "e".repeat(60));
+  fs.mkdirSync(deep, { recursive: true });
+  const c = await start("echo through", false, false, deep);
+  assert.ok(Buffer.byteLength(c.sock) > 107, "the path does not fit in sun_path");
+  const held = fs.readdirSync(`/proc/${c.pid}/fd`).map((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/${c.pid}/fd/${fd}`);
+    } catch {
+      return "";
+    }
+  });
+  assert.ok(!held.includes(deep), `the monitor still holds ${deep}`);
+  // Node cannot connect to so long a path either: through a directory fd of ours.
+  const dirFd = fs.openSync(deep, "r");
+  const r = reader(`/proc/self/fd/${dirFd}/${path.basename(c.sock)}`, Date.now());
+  await connected(r.conn);
+  c.go();
+  assert.equal((await r.done).stdout.toString(), "through\n");
+  fs.closeSync(dirFd);
   assert.equal(await c.exited, 0);
 });
