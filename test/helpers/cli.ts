@@ -6,6 +6,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before } from "node:test";
 
+/** Also here for the suites that take their helpers from this file. */
+export { waitFor } from "./wait.js";
+
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 export const BIN = path.join(REPO, "bin/mydocker");
 
