@@ -119,7 +119,8 @@ test("--init: PID 1 is mydocker-init, orphans are reaped, stop's SIGTERM reaches
   assert.equal(zombies(withInit), 0, "with --init the orphan was reaped (without it, it stays a zombie: sleep as PID 1 never reaps)");
   const t0 = Date.now();
   assert.equal(md("stop", "-t", "10", withInit).status, 0);
-  assert.ok(Date.now() - t0 < 5000, "sleep got SIGTERM through the init instead of waiting for SIGKILL");
+  // Below the 10 s after which SIGKILL would come, with room for a loaded machine.
+  assert.ok(Date.now() - t0 < 9000, "sleep got SIGTERM through the init instead of waiting for SIGKILL");
   assert.equal(md("inspect", "-f", "{{.State.ExitCode}} {{.HostConfig.Init}}", withInit).stdout, "143 true\n");
   const missing = md("run", "--rm", "--init", "busybox", "no-such-command");
   assert.equal(missing.status, 127);
