@@ -11,7 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
-import { BIN, cliSuite, isRoot, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mydockerAsync, NOT_ROOT } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const suite = cliSuite();
 const md = suite.md;
