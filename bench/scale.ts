@@ -5,7 +5,7 @@ import type { BenchContext } from "./context.js";
 import { mydockerFleet, podmanFleet, type Fleet } from "./fleet.js";
 import { hyperfine } from "./hyperfine.js";
 import { withTimeout } from "./mydocker.js";
-import { attempt, printTable, printTarget, toRow, type Row } from "./report.js";
+import { attempt, printTable, printTarget, toRow, type Attempt, type Row } from "./report.js";
 import { summarize } from "./stats.js";
 
 const TARGET = "mydocker-bench-scale-target";
@@ -68,28 +68,31 @@ export async function scale(ctx: BenchContext): Promise<void> {
     await makeTarget();
   });
   if (made.ok) totals = recordPss(pss, "mydocker shim", made.value, totals);
+  else pss.push(toRow("mydocker shim", made));
   if (made.ok) await made.value.remove();
   if (targetMade) await engine.remove(TARGET, { force: true }).catch((e: Error) => process.stderr.write(`  removing ${TARGET}: ${e.message}\n`));
 
   // podman: the listings with none of its containers, then with N.
-  const podmanRows = async (tag: string) => {
+  const podmanRows = async (tag: string, ready: Attempt<unknown>) => {
     for (const c of COMMANDS) {
       if (!c.podman) continue;
       const argv = ["podman", ...c.podman];
-      const timed = await attempt(`podman, ${tag}: ${c.label}`, () => {
-        if (ctx.peers.podmanMissing) throw new Error(ctx.peers.podmanMissing);
-        return hyperfine(argv, opts);
-      });
+      const timed = ready.ok
+        ? await attempt(`podman, ${tag}: ${c.label}`, () => {
+            if (ctx.peers.podmanMissing) throw new Error(ctx.peers.podmanMissing);
+            return hyperfine(argv, opts);
+          })
+        : ready;
       rows.get(c.label)!.push(toRow(`podman, ${tag}`, timed));
     }
   };
-  await podmanRows("0 more");
+  await podmanRows("0 more", { ok: true, value: undefined });
   const podmans = await attempt(`${n} podman containers`, () => podmanFleet(ctx, n, progress("podman")));
+  await podmanRows(`${n} more`, podmans);
   if (podmans.ok) {
-    await podmanRows(`${n} more`);
     totals = recordPss(pss, "podman conmon", podmans.value, totals);
     await podmans.value.remove();
-  }
+  } else pss.push(toRow("podman conmon", podmans));
 
   const title = (c: Command) => `scale: ${c.label}, beside 0 and ${n} detached containers`;
   for (const c of COMMANDS) {
