@@ -230,8 +230,9 @@ export async function loadArchive(
       const id = shortId(member.split("/").pop()!.replace(/\.tar$/, ""));
       const total = spooled.size;
       const report = progress && ((current: number) => progress({ kind: "layer", id, action: "extracting", current, total }));
-      staged.set(member, await layers.stage(fs.createReadStream(spooled.file, { highWaterMark: 1 << 20 }), work, report));
-      fs.rmSync(spooled.file, { force: true });
+      const bytes = fs.createReadStream(spooled.file, { start: spooled.start, end: spooled.start + spooled.size - 1, highWaterMark: 1 << 20 });
+      staged.set(member, await layers.stage(bytes, work, report));
+      if (spooled.copy) fs.rmSync(spooled.file, { force: true });
       progress?.({ kind: "layer", id, action: "done", current: total, total });
     }
   }

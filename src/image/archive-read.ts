@@ -1,15 +1,16 @@
-// Reads the members of an image archive (docker-archive or OCI layout in a tar) in one
-// pass, without extracting anything: small members (JSON) are kept in memory, members
-// that are tar streams (plain or compressed) are copied as they are into the work
-// directory. The archive's manifest, which docker writes last, is read and checked
-// before any layer is extracted (archive-load.ts), so an archive that is not an image
-// writes no file system.
+// Reads the members of an image archive (docker-archive or OCI layout in a tar) without
+// extracting anything: small members (JSON) are kept in memory, members that are tar
+// streams (plain or compressed) are located for later. The archive's manifest, which
+// docker writes last, is read and checked before any layer is extracted
+// (archive-load.ts), so an archive that is not an image writes no file system. From a
+// plain archive file the layers are found by their offsets (only headers are read); a
+// stream or a compressed archive has them copied, as they are, into the work directory.
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 import { decompressed, detectCompression, peek } from "./compression.js";
-import { BlockSize, decodeRawHeader, isZeroBlock } from "./tar/header.js";
-import { TarReader } from "./tar/reader.js";
+import { BlockSize, decodePax, decodeRawHeader, finishHeader, isZeroBlock, paddingFor, type PaxRecords, type TarHeader } from "./tar/header.js";
+import { MaxMetaSize, TarReader } from "./tar/reader.js";
 
 /**
  * The largest member kept as metadata: the largest of the limits on what is read from an
@@ -18,9 +19,12 @@ import { TarReader } from "./tar/reader.js";
 export const MaxJsonMember = 4 << 20;
 
 export interface SpooledMember {
-  /** The member's bytes, as they were in the archive, in the work directory. */
+  /** Where the member's bytes are, as they were in the archive: the archive file itself or a copy in the work directory. */
   file: string;
+  start: number;
   size: number;
+  /** A copy of ours, to remove once read. */
+  copy: boolean;
 }
 
 export interface ArchiveMembers {
@@ -94,7 +98,7 @@ export async function readArchiveMembers(input: AsyncIterable<Buffer>, work: str
     const { head, all } = await peek(reader.data(), BlockSize);
     if (looksLikeTar(head)) {
       const file = path.join(work, `member-${members.blobs.size}`);
-      members.blobs.set(name, { file, size: await spool(all, file) });
+      members.blobs.set(name, { file, start: 0, size: await spool(all, file), copy: true });
     } else if (h.size <= MaxJsonMember) {
       const chunks: Buffer[] = [];
       for await (const chunk of all) chunks.push(Buffer.from(chunk));
@@ -102,4 +106,71 @@ export async function readArchiveMembers(input: AsyncIterable<Buffer>, work: str
     } else members.oversized.set(name, h.size);
   }
   return members;
+}
+
+function truncated(): MydockerError {
+  return new MydockerError("corrupt_archive", "truncated tar archive: the data ends in the middle of an entry");
+}
+
+/**
+ * The members of an uncompressed archive file, reading its headers and metadata members
+ * only: layers are left where they are (start, size). Undefined when file is not a
+ * regular file or is compressed: then it is read as a stream.
+ */
+export function indexArchiveFile(file: string): ArchiveMembers | undefined {
+  const fd = fs.openSync(file, fs.constants.O_RDONLY);
+  try {
+    const { size: fileSize, mode } = fs.fstatSync(fd);
+    if ((mode & fs.constants.S_IFMT) !== fs.constants.S_IFREG) return undefined;
+    const readAt = (length: number, at: number): Buffer => {
+      if (at + length > fileSize) throw truncated();
+      const buf = Buffer.alloc(length);
+      for (let got = 0; got < length; ) {
+        const n = fs.readSync(fd, buf, got, length - got, at + got);
+        if (n === 0) throw truncated();
+        got += n;
+      }
+      return buf;
+    };
+    if (fileSize >= 4 && detectCompression(readAt(4, 0)) !== "none") return undefined;
+    const members: ArchiveMembers = { files: new Map(), blobs: new Map(), oversized: new Map(), links: new Map() };
+    let pax: PaxRecords = new Map();
+    let longName: string | undefined;
+    let longLink: string | undefined;
+    for (let pos = 0; pos + BlockSize <= fileSize; ) {
+      const block = readAt(BlockSize, pos);
+      pos += BlockSize;
+      if (isZeroBlock(block)) break;
+      const raw = decodeRawHeader(block);
+      if (raw.typeflag === "x" || raw.typeflag === "g" || raw.typeflag === "L" || raw.typeflag === "K") {
+        if (raw.size > MaxMetaSize) throw new MydockerError("corrupt_archive", "corrupt tar archive: oversized pax or long-name record");
+        const meta = readAt(raw.size, pos);
+        pos += raw.size + paddingFor(raw.size);
+        if (raw.typeflag === "x" || raw.typeflag === "g") decodePax(meta, pax);
+        else if (raw.typeflag === "L") longName = meta.toString("utf8").replace(/\0+$/, "");
+        else longLink = meta.toString("utf8").replace(/\0+$/, "");
+        continue;
+      }
+      const h = finishHeader(raw, pax, longName, longLink);
+      pax = new Map();
+      longName = longLink = undefined;
+      const size = h.type === "file" ? h.size : 0;
+      if (pos + size > fileSize) throw truncated();
+      addIndexed(members, h, file, pos, (length) => readAt(length, pos));
+      pos += size + paddingFor(size);
+    }
+    return members;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function addIndexed(members: ArchiveMembers, h: TarHeader, file: string, start: number, read: (length: number) => Buffer): void {
+  const name = memberName(h.name);
+  if (h.type === "symlink") members.links.set(name, memberName(path.posix.join(path.posix.dirname(name), h.linkname)));
+  else if (h.type === "link") members.links.set(name, memberName(h.linkname));
+  else if (h.type !== "file") return;
+  else if (looksLikeTar(read(Math.min(h.size, BlockSize)))) members.blobs.set(name, { file, start, size: h.size, copy: false });
+  else if (h.size <= MaxJsonMember) members.files.set(name, read(h.size));
+  else members.oversized.set(name, h.size);
 }

@@ -9,7 +9,7 @@ import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import type { Digest } from "../spec/image.js";
 import { loadArchive } from "./archive-load.js";
-import { readArchiveMembers } from "./archive-read.js";
+import { indexArchiveFile, readArchiveMembers, type ArchiveMembers } from "./archive-read.js";
 import { writeArchive, type ArchiveFormat } from "./archive-write.js";
 import { Catalog } from "./catalog.js";
 import { asBuffers, type ByteStream } from "./compression.js";
@@ -50,6 +50,31 @@ function safeNormalize(ref: string): string | undefined {
 
 function notFound(ref: string): MydockerError {
   return new MydockerError("image_not_found", `No such image: ${ref}`, 125);
+}
+
+/**
+ * The members of the archive file a stream not yet read would give (load -i), found from
+ * its headers alone, the stream dropped; undefined for any other input (read as a stream).
+ */
+function indexFileStream(input: ByteStream): ArchiveMembers | undefined {
+  if (!(input instanceof fs.ReadStream) || input.bytesRead !== 0 || typeof input.path !== "string") return undefined;
+  if ((input as fs.ReadStream & { start?: number }).start !== undefined) return undefined;
+  let members: ArchiveMembers | undefined;
+  let done = false;
+  try {
+    members = indexArchiveFile(input.path);
+    done = members !== undefined;
+  } catch (e) {
+    done = true;
+    throw e;
+  } finally {
+    if (done) {
+      // Its open may still be under way: what it reports no longer matters.
+      input.on("error", () => {});
+      input.destroy();
+    }
+  }
+  return members;
 }
 
 export class ImageStore {
@@ -129,7 +154,7 @@ export class ImageStore {
   /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
   async load(input: ByteStream, progress?: Progress): Promise<ImageRecord[]> {
     return this.withWorkDir(async (work) => {
-      const members = await readArchiveMembers(asBuffers(input), work);
+      const members = indexFileStream(input) ?? (await readArchiveMembers(asBuffers(input), work));
       const hasLayer = (d: Digest): boolean => this.catalog.hasLayer(d) && this.layers.has(d);
       const images = await loadArchive(members, this.layers, work, hasLayer, progress);
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));

@@ -132,7 +132,9 @@ describe("extraction cannot leave the layer's root", { skip }, () => {
   it("load and import: a parent replaced by a symlink to a host directory gets no node, whiteout, xattr or time", () =>
     guarded("swap", async (t, sentinel) => {
       const layer = await swapLayer(sentinel);
-      const [image] = await t.store.load(once(await dockerArchive(layer)));
+      const file = path.join(t.base, "swap.tar");
+      fs.writeFileSync(file, await dockerArchive(layer));
+      const [image] = await t.store.load(fs.createReadStream(file));
       assert.deepEqual(image?.names, ["docker.io/library/evil:1"]);
       const dir = t.store.layers.dir(image!.layers[0]!);
       assert.equal(fs.readlinkSync(path.join(dir, "a")), sentinel);
@@ -147,6 +149,11 @@ describe("extraction cannot leave the layer's root", { skip }, () => {
         (e: unknown) => e instanceof MydockerError && e.code === "unsafe_archive" && /symbolic link "a"/.test(e.message),
       );
       await assert.rejects(() => t.store.importRootfsTar(once(worse), "evil:3"), /symbolic link "a"/);
+      fs.writeFileSync(file, await dockerArchive(worse));
+      await assert.rejects(() => t.store.load(fs.createReadStream(file)), /symbolic link "a"/);
+      // A file cut short is refused from its headers, before any layer is read.
+      fs.truncateSync(file, Math.floor(fs.statSync(file).size / 2));
+      await assert.rejects(() => t.store.load(fs.createReadStream(file)), (e: unknown) => e instanceof MydockerError && e.code === "corrupt_archive");
       assert.equal(storeState(t), state);
     }));
 
@@ -154,10 +161,15 @@ describe("extraction cannot leave the layer's root", { skip }, () => {
     guarded("no-manifest", async (t, sentinel) => {
       const state = storeState(t);
       const archive = await dockerArchive(await swapLayer(sentinel), undefined, false);
-      await assert.rejects(
-        () => t.store.load(once(archive)),
-        (e: unknown) => e instanceof MydockerError && e.code === "invalid_archive" && /not an image archive/.test(e.message),
-      );
+      const file = path.join(t.base, "no-manifest.tar");
+      fs.writeFileSync(file, archive);
+      // As a stream (members copied aside) and as a file (members found by their headers).
+      for (const input of [() => once(archive), () => fs.createReadStream(file)]) {
+        await assert.rejects(
+          () => t.store.load(input()),
+          (e: unknown) => e instanceof MydockerError && e.code === "invalid_archive" && /not an image archive/.test(e.message),
+        );
+      }
       assert.equal(storeState(t), state);
       assert.deepEqual(fs.readdirSync(path.join(t.root, "image", "tmp")), []);
     }));

@@ -19,7 +19,8 @@ export interface SplitSink {
   data(size: number): void;
 }
 
-const MaxMetaSize = 1 << 20;
+/** The largest pax or long-name record accepted. */
+export const MaxMetaSize = 1 << 20;
 
 function truncated(): MydockerError {
   return new MydockerError("corrupt_archive", "truncated tar archive: the data ends in the middle of an entry");
