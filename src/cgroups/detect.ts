@@ -13,6 +13,11 @@ export interface CgroupMounts {
   v1: Record<string, string>;
   /** Mount point of the cgroup2 filesystem, if any. */
   unified?: string;
+  /**
+   * v1 mount point -> the hierarchy's flags ("xattr", ...): a mount of it asking for other
+   * flags gets them ignored and a kernel warning each time.
+   */
+  v1Flags: Record<string, string[]>;
 }
 
 const V1_SUBSYSTEMS = new Set([
@@ -20,13 +25,15 @@ const V1_SUBSYSTEMS = new Set([
   "blkio", "perf_event", "hugetlb", "pids", "rdma", "misc", "debug",
 ]);
 
+const V1_ROOT_FLAGS = new Set(["xattr", "noprefix", "cpuset_v2_mode", "favordynmods"]);
+
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
 function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
 export function parseCgroupMounts(mountinfo: string): CgroupMounts {
-  const mounts: CgroupMounts = { v1: {} };
+  const mounts: CgroupMounts = { v1: {}, v1Flags: {} };
   for (const line of mountinfo.split("\n")) {
     const [left, right] = line.split(" - ");
     if (!left || !right) continue;
@@ -37,6 +44,7 @@ export function parseCgroupMounts(mountinfo: string): CgroupMounts {
     } else if (fstype === "cgroup") {
       for (const opt of superOptions.split(",")) {
         if (V1_SUBSYSTEMS.has(opt) || opt.startsWith("name=")) mounts.v1[opt] ??= mountPoint;
+        else if (V1_ROOT_FLAGS.has(opt)) (mounts.v1Flags[mountPoint] ??= []).push(opt);
       }
     }
   }
@@ -52,7 +60,7 @@ export function kernelClonesIntoCgroup(kernelRelease: string): boolean {
 export function driverForMounts(mounts: CgroupMounts, kernelRelease = release()): CgroupDriver {
   const controllers = Object.keys(mounts.v1).filter((s) => !s.startsWith("name="));
   const cloneInto = kernelClonesIntoCgroup(kernelRelease);
-  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1, unified: mounts.unified, cloneInto });
+  if (controllers.length > 0) return new V1Driver({ mounts: mounts.v1, flags: mounts.v1Flags, unified: mounts.unified, cloneInto });
   if (mounts.unified) return new V2Driver({ root: mounts.unified, cloneInto });
   throw new MydockerError("no_cgroups", "no cgroup filesystem is mounted (none in /proc/self/mountinfo)");
 }

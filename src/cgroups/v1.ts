@@ -15,6 +15,8 @@ import { validateResources } from "./validate.js";
 export interface V1Options {
   /** Subsystem (or name=X) -> mount point, e.g. { memory: "/sys/fs/cgroup/memory" } (a fake tree in tests). */
   mounts: Record<string, string>;
+  /** Mount point -> the hierarchy's own flags ("xattr"), named again when the container mounts it. */
+  flags?: Record<string, string[]>;
   /** Mount point of a hybrid host's cgroup2 hierarchy: no limits there, but a directory of the container's own. */
   unified?: string;
   /** The kernel has CLONE_INTO_CGROUP: a child is born in the unified cgroup rather than moved there. */
@@ -24,6 +26,7 @@ export interface V1Options {
 /** Where a cgroup's directories live: the v1 hierarchies (subsystem -> mount point) and the unified one. */
 interface V1Layout {
   mounts: ReadonlyMap<string, string>;
+  flags: Record<string, string[]>;
   unified?: string;
   cloneInto: boolean;
 }
@@ -33,7 +36,12 @@ export class V1Driver implements CgroupDriver {
   private readonly layout: V1Layout;
 
   constructor(options: V1Options) {
-    this.layout = { mounts: new Map(Object.entries(options.mounts)), unified: options.unified, cloneInto: options.cloneInto ?? false };
+    this.layout = {
+      mounts: new Map(Object.entries(options.mounts)),
+      flags: options.flags ?? {},
+      unified: options.unified,
+      cloneInto: options.cloneInto ?? false,
+    };
   }
 
   create(path: string, resources?: LinuxResources): Cgroup {
@@ -67,14 +75,15 @@ function hierarchyMounts(layout: V1Layout): string[] {
   return layout.unified === undefined ? mounts : [...mounts, layout.unified];
 }
 
-/** What names a v1 hierarchy in mount(2)'s data: its controllers and its name=, "none" when it has no controller. */
-function hierarchyData(subsystems: string[]): string {
+/** What names a v1 hierarchy in mount(2)'s data: its controllers ("none" when it has none), its name= and its flags. */
+function hierarchyData(subsystems: string[], flags: string[]): string {
   const controllers = subsystems.filter((s) => !s.startsWith("name="));
-  return [...(controllers.length > 0 ? controllers : ["none"]), ...subsystems.filter((s) => s.startsWith("name="))].join(",");
+  return [...(controllers.length > 0 ? controllers : ["none"]), ...subsystems.filter((s) => s.startsWith("name=")), ...flags].join(",");
 }
 
 class V1Cgroup implements Cgroup {
   private readonly mounts: ReadonlyMap<string, string>;
+  private readonly flags: Record<string, string[]>;
   private readonly unifiedMount?: string;
   private readonly cloneIntoUnified: boolean;
   /** The mount point of every hierarchy, the unified one last. */
@@ -85,6 +94,7 @@ class V1Cgroup implements Cgroup {
     readonly path: string,
   ) {
     this.mounts = layout.mounts;
+    this.flags = layout.flags;
     this.unifiedMount = layout.unified;
     this.cloneIntoUnified = layout.cloneInto;
     this.hierarchyMounts = hierarchyMounts(layout);
@@ -105,7 +115,7 @@ class V1Cgroup implements Cgroup {
     const out: CgroupHierarchy[] = [...byMount].map(([mount, subsystems]) => ({
       dir: basename(mount),
       fstype: "cgroup",
-      data: hierarchyData(subsystems),
+      data: hierarchyData(subsystems, this.flags[mount] ?? []),
       own: join(mount, this.path),
     }));
     const unified = this.unifiedDir();

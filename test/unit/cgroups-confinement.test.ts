@@ -27,7 +27,11 @@ describe("the v1 driver on a hybrid host (fake cgroupfs)", () => {
   beforeEach(() => {
     root = tempRoot();
     mkdirSync(join(root, "unified"));
-    driver = new V1Driver({ mounts: { ...fakeV1Mounts(root), "name=systemd": join(root, "systemd") }, unified: join(root, "unified") });
+    driver = new V1Driver({
+      mounts: { ...fakeV1Mounts(root), "name=systemd": join(root, "systemd") },
+      flags: { [join(root, "systemd")]: ["xattr"] },
+      unified: join(root, "unified"),
+    });
     // A real cgroupfs fills a new directory with its files; the fake one is laid out ahead.
     fakeV1Cgroup(root, "mydocker/c1");
     mkdirSync(join(root, "systemd"));
@@ -54,7 +58,8 @@ describe("the v1 driver on a hybrid host (fake cgroupfs)", () => {
     const hs = driver.create("mydocker/c1").hierarchies();
     const byDir = new Map(hs.map((h) => [h.dir, h]));
     assert.deepEqual(byDir.get("memory"), { dir: "memory", fstype: "cgroup", data: "memory", own: join(root, "memory/mydocker/c1") });
-    assert.deepEqual(byDir.get("systemd"), { dir: "systemd", fstype: "cgroup", data: "none,name=systemd", own: join(root, "systemd/mydocker/c1") });
+    // The hierarchy's own flags too: other flags would be ignored with a kernel warning per mount.
+    assert.deepEqual(byDir.get("systemd"), { dir: "systemd", fstype: "cgroup", data: "none,name=systemd,xattr", own: join(root, "systemd/mydocker/c1") });
     assert.deepEqual(hs.at(-1), { dir: "unified", fstype: "cgroup2", data: "", own: join(root, "unified/mydocker/c1") });
   });
 

@@ -30,13 +30,14 @@ describe("cgroup driver detection from mountinfo", () => {
         "name=systemd": "/sys/fs/cgroup/systemd",
       },
       unified: "/sys/fs/cgroup/unified",
+      v1Flags: { "/sys/fs/cgroup/systemd": ["xattr"] },
     });
     assert.equal(driverForMounts(mounts).version, 1);
   });
 
   it("cgroup2 only: the v2 driver", () => {
     const mounts = parseCgroupMounts(UNIFIED);
-    assert.deepEqual(mounts, { v1: {}, unified: "/sys/fs/cgroup" });
+    assert.deepEqual(mounts, { v1: {}, v1Flags: {}, unified: "/sys/fs/cgroup" });
     assert.equal(driverForMounts(mounts).version, 2);
   });
 
