@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { assembleSeccomp, compileSeccomp } from "../../src/runtime/seccomp-compile.js";
+import { SECCOMP_ARCHES, syscallNumbers } from "../../src/runtime/seccomp-arch.js";
 import { compile, compileExec } from "../../src/runtime/compile.js";
 import { defaultSpec, DEFAULT_CAPABILITIES, validateSpec } from "../../src/runtime/index.js";
 import { encodePlan } from "../../src/runtime/plan.js";
@@ -179,5 +180,32 @@ test("the runtime refuses a malformed linux.seccomp with its JSON path", () => {
   ];
   for (const [seccomp, message] of bad) {
     assert.throws(() => validateSpec(withSeccomp(seccomp)), message, JSON.stringify(seccomp));
+  }
+});
+
+test("every syscall number of every ABI gets what the profile's rules say (the search misses none)", () => {
+  const sc = evaluateProfile(DEFAULT_SECCOMP_PROFILE, { caps: DEFAULT_CAPABILITIES, goArch: "amd64", seccompArch: "SCMP_ARCH_X86_64", kernel: [6, 1] });
+  const { program } = assembleSeccomp(sc, "SCMP_ARCH_X86_64");
+  const abis: [string, number][] = [["SCMP_ARCH_X86_64", AUDIT_ARCH_X86_64], ["SCMP_ARCH_X86", AUDIT_ARCH_I386], ["SCMP_ARCH_X32", AUDIT_ARCH_X86_64]];
+  for (const [name, audit] of abis) {
+    const numbers = syscallNumbers(SECCOMP_ARCHES.get(name)!);
+    // What the rules say, from the names, for the calls whose action does not depend on arguments.
+    const expected = new Map<number, number>();
+    const conditional = new Set<number>();
+    for (const call of sc.syscalls ?? []) {
+      for (const n of call.names) {
+        const nr = numbers.get(n);
+        if (nr === undefined || expected.has(nr) || conditional.has(nr)) continue;
+        if (call.args?.length) conditional.add(nr);
+        else expected.set(nr, call.action === "SCMP_ACT_ALLOW" ? RET_ALLOW : retErrno(call.errnoRet ?? 1));
+      }
+    }
+    const max = Math.max(...expected.keys(), ...conditional);
+    const base = name === "SCMP_ARCH_X32" ? X32 : 0;
+    for (let nr = base; nr <= max + 3; nr++) {
+      if (conditional.has(nr)) continue;
+      const want = expected.get(nr) ?? (nr > max ? ENOSYS : EPERM);
+      assert.equal(runFilter(program, { nr, arch: audit }), want, `${name} ${nr}`);
+    }
   }
 });
