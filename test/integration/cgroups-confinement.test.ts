@@ -3,11 +3,13 @@
 // limits read-only at /sys/fs/cgroup, nothing of the host's tree within reach, and not
 // one directory left after rm.
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { detectCgroupDriver, parseCgroupMounts } from "../../src/cgroups/index.js";
-import { cgroupDirs, cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { BIN, cgroupDirs, cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
 
 const mounts = parseCgroupMounts(isRoot() ? fs.readFileSync("/proc/self/mountinfo", "utf8") : "");
 const v1 = isRoot() && detectCgroupDriver().version === 1;
@@ -130,9 +132,48 @@ describe("cgroup confinement", { skip: isRoot() ? false : NOT_ROOT }, () => {
     assert.match(bad.stderr, /invalid --cgroupns 'shared': use private or host/);
   });
 
+  it("where clone3 is refused (ENOSYS, an outer container's seccomp filter), the child is still put in its cgroup2 cgroup", () => {
+    // A filter like docker's default profile has: clone3 fails with ENOSYS for mydocker and its shims.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-noclone3-"));
+    try {
+      const program = path.join(dir, "noclone3");
+      fs.writeFileSync(`${program}.c`, NO_CLONE3_C);
+      const cc = spawnSync("cc", ["-O2", "-o", program, `${program}.c`], { encoding: "utf8" });
+      if (cc.status !== 0 || os.arch() !== "x64") return; // x86_64's clone3 number, a C compiler: see NO_CLONE3_C
+      const r = spawnSync(program, [process.execPath, BIN, "run", "--rm", "busybox", "cat", "/proc/self/cgroup"], { env: roots().env, encoding: "utf8", timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      if (mounts.unified || !v1) assert.match(r.stdout, /^0::\/$/m, "in its own cgroup2 cgroup, at the namespace's root");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("--privileged gets its cgroups read-write, as docker", () => {
     const r = md("run", "--rm", "--privileged", "busybox", "sh", "-c", "grep ' - cgroup' /proc/self/mountinfo");
     assert.equal(r.status, 0, r.stderr);
     for (const line of r.stdout.trim().split("\n")) assert.match(line, /\srw,/, line);
   });
 });
+
+/** Runs argv under a seccomp filter that fails clone3 (435 on x86_64) with ENOSYS. */
+const NO_CLONE3_C = `#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+int main(int argc, char **argv) {
+  struct sock_filter f[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 435, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+  };
+  struct sock_fprog prog = {.len = 4, .filter = f};
+  if (argc < 2 || prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) { perror("seccomp"); return 1; }
+  execv(argv[1], argv + 1);
+  perror("execv");
+  return 1;
+}
+`;
