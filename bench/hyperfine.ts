@@ -7,8 +7,11 @@ import type { Stats } from "./stats.js";
 
 /** The part of hyperfine's --export-json output we read (times in seconds). */
 interface HyperfineExport {
-  results: { command: string; mean: number; stddev: number | null; times: number[] }[];
+  results: { command: string; mean: number; stddev: number | null; times: number[]; user: number; system: number }[];
 }
+
+/** Wall time, and the mean CPU time (user + system, the command's waited-for children included) in ms. */
+export type TimedCommand = Stats & { cpuMs: number };
 
 export interface HyperfineOptions {
   runs: number;
@@ -25,7 +28,7 @@ function shellWord(arg: string): string {
  * Times argv with hyperfine, without a shell in between (--shell=none) so that
  * millisecond-scale runtimes are not dwarfed by a shell's startup.
  */
-export function hyperfine(argv: string[], opts: HyperfineOptions): Stats {
+export function hyperfine(argv: string[], opts: HyperfineOptions): TimedCommand {
   // One plain run first, so a failing subject reports its own error rather than hyperfine's.
   const once = runSync(argv, opts.env);
   if (once.status !== 0) throw new Error(whyFailed(once));
@@ -46,7 +49,7 @@ export function hyperfine(argv: string[], opts: HyperfineOptions): Stats {
     );
     if (r.status !== 0) throw new Error(`hyperfine: ${whyFailed(r)}`);
     const result = (JSON.parse(fs.readFileSync(out, "utf8")) as HyperfineExport).results[0];
-    return { mean: result.mean * 1000, stddev: (result.stddev ?? 0) * 1000, runs: result.times.length };
+    return { mean: result.mean * 1000, stddev: (result.stddev ?? 0) * 1000, runs: result.times.length, cpuMs: (result.user + result.system) * 1000 };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@ import { installed, mustRun, runSync } from "./exec.js";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
 import { makeBundle } from "./rootfs.js";
 
-export const PODMAN_IMAGE = "localhost/mydocker-bench-busybox";
+/** One per run: two benchmark runs at once must not remove each other's image. */
+export const PODMAN_IMAGE = `localhost/mydocker-bench-busybox-${process.pid}`;
 
 /** Flags podman needs on these hosts: its default rlimits need CAP_SYS_RESOURCE (see PEERS.md). */
 const PODMAN_RUN = [

@@ -101,9 +101,25 @@ export async function scale(ctx: BenchContext): Promise<void> {
     if (c.podman) printTarget(r, `mydocker, ${n} more`, `podman, ${n} more`, 0.5);
     else printTarget(r, `mydocker, ${n} more`, "mydocker, 0 more", 1.1);
     if (ctx.baseline && !c.podman) printTarget(r, `baseline, ${n} more`, "baseline, 0 more", 1.1);
+    printCpu(r, n);
   }
   printTable(`scale: PSS of each of ${n} detached containers' monitors`, "kB", pss, ["podman conmon"]);
   for (const line of totals) console.log(line);
+}
+
+/**
+ * The CPU time each command took (its waited-for children included): on a machine that
+ * others load, wall times swing with them, while the work a command does stays put.
+ */
+function printCpu(rows: Row[], n: number): void {
+  const cpu = new Map(rows.flatMap((r) => (r.outcome.ok && "cpuMs" in r.outcome ? [[r.subject, r.outcome.cpuMs as number] as const] : [])));
+  if (cpu.size === 0) return;
+  console.log(`CPU time (user + system) per run, ms: ${[...cpu].map(([s, ms]) => `${s} ${ms.toFixed(1)}`).join("; ")}`);
+  for (const who of ["mydocker", "baseline"]) {
+    const none = cpu.get(`${who}, 0 more`);
+    const many = cpu.get(`${who}, ${n} more`);
+    if (none && many) console.log(`CPU time: ${who}, ${n} more / 0 more = ${(many / none).toFixed(2)}x`);
+  }
 }
 
 function recordPss(rows: Row[], subject: string, fleet: Fleet, lines: string[]): string[] {
