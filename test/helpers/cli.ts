@@ -95,6 +95,11 @@ export function mydockerAsync(roots: Roots, args: string[]) {
   return { child, done, out: () => stdout };
 }
 
+/** The containers' state directories under a run root (the runtime keeps its compiled seccomp filters there too, in .seccomp). */
+export function stateDirs(runRoot: string): string[] {
+  return fs.existsSync(runRoot) ? fs.readdirSync(runRoot).filter((n) => !n.startsWith(".")) : [];
+}
+
 export function isRoot(): boolean {
   return process.getuid?.() === 0;
 }

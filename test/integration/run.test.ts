@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cgroupDirs, isRoot, mountsUnder, mydocker, mydockerAsync, NOT_ROOT, tempRoots, type Roots } from "../helpers/cli.js";
+import { cgroupDirs, isRoot, mountsUnder, mydocker, mydockerAsync, NOT_ROOT, stateDirs, tempRoots, type Roots } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
@@ -204,9 +204,7 @@ test("bad input: one clear line, status 125, nothing left behind", { skip }, () 
     assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
   }
   assert.equal(fs.readdirSync(path.join(roots.root, "containers")).length, before);
-  // No container's state; the runtime's compiled seccomp filters (.seccomp) are kept across containers.
-  const states = fs.existsSync(roots.runRoot) ? fs.readdirSync(roots.runRoot).filter((n) => n !== ".seccomp") : [];
-  assert.deepEqual(states, []);
+  assert.deepEqual(stateDirs(roots.runRoot), []);
 });
 
 test("not running as root is refused with one line", { skip }, () => {
@@ -241,7 +239,7 @@ test("the host's mount table is the same after 20 runs, kill -9 cases included",
   // The next command sweeps what kill -9 of mydocker left behind.
   await waitFor(() => {
     mydocker(roots, ["ps", "-a"]);
-    return (fs.existsSync(roots.runRoot) ? fs.readdirSync(roots.runRoot) : []).length === 0;
+    return stateDirs(roots.runRoot).length === 0;
   }, { what: "the sweep to release the runtime state", intervalMs: 500 });
   const left = cgroupDirs(roots.cgroupParent).flatMap((d) => fs.readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()));
   assert.deepEqual(left, [], "no container cgroup left");
