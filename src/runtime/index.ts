@@ -13,7 +13,7 @@ export type {
 } from "./runtime.js";
 export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
-export { defaultShimPath } from "./shim.js";
+export { defaultShimPath } from "./shim-binary.js";
 export { processStartTime } from "./proc.js";
 export { compile, compileExec } from "./compile.js";
 export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, RestartPolicy, RootfsMount } from "./compile.js";

@@ -7,9 +7,16 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import type { Duplex } from "node:stream";
 import { MydockerError } from "../util/errors.js";
-import { shimMissing } from "./shim.js";
+import { shimMissing } from "./shim-binary.js";
 
 let instances = 0;
+
+/**
+ * A launcher starts, and forks a shim, in a millisecond or two; one that has not said
+ * `ready` or `shim PID` in this long is stuck (out of file descriptors, say) and is
+ * replaced rather than waited on for ever.
+ */
+export const LAUNCH_DEADLINE_MS = 10_000;
 
 export class Launcher {
   private exited = false;
@@ -22,8 +29,8 @@ export class Launcher {
     child.once("exit", () => (this.exited = true));
   }
 
-  /** Starts one and waits until it listens. */
-  static async start(shimPath: string): Promise<Launcher> {
+  /** Starts one and waits until it listens (at most DEADLINEMS). */
+  static async start(shimPath: string, deadlineMs = LAUNCH_DEADLINE_MS): Promise<Launcher> {
     // Abstract socket names are per network namespace; the launcher accepts its parent only.
     const name = `mydocker-launcher-${process.pid}-${++instances}-${Math.random().toString(36).slice(2)}`;
     // Own session: a terminal's Ctrl-C is for the caller, not for the launcher.
@@ -32,17 +39,27 @@ export class Launcher {
     if (child.pid === undefined || !tie) {
       throw shimMissing(shimPath);
     }
-    await new Promise<void>((resolve, reject) => {
-      let got = "";
-      const failed = (why: string) => reject(new MydockerError("shim-failed", `the shim launcher did not start: ${why}`));
-      tie.setEncoding("utf8");
-      tie.on("data", (chunk: string) => {
-        got += chunk;
-        if (got.includes("ready\n")) resolve();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let got = "";
+        const failed = (why: string) => reject(new MydockerError("shim-failed", `the shim launcher did not start: ${why}`));
+        timer = setTimeout(() => failed(`it was not ready within ${deadlineMs / 1000} s`), deadlineMs);
+        tie.setEncoding("utf8");
+        tie.on("data", (chunk: string) => {
+          got += chunk;
+          if (got.includes("ready\n")) resolve();
+        });
+        tie.once("close", () => failed("it exited"));
+        child.once("error", (e) => failed(e.message));
       });
-      tie.once("close", () => failed("it exited"));
-      child.once("error", (e) => failed(e.message));
-    });
+    } catch (e) {
+      tie.destroy();
+      child.kill("SIGKILL");
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     tie.removeAllListeners();
     tie.on("error", () => {});
     // It must not keep this process alive; at this process's exit its tie reads EOF.

@@ -2,12 +2,12 @@
 // of docs/plan.md (pid, ready, exec, error, exit; go).
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
-import { fileURLToPath } from "node:url";
 import type { Duplex, Readable, Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
-import type { Launcher } from "./launcher.js";
+import { LAUNCH_DEADLINE_MS, type Launcher } from "./launcher.js";
 import { framePlan, type Plan } from "./plan.js";
 import { parseStepFailure, stepFailureError } from "./shim-errors.js";
+import { shimMissing } from "./shim-binary.js";
 import { signalNumber } from "./signals.js";
 
 export interface ShimExit {
@@ -15,16 +15,6 @@ export interface ShimExit {
   exitCode: number;
   /** The signal that killed the process, else 0. */
   signal: number;
-}
-
-/** The shim next to the package (native/mydocker-shim), unless MYDOCKER_SHIM says otherwise. */
-export function defaultShimPath(): string {
-  return process.env["MYDOCKER_SHIM"] || fileURLToPath(new URL("../../../native/mydocker-shim", import.meta.url));
-}
-
-/** The shim binary could not be run at all. */
-export function shimMissing(shimPath: string): MydockerError {
-  return new MydockerError("shim-missing", `cannot run the shim ${shimPath} (build it with "make -C native")`);
 }
 
 export interface ShimOptions {
@@ -43,12 +33,6 @@ export interface ShimOptions {
 }
 
 type Milestone = "shim" | "ready" | "exec";
-
-/**
- * A launcher forks a shim in a millisecond or two; one that has not in this long is stuck
- * (out of file descriptors, say) and is replaced rather than waited on for ever.
- */
-export const LAUNCH_DEADLINE_MS = 10_000;
 
 export class Shim {
   /** Resolves when the shim process ends. */

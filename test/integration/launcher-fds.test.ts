@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { defaultShimPath } from "../../src/runtime/shim.js";
+import { defaultShimPath } from "../../src/runtime/shim-binary.js";
 import { Launcher } from "../../src/runtime/launcher.js";
 import { Shim } from "../../src/runtime/shim.js";
 import type { Plan } from "../../src/runtime/plan.js";

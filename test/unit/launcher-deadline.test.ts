@@ -1,6 +1,6 @@
-// A launcher that takes a connection and never forks a shim: the caller gives up on a
-// deadline with a clear error and retires it, instead of waiting for ever. No root: the
-// launcher here is a stand-in that listens and answers nothing.
+// A launcher that never says `ready`, or takes a connection and never forks a shim: the
+// caller gives up on a deadline with a clear error (and retires it), instead of waiting for
+// ever. No root: the launcher here is a stand-in that listens and answers nothing.
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
@@ -46,4 +46,14 @@ test("a launcher that never says `shim PID` is given up on at the deadline, and 
   const waited = Date.now() - started;
   assert.ok(waited >= 250 && waited < 10_000, `gave up after ${waited} ms`);
   assert.equal(launcher.alive, false, "the next caller starts a new launcher");
+});
+
+test("a launcher that never says ready is given up on at the deadline, and killed", { skip, timeout: 30_000 }, async () => {
+  const mute = path.join(dir, "mute-launcher");
+  fs.writeFileSync(mute, SILENT_LAUNCHER.replace('os.write(3, b"ready\\n")', "pass"), { mode: 0o755 });
+  assert.ok(!fs.readFileSync(mute, "utf8").includes("os.write(3"), "the stand-in says nothing");
+  const started = Date.now();
+  await assert.rejects(Launcher.start(mute, 300), (e) => e instanceof MydockerError && e.message === "the shim launcher did not start: it was not ready within 0.3 s");
+  const waited = Date.now() - started;
+  assert.ok(waited >= 250 && waited < 10_000, `gave up after ${waited} ms`);
 });
