@@ -178,9 +178,9 @@ async function main(): Promise<number> {
     let issued = 0;
     const worker = async () => {
       while (issued < ops && Date.now() < deadline) {
-        issued++;
+        const mine = ++issued;
         await one();
-        if (issued % 100 === 0) process.stderr.write(`  ${issued} operations, ${Math.round((Date.now() - started) / 1000)} s\n`);
+        if (mine % 100 === 0) process.stderr.write(`  operation ${mine} done, ${Math.round((Date.now() - started) / 1000)} s\n`);
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
