@@ -579,7 +579,10 @@ export class Engine {
     // The records after the directories: a container's record is written before its runtime
     // directory, so one being created right now by another command is always known here.
     const known = new Set(this.containers.refs().map((r) => r.id));
-    for (const id of dirs) if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.debug(`sweep ${id}: ${(e as Error).message}`));
+    // A dot entry is the runtime's own (.seccomp: its compiled filters), never a container's.
+    for (const id of dirs) {
+      if (!known.has(id) && !id.startsWith(".")) await this.releaseRuntime(id).catch((e) => this.debug(`sweep ${id}: ${(e as Error).message}`));
+    }
   }
 
   private removeFiles(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
