@@ -288,6 +288,8 @@ export class Runtime {
     }
     const out: ContainerState[] = [];
     for (const id of ids) {
+      // Dot entries are the runtime's own (.seccomp), never a container's (ids start with a letter or digit).
+      if (id.startsWith(".")) continue;
       try {
         out.push(this.state(id));
       } catch (e) {
