@@ -14,7 +14,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/sched.h>
 
 #include "shim.h"
 
@@ -271,39 +270,16 @@ static void release_child(void) {
   }
 }
 
-/* The fallback of clonecgroup where clone3 is refused (ENOSYS: an outer container's seccomp
- * filter, as docker's default profile has it): the monitor moves the child through
- * cgroup.procs before it lets it go. */
-static int move_child_into_cgroup(void) {
-  char pid[16];
-  int n = snprintf(pid, sizeof pid, "%d", (int)m.child);
-  int fd = openat(m.cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = write_all(fd, pid, (size_t)n);
-  int err = errno;
-  close(fd);
-  errno = err;
-  return rc;
-}
-
 /* Clones one run of the container and sees it to its end. */
 static int run_once(struct child_fds *fds, int run) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return setup_failed(m.p->clone, "clone", "socketpair");
   if (m.p->log && proxy_open_pipes(&m.io, !m.p->tty, fds) != 0) return setup_failed(m.p->log, "log", "pipes");
   if (m.p->stdinpipe && proxy_open_stdin(&m.io, m.p->tty, fds) != 0) return setup_failed(NULL, "stdinpipe", "pipe");
-  bool move = false;
-  if (m.cgroup_fd >= 0) {
-    /* Born in the cgroup: no move, so none of the threadgroup lock a cgroup.procs write takes. */
-    struct clone_args ca = {.flags = m.p->clone->num[0] | CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)m.cgroup_fd};
-    m.child = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
-    move = m.child < 0 && errno == ENOSYS;
-    if (move) m.child = (pid_t)syscall(SYS_clone, (unsigned long)m.p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
-    if (m.child < 0) return setup_failed(m.p->clonecgroup, "clonecgroup", m.p->clonecgroup->args[0]);
-  } else {
-    m.child = (pid_t)syscall(SYS_clone, (unsigned long)m.p->clone->num[0] | SIGCHLD, 0, 0, 0, 0);
-    if (m.child < 0) return setup_failed(m.p->clone, "clone", m.p->clone->args[0]);
-  }
+  bool move;
+  m.child = clone_child(m.p->clone->num[0], m.cgroup_fd, &move);
+  if (m.child < 0 && m.cgroup_fd >= 0) return setup_failed(m.p->clonecgroup, "clonecgroup", m.p->clonecgroup->args[0]);
+  if (m.child < 0) return setup_failed(m.p->clone, "clone", m.p->clone->args[0]);
   if (m.child == 0) {
     close(sv[0]);
     proxy_close_monitor_ends(&m.io);
@@ -314,7 +290,7 @@ static int run_once(struct child_fds *fds, int run) {
   proxy_close_child_ends(fds);
   m.chan = sv[0];
   m.child_done = m.ready = false;
-  if (move && move_child_into_cgroup() != 0) return setup_failed(m.p->clonecgroup, "clonecgroup", "cgroup.procs");
+  if (move && clone_move_into_cgroup(m.cgroup_fd, m.child) != 0) return setup_failed(m.p->clonecgroup, "clonecgroup", "cgroup.procs");
 
   /* With sync the caller hears of the pid (and finds the pid file) before the child may go;
    * else the child goes first and the files are written while it sets itself up. */

@@ -83,6 +83,12 @@ int run_init(int argc, char **argv);
 
 /* ---- monitor.c ------------------------------------------------------------ */
 
+/* clone.c: the child's birth. Returns its pid (0 in the child) or -1; with CGROUP_FD (a
+ * cgroup2 directory) it is born in that cgroup, unless clone3 is refused: then *MOVE says
+ * the caller must move it (clone_move_into_cgroup) before it may go. */
+pid_t clone_child(unsigned long long flags, int cgroup_fd, bool *move);
+int clone_move_into_cgroup(int cgroup_fd, pid_t pid);
+
 int run_monitor(struct plan *p);
 
 /* ---- child.c: the container's init before exec ----------------------------- */
