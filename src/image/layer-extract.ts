@@ -59,9 +59,13 @@ export function safeRelative(name: string): string {
  * friends, which belong to the host's policy.
  */
 export function keptXattr(name: string, type: TarHeader["type"]): boolean {
-  // The kernel allows user.* only on regular files and directories.
+  // Each where the kernel accepts it: user.* on files and directories, file capabilities
+  // on files, default ACLs on directories, none on symlinks.
   if (name.startsWith("user.")) return type === "file" || type === "dir";
-  return name === "security.capability" || name === "system.posix_acl_access" || name === "system.posix_acl_default";
+  if (name === "security.capability") return type === "file";
+  if (name === "system.posix_acl_access") return type !== "symlink";
+  if (name === "system.posix_acl_default") return type === "dir";
+  return false;
 }
 
 function split(rel: string): { parent: string; base: string } {

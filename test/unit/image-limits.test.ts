@@ -28,7 +28,8 @@ describe("limits on what an archive may say", () => {
 
   it("keeps user.* (files and directories), capabilities and ACLs; never trusted.* or security.selinux", () => {
     assert.ok(keptXattr("user.x", "file") && keptXattr("user.x", "dir") && !keptXattr("user.x", "symlink"));
-    assert.ok(keptXattr("security.capability", "file") && keptXattr("system.posix_acl_access", "dir"));
+    assert.ok(keptXattr("security.capability", "file") && !keptXattr("security.capability", "dir"));
+    assert.ok(keptXattr("system.posix_acl_access", "dir") && keptXattr("system.posix_acl_default", "dir") && !keptXattr("system.posix_acl_default", "file"));
     for (const name of ["trusted.overlay.redirect", "trusted.overlay.opaque", "trusted.x", "security.selinux", "security.ima"]) {
       assert.ok(!keptXattr(name, "file"), name);
     }
