@@ -118,7 +118,9 @@ function truncated(): MydockerError {
  * regular file or is compressed: then it is read as a stream.
  */
 export function indexArchiveFile(file: string): ArchiveMembers | undefined {
-  const fd = fs.openSync(file, fs.constants.O_RDONLY);
+  // Not even opened unless regular: opening a FIFO would wait for its writer.
+  if (!fs.statSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   try {
     const { size: fileSize, mode } = fs.fstatSync(fd);
     if ((mode & fs.constants.S_IFMT) !== fs.constants.S_IFREG) return undefined;
