@@ -263,19 +263,19 @@ function emitSection(a: Assembler, archs: ArchRules[], defaultAction: number, en
   const body = new Label();
   const tooNew = new Label();
   const badArch = new Label();
-  const limit = (r: ArchRules | undefined, orElse: Label) => {
+  const limit = (r: ArchRules | undefined) => {
     if (!r) a.jump(badArch);
     else if (enosys && r.maxNr !== undefined) a.jgt(r.maxNr, tooNew, body);
-    else a.jump(orElse);
+    else a.jump(body);
   };
   if (native?.arch.table === "x86_64" || x32) {
     const x32Part = new Label();
     const nativePart = new Label();
     a.jge(X32_SYSCALL_BIT, x32Part, nativePart);
     a.bind(x32Part);
-    limit(x32, body);
+    limit(x32);
     a.bind(nativePart);
-    limit(native, body);
+    limit(native);
   } else if (native && enosys && native.maxNr !== undefined) {
     a.jgt(native.maxNr, tooNew, body);
   } else {
