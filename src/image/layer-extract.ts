@@ -68,7 +68,7 @@ export function keptXattr(name: string, type: TarHeader["type"]): boolean {
   return false;
 }
 
-function split(rel: string): { parent: string; base: string } {
+function splitPath(rel: string): { parent: string; base: string } {
   const slash = rel.lastIndexOf("/");
   return slash === -1 ? { parent: "", base: rel } : { parent: rel.slice(0, slash), base: rel.slice(slash + 1) };
 }
@@ -107,7 +107,7 @@ class Extractor {
       this.dirs.set(rel, cached);
       return cached;
     }
-    const { parent, base } = split(rel);
+    const { parent, base } = splitPath(rel);
     const parentFd = this.dir(parent, name, create);
     for (;;) {
       try {
@@ -126,7 +126,7 @@ class Extractor {
 
   /** The directory that holds rel (made when missing) and rel's name in it. */
   private parentOf(rel: string, name: string, create = true): { fd: number; base: string } {
-    const { parent, base } = split(rel);
+    const { parent, base } = splitPath(rel);
     return { fd: this.dir(parent, name, create), base };
   }
 
@@ -273,7 +273,7 @@ class Extractor {
       for await (const chunk of data()) contents.push(Buffer.from(chunk));
       this.split?.inline(Buffer.concat(contents));
     }
-    const dir = split(rel).parent;
+    const dir = splitPath(rel).parent;
     if (base === OpaqueMarker) {
       lsetxattrat(this.dir(dir, h.name, true), "", OpaqueXattr, Buffer.from("y"));
       return;
