@@ -24,7 +24,7 @@ test("a root made beforehand with 0755 is tightened; the database is 0600 under 
   try {
     fs.mkdirSync(roots.root, { recursive: true, mode: 0o755 });
     fs.chmodSync(roots.root, 0o755);
-    const r = withUmask000(roots, ["run", "--name", "m", "-e", "SECRET=x", "busybox", "sh", "-c", "umask; stat -c %a /etc/passwd /"]);
+    const r = withUmask000(roots, ["run", "--name", "modes", "-e", "SECRET=x", "busybox", "sh", "-c", "umask; stat -c %a /etc/passwd /"]);
     assert.equal(r.status, 0, r.stderr);
     // The container gets the umask runc gives, and the image's files the modes they were made with.
     assert.equal(r.stdout, "0022\n644\n755\n");
@@ -41,9 +41,9 @@ test("a root made beforehand with 0755 is tightened; the database is 0600 under 
 test("save -o and export -o write into a FIFO or device instead of replacing it", { skip }, async () => {
   const roots = tempRoots();
   try {
-    assert.equal(mydocker(roots, ["create", "--name", "x", "busybox", "true"]).status, 0);
+    assert.equal(mydocker(roots, ["create", "--name", "exported", "busybox", "true"]).status, 0);
     const fifo = path.join(path.dirname(roots.root), "out.fifo");
-    for (const args of [["save", "-o", fifo, "busybox"], ["export", "-o", fifo, "x"]]) {
+    for (const args of [["save", "-o", fifo, "busybox"], ["export", "-o", fifo, "exported"]]) {
       spawnSync("mkfifo", [fifo]);
       const reader = spawn("sh", ["-c", 'wc -c < "$1"', "sh", fifo], { stdio: ["ignore", "pipe", "inherit"] });
       let count = "";
