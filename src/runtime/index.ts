@@ -10,7 +10,7 @@ export type {
   ContainerState,
   HelperTarget,
   PipedProcess,
-} from "./runtime.js";
+} from "./runtime-options.js";
 export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
 export { defaultShimPath } from "./shim-binary.js";

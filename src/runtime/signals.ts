@@ -20,3 +20,12 @@ export function signalNumber(sig: string | number): number {
 export const FORWARDED_SIGNALS: readonly number[] = ["SIGHUP", "SIGINT", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGTERM"].map(
   (s) => SIGNALS[s] as number,
 );
+
+/** Sends a signal to a process that may have gone meanwhile (ESRCH is not an error). */
+export function sendSignal(pid: number, sig: number): void {
+  try {
+    process.kill(pid, sig);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+  }
+}

@@ -3,7 +3,7 @@
 // exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { ContainerStatus, NamespaceType, Spec, State } from "../spec/runtime.js";
+import type { ContainerStatus, NamespaceType, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -19,7 +19,7 @@ export interface StateRecord extends State {
   cgroupPath: string | null;
   rootfs: string;
   /** The kinds of namespace the container has (linux.namespaces[].type): what exec joins. */
-  namespaces?: NamespaceType[];
+  namespaces: NamespaceType[];
   /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
   monitorRestarts?: boolean;
 }
@@ -39,14 +39,29 @@ export interface Restarts {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
-export function checkId(id: string): void {
-  if (!ID.test(id) || id.length > 1024) throw new MydockerError("invalid-id", `invalid container id "${id}"`);
+function isContainerId(id: string): boolean {
+  return ID.test(id) && id.length <= 1024;
+}
+
+/** The containers that have a state directory under the run root; other entries (the seccomp cache, .seccomp) are the runtime's own. */
+export function containerIds(runRoot: string): string[] {
+  try {
+    return fs.readdirSync(runRoot).filter(isContainerId);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) return [];
+    throw e;
+  }
+}
+
+/** Whether the container has a state directory (a create may not have written its state file yet). */
+export function containerExists(runRoot: string, id: string): boolean {
+  return isContainerId(id) && fs.existsSync(path.join(runRoot, id));
 }
 
 export class StateDir {
   readonly dir: string;
   constructor(runRoot: string, readonly id: string) {
-    checkId(id);
+    if (!isContainerId(id)) throw new MydockerError("invalid-id", `invalid container id "${id}"`);
     this.dir = path.join(runRoot, id);
   }
 
@@ -67,9 +82,6 @@ export class StateDir {
   }
   get execFifo(): string {
     return path.join(this.dir, "exec.fifo");
-  }
-  execExitFile(n: number): string {
-    return path.join(this.dir, `exec-${n}.exit`);
   }
 
   /** Makes the directory; refuses an id that is taken. */
@@ -98,13 +110,6 @@ export class StateDir {
       if (isErrno(e, "ENOENT")) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
       throw e;
     }
-  }
-
-  /** What exec joins. A container made by an older mydocker has them in a copy of its config.json. */
-  namespaces(rec: StateRecord): NamespaceType[] {
-    if (rec.namespaces) return rec.namespaces;
-    const spec = JSON.parse(fs.readFileSync(path.join(this.dir, "config.json"), "utf8")) as Spec;
-    return (spec.linux?.namespaces ?? []).map((n) => n.type);
   }
 
   /** The exit file the shim wrote when the container's process ended, if it did. */

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { hostRootIsInitramfs } from "../../src/engine/image-files.js";
+import { hostRootIsInitramfs } from "../../src/runtime/host-root.js";
 
 test("pivot_root is given up only where / is an initramfs", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-mountinfo-"));

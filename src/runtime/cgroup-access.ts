@@ -1,0 +1,49 @@
+// A container's cgroup, through its state: limits, statistics, processes, freezing.
+import type { Cgroup, CgroupStats } from "../cgroups/types.js";
+import type { ContainerStatus, LinuxResources } from "../spec/runtime.js";
+import { MydockerError } from "../util/errors.js";
+import { cgroupOf, readContainerState } from "./container-state.js";
+import type { RuntimeContext } from "./runtime-context.js";
+import { StateDir } from "./state.js";
+
+/** Whether the kernel's OOM killer killed in the container's cgroup; also once it stopped, until it is deleted. */
+export function oomKilled(ctx: RuntimeContext, id: string): boolean {
+  const cgroup = cgroupOf(ctx, new StateDir(ctx.runRoot, id).readState());
+  return (cgroup?.oomKills() ?? 0) > 0;
+}
+
+/** The cgroup of a container that has not stopped (created, running or paused). */
+function liveCgroup(ctx: RuntimeContext, id: string): Cgroup {
+  let cgroup: Cgroup | undefined;
+  try {
+    const st = readContainerState(ctx, id);
+    cgroup = st.status === "stopped" ? undefined : cgroupOf(ctx, st);
+  } catch (e) {
+    if (!(e instanceof MydockerError && e.code === "not-found")) throw e;
+  }
+  if (!cgroup) throw new MydockerError("ENOTRUNNING", `container ${id} is not running`);
+  return cgroup;
+}
+
+/** New limits for a container's cgroup (docker update); validated by the cgroup driver before any is written. */
+export function updateResources(ctx: RuntimeContext, id: string, resources: LinuxResources): void {
+  liveCgroup(ctx, id).setResources(resources);
+}
+
+export function cgroupStats(ctx: RuntimeContext, id: string): CgroupStats {
+  return liveCgroup(ctx, id).stats();
+}
+
+/** Host pids of every process in the container's cgroup. */
+export function cgroupPids(ctx: RuntimeContext, id: string): number[] {
+  return liveCgroup(ctx, id).pids();
+}
+
+/** The cgroup of a container that is in that status, to freeze or thaw. */
+export function freezerCgroup(ctx: RuntimeContext, id: string, status: ContainerStatus): Cgroup {
+  const st = readContainerState(ctx, id);
+  if (st.status !== status) throw new MydockerError("bad-state", `container "${id}" is ${st.status}, not ${status}`);
+  const cgroup = cgroupOf(ctx, st);
+  if (!cgroup) throw new MydockerError("unsupported", `container "${id}" has no cgroup to freeze`);
+  return cgroup;
+}

@@ -1,0 +1,82 @@
+// Processes started in or over an existing container: exec, and helpers on its files.
+import type { Process } from "../spec/runtime.js";
+import { MydockerError } from "../util/errors.js";
+import { compileExec, compileHelperIn, compileHelperOver, type HelperProgram } from "./compile.js";
+import { cgroupOf, readContainerState } from "./container-state.js";
+import { launch } from "./launch.js";
+import { bindSourceKind } from "./launch-container.js";
+import type { Plan } from "./plan.js";
+import { lastCap } from "./proc.js";
+import type { RuntimeContext } from "./runtime-context.js";
+import type { ExecOptions, HelperTarget, PipedProcess, ProcessHandle } from "./runtime-options.js";
+import { loadSeccomp } from "./seccomp-state.js";
+import type { Shim, ShimExit } from "./shim.js";
+import { FORWARDED_SIGNALS, sendSignal, signalNumber } from "./signals.js";
+import { StateDir } from "./state.js";
+import { validateProcess, validateSpec } from "./validate.js";
+
+/** The handle of a process its shim monitors. */
+export function processHandle(shim: Shim, pid: number, wait: () => Promise<ShimExit>): ProcessHandle {
+  // After the exit the pid may belong to someone else.
+  const signal = (sig: string | number) => {
+    if (!shim.hasExited) sendSignal(pid, signalNumber(sig));
+  };
+  return { pid, shimPid: shim.shimPid, wait, signal };
+}
+
+/** Starts another process in a running container. */
+export async function execProcess(ctx: RuntimeContext, id: string, input: Process, opts: ExecOptions): Promise<ProcessHandle> {
+  const st = readContainerState(ctx, id);
+  if (st.status !== "running" || st.pid === undefined) {
+    throw new MydockerError("bad-state", `container "${id}" is ${st.status}: exec needs a running container`);
+  }
+  // Joining none would run the process on the host: a state file without them is refused.
+  if (!Array.isArray(st.namespaces)) throw new MydockerError("bad-state", `container "${id}": its state names no namespaces to join`);
+  const proc = validateProcess(input);
+  const sd = new StateDir(ctx.runRoot, id);
+  const cgroup = cgroupOf(ctx, st);
+  const plan = compileExec({ pid: st.pid, namespaces: st.namespaces, seccomp: loadSeccomp(sd.dir) }, proc, {
+    lastCap: lastCap(),
+    cgroupJoin: cgroup?.selfJoinFiles(),
+    cloneCgroup: cgroup?.cloneInto(),
+    detach: opts.detach,
+    log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
+    forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
+  });
+  const { shim, pid } = await launch({
+    shimPath: ctx.shimPath,
+    plan: () => plan,
+    stdio: opts.detach ? "ignore" : "inherit",
+    launcher: await ctx.launcherFor(),
+    stdin: opts.stdin,
+    until: "exec",
+    debug: ctx.debug,
+  });
+  if (opts.detach) shim.release();
+  const wait = opts.detach
+    ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
+    : () => shim.exited;
+  return processHandle(shim, pid, wait);
+}
+
+/**
+ * Runs a static host program over a container's files with piped stdio (cp's tar): in
+ * a running container's mount namespace, or over a stopped one's root and volumes
+ * mounted in a namespace of its own. Nothing of it outlives the process.
+ */
+export async function runHelper(ctx: RuntimeContext, target: HelperTarget, h: HelperProgram): Promise<PipedProcess> {
+  let plan: Plan;
+  if ("id" in target) {
+    const st = readContainerState(ctx, target.id);
+    if ((st.status !== "running" && st.status !== "paused") || st.pid === undefined) {
+      throw new MydockerError("bad-state", `container "${target.id}" is ${st.status}: it has no mount namespace to work in`);
+    }
+    plan = compileHelperIn(st.pid, h);
+  } else {
+    const spec = validateSpec(target.spec);
+    const noPivot = target.noPivot ?? ctx.noPivot();
+    plan = compileHelperOver(spec, { bundle: "/", rootfsMount: target.rootfsMount, noPivot, sourceKind: bindSourceKind }, h);
+  }
+  const { shim } = await launch({ shimPath: ctx.shimPath, plan: () => plan, stdio: "pipe", until: "exec", debug: ctx.debug });
+  return { ...shim.pipes, wait: () => shim.exited };
+}

@@ -1,0 +1,158 @@
+// create, start and run's first half: state directory, cgroup, plan, shim.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import type { Cgroup } from "../cgroups/types.js";
+import type { Spec } from "../spec/runtime.js";
+import { MydockerError } from "../util/errors.js";
+import { compile } from "./compile.js";
+import { readContainerState } from "./container-state.js";
+import { cgroupResources } from "./device-rules.js";
+import { launch } from "./launch.js";
+import { isSameProcess, lastCap, processStartTime } from "./proc.js";
+import type { RuntimeContext } from "./runtime-context.js";
+import type { CreateOptions } from "./runtime-options.js";
+import { compileCached, keepSeccomp } from "./seccomp-state.js";
+import type { Shim } from "./shim.js";
+import { FORWARDED_SIGNALS } from "./signals.js";
+import { StateDir, type StateRecord } from "./state.js";
+import { validateSpec } from "./validate.js";
+
+/** How often start checks that the process it releases is still there. */
+const START_WATCH_MS = 100;
+
+/** What a bind mount's target is made as: a file for a file, else a directory. */
+export function bindSourceKind(p: string): "file" | "dir" {
+  return fs.statSync(p, { throwIfNoEntry: false })?.isDirectory() === false ? "file" : "dir";
+}
+
+/** create and run: state directory, cgroup, plan, shim; on failure nothing is left behind. */
+export async function launchContainer(
+  ctx: RuntimeContext,
+  id: string,
+  input: Spec,
+  opts: CreateOptions & { stdio?: "inherit" | "ignore"; stdin?: boolean },
+  mode: "create" | "run",
+): Promise<{ shim: Shim; pid: number }> {
+  const spec = validateSpec(input);
+  const bundle = path.resolve(opts.bundle ?? ".");
+  const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
+  const sd = new StateDir(ctx.runRoot, id);
+  sd.create();
+  let cgroup: Cgroup | undefined;
+  try {
+    const seccomp = spec.linux?.seccomp ? compileCached(ctx.runRoot, spec.linux.seccomp) : undefined;
+    const cgroupPath = ctx.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
+    const detached = mode === "create" || opts.stdio === "ignore";
+    const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
+    const record: StateRecord = {
+      ociVersion: spec.ociVersion,
+      id,
+      status: "creating",
+      bundle,
+      ...(spec.annotations ? { annotations: spec.annotations } : {}),
+      created: new Date().toISOString(),
+      cgroupPath,
+      rootfs,
+      namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
+      ...(restart ? { monitorRestarts: true } : {}),
+    };
+    const launched = await launch({
+      shimPath: ctx.shimPath,
+      // The shim runs first and waits for its plan. The state file is written then, once,
+      // before anything needs undoing (the cgroup): while "creating", a live shim is what
+      // tells this container from the debris of a crash (a shim whose caller died before
+      // it had its plan reads the end of the socket and exits). Once more when the
+      // process runs: each write of a state file costs a new inode.
+      plan: (shimPid) => {
+        Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
+        sd.writeState(record);
+        if (mode === "create") makeFifo(sd.execFifo);
+        if (ctx.cgroups && cgroupPath !== null) cgroup = ctx.cgroups.create(cgroupPath, cgroupResources(spec));
+        const plan = compile(spec, {
+          bundle,
+          seccomp: seccomp?.filter,
+          lastCap: lastCap(),
+          rootfsMount: opts.rootfsMount,
+          noPivot: opts.noPivot ?? ctx.noPivot(),
+          cgroupHierarchies: cgroup?.hierarchies(),
+          sourceKind: bindSourceKind,
+          execFifo: mode === "create" ? sd.execFifo : undefined,
+          detach: detached,
+          log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
+          // Only a monitor that restarts the process has a pid the caller does not hear of.
+          pidFile: restart ? sd.pidFile : undefined,
+          exitFile: sd.exitFile,
+          exitCommand: opts.exitCommand,
+          forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
+          attachSocket: opts.attach ? sd.attachSocket : undefined,
+          openStdin: opts.attach && opts.openStdin,
+          restart,
+          cgroupJoin: cgroup?.selfJoinFiles(),
+          cloneCgroup: cgroup?.cloneInto(),
+          sync: opts.onPid !== undefined,
+        });
+        if (seccomp) keepSeccomp(sd.dir, seccomp.file);
+        return plan;
+      },
+      stdio: detached ? "ignore" : "inherit",
+      launcher: await ctx.launcherFor(),
+      stdin: opts.stdin,
+      until: mode === "create" ? "ready" : "exec",
+      // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
+      onPid: opts.onPid,
+      debug: ctx.debug,
+    });
+    const { shim, pid } = launched;
+    sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
+    if (mode === "create") shim.release();
+    return launched;
+  } catch (e) {
+    await cgroup?.destroy();
+    sd.remove();
+    throw e;
+  }
+}
+
+/** OCI start: lets a created container exec its process. */
+export async function startCreated(ctx: RuntimeContext, id: string): Promise<void> {
+  const sd = new StateDir(ctx.runRoot, id);
+  const st = readContainerState(ctx, id);
+  if (st.status !== "created") {
+    throw new MydockerError("bad-state", `container "${id}" is ${st.status}: only a created container can be started`);
+  }
+  // Our open returns once the child opened the write side; it then writes one byte, which
+  // must be read before we close (else its write fails) and which says it is going to exec.
+  // A child that died first would leave the open blocked for good: a watchdog then opens
+  // the write side itself, and no byte comes.
+  const watchdog = setInterval(() => {
+    if (st.pid !== undefined && st.pidStartTime && isSameProcess(st.pid, st.pidStartTime)) return;
+    try {
+      fs.closeSync(fs.openSync(sd.execFifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      // Not open for reading yet (ENXIO): the next round.
+    }
+  }, START_WATCH_MS);
+  let got = 0;
+  try {
+    const fifo = await fs.promises.open(sd.execFifo, fs.constants.O_RDONLY);
+    try {
+      got = (await fifo.read(Buffer.alloc(1), 0, 1)).bytesRead;
+    } finally {
+      await fifo.close();
+    }
+  } finally {
+    clearInterval(watchdog);
+  }
+  if (got !== 1) throw new MydockerError("bad-state", `container "${id}": its process ended before it was started`);
+  fs.rmSync(sd.execFifo, { force: true });
+  sd.writeState({ ...sd.readState(), status: "running" });
+}
+
+function makeFifo(file: string): void {
+  // Node has no mkfifo(3); coreutils' mkfifo is everywhere the runtime can run (Linux, root).
+  const r = spawnSync("mkfifo", ["-m", "0600", file]);
+  if (r.status !== 0) {
+    throw new MydockerError("fifo", `mkfifo ${file}: ${r.error?.message ?? r.stderr.toString().trim()}`);
+  }
+}

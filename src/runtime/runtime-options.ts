@@ -1,0 +1,86 @@
+// What callers of the runtime pass in and get back.
+import type { Readable, Writable } from "node:stream";
+import type { CgroupDriver } from "../cgroups/types.js";
+import type { Spec } from "../spec/runtime.js";
+import type { RestartPolicy, RootfsMount } from "./compile.js";
+import type { ShimExit } from "./shim.js";
+import type { ExitInfo, Restarts, StateRecord } from "./state.js";
+
+export interface RuntimeOptions {
+  /** Where container state directories live (e.g. /run/mydocker). */
+  runRoot: string;
+  shimPath?: string;
+  /** null: the runtime creates no cgroups (the container stays in the caller's). */
+  cgroups: CgroupDriver | null;
+  /** Fork shims from a long-lived launcher (see launcher.ts): for a caller that starts many. */
+  launcher?: boolean;
+  debug?: (msg: string) => void;
+}
+
+export interface CreateOptions {
+  /** root.path and bind sources are relative to it (default: the current directory). */
+  bundle?: string;
+  /** Mounted as the container's root (the engine's overlay) instead of binding root.path. */
+  rootfsMount?: RootfsMount;
+  /** The container's stdout/stderr in the CRI log format; without it they go nowhere (detached). */
+  logPath?: string;
+  logMaxBytes?: number;
+  /** Run by the shim once the container has exited (e.g. the engine's cleanup). */
+  exitCommand?: string[];
+  /** Called while the container's init waits, before it runs any step: network setup etc. */
+  onPid?: (pid: number) => Promise<void>;
+  /** true: chroot, false: pivot_root; unset: the runtime's choice (pivot_root unless the host's root cannot be pivoted). */
+  noPivot?: boolean;
+  /** The monitor serves attach clients (see attachSocket). */
+  attach?: boolean;
+  /** With attach: the process's stdin is open for the clients' input. */
+  openStdin?: boolean;
+  /** The monitor runs the process again after it exits (docker --restart); see stopRestarts. */
+  restart?: RestartPolicy;
+}
+
+export interface RunOptions extends CreateOptions {
+  /** "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none. */
+  stdio: "inherit" | "ignore";
+  /** false: the container's stdin is /dev/null even when stdio is "inherit" (docker without -i). */
+  stdin?: boolean;
+  /** Keep the state directory and cgroup after the exit (default: delete them, like `runc run`). */
+  keepState?: boolean;
+}
+
+export interface ExecOptions {
+  /** false: the process's stdin is /dev/null (docker exec without -i). */
+  stdin?: boolean;
+  /** Let the process run on its own: no stdio of the caller, nobody waits. */
+  detach?: boolean;
+  /** Also write the process's output to this CRI log file. */
+  logPath?: string;
+}
+
+/** A process the caller waits for. */
+export interface ProcessHandle {
+  /** Host pid of the process. */
+  pid: number;
+  shimPid: number;
+  /** Resolves when it exited (for run: after the state was cleaned up, unless keepState). */
+  wait(): Promise<ShimExit>;
+  signal(sig: string | number): void;
+}
+export type RunHandle = ProcessHandle;
+
+export interface ContainerState extends StateRecord {
+  exit?: ExitInfo;
+  /** Set once the monitor restarted the process (CreateOptions.restart). */
+  restarts?: Restarts;
+}
+
+/** A process with piped stdio: a helper working on a container's files. */
+export interface PipedProcess {
+  stdin: Writable;
+  stdout: Readable;
+  stderr: Readable;
+  wait(): Promise<ShimExit>;
+}
+
+/** Where a helper runs: inside a running container, or over a stopped container's files (noPivot as in CreateOptions). */
+export type HelperTarget = { id: string } | { spec: Spec; rootfsMount?: RootfsMount; noPivot?: boolean };
