@@ -3,14 +3,14 @@
 // byte for byte from the store, so their digests are the diffIDs of the config.
 import { AnnotationImageName, AnnotationRefName, MediaType, type Descriptor, type Digest, type DockerRepositories, type DockerSaveManifestEntry, type ImageIndex, type ImageManifest } from "../spec/image.js";
 import { digestHex, sha256 } from "./digest.js";
-import type { ImageStore } from "./image-store.js";
 import { familiarName, parseReference, repositoryOf } from "./reference.js";
+import type { ImageContent } from "./store-access.js";
 import type { ImageRecord } from "./types.js";
 import { dirHeader, fileHeader, writeTar, type TarEntry } from "./tar/writer.js";
 
 export type ArchiveFormat = "docker-archive" | "oci-archive";
 
-export interface SaveItem {
+interface SaveItem {
   image: ImageRecord;
   names: string[];
 }
@@ -23,7 +23,7 @@ function file(name: string, body: Buffer): TarEntry {
   return { header: fileHeader(name, body.length), body };
 }
 
-function* layerEntries(store: ImageStore, items: SaveItem[], nameOf: (diffId: Digest) => string): Generator<TarEntry> {
+function* layerEntries(store: ImageContent, items: SaveItem[], nameOf: (diffId: Digest) => string): Generator<TarEntry> {
   const seen = new Set<Digest>();
   for (const { image } of items) {
     for (const diffId of image.layers) {
@@ -35,7 +35,7 @@ function* layerEntries(store: ImageStore, items: SaveItem[], nameOf: (diffId: Di
   }
 }
 
-function* dockerArchive(store: ImageStore, items: SaveItem[]): Generator<TarEntry> {
+function* dockerArchive(store: ImageContent, items: SaveItem[]): Generator<TarEntry> {
   const manifest: DockerSaveManifestEntry[] = [];
   const repositories: DockerRepositories = {};
   const written = new Set<Digest>();
@@ -59,7 +59,7 @@ function* dockerArchive(store: ImageStore, items: SaveItem[]): Generator<TarEntr
   yield file("repositories", json(repositories));
 }
 
-function* ociArchive(store: ImageStore, items: SaveItem[]): Generator<TarEntry> {
+function* ociArchive(store: ImageContent, items: SaveItem[]): Generator<TarEntry> {
   yield file("oci-layout", json({ imageLayoutVersion: "1.0.0" }));
   yield { header: dirHeader("blobs/") };
   yield { header: dirHeader("blobs/sha256/") };
@@ -97,6 +97,6 @@ function* ociArchive(store: ImageStore, items: SaveItem[]): Generator<TarEntry> 
   yield file("index.json", json(index));
 }
 
-export function writeArchive(store: ImageStore, items: SaveItem[], format: ArchiveFormat): AsyncGenerator<Buffer> {
+export function writeArchive(store: ImageContent, items: SaveItem[], format: ArchiveFormat): AsyncGenerator<Buffer> {
   return writeTar(format === "oci-archive" ? ociArchive(store, items) : dockerArchive(store, items));
 }

@@ -218,7 +218,7 @@ export class ImageStore {
 
   /** `push` over the OCI distribution API; returns the manifest digest. */
   push(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
-    return push(this, ref, options, progress);
+    return push(this, this.get(ref), ref, options, progress);
   }
 
   /** Gives the image one more name; an existing name moves. */

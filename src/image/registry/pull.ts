@@ -6,10 +6,10 @@ import { checkConfig } from "../archive-load.js";
 import { MaxConfigBytes, checkConfigLimits } from "../config.js";
 import { asBuffers } from "../compression.js";
 import { sha256 } from "../digest.js";
-import type { ImageStore } from "../image-store.js";
 import type { StagedLayer } from "../layer-store.js";
 import { choosePlatform } from "../platform.js";
 import { shortId, type Progress } from "../progress.js";
+import type { RegistryStore } from "../store-access.js";
 import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../reference.js";
 import type { ImageRecord } from "../types.js";
 import { RegistryClient, type RegistryOptions } from "./client.js";
@@ -39,7 +39,7 @@ async function readAtMost(res: Response, limit: number, what: string): Promise<B
   return Buffer.concat(chunks);
 }
 
-export async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
+async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
   const res = await RegistryClient.check(
     await client.request("GET", `/v2/${ref.path}/manifests/${reference}`, scope, { headers: { Accept: manifestAccept } }),
     `manifest for ${formatReference(ref)}`,
@@ -57,7 +57,7 @@ async function blob(client: RegistryClient, ref: ImageReference, d: Descriptor, 
   return RegistryClient.check(await client.request("GET", `/v2/${ref.path}/blobs/${d.digest}`, scope), `blob ${d.digest}`);
 }
 
-export async function pull(store: ImageStore, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+export async function pull(store: RegistryStore, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
   const ref = withDefaultTag(parseReference(text));
   const client = new RegistryClient(ref.domain, options);
   const scope = `repository:${ref.path}:pull`;

@@ -8,9 +8,10 @@ import { zlib } from "../../util/lazy-require.js";
 import { MydockerError } from "../../util/errors.js";
 import { MediaType, type Descriptor, type Digest, type ImageManifest } from "../../spec/image.js";
 import { HashingTap, digestHex, sha256 } from "../digest.js";
-import type { ImageStore } from "../image-store.js";
 import { shortId, type Progress } from "../progress.js";
 import { formatReference, normalizeReference, parseReference, repositoryOf, type ImageReference } from "../reference.js";
+import type { RegistryStore } from "../store-access.js";
+import type { ImageRecord } from "../types.js";
 import { RegistryClient, type RegistryOptions } from "./client.js";
 
 async function exists(client: RegistryClient, ref: ImageReference, digest: Digest, scope: string): Promise<boolean> {
@@ -33,8 +34,8 @@ async function upload(client: RegistryClient, ref: ImageReference, digest: Diges
   await RegistryClient.check(res, `uploading ${digest}`);
 }
 
-export async function push(store: ImageStore, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
-  const image = store.get(text);
+/** Pushes image (the store's image that text names) as text. */
+export async function push(store: RegistryStore, image: ImageRecord, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
   const ref = parseReference(normalizeReference(text));
   if (ref.tag === undefined) throw new MydockerError("invalid_reference", `push needs a tag: ${text}`);
   const client = new RegistryClient(ref.domain, options);
