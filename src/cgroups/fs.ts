@@ -94,7 +94,7 @@ export function childDirs(dir: string): string[] {
 }
 
 /** dir and every sub-cgroup below it, deepest first (the order rmdir needs). */
-export function treeDeepestFirst(dir: string): string[] {
+function treeDeepestFirst(dir: string): string[] {
   if (!isDir(dir)) return [];
   return [...childDirs(dir).flatMap((c) => treeDeepestFirst(join(dir, c))), dir];
 }

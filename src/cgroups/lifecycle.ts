@@ -2,7 +2,7 @@
 // cgroup.kill: freeze first so nothing forks between reading the list and the kills.
 import { killPids, waitFor } from "./fs.js";
 
-export interface Freezer {
+interface Freezer {
   freeze(): Promise<void>;
   thaw(): void;
 }

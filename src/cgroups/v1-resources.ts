@@ -6,7 +6,7 @@ import { MydockerError } from "../util/errors.js";
 import { readNumber, writeEach, writeValue } from "./fs.js";
 
 /** The cgroup's directory in the hierarchy of a subsystem, undefined when not mounted. */
-export type DirOf = (subsystem: string) => string | undefined;
+type DirOf = (subsystem: string) => string | undefined;
 
 function need(dirOf: DirOf, subsystem: string): string {
   const dir = dirOf(subsystem);
@@ -86,7 +86,7 @@ function applyBlockIO(dir: string, b: LinuxBlockIO): void {
 }
 
 /** "c 1:3 rwm"; an absent type/major/minor means all ("a", "*"). */
-export function deviceRuleText(rule: DeviceCgroupRule): string {
+function deviceRuleText(rule: DeviceCgroupRule): string {
   const num = (n: number | null | undefined): string => (n === undefined || n === null || n < 0 ? "*" : String(n));
   return `${rule.type ?? "a"} ${num(rule.major)}:${num(rule.minor)} ${rule.access || "rwm"}`;
 }

@@ -24,7 +24,7 @@ import { normalizeReference } from "./reference.js";
 import { choosePlatform } from "./platform.js";
 
 /** An image ready to be stored: its config bytes, id, staged layers (bottom first) and names. */
-export interface LoadedImage {
+interface LoadedImage {
   configText: string;
   id: Digest;
   layers: (StagedLayer | Digest)[];
@@ -80,7 +80,7 @@ export function checkConfig(config: ImageConfig, what: string): void {
 }
 
 /** Pairs each diffID of the config with a staged layer (or the store's copy), checking digests. */
-export function matchLayers(
+function matchLayers(
   config: ImageConfig,
   staged: (StagedLayer | undefined)[],
   hasLayer: (diffId: Digest) => boolean,

@@ -18,7 +18,7 @@ import { MaxMetaSize, TarReader } from "./tar/reader.js";
  */
 export const MaxJsonMember = 4 << 20;
 
-export interface SpooledMember {
+interface SpooledMember {
   /** Where the member's bytes are, as they were in the archive: the archive file itself or a copy in the work directory. */
   file: string;
   start: number;

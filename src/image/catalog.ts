@@ -10,7 +10,7 @@ interface ImageRow {
   created_at: string;
 }
 
-export interface NewImage {
+interface NewImage {
   /** The config exactly as hashed into the id. */
   configText: string;
   id: Digest;

@@ -43,7 +43,7 @@ export function checkConfigLimits(bytes: Buffer | string, what: string): void {
   }
 }
 
-export interface SerializedConfig {
+interface SerializedConfig {
   id: Digest;
   text: string;
   config: ImageConfig;

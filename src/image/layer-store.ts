@@ -24,7 +24,7 @@ export interface StagedLayer {
   stats: ExtractStats;
 }
 
-export interface StageProgress {
+interface StageProgress {
   (bytesRead: number): void;
 }
 

@@ -65,11 +65,11 @@ export function openRegularAt(dirfd: number, name: string, expected?: fs.Stats):
   }
 }
 
-export function closeAll(fds: Iterable<number>): void {
+function closeAll(fds: Iterable<number>): void {
   for (const fd of fds) fs.closeSync(fd);
 }
 
-export interface Found {
+interface Found {
   /** Index of the topmost layer that has the name. */
   index: number;
   st: fs.Stats;

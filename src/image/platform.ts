@@ -2,7 +2,7 @@
 import { MydockerError } from "../util/errors.js";
 import type { Descriptor } from "../spec/image.js";
 
-export const HostPlatform = { os: "linux", architecture: "amd64" } as const;
+const HostPlatform = { os: "linux", architecture: "amd64" } as const;
 
 export function choosePlatform(manifests: Descriptor[], listDigest: string): Descriptor {
   const match = manifests.find(

@@ -14,7 +14,7 @@ function alive(pid: number): boolean {
   }
 }
 
-export function tmpRoot(root: string): string {
+function tmpRoot(root: string): string {
   return path.join(root, "tmp");
 }
 

@@ -7,7 +7,7 @@ import type { CgroupHierarchy } from "../cgroups/types.js";
 import type { ChildStep } from "./plan.js";
 import * as L from "./linux.js";
 
-export interface CgroupMountOptions {
+interface CgroupMountOptions {
   /** Absolute host path of the rootfs. */
   root: string;
   /** The hierarchies the container has a cgroup in; none (the runtime manages no cgroups): an empty tmpfs. */

@@ -15,7 +15,7 @@ export interface RootfsMount {
   data: string;
 }
 
-export interface RootfsOptions {
+interface RootfsOptions {
   /** Absolute host path of the rootfs. */
   root: string;
   /** Resolves relative bind sources. */
@@ -33,7 +33,7 @@ function mountStep(source: string, root: string, dest: string, fstype: string, f
 }
 
 /** Propagation of "/" first: nothing done in the container may reach the host. */
-export function propagationSteps(spec: Spec): ChildStep[] {
+function propagationSteps(spec: Spec): ChildStep[] {
   const wanted = spec.linux?.rootfsPropagation ?? "rprivate";
   const shared = wanted === "shared" || wanted === "rshared";
   // pivot_root refuses a shared parent: make it private now and share "/" after the pivot.
@@ -41,14 +41,14 @@ export function propagationSteps(spec: Spec): ChildStep[] {
   return [mountStep("", "", "/", "", flags, "", "none")];
 }
 
-export function afterPivotPropagationSteps(spec: Spec): ChildStep[] {
+function afterPivotPropagationSteps(spec: Spec): ChildStep[] {
   const wanted = spec.linux?.rootfsPropagation;
   if (wanted !== "shared" && wanted !== "rshared") return [];
   return [mountStep("", "", "/", "", PROPAGATION_FLAGS.get(wanted) as number, "", "none")];
 }
 
 /** The rootfs itself: the given filesystem, or a bind of the directory onto itself so pivot_root works. */
-export function rootfsSteps(o: RootfsOptions): ChildStep[] {
+function rootfsSteps(o: RootfsOptions): ChildStep[] {
   if (o.rootfsMount) {
     return [mountStep(o.rootfsMount.source, "", o.root, o.rootfsMount.fstype, 0, o.rootfsMount.data, "none")];
   }

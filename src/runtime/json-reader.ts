@@ -2,7 +2,7 @@
 // (e.g. "config.json: process.args[1]: must be a string").
 import { MydockerError } from "../util/errors.js";
 
-export type JsonObject = Record<string, unknown>;
+type JsonObject = Record<string, unknown>;
 
 export class JsonReader {
   constructor(private readonly file: string) {}

@@ -3,7 +3,7 @@ import type { Plan } from "./plan.js";
 import type { Launcher } from "./launcher.js";
 import { Shim } from "./shim.js";
 
-export interface LaunchOptions {
+interface LaunchOptions {
   shimPath: string;
   /**
    * Called once the shim runs and waits for its plan: the caller can record the shim (the

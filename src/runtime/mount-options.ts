@@ -52,7 +52,7 @@ export const PROPAGATION_FLAGS: ReadonlyMap<string, number> = new Map([
 /** Options runc accepts that change nothing in mount(2) for us. */
 const IGNORED = new Set(["tmpcopyup"]);
 
-export interface MountOptions {
+interface MountOptions {
   flags: number;
   /** Each propagation option, applied by its own mount(2) call after the mount. */
   propagation: number[];

@@ -4,7 +4,7 @@
 export type MkdirMode = "dir" | "file" | "none";
 
 /** The mount(2) call that hides a masked path (an empty source or fstype is passed as NULL). */
-export interface MaskMount {
+interface MaskMount {
   source: string;
   fstype: string;
   flags: number;

@@ -3,7 +3,7 @@ import util from "node:util";
 import { MydockerError } from "../util/errors.js";
 import type { Plan } from "./plan.js";
 
-export interface StepFailure {
+interface StepFailure {
   step: number;
   op: string;
   errno: number;

@@ -17,7 +17,7 @@ export interface ShimExit {
   signal: number;
 }
 
-export interface ShimOptions {
+interface ShimOptions {
   shimPath: string;
   /** The shim's fds 0-2: the caller's own (foreground), nothing (a detached container) or pipes (a helper). */
   stdio: "inherit" | "ignore" | "pipe";

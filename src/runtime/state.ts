@@ -153,7 +153,7 @@ export class StateDir {
   }
 }
 
-export function writeAtomic(file: string, data: string): void {
+function writeAtomic(file: string, data: string): void {
   // A name of our own: another command may be writing the same file right now.
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o600 });

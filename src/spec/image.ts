@@ -85,11 +85,6 @@ export interface ImageIndex {
   annotations?: Record<string, string>;
 }
 
-/** The oci-layout file at the root of an OCI image layout. */
-export interface OciLayoutFile {
-  imageLayoutVersion: string;
-}
-
 /** One element of the manifest.json array written by `docker save`. */
 export interface DockerSaveManifestEntry {
   Config: string;

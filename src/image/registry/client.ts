@@ -19,7 +19,7 @@ function isLoopback(host: string): boolean {
 }
 
 /** Parses `Bearer realm="...",service="...",scope="..."`. */
-export function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
+function parseChallenge(header: string): { scheme: string; params: Record<string, string> } {
   const space = header.indexOf(" ");
   const scheme = (space === -1 ? header : header.slice(0, space)).toLowerCase();
   const params: Record<string, string> = {};

@@ -27,7 +27,7 @@ function truncated(): MydockerError {
 }
 
 /** Buffered reads of exact sizes over an async iterable of chunks. */
-export class ByteSource {
+class ByteSource {
   private readonly iterator: AsyncIterator<Buffer>;
   private pending: Buffer = Buffer.alloc(0);
   private ended = false;
