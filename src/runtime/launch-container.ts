@@ -118,7 +118,10 @@ export async function launchContainer(
 export async function startCreated(ctx: RuntimeContext, id: string): Promise<void> {
   const sd = new StateDir(ctx.runRoot, id);
   const st = readContainerState(ctx, id);
+  const diedFirst = () => new MydockerError("bad-state", `container "${id}": its process ended before it was started`);
   if (st.status !== "created") {
+    // Only a start removes the exec FIFO: a stopped container that still has it never started.
+    if (st.status === "stopped" && fs.existsSync(sd.execFifo)) throw diedFirst();
     throw new MydockerError("bad-state", `container "${id}" is ${st.status}: only a created container can be started`);
   }
   // Our open returns once the child opened the write side; it then writes one byte, which
@@ -144,7 +147,7 @@ export async function startCreated(ctx: RuntimeContext, id: string): Promise<voi
   } finally {
     clearInterval(watchdog);
   }
-  if (got !== 1) throw new MydockerError("bad-state", `container "${id}": its process ended before it was started`);
+  if (got !== 1) throw diedFirst();
   fs.rmSync(sd.execFifo, { force: true });
   sd.writeState({ ...sd.readState(), status: "running" });
 }
