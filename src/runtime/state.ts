@@ -3,7 +3,7 @@
 // exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { ContainerStatus, NamespaceType, State } from "../spec/runtime.js";
+import type { NamespaceType, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -113,10 +113,10 @@ export class StateDir {
   }
 
   /** The exit file the shim wrote when the container's process ended, if it did. */
-  readExit(file = this.exitFile): ExitInfo | undefined {
+  readExit(): ExitInfo | undefined {
     let text: string;
     try {
-      text = fs.readFileSync(file, "utf8");
+      text = fs.readFileSync(this.exitFile, "utf8");
     } catch (e) {
       if (isErrno(e, "ENOENT")) return undefined;
       throw e;
@@ -166,4 +166,3 @@ export function nanosToRfc3339(nanos: bigint): string {
   return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
 }
 
-export type { ContainerStatus };
