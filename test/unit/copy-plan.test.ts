@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { planCopy, renameTransform } from "../../src/engine/copy-plan.js";
+import { planCopy, renameTransform } from "../../src/engine/containers/copy-plan.js";
 
 const file = (given: string) => ({ given, kind: "file" as const });
 const dir = (given: string) => ({ given, kind: "dir" as const });

@@ -7,7 +7,6 @@ import { forEachName } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
-const lib = () => import("../../engine/lifecycle.js");
 
 export function registerContainers(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
@@ -68,9 +67,8 @@ export function registerContainers(program: Command, ctx: Context): void {
       .argument("<container...>")
       .action(async (names: string[], f: { time?: string }) => {
         const e = await engine();
-        const { stopContainer } = await lib();
         await forEachName(names, async (n) => {
-          await stopContainer(e, n, f.time === undefined ? undefined : Number(f.time));
+          await e.stop(n, f.time === undefined ? undefined : Number(f.time));
           if (verb === "restart") await e.start(n);
         });
       });
@@ -96,8 +94,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[], f: { signal: string }) => {
       const e = await engine();
-      const { killContainer } = await lib();
-      await forEachName(names, async (n) => void (await killContainer(e, n, f.signal)));
+      await forEachName(names, async (n) => void (await e.kill(n, f.signal)));
     });
 
   program
@@ -106,8 +103,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[]) => {
       const e = await engine();
-      const { waitContainer } = await lib();
-      await forEachName(names, async (n) => String(await waitContainer(e, n)));
+      await forEachName(names, async (n) => String(await e.wait(n)));
     });
 
   program

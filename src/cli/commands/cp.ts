@@ -1,7 +1,7 @@
 // docker cp's arguments: exactly one side names a container (CONTAINER:PATH); a local
 // path with a colon in it is written ./a:b, as in docker.
 import type { Engine } from "../../engine/engine.js";
-import type { CopyOptions } from "../../engine/copy.js";
+import type { CopyOptions } from "../../engine/containers/copy.js";
 import { MydockerError } from "../../util/errors.js";
 
 interface Side {

@@ -1,6 +1,5 @@
 // docker exec: the exit status is the command's; signals we get are passed on.
 import type { Engine } from "../../engine/engine.js";
-import { execInContainer } from "../../engine/lifecycle.js";
 import { envFromFlags } from "../flags.js";
 import { forwardSignals } from "../signals.js";
 import { ExitError } from "../output.js";
@@ -15,7 +14,7 @@ export async function execCommand(
   if (rawTty) process.stdin.setRawMode(true);
   const signals = forwardSignals();
   try {
-    const handle = await execInContainer(engine, name, {
+    const handle = await engine.exec(name, {
       cmd,
       env: envFromFlags(f.env, []),
       user: f.user,

@@ -1,6 +1,5 @@
 // docker inspect: containers, images and volumes, as JSON or through --format.
 import type { Engine } from "../../engine/engine.js";
-import { containerInspect } from "../../engine/inspect.js";
 import { MydockerError } from "../../util/errors.js";
 import { renderTemplate } from "../format.js";
 import { ExitError } from "../output.js";
@@ -8,7 +7,7 @@ import { ExitError } from "../output.js";
 function find(engine: Engine, name: string, type?: string): unknown {
   if (type === undefined || type === "container") {
     try {
-      return containerInspect(engine.resolve(name), engine.roots);
+      return engine.inspect(name);
     } catch (e) {
       if (type === "container") throw e;
     }

@@ -1,6 +1,5 @@
 // docker logs.
 import type { Engine } from "../../engine/engine.js";
-import { containerLogs } from "../../engine/lifecycle.js";
 import { formatLogLine, parseTail } from "../../engine/logs.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
 
@@ -9,7 +8,7 @@ export async function logsCommand(
   name: string,
   f: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string },
 ): Promise<void> {
-  const entries = containerLogs(engine, name, {
+  const entries = engine.logs(name, {
     follow: f.follow,
     tail: parseTail(f.tail),
     since: f.since === undefined ? undefined : parseDockerTime(f.since),

@@ -6,7 +6,7 @@ import { binarySize, formatItems, humanSize, table } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
 
-const lib = () => import("../../engine/resources.js");
+import { cpuPercent } from "../../engine/containers/resources.js";
 
 /** Between two readings of stats: the CPU % is the share of this interval. */
 const INTERVAL_MS = 500;
@@ -19,8 +19,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[]) => {
       const e = await engine();
-      const { pauseContainer } = await lib();
-      await forEachName(names, async (n) => void (await pauseContainer(e, n)));
+      await forEachName(names, async (n) => void (await e.pause(n)));
     });
 
   program
@@ -29,8 +28,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[]) => {
       const e = await engine();
-      const { unpauseContainer } = await lib();
-      await forEachName(names, async (n) => void (await unpauseContainer(e, n)));
+      await forEachName(names, async (n) => void (await e.unpause(n)));
     });
 
   addResourceFlags(program.command("update").description("Update configuration of one or more containers"))
@@ -38,10 +36,9 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("<container...>")
     .action(async (names: string[], f: ResourceFlags) => {
       const e = await engine();
-      const { updateContainer } = await lib();
       const { resourcesFromFlags } = await import("../../engine/resource-flags.js");
       const update = resourcesFromFlags(f, { update: true });
-      await forEachName(names, async (n) => void updateContainer(e, n, update));
+      await forEachName(names, async (n) => void e.update(n, update));
     });
 
   program
@@ -51,8 +48,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("[ps-options...]")
     .action(async (name: string, psArgs: string[]) => {
       const e = await engine();
-      const { topContainer } = await lib();
-      const { titles, processes } = topContainer(e, name, psArgs.length ? psArgs : undefined);
+      const { titles, processes } = e.top(name, psArgs.length ? psArgs : undefined);
       process.stdout.write(table(titles, processes));
     });
 
@@ -66,18 +62,17 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("[container...]")
     .action(async (names: string[], f: { stream: boolean; trunc: boolean; format?: string }) => {
       const e = await engine();
-      const { statsTargets, sampleStats, cpuPercent } = await lib();
-      const pick = async () => statsTargets(e, names.length ? names.map((n) => e.resolve(n)) : await e.list(false));
+      const pick = async () => e.statsTargets(names.length ? names.map((n) => e.resolve(n)) : await e.list(false));
       let targets = await pick();
       // Each interval counts from the start of the reading before it: reading many containers
       // takes part of the interval instead of adding to it.
       let readAt = Date.now();
-      let prev = new Map(sampleStats(targets).map((s) => [s.id, s]));
+      let prev = new Map(e.sampleStats(targets).map((s) => [s.id, s]));
       const tty = Boolean(process.stdout.isTTY) && f.stream;
       for (let round = 0; ; round++) {
         await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - readAt))));
         readAt = Date.now();
-        const cur = sampleStats(targets);
+        const cur = e.sampleStats(targets);
         const rows = cur.map((s) => {
           const p = prev.get(s.id) ?? s;
           const limit = s.stats.memoryLimit;

@@ -1,38 +1,31 @@
-// mydocker run in the foreground: the container's stdio is ours, its exit status ours,
-// and the signals we get are passed on to it.
-import { Engine } from "../../engine/engine.js";
+// mydocker run: in the background (-d) or in the foreground, where the container's stdio is
+// ours, its exit status ours, and the signals we get are passed on to it.
+import type { Engine } from "../../engine/engine.js";
+import type { CreateOptions } from "../../engine/run-options.js";
 import { forwardSignals } from "../signals.js";
 import { ExitError } from "../output.js";
-import type { Context } from "../context.js";
-import { createOptionsFromFlags, type CreateFlags } from "./run.js";
 import { MydockerError } from "../../util/errors.js";
 
-export async function runCommand(ctx: Context, image: string, command: string[], flags: CreateFlags): Promise<void> {
-  const engine: Engine = await ctx.engine();
-  const opts = createOptionsFromFlags(image, command, flags);
-  if (flags.detach) {
+export interface RunMode {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+}
+
+export async function runCommand(engine: Engine, opts: CreateOptions, mode: RunMode): Promise<void> {
+  if (mode.detach) {
     if (opts.autoRemove === undefined) opts.autoRemove = false;
-    const id = await engine.runDetached(opts);
-    process.stdout.write(id + "\n");
+    process.stdout.write((await engine.runDetached(opts)) + "\n");
     return;
   }
-  const id = await engine.create(opts);
-  const rawTty = Boolean(flags.tty && process.stdin.isTTY);
-  if (flags.tty && !process.stdin.isTTY && flags.interactive) {
-    await engine.remove(id, { force: true });
-    throw new MydockerError("ENOTTY", "the input device is not a TTY");
-  }
+  // Before anything is made: a refused run leaves no container behind.
+  if (mode.tty && mode.interactive && !process.stdin.isTTY) throw new MydockerError("ENOTTY", "the input device is not a TTY");
+  const rawTty = Boolean(mode.tty && process.stdin.isTTY);
   if (rawTty) process.stdin.setRawMode(true);
   const signals = forwardSignals();
   try {
-    const handle = await engine.startForeground(id, { stdio: "inherit", stdin: Boolean(flags.interactive) });
-    signals.attach(handle);
-    const { exitCode } = await handle.wait();
-    await engine.finish(id, exitCode);
+    const { exitCode } = await engine.run(opts, { stdio: "inherit", stdin: Boolean(mode.interactive), onStart: (handle) => signals.attach(handle) });
     throw new ExitError(exitCode);
-  } catch (e) {
-    if (!(e instanceof ExitError)) await engine.abandon(id);
-    throw e;
   } finally {
     signals.stop();
     if (rawTty) process.stdin.setRawMode(false);

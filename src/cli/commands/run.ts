@@ -187,7 +187,8 @@ export function registerRun(program: Command, ctx: Context): void {
     .option("--rm", "automatically remove the container when it exits")
     .addOption(new Option("-d, --detach", "run container in background and print container ID"))
     .action(async (image: string, command: string[], flags: CreateFlags) => {
+      const opts = createOptionsFromFlags(image, command, flags);
       const { runCommand } = await import("./run-action.js");
-      await runCommand(ctx, image, command, flags);
+      await runCommand(await ctx.engine(), opts, flags);
     });
 }

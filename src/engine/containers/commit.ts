@@ -4,11 +4,11 @@
 // the container is paused or not.
 import path from "node:path";
 import type { Writable } from "node:stream";
-import type { ImageChanges, ImageRecord } from "../image/index.js";
-import { MydockerError } from "../util/errors.js";
-import type { ContainerRecord } from "./container-store.js";
-import type { Engine } from "./engine.js";
-import { containerDir } from "./paths.js";
+import type { ImageChanges, ImageRecord } from "../../image/index.js";
+import { MydockerError } from "../../util/errors.js";
+import type { ContainerRecord } from "../container-store.js";
+import type { ContainerContext } from "./context.js";
+import { containerDir } from "../paths.js";
 
 export interface CommitOptions {
   /** Freeze a running container while its files are read (docker's `commit --pause`, default true). */
@@ -17,12 +17,12 @@ export interface CommitOptions {
   signal?: AbortSignal;
 }
 
-async function resumeAfter(engine: Engine, id: string): Promise<void> {
+async function resumeAfter(ctx: ContainerContext, id: string): Promise<void> {
   try {
-    await engine.runtime.resume(id);
+    await ctx.runtime.resume(id);
   } catch (e) {
     // A container that stopped (or was killed) meanwhile has nothing left to resume.
-    if (engine.resolve(id).state.status === "paused") throw e;
+    if (ctx.reconciler.resolve(id).state.status === "paused") throw e;
   }
 }
 
@@ -34,20 +34,20 @@ const nothing = async (): Promise<void> => {};
  * or, at the latest, however read ends; one the user paused stays paused; a stopped one
  * has nothing to freeze.
  */
-export async function whilePaused<T>(engine: Engine, c: ContainerRecord, pause: boolean, read: (release: () => Promise<void>) => Promise<T>): Promise<T> {
+export async function whilePaused<T>(ctx: ContainerContext, c: ContainerRecord, pause: boolean, read: (release: () => Promise<void>) => Promise<T>): Promise<T> {
   if (!pause || c.state.status !== "running") return read(nothing);
   try {
-    await engine.runtime.pause(c.id);
+    await ctx.runtime.pause(c.id);
   } catch (e) {
     // It stopped between the look at its state and the pause: its files no longer move.
-    if (engine.resolve(c.id).state.status === "running") throw e;
+    if (ctx.reconciler.resolve(c.id).state.status === "running") throw e;
     return read(nothing);
   }
   let resumed = false;
   const release = async () => {
     if (resumed) return;
     resumed = true;
-    await resumeAfter(engine, c.id);
+    await resumeAfter(ctx, c.id);
   };
   try {
     return await read(release);
@@ -57,16 +57,16 @@ export async function whilePaused<T>(engine: Engine, c: ContainerRecord, pause: 
 }
 
 /** docker commit: the container's own layer becomes the top layer of a new image. */
-export function commitContainer(engine: Engine, query: string, ref: string | undefined, changes: ImageChanges, opts: CommitOptions): Promise<ImageRecord> {
-  const c = engine.resolve(query);
+export function commitContainer(ctx: ContainerContext, query: string, ref: string | undefined, changes: ImageChanges, opts: CommitOptions): Promise<ImageRecord> {
+  const c = ctx.reconciler.resolve(query);
   if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
-  const base = engine.images.resolve(c.imageId);
-  const upper = path.join(containerDir(engine.roots, c.id), "upper");
-  return whilePaused(engine, c, opts.pause ?? true, (release) => engine.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
+  const base = ctx.images.resolve(c.imageId);
+  const upper = path.join(containerDir(ctx.roots, c.id), "upper");
+  return whilePaused(ctx, c, opts.pause ?? true, (release) => ctx.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
 }
 
 /** docker export: the container's merged file system as a tar stream, read while it is frozen. */
-export function exportContainer(engine: Engine, query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
-  const c = engine.resolve(query);
-  return whilePaused(engine, c, true, (release) => engine.images.exportRootfs(engine.layerDirs(c), out, { signal: opts.signal, walked: release }));
+export function exportContainer(ctx: ContainerContext, query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
+  const c = ctx.reconciler.resolve(query);
+  return whilePaused(ctx, c, true, (release) => ctx.images.exportRootfs(ctx.view.layerDirs(c), out, { signal: opts.signal, walked: release }));
 }

@@ -1,7 +1,7 @@
 // docker cp's rules, as data: which directory a tar is made in and of which member, where
 // it is extracted, and under what new name. Pure, for both directions.
 import path from "node:path";
-import { MydockerError } from "../util/errors.js";
+import { MydockerError } from "../../util/errors.js";
 
 export type PathKind = "dir" | "file" | "missing";
 

@@ -7,12 +7,12 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import type { HelperTarget, PipedProcess } from "../runtime/index.js";
-import { MydockerError } from "../util/errors.js";
-import { HOST_BUSYBOX } from "./busybox.js";
-import type { ContainerRecord } from "./container-store.js";
+import type { HelperTarget, PipedProcess } from "../../runtime/index.js";
+import { MydockerError } from "../../util/errors.js";
+import { HOST_BUSYBOX } from "../busybox.js";
+import type { ContainerRecord } from "../container-store.js";
 import { planCopy, renameTransform, type CopyPlan, type PathKind } from "./copy-plan.js";
-import type { Engine } from "./engine.js";
+import type { ContainerContext } from "./context.js";
 
 export interface CopyOptions {
   /** -a: keep uid/gid (else the files belong to root, the user running cp). */
@@ -43,18 +43,18 @@ class ContainerFiles {
   private readonly target: HelperTarget;
 
   constructor(
-    private readonly engine: Engine,
+    private readonly ctx: ContainerContext,
     private readonly c: ContainerRecord,
   ) {
     if (!fs.existsSync(HOST_BUSYBOX)) {
       throw new MydockerError("ENOBUSYBOX", `cp needs the host's static busybox at ${HOST_BUSYBOX}: apt-get install busybox-static`);
     }
-    this.target = engine.filesTarget(c);
+    this.target = ctx.view.filesTarget(c);
   }
 
   /** Starts busybox APPLET ARGS... over the container's files. */
   start(argv: string[]): Promise<PipedProcess> {
-    return this.engine.runtime.helper(this.target, { program: HOST_BUSYBOX, argv });
+    return this.ctx.runtime.helper(this.target, { program: HOST_BUSYBOX, argv });
   }
 
   async run(argv: string[]): Promise<Finished & { stdout: string }> {
@@ -113,9 +113,9 @@ function ownerFlags(archive: boolean | undefined, side: "gnu" | "busybox"): stri
 }
 
 /** docker cp CONTAINER:SRC DEST (DEST "-": a tar stream to out). */
-export async function copyFromContainer(engine: Engine, query: string, src: string, dest: string, out: Writable, o: CopyOptions = {}): Promise<void> {
-  const c = engine.resolve(query);
-  const files = new ContainerFiles(engine, c);
+export async function copyFromContainer(ctx: ContainerContext, query: string, src: string, dest: string, out: Writable, o: CopyOptions = {}): Promise<void> {
+  const c = ctx.reconciler.resolve(query);
+  const files = new ContainerFiles(ctx, c);
   const given = inContainer(src) + (src.endsWith("/.") ? "/." : "");
   const srcKind = await files.kind(given, Boolean(o.followLink));
   if (srcKind === "missing") throw new MydockerError("ENOENT", `Could not find the file ${given} in container ${c.name}`);
@@ -147,9 +147,9 @@ export async function copyFromContainer(engine: Engine, query: string, src: stri
 }
 
 /** docker cp SRC CONTAINER:DEST (SRC "-": a tar stream from input, extracted into the directory DEST). */
-export async function copyToContainer(engine: Engine, src: string, input: Readable, query: string, dest: string, o: CopyOptions = {}): Promise<void> {
-  const c = engine.resolve(query);
-  const files = new ContainerFiles(engine, c);
+export async function copyToContainer(ctx: ContainerContext, src: string, input: Readable, query: string, dest: string, o: CopyOptions = {}): Promise<void> {
+  const c = ctx.reconciler.resolve(query);
+  const files = new ContainerFiles(ctx, c);
   const destGiven = inContainer(dest) + (dest.endsWith("/") && dest !== "/" ? "/" : "");
   const destKind = await files.kind(destGiven, true);
   let plan: CopyPlan | undefined;

@@ -2,57 +2,48 @@
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
-import type { Cgroup, CgroupStats } from "../cgroups/types.js";
-import type { LinuxResources } from "../spec/runtime.js";
-import { MydockerError } from "../util/errors.js";
-import type { Engine } from "./engine.js";
-import type { ContainerRecord } from "./container-store.js";
-import { mergeResources } from "./resource-flags.js";
+import type { CgroupStats } from "../../cgroups/types.js";
+import type { LinuxResources } from "../../spec/runtime.js";
+import { MydockerError } from "../../util/errors.js";
+import type { ContainerContext } from "./context.js";
+import type { ContainerRecord } from "../container-store.js";
+import { mergeResources } from "../resource-flags.js";
 
-export function cgroupOf(engine: Engine, c: ContainerRecord): Cgroup {
-  let path: string | null = null;
-  try {
-    path = engine.runtime.state(c.id).cgroupPath;
-  } catch {
-    path = null;
-  }
-  const cg = path === null ? undefined : engine.cgroups.open(path);
-  if (!cg || (c.state.status !== "running" && c.state.status !== "paused")) {
-    throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
-  }
-  return cg;
+function requireRunning(c: ContainerRecord): void {
+  if (c.state.status !== "running" && c.state.status !== "paused") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
 }
 
 /** docker update: new limits for a running (or stopped: the next start) container. */
-export function updateContainer(engine: Engine, query: string, update: LinuxResources): string {
-  const c = engine.resolve(query);
+export function updateContainer(ctx: ContainerContext, query: string, update: LinuxResources): string {
+  const c = ctx.reconciler.resolve(query);
   const merged = mergeResources(c.hostConfig.Resources, update);
-  if (c.state.status === "running" || c.state.status === "paused") cgroupOf(engine, c).setResources(merged);
-  engine.containers.setHostConfig(c.id, { ...c.hostConfig, Resources: merged });
+  if (c.state.status === "running" || c.state.status === "paused") ctx.runtime.update(c.id, merged);
+  ctx.containers.setHostConfig(c.id, { ...c.hostConfig, Resources: merged });
   return c.id;
 }
 
-export async function pauseContainer(engine: Engine, query: string): Promise<string> {
-  const c = engine.resolve(query);
+export async function pauseContainer(ctx: ContainerContext, query: string): Promise<string> {
+  const c = ctx.reconciler.resolve(query);
   if (c.state.status === "paused") throw new MydockerError("EPAUSED", `container ${c.id} is already paused`);
   if (c.state.status !== "running") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
-  await engine.runtime.pause(c.id);
-  engine.containers.setState(c.id, { ...c.state, status: "paused" });
+  await ctx.runtime.pause(c.id);
+  ctx.containers.setState(c.id, { ...c.state, status: "paused" });
   return c.id;
 }
 
-export async function unpauseContainer(engine: Engine, query: string): Promise<string> {
-  const c = engine.resolve(query);
+export async function unpauseContainer(ctx: ContainerContext, query: string): Promise<string> {
+  const c = ctx.reconciler.resolve(query);
   if (c.state.status !== "paused") throw new MydockerError("ENOTPAUSED", `container ${c.id} is not paused`);
-  await engine.runtime.resume(c.id);
-  engine.containers.setState(c.id, { ...c.state, status: "running" });
+  await ctx.runtime.resume(c.id);
+  ctx.containers.setState(c.id, { ...c.state, status: "running" });
   return c.id;
 }
 
 /** docker top: the processes in the container's cgroup, as ps -f shows them. */
-export function topContainer(engine: Engine, query: string, psArgs: string[] = ["-f"]): { titles: string[]; processes: string[][] } {
-  const c = engine.resolve(query);
-  const pids = cgroupOf(engine, c).pids();
+export function topContainer(ctx: ContainerContext, query: string, psArgs: string[] = ["-f"]): { titles: string[]; processes: string[][] } {
+  const c = ctx.reconciler.resolve(query);
+  requireRunning(c);
+  const pids = ctx.runtime.pids(c.id);
   const r = spawnSync("ps", [...psArgs, "-p", pids.join(",") || "0"], { encoding: "utf8" });
   const lines = r.stdout.split("\n").filter(Boolean);
   if (lines.length === 0) throw new MydockerError("EPS", `ps failed: ${r.stderr.trim()}`);
@@ -78,38 +69,29 @@ function systemCpuNanos(): number {
   return (ticks * 1e9) / 100;
 }
 
-/** A running container's cgroup, looked up once for all the samples stats takes of it. */
+/** A container stats reads. */
 export interface StatsTarget {
   id: string;
   name: string;
-  cgroup: Cgroup;
 }
 
-/** The cgroups of those containers that run; one that stopped since it was listed is left out. */
-export function statsTargets(engine: Engine, containers: ContainerRecord[]): StatsTarget[] {
-  const out: StatsTarget[] = [];
-  for (const c of containers) {
-    try {
-      out.push({ id: c.id, name: c.name, cgroup: cgroupOf(engine, c) });
-    } catch {
-      // Not running (any more).
-    }
-  }
-  return out;
+/** The containers of the list that run; one that stopped since it was listed is left out of the samples. */
+export function statsTargets(containers: ContainerRecord[]): StatsTarget[] {
+  return containers.filter((c) => c.state.status === "running" || c.state.status === "paused").map((c) => ({ id: c.id, name: c.name }));
 }
 
 /**
  * One reading of every target, with the host's CPU time read once for all of them: a second
  * reading as long after the first as this one took reads each container over the same interval.
  */
-export function sampleStats(targets: StatsTarget[]): StatsSample[] {
+export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): StatsSample[] {
   const system = systemCpuNanos();
   const out: StatsSample[] = [];
   for (const t of targets) {
     try {
-      out.push({ id: t.id, name: t.name, stats: t.cgroup.stats(), system });
+      out.push({ id: t.id, name: t.name, stats: ctx.runtime.stats(t.id), system });
     } catch {
-      // Its cgroup went away with it between the listing and this read.
+      // It stopped, and its cgroup went with it, between the listing and this read.
     }
   }
   return out;

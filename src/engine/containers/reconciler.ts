@@ -1,0 +1,249 @@
+// Keeps container records true to the kernel: finds containers by name or id, records a
+// container's end once (whoever sees it first: its monitor's exit command, the caller of a
+// foreground run, any command that finds it stopped), releases the runtime's resources,
+// applies --rm, removes containers, and finishes what killed commands left half done.
+import { MydockerError } from "../../util/errors.js";
+import { removeTree } from "../../util/remove-tree.js";
+import type { ContainerState as RuntimeState } from "../../runtime/index.js";
+import type { ContainerRecord, ContainerState } from "../container-store.js";
+import { resolveContainer } from "../names.js";
+import { containerDir } from "../paths.js";
+import type { PendingOp } from "../pending-ops.js";
+import { isAnonymous } from "../volumes.js";
+import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
+
+/** Statuses whose record may be behind the kernel: the process may have ended unseen. */
+const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
+
+export class Reconciler implements Reconciling {
+  /** Ends seen by refresh(), being recorded in the background. */
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(private readonly ctx: ContainerContext) {}
+
+  private runtimeState(id: string): RuntimeState | undefined {
+    try {
+      return this.ctx.runtime.state(id);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A container by full id, unique id prefix or name, brought up to date. */
+  resolve(query: string): ContainerRecord {
+    const id = resolveContainer(this.ctx.containers, query);
+    return this.refresh(this.ctx.containers.get(id)!);
+  }
+
+  /**
+   * Reads the runtime's state of a container and writes what changed into its record: a
+   * restart its monitor made, a pause, or its end (recorded in the background: settle()).
+   */
+  refresh(c: ContainerRecord): ContainerRecord {
+    if (!ACTIVE.has(c.state.status) || c.state.startedAt === NEVER) return c;
+    const st = this.runtimeState(c.id);
+    const status = st?.status ?? "stopped";
+    const { containers } = this.ctx;
+    if (st?.restarts && st.restarts.count !== c.restartCount && status !== "stopped") {
+      // The monitor ran it again: this run's pid and start.
+      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running", pid: st.pid ?? 0, startedAt: st.restarts.startedAt };
+      containers.setState(c.id, state);
+      containers.setRestartCount(c.id, st.restarts.count);
+      return { ...c, state, restartCount: st.restarts.count };
+    }
+    if (status === "stopped") {
+      this.finishLater(c.id);
+      return containers.get(c.id) ?? { ...c, state: { ...c.state, status: "removing" } };
+    }
+    if ((status === "paused") !== (c.state.status === "paused")) {
+      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running" };
+      containers.setState(c.id, state);
+      return { ...c, state };
+    }
+    return c;
+  }
+
+  /** Starts recording a container's end without waiting; settle() waits for every such. */
+  private finishLater(id: string): void {
+    // Another command may be releasing the same container right now: either one finishing is enough.
+    this.pending.push(this.finish(id).catch((e) => this.ctx.debug(`release of ${id}: ${(e as Error).message}`)));
+  }
+
+  /** Waits for the ends refresh() started recording. */
+  async settle(): Promise<void> {
+    while (this.pending.length) await this.pending.shift();
+  }
+
+  /**
+   * Every container (all: the stopped ones too), up to date, newest first. Without all, only
+   * the records that say they run are read: a stopped one cannot have started unseen.
+   */
+  async list(all = false): Promise<ContainerRecord[]> {
+    const { containers } = this.ctx;
+    const out = (all ? containers.all() : containers.active()).map((c) => this.refresh(c));
+    const running = (c: ContainerRecord) => isRunning(c.state.status);
+    if (this.pending.length === 0) return all ? out : out.filter(running);
+    // Some ended meanwhile: their releases are awaited and those records read again (--rm removes).
+    await this.settle();
+    const fresh = out.map((c) => (ACTIVE.has(c.state.status) ? c : containers.get(c.id))).filter((c): c is ContainerRecord => c !== undefined);
+    return all ? fresh : fresh.filter(running);
+  }
+
+  /** Records a container's end and releases what it held (cgroup, state directory); removes it with --rm. */
+  async finish(id: string, exitCode?: number): Promise<void> {
+    const { containers, runtime } = this.ctx;
+    const c = containers.get(id);
+    if (!c) return;
+    const st = this.runtimeState(id);
+    // A live run is not this one: the container was started again meanwhile.
+    if (st && st.status !== "stopped") return;
+    const code = exitCode ?? st?.exit?.exitCode ?? (c.state.status === "running" ? 137 : c.state.exitCode);
+    const ended: ContainerState = {
+      ...c.state,
+      status: "exited",
+      pid: 0,
+      exitCode: code,
+      oomKilled: st ? runtime.oomKilled(id) : false,
+      finishedAt: st?.exit?.finishedAt ?? new Date().toISOString(),
+      ...(st?.restarts ? { startedAt: st.restarts.startedAt } : {}),
+    };
+    // The monitor's exit command and any command that finds the container stopped may all
+    // get here: one of them records the end, releases, and applies --rm.
+    if (!containers.claimFinish(id, c.state.startedAt, ended)) return;
+    if (st?.restarts) containers.setRestartCount(id, st.restarts.count);
+    // Not forced: should a new run have begun meanwhile, it is left alone.
+    if (!(await this.releaseStopped(id))) return;
+    if (c.hostConfig.AutoRemove) this.destroy(c);
+  }
+
+  /** After a failed start: nothing of the runtime is left; the container is removed (--rm) or keeps the error. */
+  async abandon(id: string, err?: unknown): Promise<void> {
+    await this.releaseRuntime(id);
+    const c = this.ctx.containers.get(id);
+    if (!c) return;
+    if (c.hostConfig.AutoRemove) {
+      this.destroy(c);
+      return;
+    }
+    const exitCode = err instanceof MydockerError ? err.exitStatus : 125;
+    this.ctx.containers.setState(id, { ...c.state, status: c.state.startedAt === NEVER ? "created" : "exited", pid: 0, exitCode, error: (err as Error)?.message ?? "" });
+  }
+
+  /** Releases a stopped container's runtime state; false when a live run holds it. */
+  private async releaseStopped(id: string): Promise<boolean> {
+    try {
+      await this.ctx.runtime.delete(id);
+      return true;
+    } catch (e) {
+      if (!this.ctx.runtime.exists(id)) return true;
+      if (e instanceof MydockerError && e.code === "bad-state") return false;
+      throw e;
+    }
+  }
+
+  /** Kills whatever runs of the container and releases its runtime state. */
+  async releaseRuntime(id: string): Promise<void> {
+    try {
+      await this.ctx.runtime.delete(id, { force: true });
+    } catch (e) {
+      if (!(e instanceof MydockerError) || !this.ctx.runtime.exists(id)) return;
+      throw e;
+    }
+  }
+
+  /** Deletes a container's files and its record, and its anonymous volumes when asked. */
+  destroy(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
+    const { containers, volumes: store } = this.ctx;
+    removeTree(containerDir(this.ctx.roots, c.id));
+    containers.delete(c.id);
+    if (!volumes) return;
+    for (const name of c.hostConfig.Volumes ?? []) {
+      const v = store.get(name);
+      if (v && isAnonymous(v)) store.remove(name, (n) => containers.usingVolume(n));
+    }
+  }
+
+  /** docker rm: refuses a running container unless forced. */
+  async remove(query: string, opts: { force?: boolean; volumes?: boolean } = {}): Promise<string> {
+    const c = this.resolve(query);
+    await this.settle();
+    if (isRunning(c.state.status) && !opts.force) {
+      throw new MydockerError(
+        "ERUNNING",
+        `cannot remove container "/${c.name}": container is ${c.state.status}: stop the container before removing or force remove`,
+      );
+    }
+    this.ctx.pendingOps.begin(c.id, "remove");
+    await this.releaseRuntime(c.id);
+    this.destroy(c, Boolean(opts.volumes));
+    this.ctx.pendingOps.done(c.id);
+    return c.id;
+  }
+
+  /**
+   * Run by a detached container's monitor when the container exits (its exit command):
+   * records the exit, releases the runtime's resources and applies --rm, for the run this
+   * monitor watched only: it may have been released already or started again meanwhile.
+   */
+  async cleanupAfterExit(id: string): Promise<void> {
+    if (!this.ctx.containers.get(id)) return;
+    if (this.runtimeState(id)?.status !== "stopped") return;
+    await this.finish(id);
+  }
+
+  /**
+   * Finishes or undoes what killed commands left half done: a process made by a start that
+   * never let it go, a foreground run whose caller did not see its end (--rm included), a
+   * remove that stopped half way. Costs one query when nothing crashed.
+   */
+  async recover(): Promise<void> {
+    const { pendingOps } = this.ctx;
+    for (const op of pendingOps.orphaned()) {
+      try {
+        if (await this.recoverOne(op)) pendingOps.settled(op);
+      } catch (e) {
+        this.ctx.debug(`recovering the ${op.kind} of ${op.id}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** false: the operation's container still runs without its caller; it is looked at again next time. */
+  private async recoverOne(op: PendingOp): Promise<boolean> {
+    const c = this.ctx.containers.get(op.id);
+    if (!c) {
+      await this.releaseRuntime(op.id);
+      return true;
+    }
+    if (op.kind === "remove") {
+      await this.releaseRuntime(c.id);
+      this.destroy(c);
+      return true;
+    }
+    const live = this.runtimeState(c.id)?.status;
+    const started = c.state.status === "running" || c.state.status === "paused";
+    // A start killed after it let the process go: the container runs as it should.
+    if (op.kind === "start" && started && (live === "running" || live === "paused")) return true;
+    // A foreground run whose caller died goes on under its monitor, as docker's would.
+    if (op.kind === "run" && started && live !== undefined && live !== "stopped") return false;
+    if (started) await this.finish(c.id);
+    else await this.abandon(c.id, new MydockerError("EINTR", "the command that started it was killed"));
+    const left = this.ctx.containers.get(c.id);
+    if (left?.hostConfig.AutoRemove && !ACTIVE.has(left.state.status)) {
+      await this.releaseRuntime(c.id);
+      this.destroy(left);
+    }
+    return true;
+  }
+
+  /** recover(), and the runtime state of containers the store no longer knows. */
+  async sweep(): Promise<void> {
+    await this.recover();
+    // The records after the runtime's list: a container's record is written before its
+    // runtime state, so one being created right now by another command is always known here.
+    const ids = this.ctx.runtime.ids();
+    const known = new Set(this.ctx.containers.refs().map((r) => r.id));
+    for (const id of ids) {
+      if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.ctx.debug(`sweep ${id}: ${(e as Error).message}`));
+    }
+  }
+}

@@ -1,0 +1,62 @@
+// A container's root as the engine describes it to the runtime: its layer directories (its
+// own writable layer over its image's), its OCI spec, and the overlay that joins them.
+import path from "node:path";
+import type { ImageStore } from "../../image/index.js";
+import type { HelperTarget, RootfsMount } from "../../runtime/index.js";
+import type { Spec } from "../../spec/runtime.js";
+import { MydockerError } from "../../util/errors.js";
+import type { ContainerRecord } from "../container-store.js";
+import { hostDevices } from "../host-devices.js";
+import { ensureLayeredDir, readLayeredFile } from "../image-files.js";
+import { containerDir, type EngineRoots } from "../paths.js";
+import { buildSpec } from "../spec-builder.js";
+
+export interface RuntimeInput {
+  spec: Spec;
+  /** The overlay mounted at the spec's root, in the container's own mount namespace. */
+  rootfsMount?: RootfsMount;
+}
+
+export class RootfsView {
+  constructor(
+    private readonly roots: EngineRoots,
+    private readonly images: () => ImageStore,
+    /** The host's static mydocker-init (the shim binary), bound into containers run with --init. */
+    private readonly initBinary: () => string,
+  ) {}
+
+  /** The layer directories of a container's root, topmost first (its own upper layer first). */
+  layerDirs(c: ContainerRecord): string[] {
+    if (c.hostConfig.Rootfs) return [c.hostConfig.Rootfs];
+    const image = this.images().resolve(c.imageId);
+    if (!image) throw new MydockerError("ENOIMAGE", `the image of container ${c.id.slice(0, 12)} (${c.imageId}) is gone`);
+    return [path.join(containerDir(this.roots, c.id), "upper"), ...this.images().layerDirs(image)];
+  }
+
+  /** The container's OCI spec, its root at rootfs; layers are read for its user and group names. */
+  specFor(c: ContainerRecord, rootfs: string, layers = this.layerDirs(c)): Spec {
+    const readFile = (p: string) => readLayeredFile(layers, p);
+    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.initBinary(), hostDevices });
+  }
+
+  /** What the runtime needs to make the container's root; `run` also gets its working directory made. */
+  runtimeInput(c: ContainerRecord, purpose: "run" | "files"): RuntimeInput {
+    const layers = this.layerDirs(c);
+    if (purpose === "run" && c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
+    if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers) };
+    const dir = containerDir(this.roots, c.id);
+    const [upper, ...lower] = layers;
+    return {
+      // The overlay is mounted over the container's directory itself, in the container's own
+      // mount namespace: no directory of its own to make and remove for each run.
+      spec: this.specFor(c, dir, layers),
+      rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
+    };
+  }
+
+  /** Where a helper (cp's tar) finds the container's files: inside it while it runs, else over its layers. */
+  filesTarget(c: ContainerRecord): HelperTarget {
+    if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
+    return this.runtimeInput(c, "files");
+  }
+}

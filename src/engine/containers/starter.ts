@@ -1,0 +1,195 @@
+// Making containers and setting them going: create (the record and the writable layer),
+// start (in the background, under a monitor that outlives the caller), and run (in the
+// foreground, to exit). Each start is recorded as an operation in flight with its owner, so
+// the next command finishes one a kill cut short (Reconciler.recover).
+import fs from "node:fs";
+import path from "node:path";
+import type { ImageRecord } from "../../image/index.js";
+import type { RestartPolicy, RunHandle } from "../../runtime/index.js";
+import { MydockerError } from "../../util/errors.js";
+import type { AttachIo } from "../attach.js";
+import { AttachSession } from "../attach.js";
+import type { ContainerRecord } from "../container-store.js";
+import { newContainerRecord } from "../container-factory.js";
+import { generateId, generateName, validateName } from "../names.js";
+import { containerDir } from "../paths.js";
+import type { CreateOptions } from "../run-options.js";
+import { imageVolumeSpecs, toOciMounts } from "../volume-mounts.js";
+import { NEVER, type ContainerContext } from "./context.js";
+
+export interface RunResult {
+  id: string;
+  exitCode: number;
+}
+
+export interface ForegroundIo {
+  /** "inherit": the caller's stdio (a pty on it with tty); "ignore": none. */
+  stdio: "inherit" | "ignore";
+  /** false: the container reads /dev/null (docker without -i). Default: true. */
+  stdin?: boolean;
+  /** Called once the process runs: the caller passes its signals on through the handle. */
+  onStart?: (handle: RunHandle) => void;
+}
+
+export interface StarterOptions {
+  /** Finds an image by reference (making busybox when it is asked for). */
+  image(ref: string): Promise<ImageRecord>;
+  /** The command a detached container's monitor runs after the container exits. */
+  exitCommand(id: string): string[];
+}
+
+/** docker's --restart as the monitor carries it out; "no" is none. */
+function restartPolicy(c: ContainerRecord): RestartPolicy | undefined {
+  const p = c.hostConfig.RestartPolicy;
+  switch (p.Name) {
+    case "always":
+    case "unless-stopped":
+      return { onFailureOnly: false, maxCount: 0 };
+    case "on-failure":
+      return { onFailureOnly: true, maxCount: p.MaximumRetryCount };
+    default:
+      return undefined;
+  }
+}
+
+export class Starter {
+  constructor(
+    private readonly ctx: ContainerContext,
+    private readonly o: StarterOptions,
+  ) {}
+
+  /** docker create: the container's record and its writable layer; nothing runs yet. */
+  async create(opts: CreateOptions): Promise<string> {
+    const { images, volumes, roots } = this.ctx;
+    let image: ImageRecord | undefined;
+    if (opts.rootfs) {
+      if (!fs.statSync(opts.rootfs, { throwIfNoEntry: false })?.isDirectory()) {
+        throw new MydockerError("EINVAL", `--rootfs ${opts.rootfs}: not a directory`);
+      }
+    } else if (opts.image) {
+      image = await this.o.image(opts.image);
+    } else {
+      throw new MydockerError("EINVAL", "an image or --rootfs is required");
+    }
+    if (opts.name !== undefined) validateName(opts.name);
+    const id = generateId();
+    const record = newContainerRecord(id, opts.name ?? this.freeName(), opts, image);
+    const specs = imageVolumeSpecs(image?.config.config?.Volumes, opts.volumes ?? []);
+    const prepared = toOciMounts([...(opts.volumes ?? []), ...specs], volumes, image ? images.layerDirs(image) : [opts.rootfs!]);
+    record.hostConfig.Mounts = [...record.hostConfig.Mounts, ...prepared.mounts];
+    record.hostConfig.Volumes = prepared.volumes;
+    if (record.config.Cmd.length === 0 && (record.config.Entrypoint ?? []).length === 0) {
+      throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
+    }
+    const dir = containerDir(roots, id);
+    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
+    fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
+    try {
+      this.insertNamed(record, opts.name === undefined);
+    } catch (e) {
+      this.ctx.reconciler.destroy(record, true);
+      throw e;
+    }
+    return id;
+  }
+
+  /** A generated name nobody has, asked of the name index one candidate at a time. */
+  private freeName(): string {
+    return generateName({ has: (name) => this.ctx.containers.idByName(name) !== undefined });
+  }
+
+  /** Inserts the record; a generated name another command took meanwhile is generated again. */
+  private insertNamed(record: ContainerRecord, generated: boolean): void {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.ctx.containers.insert(record);
+        return;
+      } catch (e) {
+        if (!generated || attempt >= 5 || !(e instanceof MydockerError) || e.code !== "ENAMEINUSE") throw e;
+        record.name = this.freeName();
+      }
+    }
+  }
+
+  private markRunning(c: ContainerRecord, pid: number): void {
+    this.ctx.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER });
+  }
+
+  /**
+   * Starts a created or stopped container in the background under its monitor; with io,
+   * attached before it runs, so no output is missed (docker start -a [-i]).
+   */
+  async start(query: string, io?: AttachIo): Promise<{ id: string; session?: AttachSession }> {
+    const { reconciler, containers, runtime, view, pendingOps, roots } = this.ctx;
+    const id = reconciler.resolve(query).id;
+    // A container that just exited may still be being released: let that finish first.
+    await reconciler.settle();
+    const c = containers.get(id);
+    if (!c) throw new MydockerError("ENOCONTAINER", `No such container: ${query}`);
+    if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
+    await reconciler.releaseRuntime(c.id);
+    const { spec, rootfsMount } = view.runtimeInput(c, "run");
+    let session: AttachSession | undefined;
+    pendingOps.begin(c.id, "start");
+    try {
+      const st = await runtime.create(c.id, spec, {
+        rootfsMount,
+        logPath: path.join(containerDir(roots, c.id), "container.log"),
+        logMaxBytes: c.hostConfig.LogMaxSize,
+        attach: true,
+        openStdin: c.config.OpenStdin,
+        restart: restartPolicy(c),
+        exitCommand: this.o.exitCommand(c.id),
+      });
+      if (io) session = await AttachSession.connect(runtime.attachSocket(c.id), io);
+      await runtime.start(c.id);
+      this.markRunning(c, st.pid ?? 0);
+    } catch (e) {
+      session?.detach();
+      await reconciler.abandon(c.id, e);
+      throw e;
+    } finally {
+      pendingOps.done(c.id);
+    }
+    return { id: c.id, session };
+  }
+
+  /** docker run -d: create and start in the background; resolves with the id once the process runs. */
+  async runDetached(opts: CreateOptions): Promise<string> {
+    const id = await this.create(opts);
+    await this.start(id);
+    return id;
+  }
+
+  /** docker run in the foreground, to exit: the container's end is recorded (and --rm applied) before this resolves. */
+  async run(opts: CreateOptions, io: ForegroundIo): Promise<RunResult> {
+    const { reconciler, containers, runtime, view, pendingOps } = this.ctx;
+    const id = await this.create(opts);
+    pendingOps.begin(id, "run");
+    try {
+      let handle: RunHandle;
+      try {
+        const c = containers.get(id)!;
+        const { spec, rootfsMount } = view.runtimeInput(c, "run");
+        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true });
+        this.markRunning(c, handle.pid);
+      } catch (e) {
+        await reconciler.abandon(id, e);
+        throw e;
+      }
+      io.onStart?.(handle);
+      let exitCode: number;
+      try {
+        ({ exitCode } = await handle.wait());
+      } catch (e) {
+        await reconciler.abandon(id, e);
+        throw e;
+      }
+      await reconciler.finish(id, exitCode);
+      return { id, exitCode };
+    } finally {
+      pendingOps.done(id);
+    }
+  }
+}
