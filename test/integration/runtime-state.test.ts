@@ -1,5 +1,5 @@
-// What the runtime offers its callers about containers, through its own state: which
-// exist, their cgroup's statistics and processes, new limits, and OOM kills.
+// What the runtime offers its callers through its own state: which containers exist, their
+// cgroup's statistics, processes and limits, OOM kills; and what exec does with a bad state.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
@@ -29,7 +29,7 @@ let rt: Runtime;
 let n = 0;
 
 function newId(): string {
-  return `mydocker-rtcg-${tag}-${++n}`;
+  return `mydocker-rtst-${tag}-${++n}`;
 }
 
 function spec(id: string, args: string[], change?: (s: Spec) => void): Spec {
@@ -46,7 +46,7 @@ function notRunning(e: unknown): boolean {
 
 before(() => {
   if (skip) return;
-  base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-runtime-cgroups-test-"));
+  base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-runtime-state-test-"));
   runRoot = path.join(base, "run");
   makeBusyboxRootfs(path.join(base, "rootfs"));
   cgroups = detectCgroupDriver();
@@ -136,4 +136,18 @@ test("oomKilled tells a container the OOM killer ended from one that ended by it
   assert.deepEqual(await c.wait(), { exitCode: 0, signal: 0 });
   assert.equal(rt.oomKilled(calm), false);
   await rt.delete(calm);
+});
+
+test("exec refuses a container whose state names no namespaces to join, instead of running on the host", { skip }, async () => {
+  const id = newId();
+  await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  await rt.start(id);
+  const file = path.join(runRoot, id, "state.json");
+  const { namespaces: _, ...rest } = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
+  fs.writeFileSync(file, JSON.stringify(rest));
+  await assert.rejects(
+    rt.exec(id, { user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" }),
+    (e) => e instanceof MydockerError && e.code === "bad-state" && /names no namespaces/.test(e.message),
+  );
+  await rt.delete(id, { force: true });
 });
