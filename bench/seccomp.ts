@@ -63,8 +63,17 @@ export async function seccomp(ctx: BenchContext): Promise<void> {
   const { mydocker, runs, warmup } = ctx;
   const cli = (v: Variant) => mydocker.cli(["run", "--rm", ...(v === "unconfined" ? UNCONFINED : []), "busybox", "true"]);
   process.stderr.write("  measuring the command line, default profile and unconfined in turns...\n");
-  const cliOnce = (v: Variant) => void mustRun(cli(v), mydocker.env);
+  // Each run's CPU time too (user + system, the command and everything it waited for, by
+  // bash's `time`): on a loaded machine a few ms of CPU can cost tens of ms of waiting.
+  const cpu: Record<Variant, number[]> = { default: [], unconfined: [] };
+  const cliOnce = (v: Variant) => {
+    const out = mustRun(["bash", "-c", 'TIMEFORMAT="%3U %3S"; { time "$@" >/dev/null 2>&1; } 2>&1', "bash", ...cli(v)], mydocker.env);
+    const [user, sys] = out.trim().split(" ").map(Number);
+    cpu[v].push((user + sys) * 1000);
+  };
   await paired(warmup, cliOnce);
+  cpu.default = [];
+  cpu.unconfined = [];
   const cliSamples = await paired(runs, cliOnce);
 
   process.stderr.write("  measuring the library, default profile and unconfined in turns...\n");
@@ -74,5 +83,6 @@ export async function seccomp(ctx: BenchContext): Promise<void> {
 
   printTable("seccomp: run /bin/true in busybox, docker's default profile against none", "ms", [...rowsOf("CLI", cliSamples), ...rowsOf("library", libSamples)], []);
   printCost("CLI", cliSamples);
+  printCost("CLI, CPU time", cpu);
   printCost("library", libSamples);
 }
