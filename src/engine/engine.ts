@@ -16,7 +16,7 @@ import { PendingOps } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
 import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
 import { validateName } from "./names.js";
-import { VolumeStore } from "./volumes.js";
+import { VolumeStore } from "./volumes/store.js";
 import { treeSize } from "./disk-usage.js";
 import { ensureImage } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";

@@ -1,7 +1,7 @@
 // What a caller (the CLI or a Node program) asks for when it creates a container.
 import type { LinuxResources, Mount } from "../spec/runtime.js";
 import type { CgroupnsMode, RestartPolicy } from "./container-config.js";
-import type { VolumeSpec } from "./volume-flags.js";
+import type { VolumeSpec } from "./volumes/volume-flags.js";
 
 export interface CreateOptions {
   /** Image reference (`busybox`, `docker.io/library/busybox:latest`, an id prefix). */

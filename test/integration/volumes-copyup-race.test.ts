@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { copyUpFromImage } from "../../src/engine/copyup.js";
+import { copyUpFromImage } from "../../src/engine/volumes/copyup.js";
 
 const ITERATIONS = 60;
 const DEADLINE_MS = 30_000;

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
-import { copyUpFromImage } from "../../src/engine/copyup.js";
+import { copyUpFromImage } from "../../src/engine/volumes/copyup.js";
 
 const skip = process.getuid?.() !== 0 ? "needs root: whiteouts are device nodes and opaque dirs trusted.* xattrs" : false;
 

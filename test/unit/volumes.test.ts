@@ -4,10 +4,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { openDb } from "../../src/store/db.js";
-import { ANONYMOUS_LABEL, isAnonymous, parseVolumeFilters, VolumeStore } from "../../src/engine/volumes.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/engine/volume-flags.js";
+import { ANONYMOUS_LABEL, isAnonymous, parseVolumeFilters, VolumeStore } from "../../src/engine/volumes/store.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../src/engine/volumes/volume-flags.js";
 import { mergeTmpfsOptions, ramInBytes } from "../../src/engine/tmpfs-options.js";
-import { imageVolumeSpecs, toOciMounts } from "../../src/engine/volume-mounts.js";
+import { imageVolumeSpecs, toOciMounts } from "../../src/engine/volumes/volume-mounts.js";
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-volumes-"));

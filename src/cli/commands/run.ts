@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import type { CreateOptions } from "../../engine/run-options.js";
 import { collect, envFromFlags } from "../flags.js";
 import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
-import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volume-flags.js";
+import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volumes/volume-flags.js";
 import { parseBytes } from "../../engine/resource-flags.js";
 import type { CgroupnsMode, RestartPolicy } from "../../engine/container-config.js";
 import { MydockerError } from "../../util/errors.js";

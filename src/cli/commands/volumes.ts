@@ -21,7 +21,7 @@ export function registerVolumes(program: Command, ctx: Context): void {
     });
   const ls = async (f: { quiet?: boolean; format?: string; filter: string[] }) => {
     const e = await engine();
-    const { parseVolumeFilters } = await import("../../engine/volumes.js");
+    const { parseVolumeFilters } = await import("../../engine/volumes/store.js");
     const vols = e.volumes.list(parseVolumeFilters(f.filter), e.volumeUsers);
     if (f.quiet) process.stdout.write(vols.map((v) => v.Name + "\n").join(""));
     else if (f.format) process.stdout.write(formatItems(vols, f.format));

@@ -5,7 +5,7 @@ import type { Runtime } from "../../runtime/index.js";
 import type { ContainerStore } from "../container-store.js";
 import type { EngineRoots } from "../paths.js";
 import type { PendingOps } from "../pending-ops.js";
-import type { VolumeStore } from "../volumes.js";
+import type { VolumeStore } from "../volumes/store.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { RootfsView } from "./rootfs-view.js";
 

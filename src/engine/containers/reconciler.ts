@@ -9,7 +9,7 @@ import type { ContainerRecord, ContainerState } from "../container-store.js";
 import { resolveContainer } from "../names.js";
 import { containerDir } from "../paths.js";
 import type { PendingOp } from "../pending-ops.js";
-import { isAnonymous } from "../volumes.js";
+import { isAnonymous } from "../volumes/store.js";
 import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
 
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */

@@ -14,7 +14,7 @@ import { newContainerRecord } from "../container-factory.js";
 import { generateId, generateName, validateName } from "../names.js";
 import { containerDir } from "../paths.js";
 import type { CreateOptions } from "../run-options.js";
-import { imageVolumeSpecs, toOciMounts } from "../volume-mounts.js";
+import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { NEVER, type ContainerContext } from "./context.js";
 
 export interface RunResult {

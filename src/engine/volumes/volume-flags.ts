@@ -2,8 +2,8 @@
 // texts into typed mount requests. Volumes are looked up and created later (volume-mounts.ts).
 import fs from "node:fs";
 import path from "node:path";
-import { MydockerError } from "../util/errors.js";
-import { mergeTmpfsOptions, ramInBytes, tmpfsData, TMPFS_DEFAULTS } from "./tmpfs-options.js";
+import { MydockerError } from "../../util/errors.js";
+import { mergeTmpfsOptions, ramInBytes, tmpfsData, TMPFS_DEFAULTS } from "../tmpfs-options.js";
 
 export type Propagation = "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave";
 const PROPAGATIONS = new Set<string>(["private", "rprivate", "shared", "rshared", "slave", "rslave"]);

@@ -10,10 +10,10 @@
 // symlinkat, mknodat), so such a symlink makes the copy fail, never write through it.
 import fs from "node:fs";
 import path from "node:path";
-import { MydockerError, isErrno } from "../util/errors.js";
-import { deviceNumbers } from "../util/device-numbers.js";
-import { O_PATH, fdPath, mknodat, openat2, openDir, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS } from "../util/fsat.js";
-import { MergedDir, openRegularAt, resolveInView } from "../image/overlay-view.js";
+import { MydockerError, isErrno } from "../../util/errors.js";
+import { deviceNumbers } from "../../util/device-numbers.js";
+import { O_PATH, fdPath, mknodat, openat2, openDir, RESOLVE_BENEATH, RESOLVE_NO_MAGICLINKS, RESOLVE_NO_SYMLINKS } from "../../util/fsat.js";
+import { MergedDir, openRegularAt, resolveInView } from "../../image/overlay-view.js";
 
 const CHUNK = 1 << 20;
 

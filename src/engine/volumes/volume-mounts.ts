@@ -3,10 +3,10 @@
 // missing `-v` host directory.
 import fs from "node:fs";
 import path from "node:path";
-import type { Mount } from "../spec/runtime.js";
-import { MydockerError } from "../util/errors.js";
+import type { Mount } from "../../spec/runtime.js";
+import { MydockerError } from "../../util/errors.js";
 import { copyUpFromImage } from "./copyup.js";
-import { isAnonymous, type VolumeStore } from "./volumes.js";
+import { isAnonymous, type VolumeStore } from "./store.js";
 import type { BindSpec, VolumeSpec } from "./volume-flags.js";
 
 export interface PreparedMounts {

@@ -2,10 +2,10 @@
 // <root>/volumes/<name>/_data. Anonymous volumes get a 64-hex name and docker's label.
 import fs from "node:fs";
 import path from "node:path";
-import type { Db } from "../store/db.js";
-import { MydockerError } from "../util/errors.js";
-import { generateId } from "./names.js";
-import { treeSize } from "./disk-usage.js";
+import type { Db } from "../../store/db.js";
+import { MydockerError } from "../../util/errors.js";
+import { generateId } from "../names.js";
+import { treeSize } from "../disk-usage.js";
 
 /** Docker (23+) marks volumes created for a container's anonymous mounts with this label. */
 export const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
