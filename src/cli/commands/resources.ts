@@ -6,7 +6,7 @@ import { binarySize, formatItems, humanSize, table } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
 
-import { cpuPercent } from "../../engine/containers/resources.js";
+import { cpuPercent, type StatsSample } from "../../engine/containers/resources.js";
 
 /** Between two readings of stats: the CPU % is the share of this interval. */
 const INTERVAL_MS = 500;
@@ -64,23 +64,23 @@ export function registerResources(program: Command, ctx: Context): void {
       const e = await engine();
       const pick = async () => e.statsTargets(names.length ? names.map((n) => e.resolve(n)) : await e.list(false));
       let targets = await pick();
-      // Each interval counts from the start of the reading before it: reading many containers
-      // takes part of the interval instead of adding to it.
-      let readAt = Date.now();
-      let prev = new Map(e.sampleStats(targets).map((s) => [s.id, s]));
+      // The first reading shows each container's CPU share since it started (--no-stream needs
+      // no other); the next ones, its share of the interval since the reading before, which
+      // counts from that reading's start: reading many containers takes part of the interval.
+      let readAt = 0;
+      let prev = new Map<string, StatsSample>();
       const tty = Boolean(process.stdout.isTTY) && f.stream;
       for (let round = 0; ; round++) {
-        await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - readAt))));
+        if (round > 0) await new Promise((r) => setTimeout(r, Math.max(0, INTERVAL_MS - (Date.now() - readAt))));
         readAt = Date.now();
         const cur = e.sampleStats(targets);
         const rows = cur.map((s) => {
-          const p = prev.get(s.id) ?? s;
           const limit = s.stats.memoryLimit;
           return {
             ID: f.trunc === false ? s.id : s.id.slice(0, 12),
             Container: f.trunc === false ? s.id : s.id.slice(0, 12),
             Name: s.name,
-            CPUPerc: `${cpuPercent(p, s).toFixed(2)}%`,
+            CPUPerc: `${cpuPercent(prev.get(s.id), s).toFixed(2)}%`,
             MemUsage: `${binarySize(s.stats.memoryUsage)} / ${binarySize(limit)}`,
             MemPerc: `${(limit > 0 ? (s.stats.memoryUsage / limit) * 100 : 0).toFixed(2)}%`,
             NetIO: "0B / 0B",

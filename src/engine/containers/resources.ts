@@ -61,6 +61,9 @@ export interface StatsSample {
   stats: CgroupStats;
   /** Host CPU time of all CPUs, in nanoseconds (docker's system_cpu_usage). */
   system: number;
+  /** When it was read and when the container's current run started (ms since the epoch). */
+  at: number;
+  startedAt: number;
 }
 
 function systemCpuNanos(): number {
@@ -73,11 +76,12 @@ function systemCpuNanos(): number {
 export interface StatsTarget {
   id: string;
   name: string;
+  startedAt: number;
 }
 
 /** The containers of the list that run; one that stopped since it was listed is left out of the samples. */
 export function statsTargets(containers: ContainerRecord[]): StatsTarget[] {
-  return containers.filter((c) => c.state.status === "running" || c.state.status === "paused").map((c) => ({ id: c.id, name: c.name }));
+  return containers.filter((c) => c.state.status === "running" || c.state.status === "paused").map((c) => ({ id: c.id, name: c.name, startedAt: Date.parse(c.state.startedAt) }));
 }
 
 /**
@@ -86,10 +90,11 @@ export function statsTargets(containers: ContainerRecord[]): StatsTarget[] {
  */
 export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): StatsSample[] {
   const system = systemCpuNanos();
+  const at = Date.now();
   const out: StatsSample[] = [];
   for (const t of targets) {
     try {
-      out.push({ id: t.id, name: t.name, stats: ctx.runtime.stats(t.id), system });
+      out.push({ id: t.id, name: t.name, stats: ctx.runtime.stats(t.id), system, at, startedAt: t.startedAt });
     } catch {
       // It stopped, and its cgroup went with it, between the listing and this read.
     }
@@ -97,8 +102,16 @@ export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): Stat
   return out;
 }
 
-/** docker's CPU %: the container's share of all CPUs' time between two samples, times the CPU count. */
-export function cpuPercent(prev: StatsSample, cur: StatsSample): number {
+/**
+ * docker's CPU %: the container's share of all CPUs' time between two samples, times the CPU
+ * count. Without an earlier sample (the first reading), its share of one CPU since its run
+ * started, as podman's first reading: one reading then suffices, with no interval to wait.
+ */
+export function cpuPercent(prev: StatsSample | undefined, cur: StatsSample): number {
+  if (!prev) {
+    const wallNanos = (cur.at - cur.startedAt) * 1e6;
+    return wallNanos > 0 && cur.stats.cpuUsageNanos > 0 ? (cur.stats.cpuUsageNanos / wallNanos) * 100 : 0;
+  }
   const cpu = cur.stats.cpuUsageNanos - prev.stats.cpuUsageNanos;
   const sys = cur.system - prev.system;
   return sys > 0 && cpu > 0 ? (cpu / sys) * os.cpus().length * 100 : 0;
