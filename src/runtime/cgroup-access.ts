@@ -12,12 +12,17 @@ export function oomKilled(ctx: RuntimeContext, id: string): boolean {
   return (cgroup?.oomKills() ?? 0) > 0;
 }
 
-/** The cgroup of a container that has not stopped (created, running or paused). */
+/**
+ * The cgroup of a container whose exit is not recorded. Not its full state (each process
+ * checked, the freezer read): stats reads every container at each sample, and that costs
+ * about as much again as the cgroup's own files.
+ */
 function liveCgroup(ctx: RuntimeContext, id: string): Cgroup {
   let cgroup: Cgroup | undefined;
   try {
-    const st = readContainerState(ctx, id);
-    cgroup = st.status === "stopped" ? undefined : cgroupOf(ctx, st);
+    const sd = new StateDir(ctx.runRoot, id);
+    const rec = sd.readState();
+    cgroup = sd.readExit() ? undefined : cgroupOf(ctx, rec);
   } catch (e) {
     if (!(e instanceof MydockerError && e.code === "not-found")) throw e;
   }
