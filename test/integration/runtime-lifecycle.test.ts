@@ -147,13 +147,17 @@ test("exec into a running container joins its namespaces and cgroup", { skip }, 
   await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
   await rt.start(id);
   const out = path.join(base, "rootfs/tmp", `${id}.out`);
+  // It waits until the test has looked at its cgroup: else it may be gone by then.
+  const go = `while [ ! -e /tmp/${id}.go ]; do sleep 0.05; done`;
   const e = await rt.exec(
     id,
-    { user: { uid: 0, gid: 0 }, args: ["sh", "-c", `(echo $$; hostname; ps -o comm | sed 1d | head -1) > /tmp/${id}.out; exit 5`], cwd: "/", env: ["PATH=/bin"] },
+    { user: { uid: 0, gid: 0 }, args: ["sh", "-c", `${go}; (echo $$; hostname; ps -o comm | sed 1d | head -1) > /tmp/${id}.out; exit 5`], cwd: "/", env: ["PATH=/bin"] },
     {},
   );
   assert.ok(cgroups.open(id)?.pids().includes(e.pid), "the exec'd process is in the container's cgroup");
+  fs.writeFileSync(path.join(base, "rootfs/tmp", `${id}.go`), "");
   assert.deepEqual(await e.wait(), { exitCode: 5, signal: 0 });
+  fs.rmSync(path.join(base, "rootfs/tmp", `${id}.go`));
   // A pid of its own in the container's pid namespace (init is 1), its hostname, its processes.
   assert.match(fs.readFileSync(out, "utf8"), /^[2-9]\d*\nmydocker\nsleep\n$/);
   fs.rmSync(out);
