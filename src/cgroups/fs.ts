@@ -5,6 +5,7 @@ import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, co
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno, MydockerError } from "../util/errors.js";
+import { pollUntil } from "../util/poll.js";
 
 export function readText(file: string): string {
   return readFileSync(file, "utf8").trim();
@@ -125,7 +126,7 @@ export function removeIfEmpty(dir: string): boolean {
 }
 
 /** rmdir every cgroup of the tree; EBUSY (a task still leaving) is retried briefly. */
-export async function removeTree(dir: string): Promise<void> {
+export async function removeCgroupTree(dir: string): Promise<void> {
   for (const d of treeDeepestFirst(dir)) {
     for (let attempt = 0; ; attempt++) {
       try {
@@ -142,12 +143,9 @@ export async function removeTree(dir: string): Promise<void> {
   }
 }
 
-export async function waitFor(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; !done(); delay = Math.min(delay * 2, 50)) {
-    if (Date.now() > deadline) throw new MydockerError("cgroup_timeout", `timed out waiting for ${what}`);
-    await sleep(delay);
-  }
+/** Waits for done() (a freeze, an empty cgroup); a clear error when it does not come. */
+export async function waitUntil(done: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  if (!(await pollUntil(done, timeoutMs))) throw new MydockerError("cgroup_timeout", `timed out waiting for ${what}`);
 }
 
 export function killPids(pids: number[]): void {

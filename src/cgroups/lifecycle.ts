@@ -1,6 +1,6 @@
 // Killing every process of a cgroup, shared by both drivers where the kernel offers no
 // cgroup.kill: freeze first so nothing forks between reading the list and the kills.
-import { killPids, waitFor } from "./fs.js";
+import { killPids, waitUntil } from "./fs.js";
 
 interface Freezer {
   freeze(): Promise<void>;
@@ -24,7 +24,7 @@ export async function killByPids(pids: () => number[], freezer: Freezer | undefi
   } finally {
     if (frozen) freezer?.thaw();
   }
-  await waitFor(() => {
+  await waitUntil(() => {
     const left = pids();
     killPids(left);
     return left.length === 0;

@@ -6,7 +6,7 @@ import { totalmem } from "node:os";
 import { basename, join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
 import { applyV1Resources } from "./v1-resources.js";
@@ -255,7 +255,7 @@ class V1Cgroup implements Cgroup {
     writeValue(state, "FROZEN");
     try {
       // A freeze can stall in FREEZING when a task was busy; writing FROZEN again retries it.
-      await waitFor(() => {
+      await waitUntil(() => {
         if (readOptional(state) === "FROZEN") return true;
         writeValue(state, "FROZEN");
         return false;
@@ -282,7 +282,7 @@ class V1Cgroup implements Cgroup {
   async destroy(): Promise<void> {
     if (this.dirs().every(removeIfEmpty)) return;
     await this.killAll();
-    for (const dir of this.dirs()) await removeTree(dir);
+    for (const dir of this.dirs()) await removeCgroupTree(dir);
   }
 }
 

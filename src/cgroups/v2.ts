@@ -4,7 +4,7 @@ import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeTree, treePids, waitFor, writeValue } from "./fs.js";
+import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
@@ -153,7 +153,7 @@ class V2Cgroup implements Cgroup {
   async freeze(): Promise<void> {
     writeValue(this.file("cgroup.freeze"), 1);
     try {
-      await waitFor(() => this.isFrozen(), `cgroup ${this.path} to freeze`);
+      await waitUntil(() => this.isFrozen(), `cgroup ${this.path} to freeze`);
     } catch (e) {
       this.thaw();
       throw e;
@@ -173,7 +173,7 @@ class V2Cgroup implements Cgroup {
     // cgroup.kill (Linux 5.14) kills the whole subtree at once, racing no fork.
     if (existsSync(this.file("cgroup.kill"))) {
       writeValue(this.file("cgroup.kill"), 1);
-      await waitFor(() => this.pids().length === 0, `the processes of cgroup ${this.path} to exit`);
+      await waitUntil(() => this.pids().length === 0, `the processes of cgroup ${this.path} to exit`);
     } else {
       await killByPids(() => this.pids(), this);
     }
@@ -182,6 +182,6 @@ class V2Cgroup implements Cgroup {
   async destroy(): Promise<void> {
     if (removeIfEmpty(this.dir)) return;
     await this.killAll();
-    await removeTree(this.dir);
+    await removeCgroupTree(this.dir);
   }
 }

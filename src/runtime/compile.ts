@@ -30,7 +30,7 @@ export interface MonitorOptions {
   /** The process's stdin stays open for attach clients (docker -i of a detached container). */
   openStdin?: boolean;
   /** The monitor runs the process again after it exits, as this asks; each restart is noted in runsFile. */
-  restart?: RestartPolicy & { runsFile: string };
+  restart?: MonitorRestart & { runsFile: string };
   /** Files the child writes "0" to before anything else, to move itself into its cgroup (v1 `tasks`, v2 `cgroup.procs`). */
   cgroupJoin?: string[];
   /** A cgroup2 directory the child is born in (clone3 CLONE_INTO_CGROUP), rather than moved to. */
@@ -38,7 +38,7 @@ export interface MonitorOptions {
 }
 
 /** docker's --restart, as the monitor carries it out. */
-export interface RestartPolicy {
+export interface MonitorRestart {
   /** on-failure: only after a non-zero exit; else (always, unless-stopped) after any. */
   onFailureOnly: boolean;
   /** Restarts at most this many times; 0: no limit. */

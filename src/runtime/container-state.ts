@@ -5,10 +5,10 @@ import type { Cgroup } from "../cgroups/types.js";
 import type { ContainerStatus } from "../spec/runtime.js";
 import { isSameProcess, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
-import type { ContainerState } from "./runtime-options.js";
+import type { RuntimeState } from "./runtime-options.js";
 import { StateDir, type ExitInfo, type StateRecord } from "./state.js";
 
-export function readContainerState(ctx: RuntimeContext, id: string): ContainerState {
+export function readContainerState(ctx: RuntimeContext, id: string): RuntimeState {
   const sd = new StateDir(ctx.runRoot, id);
   let rec = sd.readState();
   const restarts = rec.monitorRestarts ? sd.readRuns() : undefined;

@@ -2,12 +2,12 @@
 export { Runtime } from "./runtime.js";
 export type {
   RuntimeOptions,
-  CreateOptions,
+  RuntimeCreateOptions,
   RunOptions,
   ExecOptions,
   ProcessHandle,
   RunHandle,
-  ContainerState,
+  RuntimeState,
   HelperTarget,
   PipedProcess,
 } from "./runtime-options.js";
@@ -16,7 +16,7 @@ export type { ShimExit } from "./shim.js";
 export { defaultShimPath } from "./shim-binary.js";
 export { processStartTime } from "./proc.js";
 export { compile, compileExec } from "./compile.js";
-export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, RestartPolicy, RootfsMount } from "./compile.js";
+export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, MonitorRestart, RootfsMount } from "./compile.js";
 export { validateSpec, validateProcess } from "./validate.js";
 export { JsonReader, compact } from "./json-reader.js";
 export { checkErrnoRet, readSeccompAction, readSeccompArg, readSeccompFlags } from "./seccomp-validate.js";

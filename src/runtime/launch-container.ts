@@ -11,7 +11,7 @@ import { cgroupResources } from "./device-rules.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
-import type { CreateOptions } from "./runtime-options.js";
+import type { RuntimeCreateOptions } from "./runtime-options.js";
 import { compileCached, keepSeccomp } from "./seccomp-state.js";
 import type { Shim } from "./shim.js";
 import { FORWARDED_SIGNALS } from "./signals.js";
@@ -31,7 +31,7 @@ export async function launchContainer(
   ctx: RuntimeContext,
   id: string,
   input: Spec,
-  opts: CreateOptions & { stdio?: "inherit" | "ignore"; stdin?: boolean },
+  opts: RuntimeCreateOptions & { stdio?: "inherit" | "ignore"; stdin?: boolean },
   mode: "create" | "run",
 ): Promise<{ shim: Shim; pid: number }> {
   const spec = validateSpec(input);

@@ -1,5 +1,6 @@
 // Facts about host processes from /proc.
 import fs from "node:fs";
+import { pollUntil } from "../util/poll.js";
 
 /** The start time (clock ticks since boot) of pid, or undefined when it is gone or a zombie. */
 export function processStartTime(pid: number): string | undefined {
@@ -20,19 +21,9 @@ export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
 
-/** Polls until check() holds (or the time is up); returns whether it holds. */
-export async function waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return true;
-}
-
 /** Waits until the process is gone (or the time is up); returns whether it is gone. */
 export function waitGone(pid: number, startTime: string, timeoutMs: number): Promise<boolean> {
-  return waitFor(() => !isSameProcess(pid, startTime), timeoutMs);
+  return pollUntil(() => !isSameProcess(pid, startTime), timeoutMs);
 }
 
 let lastCapCache: number | undefined;

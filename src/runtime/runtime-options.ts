@@ -2,7 +2,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { CgroupDriver } from "../cgroups/types.js";
 import type { Spec } from "../spec/runtime.js";
-import type { RestartPolicy, RootfsMount } from "./compile.js";
+import type { MonitorRestart, RootfsMount } from "./compile.js";
 import type { ShimExit } from "./shim.js";
 import type { ExitInfo, Restarts, StateRecord } from "./state.js";
 
@@ -17,7 +17,7 @@ export interface RuntimeOptions {
   debug?: (msg: string) => void;
 }
 
-export interface CreateOptions {
+export interface RuntimeCreateOptions {
   /** root.path and bind sources are relative to it (default: the current directory). */
   bundle?: string;
   /** Mounted as the container's root (the engine's overlay) instead of binding root.path. */
@@ -36,10 +36,10 @@ export interface CreateOptions {
   /** With attach: the process's stdin is open for the clients' input. */
   openStdin?: boolean;
   /** The monitor runs the process again after it exits (docker --restart); see stopRestarts. */
-  restart?: RestartPolicy;
+  restart?: MonitorRestart;
 }
 
-export interface RunOptions extends CreateOptions {
+export interface RunOptions extends RuntimeCreateOptions {
   /** "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none. */
   stdio: "inherit" | "ignore";
   /** false: the container's stdin is /dev/null even when stdio is "inherit" (docker without -i). */
@@ -68,9 +68,9 @@ export interface ProcessHandle {
 }
 export type RunHandle = ProcessHandle;
 
-export interface ContainerState extends StateRecord {
+export interface RuntimeState extends StateRecord {
   exit?: ExitInfo;
-  /** Set once the monitor restarted the process (CreateOptions.restart). */
+  /** Set once the monitor restarted the process (RuntimeCreateOptions.restart). */
   restarts?: Restarts;
 }
 
@@ -82,5 +82,5 @@ export interface PipedProcess {
   wait(): Promise<ShimExit>;
 }
 
-/** Where a helper runs: inside a running container, or over a stopped container's files (noPivot as in CreateOptions). */
+/** Where a helper runs: inside a running container, or over a stopped container's files (noPivot as in RuntimeCreateOptions). */
 export type HelperTarget = { id: string } | { spec: Spec; rootfsMount?: RootfsMount; noPivot?: boolean };

@@ -11,8 +11,8 @@ import { launchContainer, startCreated } from "./launch-container.js";
 import { Launcher } from "./launcher.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type {
-  ContainerState,
-  CreateOptions,
+  RuntimeState,
+  RuntimeCreateOptions,
   ExecOptions,
   HelperTarget,
   PipedProcess,
@@ -72,7 +72,7 @@ export class Runtime {
   }
 
   /** OCI create: the container's init is set up and waits for start. */
-  async create(id: string, input: Spec, opts: CreateOptions = {}): Promise<ContainerState> {
+  async create(id: string, input: Spec, opts: RuntimeCreateOptions = {}): Promise<RuntimeState> {
     await launchContainer(this.ctx, id, input, opts, "create");
     return this.state(id);
   }
@@ -110,7 +110,7 @@ export class Runtime {
     return new StateDir(this.ctx.runRoot, id).attachSocket;
   }
 
-  state(id: string): ContainerState {
+  state(id: string): RuntimeState {
     return readContainerState(this.ctx, id);
   }
 
@@ -124,8 +124,8 @@ export class Runtime {
     return containerIds(this.ctx.runRoot);
   }
 
-  list(): ContainerState[] {
-    const out: ContainerState[] = [];
+  list(): RuntimeState[] {
+    const out: RuntimeState[] = [];
     for (const id of this.ids()) {
       try {
         out.push(this.state(id));

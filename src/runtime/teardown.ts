@@ -2,7 +2,8 @@
 import fs from "node:fs";
 import { MydockerError } from "../util/errors.js";
 import { cgroupOf, readContainerState } from "./container-state.js";
-import { isSameProcess, waitFor, waitGone } from "./proc.js";
+import { isSameProcess, waitGone } from "./proc.js";
+import { pollUntil } from "../util/poll.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import { sendSignal, signalNumber } from "./signals.js";
 import { StateDir } from "./state.js";
@@ -67,7 +68,7 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
   if (!st.exit) {
     if (st.pid !== undefined && st.pidStartTime) await waitGone(st.pid, st.pidStartTime, KILL_WAIT_MS);
     const shim = st.shimPid !== undefined && st.shimStartTime ? { pid: st.shimPid, start: st.shimStartTime } : undefined;
-    if (shim) await waitFor(() => sd.readExit() !== undefined || !isSameProcess(shim.pid, shim.start), KILL_WAIT_MS);
+    if (shim) await pollUntil(() => sd.readExit() !== undefined || !isSameProcess(shim.pid, shim.start), KILL_WAIT_MS);
   }
   await cgroup?.destroy();
   sd.remove();

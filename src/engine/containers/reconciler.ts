@@ -4,7 +4,7 @@
 // applies --rm, removes containers, and finishes what killed commands left half done.
 import { MydockerError } from "../../util/errors.js";
 import { removeTree } from "../../util/remove-tree.js";
-import type { ContainerState as RuntimeState } from "../../runtime/index.js";
+import type { RuntimeState } from "../../runtime/index.js";
 import type { ContainerRecord, ContainerState } from "../container-store.js";
 import { resolveContainer } from "../names.js";
 import { containerDir } from "../paths.js";

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { ImageRecord } from "../../image/index.js";
-import type { RestartPolicy, RunHandle } from "../../runtime/index.js";
+import type { MonitorRestart, RunHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import type { AttachIo } from "../attach.js";
 import { AttachSession } from "../attach.js";
@@ -39,7 +39,7 @@ export interface StarterOptions {
 }
 
 /** docker's --restart as the monitor carries it out; "no" is none. */
-function restartPolicy(c: ContainerRecord): RestartPolicy | undefined {
+function restartPolicy(c: ContainerRecord): MonitorRestart | undefined {
   const p = c.hostConfig.RestartPolicy;
   switch (p.Name) {
     case "always":
