@@ -351,9 +351,13 @@ export class Engine {
     return topContainer(this.ctx, query, psArgs);
   }
 
-  /** The running containers among these, for stats to sample. */
-  statsTargets(containers: ContainerRecord[]): StatsTarget[] {
-    return statsTargets(containers);
+  /**
+   * What docker stats samples: the named containers, or every container whose record says it
+   * runs. Those are not refreshed one by one first: a sample reads each container's cgroup
+   * anyway, and one that ended is left out of the samples.
+   */
+  statsTargets(names: string[] = []): StatsTarget[] {
+    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : this.containers.active());
   }
 
   /** One reading of each target's counters (docker stats). */

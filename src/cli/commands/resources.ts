@@ -62,7 +62,7 @@ export function registerResources(program: Command, ctx: Context): void {
     .argument("[container...]")
     .action(async (names: string[], f: { stream: boolean; trunc: boolean; format?: string }) => {
       const e = await engine();
-      const pick = async () => e.statsTargets(names.length ? names.map((n) => e.resolve(n)) : await e.list(false));
+      const pick = async () => e.statsTargets(names);
       let targets = await pick();
       // The first reading shows each container's CPU share since it started (--no-stream needs
       // no other); the next ones, its share of the interval since the reading before, which
