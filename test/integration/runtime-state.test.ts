@@ -7,18 +7,14 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { detectCgroupDriver, type CgroupDriver } from "../../src/cgroups/index.js";
-import { defaultShimPath, defaultSpec, Runtime } from "../../src/runtime/index.js";
+import { Runtime } from "../../src/runtime/index.js";
 import type { Spec } from "../../src/spec/runtime.js";
 import { MydockerError } from "../../src/util/errors.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
+import { ociSpec as spec, runtimeSkip } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "needs root: containers need namespaces, mounts and cgroups"
-    : !fs.existsSync(defaultShimPath())
-      ? `${defaultShimPath()} is missing: build it with make -C native`
-      : false;
+const skip = runtimeSkip();
 
 const MiB = 1024 * 1024;
 const tag = randomBytes(3).toString("hex");
@@ -32,13 +28,6 @@ function newId(): string {
   return `mydocker-rtst-${tag}-${++n}`;
 }
 
-function spec(id: string, args: string[], change?: (s: Spec) => void): Spec {
-  const s = defaultSpec();
-  s.process!.args = args;
-  s.linux!.cgroupsPath = id;
-  change?.(s);
-  return s;
-}
 
 function notRunning(e: unknown): boolean {
   return e instanceof MydockerError && e.code === "ENOTRUNNING";

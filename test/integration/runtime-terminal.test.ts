@@ -4,15 +4,11 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { defaultShimPath, defaultSpec, Runtime } from "../../src/runtime/index.js";
+import { defaultSpec, Runtime } from "../../src/runtime/index.js";
 import { makeBusyboxRootfs } from "../helpers/busybox-rootfs.js";
+import { runtimeSkip } from "../helpers/runtime.js";
 
-const skip =
-  process.getuid?.() !== 0
-    ? "needs root: containers need namespaces and mounts"
-    : !fs.existsSync(defaultShimPath())
-      ? `${defaultShimPath()} is missing: build it with make -C native`
-      : false;
+const skip = runtimeSkip("namespaces and mounts");
 
 let base: string;
 let rt: Runtime;
