@@ -65,6 +65,33 @@ test("save -o and export -o write into a FIFO or device instead of replacing it"
   }
 });
 
+test("cp from a container writes a file into a FIFO or device instead of replacing it", { skip }, async () => {
+  const roots = tempRoots();
+  try {
+    assert.equal(mydocker(roots, ["create", "--name", "copied", "busybox", "true"]).status, 0);
+    const fifo = path.join(path.dirname(roots.root), "cp.fifo");
+    spawnSync("mkfifo", [fifo]);
+    const reader = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"] });
+    let got = "";
+    reader.stdout.on("data", (d: Buffer) => (got += d));
+    const done = new Promise((resolve) => reader.on("close", resolve));
+    const r = mydocker(roots, ["cp", "copied:/etc/hostname", fifo]);
+    await done;
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(got, "localhost\n");
+    assert.ok(fs.lstatSync(fifo).isFIFO(), "cp replaced the FIFO");
+    const dir = mydocker(roots, ["cp", "copied:/etc", fifo]);
+    assert.equal(dir.status, 125);
+    assert.match(dir.stderr, /cannot copy the directory \/etc to .*: it is not a directory/);
+    const devNull = fs.statSync("/dev/null");
+    assert.equal(mydocker(roots, ["cp", "copied:/etc/hostname", "/dev/null"]).status, 0);
+    const after = fs.statSync("/dev/null");
+    assert.ok(after.isCharacterDevice() && after.ino === devNull.ino, "/dev/null is still the device it was");
+  } finally {
+    roots.cleanup();
+  }
+});
+
 test("save -o replaces a regular file whole, and names the user's path when it cannot", { skip }, () => {
   const roots = tempRoots();
   try {

@@ -112,6 +112,26 @@ function ownerFlags(archive: boolean | undefined, side: "gnu" | "busybox"): stri
   return side === "gnu" ? ["--no-same-owner"] : ["-o"];
 }
 
+/**
+ * A destination that exists and is neither a file nor a directory (a device, a FIFO: `cp
+ * CTR:/etc/hostname /dev/null`) is written into, never replaced by what tar would extract.
+ */
+async function copyIntoSpecial(files: ContainerFiles, given: string, srcKind: PathKind, dest: string): Promise<void> {
+  if (srcKind !== "file") throw new MydockerError("EINVAL", `cannot copy the directory ${given} to ${dest}: it is not a directory`);
+  const out = fs.createWriteStream("", { fd: fs.openSync(dest, fs.constants.O_WRONLY) });
+  const written = new Promise<Finished>((resolve) => {
+    out.on("close", () => resolve({ code: 0, stderr: "" }));
+    out.on("error", (e) => resolve({ code: 1, stderr: e.message }));
+  });
+  const cat = await files.start(["cat", "--", given]);
+  cat.stdin.end();
+  connect(cat.stdout, out);
+  await bothDone([
+    ["reading from the container", Promise.all([collect(cat.stderr), cat.wait()]).then(([stderr, exit]) => ({ code: exit.exitCode, stderr }))],
+    ["writing on the host", written],
+  ]);
+}
+
 /** docker cp CONTAINER:SRC DEST (DEST "-": a tar stream to out). */
 export async function copyFromContainer(ctx: ContainerContext, query: string, src: string, dest: string, out: Writable, o: CopyOptions = {}): Promise<void> {
   const c = ctx.reconciler.resolve(query);
@@ -126,6 +146,8 @@ export async function copyFromContainer(ctx: ContainerContext, query: string, sr
     plan = { from: path.posix.dirname(p), member: path.posix.basename(p), into: "" };
   } else {
     const destAbs = path.resolve(dest) + (dest.endsWith("/") ? "/" : "");
+    const destSt = fs.statSync(destAbs, { throwIfNoEntry: false });
+    if (destSt && !destSt.isFile() && !destSt.isDirectory()) return copyIntoSpecial(files, given, srcKind, destAbs);
     plan = planCopy({ given, kind: srcKind }, real, { given: destAbs, kind: hostKind(destAbs, true) });
     if (hostKind(plan.into, true) !== "dir") throw new MydockerError("ENOENT", `destination directory ${plan.into} does not exist`);
   }
