@@ -9,9 +9,10 @@ import { processStartTime } from "../runtime/index.js";
 /**
  * start: a container's process made and not yet let go (it waits on its exec FIFO);
  * run: a foreground run, whose caller records its end and applies --rm;
- * remove: the runtime released, the files and the record not yet removed.
+ * remove: the runtime released, the files and the record not yet removed;
+ * freeze: a running container frozen while commit or export read its files.
  */
-export type PendingKind = "start" | "run" | "remove";
+export type PendingKind = "start" | "run" | "remove" | "freeze";
 
 export interface PendingOp {
   id: string;
@@ -25,14 +26,14 @@ let ownStartTime: string | undefined;
 export class PendingOps {
   constructor(private readonly db: Db) {}
 
-  /** Marks the container's operation as this process's until done() (one per container). */
+  /** Marks the container's operation as this process's until done(). */
   begin(id: string, kind: PendingKind): void {
     ownStartTime ??= processStartTime(process.pid) ?? "";
     this.db.prepare("INSERT OR REPLACE INTO pending_ops (id, kind, pid, start_time) VALUES (?, ?, ?, ?)").run(id, kind, process.pid, ownStartTime);
   }
 
-  done(id: string): void {
-    this.db.prepare("DELETE FROM pending_ops WHERE id = ? AND pid = ?").run(id, process.pid);
+  done(id: string, kind: PendingKind): void {
+    this.db.prepare("DELETE FROM pending_ops WHERE id = ? AND kind = ? AND pid = ?").run(id, kind, process.pid);
   }
 
   /** Operations whose owner is gone: what a killed command left. */
@@ -41,8 +42,8 @@ export class PendingOps {
     return rows.filter((op) => processStartTime(op.pid) !== op.startTime);
   }
 
-  /** Forgets an orphan once it is dealt with, unless another command took the container meanwhile. */
+  /** Forgets an orphan once it is dealt with. */
   settled(op: PendingOp): void {
-    this.db.prepare("DELETE FROM pending_ops WHERE id = ? AND pid = ? AND start_time = ?").run(op.id, op.pid, op.startTime);
+    this.db.prepare("DELETE FROM pending_ops WHERE id = ? AND kind = ? AND pid = ? AND start_time = ?").run(op.id, op.kind, op.pid, op.startTime);
   }
 }

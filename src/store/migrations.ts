@@ -64,6 +64,19 @@ const MIGRATIONS: readonly string[] = [
     start_time TEXT NOT NULL
   );
   `,
+  // 3: a row per operation, not per container: a commit's freeze beside a foreground run.
+  `
+  CREATE TABLE pending_ops_by_kind (
+    id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    PRIMARY KEY (id, kind, pid)
+  );
+  INSERT INTO pending_ops_by_kind SELECT id, kind, pid, start_time FROM pending_ops;
+  DROP TABLE pending_ops;
+  ALTER TABLE pending_ops_by_kind RENAME TO pending_ops;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -16,19 +16,19 @@ import { waitFor } from "../helpers/wait.js";
 const skip = isRoot() ? false : NOT_ROOT;
 const INDEX = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/index.js");
 
-/** Runs `call` on an engine whose runtime method `held` never returns; resolves once it was reached. */
-async function killedAt(roots: Roots, held: "start" | "delete", call: string): Promise<void> {
+/** Runs `call` on an engine whose method `held` (a path below it) never returns; resolves once it was reached. */
+async function killedAt(roots: Roots, held: "runtime.start" | "runtime.delete" | "images.commitLayer", call: string): Promise<void> {
   const script = `
     const { Engine } = await import(${JSON.stringify(INDEX)});
     const e = new Engine({ root: process.env.MYDOCKER_ROOT, runRoot: process.env.MYDOCKER_RUNROOT, cgroupParent: process.env.MYDOCKER_CGROUP_PARENT, launcher: false });
-    e.runtime.${held} = () => { process.stdout.write("held\\n"); return new Promise(() => {}); };
+    e.${held} = () => { process.stdout.write("held\\n"); return new Promise(() => {}); };
     await e.${call};`;
   const child = spawn(process.execPath, ["--input-type=module", "-e", script], { env: roots.env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d));
   const closed = new Promise((resolve) => child.on("close", resolve));
   try {
-    await waitFor(() => out.includes("held") || child.exitCode !== null, { timeoutMs: 30_000, what: `the engine to reach runtime.${held}` });
+    await waitFor(() => out.includes("held") || child.exitCode !== null, { timeoutMs: 30_000, what: `the engine to reach ${held}` });
     assert.equal(out, "held\n", "the child reached the held call");
   } finally {
     child.kill("SIGKILL");
@@ -43,7 +43,7 @@ test("a start killed before it let the process go: the next command releases the
   try {
     const id = mydocker(roots, ["create", "--name", "held-start", "busybox", "sleep", "60"]).stdout.trim();
     assert.match(id, /^[0-9a-f]{64}$/);
-    await killedAt(roots, "start", 'start("held-start")');
+    await killedAt(roots, "runtime.start", 'start("held-start")');
     const state = JSON.parse(fs.readFileSync(path.join(roots.runRoot, id, "state.json"), "utf8")) as { shimPid: number; pid: number; status: string };
     assert.ok(alive(state.shimPid) && alive(state.pid), "the killed start left a shim and an init waiting");
 
@@ -64,12 +64,27 @@ test("a run --rm killed after it recorded the end: the next command removes the 
   const roots = tempRoots();
   try {
     assert.equal(mydocker(roots, ["run", "--rm", "busybox", "true"]).status, 0);
-    await killedAt(roots, "delete", 'run({ image: "busybox", cmd: ["true"], name: "held-run", autoRemove: true }, { stdio: "ignore" })');
+    await killedAt(roots, "runtime.delete", 'run({ image: "busybox", cmd: ["true"], name: "held-run", autoRemove: true }, { stdio: "ignore" })');
     // The killed run left it exited, with AutoRemove set and nobody to remove it; a command
     // that does not list containers finishes the removal.
     assert.equal(mydocker(roots, ["volume", "ls", "-q"]).status, 0);
     assert.equal(mydocker(roots, ["ps", "-aq"]).stdout, "");
     assert.equal(mydocker(roots, ["inspect", "held-run"]).status, 1);
+  } finally {
+    roots.cleanup();
+  }
+});
+
+test("a commit killed while the container was frozen: the next command thaws it", { skip }, async () => {
+  const roots = tempRoots();
+  try {
+    const id = mydocker(roots, ["run", "-d", "--name", "held-commit", "busybox", "sleep", "60"]).stdout.trim();
+    assert.match(id, /^[0-9a-f]{64}$/);
+    await killedAt(roots, "images.commitLayer", 'commit("held-commit", "held:1")');
+    const state = mydocker(roots, ["inspect", "-f", "{{.State.Status}}", "held-commit"]);
+    assert.equal(state.stdout, "running\n", state.stderr);
+    const exec = mydocker(roots, ["exec", "held-commit", "echo", "thawed"], { timeout: 20_000 });
+    assert.equal(exec.stdout, "thawed\n", `a frozen container cannot run exec: ${exec.stderr}`);
   } finally {
     roots.cleanup();
   }

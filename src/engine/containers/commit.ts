@@ -36,9 +36,13 @@ const nothing = async (): Promise<void> => {};
  */
 export async function whilePaused<T>(ctx: ContainerContext, c: ContainerRecord, pause: boolean, read: (release: () => Promise<void>) => Promise<T>): Promise<T> {
   if (!pause || c.state.status !== "running") return read(nothing);
+  // Recorded before the freeze: a command killed while the container is frozen leaves a
+  // row the next command finds, and thaws it (Reconciler.recover).
+  ctx.pendingOps.begin(c.id, "freeze");
   try {
     await ctx.runtime.pause(c.id);
   } catch (e) {
+    ctx.pendingOps.done(c.id, "freeze");
     // It stopped between the look at its state and the pause: its files no longer move.
     if (ctx.reconciler.resolve(c.id).state.status === "running") throw e;
     return read(nothing);
@@ -48,6 +52,7 @@ export async function whilePaused<T>(ctx: ContainerContext, c: ContainerRecord, 
     if (resumed) return;
     resumed = true;
     await resumeAfter(ctx, c.id);
+    ctx.pendingOps.done(c.id, "freeze");
   };
   try {
     return await read(release);

@@ -176,7 +176,7 @@ export class Reconciler implements Reconciling {
     this.ctx.pendingOps.begin(c.id, "remove");
     await this.releaseRuntime(c.id);
     this.destroy(c, Boolean(opts.volumes));
-    this.ctx.pendingOps.done(c.id);
+    this.ctx.pendingOps.done(c.id, "remove");
     return c.id;
   }
 
@@ -220,6 +220,12 @@ export class Reconciler implements Reconciling {
       return true;
     }
     const live = this.runtimeState(c.id)?.status;
+    if (op.kind === "freeze") {
+      // A commit or export killed while it read the container's files left it frozen.
+      if (live === "paused") await this.ctx.runtime.resume(c.id);
+      if (c.state.status === "paused") this.ctx.containers.setState(c.id, { ...c.state, status: "running" });
+      return true;
+    }
     const started = c.state.status === "running" || c.state.status === "paused";
     // A start killed after it let the process go: the container runs as it should.
     if (op.kind === "start" && started && (live === "running" || live === "paused")) return true;

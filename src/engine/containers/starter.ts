@@ -150,7 +150,7 @@ export class Starter {
       await reconciler.abandon(c.id, e);
       throw e;
     } finally {
-      pendingOps.done(c.id);
+      pendingOps.done(c.id, "start");
     }
     return { id: c.id, session };
   }
@@ -189,7 +189,7 @@ export class Starter {
       await reconciler.finish(id, exitCode);
       return { id, exitCode };
     } finally {
-      pendingOps.done(id);
+      pendingOps.done(id, "run");
     }
   }
 }
