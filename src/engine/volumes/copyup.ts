@@ -18,7 +18,7 @@ import { MergedDir, openRegularAt, resolveInView } from "../../image/overlay-vie
 const CHUNK = 1 << 20;
 
 function raced(what: string): MydockerError {
-  return new MydockerError("ECOPYUP", `copying the image's files into the volume: ${what} changed while it was written (is another container using the volume?)`);
+  return new MydockerError("ECOPYUP", `copying the image's files into the volume: ${what} was changed meanwhile (is another container using the volume?)`);
 }
 
 /** Owner, mode and times of a file we hold open (a directory or a regular file). */
@@ -37,7 +37,13 @@ function setMetadataAt(dirfd: number, name: string, st: fs.Stats): void {
     fs.lutimesSync(fdPath(dirfd, name), st.atime, st.mtime);
     return;
   }
-  const pathFd = fs.openSync(fdPath(dirfd, name), O_PATH | fs.constants.O_NOFOLLOW);
+  let pathFd: number;
+  try {
+    pathFd = fs.openSync(fdPath(dirfd, name), O_PATH | fs.constants.O_NOFOLLOW);
+  } catch (e) {
+    if (isErrno(e, "ENOENT")) throw raced(name);
+    throw e;
+  }
   try {
     const made = fs.fstatSync(pathFd);
     if ((made.mode & fs.constants.S_IFMT) !== (st.mode & fs.constants.S_IFMT) || made.rdev !== st.rdev) throw raced(name);
@@ -117,7 +123,13 @@ function copyTree(src: MergedDir, destDir: number, rel: string, copy: Copy): voi
       if (sub === undefined) continue;
       let dir: number | undefined;
       try {
-        dir = fs.openSync(fdPath(destDir, name), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+        try {
+          dir = fs.openSync(fdPath(destDir, name), fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+        } catch (e) {
+          // What was made is no longer a directory: something else was put there.
+          if (isErrno(e, "ENOTDIR") || isErrno(e, "ELOOP") || isErrno(e, "ENOENT")) throw raced(name);
+          throw e;
+        }
         copyTree(sub, dir, childRel, copy);
         setMetadata(dir, st);
       } finally {
