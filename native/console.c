@@ -27,6 +27,14 @@ static int attach_slave(int master, const char *console, struct child_state *st)
   }
   snprintf(st->detail, sizeof st->detail, "making %s the controlling terminal", name);
   if (ioctl(slave, TIOCSCTTY, 0) != 0) return -1;
+  /* The caller's terminal size, before the process can ask for it: the monitor's copy (at
+   * its start, and on SIGWINCH) may land after the exec. A stdin that is no terminal
+   * (ENOTTY) has no size to give. */
+  struct winsize ws;
+  if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0) {
+    snprintf(st->detail, sizeof st->detail, "setting the size of %s", name);
+    if (ioctl(slave, TIOCSWINSZ, &ws) != 0) return -1;
+  }
   for (int fd = 0; fd <= 2; fd++)
     if (dup2(slave, fd) < 0) return -1;
   return close(slave);
