@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { Engine } from "../../src/index.js";
 import { isRoot, NOT_ROOT, removeCgroupParent } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 let base: string;
@@ -18,10 +19,20 @@ before(() => {
 });
 after(async () => {
   if (!engine) return;
-  for (const c of await engine.list(true)) await engine.remove(c.id, { force: true });
+  const containers = await engine.list(true);
+  // A detached container's monitor becomes its exit command, which opens the store: the
+  // roots go once those processes have ended, not while one is writing in them.
+  const monitors = containers.flatMap((c) => {
+    try {
+      return [engine.runtime.state(c.id).shimPid ?? 0].filter((pid) => pid > 0);
+    } catch {
+      return [];
+    }
+  });
+  for (const c of containers) await engine.remove(c.id, { force: true });
   engine.close();
+  await waitFor(() => monitors.every((pid) => !fs.existsSync(`/proc/${pid}`)), { what: "the monitors' exit commands to end", timeoutMs: 60_000 });
   removeCgroupParent(path.basename(base));
-  // A stopped container's monitor may still be finishing its exit command in there.
   fs.rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
 });
 
