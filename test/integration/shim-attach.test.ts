@@ -66,6 +66,15 @@ async function start(script: string, stdin = false, tty = false, sockDir = dir):
   return { sock, pid: child.pid!, go: () => control.write("go\n"), exited };
 }
 
+/**
+ * script run once a client's first byte of input arrived: the monitor reads a client's input
+ * only after it took the client in, so the output cannot start before the clients (connected
+ * in order) are there to get all of it.
+ */
+function afterInput(script: string): string {
+  return `head -c 1 >/dev/null; ${script}`;
+}
+
 interface Received {
   stdout: Buffer;
   /** ms from the start to the first output */
@@ -144,7 +153,7 @@ test("with a tty, input waits for a container that does not read it for 2 s (no 
 
 test("a client that reads nothing does not hold up the container or another client", { skip, timeout: 60_000 }, async () => {
   const size = 3_000_000; // well over what a socket buffers, well under the backlog
-  const c = await start(`head -c ${size} /dev/zero`);
+  const c = await start(afterInput(`head -c ${size} /dev/zero`), true);
   const t0 = Date.now();
   const stuck = net.createConnection(c.sock);
   await connected(stuck);
@@ -152,6 +161,7 @@ test("a client that reads nothing does not hold up the container or another clie
   const r = reader(c.sock, t0);
   await connected(r.conn);
   c.go();
+  r.conn.write(frame(0, Buffer.from("x")));
   const got = await r.done;
   assert.equal(got.stdout.length, size);
   // The old monitor waited up to 5 s for the stuck client before it served anyone else.
@@ -162,7 +172,7 @@ test("a client that reads nothing does not hold up the container or another clie
 
 test("a client more than the backlog behind is dropped; the others get everything", { skip, timeout: 60_000 }, async () => {
   const size = BACKLOG + 2_000_000;
-  const c = await start(`head -c ${size} /dev/zero`);
+  const c = await start(afterInput(`head -c ${size} /dev/zero`), true);
   const t0 = Date.now();
   const stuck = reader(c.sock, t0);
   await connected(stuck.conn);
@@ -170,6 +180,7 @@ test("a client more than the backlog behind is dropped; the others get everythin
   const r = reader(c.sock, t0);
   await connected(r.conn);
   c.go();
+  r.conn.write(frame(0, Buffer.from("x")));
   assert.equal((await r.done).stdout.length, size);
   stuck.conn.resume();
   const dropped = await stuck.done;
