@@ -88,6 +88,15 @@ test("start of a created container whose process died fails at once instead of w
   const id = newId();
   const created = await rt.create(id, spec(id, ["true"]), { bundle: base });
   process.kill(created.pid!, "SIGKILL");
+  // The kill lands when the kernel gets to it: the process has died once it is gone or a zombie.
+  const dead = () => !fs.existsSync(`/proc/${created.pid}`) || /^State:\s+[ZX]/m.test(fs.readFileSync(`/proc/${created.pid}/status`, "utf8"));
+  await waitFor(() => {
+    try {
+      return dead();
+    } catch {
+      return true;
+    }
+  }, { what: "the killed init to die" });
   const t0 = Date.now();
   await assert.rejects(rt.start(id), /its process ended before it was started/);
   // Far below forever, with room for a loaded machine.
