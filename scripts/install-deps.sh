@@ -8,11 +8,16 @@ apt-get update -q
 # headers, include/node, which Node.js releases and NodeSource's nodejs ship; g++/python3
 # for better-sqlite3 when npm builds it from source), tar, busybox for the first image,
 # attr (setfattr, for a test; layers' xattrs go through fsat.node), procps for top,
-# iproute2/iptables and the CNI plugins for networks.
+# iproute2/iptables for networks, netavark (bridges, veths, firewall rules, port
+# forwarding) and aardvark-dns (container names), which podman's network stack uses.
 apt-get install -y -q --no-install-recommends \
   gcc g++ make python3 libc6-dev tar attr busybox-static util-linux iproute2 iptables procps \
-  containernetworking-plugins
+  containernetworking-plugins netavark aardvark-dns
 # Peers the tests interoperate with and the benchmarks compare with (podman with its
 # recommended helpers, as PEERS.md installs it).
 apt-get install -y -q \
-  runc crun podman conmon skopeo umoci docker-registry hyperfine tmux zstd openssl
+  runc crun podman conmon skopeo umoci docker-registry hyperfine tmux zstd openssl \
+  containerd docker-compose
+# The docker CLI drives `mydocker serve` in the tests (only its client is used); Debian's
+# docker.io provides one where none is installed.
+command -v docker >/dev/null || apt-get install -y -q docker.io
