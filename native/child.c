@@ -8,6 +8,8 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -129,6 +131,27 @@ int step_setns(const struct record *r, struct child_state *st) {
 int step_unshare(const struct record *r, struct child_state *st) {
   (void)st;
   return unshare((int)r->num[0]);
+}
+
+/* A new network namespace has its loopback interface down: it is brought up, as runc and
+ * crun do, whatever else the engine adds to the namespace. */
+int step_loopback(const struct record *r, struct child_state *st) {
+  (void)r;
+  (void)st;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  strcpy(ifr.ifr_name, "lo");
+  int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (rc == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
 }
 
 int step_hostname(const struct record *r, struct child_state *st) {

@@ -34,6 +34,7 @@ static const struct opdef opdefs[] = {
     {"chroot", RUN_BY_CHILD, "s", step_chroot},
     {"mask", RUN_BY_CHILD, "sssnssn", step_mask},
     {"readonly", RUN_BY_CHILD, "s", step_readonly},
+    {"loopback", RUN_BY_CHILD, "", step_loopback},
     {"hostname", RUN_BY_CHILD, "s", step_hostname},
     {"domainname", RUN_BY_CHILD, "s", step_domainname},
     {"sysctl", RUN_BY_CHILD, "ss", step_sysctl},

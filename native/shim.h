@@ -139,6 +139,7 @@ int step_pivot_root(const struct record *r, struct child_state *st);
 int step_chroot(const struct record *r, struct child_state *st);
 int step_mask(const struct record *r, struct child_state *st);
 int step_readonly(const struct record *r, struct child_state *st);
+int step_loopback(const struct record *r, struct child_state *st);
 int step_hostname(const struct record *r, struct child_state *st);
 int step_domainname(const struct record *r, struct child_state *st);
 int step_sysctl(const struct record *r, struct child_state *st);

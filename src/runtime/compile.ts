@@ -163,6 +163,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
   child.push(...joinSteps(joined, (n) => n.path as string));
   if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
+  if (fresh.some((n) => n.type === "network")) child.push({ op: "loopback" });
   child.push(
     ...filesystemSteps(spec, {
       root: path.resolve(o.bundle, spec.root?.path ?? "rootfs"),

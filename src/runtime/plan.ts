@@ -47,6 +47,7 @@ export type ChildStep =
   | { op: "chroot"; root: string }
   | { op: "mask"; path: string; dir: MaskMount; file: MaskMount }
   | { op: "readonly"; path: string }
+  | { op: "loopback" }
   | { op: "hostname"; name: string }
   | { op: "domainname"; name: string }
   | { op: "sysctl"; key: string; value: string }
@@ -96,6 +97,7 @@ function args(step: PlanStep): string[] {
     case "setsid":
     case "nonewprivs":
     case "keyring":
+    case "loopback":
       return [];
     case "log":
       return [step.path, String(step.maxBytes), String(step.lineMax)];

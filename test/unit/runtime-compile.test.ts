@@ -56,6 +56,8 @@ test("docker's default spec, created (OCI create)", () => {
     { op: "exitfile", path: "/run/x/exit" },
     { op: "execfifo", path: "/run/x/exec.fifo" },
     { op: "unshare", flags: 0x2000000 },
+    // A new network namespace: its lo is brought up (a joined one is left as it is).
+    { op: "loopback" },
     mount("", "", "/", "", MS.REC | MS.PRIVATE, "", "none"),
     mount(ROOT, "", ROOT, "", MS.BIND | MS.REC, "", "none"),
     mount("proc", ROOT, "/proc", "proc", MS.NOSUID | MS.NOEXEC | MS.NODEV, "", "dir"),
