@@ -6,14 +6,6 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-/** A docker boolean flag given a value: `--pause=false`, `-p=false` (commander leaves the "=" of a short flag). */
-export function boolFlag(flag: string, value: string): boolean {
-  const v = value.replace(/^=/, "");
-  if (v === "true" || v === "1") return true;
-  if (v === "false" || v === "0") return false;
-  throw new MydockerError("EINVAL", `invalid value "${value}" for ${flag}: true or false`);
-}
-
 /** `-e K=V` as given; `-e K` takes K from the caller's environment (and is dropped when unset), as docker does. */
 export function envFromFlags(env: string[], envFiles: string[]): string[] {
   const out: string[] = [];

@@ -1,16 +1,11 @@
 // docker's ways of printing: aligned tables, human durations and sizes, Go-style
 // `--format` templates and `--format json`.
-import { MydockerError } from "../util/errors.js";
+import { compileTemplate } from "./template/exec.js";
+import { tabwrite } from "./tabwriter.js";
 
-/** Columns separated by at least three spaces, as docker's tabwriter prints them. */
+/** A table with docker's column alignment (its tabwriter: columns at least 10 wide, 3 spaces apart). */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3)))
-      .join("")
-      .trimEnd();
-  return [line(headers), ...rows.map(line)].join("\n") + "\n";
+  return tabwrite([headers, ...rows].map((r) => r.join("\t") + "\n").join(""));
 }
 
 /** docker's units.HumanDuration ("Less than a second", "About a minute", "3 hours"). */
@@ -55,66 +50,35 @@ export function binarySize(bytes: number): string {
   return `${Number(v.toFixed(2))}${units[i]}`;
 }
 
-function lookup(value: unknown, pathExpr: string): unknown {
-  let v = value;
-  for (const key of pathExpr.split(".").filter(Boolean)) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[key];
-  }
-  return v;
+/** docker's escapes in a --format: a written `\t` or `\n` is a tab or a newline. */
+function unescape(format: string): string {
+  return format.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
 }
 
-function show(v: unknown): string {
-  if (v === undefined || v === null) return "<no value>";
-  if (typeof v === "object") return JSON.stringify(v);
-  return String(v);
+/** A Go template (text/template, with docker's functions) applied to one value. */
+export function renderTemplate(template: string, value: unknown): string {
+  return compileTemplate(unescape(template)).render(value);
+}
+
+/** How a list prints by default, and the header of each field in a `table` format. */
+export interface ListFormat {
+  /** The default `table` template, e.g. `{{.ID}}\t{{.Names}}`. */
+  table: string;
+  /** Column headers by field name; a field not named here is headed by its name in capitals. */
+  headers: Record<string, string>;
 }
 
 /**
- * A Go text/template subset: `{{.Field.Sub}}`, `{{json .X}}`, `{{upper .X}}`, `{{lower .X}}`,
- * `{{join .X ","}}`, `{{printf "%s" .X}}` and `{{.}}`; `\t` and `\n` escapes as docker allows.
+ * docker's --format for a list: none or `table` is the default table, `table TEMPLATE` a
+ * header row and a row per item, `json` one JSON object per line, anything else a template
+ * per item; tab-separated cells are aligned as docker aligns them.
  */
-export function renderTemplate(template: string, value: unknown): string {
-  const text = template.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
-  return text.replace(/\{\{\s*(.*?)\s*\}\}/g, (_m, expr: string) => {
-    const parts = expr.match(/"[^"]*"|\S+/g) ?? [];
-    const arg = (p: string | undefined) => {
-      if (p === undefined) throw new MydockerError("EINVAL", `template: missing argument in {{${expr}}}`);
-      if (p.startsWith('"')) return p.slice(1, -1);
-      if (p === ".") return value;
-      if (p.startsWith(".")) return lookup(value, p);
-      throw new MydockerError("EINVAL", `template: can't evaluate "${p}" in {{${expr}}}`);
-    };
-    const fn = parts[0]!;
-    switch (fn) {
-      case "json":
-        return JSON.stringify(arg(parts[1]) ?? null);
-      case "upper":
-        return show(arg(parts[1])).toUpperCase();
-      case "lower":
-        return show(arg(parts[1])).toLowerCase();
-      case "join": {
-        const list = arg(parts[1]);
-        return Array.isArray(list) ? list.map(show).join(String(arg(parts[2]))) : show(list);
-      }
-      case "printf": {
-        const fmt = String(arg(parts[1]));
-        const rest = parts.slice(2).map((p) => show(arg(p)));
-        let i = 0;
-        return fmt.replace(/%[sdv]/g, () => rest[i++] ?? "");
-      }
-      default:
-        return show(arg(fn));
-    }
-  });
-}
-
-/** `--format`: "json" prints one JSON object per line (docker's behaviour for lists), "table …" a table, else a template per item. */
-export function formatItems<T>(items: T[], format: string, tableHeaders?: (t: string) => string): string {
-  if (format === "json") return items.map((i) => JSON.stringify(i)).join("\n") + (items.length ? "\n" : "");
-  if (format.startsWith("table ") && tableHeaders) {
-    const tpl = format.slice(6);
-    return [tableHeaders(tpl), ...items.map((i) => renderTemplate(tpl, i))].join("\n") + "\n";
-  }
-  return items.map((i) => renderTemplate(format, i) + "\n").join("");
+export function formatList(items: readonly unknown[], format: string | undefined, list: ListFormat): string {
+  const f = format?.trim() ?? "";
+  if (f === "json") return items.map((i) => JSON.stringify(i) + "\n").join("");
+  const isTable = f === "" || f === "table" || /^table\s/.test(f);
+  const tpl = compileTemplate(unescape(f === "" || f === "table" ? list.table : isTable ? f.slice(5).trim() : f));
+  const rows = items.map((i) => tpl.render(i) + "\n");
+  if (isTable) rows.unshift(tpl.header((field) => list.headers[field] ?? field.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase()) + "\n");
+  return tabwrite(rows.join(""));
 }

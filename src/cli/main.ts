@@ -8,6 +8,7 @@ import { registerContainers } from "./commands/containers.js";
 import { registerResources } from "./commands/resources.js";
 import { registerImages } from "./commands/images.js";
 import { registerVolumes } from "./commands/volumes.js";
+import { acceptDockerFlagSyntax } from "./flag-syntax.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerImages(program, ctx);
   registerVolumes(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
+  acceptDockerFlagSyntax(program);
 
   let status = 0;
   try {

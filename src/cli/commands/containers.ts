@@ -52,11 +52,11 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("attach")
     .description("Attach local standard input, output, and error streams to a running container")
     .option("--no-stdin", "do not attach STDIN")
-    .option("--sig-proxy <bool>", "proxy all received signals to the process", "true")
+    .option("--sig-proxy", "proxy all received signals to the process", true)
     .argument("<container>")
-    .action(async (name: string, f: { stdin: boolean; sigProxy: string }) => {
+    .action(async (name: string, f: { stdin: boolean; sigProxy: boolean }) => {
       const { attachCommand } = await import("./attach.js");
-      await attachCommand(await engine(), name, { stdin: f.stdin, sigProxy: f.sigProxy !== "false" });
+      await attachCommand(await engine(), name, { stdin: f.stdin, sigProxy: f.sigProxy });
     });
 
   for (const verb of ["stop", "restart"] as const) {

@@ -3,14 +3,24 @@
 import { Command } from "commander";
 import fs from "node:fs";
 import type { Context } from "../context.js";
-import { boolFlag, collect } from "../flags.js";
+import { collect } from "../flags.js";
 import { abortOnSignals } from "../interrupt.js";
 import { ExitError } from "../output.js";
-import { formatItems, humanDuration, humanSize, table } from "../format.js";
+import { formatList, humanDuration, humanSize, table, type ListFormat } from "../format.js";
 import { progressPrinter } from "../progress.js";
 import { writeUserFile } from "../output-file.js";
 import type { Engine } from "../../engine/engine.js";
 import { MydockerError } from "../../util/errors.js";
+
+const IMAGES: ListFormat = {
+  table: "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
+  headers: { Repository: "REPOSITORY", Tag: "TAG", ID: "IMAGE ID", Digest: "DIGEST", CreatedSince: "CREATED", CreatedAt: "CREATED AT", Size: "SIZE" },
+};
+
+const HISTORY: ListFormat = {
+  table: "{{.ID}}\t{{.CreatedSince}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}",
+  headers: { ID: "IMAGE", CreatedSince: "CREATED", CreatedAt: "CREATED AT", CreatedBy: "CREATED BY", Size: "SIZE", Comment: "COMMENT" },
+};
 
 function input(file: string | undefined): NodeJS.ReadableStream {
   if (file === undefined || file === "-") return process.stdin;
@@ -95,8 +105,7 @@ export function registerImages(program: Command, ctx: Context): void {
       });
     });
     if (f.quiet) process.stdout.write([...new Set(rows.map((r) => r.ID))].map((id) => id + "\n").join(""));
-    else if (f.format && f.format !== "table") process.stdout.write(formatItems(rows, f.format));
-    else process.stdout.write(table(["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], rows.map((r) => [r.Repository, r.Tag, r.ID, r.CreatedSince, r.Size])));
+    else process.stdout.write(formatList(rows, f.format, IMAGES));
   };
   const imagesFlags = (c: Command) =>
     c
@@ -193,8 +202,7 @@ export function registerImages(program: Command, ctx: Context): void {
       Comment: h.comment,
     }));
     if (f.quiet) process.stdout.write(rows.map((r) => r.ID + "\n").join(""));
-    else if (f.format) process.stdout.write(formatItems(rows, f.format));
-    else process.stdout.write(table(["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"], rows.map((r) => [r.ID, r.CreatedSince, r.CreatedBy, r.Size, r.Comment])));
+    else process.stdout.write(formatList(rows, f.format, HISTORY));
   };
   const historyFlags = (c: Command) =>
     c.option("--no-trunc", "don't truncate output").option("-q, --quiet", "only show image IDs").option("--format <format>").argument("<image>").action(history);
@@ -206,15 +214,14 @@ export function registerImages(program: Command, ctx: Context): void {
     .option("-c, --change <instruction>", "apply Dockerfile instruction to the created image", collect, [])
     .option("-m, --message <text>", "commit message")
     .option("-a, --author <name>", "author")
-    .option("-p, --pause <bool>", "pause container during commit", "true")
+    .option("-p, --pause", "pause container during commit (--pause=false not to)", true)
     .argument("<container>")
     .argument("[reference]")
-    .action(async (name: string, ref: string | undefined, f: { change: string[]; message?: string; author?: string; pause: string }) => {
+    .action(async (name: string, ref: string | undefined, f: { change: string[]; message?: string; author?: string; pause: boolean }) => {
       const e = await engine();
-      const pause = boolFlag("--pause", f.pause);
       const interrupt = abortOnSignals();
       try {
-        const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author }, { pause, signal: interrupt.signal });
+        const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author }, { pause: f.pause, signal: interrupt.signal });
         process.stdout.write(img.id + "\n");
       } finally {
         interrupt.stop();
@@ -244,13 +251,13 @@ export function registerImages(program: Command, ctx: Context): void {
       .command(verb)
       .description(verb === "pull" ? "Download an image from a registry" : "Upload an image to a registry")
       .option("-q, --quiet", "suppress verbose output")
-      .option("--tls-verify <bool>", "require HTTPS and verify certificates (false for plain http)", "true")
+      .option("--tls-verify", "require HTTPS and verify certificates (--tls-verify=false for plain http)", true)
       .option("--creds <user:password>", "credentials for the registry")
       .argument("<name>")
-      .action(async (ref: string, f: { quiet?: boolean; tlsVerify: string; creds?: string }) => {
+      .action(async (ref: string, f: { quiet?: boolean; tlsVerify: boolean; creds?: string }) => {
         const e = await engine();
         const [username, password] = f.creds ? [f.creds.slice(0, f.creds.indexOf(":")), f.creds.slice(f.creds.indexOf(":") + 1)] : [];
-        const opts = { insecure: f.tlsVerify === "false", credentials: username !== undefined ? { username, password: password ?? "" } : undefined };
+        const opts = { insecure: !f.tlsVerify, credentials: username !== undefined ? { username, password: password ?? "" } : undefined };
         const progress = progressPrinter(Boolean(f.quiet));
         if (verb === "pull") {
           const img = await e.images.pull(ref, opts as never, progress);

@@ -3,7 +3,15 @@ import type { Engine } from "../../engine/engine.js";
 import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
 import { MydockerError } from "../../util/errors.js";
-import { formatItems, humanDuration, table } from "../format.js";
+import { formatList, humanDuration, type ListFormat } from "../format.js";
+
+const CONTAINERS: ListFormat = {
+  table: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
+  headers: {
+    ID: "CONTAINER ID", Image: "IMAGE", Command: "COMMAND", CreatedAt: "CREATED AT", RunningFor: "CREATED", Status: "STATUS",
+    State: "STATE", Ports: "PORTS", Names: "NAMES", Labels: "LABELS", Label: "LABEL", Size: "SIZE", Mounts: "MOUNTS", Networks: "NETWORKS",
+  },
+};
 
 export interface PsFlags {
   all?: boolean;
@@ -55,6 +63,7 @@ function row(c: ContainerRecord, trunc: boolean, now: number) {
     Ports: "",
     Names: c.name,
     Labels: Object.entries(c.config.Labels).map(([k, v]) => `${k}=${v}`).join(","),
+    Label: (k: string) => c.config.Labels[k] ?? "",
   };
 }
 
@@ -71,14 +80,5 @@ export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
     process.stdout.write(rows.map((r) => r.ID + "\n").join(""));
     return;
   }
-  if (f.format && f.format !== "table") {
-    process.stdout.write(formatItems(rows, f.format));
-    return;
-  }
-  process.stdout.write(
-    table(
-      ["CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"],
-      rows.map((r) => [r.ID, r.Image, r.Command, r.RunningFor, r.Status, r.Ports, r.Names]),
-    ),
-  );
+  process.stdout.write(formatList(rows, f.format, CONTAINERS));
 }

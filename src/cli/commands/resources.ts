@@ -2,11 +2,19 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { forEachName } from "../output.js";
-import { binarySize, formatItems, humanSize, table } from "../format.js";
+import { binarySize, formatList, humanSize, table, type ListFormat } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
 
 import { cpuPercent, type StatsSample } from "../../engine/containers/resources.js";
+
+const STATS: ListFormat = {
+  table: "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}",
+  headers: {
+    ID: "CONTAINER ID", Container: "CONTAINER", Name: "NAME", CPUPerc: "CPU %", MemUsage: "MEM USAGE / LIMIT", MemPerc: "MEM %",
+    NetIO: "NET I/O", BlockIO: "BLOCK I/O", PIDs: "PIDS",
+  },
+};
 
 /** Between two readings of stats: the CPU % is the share of this interval. */
 const INTERVAL_MS = 500;
@@ -88,13 +96,7 @@ export function registerResources(program: Command, ctx: Context): void {
             PIDs: String(s.stats.pids),
           };
         });
-        const text =
-          f.format && f.format !== "table"
-            ? formatItems(rows, f.format)
-            : table(
-                ["CONTAINER ID", "NAME", "CPU %", "MEM USAGE / LIMIT", "MEM %", "NET I/O", "BLOCK I/O", "PIDS"],
-                rows.map((r) => [r.ID, r.Name, r.CPUPerc, r.MemUsage, r.MemPerc, r.NetIO, r.BlockIO, r.PIDs]),
-              );
+        const text = formatList(rows, f.format, STATS);
         process.stdout.write(tty ? `\x1b[2J\x1b[H${text}` : text);
         if (!f.stream || round >= 100_000) return;
         prev = new Map(cur.map((s) => [s.id, s]));

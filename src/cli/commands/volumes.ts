@@ -3,7 +3,12 @@ import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { ExitError } from "../output.js";
-import { formatItems, humanSize, table } from "../format.js";
+import { formatList, humanSize, type ListFormat } from "../format.js";
+
+const VOLUMES: ListFormat = {
+  table: "{{.Driver}}\t{{.Name}}",
+  headers: { Driver: "DRIVER", Name: "VOLUME NAME", Mountpoint: "MOUNTPOINT", Scope: "SCOPE", Labels: "LABELS", Label: "LABEL" },
+};
 
 export function registerVolumes(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
@@ -24,8 +29,14 @@ export function registerVolumes(program: Command, ctx: Context): void {
     const { parseVolumeFilters } = await import("../../engine/volumes/store.js");
     const vols = e.volumes.list(parseVolumeFilters(f.filter), e.volumeUsers);
     if (f.quiet) process.stdout.write(vols.map((v) => v.Name + "\n").join(""));
-    else if (f.format) process.stdout.write(formatItems(vols, f.format));
-    else process.stdout.write(table(["DRIVER", "VOLUME NAME"], vols.map((v) => [v.Driver, v.Name])));
+    else {
+      const rows = vols.map((v) => ({
+        ...v,
+        Labels: Object.entries(v.Labels ?? {}).map(([k, val]) => `${k}=${val}`).join(","),
+        Label: (k: string) => v.Labels?.[k] ?? "",
+      }));
+      process.stdout.write(formatList(rows, f.format, VOLUMES));
+    }
   };
   volume
     .command("ls")

@@ -54,7 +54,8 @@ export function toOciMounts(specs: readonly VolumeSpec[], store: VolumeStore, im
       if (s.type === "tmpfs") {
         mounts.push({ destination: s.target, source: "tmpfs", type: "tmpfs", options: s.options });
       } else if (s.type === "bind") {
-        if (s.createSource) fs.mkdirSync(s.source, { recursive: true, mode: 0o755 });
+        // As docker: only a missing source is made, as a directory; a file, socket or device is bound as it is.
+        if (s.createSource && !fs.existsSync(s.source)) fs.mkdirSync(s.source, { recursive: true, mode: 0o755 });
         mounts.push(bindMount(s.target, s.source, s));
       } else {
         const existed = s.name !== undefined && store.get(s.name) !== undefined;
