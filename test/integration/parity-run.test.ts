@@ -34,3 +34,27 @@ test("-v FILE:/path binds the file itself (read-only with :ro); a missing source
   assert.equal(m.status, 0, m.stderr);
   assert.ok(fs.statSync(missing).isDirectory(), "a missing source is made as a directory, as docker makes it");
 });
+
+test("booleans take =true|false as docker's do: --rm=true removes, --detach=false stays in the foreground", { skip }, () => {
+  const r = md("run", "--rm=true", "-i=false", "--detach=false", "--name", "eqflags", "busybox", "echo", "hi");
+  assert.deepEqual([r.status, r.stdout], [0, "hi\n"], r.stderr);
+  assert.equal(md("ps", "-a", "--filter", "name=eqflags", "-q").stdout, "", "--rm=true removed the container");
+  const bad = md("run", "--rm=maybe", "busybox", "true");
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /invalid argument "maybe" for "--rm" flag/);
+});
+
+test("--format 'table …' prints a header row and the rows under it, for ps and images alike", { skip }, () => {
+  const id = md("run", "-d", "--name", "tbl", "-l", "tier=web", "busybox", "sleep", "60").stdout.trim();
+  try {
+    const ps = md("ps", "--filter", "name=tbl", "--format", "table {{.Names}}\\t{{.Label \"tier\"}}\\t{{.State}}");
+    assert.equal(ps.status, 0, ps.stderr);
+    assert.deepEqual(ps.stdout.split("\n"), ["NAMES     LABEL     STATE", "tbl       web       running", ""]);
+    const images = md("images", "--format", "table {{.Repository}}\\t{{.Tag}}");
+    assert.match(images.stdout, /^REPOSITORY   TAG\nbusybox      latest\n/);
+    const inspect = md("inspect", "-f", "{{range $i, $a := .Config.Cmd}}{{$i}}:{{$a}} {{end}}{{len .Config.Cmd}} {{.Config.Cmd}}", id);
+    assert.equal(inspect.stdout, "0:sleep 1:60 2 [sleep 60]\n", inspect.stderr);
+  } finally {
+    md("rm", "-f", id);
+  }
+});
