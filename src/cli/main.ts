@@ -9,6 +9,7 @@ import { registerResources } from "./commands/resources.js";
 import { registerImages } from "./commands/images.js";
 import { registerVolumes } from "./commands/volumes.js";
 import { acceptDockerFlagSyntax } from "./flag-syntax.js";
+import { registerSystem } from "./commands/system.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -54,6 +55,7 @@ export async function main(argv: string[]): Promise<void> {
   registerResources(program, ctx);
   registerImages(program, ctx);
   registerVolumes(program, ctx);
+  registerSystem(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptDockerFlagSyntax(program);
 

@@ -157,8 +157,9 @@ export class ContainerStore {
     }
   }
 
-  delete(id: string): void {
-    this.db.prepare("DELETE FROM containers WHERE id = ?").run(id);
+  /** false when there was no such record (another command removed it first). */
+  delete(id: string): boolean {
+    return this.db.prepare("DELETE FROM containers WHERE id = ?").run(id).changes === 1;
   }
 
   /** Containers that mount the named volume. */

@@ -14,10 +14,14 @@ import { MydockerError } from "../util/errors.js";
 import { ContainerStore, type ContainerRecord } from "./container-store.js";
 import { PendingOps } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
-import { containerDir, defaultRoots, type EngineRoots } from "./paths.js";
+import { defaultRoots, type EngineRoots } from "./paths.js";
 import { validateName } from "./names.js";
 import { VolumeStore } from "./volumes/store.js";
-import { treeSize } from "./disk-usage.js";
+import { EventsService } from "./events/service.js";
+import { containerEvent } from "./events/actors.js";
+import { SystemService } from "./system/service.js";
+import { containerChanges } from "./containers/diff.js";
+import type { Change } from "../image/index.js";
 import { ensureImage } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
@@ -70,6 +74,7 @@ function fixUmask(): void {
 export class Engine {
   readonly roots: EngineRoots;
   private readonly debug: (msg: string) => void;
+  private readonly debugOn: boolean;
   private readonly notice: (msg: string) => void;
   private readonly useLauncher: boolean;
   private readonly exitCommand: (id: string, roots: EngineRoots) => string[];
@@ -78,6 +83,8 @@ export class Engine {
   private containerStore?: ContainerStore;
   private volumeStore?: VolumeStore;
   private pendingStore?: PendingOps;
+  private eventsService?: EventsService;
+  private systemService?: SystemService;
   private rt?: Runtime;
   private context?: ContainerContext;
   private reconcilerService?: Reconciler;
@@ -95,6 +102,7 @@ export class Engine {
       cgroupParent: opts.cgroupParent ?? d.cgroupParent,
     };
     this.debug = opts.debug ?? (() => {});
+    this.debugOn = opts.debug !== undefined;
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
@@ -107,18 +115,24 @@ export class Engine {
   }
 
   get images(): ImageStore {
-    this.imageStore ??= new ImageStore(this.db, this.roots.root);
+    this.imageStore ??= new ImageStore(this.db, this.roots.root, (Action, id, name) => this.events.record({ Type: "image", Action, id, attributes: { name } }));
     return this.imageStore;
   }
 
   get volumes(): VolumeStore {
-    this.volumeStore ??= new VolumeStore(this.db, this.roots.root);
+    this.volumeStore ??= new VolumeStore(this.db, this.roots.root, this.events);
     return this.volumeStore;
   }
 
   get containers(): ContainerStore {
     this.containerStore ??= new ContainerStore(this.db);
     return this.containerStore;
+  }
+
+  /** What the engine did, recorded for `events` and the API's /events, by whichever process did it. */
+  get events(): EventsService {
+    this.eventsService ??= new EventsService(() => this.db, this.debug);
+    return this.eventsService;
   }
 
   private get pendingOps(): PendingOps {
@@ -149,6 +163,9 @@ export class Engine {
       get pendingOps() {
         return engine.pendingOps;
       },
+      get events() {
+        return engine.events;
+      },
       get runtime() {
         return engine.runtime;
       },
@@ -165,6 +182,12 @@ export class Engine {
   private get reconciler(): Reconciler {
     this.reconcilerService ??= new Reconciler(this.ctx);
     return this.reconcilerService;
+  }
+
+  /** docker version, info and system prune. */
+  get system(): SystemService {
+    this.systemService ??= new SystemService(this.ctx, this.reconciler, this.debugOn);
+    return this.systemService;
   }
 
   private get starter(): Starter {
@@ -184,6 +207,8 @@ export class Engine {
     this.containerStore = undefined;
     this.volumeStore = undefined;
     this.pendingStore = undefined;
+    this.eventsService = undefined;
+    this.systemService = undefined;
   }
 
   /** Finds an image, making busybox from the host's static binary when it is asked for and missing. */
@@ -222,7 +247,9 @@ export class Engine {
     if (c.state.status !== "running" && c.state.status !== "paused") {
       throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
     }
-    return Session.connect(this.runtime.attachSocket(c.id), io);
+    const session = await Session.connect(this.runtime.attachSocket(c.id), io);
+    this.events.record(containerEvent(c, "attach"));
+    return session;
   }
 
   /** A container by full id, unique id prefix or name, up to date with the kernel. */
@@ -251,18 +278,13 @@ export class Engine {
   }
 
   /** docker container prune: every stopped container removed; the space their writable layers held. */
-  async prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-    const deleted: string[] = [];
-    let spaceReclaimed = 0;
-    await this.sweep();
-    for (const c of await this.list(true)) {
-      if (c.state.status !== "exited" && c.state.status !== "created" && c.state.status !== "dead") continue;
-      const size = treeSize(path.join(containerDir(this.roots, c.id), "upper"));
-      await this.remove(c.id);
-      deleted.push(c.id);
-      spaceReclaimed += size;
-    }
-    return { deleted, spaceReclaimed };
+  prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    return this.system.pruneContainers();
+  }
+
+  /** docker diff: what the container added (A), changed (C) and deleted (D) over its image. */
+  diff(query: string): Change[] {
+    return containerChanges(this.ctx, query);
   }
 
   /**
@@ -330,7 +352,9 @@ export class Engine {
 
   rename(query: string, newName: string): void {
     const c = this.resolve(query);
-    this.containers.rename(c.id, validateName(newName));
+    const name = validateName(newName);
+    this.containers.rename(c.id, name);
+    this.events.record(containerEvent({ ...c, name }, "rename", { oldName: `/${c.name}` }));
   }
 
   /** docker update: new limits for a running container (and for its next start). */

@@ -26,6 +26,7 @@ import type {
   DiskUsage,
   HistoryRow,
   ImageChanges,
+  ImageEventSink,
   ImageInspect,
   ImageRecord,
   PruneResult,
@@ -83,7 +84,11 @@ export class ImageStore {
   /** <engine root>/image */
   readonly imageRoot: string;
 
-  constructor(db: Db, root: string) {
+  constructor(
+    db: Db,
+    root: string,
+    private readonly event: ImageEventSink = () => {},
+  ) {
     this.imageRoot = path.join(root, "image");
     fs.mkdirSync(this.imageRoot, { recursive: true, mode: 0o700 });
     this.catalog = new Catalog(db);
@@ -160,6 +165,7 @@ export class ImageStore {
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
       for (const r of records) {
         const names = r.names.map(familiarName);
+        for (const n of names.length ? names : [r.id]) this.event("load", n, n);
         progress?.({ kind: "step", message: names.length > 0 ? `Loaded image: ${names.join(", ")}` : `Loaded image ID: ${r.id}` });
       }
       return records;
@@ -175,6 +181,7 @@ export class ImageStore {
       return { image, names: name !== undefined && image.names.includes(name) ? [name] : [] };
     });
     await pipeline(Readable.from(writeArchive(this, selected, format)), out);
+    for (const { image, names } of selected) this.event("save", image.id, names.length ? familiarName(names[0]!) : image.id);
   }
 
   /** `import`: a plain rootfs tarball (optionally gzip-compressed) becomes a one-layer image. */
@@ -187,6 +194,7 @@ export class ImageStore {
       const changes = { comment: "Imported from tarball", ...options.changes };
       const { text, id } = serializeConfig(configWithLayer(undefined, staged.diffId, changes));
       const image = this.addImage(text, id, [staged], name === undefined ? [] : [name]);
+      this.event("import", id, name === undefined ? id : familiarName(name));
       progress?.({ kind: "step", message: `Imported ${id}` });
       return image;
     });
@@ -212,19 +220,27 @@ export class ImageStore {
   }
 
   /** `pull` over the OCI distribution API. */
-  pull(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
-    return pull(this, ref, options, progress);
+  async pull(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+    const image = await pull(this, ref, options, progress);
+    const name = familiarName(normalizeReference(ref));
+    this.event("pull", name, name.replace(/:[^:/@]+$/, ""));
+    return image;
   }
 
   /** `push` over the OCI distribution API; returns the manifest digest. */
-  push(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
-    return push(this, this.get(ref), ref, options, progress);
+  async push(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
+    const digest = await push(this, this.get(ref), ref, options, progress);
+    const name = familiarName(normalizeReference(ref));
+    this.event("push", name, name.replace(/:[^:/@]+$/, ""));
+    return digest;
   }
 
   /** Gives the image one more name; an existing name moves. */
   tag(source: string, target: string): void {
     const image = this.get(source);
-    this.catalog.setName(normalizeReference(target), image.id);
+    const name = normalizeReference(target);
+    this.catalog.setName(name, image.id);
+    this.event("tag", image.id, familiarName(name));
   }
 
   /** `rmi`: untags a name; deletes the image when it was the last name or when given by id. */
@@ -236,6 +252,7 @@ export class ImageStore {
     if (byName && image.names.length > 1) {
       this.catalog.removeName(name);
       result.untagged.push(familiarName(name));
+      this.event("untag", image.id, image.id);
       return result;
     }
     if (!byName && image.names.length > 1 && !options.force) {
@@ -251,6 +268,8 @@ export class ImageStore {
     for (const n of [...image.names, ...image.digests]) result.untagged.push(familiarName(n));
     for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);
     result.deleted.push(image.id);
+    for (let i = 0; i < result.untagged.length; i++) this.event("untag", image.id, image.id);
+    this.event("delete", image.id, image.id);
     return result;
   }
 
@@ -264,6 +283,7 @@ export class ImageStore {
       for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);
       result.reclaimedBytes += before - this.catalog.distinctLayers().size;
       result.deleted.push(image.id);
+      this.event("delete", image.id, image.id);
     }
     return result;
   }

@@ -5,6 +5,8 @@ export type {
   HistoryRow,
   ImageChanges,
   ImageInspect,
+  ImageEventAction,
+  ImageEventSink,
   ImageRecord,
   PruneResult,
   RemoveOptions,
@@ -22,6 +24,7 @@ export {
   withDefaultTag,
   type ImageReference,
 } from "./reference.js";
+export { layerChanges, type Change } from "./layer-changes.js";
 export type { ByteStream } from "./compression.js";
 export type { ArchiveFormat } from "./archive-write.js";
 export type { Credentials, RegistryOptions } from "./registry/client.js";

@@ -77,3 +77,9 @@ export interface ImageChanges {
   /** The history's created_by. */
   createdBy?: string;
 }
+
+/** What the store did to an image, for the engine's events (docker's image events). */
+export type ImageEventAction = "pull" | "push" | "tag" | "untag" | "delete" | "import" | "load" | "save";
+
+/** Told of each change: id is the image's id (or, for pull and push, the reference), name its name. */
+export type ImageEventSink = (action: ImageEventAction, id: string, name: string) => void;

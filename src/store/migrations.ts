@@ -77,6 +77,18 @@ const MIGRATIONS: readonly string[] = [
   DROP TABLE pending_ops;
   ALTER TABLE pending_ops_by_kind RENAME TO pending_ops;
   `,
+  // 4: the engine's events (engine/events/), in the order recorded: seq is a live reader's
+  // cursor. Only the oldest rows are ever deleted, so a rowid is never given out twice.
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY,
+    time_us INTEGER NOT NULL,          -- Unix microseconds
+    type TEXT NOT NULL,                -- container, image, volume, network, daemon
+    action TEXT NOT NULL,
+    actor_id TEXT NOT NULL,
+    attributes TEXT NOT NULL           -- JSON object of strings
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -20,7 +20,7 @@ test("a new store has every table and the current schema version", () => {
   try {
     const db = openDb(root);
     assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
-    assert.deepEqual(tables(db), ["containers", "image_layers", "image_names", "images", "layer_blobs", "layers", "pending_ops", "volumes"]);
+    assert.deepEqual(tables(db), ["containers", "events", "image_layers", "image_names", "images", "layer_blobs", "layers", "pending_ops", "volumes"]);
     db.close();
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
@@ -31,12 +31,13 @@ test("a store from before schema versions keeps its rows and gains the later tab
   const root = tempRoot();
   try {
     const first = openDb(root);
-    first.exec("DROP TABLE pending_ops; PRAGMA user_version = 0");
+    first.exec("DROP TABLE pending_ops; DROP TABLE events; PRAGMA user_version = 0");
     first.prepare("INSERT INTO volumes (name, labels, options, created_at) VALUES ('kept', '{}', '{}', 'then')").run();
     first.close();
     const db = openDb(root);
     assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
     assert.ok(tables(db).includes("pending_ops"));
+    assert.ok(tables(db).includes("events"));
     assert.equal(db.prepare("SELECT name FROM volumes").pluck().get(), "kept");
     db.close();
   } finally {

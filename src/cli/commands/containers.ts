@@ -170,7 +170,14 @@ export function registerContainers(program: Command, ctx: Context): void {
       await execCommand(await engine(), name, cmd, f);
     });
 
+  const diff = async (name: string) => {
+    const changes = (await engine()).diff(name);
+    process.stdout.write(changes.map((c) => `${"CAD"[c.Kind]} ${c.Path}\n`).join(""));
+  };
+  program.command("diff").description("Inspect changes to files or directories on a container's filesystem").argument("<container>").action(diff);
+
   const container = program.command("container").description("Manage containers");
+  container.command("diff").description("Inspect changes to files or directories on a container's filesystem").argument("<container>").action(diff);
   container
     .command("prune")
     .description("Remove all stopped containers")

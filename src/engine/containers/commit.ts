@@ -9,6 +9,7 @@ import { MydockerError } from "../../util/errors.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { ContainerContext } from "./context.js";
 import { containerDir } from "../paths.js";
+import { containerEvent } from "../events/actors.js";
 
 export interface CommitOptions {
   /** Freeze a running container while its files are read (docker's `commit --pause`, default true). */
@@ -62,16 +63,19 @@ export async function whilePaused<T>(ctx: ContainerContext, c: ContainerRecord, 
 }
 
 /** docker commit: the container's own layer becomes the top layer of a new image. */
-export function commitContainer(ctx: ContainerContext, query: string, ref: string | undefined, changes: ImageChanges, opts: CommitOptions): Promise<ImageRecord> {
+export async function commitContainer(ctx: ContainerContext, query: string, ref: string | undefined, changes: ImageChanges, opts: CommitOptions): Promise<ImageRecord> {
   const c = ctx.reconciler.resolve(query);
   if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
   const base = ctx.images.resolve(c.imageId);
   const upper = path.join(containerDir(ctx.roots, c.id), "upper");
-  return whilePaused(ctx, c, opts.pause ?? true, (release) => ctx.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
+  const image = await whilePaused(ctx, c, opts.pause ?? true, (release) => ctx.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
+  ctx.events.record(containerEvent(c, "commit", { comment: changes.comment ?? "", imageID: image.id, imageRef: image.names[0] ?? "" }));
+  return image;
 }
 
 /** docker export: the container's merged file system as a tar stream, read while it is frozen. */
-export function exportContainer(ctx: ContainerContext, query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
+export async function exportContainer(ctx: ContainerContext, query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
   const c = ctx.reconciler.resolve(query);
-  return whilePaused(ctx, c, true, (release) => ctx.images.exportRootfs(ctx.view.layerDirs(c), out, { signal: opts.signal, walked: release }));
+  await whilePaused(ctx, c, true, (release) => ctx.images.exportRootfs(ctx.view.layerDirs(c), out, { signal: opts.signal, walked: release }));
+  ctx.events.record(containerEvent(c, "export"));
 }

@@ -8,6 +8,7 @@ import type { PendingOps } from "../pending-ops.js";
 import type { VolumeStore } from "../volumes/store.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { RootfsView } from "./rootfs-view.js";
+import type { EventsService } from "../events/service.js";
 
 /** What the other services ask of the reconciler (containers/reconciler.ts). */
 export interface Reconciling {
@@ -31,6 +32,7 @@ export interface ContainerContext {
   readonly images: ImageStore;
   readonly volumes: VolumeStore;
   readonly pendingOps: PendingOps;
+  readonly events: EventsService;
   /** Made on first use: commands that never start a process never make one. */
   readonly runtime: Runtime;
   readonly reconciler: Reconciling;

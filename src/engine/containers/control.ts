@@ -1,4 +1,5 @@
 // stop, kill, wait, logs and exec of containers that run under their monitor.
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { signalNumber, type ProcessHandle } from "../../runtime/index.js";
 import type { Process } from "../../spec/runtime.js";
@@ -9,6 +10,7 @@ import { containerDir } from "../paths.js";
 import { allCapabilities } from "../spec-builder.js";
 import { readLayeredFile } from "../image-files.js";
 import { resolveUser } from "../user.js";
+import { containerEvent } from "../events/actors.js";
 
 const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -38,12 +40,16 @@ export async function stopContainer(ctx: ContainerContext, query: string, timeou
   const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
   ctx.runtime.stopRestarts(c.id);
   if (c.state.status === "paused") await ctx.runtime.resume(c.id);
-  await ctx.runtime.kill(c.id, c.config.StopSignal || "SIGTERM").catch(() => {});
+  const signal = c.config.StopSignal || "SIGTERM";
+  ctx.events.record(containerEvent(c, "kill", { signal: String(signalNumber(signal)) }));
+  await ctx.runtime.kill(c.id, signal).catch(() => {});
   if (!(await waitDown(ctx, c.id, timeout * 1000))) {
+    ctx.events.record(containerEvent(c, "kill", { signal: "9" }));
     await ctx.runtime.kill(c.id, "SIGKILL", { all: true }).catch(() => {});
     await waitDown(ctx, c.id, 10_000);
   }
   await ctx.reconciler.finish(c.id);
+  ctx.events.record(containerEvent(c, "stop"));
   return c.id;
 }
 
@@ -57,6 +63,7 @@ export async function killContainer(ctx: ContainerContext, query: string, signal
   // As in docker, a killed container counts as stopped by hand: its restart policy ends.
   ctx.runtime.stopRestarts(c.id);
   await ctx.runtime.kill(c.id, num);
+  ctx.events.record(containerEvent(c, "kill", { signal: String(num) }));
   return c.id;
 }
 
@@ -127,5 +134,19 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     const all = allCapabilities();
     proc.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
   }
-  return ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) });
+  const execID = randomBytes(32).toString("hex");
+  const line = req.cmd.join(" ");
+  ctx.events.record(containerEvent(c, `exec_create: ${line}`, { execID }));
+  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) });
+  ctx.events.record(containerEvent(c, `exec_start: ${line}`, { execID }));
+  if (req.detach) return handle;
+  return {
+    ...handle,
+    signal: (sig) => handle.signal(sig),
+    wait: async () => {
+      const exit = await handle.wait();
+      ctx.events.record(containerEvent(c, "exec_die", { execID, exitCode: String(exit.exitCode) }));
+      return exit;
+    },
+  };
 }

@@ -11,6 +11,7 @@ import { containerDir } from "../paths.js";
 import type { PendingOp } from "../pending-ops.js";
 import { isAnonymous } from "../volumes/store.js";
 import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
+import { containerEvent } from "../events/actors.js";
 
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
@@ -110,6 +111,7 @@ export class Reconciler implements Reconciling {
     // The monitor's exit command and any command that finds the container stopped may all
     // get here: one of them records the end, releases, and applies --rm.
     if (!containers.claimFinish(id, c.state.startedAt, ended)) return;
+    this.ctx.events.record(containerEvent(c, "die", { exitCode: String(code) }));
     if (st?.restarts) containers.setRestartCount(id, st.restarts.count);
     // Not forced: should a new run have begun meanwhile, it is left alone.
     if (!(await this.releaseStopped(id))) return;
@@ -155,7 +157,7 @@ export class Reconciler implements Reconciling {
   destroy(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
     const { containers, volumes: store } = this.ctx;
     removeTree(containerDir(this.ctx.roots, c.id));
-    containers.delete(c.id);
+    if (containers.delete(c.id)) this.ctx.events.record(containerEvent(c, "destroy"));
     if (!volumes) return;
     for (const name of c.hostConfig.Volumes ?? []) {
       const v = store.get(name);

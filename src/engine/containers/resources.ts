@@ -8,6 +8,7 @@ import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
 import type { ContainerRecord } from "../container-store.js";
 import { mergeResources } from "../resource-flags.js";
+import { containerEvent } from "../events/actors.js";
 
 function requireRunning(c: ContainerRecord): void {
   if (c.state.status !== "running" && c.state.status !== "paused") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
@@ -19,6 +20,7 @@ export function updateContainer(ctx: ContainerContext, query: string, update: Li
   const merged = mergeResources(c.hostConfig.Resources, update);
   if (c.state.status === "running" || c.state.status === "paused") ctx.runtime.update(c.id, merged);
   ctx.containers.setHostConfig(c.id, { ...c.hostConfig, Resources: merged });
+  ctx.events.record(containerEvent(c, "update"));
   return c.id;
 }
 
@@ -28,6 +30,7 @@ export async function pauseContainer(ctx: ContainerContext, query: string): Prom
   if (c.state.status !== "running") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
   await ctx.runtime.pause(c.id);
   ctx.containers.setState(c.id, { ...c.state, status: "paused" });
+  ctx.events.record(containerEvent(c, "pause"));
   return c.id;
 }
 
@@ -36,6 +39,7 @@ export async function unpauseContainer(ctx: ContainerContext, query: string): Pr
   if (c.state.status !== "paused") throw new MydockerError("ENOTPAUSED", `container ${c.id} is not paused`);
   await ctx.runtime.resume(c.id);
   ctx.containers.setState(c.id, { ...c.state, status: "running" });
+  ctx.events.record(containerEvent(c, "unpause"));
   return c.id;
 }
 

@@ -16,6 +16,7 @@ import { containerDir } from "../paths.js";
 import type { CreateOptions } from "../run-options.js";
 import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { NEVER, type ContainerContext } from "./context.js";
+import { containerEvent } from "../events/actors.js";
 
 export interface RunResult {
   id: string;
@@ -91,6 +92,7 @@ export class Starter {
       this.ctx.reconciler.destroy(record, true);
       throw e;
     }
+    this.ctx.events.record(containerEvent(record, "create"));
     return id;
   }
 
@@ -114,6 +116,7 @@ export class Starter {
 
   private markRunning(c: ContainerRecord, pid: number): void {
     this.ctx.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER });
+    this.ctx.events.record(containerEvent(c, "start"));
   }
 
   /**
@@ -142,7 +145,10 @@ export class Starter {
         restart: restartPolicy(c),
         exitCommand: this.o.exitCommand(c.id),
       });
-      if (io) session = await AttachSession.connect(runtime.attachSocket(c.id), io);
+      if (io) {
+        session = await AttachSession.connect(runtime.attachSocket(c.id), io);
+        this.ctx.events.record(containerEvent(c, "attach"));
+      }
       await runtime.start(c.id);
       this.markRunning(c, st.pid ?? 0);
     } catch (e) {

@@ -6,6 +6,7 @@ import type { Db } from "../../store/db.js";
 import { MydockerError } from "../../util/errors.js";
 import { generateId } from "../names.js";
 import { treeSize } from "../disk-usage.js";
+import type { EventsService } from "../events/service.js";
 
 /** Docker (23+) marks volumes created for a container's anonymous mounts with this label. */
 export const ANONYMOUS_LABEL = "com.docker.volume.anonymous";
@@ -74,7 +75,11 @@ function matchesLabel(labels: Record<string, string>, filter: string): boolean {
 }
 
 export class VolumeStore {
-  constructor(private readonly db: Db, private readonly root: string) {}
+  constructor(
+    private readonly db: Db,
+    private readonly root: string,
+    private readonly events?: Pick<EventsService, "record">,
+  ) {}
 
   dataDir(name: string): string {
     return path.join(this.root, "volumes", name, "_data");
@@ -115,9 +120,10 @@ export class VolumeStore {
     const labels = { ...(opts.labels ?? {}), ...(anonymous ? { [ANONYMOUS_LABEL]: "" } : {}) };
     fs.mkdirSync(path.join(this.root, "volumes"), { recursive: true, mode: 0o701 });
     fs.mkdirSync(this.dataDir(volName), { recursive: true, mode: 0o755 });
-    this.db
+    const r = this.db
       .prepare("INSERT OR IGNORE INTO volumes (name, labels, options, created_at) VALUES (?, ?, ?, ?)")
       .run(volName, JSON.stringify(labels), "{}", new Date().toISOString().replace(/\.\d+Z$/, "Z"));
+    if (r.changes === 1) this.events?.record({ Type: "volume", Action: "create", id: volName, attributes: { driver } });
     return this.get(volName)!;
   }
 
@@ -155,6 +161,7 @@ export class VolumeStore {
     }
     this.db.prepare("DELETE FROM volumes WHERE name = ?").run(name);
     fs.rmSync(path.dirname(this.dataDir(name)), { recursive: true, force: true });
+    this.events?.record({ Type: "volume", Action: "destroy", id: name, attributes: { driver: "local" } });
   }
 
   /** `docker volume prune`: unused anonymous volumes, or all unused ones with `all`. */

@@ -1,0 +1,69 @@
+// docker's --filter values (moby's filters.Args): key=value pairs, the values of one key
+// alternatives, different keys all required. Shared by events, ps and images, from the
+// command line's flags or the API's `filters` JSON.
+import { MydockerError } from "../util/errors.js";
+
+export type FilterMap = Record<string, string[]>;
+
+export class Filters {
+  private constructor(private readonly fields: Map<string, string[]>) {}
+
+  /** From `--filter k=v` flags; keys outside accepted are refused as docker refuses them. */
+  static fromFlags(flags: readonly string[], accepted: readonly string[]): Filters {
+    const map: FilterMap = {};
+    for (const f of flags) {
+      const i = f.indexOf("=");
+      if (i <= 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value): ${f}`);
+      (map[f.slice(0, i).trim().toLowerCase()] ??= []).push(f.slice(i + 1).trim());
+    }
+    return Filters.from(map, accepted);
+  }
+
+  /** From the API's {"key": ["v", ...]} (or the older {"key": {"v": true}}). */
+  static from(map: FilterMap | Record<string, Record<string, boolean>>, accepted: readonly string[]): Filters {
+    const fields = new Map<string, string[]>();
+    for (const [k, v] of Object.entries(map)) {
+      if (!accepted.includes(k)) throw new MydockerError("EINVAL", `invalid filter '${k}'`);
+      const values = Array.isArray(v) ? v : Object.keys(v).filter((x) => v[x]);
+      if (values.length) fields.set(k, [...new Set(values)]);
+    }
+    return new Filters(fields);
+  }
+
+  static none(): Filters {
+    return new Filters(new Map());
+  }
+
+  has(key: string): boolean {
+    return this.fields.has(key);
+  }
+
+  get(key: string): string[] {
+    return this.fields.get(key) ?? [];
+  }
+
+  /** True without a filter on key, else when value is one of its values. */
+  exact(key: string, value: string | undefined): boolean {
+    const vs = this.fields.get(key);
+    return !vs || (value !== undefined && vs.includes(value));
+  }
+
+  /** As exact, and a value of the filter that starts value matches too (ids by prefix). */
+  fuzzy(key: string, value: string | undefined): boolean {
+    const vs = this.fields.get(key);
+    return !vs || (value !== undefined && vs.some((v) => value.startsWith(v)));
+  }
+
+  /** `label=k` and `label=k=v` against a set of labels: every one given must hold. */
+  labels(key: string, labels: Record<string, string>): boolean {
+    return this.get(key).every((f) => {
+      const i = f.indexOf("=");
+      const k = i < 0 ? f : f.slice(0, i);
+      return k in labels && (i < 0 || labels[k] === f.slice(i + 1));
+    });
+  }
+
+  toJSON(): FilterMap {
+    return Object.fromEntries(this.fields);
+  }
+}

@@ -1,0 +1,134 @@
+// The engine as a whole through the command line, against docker's documented output:
+// version, info, events (recorded history, live stream, filters, formats), diff, and
+// system prune.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cliSuite, isRoot, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
+
+const skip = isRoot() ? false : NOT_ROOT;
+const { md, roots } = cliSuite();
+
+/** docker's event line: time (RFC3339 with nine digits), type, action, actor id, attributes sorted. */
+const EVENT_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) (\w+) (\S+(?:: .*)?) ([0-9a-f]{64}|\S+)(?: \((.*)\))?$/;
+
+test("version: docker's Client and Server sections; --format reads the same fields", { skip }, () => {
+  const r = md("version");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^Client:\n Version: {11}\d+\.\d+\.\d+\n API version: {7}1\.\d+\n/);
+  assert.match(r.stdout, /\n\nServer: mydocker\n Engine:\n  Version: {10}\d+\.\d+\.\d+\n  API version: {6}1\.\d+ \(minimum version 1\.\d+\)\n/);
+  assert.match(r.stdout, /  OS\/Arch: {10}linux\/(amd64|arm64)\n/);
+  assert.equal(md("version", "--format", "{{.Server.Version}}").stdout, md("version", "--format", "{{.Client.Version}}").stdout);
+  const json = JSON.parse(md("version", "--format", "json").stdout) as { Server: { ApiVersion: string; Components: { Name: string }[] } };
+  assert.equal(json.Server.Components[0]!.Name, "Engine");
+});
+
+test("info: the containers by state, the images, the engine's root; --format", { skip }, () => {
+  assert.equal(md("run", "-d", "--name", "info-up", "busybox", "sleep", "60").status, 0);
+  assert.equal(md("create", "--name", "info-made", "busybox", "true").status, 0);
+  try {
+    const r = md("info");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Client:\n Version: {4}\S+\n Context: {4}default\n Debug Mode: false\n\nServer:\n Containers: \d+\n  Running: \d+\n  Paused: \d+\n  Stopped: \d+\n Images: \d+\n/);
+    assert.match(r.stdout, /\n Storage Driver: overlay2\n/);
+    assert.match(r.stdout, new RegExp(`\\n Docker Root Dir: ${roots().root}\\n`));
+    const counts = md("info", "--format", "{{.Containers}} {{.ContainersRunning}} {{.ContainersStopped}} {{.Images}}").stdout.trim().split(" ").map(Number);
+    const all = md("ps", "-aq").stdout.split("\n").filter(Boolean).length;
+    const running = md("ps", "-q").stdout.split("\n").filter(Boolean).length;
+    assert.deepEqual(counts, [all, running, all - running, md("images", "-q").stdout.split("\n").filter(Boolean).length]);
+    assert.equal(md("info", "--format", "{{.ID}}").stdout, md("system", "info", "--format", "{{.ID}}").stdout, "the engine's id stays");
+  } finally {
+    md("rm", "-f", "info-up", "info-made");
+  }
+});
+
+test("events: the recorded history of a container's life, in docker's line; filters; --format", { skip }, () => {
+  const since = String(Date.now() / 1000);
+  assert.equal(md("run", "--name", "ev-life", "--label", "tier=front", "busybox", "sh", "-c", "exit 3").status, 3);
+  assert.equal(md("rm", "ev-life").status, 0);
+  const r = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-life");
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split("\n");
+  const parsed = lines.map((l) => {
+    const m = EVENT_LINE.exec(l);
+    assert.ok(m, `not docker's event line: ${l}`);
+    return { type: m[2], action: m[3], attrs: m[5] };
+  });
+  assert.deepEqual(parsed.map((p) => `${p.type} ${p.action}`), ["container create", "container start", "container die", "container destroy"]);
+  assert.equal(parsed[2]!.attrs, "exitCode=3, image=busybox, name=ev-life, tier=front", "attributes sorted by name, the labels among them");
+
+  const dies = md("events", "--since", since, "--until", "0s", "--filter", "event=die", "--filter", "label=tier=front", "--format", "{{.Actor.Attributes.name}} {{.Actor.Attributes.exitCode}}");
+  assert.equal(dies.stdout, "ev-life 3\n");
+  const json = md("events", "--since", since, "--until", "0s", "--filter", "type=container", "--format", "json").stdout.trimEnd().split("\n");
+  const first = JSON.parse(json[0]!) as { Type: string; Action: string; Actor: { ID: string }; time: number; timeNano: number; scope: string };
+  assert.equal(first.Type, "container");
+  assert.equal(first.scope, "local");
+  assert.equal(first.time, Math.floor(first.timeNano / 1e9));
+  assert.equal(md("events", "--since", String(Date.now() / 1000 + 3600), "--until", "0s").stdout, "", "nothing after since");
+
+  const bad = md("events", "--filter", "colour=red", "--until", "0s");
+  assert.equal(bad.status, 125);
+  assert.equal(bad.stderr, "mydocker: invalid filter 'colour'\n");
+  const badTime = md("events", "--since", "yesterday");
+  assert.equal(badTime.status, 125);
+  assert.match(badTime.stderr, /failed to parse value as time or duration: "yesterday"/);
+});
+
+test("events without --until: a live stream of what other commands do", { skip }, async () => {
+  const live = mydockerAsync(roots(), ["events", "--filter", "container=ev-live", "--format", "{{.Action}}"]);
+  try {
+    // The stream starts at its first poll: a create before it would be history, not shown.
+    await waitFor(() => md("run", "--rm", "--name", "ev-live", "busybox", "true").status === 0 && live.out().includes("destroy"), {
+      what: "the run's events on the live stream",
+    });
+    const actions = live.out().trimEnd().split("\n");
+    assert.deepEqual(actions.slice(-4), ["create", "start", "die", "destroy"]);
+  } finally {
+    live.child.kill("SIGKILL");
+    await live.done;
+  }
+});
+
+test("diff: A, C and D over the image, sorted by path, as docker's overlay2", { skip }, () => {
+  assert.equal(md("run", "--name", "df", "busybox", "sh", "-c", "echo x > /etc/added; rm /etc/group; mkdir -p /opt/a/b; touch /opt/a/b/c; echo >> /etc/passwd").status, 0);
+  try {
+    const r = md("diff", "df");
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, ["C /etc", "A /etc/added", "D /etc/group", "C /etc/passwd", "A /opt", "A /opt/a", "A /opt/a/b", "A /opt/a/b/c", ""].join("\n"));
+    assert.equal(md("container", "diff", "df").stdout, r.stdout);
+    const missing = md("diff", "no-such-ctr");
+    assert.equal(missing.status, 1, "docker's status for an error from the daemon");
+    assert.match(missing.stderr, /No such container: no-such-ctr/);
+  } finally {
+    md("rm", "-f", "df");
+  }
+});
+
+test("system prune: asks first; -f removes stopped containers and dangling images; -a and --volumes more", { skip }, () => {
+  assert.equal(md("create", "--name", "pr-stopped", "-v", "/data", "busybox", "true").status, 0);
+  assert.equal(md("run", "-d", "--name", "pr-up", "busybox", "sleep", "60").status, 0);
+  assert.equal(md("tag", "busybox", "pr/kept:1").status, 0);
+  try {
+    const asked = md("system", "prune");
+    assert.equal(asked.status, 0);
+    assert.match(asked.stdout, /^WARNING! This will remove:\n {2}- all stopped containers\n {2}- all dangling images\n\nAre you sure you want to continue\? \[y\/N\] $/);
+    assert.match(md("ps", "-a", "--format", "{{.Names}}").stdout, /pr-stopped/, "no answer: nothing removed");
+
+    const r = md("system", "prune", "-f");
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: \d+(\.\d+)?[kMG]?B\n$/);
+    const names = md("ps", "-a", "--format", "{{.Names}}").stdout;
+    assert.doesNotMatch(names, /pr-stopped/);
+    assert.match(names, /pr-up/, "a running container stays");
+    assert.equal(md("volume", "ls", "-q").stdout.split("\n").filter(Boolean).length, 1, "volumes stay without --volumes");
+
+    assert.equal(md("run", "--name", "pr-other", "pr/kept:1", "true").status, 0);
+    assert.equal(md("rm", "pr-other").status, 0);
+    const all = md("system", "prune", "-a", "--volumes", "-f");
+    assert.equal(all.status, 0, all.stderr);
+    assert.match(all.stdout, /^Deleted Volumes:\n[0-9a-f]{64}\n\nTotal reclaimed space: /, "the image in use by pr-up stays: it is the only one");
+    assert.equal(md("volume", "ls", "-q").stdout, "");
+  } finally {
+    md("rm", "-f", "pr-up", "pr-stopped");
+    md("rmi", "pr/kept:1");
+  }
+});
