@@ -1,5 +1,6 @@
-/* Container logs in the CRI format: `RFC3339NANO STREAM P|F TEXT\n`,
- * rotated to PATH.1 when PATH would outgrow its limit. */
+/* Container logs in the CRI format: `RFC3339NANO STREAM P|F TEXT\n`.
+ * When PATH would outgrow its limit, PATH.N-1 becomes PATH.N (.. PATH becomes
+ * PATH.1), keeping MAXFILES files in all; with MAXFILES 1, PATH starts over. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -23,17 +24,20 @@ static int open_log(struct logwriter *lw) {
 /* The header before a line: `RFC3339NANO STREAM P|F ` and the newline after it. */
 #define RECORD_OVERHEAD 128
 
-int log_open(struct logwriter *lw, const char *path, unsigned long long max, size_t line_max) {
+/* Room for `.N` after PATH: a dot, up to three digits, the NUL. */
+#define SUFFIX_ROOM 5
+
+int log_open(struct logwriter *lw, const char *path, unsigned long long max, unsigned max_files, size_t line_max) {
   size_t len = strlen(path);
   lw->path = path;
   lw->max = max;
+  lw->max_files = max_files;
   lw->failed = false;
   lw->line_max = line_max;
   lw->record = malloc(line_max + RECORD_OVERHEAD);
-  lw->rotated = malloc(len + 3);
-  if (lw->rotated == NULL || lw->record == NULL) return -1;
-  memcpy(lw->rotated, path, len);
-  memcpy(lw->rotated + len, ".1", 3);
+  lw->from = malloc(len + SUFFIX_ROOM);
+  lw->to = malloc(len + SUFFIX_ROOM);
+  if (lw->from == NULL || lw->to == NULL || lw->record == NULL) return -1;
   return open_log(lw);
 }
 
@@ -43,10 +47,26 @@ static void log_failed(struct logwriter *lw, const char *what) {
   lw->failed = true;
 }
 
+static void rotated_name(const struct logwriter *lw, char *buf, unsigned n) {
+  size_t len = strlen(lw->path);
+  if (n == 0) memcpy(buf, lw->path, len + 1);
+  else snprintf(buf, len + SUFFIX_ROOM, "%s.%u", lw->path, n);
+}
+
 static void rotate(struct logwriter *lw) {
+  if (lw->max_files <= 1) {
+    /* Nothing kept: the same file starts over (O_APPEND writes go to its new end). */
+    if (ftruncate(lw->fd, 0) != 0) log_failed(lw, "truncating");
+    lw->size = 0;
+    return;
+  }
   close(lw->fd);
   lw->fd = -1;
-  if (rename(lw->path, lw->rotated) != 0) log_failed(lw, "renaming");
+  for (unsigned n = lw->max_files - 1; n > 0; n--) {
+    rotated_name(lw, lw->from, n - 1);
+    rotated_name(lw, lw->to, n);
+    if (rename(lw->from, lw->to) != 0 && errno != ENOENT) log_failed(lw, "renaming");
+  }
   if (open_log(lw) != 0) log_failed(lw, "opening");
 }
 

@@ -361,7 +361,7 @@ int run_monitor(struct plan *p) {
   if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0) return setup_failed(p->clone, "clone", "prctl(PR_SET_DUMPABLE, 0)");
   if (setup_signals() != 0) return setup_failed(NULL, "sigforward", "signal setup");
   if (p->detach && setup_detach() != 0) return setup_failed(NULL, "detach", "setsid");
-  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], (size_t)p->log->num[2]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
+  if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], (unsigned)p->log->num[2], (size_t)p->log->num[3]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
   const struct record *a = p->attach;
   if (a && attach_listen(&m.io, a->args[0], (int)a->num[1], (size_t)a->num[2], (int)a->num[3]) != 0) return setup_failed(a, "attach", a->args[0]);
   m.nfds = P_IO + proxy_npollfds(&m.io);

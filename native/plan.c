@@ -14,7 +14,7 @@ static const struct opdef opdefs[] = {
     {"clonecgroup", RUN_BY_MONITOR, "s", NULL},
     {"sync", RUN_BY_MONITOR, "", NULL},
     {"tty", RUN_BY_MONITOR, "", NULL},
-    {"log", RUN_BY_MONITOR, "snn", NULL},
+    {"log", RUN_BY_MONITOR, "snnn", NULL},
     {"drain", RUN_BY_MONITOR, "n", NULL},
     {"pidfile", RUN_BY_MONITOR, "s", NULL},
     {"exitfile", RUN_BY_MONITOR, "s", NULL},
@@ -155,7 +155,8 @@ static int collect(struct plan *p) {
       if (once(&p->clonecgroup, r)) return -1;
     } else if (strcmp(n, "log") == 0) {
       if (once(&p->log, r)) return -1;
-      if (r->num[2] < 1 || r->num[2] > (1u << 30)) return fail(i, n, ERANGE, "LINEMAX must be 1 to 2^30 bytes");
+      if (r->num[2] < 1 || r->num[2] > LOG_MAX_FILES) return fail(i, n, ERANGE, "MAXFILES must be 1 to 1000");
+      if (r->num[3] < 1 || r->num[3] > (1u << 30)) return fail(i, n, ERANGE, "LINEMAX must be 1 to 2^30 bytes");
     } else if (strcmp(n, "drain") == 0) {
       if (once(&p->drain, r)) return -1;
       if (r->num[0] > INT_MAX) return fail(i, n, ERANGE, "MS is too large");

@@ -29,8 +29,8 @@ void proxy_init(struct proxy *io, bool attached, int drain_ms) {
   io->listen_fd = io->stdin_w = -1;
 }
 
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, size_t line_max) {
-  if (log_open(&io->log, path, max, line_max) != 0) return -1;
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, unsigned max_files, size_t line_max) {
+  if (log_open(&io->log, path, max, max_files, line_max) != 0) return -1;
   if (linebuf_init(&io->lines[STREAM_OUT], "stdout", line_max) != 0) return -1;
   if (linebuf_init(&io->lines[STREAM_ERR], "stderr", line_max) != 0) return -1;
   io->logging = true;

@@ -164,11 +164,15 @@ int step_exec(const struct record *r, struct child_state *st);
 
 /* ---- logwriter.c: CRI log files --------------------------------------------- */
 
+/* The most files a log keeps (PATH and PATH.1 .. PATH.999). */
+#define LOG_MAX_FILES 1000
+
 struct logwriter {
   const char *path;
-  char *rotated; /* PATH.1 */
+  char *from, *to; /* room for PATH.N, to rename PATH.N-1 to PATH.N */
   int fd;
   unsigned long long max;
+  unsigned max_files; /* PATH and up to MAXFILES-1 rotated ones; 1: PATH starts over */
   unsigned long long size;
   bool failed;
   size_t line_max; /* a longer line is split into partial ones (the plan's LINEMAX) */
@@ -181,7 +185,7 @@ struct linebuf {
   char *buf; /* line_max bytes */
 };
 
-int log_open(struct logwriter *lw, const char *path, unsigned long long max, size_t line_max);
+int log_open(struct logwriter *lw, const char *path, unsigned long long max, unsigned max_files, size_t line_max);
 int linebuf_init(struct linebuf *lb, const char *stream, size_t line_max);
 /* Appends DATA to the stream's pending line, writing each full line as `F`
  * and a line that outgrows the buffer as `P`. */
@@ -236,7 +240,7 @@ struct proxy {
 #define PROXY_OWN_POLLFDS 5
 size_t proxy_npollfds(const struct proxy *io);
 void proxy_init(struct proxy *io, bool attached, int drain_ms);
-int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, size_t line_max);
+int proxy_open_log(struct proxy *io, const char *path, unsigned long long max, unsigned max_files, size_t line_max);
 /* For each run: with PIPES, the pipes the child's stdout/stderr become (to the log). */
 int proxy_open_pipes(struct proxy *io, bool pipes, struct child_fds *fds);
 /* For each run with stdinpipe: the child's stdin for attach clients (with a tty, the pty). */

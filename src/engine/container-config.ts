@@ -18,6 +18,38 @@ export interface ContainerConfig {
   OpenStdin: boolean;
   ExposedPorts: Record<string, Record<string, never>>;
   Volumes: Record<string, Record<string, never>>;
+  /** The image's HEALTHCHECK with run's --health-* over it; absent: none. */
+  Healthcheck?: HealthConfig;
+}
+
+/** docker's HealthConfig: durations in nanoseconds, 0 meaning "docker's default". */
+export interface HealthConfig {
+  /** [] inherit, ["NONE"] disabled, ["CMD", args...] or ["CMD-SHELL", command]. */
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
+}
+
+/** docker's --ulimit, as HostConfig.Ulimits holds it. */
+export interface Ulimit {
+  Name: string;
+  Soft: number;
+  Hard: number;
+}
+
+/** docker's --device, as HostConfig.Devices holds it. */
+export interface DeviceMapping {
+  PathOnHost: string;
+  PathInContainer: string;
+  CgroupPermissions: string;
+}
+
+/** docker's --log-driver and --log-opt. */
+export interface LogConfig {
+  Type: "json-file" | "local" | "none";
+  Config: Record<string, string>;
 }
 
 export type CgroupnsMode = "private" | "host";
@@ -39,7 +71,7 @@ export interface HostConfig {
   /** Names of the volumes the container mounts (anonymous ones are removed by rm -v). */
   Volumes: string[];
   RestartPolicy: RestartPolicy;
-  LogMaxSize: number;
+  LogConfig: LogConfig;
   NetworkMode: string;
   CgroupParent: string;
   /** --cgroupns: "private" (a cgroup namespace of its own, the default on every host) or "host". */
@@ -50,4 +82,21 @@ export interface HostConfig {
   SecurityOpt: string[];
   /** A prepared root filesystem used instead of an image (`run --rootfs DIR`). */
   Rootfs: string;
+  Ulimits: Ulimit[];
+  /** Bytes of the container's /dev/shm (docker's default 64 MiB). */
+  ShmSize: number;
+  Devices: DeviceMapping[];
+  /** docker's rules as given: `c 1:3 rwm`, `b *:* m`. */
+  DeviceCgroupRules: string[];
+  /** Extra groups (names of the container's /etc/group, or gids) of the container's process. */
+  GroupAdd: string[];
+  Sysctls: Record<string, string>;
+  /** "private", "shareable", "host" or "container:NAME|ID". */
+  IpcMode: string;
+  /** "" (its own), "host" or "container:NAME|ID". */
+  PidMode: string;
+  /** "" (its own) or "host". */
+  UTSMode: string;
+  /** The containers whose mounts this one got at create, as given (NAME[:ro|:rw]). */
+  VolumesFrom: string[];
 }

@@ -3,6 +3,12 @@ import path from "node:path";
 import type { ImageRecord } from "../image/index.js";
 import type { ContainerConfig, HostConfig } from "./container-config.js";
 import { initialState, type ContainerRecord } from "./container-store.js";
+import { mergeHealthcheck } from "./health/config.js";
+import { DEFAULT_SHM_SIZE } from "./host-options/apply.js";
+import { checkDeviceCgroupRule } from "./host-options/devices.js";
+import { logSettings } from "./host-options/log-config.js";
+import { checkNamespaceModes } from "./host-options/namespaces.js";
+import { checkSysctls } from "./host-options/sysctls.js";
 import { checkSecurityOpts } from "./seccomp-options.js";
 import type { CreateOptions } from "./run-options.js";
 
@@ -10,7 +16,14 @@ type Marks = Record<string, Record<string, never>>;
 
 export function newContainerRecord(id: string, name: string, opts: CreateOptions, image: ImageRecord | undefined): ContainerRecord {
   checkSecurityOpts(opts.securityOpt ?? []);
+  checkNamespaceModes(opts);
+  const sysctls = opts.sysctls ?? {};
+  checkSysctls(sysctls, (t) => (t === "ipc" ? opts.ipcMode !== "host" : t === "network" ? opts.network !== "host" : t === "uts" ? opts.utsMode !== "host" : true));
+  const deviceCgroupRules = (opts.deviceCgroupRules ?? []).map(checkDeviceCgroupRule);
+  const logConfig = opts.logConfig ?? { Type: "json-file", Config: {} };
+  logSettings(logConfig);
   const ic = image?.config.config ?? {};
+  const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",
     Domainname: opts.domainname ?? "",
@@ -27,6 +40,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     OpenStdin: opts.interactive ?? false,
     ExposedPorts: (ic.ExposedPorts ?? {}) as Marks,
     Volumes: (ic.Volumes ?? {}) as Marks,
+    ...(healthcheck ? { Healthcheck: healthcheck } : {}),
   };
   const hostConfig: HostConfig = {
     AutoRemove: opts.autoRemove ?? false,
@@ -38,7 +52,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     Mounts: opts.mounts ?? [],
     Volumes: [],
     RestartPolicy: opts.restart ?? { Name: "no", MaximumRetryCount: 0 },
-    LogMaxSize: opts.logMaxSize ?? 0,
+    LogConfig: logConfig,
     NetworkMode: opts.network ?? "none",
     CgroupParent: opts.cgroupParent ?? "",
     CgroupnsMode: opts.cgroupns ?? "private",
@@ -46,6 +60,16 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     OomScoreAdj: opts.oomScoreAdj ?? 0,
     SecurityOpt: opts.securityOpt ?? [],
     Rootfs: opts.rootfs ? path.resolve(opts.rootfs) : "",
+    Ulimits: opts.ulimits ?? [],
+    ShmSize: opts.shmSize || DEFAULT_SHM_SIZE,
+    Devices: opts.devices ?? [],
+    DeviceCgroupRules: deviceCgroupRules,
+    GroupAdd: opts.groupAdd ?? [],
+    Sysctls: sysctls,
+    IpcMode: opts.ipcMode || "private",
+    PidMode: opts.pidMode ?? "",
+    UTSMode: opts.utsMode ?? "",
+    VolumesFrom: opts.volumesFrom ?? [],
   };
   return {
     id,

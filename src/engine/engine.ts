@@ -172,7 +172,7 @@ export class Engine {
       get reconciler() {
         return engine.reconciler;
       },
-      view: new RootfsView(this.roots, () => this.images, () => this.runtime.shimPath),
+      view: new RootfsView(this.roots, () => this.images, () => this.runtime.shimPath, (query) => this.reconciler.resolve(query)),
       debug: this.debug,
     };
     this.context = ctx;

@@ -27,15 +27,12 @@ export function hostDevices(dir = "/dev", inContainer = "/dev"): Device[] {
     // The console is the container's own (a pty, with -t); links are not devices.
     if (e.name === "console" || !(e.isCharacterDevice() || e.isBlockDevice())) continue;
     const st = fs.lstatSync(host, { throwIfNoEntry: false });
-    if (!st) continue;
-    out.push({
-      type: st.isBlockDevice() ? "b" : "c",
-      path: target,
-      ...deviceNumbers(st.rdev),
-      fileMode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
-    });
+    if (st) out.push(deviceFromStat(st, target));
   }
   return out;
+}
+
+/** A host device node as the spec's device at target: its type, numbers, mode and owner. */
+export function deviceFromStat(st: fs.Stats, target: string): Device {
+  return { type: st.isBlockDevice() ? "b" : "c", path: target, ...deviceNumbers(st.rdev), fileMode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
 }

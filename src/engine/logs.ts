@@ -201,7 +201,7 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
     return out;
   };
 
-  const old = await LineFile.open(`${file}.1`);
+  const old = await openRotated(file);
   let current = await LineFile.open(file);
   try {
     // What is there now: streamed out, or with --tail only the last lines kept.
@@ -212,7 +212,7 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
       if (backlog.length > tail) backlog = backlog.slice(backlog.length - tail);
       return [];
     };
-    for (const f of [old, current]) {
+    for (const f of [...old, current]) {
       if (!f) continue;
       for (let lines = await f.readLines(); lines.length > 0 && !ended; lines = await f.readLines()) {
         yield* take(entriesOf(lines));
@@ -251,9 +251,27 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
     }
     if (!ended && !opts.signal?.aborted) yield* select(assembler.flush());
   } finally {
-    await old?.close();
+    for (const f of old) await f.close();
     await current?.close();
   }
+}
+
+/** The rotated files of a log (LOG.N .. LOG.1, the monitor's max-file rotation), oldest first. */
+async function openRotated(file: string): Promise<LineFile[]> {
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = await fs.promises.readdir(path.dirname(file));
+  } catch {
+    return [];
+  }
+  const numbers = names.map((n) => (n.startsWith(`${base}.`) ? n.slice(base.length + 1) : "")).filter((n) => /^[1-9]\d*$/.test(n)).map(Number);
+  const out: LineFile[] = [];
+  for (const n of numbers.sort((a, b) => b - a)) {
+    const f = await LineFile.open(`${file}.${n}`);
+    if (f) out.push(f);
+  }
+  return out;
 }
 
 // `docker logs --tail`: a number or "all"; like docker, anything else means all.

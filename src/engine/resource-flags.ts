@@ -8,6 +8,7 @@ import type { LinuxCPU, LinuxMemory, LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 
 type FlagValue = string | number | undefined;
+type ValueFlag = Exclude<keyof ResourceFlags, "oomKillDisable">;
 
 export interface ResourceFlags {
   memory?: FlagValue; // -m, --memory
@@ -22,6 +23,9 @@ export interface ResourceFlags {
   pidsLimit?: FlagValue;
   blkioWeight?: FlagValue;
   oomScoreAdj?: FlagValue;
+  memorySwappiness?: FlagValue;
+  /** --oom-kill-disable (run and create only). */
+  oomKillDisable?: boolean;
 }
 
 /** What the host offers, which some limits are checked against. */
@@ -37,7 +41,7 @@ export interface ResourceFlagOptions {
   host?: HostInfo;
 }
 
-const FLAG_NAMES: Record<keyof ResourceFlags, string> = {
+const FLAG_NAMES: Record<ValueFlag, string> = {
   memory: "-m, --memory",
   memorySwap: "--memory-swap",
   memoryReservation: "--memory-reservation",
@@ -50,6 +54,7 @@ const FLAG_NAMES: Record<keyof ResourceFlags, string> = {
   pidsLimit: "--pids-limit",
   blkioWeight: "--blkio-weight",
   oomScoreAdj: "--oom-score-adj",
+  memorySwappiness: "--memory-swappiness",
 };
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -61,7 +66,7 @@ function fail(message: string): never {
   throw new MydockerError("invalid_argument", message, 125);
 }
 
-function badFlag(flag: keyof ResourceFlags, value: FlagValue, why: string): never {
+function badFlag(flag: ValueFlag, value: FlagValue, why: string): never {
   fail(`invalid argument "${value}" for "${FLAG_NAMES[flag]}" flag: ${why}`);
 }
 
@@ -93,7 +98,7 @@ export function parseBytes(text: string): number | undefined {
   return Math.trunc(Number(m[1]) * (UNITS[(m[2] ?? "").toLowerCase()] as number));
 }
 
-function bytesFlag(flags: ResourceFlags, flag: keyof ResourceFlags): number | undefined {
+function bytesFlag(flags: ResourceFlags, flag: ValueFlag): number | undefined {
   const v = flags[flag];
   if (!given(v)) return undefined;
   if (typeof v === "number") return v;
@@ -101,7 +106,7 @@ function bytesFlag(flags: ResourceFlags, flag: keyof ResourceFlags): number | un
   return parseBytes(v) ?? badFlag(flag, v, `invalid size: '${v}'`);
 }
 
-function intFlag(flags: ResourceFlags, flag: keyof ResourceFlags): number | undefined {
+function intFlag(flags: ResourceFlags, flag: ValueFlag): number | undefined {
   const v = flags[flag];
   if (!given(v)) return undefined;
   const n = typeof v === "number" ? v : /^[-+]?\d+$/.test(v.trim()) ? Number(v) : NaN;
@@ -147,7 +152,14 @@ function memoryFrom(flags: ResourceFlags, update: boolean): LinuxMemory | undefi
   if (reservation && reservation < MIN_MEMORY) fail("Minimum memory reservation allowed is 6MB");
   // docker's default: as much swap as memory (memory+swap = twice the memory).
   if (!update && limit && limit > 0 && !swap) swap = limit * 2;
+  const swappiness = intFlag(flags, "memorySwappiness");
+  // -1: the host's (docker's "unset").
+  if (swappiness !== undefined && swappiness !== -1 && (swappiness < 0 || swappiness > 100)) {
+    fail(`Invalid value: ${swappiness}, valid memory swappiness range is 0-100`);
+  }
   const memory: LinuxMemory = {};
+  if (swappiness !== undefined && swappiness !== -1) memory.swappiness = swappiness;
+  if (flags.oomKillDisable) memory.disableOOMKiller = true;
   if (limit) memory.limit = limit;
   if (swap) memory.swap = swap;
   if (reservation) memory.reservation = reservation;

@@ -1,6 +1,6 @@
 // What a caller (the CLI or a Node program) asks for when it creates a container.
 import type { LinuxResources, Mount } from "../spec/runtime.js";
-import type { CgroupnsMode, RestartPolicy } from "./container-config.js";
+import type { CgroupnsMode, DeviceMapping, HealthConfig, LogConfig, RestartPolicy, Ulimit } from "./container-config.js";
 import type { VolumeSpec } from "./volumes/volume-flags.js";
 
 export interface CreateOptions {
@@ -39,8 +39,28 @@ export interface CreateOptions {
   /** docker's --cgroupns (default "private"). */
   cgroupns?: CgroupnsMode;
   restart?: RestartPolicy;
-  logMaxSize?: number;
+  /** docker's --log-driver and --log-opt (default json-file, no rotation). */
+  logConfig?: LogConfig;
   network?: string;
   stopSignal?: string;
   stopTimeout?: number;
+  ulimits?: Ulimit[];
+  /** Bytes of /dev/shm (docker's default 64 MiB). */
+  shmSize?: number;
+  devices?: DeviceMapping[];
+  deviceCgroupRules?: string[];
+  groupAdd?: string[];
+  sysctls?: Record<string, string>;
+  /** docker's --ipc: private (default), shareable, host, container:NAME. */
+  ipcMode?: string;
+  /** docker's --pid: host or container:NAME. */
+  pidMode?: string;
+  /** docker's --uts: host. */
+  utsMode?: string;
+  /** Containers whose mounts this one gets: NAME[:ro|:rw]. */
+  volumesFrom?: string[];
+  /** os[/arch[/variant]] the image must be made for. */
+  platform?: string;
+  /** Replaces the image's HEALTHCHECK field by field (docker's --health-*); Test ["NONE"] disables it. */
+  healthcheck?: HealthConfig;
 }

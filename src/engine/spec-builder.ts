@@ -1,10 +1,13 @@
 // Turns a container's docker-shaped configuration into an OCI runtime spec. This is the
 // engine's whole contract with the runtime: no syscall decision is made here.
 import fs from "node:fs";
+import os from "node:os";
 import type { Device, Mount, Spec } from "../spec/runtime.js";
 import { CAPABILITIES, DEFAULT_PATH, defaultSpec } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerRecord } from "./container-store.js";
+import { applyHostOptions } from "./host-options/apply.js";
+import type { PeerLookup } from "./host-options/namespaces.js";
 import { noNewPrivileges, seccompFor } from "./seccomp-options.js";
 import { resolveUser } from "./user.js";
 
@@ -19,6 +22,11 @@ export interface SpecContext {
   initBinary: string;
   /** The host's device nodes, which a --privileged container gets. */
   hostDevices: () => Device[];
+  /**
+   * Another container, up to date: one whose namespace this one joins (--ipc/--pid
+   * container:). Only to start the container; without it (exec, cp) none is joined.
+   */
+  peers?: PeerLookup;
 }
 
 /** Where --init's binary appears in the container, as docker's /sbin/docker-init does. */
@@ -73,7 +81,8 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   }
   const args = hc.Init ? [INIT_PATH, "--", ...command] : command;
   const user = resolveUser(cfg.User, ctx.readFile);
-  const hostname = cfg.Hostname || c.id.slice(0, 12);
+  // With the host's UTS namespace, the host's name (docker's HOSTNAME too).
+  const hostname = hc.UTSMode === "host" ? os.hostname() : cfg.Hostname || c.id.slice(0, 12);
   let env = envMerge([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], cfg.Env);
   if (cfg.Tty) env = envMerge(env, ["TERM=xterm"]);
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home || "/"}`);
@@ -113,5 +122,6 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   if (hc.NetworkMode === "host") {
     linux.namespaces = (linux.namespaces ?? []).filter((n) => n.type !== "network");
   }
+  applyHostOptions(spec, hc, ctx.readFile, ctx.peers);
   return spec;
 }

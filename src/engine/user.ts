@@ -82,3 +82,15 @@ export function resolveUser(spec: string, readFile: (p: string) => string | unde
   const additionalGids = [gid, ...(name === undefined ? [] : groups.filter((g) => g.members.includes(name!) && g.gid !== gid).map((g) => g.gid))];
   return { uid, gid, additionalGids, home };
 }
+
+/** docker's --group-add: names of the container's /etc/group, or gids as they are. */
+export function resolveGroups(wanted: readonly string[], readFile: (p: string) => string | undefined): number[] {
+  if (wanted.length === 0) return [];
+  const groups = parseGroup(readFile("/etc/group"));
+  return wanted.map((g) => {
+    const byName = groups.find((x) => x.name === g);
+    if (byName) return byName.gid;
+    if (NUMERIC.test(g) && Number(g) <= 0x7fffffff) return Number(g);
+    throw new MydockerError("ENOGROUP", `Unable to find group ${g}: no matching entries in group file`);
+  });
+}

@@ -19,7 +19,8 @@ export interface MonitorOptions {
   sync?: boolean;
   /** Setsid and let go of the caller's stdio (a container that outlives its caller). */
   detach?: boolean;
-  log?: { path: string; maxBytes: number };
+  /** maxBytes 0: never rotated; maxFiles: the files kept in all (1: the log starts over). */
+  log?: { path: string; maxBytes: number; maxFiles?: number };
   pidFile?: string;
   exitFile?: string;
   exitCommand?: string[];
@@ -113,7 +114,7 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   const steps: MonitorStep[] = o.sync ? [{ op: "sync" }] : [];
   if (o.detach) steps.push({ op: "detach" });
   if (terminal) steps.push({ op: "tty" });
-  if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes, lineMax: LOG_LINE_MAX });
+  if (o.log) steps.push({ op: "log", path: o.log.path, maxBytes: o.log.maxBytes, maxFiles: o.log.maxFiles, lineMax: LOG_LINE_MAX });
   if (o.log || terminal) steps.push({ op: "drain", ms: DRAIN_MS });
   if (o.attachSocket) {
     steps.push({ op: "attach", path: o.attachSocket, maxClients: ATTACH_MAX_CLIENTS, backlogBytes: ATTACH_BACKLOG_BYTES, flushMs: ATTACH_FLUSH_MS });

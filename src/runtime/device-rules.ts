@@ -7,7 +7,10 @@ import { defaultDeviceRules } from "./defaults.js";
 export function cgroupResources(spec: Spec): LinuxResources | undefined {
   const resources = spec.linux?.resources;
   if (!resources?.devices) return resources;
-  const own = (spec.linux?.devices ?? []).filter((d) => d.type !== "p");
+  // A device the spec has a rule of its own for gets that rule only (docker's --device
+  // /dev/x:/dev/y:r must stay read-only).
+  const ruled = new Set(resources.devices.filter((r) => r.major != null && r.minor != null).map((r) => `${r.type ?? "a"} ${r.major}:${r.minor}`));
+  const own = (spec.linux?.devices ?? []).filter((d) => d.type !== "p" && !ruled.has(`${d.type === "b" ? "b" : "c"} ${d.major ?? 0}:${d.minor ?? 0}`));
   const ownRules = own.map((d) => ({
     allow: true,
     type: d.type === "b" ? ("b" as const) : ("c" as const),

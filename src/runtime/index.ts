@@ -33,6 +33,7 @@ export {
 } from "./defaults.js";
 export { CAPABILITIES, capabilityMask, capabilityName } from "./capabilities.js";
 export { RLIMITS } from "./rlimits.js";
+export { checkSysctl } from "./sysctl.js";
 export { signalNumber } from "./signals.js";
 export { encodePlan, framePlan } from "./plan.js";
 export type { Plan, PlanStep } from "./plan.js";

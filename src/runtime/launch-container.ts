@@ -79,7 +79,7 @@ export async function launchContainer(
           sourceKind: bindSourceKind,
           execFifo: mode === "create" ? sd.execFifo : undefined,
           detach: detached,
-          log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0 } : undefined,
+          log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0, maxFiles: opts.logMaxFiles } : undefined,
           // Only a monitor that restarts the process has a pid the caller does not hear of.
           pidFile: restart ? sd.pidFile : undefined,
           exitFile: sd.exitFile,

@@ -16,7 +16,8 @@ export type MonitorStep =
   | { op: "clonecgroup"; path: string }
   | { op: "sync" }
   | { op: "tty" }
-  | { op: "log"; path: string; maxBytes: number; lineMax: number }
+  /** maxFiles: the files kept in all when it rotates (default 2: the log and LOG.1). */
+  | { op: "log"; path: string; maxBytes: number; maxFiles?: number; lineMax: number }
   | { op: "drain"; ms: number }
   | { op: "pidfile"; path: string }
   | { op: "exitfile"; path: string }
@@ -100,7 +101,7 @@ function args(step: PlanStep): string[] {
     case "loopback":
       return [];
     case "log":
-      return [step.path, String(step.maxBytes), String(step.lineMax)];
+      return [step.path, String(step.maxBytes), String(step.maxFiles ?? 2), String(step.lineMax)];
     case "restart":
       return [step.onFailureOnly ? "1" : "0", String(step.maxCount), String(step.delayMs), String(step.maxDelayMs), step.runsFile];
     case "sigforward":

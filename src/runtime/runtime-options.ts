@@ -25,6 +25,8 @@ export interface RuntimeCreateOptions {
   /** The container's stdout/stderr in the CRI log format; without it they go nowhere (detached). */
   logPath?: string;
   logMaxBytes?: number;
+  /** The log files kept in all when it rotates (default 2: the log and LOG.1); 1: it starts over. */
+  logMaxFiles?: number;
   /** Run by the shim once the container has exited (e.g. the engine's cleanup). */
   exitCommand?: string[];
   /** Called while the container's init waits, before it runs any step: network setup etc. */

@@ -47,6 +47,17 @@ export interface ContainerConfig {
   Labels?: Record<string, string>;
   StopSignal?: string;
   ArgsEscaped?: boolean;
+  /** Docker's HEALTHCHECK (durations in nanoseconds). */
+  Healthcheck?: ImageHealthcheck;
+}
+
+export interface ImageHealthcheck {
+  /** [] inherit, ["NONE"], ["CMD", ...] or ["CMD-SHELL", command]. */
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
 }
 
 export interface HistoryEntry {

@@ -89,6 +89,19 @@ const MIGRATIONS: readonly string[] = [
     attributes TEXT NOT NULL           -- JSON object of strings
   );
   `,
+  // 5: docker's LogConfig in place of LogMaxSize, and the host options run/create gained
+  // (ulimits, /dev/shm, devices, groups, sysctls, ipc/pid/uts modes) at docker's defaults.
+  `
+  UPDATE containers SET host_config = json_remove(json_set(host_config,
+    '$.LogConfig', json_object('Type', 'json-file', 'Config',
+      CASE WHEN json_extract(host_config, '$.LogMaxSize') > 0
+        THEN json_object('max-size', CAST(json_extract(host_config, '$.LogMaxSize') AS TEXT), 'max-file', '2')
+        ELSE json_object() END),
+    '$.Ulimits', json('[]'), '$.ShmSize', 67108864, '$.Devices', json('[]'), '$.DeviceCgroupRules', json('[]'),
+    '$.GroupAdd', json('[]'), '$.Sysctls', json('{}'), '$.IpcMode', 'private', '$.PidMode', '', '$.UTSMode', '',
+    '$.VolumesFrom', json('[]')), '$.LogMaxSize')
+  WHERE json_extract(host_config, '$.LogConfig') IS NULL;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

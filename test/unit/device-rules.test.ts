@@ -31,3 +31,11 @@ test("a spec without device rules is left as it is", () => {
   delete spec.linux!.resources;
   assert.equal(cgroupResources(spec), undefined);
 });
+
+test("a spec's device with a rule of its own keeps that rule only (docker's --device ...:r)", () => {
+  const spec = defaultSpec();
+  spec.linux!.devices = [{ type: "b", path: "/dev/xda", major: 7, minor: 0 }];
+  spec.linux!.resources!.devices = [...spec.linux!.resources!.devices!, { allow: true, type: "b", major: 7, minor: 0, access: "r" }];
+  const devices = cgroupResources(spec)?.devices ?? [];
+  assert.deepEqual(devices.filter((r) => r.major === 7), [{ allow: true, type: "b", major: 7, minor: 0, access: "r" }]);
+});

@@ -50,7 +50,7 @@ test("docker's default spec, created (OCI create)", () => {
   const expected: Plan = [
     { op: "clone", flags: DOCKER_CLONE },
     { op: "detach" },
-    { op: "log", path: "/var/log/x.log", maxBytes: 0, lineMax: 16384 },
+    { op: "log", path: "/var/log/x.log", maxBytes: 0, maxFiles: undefined, lineMax: 16384 },
     { op: "drain", ms: 100 },
     { op: "pidfile", path: "/run/x/pid" },
     { op: "exitfile", path: "/run/x/exit" },

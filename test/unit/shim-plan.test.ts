@@ -105,8 +105,10 @@ test("numbers out of range are refused, not wrapped", { skip }, () => {
 });
 
 test("the monitor's policy numbers are checked: a log line of 0 bytes, no attach clients", { skip }, () => {
-  const log: PlanStep = { op: "log", path: "/l", maxBytes: 0, lineMax: 0 };
+  const log: PlanStep = { op: "log", path: "/l", maxBytes: 0, maxFiles: 2, lineMax: 0 };
   refused(encodePlan(minimal(log)), "1 log: Numerical result out of range (errno 34): LINEMAX must be 1 to 2^30 bytes");
+  const files: PlanStep = { op: "log", path: "/l", maxBytes: 1, maxFiles: 1001, lineMax: 1 };
+  refused(encodePlan(minimal(files)), "1 log: Numerical result out of range (errno 34): MAXFILES must be 1 to 1000");
   const attach: PlanStep = { op: "attach", path: "/a", maxClients: 0, backlogBytes: 1, flushMs: 0 };
   refused(encodePlan(minimal(attach)), "1 attach: Numerical result out of range (errno 34): MAXCLIENTS must be 1 to 1024");
   const drain: PlanStep = { op: "drain", ms: 2 ** 31 };

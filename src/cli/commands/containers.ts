@@ -5,6 +5,7 @@ import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { forEachName } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
+import { CidFile } from "../cidfile.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 
@@ -28,7 +29,8 @@ export function registerContainers(program: Command, ctx: Context): void {
 
   addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: CreateFlags) => {
     const e = await engine();
-    process.stdout.write((await e.create(createOptionsFromFlags(image, command, flags))) + "\n");
+    const opts = createOptionsFromFlags(image, command, flags);
+    process.stdout.write((await CidFile.around(flags.cidfile, () => e.create(opts))) + "\n");
   });
 
   program

@@ -3,11 +3,14 @@
 import type { Engine } from "../../engine/engine.js";
 import type { CreateOptions } from "../../engine/run-options.js";
 import { forwardSignals } from "../signals.js";
+import { CidFile } from "../cidfile.js";
+import type { RunHandle } from "../../runtime/index.js";
 import { ExitError } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
 
 export interface RunMode {
   detach?: boolean;
+  cidfile?: string;
   interactive?: boolean;
   tty?: boolean;
 }
@@ -15,7 +18,9 @@ export interface RunMode {
 export async function runCommand(engine: Engine, opts: CreateOptions, mode: RunMode): Promise<void> {
   if (mode.detach) {
     if (opts.autoRemove === undefined) opts.autoRemove = false;
-    process.stdout.write((await engine.runDetached(opts)) + "\n");
+    const id = await CidFile.around(mode.cidfile, () => engine.create(opts));
+    await engine.start(id);
+    process.stdout.write(id + "\n");
     return;
   }
   // Before anything is made: a refused run leaves no container behind.
@@ -23,9 +28,19 @@ export async function runCommand(engine: Engine, opts: CreateOptions, mode: RunM
   const rawTty = Boolean(mode.tty && process.stdin.isTTY);
   if (rawTty) process.stdin.setRawMode(true);
   const signals = forwardSignals();
+  const cidFile = CidFile.claim(mode.cidfile);
+  let made = false;
+  const onCreate = (id: string) => {
+    made = true;
+    cidFile?.write(id);
+  };
   try {
-    const { exitCode } = await engine.run(opts, { stdio: "inherit", stdin: Boolean(mode.interactive), onStart: (handle) => signals.attach(handle) });
+    const io = { stdio: "inherit" as const, stdin: Boolean(mode.interactive), onCreate, onStart: (handle: RunHandle) => signals.attach(handle) };
+    const { exitCode } = await engine.run(opts, io);
     throw new ExitError(exitCode);
+  } catch (e) {
+    if (!made) cidFile?.abandon();
+    throw e;
   } finally {
     signals.stop();
     if (rawTty) process.stdin.setRawMode(false);

@@ -5,10 +5,10 @@ import type { CreateOptions } from "../../engine/run-options.js";
 import { collect, envFromFlags } from "../flags.js";
 import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volumes/volume-flags.js";
-import { parseBytes } from "../../engine/resource-flags.js";
 import type { CgroupnsMode, RestartPolicy } from "../../engine/container-config.js";
 import { MydockerError } from "../../util/errors.js";
 import type { Context } from "../context.js";
+import { addHostFlags, hostOptionsFromFlags, labelsFromFiles, type HostFlags } from "./run-host-flags.js";
 
 export interface RunFlags {
   rm?: boolean;
@@ -42,7 +42,7 @@ export interface RunFlags {
   securityOpt: string[];
 }
 
-export type CreateFlags = RunFlags & ResourceFlags;
+export type CreateFlags = RunFlags & ResourceFlags & HostFlags;
 
 /** Resource flags shared by run, create and update, with docker's names. */
 export function addResourceFlags(cmd: Command): Command {
@@ -72,15 +72,10 @@ function restartPolicy(value: string | undefined): RestartPolicy | undefined {
   return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
 }
 
-function logMaxSize(opts: string[]): number | undefined {
-  let max: number | undefined;
-  for (const o of opts) {
-    const [k, v = ""] = o.split("=", 2);
-    if (k !== "max-size") throw new MydockerError("EINVAL", `unknown log opt '${k}' for the local log driver: only max-size is supported`);
-    max = parseBytes(v);
-    if (max === undefined || max <= 0) throw new MydockerError("EINVAL", `invalid max-size '${v}': use a size like 10m`);
-  }
-  return max;
+function stopTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^-?\d+$/.test(value)) throw new MydockerError("EINVAL", `invalid argument "${value}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  return Number(value);
 }
 
 function cgroupnsMode(value: string | undefined): CgroupnsMode | undefined {
@@ -100,7 +95,7 @@ function securityOptFromFlag(opt: string): string {
 }
 
 export function addCreateFlags(cmd: Command): Command {
-  return addResourceFlags(cmd)
+  return addHostFlags(addResourceFlags(cmd))
     .option("-i, --interactive", "keep STDIN open")
     .option("-t, --tty", "allocate a pseudo-TTY")
     .option("--name <name>", "assign a name to the container")
@@ -121,7 +116,7 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--mount <spec>", "attach a filesystem mount (type=bind|volume|tmpfs,source=,target=,readonly)", collect, [])
     .option("--tmpfs <spec>", "mount a tmpfs directory (/run:rw,size=64m)", collect, [])
     .option("--restart <policy>", "restart policy: no, on-failure[:max-retries], always, unless-stopped")
-    .option("--log-opt <K=V>", "log driver options (max-size=10m)", collect, [])
+    .option("--log-opt <K=V>", "log driver options (max-size=10m, max-file=3)", collect, [])
     .option("--cgroup-parent <path>", "optional parent cgroup for the container")
     .option("--cgroupns <mode>", "cgroup namespace: private (its own, the default) or host")
     .option("--stop-signal <signal>", "signal to stop the container")
@@ -139,7 +134,8 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     throw new MydockerError("EINVAL", `network ${f.network} not found: use --network none or host`);
   }
   const labels: Record<string, string> = {};
-  for (const l of f.label) {
+  // As docker: the files first, so that --label wins.
+  for (const l of [...labelsFromFiles(f.labelFile), ...f.label]) {
     const i = l.indexOf("=");
     labels[i < 0 ? l : l.slice(0, i)] = i < 0 ? "" : l.slice(i + 1);
   }
@@ -163,13 +159,13 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     resources: resourcesFromFlags(f),
     oomScoreAdj: oomScoreAdjFromFlags(f),
     restart: restartPolicy(f.restart),
-    logMaxSize: logMaxSize(f.logOpt),
     cgroupParent: f.cgroupParent,
     cgroupns: cgroupnsMode(f.cgroupns),
     stopSignal: f.stopSignal,
-    stopTimeout: f.stopTimeout === undefined ? undefined : Number(f.stopTimeout),
+    stopTimeout: stopTimeout(f.stopTimeout),
     network: f.network,
     securityOpt: f.securityOpt.map(securityOptFromFlag),
+    ...hostOptionsFromFlags(f, f.logOpt),
   };
   if (f.entrypoint !== undefined) opts.entrypoint = f.entrypoint === "" ? [] : [f.entrypoint];
   if (f.rootfs !== undefined) {

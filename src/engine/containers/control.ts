@@ -5,6 +5,7 @@ import { signalNumber, type ProcessHandle } from "../../runtime/index.js";
 import type { Process } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
+import { checkLogsReadable } from "../host-options/log-config.js";
 import { readLogs, type LogEntry, type ReadLogsOptions } from "../logs.js";
 import { containerDir } from "../paths.js";
 import { allCapabilities } from "../spec-builder.js";
@@ -89,6 +90,7 @@ export function logPath(ctx: ContainerContext, id: string): string {
 /** docker logs: the container's output as it was written, optionally following it. */
 export function containerLogs(ctx: ContainerContext, query: string, opts: Omit<ReadLogsOptions, "isRunning"> = {}): AsyncGenerator<LogEntry> {
   const c = ctx.reconciler.resolve(query);
+  checkLogsReadable(c.hostConfig.LogConfig);
   return readLogs(logPath(ctx, c.id), { ...opts, isRunning: () => isUp(ctx, c.id) });
 }
 

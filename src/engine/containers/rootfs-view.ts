@@ -7,6 +7,7 @@ import type { Spec } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ContainerRecord } from "../container-store.js";
 import { hostDevices } from "../host-devices.js";
+import type { PeerLookup } from "../host-options/namespaces.js";
 import { ensureLayeredDir, readLayeredFile } from "../image-files.js";
 import { containerDir, type EngineRoots } from "../paths.js";
 import { buildSpec } from "../spec-builder.js";
@@ -23,6 +24,8 @@ export class RootfsView {
     private readonly images: () => ImageStore,
     /** The host's static mydocker-init (the shim binary), bound into containers run with --init. */
     private readonly initBinary: () => string,
+    /** Another container by name or id, up to date (--ipc/--pid container:NAME). */
+    private readonly peers: PeerLookup,
   ) {}
 
   /** The layer directories of a container's root, topmost first (its own upper layer first). */
@@ -34,22 +37,24 @@ export class RootfsView {
   }
 
   /** The container's OCI spec, its root at rootfs; layers are read for its user and group names. */
-  specFor(c: ContainerRecord, rootfs: string, layers = this.layerDirs(c)): Spec {
+  specFor(c: ContainerRecord, rootfs: string, layers = this.layerDirs(c), start = false): Spec {
     const readFile = (p: string) => readLayeredFile(layers, p);
-    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.initBinary(), hostDevices });
+    const peers = start ? this.peers : undefined;
+    return buildSpec(c, { rootfs, readFile, cgroupParent: this.roots.cgroupParent, initBinary: this.initBinary(), hostDevices, peers });
   }
 
   /** What the runtime needs to make the container's root; `run` also gets its working directory made. */
   runtimeInput(c: ContainerRecord, purpose: "run" | "files"): RuntimeInput {
     const layers = this.layerDirs(c);
     if (purpose === "run" && c.config.WorkingDir) ensureLayeredDir(layers, c.config.WorkingDir);
-    if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers) };
+    const start = purpose === "run";
+    if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers, start) };
     const dir = containerDir(this.roots, c.id);
     const [upper, ...lower] = layers;
     return {
       // The overlay is mounted over the container's directory itself, in the container's own
       // mount namespace: no directory of its own to make and remove for each run.
-      spec: this.specFor(c, dir, layers),
+      spec: this.specFor(c, dir, layers, start),
       rootfsMount: { source: "overlay", fstype: "overlay", data: `lowerdir=${lower.join(":")},upperdir=${upper},workdir=${path.join(dir, "work")}` },
     };
   }

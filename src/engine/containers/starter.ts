@@ -15,6 +15,9 @@ import { generateId, generateName, validateName } from "../names.js";
 import { containerDir } from "../paths.js";
 import type { CreateOptions } from "../run-options.js";
 import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
+import { volumesFrom } from "../volumes/volumes-from.js";
+import { checkPlatform } from "../platform-check.js";
+import { logSettings } from "../host-options/log-config.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
 
@@ -28,6 +31,8 @@ export interface ForegroundIo {
   stdio: "inherit" | "ignore";
   /** false: the container reads /dev/null (docker without -i). Default: true. */
   stdin?: boolean;
+  /** Called with the container's id once it is made (before it runs). */
+  onCreate?: (id: string) => void;
   /** Called once the process runs: the caller passes its signals on through the handle. */
   onStart?: (handle: RunHandle) => void;
 }
@@ -53,6 +58,8 @@ function restartPolicy(c: ContainerRecord): MonitorRestart | undefined {
   }
 }
 
+const depth = (p: string) => p.split("/").filter(Boolean).length;
+
 export class Starter {
   constructor(
     private readonly ctx: ContainerContext,
@@ -69,16 +76,23 @@ export class Starter {
       }
     } else if (opts.image) {
       image = await this.o.image(opts.image);
+      if (opts.platform) checkPlatform(image, opts.image, opts.platform);
     } else {
       throw new MydockerError("EINVAL", "an image or --rootfs is required");
     }
     if (opts.name !== undefined) validateName(opts.name);
+    this.checkPeers(opts);
     const id = generateId();
     const record = newContainerRecord(id, opts.name ?? this.freeName(), opts, image);
-    const specs = imageVolumeSpecs(image?.config.config?.Volumes, opts.volumes ?? []);
+    // Own mounts over inherited ones, inherited ones over the image's volumes, as docker.
+    const own = new Set((opts.volumes ?? []).map((v) => v.target));
+    const inherited = volumesFrom(opts.volumesFrom ?? [], (q) => this.peer(q));
+    const fromOthers = inherited.mounts.filter((m) => !own.has(m.destination));
+    const specs = imageVolumeSpecs(image?.config.config?.Volumes, opts.volumes ?? []).filter((s) => !fromOthers.some((m) => m.destination === s.target));
     const prepared = toOciMounts([...(opts.volumes ?? []), ...specs], volumes, image ? images.layerDirs(image) : [opts.rootfs!]);
-    record.hostConfig.Mounts = [...record.hostConfig.Mounts, ...prepared.mounts];
-    record.hostConfig.Volumes = prepared.volumes;
+    const mounts = [...record.hostConfig.Mounts, ...fromOthers, ...prepared.mounts];
+    record.hostConfig.Mounts = mounts.sort((a, b) => depth(a.destination) - depth(b.destination));
+    record.hostConfig.Volumes = [...new Set([...prepared.volumes, ...inherited.volumes])];
     if (record.config.Cmd.length === 0 && (record.config.Entrypoint ?? []).length === 0) {
       throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
     }
@@ -94,6 +108,21 @@ export class Starter {
     }
     this.ctx.events.record(containerEvent(record, "create"));
     return id;
+  }
+
+  /** A container this one is made with (--ipc/--pid container:, --volumes-from): missing, an engine error (125) as docker's run. */
+  private peer(query: string): ContainerRecord {
+    try {
+      return this.ctx.reconciler.resolve(query);
+    } catch (e) {
+      throw e instanceof MydockerError ? new MydockerError(e.code, e.message) : e;
+    }
+  }
+
+  private checkPeers(opts: CreateOptions): void {
+    for (const mode of [opts.ipcMode, opts.pidMode]) {
+      if (mode?.startsWith("container:")) this.peer(mode.slice("container:".length));
+    }
   }
 
   /** A generated name nobody has, asked of the name index one candidate at a time. */
@@ -134,12 +163,14 @@ export class Starter {
     await reconciler.releaseRuntime(c.id);
     const { spec, rootfsMount } = view.runtimeInput(c, "run");
     let session: AttachSession | undefined;
+    const log = logSettings(c.hostConfig.LogConfig);
     pendingOps.begin(c.id, "start");
     try {
       const st = await runtime.create(c.id, spec, {
         rootfsMount,
-        logPath: path.join(containerDir(roots, c.id), "container.log"),
-        logMaxBytes: c.hostConfig.LogMaxSize,
+        logPath: log ? path.join(containerDir(roots, c.id), "container.log") : undefined,
+        logMaxBytes: log?.maxBytes,
+        logMaxFiles: log?.maxFiles,
         attach: true,
         openStdin: c.config.OpenStdin,
         restart: restartPolicy(c),
@@ -172,6 +203,7 @@ export class Starter {
   async run(opts: CreateOptions, io: ForegroundIo): Promise<RunResult> {
     const { reconciler, containers, runtime, view, pendingOps } = this.ctx;
     const id = await this.create(opts);
+    io.onCreate?.(id);
     pendingOps.begin(id, "run");
     try {
       let handle: RunHandle;
