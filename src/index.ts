@@ -7,3 +7,4 @@ export type { LogEntry } from "./engine/logs.js";
 export type { ContainerRecord } from "./engine/container-store.js";
 export type { CommitOptions } from "./engine/containers/commit.js";
 export { MydockerError } from "./util/errors.js";
+export type { BuildOptions, BuildEvent, BuildResult } from "./build/types.js";

@@ -10,6 +10,7 @@ import { registerImages } from "./commands/images.js";
 import { registerVolumes } from "./commands/volumes.js";
 import { acceptDockerFlagSyntax } from "./flag-syntax.js";
 import { registerSystem } from "./commands/system.js";
+import { registerBuild } from "./commands/build.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<void> {
   registerImages(program, ctx);
   registerVolumes(program, ctx);
   registerSystem(program, ctx);
+  registerBuild(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptDockerFlagSyntax(program);
 

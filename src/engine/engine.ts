@@ -34,6 +34,8 @@ import { Starter, type ForegroundIo, type RunResult } from "./containers/starter
 import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./containers/control.js";
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./containers/copy.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
+import { build } from "../build/builder.js";
+import type { BuildOptions, BuildResult } from "../build/types.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
 export type { ForegroundIo, RunResult } from "./containers/starter.js";
@@ -308,6 +310,21 @@ export class Engine {
   /** docker export: the container's file system as a tar stream to out, read while it is paused. */
   export(query: string, out: Writable, opts: Omit<CommitOptions, "pause"> = {}): Promise<void> {
     return exportContainer(this.ctx, query, out, opts);
+  }
+
+  /** docker build: the image a Dockerfile describes (build/ runs its steps on this engine). */
+  build(opts: BuildOptions): Promise<BuildResult> {
+    return build(
+      {
+        images: this.images,
+        ensureImage: (ref) => this.ensureImage(ref),
+        run: (o, io) => this.run(o, io),
+        commit: (query, ref, changes, o) => this.commit(query, ref, changes, o),
+        remove: (query, o) => this.remove(query, o),
+        imageInUse: (id) => this.containers.usesImage(id).length > 0,
+      },
+      opts,
+    );
   }
 
   /** docker stop: the stop signal, then SIGKILL after timeoutSec (default: the container's, else 10). */

@@ -96,8 +96,17 @@ export class Catalog {
   deleteImage(id: Digest): Digest[] {
     return this.db.transaction(() => {
       this.db.prepare("DELETE FROM images WHERE id = ?").run(id);
+      return this.dropOrphanLayers();
+    })();
+  }
+
+  /** Deletes the layer rows that neither an image nor the build cache uses; returns them (their files are the caller's). */
+  dropOrphanLayers(): Digest[] {
+    return this.db.transaction(() => {
       const orphans = this.db
-        .prepare("SELECT diff_id FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)")
+        .prepare(
+          "SELECT diff_id FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers) AND diff_id NOT IN (SELECT diff_id FROM build_cache_layers)",
+        )
         .pluck()
         .all() as Digest[];
       const drop = this.db.prepare("DELETE FROM layers WHERE diff_id = ?");

@@ -31,7 +31,7 @@ export async function launchContainer(
   ctx: RuntimeContext,
   id: string,
   input: Spec,
-  opts: RuntimeCreateOptions & { stdio?: "inherit" | "ignore"; stdin?: boolean },
+  opts: RuntimeCreateOptions & { stdio?: "inherit" | "ignore" | "pipe"; stdin?: boolean },
   mode: "create" | "run",
 ): Promise<{ shim: Shim; pid: number }> {
   const spec = validateSpec(input);
@@ -95,7 +95,7 @@ export async function launchContainer(
         if (seccomp) keepSeccomp(sd.dir, seccomp.file);
         return plan;
       },
-      stdio: detached ? "ignore" : "inherit",
+      stdio: detached ? "ignore" : (opts.stdio ?? "inherit"),
       launcher: await ctx.launcherFor(),
       stdin: opts.stdin,
       until: mode === "create" ? "ready" : "exec",

@@ -42,8 +42,11 @@ export interface RuntimeCreateOptions {
 }
 
 export interface RunOptions extends RuntimeCreateOptions {
-  /** "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none. */
-  stdio: "inherit" | "ignore";
+  /**
+   * "inherit": the container uses the caller's stdio (or a pty proxied on it); "ignore": none;
+   * "pipe": its stdout and stderr come to the caller as streams (the handle's output).
+   */
+  stdio: "inherit" | "ignore" | "pipe";
   /** false: the container's stdin is /dev/null even when stdio is "inherit" (docker without -i). */
   stdin?: boolean;
   /** Keep the state directory and cgroup after the exit (default: delete them, like `runc run`). */
@@ -67,6 +70,8 @@ export interface ProcessHandle {
   /** Resolves when it exited (for run: after the state was cleaned up, unless keepState). */
   wait(): Promise<ShimExit>;
   signal(sig: string | number): void;
+  /** With stdio "pipe": the process's stdout and stderr. */
+  output?: { stdout: Readable; stderr: Readable };
 }
 export type RunHandle = ProcessHandle;
 

@@ -92,7 +92,8 @@ export class Runtime {
       return exit;
     };
     const exited = shim.exited.then(cleanup);
-    return processHandle(shim, pid, () => exited);
+    const handle = processHandle(shim, pid, () => exited);
+    return opts.stdio === "pipe" ? { ...handle, output: shim.output } : handle;
   }
 
   /** Starts another process in a running container. */

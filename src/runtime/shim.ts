@@ -142,6 +142,13 @@ export class Shim {
     return { stdin: stdin as Writable, stdout: stdout as Readable, stderr: stderr as Readable };
   }
 
+  /** With stdio "pipe": the process's stdout and stderr (its stdin may be /dev/null). */
+  get output(): { stdout: Readable; stderr: Readable } {
+    const [, stdout, stderr] = this.child?.stdio ?? [];
+    if (!stdout || !stderr) throw new Error("the shim was not started with piped stdio");
+    return { stdout: stdout as Readable, stderr: stderr as Readable };
+  }
+
   /** The container process's host pid (known once `pid` arrived). */
   get pid(): number | undefined {
     return this.containerPid;

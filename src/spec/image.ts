@@ -49,6 +49,9 @@ export interface ContainerConfig {
   ArgsEscaped?: boolean;
   /** Docker's HEALTHCHECK (durations in nanoseconds). */
   Healthcheck?: ImageHealthcheck;
+  /** Docker's own fields written by docker build: ONBUILD triggers and SHELL. */
+  OnBuild?: string[] | null;
+  Shell?: string[];
 }
 
 export interface ImageHealthcheck {
@@ -57,6 +60,7 @@ export interface ImageHealthcheck {
   Interval?: number;
   Timeout?: number;
   StartPeriod?: number;
+  StartInterval?: number;
   Retries?: number;
 }
 

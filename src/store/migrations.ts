@@ -102,6 +102,22 @@ const MIGRATIONS: readonly string[] = [
     '$.VolumesFrom', json('[]')), '$.LogMaxSize')
   WHERE json_extract(host_config, '$.LogConfig') IS NULL;
   `,
+  // 6: the build cache (build/cache.ts): a step's key -> the image config it produced, and
+  // the layers that config needs, which the cache keeps alive when no image has them.
+  `
+  CREATE TABLE IF NOT EXISTS build_cache (
+    key TEXT PRIMARY KEY,              -- sha256 of the parent config, the instruction, its content
+    config TEXT NOT NULL,              -- the resulting image config, exactly as hashed into its id
+    created_at TEXT NOT NULL,
+    last_used TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS build_cache_layers (
+    key TEXT NOT NULL REFERENCES build_cache(key) ON DELETE CASCADE,
+    diff_id TEXT NOT NULL REFERENCES layers(diff_id),
+    PRIMARY KEY (key, diff_id)
+  );
+  CREATE INDEX IF NOT EXISTS build_cache_layers_diff_id ON build_cache_layers(diff_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

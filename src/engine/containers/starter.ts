@@ -27,8 +27,8 @@ export interface RunResult {
 }
 
 export interface ForegroundIo {
-  /** "inherit": the caller's stdio (a pty on it with tty); "ignore": none. */
-  stdio: "inherit" | "ignore";
+  /** "inherit": the caller's stdio (a pty on it with tty); "ignore": none; "pipe": output streams on the handle onStart gets. */
+  stdio: "inherit" | "ignore" | "pipe";
   /** false: the container reads /dev/null (docker without -i). Default: true. */
   stdin?: boolean;
   /** Called with the container's id once it is made (before it runs). */
