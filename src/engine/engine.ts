@@ -35,6 +35,7 @@ import { containerLogs, execInContainer, killContainer, stopContainer, waitConta
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./containers/copy.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
+import { BuildCache } from "../build/cache.js";
 import type { BuildOptions, BuildResult } from "../build/types.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
@@ -325,6 +326,11 @@ export class Engine {
       },
       opts,
     );
+  }
+
+  /** The build cache: its usage (system df) and builder prune. */
+  get buildCache(): BuildCache {
+    return new BuildCache(this.images);
   }
 
   /** docker stop: the stop signal, then SIGKILL after timeoutSec (default: the container's, else 10). */

@@ -10,6 +10,7 @@ import { MydockerError } from "../../util/errors.js";
 import { TerminalView } from "../build-view.js";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
+import { humanSize } from "../format.js";
 import { writeUserFile } from "../output-file.js";
 
 interface BuildFlags {
@@ -98,5 +99,18 @@ export function registerBuild(program: Command, ctx: Context): void {
       else if (sink.plain === undefined && f.progress !== "quiet") {
         for (const n of result.names) process.stderr.write(`Successfully tagged ${familiarName(n)}\n`);
       }
+    });
+
+  program
+    .command("builder")
+    .description("Manage builds")
+    .command("prune")
+    .description("Remove the build cache")
+    .option("-f, --force", "do not prompt for confirmation")
+    .option("-a, --all", "remove all build cache (there is only one kind)")
+    .action(async () => {
+      const e = await ctx.engine();
+      const r = e.buildCache.prune();
+      process.stdout.write(`Deleted build cache objects: ${r.entries}\nTotal reclaimed space: ${humanSize(r.reclaimed)}\n`);
     });
 }

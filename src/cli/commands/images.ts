@@ -305,6 +305,7 @@ export function registerImages(program: Command, ctx: Context): void {
       const containers = await e.list(true);
       const running = containers.filter((c) => c.state.status === "running").length;
       const vols = e.volumes.list({}, e.volumeUsers);
+      const cache = e.buildCache.usage();
       process.stdout.write(
         table(
           ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
@@ -312,6 +313,7 @@ export function registerImages(program: Command, ctx: Context): void {
             ["Images", String(du.images), String(new Set(containers.map((c) => c.imageId).filter(Boolean)).size), humanSize(du.layersSize), humanSize(du.reclaimable)],
             ["Containers", String(containers.length), String(running), "", ""],
             ["Local Volumes", String(vols.length), String(vols.filter((v) => e.volumeUsers(v.Name).length > 0).length), "", ""],
+            ["Build Cache", String(cache.entries), "0", humanSize(cache.size), humanSize(cache.size)],
           ],
         ),
       );

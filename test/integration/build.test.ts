@@ -1,0 +1,139 @@
+// mydocker build through the command line: real Dockerfiles from busybox and scratch,
+// built into images that mydocker runs; the cache's hit and miss rules; a failing RUN
+// leaves nothing behind.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { cliSuite, isRoot, mountsUnder, NOT_ROOT, stateDirs } from "../helpers/cli.js";
+
+const skip = isRoot() ? false : NOT_ROOT;
+const { md, roots } = cliSuite();
+
+/** A context directory of the suite's own, with these files (path -> content). */
+function context(name: string, files: Record<string, string>): string {
+  const dir = path.join(roots().root, "..", "contexts", name);
+  fs.rmSync(dir, { recursive: true, force: true });
+  for (const [rel, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+    fs.writeFileSync(path.join(dir, rel), content);
+  }
+  return dir;
+}
+
+function build(...args: string[]) {
+  const r = md("build", "--progress", "plain", ...args);
+  assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
+/** The plain output's steps and how each ended: "RUN echo hi" -> "CACHED" | "DONE". */
+function outcomes(stderr: string): Map<string, string> {
+  const names = new Map<string, string>();
+  const out = new Map<string, string>();
+  for (const line of stderr.split("\n")) {
+    const start = /^#(\d+) \[[^\]]+\] (.*)$/.exec(line);
+    if (start) names.set(start[1]!, start[2]!);
+    const end = /^#(\d+) (CACHED|DONE|ERROR)/.exec(line);
+    if (end && names.has(end[1]!)) out.set(names.get(end[1]!)!, end[2]!);
+  }
+  return out;
+}
+
+test("a Dockerfile from busybox: ARG/ENV substitution, WORKDIR, COPY, USER, heredoc RUN; the image runs and history shows the steps", { skip }, () => {
+  const dir = context("basic", {
+    Dockerfile: [
+      "# syntax=docker/dockerfile:1",
+      "FROM busybox",
+      "ARG WHO=world",
+      'ENV GREETING="hello ${WHO:-nobody}" EMPTY=',
+      "WORKDIR /app",
+      "COPY greet.txt sub ./",
+      "RUN echo \"$GREETING ${EMPTY:-dflt} ${EMPTY:+alt}$WHO\" > out.txt \\",
+      "    && chown 1000:1000 out.txt",
+      "RUN <<EOF",
+      "echo heredoc ran > /app/heredoc.txt",
+      "EOF",
+      "USER 1000",
+      'CMD ["sh", "-c", "cat out.txt heredoc.txt greet.txt s.txt; id -u; pwd"]',
+    ].join("\n"),
+    "greet.txt": "greet\n",
+    "sub/s.txt": "sub\n",
+  });
+  const r = build("-t", "local/basic:1", "--build-arg", "WHO=you", dir);
+  assert.match(r.stderr, /#\d+ \[5\/8\] RUN echo/);
+  assert.match(r.stderr, /naming to docker\.io\/local\/basic:1 done/);
+  const run = md("run", "--rm", "local/basic:1");
+  assert.equal(run.stdout, "hello you dflt you\nheredoc ran\ngreet\nsub\n1000\n/app\n", run.stderr);
+  const history = md("history", "--no-trunc", "--format", "{{.CreatedBy}}", "local/basic:1").stdout;
+  assert.match(history, /^CMD \["sh","-c",/m);
+  assert.match(history, /^USER 1000$/m);
+  assert.match(history, /^RUN \|1 WHO=you \/bin\/sh -c echo/m);
+  assert.match(history, /^COPY greet.txt sub \.\/ # buildkit$/m);
+  assert.match(history, /^WORKDIR \/app$/m);
+  assert.match(history, /^ENV GREETING=hello you EMPTY=$/m);
+  // No container of the build is left, and only the image (and busybox) is listed.
+  assert.equal(md("ps", "-aq").stdout, "");
+  assert.deepEqual(md("images", "--format", "{{.Repository}}").stdout.split("\n").filter(Boolean).sort(), ["busybox", "local/basic"]);
+});
+
+test("the cache: a rebuild is all cached; a change to one copied file rebuilds from its COPY on; --no-cache rebuilds all", { skip }, () => {
+  const files = {
+    Dockerfile: ["FROM busybox", "COPY a.txt /a.txt", "RUN cat /a.txt > /ra", "COPY b.txt /b.txt", "RUN cat /a.txt /b.txt > /rb", 'CMD ["cat", "/rb"]'].join("\n"),
+    "a.txt": "a1\n",
+    "b.txt": "b1\n",
+  };
+  const dir = context("cache", files);
+  build("-t", "local/cache:1", dir);
+  const first = md("images", "-q", "--no-trunc", "local/cache:1").stdout.trim();
+  const again = outcomes(build("-t", "local/cache:1", dir).stderr);
+  for (const step of ["COPY a.txt /a.txt", "RUN cat /a.txt > /ra", "COPY b.txt /b.txt", "RUN cat /a.txt /b.txt > /rb", 'CMD ["cat", "/rb"]']) {
+    assert.equal(again.get(step), "CACHED", step);
+  }
+  // The same image, to the byte, whether built cold or from the cache.
+  assert.equal(md("images", "-q", "--no-trunc", "local/cache:1").stdout.trim(), first);
+
+  fs.writeFileSync(path.join(dir, "b.txt"), "b2\n");
+  const changed = outcomes(build("-t", "local/cache:2", dir).stderr);
+  assert.equal(changed.get("COPY a.txt /a.txt"), "CACHED");
+  assert.equal(changed.get("RUN cat /a.txt > /ra"), "CACHED");
+  assert.equal(changed.get("COPY b.txt /b.txt"), "DONE");
+  assert.equal(changed.get("RUN cat /a.txt /b.txt > /rb"), "DONE");
+  assert.equal(md("run", "--rm", "local/cache:2").stdout, "a1\nb2\n");
+
+  // A mode is content too.
+  fs.chmodSync(path.join(dir, "a.txt"), 0o600);
+  assert.equal(outcomes(build(dir).stderr).get("COPY a.txt /a.txt"), "DONE");
+
+  const nocache = outcomes(build("--no-cache", dir).stderr);
+  assert.ok([...nocache.values()].every((v) => v === "DONE"), JSON.stringify([...nocache]));
+  assert.match(md("system", "df").stdout, /Build Cache\s+\d+/);
+});
+
+test("a failing RUN shows its output and exit code and leaves no container, mount, state or image", { skip }, () => {
+  const dir = context("fail", { Dockerfile: ["FROM busybox", "RUN echo made > /made", "RUN echo about to fail; exit 3", "RUN echo never"].join("\n") });
+  const imagesBefore = md("images", "-q").stdout;
+  const r = md("build", "--progress", "plain", "-t", "local/fail", dir);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /#\d+ [\d.]+ about to fail/);
+  assert.match(r.stderr, /did not complete successfully: exit code: 3/);
+  assert.doesNotMatch(r.stderr, /never/);
+  assert.equal(md("ps", "-aq").stdout, "");
+  assert.deepEqual(stateDirs(roots().runRoot), []);
+  assert.deepEqual(mountsUnder(roots().root, roots().runRoot), []);
+  assert.equal(md("images", "-q").stdout, imagesBefore);
+});
+
+test("bad Dockerfiles fail with the file, line and reason before anything runs", { skip }, () => {
+  const unknown = md("build", context("bad1", { Dockerfile: "FROM busybox\nRUN touch /x\nFROBNICATE now\n" }));
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /Dockerfile:3: unknown instruction: FROBNICATE/);
+  assert.doesNotMatch(unknown.stderr, /\[2\/3\]/);
+  const noFrom = md("build", context("bad2", { Dockerfile: "RUN true\n" }));
+  assert.match(noFrom.stderr, /Dockerfile:1: no FROM before RUN/);
+  const flag = md("build", context("bad3", { Dockerfile: "FROM busybox\nCOPY --frm=x a /\n" }));
+  assert.match(flag.stderr, /Dockerfile:2: unknown flag for COPY: --frm/);
+  const missing = md("build", context("bad4", { Dockerfile: "FROM busybox\nCOPY nothere /\n" }));
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /nothere: no such file or directory/);
+});
