@@ -132,7 +132,7 @@ export class Session {
     for (const id of this.made) {
       if (id === keep) continue;
       const image = images.catalog.byId(id);
-      if (image === undefined || image.names.length > 0 || this.engine.imageInUse(id)) continue;
+      if (image === undefined || image.names.length > 0 || this.engine.containers.usesImage(id).length > 0) continue;
       for (const orphan of images.catalog.deleteImage(id)) images.layers.remove(orphan);
     }
     this.made.clear();

@@ -52,6 +52,6 @@ export interface BuildEngine {
   run(opts: CreateOptions, io: ForegroundIo): Promise<RunResult>;
   commit(query: string, ref: string | undefined, changes: ImageChanges, opts: CommitOptions): Promise<ImageRecord>;
   remove(query: string, opts: { force?: boolean }): Promise<string>;
-  /** Which container uses the image, if any (images a build made for its steps are removed only when none does). */
-  imageInUse(id: string): boolean;
+  /** Which containers use an image: images a build made for its steps are removed only when none does. */
+  readonly containers: { usesImage(imageId: string): string[] };
 }

@@ -35,7 +35,6 @@ import { containerLogs, execInContainer, killContainer, stopContainer, waitConta
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./containers/copy.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
-import { BuildCache } from "../build/cache.js";
 import type { BuildOptions, BuildResult } from "../build/types.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
@@ -315,22 +314,7 @@ export class Engine {
 
   /** docker build: the image a Dockerfile describes (build/ runs its steps on this engine). */
   build(opts: BuildOptions): Promise<BuildResult> {
-    return build(
-      {
-        images: this.images,
-        ensureImage: (ref) => this.ensureImage(ref),
-        run: (o, io) => this.run(o, io),
-        commit: (query, ref, changes, o) => this.commit(query, ref, changes, o),
-        remove: (query, o) => this.remove(query, o),
-        imageInUse: (id) => this.containers.usesImage(id).length > 0,
-      },
-      opts,
-    );
-  }
-
-  /** The build cache: its usage (system df) and builder prune. */
-  get buildCache(): BuildCache {
-    return new BuildCache(this.images);
+    return build(this, opts);
   }
 
   /** docker stop: the stop signal, then SIGKILL after timeoutSec (default: the container's, else 10). */

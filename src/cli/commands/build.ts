@@ -7,6 +7,7 @@ import { PlainProgress } from "../../build/progress.js";
 import type { BuildEvent } from "../../build/types.js";
 import { familiarName } from "../../image/index.js";
 import { MydockerError } from "../../util/errors.js";
+import { BuildCache } from "../../build/cache.js";
 import { TerminalView } from "../build-view.js";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
@@ -110,7 +111,7 @@ export function registerBuild(program: Command, ctx: Context): void {
     .option("-a, --all", "remove all build cache (there is only one kind)")
     .action(async () => {
       const e = await ctx.engine();
-      const r = e.buildCache.prune();
+      const r = new BuildCache(e.images).prune();
       process.stdout.write(`Deleted build cache objects: ${r.entries}\nTotal reclaimed space: ${humanSize(r.reclaimed)}\n`);
     });
 }

@@ -11,6 +11,7 @@ import { progressPrinter } from "../progress.js";
 import { writeUserFile } from "../output-file.js";
 import type { Engine } from "../../engine/engine.js";
 import { MydockerError } from "../../util/errors.js";
+import { BuildCache } from "../../build/cache.js";
 
 const IMAGES: ListFormat = {
   table: "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
@@ -305,7 +306,7 @@ export function registerImages(program: Command, ctx: Context): void {
       const containers = await e.list(true);
       const running = containers.filter((c) => c.state.status === "running").length;
       const vols = e.volumes.list({}, e.volumeUsers);
-      const cache = e.buildCache.usage();
+      const cache = new BuildCache(e.images).usage();
       process.stdout.write(
         table(
           ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
