@@ -11,6 +11,16 @@ import { checkNamespaceModes } from "./host-options/namespaces.js";
 import { checkSysctls } from "./host-options/sysctls.js";
 import { checkSecurityOpts } from "./seccomp-options.js";
 import type { CreateOptions } from "./run-options.js";
+import { signalNumber } from "../runtime/index.js";
+import { MydockerError } from "../util/errors.js";
+
+function checkSignal(flag: string, sig: string): void {
+  try {
+    signalNumber(sig);
+  } catch {
+    throw new MydockerError("EINVAL", `invalid ${flag} '${sig}': use a signal name (SIGTERM, TERM) or number`);
+  }
+}
 
 type Marks = Record<string, Record<string, never>>;
 
@@ -22,6 +32,8 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   const deviceCgroupRules = (opts.deviceCgroupRules ?? []).map(checkDeviceCgroupRule);
   const logConfig = opts.logConfig ?? { Type: "json-file", Config: {} };
   logSettings(logConfig);
+  if (opts.autoRemove && opts.restart && opts.restart.Name !== "no") throw new MydockerError("EINVAL", "conflicting options: --restart and --rm");
+  if (opts.stopSignal !== undefined) checkSignal("--stop-signal", opts.stopSignal);
   const ic = image?.config.config ?? {};
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);
   const config: ContainerConfig = {

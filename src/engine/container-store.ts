@@ -14,6 +14,8 @@ export interface ContainerState {
   startedAt: string;
   finishedAt: string;
   error: string;
+  /** update --restart changed the policy while it ran: the engine, not its monitor, restarts it at its next exit. */
+  restartHandoff?: boolean;
 }
 
 export interface ContainerRecord {

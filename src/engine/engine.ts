@@ -12,6 +12,8 @@ import { detectCgroupDriver } from "../cgroups/index.js";
 import type { LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { ContainerStore, type ContainerRecord } from "./container-store.js";
+import type { RestartPolicy } from "./container-config.js";
+import { takeRestartHandoff, updateRestartPolicy } from "./containers/restart-policy.js";
 import { PendingOps } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
 import { defaultRoots, type EngineRoots } from "./paths.js";
@@ -297,6 +299,7 @@ export class Engine {
     // The root may have been removed meanwhile: no store is made where there was none.
     if (!hasDb(this.roots.root)) return;
     await this.reconciler.cleanupAfterExit(id);
+    if (takeRestartHandoff(this.ctx, id)) await this.start(id);
   }
 
   /** Which containers mount a volume: for volume rm and prune. */
@@ -364,9 +367,11 @@ export class Engine {
     this.events.record(containerEvent({ ...c, name }, "rename", { oldName: `/${c.name}` }));
   }
 
-  /** docker update: new limits for a running container (and for its next start). */
-  update(query: string, resources: LinuxResources): string {
-    return updateContainer(this.ctx, query, resources);
+  /** docker update: new limits (and restart policy) for a running container and for its next start. */
+  update(query: string, resources: LinuxResources, restart?: RestartPolicy): string {
+    const id = updateContainer(this.ctx, query, resources);
+    if (restart) updateRestartPolicy(this.ctx, id, restart);
+    return id;
   }
 
   pause(query: string): Promise<string> {
@@ -387,8 +392,8 @@ export class Engine {
    * runs. Those are not refreshed one by one first: a sample reads each container's cgroup
    * anyway, and one that ended is left out of the samples.
    */
-  statsTargets(names: string[] = []): StatsTarget[] {
-    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : this.containers.active());
+  statsTargets(names: string[] = [], all = false): StatsTarget[] {
+    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : all ? this.containers.all() : this.containers.active(), all);
   }
 
   /** One reading of each target's counters (docker stats). */

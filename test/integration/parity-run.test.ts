@@ -6,6 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const suite = cliSuite();
@@ -56,5 +57,42 @@ test("--format 'table …' prints a header row and the rows under it, for ps and
     assert.equal(inspect.stdout, "0:sleep 1:60 2 [sleep 60]\n", inspect.stderr);
   } finally {
     md("rm", "-f", id);
+  }
+});
+
+test("options that cannot work are refused, never ignored: --rm with --restart, a bad --stop-signal, ps --filter status=bogus", { skip }, () => {
+  const before = md("ps", "-aq").stdout;
+  const conflict = md("run", "--rm", "--restart", "always", "busybox", "true");
+  assert.equal(conflict.status, 125);
+  assert.match(conflict.stderr, /conflicting options: --restart and --rm/);
+  const sig = md("create", "--stop-signal", "FOO", "busybox", "true");
+  assert.equal(sig.status, 125);
+  assert.match(sig.stderr, /invalid --stop-signal 'FOO'/);
+  assert.equal(md("ps", "-aq").stdout, before, "a refused run or create leaves no container");
+  const filter = md("ps", "--filter", "status=bogus");
+  assert.equal(filter.status, 125);
+  assert.match(filter.stderr, /invalid filter 'status=bogus'/);
+});
+
+test("update --restart: a running container takes the new policy at its next exit", { skip }, async () => {
+  const id = md("run", "-d", "busybox", "sh", "-c", "sleep 1; exit 3").stdout.trim();
+  try {
+    const u = md("update", "--restart", "on-failure:2", id);
+    assert.equal(u.status, 0, u.stderr);
+    const state = () => md("inspect", "-f", "{{.RestartCount}} {{.State.Status}} {{.HostConfig.RestartPolicy.Name}}", id).stdout.trim();
+    await waitFor(() => /^[1-9]\d* /.test(state()), { what: "the container to be restarted under the updated policy", timeoutMs: 30_000 });
+    await waitFor(() => / exited on-failure$/.test(state()), { what: "the restarts to end at the policy's count", timeoutMs: 30_000 });
+  } finally {
+    md("rm", "-f", id);
+  }
+});
+
+test("stats -a shows the containers that do not run too", { skip }, () => {
+  const id = md("create", "--name", "statsall", "busybox", "true").stdout.trim();
+  try {
+    assert.match(md("stats", "-a", "--no-stream", "--format", "{{.Name}} {{.PIDs}}").stdout, /^statsall 0$/m);
+    assert.doesNotMatch(md("stats", "--no-stream", "--format", "{{.Name}}").stdout, /statsall/);
+  } finally {
+    md("rm", id);
   }
 });

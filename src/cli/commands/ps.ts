@@ -23,6 +23,10 @@ export interface PsFlags {
   format?: string;
 }
 
+const STATUSES = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
+
+const PROBE = { id: "", name: "", image: "", imageId: "", state: { status: "" }, config: { Labels: {} } } as unknown as ContainerRecord;
+
 function matches(c: ContainerRecord, filters: string[]): boolean {
   return filters.every((f) => {
     const i = f.indexOf("=");
@@ -31,6 +35,7 @@ function matches(c: ContainerRecord, filters: string[]): boolean {
     const value = f.slice(i + 1);
     switch (key) {
       case "status":
+        if (!STATUSES.has(value)) throw new MydockerError("EINVAL", `invalid filter 'status=${value}': use created, restarting, running, removing, paused, exited or dead`);
         return c.state.status === value;
       case "name":
         return c.name.includes(value.replace(/^\//, ""));
@@ -71,6 +76,8 @@ export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
   // ps is where a user looks for what is left: the full sweep, not just killed commands.
   await engine.sweep();
   let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
+  // A bad filter is refused even when no container is there to test it on.
+  for (const one of f.filter) matches(PROBE, [one]);
   list = list.filter((c) => matches(c, f.filter));
   if (f.latest) list = list.slice(0, 1);
   if (f.last !== undefined) list = list.slice(0, Number(f.last));

@@ -42,11 +42,13 @@ export function registerResources(program: Command, ctx: Context): void {
   addResourceFlags(program.command("update").description("Update configuration of one or more containers"))
     .option("--restart <policy>", "restart policy to apply when a container exits")
     .argument("<container...>")
-    .action(async (names: string[], f: ResourceFlags) => {
+    .action(async (names: string[], f: ResourceFlags & { restart?: string }) => {
       const e = await engine();
       const { resourcesFromFlags } = await import("../../engine/resource-flags.js");
+      const { parseRestartPolicy } = await import("../../engine/containers/restart-policy.js");
       const update = resourcesFromFlags(f, { update: true });
-      await forEachName(names, async (n) => void e.update(n, update));
+      const restart = f.restart === undefined ? undefined : parseRestartPolicy(f.restart);
+      await forEachName(names, async (n) => void e.update(n, update, restart));
     });
 
   program
@@ -68,9 +70,9 @@ export function registerResources(program: Command, ctx: Context): void {
     .option("--no-trunc", "do not truncate output")
     .option("--format <format>", "format output: json or a Go template")
     .argument("[container...]")
-    .action(async (names: string[], f: { stream: boolean; trunc: boolean; format?: string }) => {
+    .action(async (names: string[], f: { all?: boolean; stream: boolean; trunc: boolean; format?: string }) => {
       const e = await engine();
-      const pick = async () => e.statsTargets(names);
+      const pick = async () => e.statsTargets(names, f.all);
       let targets = await pick();
       // The first reading shows each container's CPU share since it started (--no-stream needs
       // no other); the next ones, its share of the interval since the reading before, which

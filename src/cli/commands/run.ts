@@ -5,7 +5,8 @@ import type { CreateOptions } from "../../engine/run-options.js";
 import { collect, envFromFlags } from "../flags.js";
 import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volumes/volume-flags.js";
-import type { CgroupnsMode, RestartPolicy } from "../../engine/container-config.js";
+import type { CgroupnsMode } from "../../engine/container-config.js";
+import { parseRestartPolicy } from "../../engine/containers/restart-policy.js";
 import { MydockerError } from "../../util/errors.js";
 import type { Context } from "../context.js";
 import { addHostFlags, hostOptionsFromFlags, labelsFromFiles, type HostFlags } from "./run-host-flags.js";
@@ -58,18 +59,6 @@ export function addResourceFlags(cmd: Command): Command {
     .option("--cpuset-mems <list>", "MEMs in which to allow execution (0-3, 0,1)")
     .option("--pids-limit <n>", "tune container pids limit (set -1 for unlimited)")
     .option("--blkio-weight <n>", "block IO (relative weight), between 10 and 1000, or 0 to disable");
-}
-
-function restartPolicy(value: string | undefined): RestartPolicy | undefined {
-  if (value === undefined) return undefined;
-  const [name, count] = value.split(":", 2);
-  if (name !== "no" && name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
-    throw new MydockerError("EINVAL", `invalid restart policy '${value}': use no, on-failure[:max-retries], always or unless-stopped`);
-  }
-  if (count !== undefined && (name !== "on-failure" || !/^\d+$/.test(count))) {
-    throw new MydockerError("EINVAL", `invalid restart policy '${value}': only on-failure takes a maximum retry count`);
-  }
-  return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
 }
 
 function stopTimeout(value: string | undefined): number | undefined {
@@ -158,7 +147,7 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     volumes: [...f.volume.map(parseVolumeFlag), ...f.mount.map(parseMountFlag), ...f.tmpfs.map(parseTmpfsFlag)],
     resources: resourcesFromFlags(f),
     oomScoreAdj: oomScoreAdjFromFlags(f),
-    restart: restartPolicy(f.restart),
+    restart: f.restart === undefined ? undefined : parseRestartPolicy(f.restart),
     cgroupParent: f.cgroupParent,
     cgroupns: cgroupnsMode(f.cgroupns),
     stopSignal: f.stopSignal,

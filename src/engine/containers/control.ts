@@ -12,6 +12,7 @@ import { allCapabilities } from "../spec-builder.js";
 import { readLayeredFile } from "../image-files.js";
 import { resolveUser } from "../user.js";
 import { containerEvent } from "../events/actors.js";
+import { endRestarts } from "./restart-policy.js";
 
 const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -39,7 +40,7 @@ export async function stopContainer(ctx: ContainerContext, query: string, timeou
   const c = ctx.reconciler.resolve(query);
   if (!isUp(ctx, c.id)) return c.id;
   const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
-  ctx.runtime.stopRestarts(c.id);
+  endRestarts(ctx, c.id);
   if (c.state.status === "paused") await ctx.runtime.resume(c.id);
   const signal = c.config.StopSignal || "SIGTERM";
   ctx.events.record(containerEvent(c, "kill", { signal: String(signalNumber(signal)) }));
@@ -62,7 +63,7 @@ export async function killContainer(ctx: ContainerContext, query: string, signal
     throw new MydockerError("ENOTRUNNING", `cannot kill container: ${query}: container ${c.id} is not running`);
   }
   // As in docker, a killed container counts as stopped by hand: its restart policy ends.
-  ctx.runtime.stopRestarts(c.id);
+  endRestarts(ctx, c.id);
   await ctx.runtime.kill(c.id, num);
   ctx.events.record(containerEvent(c, "kill", { signal: String(num) }));
   return c.id;

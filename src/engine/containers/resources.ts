@@ -81,11 +81,18 @@ export interface StatsTarget {
   id: string;
   name: string;
   startedAt: number;
+  /** stats -a: a container that does not run is shown, with zeros. */
+  stopped?: boolean;
 }
 
-/** The containers of the list that run; one that stopped since it was listed is left out of the samples. */
-export function statsTargets(containers: ContainerRecord[]): StatsTarget[] {
-  return containers.filter((c) => c.state.status === "running" || c.state.status === "paused").map((c) => ({ id: c.id, name: c.name, startedAt: Date.parse(c.state.startedAt) }));
+const ZERO: CgroupStats = { cpuUsageNanos: 0, memoryUsage: 0, memoryLimit: 0, pids: 0, blkioReadBytes: 0, blkioWriteBytes: 0, oomKills: 0 };
+
+/** The containers of the list that run (all of them with all, as docker stats -a); one that stopped since it was listed is left out of the samples. */
+export function statsTargets(containers: ContainerRecord[], all = false): StatsTarget[] {
+  const up = (c: ContainerRecord) => c.state.status === "running" || c.state.status === "paused";
+  return containers
+    .filter((c) => all || up(c))
+    .map((c) => ({ id: c.id, name: c.name, startedAt: Date.parse(c.state.startedAt), ...(up(c) ? {} : { stopped: true }) }));
 }
 
 /**
@@ -97,6 +104,10 @@ export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): Stat
   const at = Date.now();
   const out: StatsSample[] = [];
   for (const t of targets) {
+    if (t.stopped) {
+      out.push({ id: t.id, name: t.name, stats: ZERO, system, at, startedAt: t.startedAt });
+      continue;
+    }
     try {
       out.push({ id: t.id, name: t.name, stats: ctx.runtime.stats(t.id), system, at, startedAt: t.startedAt });
     } catch {

@@ -1,0 +1,52 @@
+// docker's --restart: parsed once for run, create and update; a policy changed while the
+// container runs is handed from its monitor (which carries the policy it started with) to
+// the engine, which restarts the container at its next exit as the new policy asks.
+import { MydockerError } from "../../util/errors.js";
+import type { RestartPolicy } from "../container-config.js";
+import type { ContainerContext } from "./context.js";
+import { isRunning } from "./context.js";
+
+export function parseRestartPolicy(value: string): RestartPolicy {
+  const [name, count] = value.split(":", 2);
+  if (name !== "no" && name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
+    throw new MydockerError("EINVAL", `invalid restart policy '${value}': use no, on-failure[:max-retries], always or unless-stopped`);
+  }
+  if (count !== undefined && (name !== "on-failure" || !/^\d+$/.test(count))) {
+    throw new MydockerError("EINVAL", `invalid restart policy '${value}': only on-failure takes a maximum retry count`);
+  }
+  return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+}
+
+/** docker update --restart: kept for the next start, and taken over from a running container's monitor. */
+export function updateRestartPolicy(ctx: ContainerContext, id: string, policy: RestartPolicy): void {
+  const c = ctx.reconciler.resolve(id);
+  if (policy.Name !== "no" && c.hostConfig.AutoRemove) {
+    throw new MydockerError("EINVAL", `cannot update the restart policy of ${c.name}: it is removed when it exits (--rm)`);
+  }
+  ctx.containers.setHostConfig(c.id, { ...c.hostConfig, RestartPolicy: policy });
+  if (!isRunning(c.state.status)) return;
+  // The monitor's own restarts follow the old policy: it stops them, and its exit command
+  // (container cleanup) restarts the container under the new one.
+  ctx.runtime.stopRestarts(c.id);
+  ctx.containers.setState(c.id, { ...c.state, restartHandoff: true });
+}
+
+/** docker stop and kill end the restarts, the monitor's and a handed-over one alike. */
+export function endRestarts(ctx: ContainerContext, id: string): void {
+  ctx.runtime.stopRestarts(id);
+  const c = ctx.containers.get(id);
+  if (c?.state.restartHandoff) ctx.containers.setState(id, { ...c.state, restartHandoff: false });
+}
+
+function wantsRestart(p: RestartPolicy, exitCode: number, restarts: number): boolean {
+  if (p.Name === "always" || p.Name === "unless-stopped") return true;
+  return p.Name === "on-failure" && exitCode !== 0 && (p.MaximumRetryCount === 0 || restarts < p.MaximumRetryCount);
+}
+
+/** After a recorded exit: whether a policy handed over by update asks for the container to run again. */
+export function takeRestartHandoff(ctx: ContainerContext, id: string): boolean {
+  const c = ctx.containers.get(id);
+  if (!c?.state.restartHandoff || isRunning(c.state.status)) return false;
+  ctx.containers.setState(id, { ...c.state, restartHandoff: false });
+  return wantsRestart(c.hostConfig.RestartPolicy, c.state.exitCode, c.restartCount);
+}
