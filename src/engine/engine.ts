@@ -12,8 +12,7 @@ import { detectCgroupDriver } from "../cgroups/index.js";
 import type { LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { ContainerStore, type ContainerRecord } from "./container-store.js";
-import type { RestartPolicy } from "./container-config.js";
-import { takeRestartHandoff, updateRestartPolicy } from "./containers/restart-policy.js";
+import { takeRestartHandoff, type RestartPolicy } from "./containers/restart-policy.js";
 import { PendingOps } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
 import { defaultRoots, type EngineRoots } from "./paths.js";
@@ -369,9 +368,7 @@ export class Engine {
 
   /** docker update: new limits (and restart policy) for a running container and for its next start. */
   update(query: string, resources: LinuxResources, restart?: RestartPolicy): string {
-    const id = updateContainer(this.ctx, query, resources);
-    if (restart) updateRestartPolicy(this.ctx, id, restart);
-    return id;
+    return updateContainer(this.ctx, query, resources, restart);
   }
 
   pause(query: string): Promise<string> {

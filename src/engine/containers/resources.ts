@@ -8,6 +8,8 @@ import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
 import type { ContainerRecord } from "../container-store.js";
 import { mergeResources } from "../resource-flags.js";
+import type { RestartPolicy } from "../container-config.js";
+import { updateRestartPolicy } from "./restart-policy.js";
 import { containerEvent } from "../events/actors.js";
 
 function requireRunning(c: ContainerRecord): void {
@@ -15,11 +17,12 @@ function requireRunning(c: ContainerRecord): void {
 }
 
 /** docker update: new limits for a running (or stopped: the next start) container. */
-export function updateContainer(ctx: ContainerContext, query: string, update: LinuxResources): string {
+export function updateContainer(ctx: ContainerContext, query: string, update: LinuxResources, restart?: RestartPolicy): string {
   const c = ctx.reconciler.resolve(query);
   const merged = mergeResources(c.hostConfig.Resources, update);
   if (c.state.status === "running" || c.state.status === "paused") ctx.runtime.update(c.id, merged);
   ctx.containers.setHostConfig(c.id, { ...c.hostConfig, Resources: merged });
+  if (restart) updateRestartPolicy(ctx, c.id, restart);
   ctx.events.record(containerEvent(c, "update"));
   return c.id;
 }

@@ -3,6 +3,8 @@
 // the engine, which restarts the container at its next exit as the new policy asks.
 import { MydockerError } from "../../util/errors.js";
 import type { RestartPolicy } from "../container-config.js";
+
+export type { RestartPolicy };
 import type { ContainerContext } from "./context.js";
 import { isRunning } from "./context.js";
 
