@@ -9,6 +9,7 @@ import { registerResources } from "./commands/resources.js";
 import { registerImages } from "./commands/images.js";
 import { registerVolumes } from "./commands/volumes.js";
 import { acceptDockerFlagSyntax } from "./flag-syntax.js";
+import { resolveAliases } from "./aliases.js";
 import { registerSystem } from "./commands/system.js";
 import { registerBuild } from "./commands/build.js";
 
@@ -63,7 +64,7 @@ export async function main(argv: string[]): Promise<void> {
 
   let status = 0;
   try {
-    await program.parseAsync(argv);
+    await program.parseAsync(resolveAliases(program, argv));
   } catch (e) {
     if (e instanceof CommanderError) {
       status = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 125;

@@ -22,6 +22,7 @@ import { EventsService } from "./events/service.js";
 import { containerEvent } from "./events/actors.js";
 import { SystemService } from "./system/service.js";
 import { containerChanges } from "./containers/diff.js";
+import { containerSize, type ContainerSize } from "./containers/size.js";
 import type { Change } from "../image/index.js";
 import { ensureImage } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
@@ -285,6 +286,11 @@ export class Engine {
     return this.system.pruneContainers();
   }
 
+  /** ps -s, inspect -s: the container's writable layer, and that with its image. */
+  size(c: ContainerRecord | string): ContainerSize {
+    return containerSize(this.ctx, typeof c === "string" ? this.resolve(c) : c);
+  }
+
   /** docker diff: what the container added (A), changed (C) and deleted (D) over its image. */
   diff(query: string): Change[] {
     return containerChanges(this.ctx, query);
@@ -355,8 +361,9 @@ export class Engine {
   }
 
   /** docker inspect, in docker's shape. */
-  inspect(query: string): ReturnType<typeof containerInspect> {
-    return containerInspect(this.resolve(query), this.roots);
+  inspect(query: string, opts: { size?: boolean } = {}): ReturnType<typeof containerInspect> & Partial<ContainerSize> {
+    const c = this.resolve(query);
+    return { ...containerInspect(c, this.roots), ...(opts.size ? this.size(c) : {}) };
   }
 
   rename(query: string, newName: string): void {

@@ -282,7 +282,11 @@ export function parseTail(value: string): number | undefined {
 }
 
 // One line as `docker logs` prints it; with -t prefixed by its time in RFC3339Nano (fixed).
-export function formatLogLine(entry: LogEntry, timestamps: boolean): Buffer {
-  if (!timestamps) return entry.text;
-  return Buffer.concat([Buffer.from(`${formatRfc3339NanoFixed(entry.nanos)} `), entry.text]);
+/**
+ * A log line as docker logs prints it: with --details, the line's attributes ("k=v,k2=v2",
+ * none here: "") and a space before it; with --timestamps, its time before that.
+ */
+export function formatLogLine(entry: LogEntry, timestamps: boolean, details?: string): Buffer {
+  const prefix = `${timestamps ? `${formatRfc3339NanoFixed(entry.nanos)} ` : ""}${details === undefined ? "" : `${details} `}`;
+  return prefix ? Buffer.concat([Buffer.from(prefix), entry.text]) : entry.text;
 }

@@ -6,26 +6,30 @@ import { collect } from "../flags.js";
 import { forEachName } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
 import { CidFile } from "../cidfile.js";
+import type { PsFlags } from "./ps.js";
+import type { ExecFlags } from "./exec.js";
 import { addCreateFlags, createOptionsFromFlags, type CreateFlags } from "./run.js";
 
 
 export function registerContainers(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
 
-  program
-    .command("ps")
-    .description("List containers")
-    .option("-a, --all", "show all containers (default shows just running)")
-    .option("-q, --quiet", "only display container IDs")
-    .option("-l, --latest", "show the latest created container")
-    .option("-n, --last <n>", "show n last created containers")
-    .option("--no-trunc", "don't truncate output")
-    .option("-f, --filter <filter>", "filter output based on conditions provided", collect, [])
-    .option("--format <format>", "format output: json, table or a Go template")
-    .action(async (f: { all?: boolean; quiet?: boolean; latest?: boolean; last?: string; trunc: boolean; filter: string[]; format?: string }) => {
-      const { psCommand } = await import("./ps.js");
-      await psCommand(await engine(), f);
-    });
+  const psFlags = (c: Command) =>
+    c
+      .description("List containers")
+      .option("-a, --all", "show all containers (default shows just running)")
+      .option("-q, --quiet", "only display container IDs")
+      .option("-l, --latest", "show the latest created container")
+      .option("-n, --last <n>", "show n last created containers")
+      .option("-s, --size", "display total file sizes")
+      .option("--no-trunc", "don't truncate output")
+      .option("-f, --filter <filter>", "filter output based on conditions provided", collect, [])
+      .option("--format <format>", "format output: json, table or a Go template")
+      .action(async (f: PsFlags) => {
+        const { psCommand } = await import("./ps.js");
+        await psCommand(await engine(), f);
+      });
+  psFlags(program.command("ps"));
 
   addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: CreateFlags) => {
     const e = await engine();
@@ -133,12 +137,13 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("logs")
     .description("Fetch the logs of a container")
     .option("-f, --follow", "follow log output")
-    .option("--tail <n>", "number of lines to show from the end of the logs", "all")
+    .option("-n, --tail <n>", "number of lines to show from the end of the logs", "all")
     .option("-t, --timestamps", "show timestamps")
+    .option("--details", "show extra details provided to logs")
     .option("--since <time>", "show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m)")
     .option("--until <time>", "show logs before a timestamp or relative")
     .argument("<container>")
-    .action(async (name: string, f: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string }) => {
+    .action(async (name: string, f: { follow?: boolean; tail: string; timestamps?: boolean; details?: boolean; since?: string; until?: string }) => {
       const { logsCommand } = await import("./logs.js");
       await logsCommand(await engine(), name, f);
     });
@@ -148,8 +153,9 @@ export function registerContainers(program: Command, ctx: Context): void {
     .description("Return low-level information on containers or images")
     .option("-f, --format <format>", "format the output using a Go template, or json")
     .option("--type <type>", "return JSON for the specified type: container, image or volume")
+    .option("-s, --size", "display total file sizes if the type is container")
     .argument("<name...>")
-    .action(async (names: string[], f: { format?: string; type?: string }) => {
+    .action(async (names: string[], f: { format?: string; type?: string; size?: boolean }) => {
       const { inspectCommand } = await import("./inspect.js");
       await inspectCommand(await engine(), names, f);
     });
@@ -161,13 +167,14 @@ export function registerContainers(program: Command, ctx: Context): void {
     .option("-i, --interactive", "keep STDIN open")
     .option("-t, --tty", "allocate a pseudo-TTY")
     .option("-e, --env <K=V>", "set environment variables", collect, [])
+    .option("--env-file <file>", "read in a file of environment variables", collect, [])
     .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
     .option("-w, --workdir <dir>", "working directory inside the container")
     .option("--privileged", "give extended privileges to the command")
     .argument("<container>")
     .argument("<command...>")
     .passThroughOptions()
-    .action(async (name: string, cmd: string[], f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean }) => {
+    .action(async (name: string, cmd: string[], f: ExecFlags) => {
       const { execCommand } = await import("./exec.js");
       await execCommand(await engine(), name, cmd, f);
     });
@@ -198,15 +205,5 @@ export function registerContainers(program: Command, ctx: Context): void {
       const e = await ctx.engine({ sweep: false });
       await e.cleanupAfterExit(id);
     });
-  container
-    .command("ls")
-    .description("List containers")
-    .option("-a, --all")
-    .option("-q, --quiet")
-    .option("--no-trunc")
-    .option("--format <format>")
-    .action(async (f: { all?: boolean; quiet?: boolean; trunc: boolean; format?: string }) => {
-      const { psCommand } = await import("./ps.js");
-      await psCommand(await engine(), { ...f, filter: [] });
-    });
+  psFlags(container.command("ls").aliases(["list", "ps"]));
 }

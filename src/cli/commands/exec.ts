@@ -4,11 +4,22 @@ import { envFromFlags } from "../flags.js";
 import { forwardSignals } from "../signals.js";
 import { ExitError } from "../output.js";
 
+export interface ExecFlags {
+  detach?: boolean;
+  interactive?: boolean;
+  tty?: boolean;
+  env: string[];
+  envFile: string[];
+  user?: string;
+  workdir?: string;
+  privileged?: boolean;
+}
+
 export async function execCommand(
   engine: Engine,
   name: string,
   cmd: string[],
-  f: { detach?: boolean; interactive?: boolean; tty?: boolean; env: string[]; user?: string; workdir?: string; privileged?: boolean },
+  f: ExecFlags,
 ): Promise<void> {
   const rawTty = Boolean(f.tty && process.stdin.isTTY && !f.detach);
   if (rawTty) process.stdin.setRawMode(true);
@@ -16,7 +27,7 @@ export async function execCommand(
   try {
     const handle = await engine.exec(name, {
       cmd,
-      env: envFromFlags(f.env, []),
+      env: envFromFlags(f.env, f.envFile),
       user: f.user,
       workdir: f.workdir,
       tty: f.tty,

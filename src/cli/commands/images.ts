@@ -86,18 +86,22 @@ function changesFrom(instructions: string[]) {
 export function registerImages(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
 
-  const listImages = async (f: { all?: boolean; quiet?: boolean; format?: string; trunc: boolean }) => {
+  const listImages = async (repository: string | undefined, f: { all?: boolean; quiet?: boolean; format?: string; trunc: boolean; digests?: boolean; filter: string[] }) => {
     const e = await engine();
+    const { imageSelection } = await import("../../engine/image-filters.js");
+    const select = imageSelection(f.filter, (ref) => e.images.resolve(ref), repository);
     const now = Date.now();
-    const rows = e.images.list().flatMap((img) => {
-      const { familiarName } = { familiarName: (n: string) => n.replace(/^docker\.io\/(library\/)?/, "") };
-      const names = img.names.length ? img.names.map(familiarName) : ["<none>:<none>"];
+    const familiar = (n: string) => n.replace(/^docker\.io\/(library\/)?/, "");
+    const rows = e.images.list().filter((img) => select.image(img)).flatMap((img) => {
+      const names = img.names.length ? select.names(img.names).map(familiar) : ["<none>:<none>"];
+      const digests = img.digests.map(familiar);
       return names.map((n) => {
         const i = n.lastIndexOf(":");
-        const at = n.indexOf("@");
+        const repo = i > n.lastIndexOf("/") ? n.slice(0, i) : n;
         return {
-          Repository: at >= 0 ? n.slice(0, at) : i > n.lastIndexOf("/") ? n.slice(0, i) : n,
-          Tag: at >= 0 ? "<none>" : i > n.lastIndexOf("/") ? n.slice(i + 1) : "<none>",
+          Repository: repo,
+          Tag: i > n.lastIndexOf("/") ? n.slice(i + 1) : "<none>",
+          Digest: digests.find((d) => d.startsWith(`${repo}@`))?.slice(repo.length + 1) ?? "<none>",
           ID: f.trunc === false ? img.id : img.id.replace(/^sha256:/, "").slice(0, 12),
           CreatedSince: `${humanDuration(now - Date.parse(img.created))} ago`,
           CreatedAt: img.created,
@@ -105,15 +109,19 @@ export function registerImages(program: Command, ctx: Context): void {
         };
       });
     });
+    const layout = f.digests ? { ...IMAGES, table: IMAGES.table.replace("{{.Tag}}\t", "{{.Tag}}\t{{.Digest}}\t") } : IMAGES;
     if (f.quiet) process.stdout.write([...new Set(rows.map((r) => r.ID))].map((id) => id + "\n").join(""));
-    else process.stdout.write(formatList(rows, f.format, IMAGES));
+    else process.stdout.write(formatList(rows, f.format, layout));
   };
   const imagesFlags = (c: Command) =>
     c
       .option("-a, --all", "show all images")
       .option("-q, --quiet", "only show image IDs")
+      .option("--digests", "show digests")
+      .option("-f, --filter <filter>", "filter output based on conditions provided", collect, [])
       .option("--no-trunc", "don't truncate output")
       .option("--format <format>", "format output: json or a Go template")
+      .argument("[repository]", "REPOSITORY[:TAG]")
       .action(listImages);
   imagesFlags(program.command("images").description("List images"));
 
@@ -271,7 +279,7 @@ export function registerImages(program: Command, ctx: Context): void {
   }
 
   const image = program.command("image").description("Manage images");
-  imagesFlags(image.command("ls").description("List images"));
+  imagesFlags(image.command("ls").aliases(["list"]).description("List images"));
   image.command("rm").description("Remove one or more images").option("-f, --force").argument("<image...>").action(rmi);
   historyFlags(image.command("history").description("Show the history of an image"));
   image

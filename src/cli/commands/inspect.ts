@@ -4,10 +4,10 @@ import { MydockerError } from "../../util/errors.js";
 import { renderTemplate } from "../format.js";
 import { ExitError } from "../output.js";
 
-function find(engine: Engine, name: string, type?: string): unknown {
+function find(engine: Engine, name: string, type?: string, size?: boolean): unknown {
   if (type === undefined || type === "container") {
     try {
-      return engine.inspect(name);
+      return engine.inspect(name, { size });
     } catch (e) {
       if (type === "container") throw e;
     }
@@ -29,12 +29,12 @@ function find(engine: Engine, name: string, type?: string): unknown {
   throw new MydockerError("ENOTFOUND", `No such object: ${name}`);
 }
 
-export async function inspectCommand(engine: Engine, names: string[], f: { format?: string; type?: string }): Promise<void> {
+export async function inspectCommand(engine: Engine, names: string[], f: { format?: string; type?: string; size?: boolean }): Promise<void> {
   const found: unknown[] = [];
   let failed = false;
   for (const n of names) {
     try {
-      found.push(find(engine, n, f.type));
+      found.push(find(engine, n, f.type, f.size));
     } catch (e) {
       failed = true;
       process.stderr.write(`mydocker: Error: ${(e as Error).message}\n`);

@@ -6,7 +6,7 @@ import { parseDockerTime } from "../../engine/timestamps.js";
 export async function logsCommand(
   engine: Engine,
   name: string,
-  f: { follow?: boolean; tail: string; timestamps?: boolean; since?: string; until?: string },
+  f: { follow?: boolean; tail: string; timestamps?: boolean; details?: boolean; since?: string; until?: string },
 ): Promise<void> {
   const entries = engine.logs(name, {
     follow: f.follow,
@@ -15,6 +15,6 @@ export async function logsCommand(
     until: f.until === undefined ? undefined : parseDockerTime(f.until),
   });
   for await (const e of entries) {
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(formatLogLine(e, Boolean(f.timestamps)));
+    (e.stream === "stderr" ? process.stderr : process.stdout).write(formatLogLine(e, Boolean(f.timestamps), f.details ? "" : undefined));
   }
 }

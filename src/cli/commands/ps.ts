@@ -2,8 +2,8 @@
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
-import { MydockerError } from "../../util/errors.js";
-import { formatList, humanDuration, type ListFormat } from "../format.js";
+import { containerFilter } from "../../engine/containers/filters.js";
+import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
 
 const CONTAINERS: ListFormat = {
   table: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
@@ -21,39 +21,10 @@ export interface PsFlags {
   trunc: boolean;
   filter: string[];
   format?: string;
+  size?: boolean;
 }
 
-const STATUSES = new Set(["created", "restarting", "running", "removing", "paused", "exited", "dead"]);
-
-const PROBE = { id: "", name: "", image: "", imageId: "", state: { status: "" }, config: { Labels: {} } } as unknown as ContainerRecord;
-
-function matches(c: ContainerRecord, filters: string[]): boolean {
-  return filters.every((f) => {
-    const i = f.indexOf("=");
-    if (i < 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value): ${f}`);
-    const key = f.slice(0, i);
-    const value = f.slice(i + 1);
-    switch (key) {
-      case "status":
-        if (!STATUSES.has(value)) throw new MydockerError("EINVAL", `invalid filter 'status=${value}': use created, restarting, running, removing, paused, exited or dead`);
-        return c.state.status === value;
-      case "name":
-        return c.name.includes(value.replace(/^\//, ""));
-      case "id":
-        return c.id.startsWith(value);
-      case "label": {
-        const [k, v] = value.split("=", 2);
-        return k! in c.config.Labels && (v === undefined || c.config.Labels[k!] === v);
-      }
-      case "ancestor":
-        return c.image === value || c.imageId.startsWith(value) || c.imageId.startsWith(`sha256:${value}`);
-      default:
-        throw new MydockerError("EINVAL", `invalid filter '${key}'`);
-    }
-  });
-}
-
-function row(c: ContainerRecord, trunc: boolean, now: number) {
+function row(engine: Engine, c: ContainerRecord, trunc: boolean, now: number, size: boolean) {
   const cmd = [...(c.config.Entrypoint ?? []), ...c.config.Cmd].join(" ");
   const command = trunc && cmd.length > 20 ? `"${cmd.slice(0, 19)}…"` : `"${cmd}"`;
   const created = `${humanDuration(now - Date.parse(c.created))} ago`;
@@ -69,23 +40,33 @@ function row(c: ContainerRecord, trunc: boolean, now: number) {
     Names: c.name,
     Labels: Object.entries(c.config.Labels).map(([k, v]) => `${k}=${v}`).join(","),
     Label: (k: string) => c.config.Labels[k] ?? "",
+    Mounts: (c.hostConfig.Volumes ?? []).map((v) => (trunc ? v.slice(0, 15) : v)).join(","),
+    Networks: c.hostConfig.NetworkMode,
+    Size: size ? sizeText(engine, c) : "",
   };
+}
+
+/** docker's "2B (virtual 4.3MB)": the writable layer, and that with the image. */
+function sizeText(engine: Engine, c: ContainerRecord): string {
+  const { SizeRw, SizeRootFs } = engine.size(c);
+  return `${humanSize(SizeRw)} (virtual ${humanSize(SizeRootFs)})`;
 }
 
 export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
   // ps is where a user looks for what is left: the full sweep, not just killed commands.
   await engine.sweep();
+  const filter = containerFilter(f.filter, () => engine.containers.all());
   let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
-  // A bad filter is refused even when no container is there to test it on.
-  for (const one of f.filter) matches(PROBE, [one]);
-  list = list.filter((c) => matches(c, f.filter));
+  list = list.filter(filter);
   if (f.latest) list = list.slice(0, 1);
   if (f.last !== undefined) list = list.slice(0, Number(f.last));
   const now = Date.now();
-  const rows = list.map((c) => row(c, f.trunc !== false, now));
+  // The size costs a walk of each writable layer: only when it is asked for, as docker.
+  const size = Boolean(f.size || f.format?.includes(".Size"));
+  const rows = list.map((c) => row(engine, c, f.trunc !== false, now, size));
   if (f.quiet) {
     process.stdout.write(rows.map((r) => r.ID + "\n").join(""));
     return;
   }
-  process.stdout.write(formatList(rows, f.format, CONTAINERS));
+  process.stdout.write(formatList(rows, f.format, f.size ? { ...CONTAINERS, table: `${CONTAINERS.table}\t{{.Size}}` } : CONTAINERS));
 }

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { forEachName } from "../output.js";
-import { binarySize, formatList, humanSize, table, type ListFormat } from "../format.js";
+import { binarySize, formatList, humanSize, type ListFormat } from "../format.js";
 import { addResourceFlags } from "./run.js";
 import type { ResourceFlags } from "../../engine/resource-flags.js";
 
@@ -56,10 +56,15 @@ export function registerResources(program: Command, ctx: Context): void {
     .description("Display the running processes of a container")
     .argument("<container>")
     .argument("[ps-options...]")
+    .passThroughOptions()
+    .allowUnknownOption()
     .action(async (name: string, psArgs: string[]) => {
       const e = await engine();
       const { titles, processes } = e.top(name, psArgs.length ? psArgs : undefined);
-      process.stdout.write(table(titles, processes));
+      // docker top's tabwriter: columns at least 20 wide, 3 spaces after the longest cell.
+      const widths = titles.map((t, i) => Math.max(20, ...[t, ...processes.map((p) => p[i] ?? "")].map((c) => c.length + 3)));
+      const line = (cells: string[]) => cells.map((c, i) => (i < cells.length - 1 ? c.padEnd(widths[i]!) : c)).join("") + "\n";
+      process.stdout.write([titles, ...processes].map(line).join(""));
     });
 
   program

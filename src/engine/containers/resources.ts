@@ -46,19 +46,28 @@ export async function unpauseContainer(ctx: ContainerContext, query: string): Pr
   return c.id;
 }
 
-/** docker top: the processes in the container's cgroup, as ps -f shows them. */
-export function topContainer(ctx: ContainerContext, query: string, psArgs: string[] = ["-f"]): { titles: string[]; processes: string[][] } {
+/**
+ * docker top: ps run with the caller's options (default -ef), and of its rows those of the
+ * processes in the container's cgroup, found by the PID column as docker finds them:
+ * options such as `aux` or `-o pid,args` would ignore a `-p` selection.
+ */
+export function topContainer(ctx: ContainerContext, query: string, psArgs: string[] = ["-ef"]): { titles: string[]; processes: string[][] } {
   const c = ctx.reconciler.resolve(query);
   requireRunning(c);
-  const pids = ctx.runtime.pids(c.id);
-  const r = spawnSync("ps", [...psArgs, "-p", pids.join(",") || "0"], { encoding: "utf8" });
+  const pids = new Set(ctx.runtime.pids(c.id).map(String));
+  const r = spawnSync("ps", psArgs, { encoding: "utf8", maxBuffer: 64 << 20 });
   const lines = r.stdout.split("\n").filter(Boolean);
-  if (lines.length === 0) throw new MydockerError("EPS", `ps failed: ${r.stderr.trim()}`);
+  if (r.status !== 0 || lines.length === 0) throw new MydockerError("EPS", `ps ${psArgs.join(" ")} failed: ${r.stderr.trim() || `exit status ${r.status}`}`);
   const titles = lines[0]!.trim().split(/\s+/);
-  const processes = lines.slice(1).map((l) => {
-    const f = l.trim().split(/\s+/);
-    return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(" ")];
-  });
+  const pidColumn = titles.indexOf("PID");
+  if (pidColumn < 0) throw new MydockerError("EPS", `Couldn't find PID field in ps output: give ps options that print PID (-o pid,args)`);
+  const processes = lines
+    .slice(1)
+    .map((l) => {
+      const f = l.trim().split(/\s+/);
+      return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(" ")];
+    })
+    .filter((row) => pids.has(row[pidColumn]!));
   return { titles, processes };
 }
 
