@@ -152,33 +152,15 @@ export class Engine {
   /** The container services, made on first use; the stores and the runtime open lazily under them. */
   private get ctx(): ContainerContext {
     if (this.context) return this.context;
-    const engine = this;
-    const ctx: ContainerContext = {
+    const ctx = {
       roots: this.roots,
-      get containers() {
-        return engine.containers;
-      },
-      get images() {
-        return engine.images;
-      },
-      get volumes() {
-        return engine.volumes;
-      },
-      get pendingOps() {
-        return engine.pendingOps;
-      },
-      get events() {
-        return engine.events;
-      },
-      get runtime() {
-        return engine.runtime;
-      },
-      get reconciler() {
-        return engine.reconciler;
-      },
       view: new RootfsView(this.roots, () => this.images, () => this.runtime.shimPath, (query) => this.reconciler.resolve(query)),
       debug: this.debug,
-    };
+    } as ContainerContext;
+    // Getters: the stores, the runtime and the services open on first use.
+    for (const key of ["containers", "images", "volumes", "pendingOps", "events", "runtime", "reconciler"] as const) {
+      Object.defineProperty(ctx, key, { get: () => this[key], enumerable: true });
+    }
     this.context = ctx;
     return ctx;
   }
