@@ -7,6 +7,7 @@ import { registerRun } from "./commands/run.js";
 import { registerContainers } from "./commands/containers.js";
 import { registerResources } from "./commands/resources.js";
 import { registerImages } from "./commands/images.js";
+import { registerRegistry } from "./commands/registry.js";
 import { registerVolumes } from "./commands/volumes.js";
 import { acceptDockerFlagSyntax } from "./flag-syntax.js";
 import { resolveAliases } from "./aliases.js";
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<void> {
   registerContainers(program, ctx);
   registerResources(program, ctx);
   registerImages(program, ctx);
+  registerRegistry(program, ctx);
   registerVolumes(program, ctx);
   registerSystem(program, ctx);
   registerBuild(program, ctx);

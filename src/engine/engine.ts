@@ -187,6 +187,7 @@ export class Engine {
   close(): void {
     this.rt?.close();
     this.rt = undefined;
+    this.imageStore?.close();
     this.dbHandle?.close();
     this.dbHandle = undefined;
     this.imageStore = undefined;

@@ -119,6 +119,16 @@ export class Catalog {
     this.db.prepare("INSERT OR REPLACE INTO layer_blobs (digest, diff_id, media_type, size) VALUES (?, ?, ?, ?)").run(digest, diffId, mediaType, size);
   }
 
+  /** Notes that registry domain has blob digest in repository path. */
+  recordBlobRepository(digest: Digest, domain: string, path: string): void {
+    this.db.prepare("INSERT OR IGNORE INTO blob_repositories (digest, domain, path) VALUES (?, ?, ?)").run(digest, domain, path);
+  }
+
+  /** The repositories of registry domain known to hold blob digest. */
+  repositoriesOfBlob(digest: Digest, domain: string): string[] {
+    return this.db.prepare("SELECT path FROM blob_repositories WHERE digest = ? AND domain = ? ORDER BY path").pluck().all(digest, domain) as string[];
+  }
+
   /** The layer a registry blob extracts to, when this store has it. */
   diffIdOfBlob(digest: Digest): Digest | undefined {
     return this.db

@@ -16,9 +16,9 @@ import { asBuffers, type ByteStream } from "./compression.js";
 import { checkConfigLimits, configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
 import { layerFromDir, mergedFromDirs, type WalkOptions } from "./layer-tar.js";
-import type { RegistryOptions } from "./registry/client.js";
-import { pull } from "./registry/pull.js";
-import { push } from "./registry/push.js";
+import { pull, type PullOptions } from "./registry/pull.js";
+import { push, type PushOptions } from "./registry/push.js";
+import { closeConnections } from "./registry/http.js";
 import { writeTar } from "./tar/writer.js";
 import { shortId, type Progress } from "./progress.js";
 import { familiarName, normalizeReference } from "./reference.js";
@@ -129,6 +129,11 @@ export class ImageStore {
     return image.layers.map((d) => this.layers.dir(d)).reverse();
   }
 
+  /** Drops the connections to registries that pull and push kept open. */
+  close(): void {
+    closeConnections();
+  }
+
   /** Runs fn with a fresh work directory, removed afterwards whatever happens. */
   async withWorkDir<T>(fn: (work: string) => Promise<T>): Promise<T> {
     const work = makeWorkDir(this.imageRoot);
@@ -220,7 +225,7 @@ export class ImageStore {
   }
 
   /** `pull` over the OCI distribution API. */
-  async pull(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+  async pull(ref: string, options: PullOptions = {}, progress?: Progress): Promise<ImageRecord> {
     const image = await pull(this, ref, options, progress);
     const name = familiarName(normalizeReference(ref));
     this.event("pull", name, name.replace(/:[^:/@]+$/, ""));
@@ -228,7 +233,7 @@ export class ImageStore {
   }
 
   /** `push` over the OCI distribution API; returns the manifest digest. */
-  async push(ref: string, options: RegistryOptions = {}, progress?: Progress): Promise<Digest> {
+  async push(ref: string, options: PushOptions = {}, progress?: Progress): Promise<Digest> {
     const digest = await push(this, this.get(ref), ref, options, progress);
     const name = familiarName(normalizeReference(ref));
     this.event("push", name, name.replace(/:[^:/@]+$/, ""));

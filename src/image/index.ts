@@ -28,3 +28,6 @@ export { layerChanges, type Change } from "./layer-changes.js";
 export type { ByteStream } from "./compression.js";
 export type { ArchiveFormat } from "./archive-write.js";
 export type { Credentials, RegistryOptions } from "./registry/client.js";
+export type { PullOptions } from "./registry/pull.js";
+export type { PushOptions } from "./registry/push.js";
+export { login, logout, loginDomain } from "./registry/login.js";

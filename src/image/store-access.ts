@@ -13,7 +13,7 @@ export interface ImageContent {
 
 /** What pull adds images through and push records what it sent in: blobs known per layer, names, a work directory. */
 export interface RegistryStore {
-  readonly catalog: Pick<Catalog, "configText" | "hasLayer" | "recordBlob" | "blobsOfLayer" | "setName">;
+  readonly catalog: Pick<Catalog, "configText" | "hasLayer" | "recordBlob" | "blobsOfLayer" | "setName" | "recordBlobRepository" | "repositoriesOfBlob">;
   readonly layers: Pick<LayerStore, "tar" | "has" | "stage">;
   withWorkDir<T>(fn: (work: string) => Promise<T>): Promise<T>;
   /** Moves staged layers into place and records the image with its names (ImageStore.addImage). */

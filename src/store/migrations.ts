@@ -118,6 +118,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS build_cache_layers_diff_id ON build_cache_layers(diff_id);
   `,
+  // 7: the repositories a registry holds a blob in, for cross-repository mounts on push.
+  `
+  CREATE TABLE IF NOT EXISTS blob_repositories (
+    digest TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (digest, domain, path)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

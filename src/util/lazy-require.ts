@@ -12,3 +12,6 @@ function lazy<T>(id: string): () => T {
 
 export const crypto = lazy<typeof import("node:crypto")>("node:crypto");
 export const zlib = lazy<typeof import("node:zlib")>("node:zlib");
+export const http = lazy<typeof import("node:http")>("node:http");
+export const https = lazy<typeof import("node:https")>("node:https");
+export const tls = lazy<typeof import("node:tls")>("node:tls");

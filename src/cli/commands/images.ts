@@ -1,5 +1,5 @@
 // Image commands: images, import, load, save, rmi, tag, history, image inspect/prune,
-// commit, export, pull, push, system df.
+// commit, export, system df.
 import { Command } from "commander";
 import fs from "node:fs";
 import type { Context } from "../context.js";
@@ -254,29 +254,6 @@ export function registerImages(program: Command, ctx: Context): void {
         interrupt.stop();
       }
     });
-
-  for (const verb of ["pull", "push"] as const) {
-    program
-      .command(verb)
-      .description(verb === "pull" ? "Download an image from a registry" : "Upload an image to a registry")
-      .option("-q, --quiet", "suppress verbose output")
-      .option("--tls-verify", "require HTTPS and verify certificates (--tls-verify=false for plain http)", true)
-      .option("--creds <user:password>", "credentials for the registry")
-      .argument("<name>")
-      .action(async (ref: string, f: { quiet?: boolean; tlsVerify: boolean; creds?: string }) => {
-        const e = await engine();
-        const [username, password] = f.creds ? [f.creds.slice(0, f.creds.indexOf(":")), f.creds.slice(f.creds.indexOf(":") + 1)] : [];
-        const opts = { insecure: !f.tlsVerify, credentials: username !== undefined ? { username, password: password ?? "" } : undefined };
-        const progress = progressPrinter(Boolean(f.quiet));
-        if (verb === "pull") {
-          const img = await e.images.pull(ref, opts as never, progress);
-          process.stdout.write(f.quiet ? `${img.names[0] ?? img.id}\n` : `Status: Downloaded image for ${ref}\n`);
-        } else {
-          const digest = await e.images.push(ref, opts as never, progress);
-          process.stdout.write(f.quiet ? `${digest}\n` : `${ref}: digest: ${digest}\n`);
-        }
-      });
-  }
 
   const image = program.command("image").description("Manage images");
   imagesFlags(image.command("ls").aliases(["list"]).description("List images"));

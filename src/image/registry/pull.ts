@@ -1,18 +1,19 @@
-// `pull`: manifest (a list is resolved to linux/amd64), config and layers, each checked
-// against its digest; layers the store already has are not fetched again.
+// `pull`: manifest (a list is resolved to one platform), config and layers, each checked
+// against its digest, 3 layers at a time; layers the store already has are not fetched.
 import { MydockerError } from "../../util/errors.js";
 import { MediaType, type Descriptor, type Digest, type ImageConfig, type ImageIndex, type ImageManifest } from "../../spec/image.js";
 import { checkConfig } from "../archive-load.js";
 import { MaxConfigBytes, checkConfigLimits } from "../config.js";
-import { asBuffers } from "../compression.js";
 import { sha256 } from "../digest.js";
 import type { StagedLayer } from "../layer-store.js";
-import { choosePlatform } from "../platform.js";
+import { choosePlatform, parsePlatform } from "../platform.js";
+import { mapLimit } from "../../util/parallel.js";
 import { shortId, type Progress } from "../progress.js";
 import type { RegistryStore } from "../store-access.js";
 import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../reference.js";
 import type { ImageRecord } from "../types.js";
 import { RegistryClient, type RegistryOptions } from "./client.js";
+import type { HttpResponse } from "./http.js";
 
 const manifestAccept = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(", ");
 const layerTypes = new Set<string>([MediaType.ociLayer, MediaType.ociLayerGzip, MediaType.ociLayerZstd, MediaType.dockerLayerGzip, MediaType.ociLayerNondistGzip, MediaType.dockerLayerForeignGzip]);
@@ -24,47 +25,43 @@ function mismatch(what: string, expected: string, got: string): MydockerError {
 /** containers/image's and docker's registry's limit on a manifest. */
 const MaxManifestBytes = 4 << 20;
 
-/** A reply's body, refused once it passes limit bytes (a registry is untrusted: no unbounded buffer). */
-async function readAtMost(res: Response, limit: number, what: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
-    size += chunk.length;
-    if (size > limit) {
-      await res.body?.cancel();
-      throw new MydockerError("registry_error", `${what} is more than ${limit} bytes (${limit >> 20} MiB), the most it may have`);
-    }
-    chunks.push(Buffer.from(chunk));
-  }
-  return Buffer.concat(chunks);
-}
-
-async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
+export async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, scope: string): Promise<{ bytes: Buffer; digest: Digest; mediaType: string }> {
   const res = await RegistryClient.check(
     await client.request("GET", `/v2/${ref.path}/manifests/${reference}`, scope, { headers: { Accept: manifestAccept } }),
     `manifest for ${formatReference(ref)}`,
   );
-  const bytes = await readAtMost(res, MaxManifestBytes, `manifest for ${formatReference(ref)}`);
+  const bytes = await res.bytes(MaxManifestBytes, `manifest for ${formatReference(ref)}`);
   const digest = sha256(bytes);
   if (reference.startsWith("sha256:") && digest !== reference) throw mismatch(`manifest ${reference}`, reference, digest);
-  const header = res.headers.get("docker-content-digest");
+  const header = res.header("docker-content-digest");
   if (header && header !== digest) throw mismatch(`manifest of ${formatReference(ref)}`, header, digest);
-  const mediaType = (JSON.parse(bytes.toString()) as { mediaType?: string }).mediaType ?? res.headers.get("content-type") ?? "";
+  const mediaType = (JSON.parse(bytes.toString()) as { mediaType?: string }).mediaType ?? res.header("content-type") ?? "";
   return { bytes, digest, mediaType };
 }
 
-async function blob(client: RegistryClient, ref: ImageReference, d: Descriptor, scope: string): Promise<Response> {
+async function blob(client: RegistryClient, ref: ImageReference, d: Descriptor, scope: string): Promise<HttpResponse> {
   return RegistryClient.check(await client.request("GET", `/v2/${ref.path}/blobs/${d.digest}`, scope), `blob ${d.digest}`);
 }
 
-export async function pull(store: RegistryStore, text: string, options: RegistryOptions = {}, progress?: Progress): Promise<ImageRecord> {
+export interface PullOptions extends RegistryOptions {
+  /** os/arch[/variant] to take from a multi-platform image; this machine's by default. */
+  platform?: string;
+}
+
+/** docker's number of layers fetched at once. */
+const ParallelLayers = 3;
+
+export async function pull(store: RegistryStore, text: string, options: PullOptions = {}, progress?: Progress): Promise<ImageRecord> {
+  const wanted = parsePlatform(options.platform);
   const ref = withDefaultTag(parseReference(text));
   const client = new RegistryClient(ref.domain, options);
   const scope = `repository:${ref.path}:pull`;
   const step = (message: string): void => progress?.({ kind: "step", message });
   let { bytes, digest, mediaType } = await fetchManifest(client, ref, ref.digest ?? ref.tag!, scope);
+  // The digest the user pulled by (an index's, for a multi-platform image) is its RepoDigest.
+  const pulledDigest = digest;
   if (mediaType === MediaType.ociIndex || mediaType === MediaType.dockerManifestList) {
-    const chosen = choosePlatform((JSON.parse(bytes.toString()) as ImageIndex).manifests, digest);
+    const chosen = choosePlatform((JSON.parse(bytes.toString()) as ImageIndex).manifests, digest, wanted);
     ({ bytes, digest, mediaType } = await fetchManifest(client, ref, chosen.digest, scope));
   }
   if (mediaType !== MediaType.ociManifest && mediaType !== MediaType.dockerManifest) {
@@ -75,7 +72,7 @@ export async function pull(store: RegistryStore, text: string, options: Registry
   for (const l of manifest.layers) {
     if (!layerTypes.has(l.mediaType)) throw new MydockerError("unsupported_media_type", `unsupported layer media type "${l.mediaType}"`);
   }
-  const configBytes = await readAtMost(await blob(client, ref, manifest.config, scope), MaxConfigBytes, `config ${manifest.config.digest}`);
+  const configBytes = await (await blob(client, ref, manifest.config, scope)).bytes(MaxConfigBytes, `config ${manifest.config.digest}`);
   if (sha256(configBytes) !== manifest.config.digest) throw mismatch("image config", manifest.config.digest, sha256(configBytes));
   checkConfigLimits(configBytes, `config ${manifest.config.digest}`);
   const config = JSON.parse(configBytes.toString()) as ImageConfig;
@@ -83,29 +80,30 @@ export async function pull(store: RegistryStore, text: string, options: Registry
   if (config.rootfs.diff_ids.length !== manifest.layers.length) {
     throw new MydockerError("invalid_manifest", `manifest ${digest} lists ${manifest.layers.length} layers but its config ${config.rootfs.diff_ids.length}`);
   }
-  const names = [formatReference(ref.digest ? { ...ref, tag: undefined } : ref), `${repositoryOf(ref)}@${digest}`].filter((n, i, all) => all.indexOf(n) === i);
+  const names = [formatReference(ref.digest ? { ...ref, tag: undefined } : ref), `${repositoryOf(ref)}@${pulledDigest}`].filter((n, i, all) => all.indexOf(n) === i);
   return store.withWorkDir(async (work) => {
-    const layers: (StagedLayer | Digest)[] = [];
-    for (const [i, l] of manifest.layers.entries()) {
+    for (const l of manifest.layers) progress?.({ kind: "layer", id: shortId(l.digest), action: "waiting" });
+    const layers = await mapLimit(manifest.layers, ParallelLayers, async (l, i): Promise<StagedLayer | Digest> => {
       const id = shortId(l.digest);
       const diffId = config.rootfs.diff_ids[i]!;
       if (store.layers.has(diffId) && store.catalog.hasLayer(diffId)) {
         progress?.({ kind: "layer", id, action: "exists" });
-        layers.push(diffId);
-        continue;
+        return diffId;
       }
       const res = await blob(client, ref, l, scope);
-      if (res.body === null) throw new MydockerError("registry_error", `blob ${l.digest}: empty response`);
       const report = (current: number): void => progress?.({ kind: "layer", id, action: "downloading", current, total: l.size });
-      const staged = await store.layers.stage(asBuffers(res.body as unknown as AsyncIterable<Uint8Array>), work, report);
+      const staged = await store.layers.stage(res.body, work, report);
       if (staged.blobDigest !== l.digest) throw mismatch(`layer ${l.digest}`, l.digest, staged.blobDigest);
       if (staged.diffId !== diffId) throw mismatch(`layer ${l.digest} (uncompressed)`, diffId, staged.diffId);
       progress?.({ kind: "layer", id, action: "done", current: l.size, total: l.size });
-      layers.push(staged);
-    }
+      return staged;
+    });
     const image = store.addImage(configBytes.toString(), manifest.config.digest, layers, names);
-    manifest.layers.forEach((l, i) => store.catalog.recordBlob(l.digest, config.rootfs.diff_ids[i]!, l.mediaType, l.size));
-    step(`Digest: ${digest}`);
+    manifest.layers.forEach((l, i) => {
+      store.catalog.recordBlob(l.digest, config.rootfs.diff_ids[i]!, l.mediaType, l.size);
+      store.catalog.recordBlobRepository(l.digest, client.domain, ref.path);
+    });
+    step(`Digest: ${pulledDigest}`);
     step(`Status: Downloaded newer image for ${formatReference(ref)}`);
     return image;
   });
