@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -20,6 +21,20 @@ static int wait_for_start(struct child_state *st) {
   return write_all(fd, "0", 1);
 }
 
+/* PATH (PATH_MAX bytes) = DIR (DLEN bytes) + "/" + FILE; false when too long. An empty
+ * entry means the current directory, as for execvp. */
+static bool candidate(char *path, const char *dir, size_t dlen, const char *file, size_t flen) {
+  if (dlen + 1 + flen >= PATH_MAX) return false;
+  if (dlen == 0) {
+    memcpy(path, file, flen + 1);
+  } else {
+    memcpy(path, dir, dlen);
+    path[dlen] = '/';
+    memcpy(path + dlen + 1, file, flen + 1);
+  }
+  return true;
+}
+
 static int search(const char *searchpath, const char *file, char *const argv[], char *const envp[], struct child_state *st) {
   int first_error = 0;
   const char *dir = searchpath;
@@ -28,15 +43,7 @@ static int search(const char *searchpath, const char *file, char *const argv[], 
     const char *end = strchrnul(dir, ':');
     size_t dlen = (size_t)(end - dir);
     char path[PATH_MAX];
-    if (dlen + 1 + flen < sizeof path) {
-      /* An empty entry means the current directory, as for execvp. */
-      if (dlen == 0) {
-        memcpy(path, file, flen + 1);
-      } else {
-        memcpy(path, dir, dlen);
-        path[dlen] = '/';
-        memcpy(path + dlen + 1, file, flen + 1);
-      }
+    if (candidate(path, dir, dlen, file, flen)) {
       execve(path, argv, envp);
       if (errno != ENOENT && errno != ENOTDIR && first_error == 0) {
         first_error = errno;
@@ -54,15 +61,43 @@ static int search(const char *searchpath, const char *file, char *const argv[], 
   return -1;
 }
 
+/* Whether FILE can be found at all, as runc checks before it waits for start: a process
+ * that cannot be exec'd fails create, not later where nobody hears of it. Only a sure
+ * "not there" (ENOENT, ENOTDIR everywhere) counts; anything else is left to execve. */
+static int check_exists(const char *searchpath, const char *file, struct child_state *st) {
+  if (strchr(file, '/') != NULL) {
+    snprintf(st->detail, sizeof st->detail, "%s", file);
+    return access(file, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR) ? -1 : 0;
+  }
+  const char *dir = searchpath;
+  size_t flen = strlen(file);
+  for (;;) {
+    const char *end = strchrnul(dir, ':');
+    size_t dlen = (size_t)(end - dir);
+    char path[PATH_MAX];
+    if (candidate(path, dir, dlen, file, flen)) {
+      if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR)) return 0;
+    }
+    if (*end == '\0') break;
+    dir = end + 1;
+  }
+  snprintf(st->detail, sizeof st->detail, "%s: not found in %s", file, searchpath);
+  errno = ENOENT;
+  return -1;
+}
+
 int step_exec(const struct record *r, struct child_state *st) {
   const char *file = r->args[1];
   char *const *argv = &r->args[1];
   char *const *envp = st->plan->envp;
   struct child_msg ready = {.kind = MSG_READY, .step = r->index};
+  if (st->hostexec_fd < 0 && check_exists(r->args[0], file, st) != 0) return -1;
+  /* Handed off, the child outlives the monitor: it must not die with it any more. */
+  if (st->plan->handoff && prctl(PR_SET_PDEATHSIG, 0) != 0) return -1;
   snprintf(st->detail, sizeof st->detail, "telling the monitor we are ready");
   if (chan_send(st->chan, &ready, -1) != 0) return -1;
   if (st->fifo_fd >= 0 && wait_for_start(st) != 0) return -1;
-  child_bind_to_monitor(st->chan);
+  if (!st->plan->handoff) child_bind_to_monitor(st->chan);
   if (st->hostexec_fd >= 0) {
     snprintf(st->detail, sizeof st->detail, "the host program opened by hostexec");
     execveat(st->hostexec_fd, "", argv, envp, AT_EMPTY_PATH);

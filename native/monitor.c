@@ -34,6 +34,7 @@ struct monitor {
   struct pollfd *fds; /* the loop's: the signalfd, the channel, then the proxy's */
   size_t nfds;
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
+  bool handed_off; /* handoff: the child is the caller's now, the monitor just ends */
 };
 
 static struct monitor m;
@@ -182,6 +183,7 @@ static void handle_chan(void) {
     if (m.ready && !m.failed) {
       control_send("exec");
       release_stdio_if_detached();
+      if (m.p->handoff) m.handed_off = true;
     }
     return;
   }
@@ -189,6 +191,8 @@ static void handle_chan(void) {
   case MSG_READY:
     m.ready = true;
     control_send("ready");
+    /* Waiting on the exec FIFO, it is set up: start is between it and the caller. */
+    if (m.p->handoff && m.p->execfifo) m.handed_off = true;
     break;
   case MSG_ERROR: {
     m.failed = true;
@@ -197,7 +201,13 @@ static void handle_chan(void) {
     break;
   }
   case MSG_TTY:
-    if (fd >= 0 && m.io.master < 0) {
+    if (fd >= 0 && m.p->consolesocket) {
+      if (send_to_console_socket(m.p->consolesocket->args[0], fd) != 0) {
+        m.failed = true;
+        report_error(m.p->consolesocket->index, "consolesocket", errno, m.p->consolesocket->args[0]);
+        kill(m.child, SIGKILL);
+      }
+    } else if (fd >= 0 && m.io.master < 0) {
       proxy_take_master(&m.io, fd);
       fd = -1;
     }
@@ -284,6 +294,7 @@ static int run_once(struct child_fds *fds, int run) {
     close(sv[0]);
     proxy_close_monitor_ends(&m.io);
     fds->chan = sv[1];
+    control_close_in_child();
     child_main(m.p, fds, run > 0);
   }
   close(sv[1]);
@@ -307,7 +318,8 @@ static int run_once(struct child_fds *fds, int run) {
   }
   /* Failing here is not fatal: write_exitfile tries again and reports it. */
   if (m.p->exitfile && m.exit_fd < 0) m.exit_fd = atomic_open(m.p->exitfile->args[0]);
-  while (!m.child_done || m.chan >= 0) poll_once();
+  while ((!m.child_done || m.chan >= 0) && !m.handed_off) poll_once();
+  if (m.handed_off) return 0;
   proxy_drain(&m.io);
   return 0;
 }
@@ -379,6 +391,8 @@ int run_monitor(struct plan *p) {
     long long started = now_nanos();
     if (run > 0 && write_runsfile(run, started) != 0) return setup_failed(p->restart, "restart", p->restart->args[4]);
     int rc = run_once(&fds, run);
+    /* The child is the caller's (a subreaper's) to reap: not a wait more. */
+    if (rc == 0 && m.handed_off) return 0;
     if (rc != 0) {
       /* Nobody waits on the control socket of a restart: the exit file says it failed. */
       if (run > 0 && p->exitfile) write_exitfile(rc, 0);

@@ -24,6 +24,8 @@ static const struct opdef opdefs[] = {
     {"attach", RUN_BY_MONITOR, "snnn", NULL},
     {"stdinpipe", RUN_BY_MONITOR, "", NULL},
     {"restart", RUN_BY_MONITOR, "nnnns", NULL},
+    {"handoff", RUN_BY_MONITOR, "", NULL},
+    {"consolesocket", RUN_BY_MONITOR, "s", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
@@ -133,6 +135,20 @@ static int once(const struct record **slot, const struct record *r) {
   return 0;
 }
 
+/* A monitor that hands its child off is gone before the child ends: nothing may need it
+ * after that (no output to copy, no exit to record, no restart), and a pty master goes to
+ * the console socket, since nobody would copy it. */
+static int check_handoff(const struct plan *p) {
+  if (p->consolesocket && !p->tty) return fail(p->consolesocket->index, "consolesocket", EINVAL, "consolesocket needs tty");
+  if (!p->handoff) return 0;
+  const struct record *conflicts[] = {p->log, p->exitfile, p->exitcmd, p->attach, p->restart};
+  for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++)
+    if (conflicts[i]) return fail(conflicts[i]->index, conflicts[i]->def->name, EINVAL, "not with handoff: the monitor is gone before the child ends");
+  if (p->stdinpipe || !sigisemptyset(&p->forward)) return fail(-1, "handoff", EINVAL, "stdinpipe and sigforward need a monitor, which handoff lets go");
+  if (p->tty && !p->consolesocket) return fail(-1, "handoff", EINVAL, "tty with handoff needs consolesocket: nobody would copy the pty");
+  return 0;
+}
+
 /* Fills the monitor settings and the child's preallocated arrays. */
 static int collect(struct plan *p) {
   int nenv = 0, nenv_used = 0;
@@ -172,6 +188,12 @@ static int collect(struct plan *p) {
       if (r->num[2] > SIZE_MAX / 2 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "BACKLOG or FLUSHMS is too large");
     } else if (strcmp(n, "restart") == 0) {
       if (once(&p->restart, r)) return -1;
+    } else if (strcmp(n, "consolesocket") == 0) {
+      if (once(&p->consolesocket, r)) return -1;
+    } else if (strcmp(n, "handoff") == 0) {
+      p->handoff = true;
+    } else if (strcmp(n, "execfifo") == 0) {
+      p->execfifo = true;
     } else if (strcmp(n, "stdinpipe") == 0) {
       p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {
@@ -205,7 +227,7 @@ static int collect(struct plan *p) {
   }
   if (p->clone == NULL) return fail(p->nrecs, "clone", EINVAL, "the plan has no clone record");
   if (p->exec == NULL) return fail(p->nrecs, "exec", EINVAL, "the plan has no exec record");
-  return 0;
+  return check_handoff(p);
 }
 
 int plan_parse(struct plan *p, char *buf, size_t len) {

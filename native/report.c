@@ -33,6 +33,11 @@ int control_init(bool required) {
 
 bool control_present(void) { return control_fd >= 0; }
 
+void control_close_in_child(void) {
+  if (control_fd >= 0) close(control_fd);
+  control_fd = -1;
+}
+
 void control_send(const char *fmt, ...) {
   if (control_fd < 0) return;
   char line[PATH_MAX + 512];

@@ -53,8 +53,9 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart;
-  bool sync, tty, detach, stdinpipe;
+  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *consolesocket;
+  bool sync, tty, detach, stdinpipe, handoff;
+  bool execfifo; /* the child waits on an exec FIFO (create) */
   sigset_t forward;
   /* child settings, prepared before clone so the child never allocates */
   char **envp;
@@ -69,6 +70,9 @@ int plan_parse(struct plan *p, char *buf, size_t len);
 /* Sets up fd 3 as the control socket; REQUIRED says a missing fd 3 is an error. */
 int control_init(bool required);
 bool control_present(void);
+/* The child's copy of the control socket: closed at once, so that the caller sees the
+ * socket's end when the monitor ends (handoff), not when the child execs. */
+void control_close_in_child(void);
 void control_send(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Reads one line (without '\n') into BUF; returns its length, or -1 on EOF/error. */
 ssize_t control_read_line(char *buf, size_t size);
@@ -90,6 +94,10 @@ pid_t clone_child(unsigned long long flags, int cgroup_fd, bool *move);
 int clone_move_into_cgroup(int cgroup_fd, pid_t pid);
 
 int run_monitor(struct plan *p);
+
+/* handoff.c: connects to PATH and sends FD over it (SCM_RIGHTS) with a non-empty payload,
+ * as runc's --console-socket contract has it. */
+int send_to_console_socket(const char *path, int fd);
 
 /* ---- child.c: the container's init before exec ----------------------------- */
 

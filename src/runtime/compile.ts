@@ -36,6 +36,12 @@ export interface MonitorOptions {
   cgroupJoin?: string[];
   /** A cgroup2 directory the child is born in (clone3 CLONE_INTO_CGROUP), rather than moved to. */
   cloneCgroup?: string;
+  /**
+   * runc's contract: once the child waits for start (or, without an exec FIFO, exec'd) the
+   * monitor ends and leaves it to the caller, a subreaper that reaps it (containerd's shim,
+   * conmon); its pty master goes to consoleSocket.
+   */
+  handoff?: { consoleSocket?: string };
 }
 
 /** docker's --restart, as the monitor carries it out. */
@@ -125,6 +131,8 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.exitFile) steps.push({ op: "exitfile", path: o.exitFile });
   if (o.forwardSignals?.length) steps.push({ op: "sigforward", signals: o.forwardSignals });
   if (o.exitCommand?.length) steps.push({ op: "exitcmd", argv: o.exitCommand });
+  if (o.handoff) steps.push({ op: "handoff" });
+  if (o.handoff?.consoleSocket && terminal) steps.push({ op: "consolesocket", path: o.handoff.consoleSocket });
   return steps;
 }
 

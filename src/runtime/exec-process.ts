@@ -39,21 +39,25 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
     lastCap: lastCap(),
     cgroupJoin: cgroup?.selfJoinFiles(),
     cloneCgroup: cgroup?.cloneInto(),
-    detach: opts.detach,
+    detach: opts.detach && !opts.handoff,
     log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
-    forwardSignals: opts.detach ? undefined : [...FORWARDED_SIGNALS],
+    forwardSignals: opts.detach || opts.handoff ? undefined : [...FORWARDED_SIGNALS],
+    pidFile: opts.handoff?.pidFile,
+    handoff: opts.handoff && { consoleSocket: opts.handoff.consoleSocket },
   });
   const { shim, pid } = await launch({
     shimPath: ctx.shimPath,
     plan: () => plan,
-    stdio: opts.detach ? "ignore" : "inherit",
+    stdio: opts.detach && !opts.handoff ? "ignore" : "inherit",
     launcher: await ctx.launcherFor(),
     stdin: opts.stdin,
     until: "exec",
     debug: ctx.debug,
   });
-  if (opts.detach) shim.release();
-  const wait = opts.detach
+  // A handed-off shim ends at once: reaped here, it is no zombie for the caller's reaper.
+  if (opts.handoff) await shim.exited;
+  else if (opts.detach) shim.release();
+  const wait = opts.detach || opts.handoff
     ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
     : () => shim.exited;
   return processHandle(shim, pid, wait);

@@ -10,6 +10,7 @@ export type {
   RuntimeState,
   HelperTarget,
   PipedProcess,
+  Handoff,
 } from "./runtime-options.js";
 export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
@@ -37,3 +38,5 @@ export { checkSysctl } from "./sysctl.js";
 export { signalNumber } from "./signals.js";
 export { encodePlan, framePlan } from "./plan.js";
 export type { Plan, PlanStep } from "./plan.js";
+export { readResources } from "./validate-resources.js";
+export { runtimeFeatures, type Features } from "./features.js";

@@ -43,7 +43,11 @@ export async function launchContainer(
   try {
     const seccomp = spec.linux?.seccomp ? compileCached(ctx.runRoot, spec.linux.seccomp) : undefined;
     const cgroupPath = ctx.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
-    const detached = mode === "create" || opts.stdio === "ignore";
+    const handoff = opts.handoff;
+    if (handoff && (opts.logPath || opts.attach || opts.restart || opts.exitCommand)) {
+      throw new MydockerError("invalid-options", "a container handed off to its caller has no monitor for a log, attach, restarts or an exit command");
+    }
+    const detached = !handoff && (mode === "create" || opts.stdio === "ignore");
     const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
     const record: StateRecord = {
       ociVersion: spec.ociVersion,
@@ -81,10 +85,11 @@ export async function launchContainer(
           detach: detached,
           log: opts.logPath ? { path: opts.logPath, maxBytes: opts.logMaxBytes ?? 0, maxFiles: opts.logMaxFiles } : undefined,
           // Only a monitor that restarts the process has a pid the caller does not hear of.
-          pidFile: restart ? sd.pidFile : undefined,
-          exitFile: sd.exitFile,
+          pidFile: restart ? sd.pidFile : handoff?.pidFile,
+          exitFile: handoff ? undefined : sd.exitFile,
           exitCommand: opts.exitCommand,
-          forwardSignals: detached ? undefined : [...FORWARDED_SIGNALS],
+          forwardSignals: detached || handoff ? undefined : [...FORWARDED_SIGNALS],
+          handoff: handoff && { consoleSocket: handoff.consoleSocket },
           attachSocket: opts.attach ? sd.attachSocket : undefined,
           openStdin: opts.attach && opts.openStdin,
           restart,
@@ -105,7 +110,9 @@ export async function launchContainer(
     });
     const { shim, pid } = launched;
     sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
-    if (mode === "create") shim.release();
+    // A handed-off shim ends at once: reaped here, it is no zombie for the caller's reaper.
+    if (handoff) await shim.exited;
+    else if (mode === "create") shim.release();
     return launched;
   } catch (e) {
     await cgroup?.destroy();

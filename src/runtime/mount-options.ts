@@ -3,7 +3,7 @@
 import * as L from "./linux.js";
 
 /** option -> [flags it sets, flags it clears] */
-const FLAG_OPTIONS: ReadonlyMap<string, readonly [number, number]> = new Map([
+export const FLAG_OPTIONS: ReadonlyMap<string, readonly [number, number]> = new Map([
   ["async", [0, L.MS_SYNCHRONOUS]],
   ["atime", [0, L.MS_NOATIME]],
   ["bind", [L.MS_BIND, 0]],

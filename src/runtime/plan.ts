@@ -26,6 +26,8 @@ export type MonitorStep =
   | { op: "detach" }
   | { op: "attach"; path: string; maxClients: number; backlogBytes: number; flushMs: number }
   | { op: "stdinpipe" }
+  | { op: "handoff" }
+  | { op: "consolesocket"; path: string }
   | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string };
 
 export type ChildStep =
@@ -84,6 +86,7 @@ function args(step: PlanStep): string[] {
     case "execfifo":
     case "hostexec":
     case "cgroupjoin":
+    case "consolesocket":
       return [step.path];
     case "mask":
       return [step.path, ...[step.dir, step.file].flatMap((m) => [m.source, m.fstype, String(m.flags)])];
@@ -93,6 +96,7 @@ function args(step: PlanStep): string[] {
       return [String(step.ms)];
     case "sync":
     case "stdinpipe":
+    case "handoff":
     case "tty":
     case "detach":
     case "setsid":

@@ -39,6 +39,20 @@ export interface RuntimeCreateOptions {
   openStdin?: boolean;
   /** The monitor runs the process again after it exits (docker --restart); see stopRestarts. */
   restart?: MonitorRestart;
+  /** runc's contract (myrunc): no monitor stays; see Handoff. Not with logPath, attach, restart or exitCommand. */
+  handoff?: Handoff;
+}
+
+/**
+ * runc's contract: the container's process has the caller's stdio and, once set up, is
+ * left to the caller, a subreaper that reaps it (containerd's shim, conmon). No monitor
+ * stays, so no exit status is recorded: the container is stopped when its process is gone.
+ */
+export interface Handoff {
+  /** Gets the process's host pid, in decimal without a newline. */
+  pidFile?: string;
+  /** With process.terminal: the pty master goes over this unix socket (SCM_RIGHTS). */
+  consoleSocket?: string;
 }
 
 export interface RunOptions extends RuntimeCreateOptions {
@@ -60,6 +74,8 @@ export interface ExecOptions {
   detach?: boolean;
   /** Also write the process's output to this CRI log file. */
   logPath?: string;
+  /** runc's exec --detach: the process keeps the caller's stdio and is left to it (see Handoff). */
+  handoff?: Handoff;
 }
 
 /** A process the caller waits for. */

@@ -1,0 +1,39 @@
+// What every myrunc command shares: the global flags, the log, and the runtime over --root.
+import fs from "node:fs";
+import { detectCgroupDriver } from "../cgroups/index.js";
+import { Runtime } from "../runtime/index.js";
+import { MydockerError } from "../util/errors.js";
+import { OciLog, type LogFormat } from "./log.js";
+
+export const DEFAULT_ROOT = "/run/myrunc";
+
+export interface GlobalOptions {
+  root?: string;
+  log?: string;
+  logFormat?: string;
+  debug?: boolean;
+  systemdCgroup?: boolean;
+}
+
+export class OciContext {
+  readonly log: OciLog;
+  readonly root: string;
+  private rt?: Runtime;
+
+  constructor(private readonly opts: GlobalOptions) {
+    const format = opts.logFormat ?? "text";
+    if (format !== "text" && format !== "json") throw new MydockerError("invalid-flag", `invalid log format "${format}": text or json`);
+    this.log = new OciLog(opts.log, format as LogFormat, opts.debug ?? false);
+    this.root = opts.root ?? DEFAULT_ROOT;
+  }
+
+  /** The runtime, made on first use (commands such as spec and features need none). */
+  runtime(): Runtime {
+    if (this.opts.systemdCgroup) {
+      const why = fs.existsSync("/run/systemd/system") ? "myrunc manages cgroups through cgroupfs only" : "systemd is not running on this host";
+      throw new MydockerError("unsupported", `--systemd-cgroup is not supported: ${why}; leave the flag out (containerd: SystemdCgroup = false)`);
+    }
+    this.rt ??= new Runtime({ runRoot: this.root, cgroups: detectCgroupDriver(), debug: (m) => this.log.debug(m) });
+    return this.rt;
+  }
+}
