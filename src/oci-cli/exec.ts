@@ -53,6 +53,8 @@ export function registerExec(program: Command, ctx: () => OciContext): void {
   program
     .command("exec <container-id> [command...]")
     .description("run another process in a running container")
+    // What follows the container id is the command's own (sh -c ...), not ours.
+    .passThroughOptions()
     .option("-p, --process <file>", "the process as an OCI process JSON (- for stdin)")
     .option("-d, --detach", "leave the process to the caller")
     .option("-t, --tty", "give the process a pty")

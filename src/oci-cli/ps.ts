@@ -22,6 +22,8 @@ export function registerPs(program: Command, ctx: () => OciContext): void {
   program
     .command("ps <container-id> [ps-args...]")
     .description("list the processes of a container")
+    // What follows the container id is the command's own (sh -c ...), not ours.
+    .passThroughOptions()
     .option("-f, --format <format>", "table or json", "table")
     .action((id: string, psArgs: string[], f: { format: string }) => {
       const c = ctx();

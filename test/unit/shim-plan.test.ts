@@ -130,3 +130,15 @@ test("a truncated plan is refused, wherever it is cut", { skip }, () => {
     refused(whole.subarray(0, cut), `2 ${name}: Invalid argument (errno 22): truncated record`);
   }
 });
+
+test("handoff: plans that would need the monitor after it ends are refused; a create's handoff is accepted", { skip }, () => {
+  const handoff: PlanStep = { op: "handoff" };
+  refused(encodePlan(minimal(handoff, { op: "exitfile", path: "/x" })), "2 exitfile: Invalid argument (errno 22): not with handoff: the monitor is gone before the child ends");
+  refused(encodePlan(minimal(handoff, { op: "tty" })), "-1 handoff: Invalid argument (errno 22): tty with handoff needs consolesocket: nobody would copy the pty");
+  refused(encodePlan(minimal({ op: "consolesocket", path: "/s" })), "1 consolesocket: Invalid argument (errno 22): consolesocket needs tty");
+  const spec = defaultSpec();
+  spec.process!.terminal = true;
+  const created = compile(spec, { bundle: "/b", lastCap: 40, execFifo: "/run/x/exec.fifo", pidFile: "/run/x/pid", handoff: { consoleSocket: "/run/x/console.sock" } });
+  assert.ok(created.some((s) => s.op === "consolesocket"));
+  assert.deepEqual(check(encodePlan(created)), { status: 0, stderr: "" });
+});

@@ -1,0 +1,144 @@
+// bin/myrunc's runc contract, as containerd's shim and conmon rely on it: the pid file, the
+// init left to the caller, --log JSON error lines and runc's messages and exit codes, fd
+// hygiene, and a create that fails with the reason.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { cgroupDirs } from "../helpers/cli.js";
+import { commOf, parentOf, runcEnv, spawnMyrunc, type RuncEnv } from "../helpers/myrunc.js";
+import { runtimeSkip } from "../helpers/runtime.js";
+import { waitFor } from "../helpers/wait.js";
+
+const skip = runtimeSkip();
+let env: RuncEnv;
+
+before(() => {
+  if (!skip) env = runcEnv("myrunc-test-");
+});
+after(() => env?.cleanup());
+
+function state(id: string): { status: string; pid: number; annotations?: Record<string, string> } {
+  const r = env.myrunc(["state", id]);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout);
+}
+
+test("create, start, state, kill, delete with runc's pid file, parentage and messages", { skip }, async () => {
+  const bundle = env.bundle("life", ["sleep", "60"], (s) => (s.annotations = { "org.example/k": "v" }));
+  const pidFile = path.join(env.base, "life.pid");
+  const c = env.myrunc(["create", "--bundle", bundle, "--pid-file", pidFile, "life"], { detached: true });
+  assert.equal(c.status, 0, c.stderr);
+  const text = fs.readFileSync(pidFile, "utf8");
+  assert.match(text, /^\d+$/, "the pid file holds the decimal pid with no newline");
+  const pid = Number(text);
+  const created = state("life");
+  assert.equal(created.status, "created");
+  assert.equal(created.pid, pid);
+  assert.deepEqual(created.annotations, { "org.example/k": "v" });
+  // No monitor stays: the init belongs to whoever reaps orphans for the caller.
+  assert.notEqual(commOf(parentOf(pid)), "mydocker-shim");
+
+  assert.equal(env.myrunc(["start", "life"], { detached: true }).status, 0);
+  assert.equal(state("life").status, "running");
+  assert.equal(commOf(pid), "sleep");
+  const ps = env.myrunc(["ps", "--format", "json", "life"]);
+  assert.deepEqual(JSON.parse(ps.stdout), [pid]);
+  const list = env.myrunc(["list", "-q"]);
+  assert.deepEqual(list.stdout.trim().split("\n"), ["life"]);
+
+  assert.equal(env.myrunc(["kill", "life", "KILL"]).status, 0);
+  await waitFor(() => state("life").status === "stopped", { what: "the killed container to be stopped" });
+  assert.equal(state("life").pid, 0);
+  const again = env.myrunc(["kill", "life", "9"]);
+  assert.equal(again.status, 1);
+  assert.equal(again.stderr.trim(), "container not running");
+  assert.equal(env.errors().at(-1), "container not running");
+
+  assert.equal(env.myrunc(["delete", "life"]).status, 0);
+  assert.deepEqual(cgroupDirs(`${env.cgroupParent}/life`), []);
+  const gone = env.myrunc(["state", "life"]);
+  assert.equal(gone.status, 1);
+  assert.equal(env.errors().at(-1), "container does not exist");
+  assert.equal(env.myrunc(["kill", "life"]).stderr.trim(), "container does not exist");
+  assert.equal(env.myrunc(["delete", "--force", "life"]).status, 0, "delete --force of a missing container is no error");
+  assert.equal(env.myrunc(["delete", "life"]).status, 1);
+});
+
+test("run passes the exit status through; run -d leaves it running", { skip }, async () => {
+  const r = env.myrunc(["run", "--bundle", env.bundle("exit3", ["sh", "-c", "exit 3"]), "exit3"]);
+  assert.equal(r.status, 3, r.stderr);
+  assert.equal(env.myrunc(["state", "exit3"]).status, 1, "run deletes the container it ran");
+
+  const d = env.myrunc(["run", "-d", "--bundle", env.bundle("bg", ["sleep", "60"]), "bg"], { detached: true });
+  assert.equal(d.status, 0, d.stderr);
+  assert.equal(state("bg").status, "running");
+  assert.equal(env.myrunc(["delete", "--force", "bg"]).status, 0);
+  assert.equal(env.myrunc(["state", "bg"]).status, 1);
+});
+
+test("a create whose program is missing fails with the reason and leaves nothing", { skip }, () => {
+  const r = env.myrunc(["create", "--bundle", env.bundle("missing", ["no-such-program"]), "missing"]);
+  assert.equal(r.status, 1);
+  assert.match(env.errors().at(-1) ?? "", /no-such-program/);
+  assert.match(r.stderr, /no-such-program/);
+  assert.equal(env.myrunc(["state", "missing"]).status, 1);
+  assert.deepEqual(cgroupDirs(`${env.cgroupParent}/missing`), []);
+});
+
+test("the caller's file descriptors past stdio do not reach the container", { skip }, async () => {
+  const extra = fs.openSync(path.join(env.base, "extra"), "w");
+  const child = spawnMyrunc(env, ["run", "--bundle", env.bundle("fds", ["ls", "/proc/self/fd"]), "fds"], ["ignore", "pipe", "pipe", extra, extra]);
+  fs.closeSync(extra);
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(code, 0);
+  // ls's own directory fd is 3; the caller's 3 and 4 would make 4 and 5 appear.
+  assert.deepEqual(out.trim().split(/\s+/).sort(), ["0", "1", "2", "3"]);
+});
+
+test("exec: a foreground exec's status, and exec -d with a pid file", { skip }, async () => {
+  assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("ex", ["sleep", "60"]), "ex"], { detached: true }).status, 0);
+  const r = env.myrunc(["exec", "ex", "sh", "-c", "echo hi; exit 5"]);
+  assert.equal(r.status, 5);
+  assert.equal(r.stdout, "hi\n");
+  const pidFile = path.join(env.base, "exec.pid");
+  const d = env.myrunc(["exec", "-d", "--pid-file", pidFile, "ex", "sleep", "30"], { detached: true });
+  assert.equal(d.status, 0, d.stderr);
+  const pid = Number(fs.readFileSync(pidFile, "utf8"));
+  assert.equal(commOf(pid), "sleep");
+  assert.notEqual(commOf(parentOf(pid)), "mydocker-shim");
+  const ps = JSON.parse(env.myrunc(["ps", "--format", "json", "ex"]).stdout) as number[];
+  assert.ok(ps.includes(pid));
+  assert.equal(env.myrunc(["delete", "--force", "ex"]).status, 0);
+});
+
+test("pause, resume and update act on the container's cgroup", { skip }, async () => {
+  assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("pz", ["sleep", "60"]), "pz"], { detached: true }).status, 0);
+  assert.equal(env.myrunc(["pause", "pz"]).status, 0);
+  assert.equal(state("pz").status, "paused");
+  assert.equal(env.myrunc(["resume", "pz"]).status, 0);
+  assert.equal(state("pz").status, "running");
+  const u = env.myrunc(["update", "--pids-limit", "42", "pz"]);
+  assert.equal(u.status, 0, u.stderr);
+  const pidsDir = cgroupDirs(`${env.cgroupParent}/pz`).find((d) => fs.existsSync(path.join(d, "pids.max")));
+  if (pidsDir) assert.equal(fs.readFileSync(path.join(pidsDir, "pids.max"), "utf8").trim(), "42");
+  const events = env.myrunc(["events", "--stats", "pz"]);
+  assert.equal(JSON.parse(events.stdout).type, "stats");
+  assert.equal(env.myrunc(["delete", "--force", "pz"]).status, 0);
+});
+
+test("features, spec and the refusals say what they do not support", { skip }, () => {
+  const f = JSON.parse(env.myrunc(["features"]).stdout);
+  assert.ok(f.linux.namespaces.includes("pid"));
+  assert.ok(f.mountOptions.includes("nosuid"));
+  const dir = path.join(env.base, "specdir");
+  fs.mkdirSync(dir);
+  assert.equal(env.myrunc(["spec", "--bundle", dir]).status, 0);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).ociVersion, "1.0.2");
+  assert.match(env.myrunc(["spec", "--bundle", dir]).stderr, /exists/);
+  const sd = env.myrunc(["--systemd-cgroup", "state", "x"]);
+  assert.equal(sd.status, 1);
+  assert.match(sd.stderr, /--systemd-cgroup is not supported/);
+});
