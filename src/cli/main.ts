@@ -13,6 +13,7 @@ import { acceptDockerFlagSyntax } from "./flag-syntax.js";
 import { resolveAliases } from "./aliases.js";
 import { registerSystem } from "./commands/system.js";
 import { registerBuild } from "./commands/build.js";
+import { registerNetwork } from "./commands/network.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command("mydocker");
@@ -61,6 +62,7 @@ export async function main(argv: string[]): Promise<void> {
   registerVolumes(program, ctx);
   registerSystem(program, ctx);
   registerBuild(program, ctx);
+  registerNetwork(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptDockerFlagSyntax(program);
 

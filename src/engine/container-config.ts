@@ -72,7 +72,12 @@ export interface HostConfig {
   Volumes: string[];
   RestartPolicy: RestartPolicy;
   LogConfig: LogConfig;
+  /** bridge (the default network), none, host, container:NAME|ID, or a user network's name. */
   NetworkMode: string;
+  /** -p: container port "80/tcp" → the host addresses and ports it is published on. */
+  PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
+  /** -P: every exposed port on a random host port. */
+  PublishAllPorts?: boolean;
   CgroupParent: string;
   /** --cgroupns: "private" (a cgroup namespace of its own, the default on every host) or "host". */
   CgroupnsMode: CgroupnsMode;

@@ -21,14 +21,24 @@ function checkSignal(flag: string, sig: string): void {
     throw new MydockerError("EINVAL", `invalid ${flag} '${sig}': use a signal name (SIGTERM, TERM) or number`);
   }
 }
+import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
 
 type Marks = Record<string, Record<string, never>>;
+
+/** -p and --expose into docker's PortBindings and the ExposedPorts they add to the image's. */
+function portsOf(opts: CreateOptions, imageExposed: Marks): { bindings: PortBindings; exposed: Marks } {
+  const bindings: PortBindings = {};
+  for (const spec of opts.ports ?? []) parsePublish(spec, bindings);
+  const exposed: Marks = { ...imageExposed };
+  for (const key of [...(opts.expose ?? []).flatMap(parseExpose), ...Object.keys(bindings)]) exposed[key] = {};
+  return { bindings, exposed };
+}
 
 export function newContainerRecord(id: string, name: string, opts: CreateOptions, image: ImageRecord | undefined): ContainerRecord {
   checkSecurityOpts(opts.securityOpt ?? []);
   checkNamespaceModes(opts);
   const sysctls = opts.sysctls ?? {};
-  checkSysctls(sysctls, (t) => (t === "ipc" ? opts.ipcMode !== "host" : t === "network" ? opts.network !== "host" : t === "uts" ? opts.utsMode !== "host" : true));
+  checkSysctls(sysctls, (t) => (t === "ipc" ? opts.ipcMode !== "host" : t === "network" ? [opts.network].flat()[0] !== "host" : t === "uts" ? opts.utsMode !== "host" : true));
   const deviceCgroupRules = (opts.deviceCgroupRules ?? []).map(checkDeviceCgroupRule);
   const logConfig = opts.logConfig ?? { Type: "json-file", Config: {} };
   logSettings(logConfig);
@@ -36,6 +46,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   if (opts.stopSignal !== undefined) checkSignal("--stop-signal", opts.stopSignal);
   const ic = image?.config.config ?? {};
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);
+  const ports = portsOf(opts, (ic.ExposedPorts ?? {}) as Marks);
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",
     Domainname: opts.domainname ?? "",
@@ -50,7 +61,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     StopTimeout: opts.stopTimeout ?? null,
     Tty: opts.tty ?? false,
     OpenStdin: opts.interactive ?? false,
-    ExposedPorts: (ic.ExposedPorts ?? {}) as Marks,
+    ExposedPorts: ports.exposed,
     Volumes: (ic.Volumes ?? {}) as Marks,
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),
   };
@@ -65,7 +76,9 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     Volumes: [],
     RestartPolicy: opts.restart ?? { Name: "no", MaximumRetryCount: 0 },
     LogConfig: logConfig,
-    NetworkMode: opts.network ?? "none",
+    NetworkMode: (Array.isArray(opts.network) ? opts.network[0] : opts.network) ?? "bridge",
+    PortBindings: ports.bindings,
+    PublishAllPorts: opts.publishAll ?? false,
     CgroupParent: opts.cgroupParent ?? "",
     CgroupnsMode: opts.cgroupns ?? "private",
     Resources: opts.resources ?? {},

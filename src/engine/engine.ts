@@ -38,6 +38,7 @@ import { copyFromContainer, copyToContainer, type CopyOptions } from "./containe
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
 import type { BuildOptions, BuildResult } from "../build/types.js";
+import { makeNetworking, type Networking, type NetworkService, type NetworkSettings } from "./networks/wiring.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
 export type { ForegroundIo, RunResult } from "./containers/starter.js";
@@ -93,6 +94,7 @@ export class Engine {
   private context?: ContainerContext;
   private reconcilerService?: Reconciler;
   private starterService?: Starter;
+  private readonly net: Networking;
 
   constructor(opts: EngineOptions = {}) {
     for (const [what, dir] of [["root", opts.root], ["runroot", opts.runRoot]] as const) {
@@ -110,6 +112,7 @@ export class Engine {
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
+    this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug);
     fixUmask();
   }
 
@@ -139,6 +142,11 @@ export class Engine {
     return this.eventsService;
   }
 
+  /** docker network create/ls/inspect/rm/prune/connect/disconnect, and where containers' ports are published. */
+  get networks(): NetworkService {
+    return this.net.service;
+  }
+
   private get pendingOps(): PendingOps {
     this.pendingStore ??= new PendingOps(this.db);
     return this.pendingStore;
@@ -161,6 +169,7 @@ export class Engine {
     for (const key of ["containers", "images", "volumes", "pendingOps", "events", "runtime", "reconciler"] as const) {
       Object.defineProperty(ctx, key, { get: () => this[key], enumerable: true });
     }
+    Object.defineProperty(ctx, "network", { get: () => this.net.containers, enumerable: true });
     this.context = ctx;
     return ctx;
   }
@@ -344,9 +353,9 @@ export class Engine {
   }
 
   /** docker inspect, in docker's shape. */
-  inspect(query: string, opts: { size?: boolean } = {}): ReturnType<typeof containerInspect> & Partial<ContainerSize> {
+  inspect(query: string, opts: { size?: boolean } = {}): ReturnType<typeof containerInspect> & Partial<ContainerSize> & { NetworkSettings: NetworkSettings } {
     const c = this.resolve(query);
-    return { ...containerInspect(c, this.roots), ...(opts.size ? this.size(c) : {}) };
+    return { ...containerInspect(c, this.roots), ...(opts.size ? this.size(c) : {}), NetworkSettings: this.net.containers.settings(c) };
   }
 
   rename(query: string, newName: string): void {

@@ -41,7 +41,20 @@ export interface CreateOptions {
   restart?: RestartPolicy;
   /** docker's --log-driver and --log-opt (default json-file, no rotation). */
   logConfig?: LogConfig;
-  network?: string;
+  /** --network: "bridge" (the default), "none", "host", "container:NAME|ID", or a network's name or id. */
+  network?: string | string[];
+  /** -p specs: `[IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp]`, ports or ranges. */
+  ports?: string[];
+  /** -P: publish every exposed port on a random host port. */
+  publishAll?: boolean;
+  /** --expose: container ports or ranges, `PORT[/PROTO]`. */
+  expose?: string[];
+  /** --ip on the container's network (user networks only). */
+  ip?: string;
+  /** --mac-address on the container's network. */
+  macAddress?: string;
+  /** --network-alias: more names the container answers to on a user network. */
+  networkAliases?: string[];
   stopSignal?: string;
   stopTimeout?: number;
   ulimits?: Ulimit[];

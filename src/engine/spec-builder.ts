@@ -71,6 +71,12 @@ function envMerge(base: string[], extra: string[]): string[] {
   return [...out.values()];
 }
 
+/** The container joins a network namespace the engine made (and netavark set up) instead of a new one. */
+export function joinNetworkNamespace(spec: Spec, nsPath: string): void {
+  const linux = (spec.linux ??= {});
+  linux.namespaces = [...(linux.namespaces ?? []).filter((n) => n.type !== "network"), { type: "network", path: nsPath }];
+}
+
 export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   const spec = defaultSpec();
   const cfg = c.config;

@@ -127,6 +127,34 @@ const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (digest, domain, path)
   );
   `,
+  // 8: networks and the address each container has on each (network/store.ts).
+  `
+  CREATE TABLE IF NOT EXISTS networks (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    driver TEXT NOT NULL,
+    bridge TEXT NOT NULL UNIQUE,       -- the host interface netavark makes
+    subnet TEXT NOT NULL,              -- IPv4 CIDR
+    gateway TEXT NOT NULL,
+    ip_range TEXT NOT NULL,            -- where containers' addresses come from (the subnet by default)
+    internal INTEGER NOT NULL,
+    dns INTEGER NOT NULL,              -- names served by aardvark-dns (user networks)
+    labels TEXT NOT NULL,
+    options TEXT NOT NULL,
+    created TEXT NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS network_endpoints (
+    network_id TEXT NOT NULL REFERENCES networks(id),
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    ip TEXT NOT NULL,
+    mac TEXT NOT NULL,                 -- empty: netavark picks one
+    aliases TEXT NOT NULL,
+    position INTEGER NOT NULL,         -- connection order: the first network gives eth0 and the default route
+    PRIMARY KEY (network_id, container_id),
+    UNIQUE (network_id, ip)
+  );
+  CREATE INDEX IF NOT EXISTS network_endpoints_container ON network_endpoints(container_id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

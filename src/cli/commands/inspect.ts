@@ -26,6 +26,13 @@ function find(engine: Engine, name: string, type?: string, size?: boolean): unkn
       if (type === "volume") throw e;
     }
   }
+  if (type === undefined || type === "network") {
+    try {
+      return engine.networks.inspect(name);
+    } catch (e) {
+      if (type === "network") throw e;
+    }
+  }
   throw new MydockerError("ENOTFOUND", `No such object: ${name}`);
 }
 

@@ -4,6 +4,7 @@ import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
 import { containerFilter } from "../../engine/containers/filters.js";
 import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
+import { portsText } from "../../engine/networks/settings.js";
 
 const CONTAINERS: ListFormat = {
   table: "{{.ID}}\t{{.Image}}\t{{.Command}}\t{{.RunningFor}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}",
@@ -36,7 +37,7 @@ function row(engine: Engine, c: ContainerRecord, trunc: boolean, now: number, si
     RunningFor: created,
     Status: statusText(c, now, humanDuration),
     State: c.state.status,
-    Ports: "",
+    Ports: portsText(engine.networks.containerPorts(c)),
     Names: c.name,
     Labels: Object.entries(c.config.Labels).map(([k, v]) => `${k}=${v}`).join(","),
     Label: (k: string) => c.config.Labels[k] ?? "",

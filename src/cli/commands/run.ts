@@ -39,7 +39,14 @@ export interface RunFlags {
   cgroupns?: string;
   stopSignal?: string;
   stopTimeout?: string;
-  network?: string;
+  network: string[];
+  net: string[];
+  publish: string[];
+  publishAll?: boolean;
+  expose: string[];
+  ip?: string;
+  macAddress?: string;
+  networkAlias: string[];
   securityOpt: string[];
 }
 
@@ -110,7 +117,14 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--cgroupns <mode>", "cgroup namespace: private (its own, the default) or host")
     .option("--stop-signal <signal>", "signal to stop the container")
     .option("--stop-timeout <seconds>", "timeout (in seconds) to stop a container")
-    .option("--network <mode>", "network mode: none or host", "none")
+    .option("--network <mode>", "connect to a network: bridge (default), none, host, container:NAME|ID, or a network's name (repeat for more)", collect, [])
+    .addOption(new Option("--net <mode>", "alias of --network").argParser(collect).default([]).hideHelp())
+    .option("-p, --publish <spec>", "publish a container's port(s) to the host: [IP:][HOSTPORT:]CONTAINERPORT[/PROTO]", collect, [])
+    .option("-P, --publish-all", "publish all exposed ports to random ports")
+    .option("--expose <port>", "expose a port or a range of ports", collect, [])
+    .option("--ip <address>", "IPv4 address on the container's network (e.g., 172.30.100.104)")
+    .option("--mac-address <mac>", "container MAC address (e.g., 92:d0:c6:0a:29:33)")
+    .option("--network-alias <name>", "add a network-scoped alias for the container", collect, [])
     .option("--oom-score-adj <n>", "tune host's OOM preferences (-1000 to 1000)")
     .option("--security-opt <opt>", "security options: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json", collect, [])
     .argument("<image>", "the image (or, with --rootfs, the command)")
@@ -119,9 +133,7 @@ export function addCreateFlags(cmd: Command): Command {
 }
 
 export function createOptionsFromFlags(image: string, command: string[], f: CreateFlags): CreateOptions {
-  if (f.network !== undefined && f.network !== "none" && f.network !== "host") {
-    throw new MydockerError("EINVAL", `network ${f.network} not found: use --network none or host`);
-  }
+  const networks = [...f.network, ...f.net];
   const labels: Record<string, string> = {};
   // As docker: the files first, so that --label wins.
   for (const l of [...labelsFromFiles(f.labelFile), ...f.label]) {
@@ -152,7 +164,13 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     cgroupns: cgroupnsMode(f.cgroupns),
     stopSignal: f.stopSignal,
     stopTimeout: stopTimeout(f.stopTimeout),
-    network: f.network,
+    network: networks.length > 1 ? networks : networks[0],
+    ports: f.publish,
+    publishAll: f.publishAll,
+    expose: f.expose,
+    ip: f.ip,
+    macAddress: f.macAddress,
+    networkAliases: f.networkAlias,
     securityOpt: f.securityOpt.map(securityOptFromFlag),
     ...hostOptionsFromFlags(f, f.logOpt),
   };

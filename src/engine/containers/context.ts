@@ -9,6 +9,7 @@ import type { VolumeStore } from "../volumes/store.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { RootfsView } from "./rootfs-view.js";
 import type { EventsService } from "../events/service.js";
+import type { ContainerNetwork } from "../networks/container-network.js";
 
 /** What the other services ask of the reconciler (containers/reconciler.ts). */
 export interface Reconciling {
@@ -37,6 +38,8 @@ export interface ContainerContext {
   readonly runtime: Runtime;
   readonly reconciler: Reconciling;
   readonly view: RootfsView;
+  /** Containers' addresses and network namespaces. */
+  readonly network: ContainerNetwork;
   debug(msg: string): void;
 }
 

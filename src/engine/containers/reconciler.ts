@@ -135,12 +135,12 @@ export class Reconciler implements Reconciling {
   private async releaseStopped(id: string): Promise<boolean> {
     try {
       await this.ctx.runtime.delete(id);
-      return true;
     } catch (e) {
-      if (!this.ctx.runtime.exists(id)) return true;
-      if (e instanceof MydockerError && e.code === "bad-state") return false;
-      throw e;
+      if (e instanceof MydockerError && e.code === "bad-state" && this.ctx.runtime.exists(id)) return false;
+      if (this.ctx.runtime.exists(id)) throw e;
     }
+    await this.ctx.network.teardown(id);
+    return true;
   }
 
   /** Kills whatever runs of the container and releases its runtime state. */
@@ -148,9 +148,11 @@ export class Reconciler implements Reconciling {
     try {
       await this.ctx.runtime.delete(id, { force: true });
     } catch (e) {
-      if (!(e instanceof MydockerError) || !this.ctx.runtime.exists(id)) return;
-      throw e;
+      if (!(e instanceof MydockerError)) return;
+      if (this.ctx.runtime.exists(id)) throw e;
     }
+    // Its processes are gone: nothing uses its network namespace any more.
+    await this.ctx.network.teardown(id);
   }
 
   /** Deletes a container's files and its record, and its anonymous volumes when asked. */
@@ -252,6 +254,10 @@ export class Reconciler implements Reconciling {
     const known = new Set(this.ctx.containers.refs().map((r) => r.id));
     for (const id of ids) {
       if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.ctx.debug(`sweep ${id}: ${(e as Error).message}`));
+    }
+    // A network namespace left by a container whose record is gone (a remove killed half way).
+    for (const id of this.ctx.network.setUp()) {
+      if (!known.has(id) && !ids.includes(id)) await this.ctx.network.teardown(id).catch((e) => this.ctx.debug(`sweep ${id}: ${(e as Error).message}`));
     }
   }
 }

@@ -18,6 +18,7 @@ import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
 import { checkPlatform } from "../platform-check.js";
 import { logSettings } from "../host-options/log-config.js";
+import { joinNetworkNamespace } from "../spec-builder.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
 
@@ -107,6 +108,12 @@ export class Starter {
       throw e;
     }
     this.ctx.events.record(containerEvent(record, "create"));
+    try {
+      this.ctx.network.attach(record, opts);
+    } catch (e) {
+      this.ctx.reconciler.destroy(record, true);
+      throw e;
+    }
     return id;
   }
 
@@ -153,7 +160,7 @@ export class Starter {
    * attached before it runs, so no output is missed (docker start -a [-i]).
    */
   async start(query: string, io?: AttachIo): Promise<{ id: string; session?: AttachSession }> {
-    const { reconciler, containers, runtime, view, pendingOps, roots } = this.ctx;
+    const { reconciler, containers, runtime, pendingOps, roots } = this.ctx;
     const id = reconciler.resolve(query).id;
     // A container that just exited may still be being released: let that finish first.
     await reconciler.settle();
@@ -161,11 +168,11 @@ export class Starter {
     if (!c) throw new MydockerError("ENOCONTAINER", `No such container: ${query}`);
     if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
     await reconciler.releaseRuntime(c.id);
-    const { spec, rootfsMount } = view.runtimeInput(c, "run");
     let session: AttachSession | undefined;
     const log = logSettings(c.hostConfig.LogConfig);
     pendingOps.begin(c.id, "start");
     try {
+      const { spec, rootfsMount } = await this.runtimeInput(c);
       const st = await runtime.create(c.id, spec, {
         rootfsMount,
         logPath: log ? path.join(containerDir(roots, c.id), "container.log") : undefined,
@@ -192,6 +199,21 @@ export class Starter {
     return { id: c.id, session };
   }
 
+  /** The spec of a run, its network namespace set up first (a failure after this is undone by abandon). */
+  private async runtimeInput(c: ContainerRecord) {
+    const { network, reconciler, view } = this.ctx;
+    const netns = await network.setup(c, (ref) => {
+      const other = reconciler.resolve(ref);
+      if (other.state.status !== "running" && other.state.status !== "paused") {
+        throw new MydockerError("ENOTRUNNING", `cannot join the network of a non running container: ${ref}`);
+      }
+      return other.state.pid;
+    });
+    const input = view.runtimeInput(c, "run");
+    if (netns) joinNetworkNamespace(input.spec, netns);
+    return input;
+  }
+
   /** docker run -d: create and start in the background; resolves with the id once the process runs. */
   async runDetached(opts: CreateOptions): Promise<string> {
     const id = await this.create(opts);
@@ -201,7 +223,7 @@ export class Starter {
 
   /** docker run in the foreground, to exit: the container's end is recorded (and --rm applied) before this resolves. */
   async run(opts: CreateOptions, io: ForegroundIo): Promise<RunResult> {
-    const { reconciler, containers, runtime, view, pendingOps } = this.ctx;
+    const { reconciler, containers, runtime, pendingOps } = this.ctx;
     const id = await this.create(opts);
     io.onCreate?.(id);
     pendingOps.begin(id, "run");
@@ -209,7 +231,7 @@ export class Starter {
       let handle: RunHandle;
       try {
         const c = containers.get(id)!;
-        const { spec, rootfsMount } = view.runtimeInput(c, "run");
+        const { spec, rootfsMount } = await this.runtimeInput(c);
         handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true });
         this.markRunning(c, handle.pid);
       } catch (e) {

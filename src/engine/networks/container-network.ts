@@ -1,0 +1,282 @@
+// A container's part in its networks: its addresses, allocated when it is created and kept
+// for its life (a restart keeps them); the network namespace set up by netavark before each
+// run and taken down after it, whoever sees it end; and what that run got (inspect, port, ps).
+import fs from "node:fs";
+import path from "node:path";
+import { MydockerError } from "../../util/errors.js";
+import { netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
+import { createNetns, removeNetns } from "../../network/netns.js";
+import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { resolvePorts, type PortBindings } from "../../network/ports.js";
+import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
+import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "../../network/types.js";
+import type { ContainerRecord } from "../container-store.js";
+import type { CreateOptions } from "../run-options.js";
+import type { EngineRoots } from "../paths.js";
+import type { NetworkService } from "./service.js";
+import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
+import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
+
+
+export interface JoinRequest {
+  ip?: string;
+  mac?: string;
+  aliases?: string[];
+}
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
+export class ContainerNetwork {
+  private readonly bin: NetavarkBinaries;
+
+  constructor(
+    private readonly store: () => NetworkStore,
+    private readonly service: NetworkService,
+    private readonly roots: EngineRoots,
+    private readonly debug: (msg: string) => void = () => {},
+  ) {
+    this.bin = defaultBinaries(path.join(roots.runRoot, ".netavark"));
+  }
+
+  private dir(id: string): string {
+    return path.join(this.roots.runRoot, ".net", id);
+  }
+
+  nsPath(id: string): string {
+    return path.join(this.dir(id), "ns");
+  }
+
+  /** Resolves a --network value to a network record (the default one made on first use). */
+  network(name: string): NetworkRecord {
+    if (name === DEFAULT_NETWORK) return this.service.ensureDefault();
+    if (SPECIAL_MODES.has(name)) throw new MydockerError("EINVAL", `${name} cannot be combined with other networks`);
+    return this.service.get(name);
+  }
+
+  /**
+   * At create: the container's first network, from its NetworkMode (the default bridge
+   * network made on first use), with the address, MAC and aliases asked for.
+   */
+  attach(c: ContainerRecord, opts: CreateOptions): void {
+    const mode = modeOf(c.hostConfig.NetworkMode);
+    if (mode.kind !== "network") {
+      const has = (v: unknown) => v !== undefined && (!Array.isArray(v) || v.length > 0);
+      if (Object.keys(c.hostConfig.PortBindings ?? {}).length > 0 || opts.publishAll) {
+        if (mode.kind !== "host") throw new MydockerError("EINVAL", `conflicting options: port publishing and the container type network mode (${c.hostConfig.NetworkMode})`);
+      }
+      if (has(opts.ip) || has(opts.macAddress) || has(opts.networkAliases) || (Array.isArray(opts.network) && opts.network.length > 1)) {
+        throw new MydockerError("EINVAL", `conflicting options: --ip, --mac-address and --network-alias need a network, not --network ${c.hostConfig.NetworkMode}`);
+      }
+      return;
+    }
+    this.join(c, this.network(mode.name), { ip: opts.ip, mac: opts.macAddress, aliases: opts.networkAliases });
+    // docker 25+: more --network flags connect the container to those networks too.
+    const more = Array.isArray(opts.network) ? opts.network.slice(1) : [];
+    for (const name of more) this.join(c, this.network(name), { aliases: opts.networkAliases });
+  }
+
+  /** Gives the container an address on n (--ip, or the next free one). */
+  join(c: ContainerRecord, n: NetworkRecord, req: JoinRequest = {}): Endpoint {
+    const subnet = parseCidr(n.subnet);
+    if (req.mac !== undefined && !MAC.test(req.mac)) throw new MydockerError("EINVAL", `invalid MAC address ${req.mac}: give six colon-separated hex bytes`);
+    if (req.ip !== undefined) {
+      const ip = parseIp(req.ip);
+      if (ip === undefined || !contains(subnet, ip)) throw new MydockerError("EINVAL", `invalid IP address ${req.ip}: it must be an address of the network ${n.name}'s subnet ${n.subnet}`);
+      if (n.name === DEFAULT_NETWORK) throw new MydockerError("EINVAL", "user specified IP address is supported on user defined networks only");
+    }
+    const aliases = n.dns ? [...(req.aliases ?? [])] : [];
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const used = new Set(this.store().usedIps(n.id).map((s) => parseIp(s)!));
+      const ip = req.ip ?? formatIp(nextFreeIp(subnet, parseCidr(n.ipRange), parseIp(n.gateway)!, used));
+      const ep: Endpoint = { networkId: n.id, containerId: c.id, ip, mac: req.mac ?? "", aliases };
+      if (this.store().addEndpoint(ep)) return ep;
+      if (req.ip !== undefined) throw new MydockerError("EADDRINUSE", `Address already in use: ${req.ip} is taken on network ${n.name}`);
+    }
+    throw new MydockerError("EADDRINUSE", `could not allocate an address on network ${n.name}: too many containers starting at once; try again`);
+  }
+
+  private netavarkConfig(c: ContainerRecord, ports: NetavarkConfig["port_mappings"]): NetavarkConfig {
+    const networks: NetavarkConfig["networks"] = {};
+    const info: NetavarkConfig["network_info"] = {};
+    this.store()
+      .endpointsOf(c.id)
+      .forEach((ep, i) => {
+        const n = this.store().get(ep.networkId);
+        if (!n) return;
+        const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
+        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) };
+        info[n.name] = toNetavark(n);
+      });
+    return { container_id: c.id, container_name: c.name, networks, network_info: info, port_mappings: ports };
+  }
+
+  /** The published ports every other set-up container of this engine holds. */
+  private heldPorts(self: string): { who: string; m: NetavarkConfig["port_mappings"][number] }[] {
+    const base = path.join(this.roots.runRoot, ".net");
+    let ids: string[];
+    try {
+      ids = fs.readdirSync(base);
+    } catch {
+      return [];
+    }
+    return ids
+      .filter((id) => id !== self)
+      .flatMap((id) => (this.runOf(id)?.config.port_mappings ?? []).map((m) => ({ who: id.slice(0, 12), m })));
+  }
+
+  /**
+   * Before a run: the container's network namespace, set up; its path goes in the spec
+   * (undefined: the runtime makes a fresh one, or the host's is kept).
+   */
+  async setup(c: ContainerRecord, containerPid: (ref: string) => number): Promise<string | undefined> {
+    const mode = modeOf(c.hostConfig.NetworkMode);
+    if (mode.kind === "none" || mode.kind === "host") return undefined;
+    if (mode.kind === "container") return `/proc/${containerPid(mode.ref)}/ns/net`;
+    await this.teardown(c.id);
+    const held = this.heldPorts(c.id);
+    const exposed = Object.keys(c.config.ExposedPorts ?? {});
+    const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false, (ip, port, proto) =>
+      held.find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
+    );
+    const config = this.netavarkConfig(c, ports);
+    const dir = this.dir(c.id);
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Written first: a command killed from here on leaves what recovery needs to take it down.
+    fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
+    try {
+      createNetns(this.nsPath(c.id));
+      const result = await netavarkSetup(this.bin, this.nsPath(c.id), config);
+      fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
+    } catch (e) {
+      await this.teardown(c.id);
+      throw e;
+    }
+    return this.nsPath(c.id);
+  }
+
+  /** After a run (or a failed start): the namespace, its interfaces, rules and names, gone. Idempotent. */
+  async teardown(id: string): Promise<void> {
+    const dir = this.dir(id);
+    const run = this.runOf(id);
+    const ns = this.nsPath(id);
+    if (run && fs.existsSync(ns)) {
+      try {
+        await netavarkTeardown(this.bin, ns, run.config);
+      } catch (e) {
+        // What netavark could not find is gone already (an interface goes with its namespace):
+        // the namespace is still released, so a half torn down run cannot block the next.
+        this.debug((e as Error).message);
+      }
+    }
+    removeNetns(ns);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** What the container's current run was given, if it is set up. */
+  runOf(id: string): NetworkRun | undefined {
+    const dir = this.dir(id);
+    try {
+      const config = JSON.parse(fs.readFileSync(path.join(dir, "netavark.json"), "utf8")) as NetavarkConfig;
+      let result: NetavarkResult = {};
+      try {
+        result = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as NetavarkResult;
+      } catch {
+        // Setup had not answered yet.
+      }
+      return { config, result };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Containers whose namespace is set up, by id: for recovery after a kill. */
+  setUp(): string[] {
+    try {
+      return fs.readdirSync(path.join(this.roots.runRoot, ".net"));
+    } catch {
+      return [];
+    }
+  }
+
+  /** docker network connect: an address on n, and, while the container runs, its interface at once. */
+  async connect(c: ContainerRecord, n: NetworkRecord, req: JoinRequest): Promise<void> {
+    const mode = modeOf(c.hostConfig.NetworkMode);
+    if (mode.kind !== "network") throw new MydockerError("EINVAL", `container ${c.name} uses --network ${c.hostConfig.NetworkMode}: it cannot be connected to other networks`);
+    const ep = this.join(c, n, req);
+    const run = this.runOf(c.id);
+    if (!run) return;
+    const iface = `eth${Object.keys(run.config.networks).length}`;
+    const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
+    const one: NetavarkConfig = {
+      ...run.config,
+      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) } },
+      network_info: { [n.name]: toNetavark(n) },
+      port_mappings: [],
+    };
+    try {
+      const result = await netavarkSetup(this.bin, this.nsPath(c.id), one);
+      this.saveRun(c.id, { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
+    } catch (e) {
+      this.store().removeEndpoint(n.id, c.id);
+      throw e;
+    }
+  }
+
+  /** docker network disconnect: the address given back, and the interface gone from a running container. */
+  async disconnect(c: ContainerRecord, n: NetworkRecord): Promise<void> {
+    if (!this.store().endpointsOf(c.id).some((ep) => ep.networkId === n.id)) {
+      throw new MydockerError("ENOTCONNECTED", `container ${c.name} is not connected to network ${n.name}`);
+    }
+    const run = this.runOf(c.id);
+    const mine = run?.config.networks[n.name];
+    if (run && mine) {
+      const one: NetavarkConfig = { ...run.config, networks: { [n.name]: mine }, network_info: { [n.name]: run.config.network_info[n.name]! }, port_mappings: [] };
+      await netavarkTeardown(this.bin, this.nsPath(c.id), one);
+      const networks = { ...run.config.networks };
+      const info = { ...run.config.network_info };
+      const result = { ...run.result };
+      delete networks[n.name];
+      delete info[n.name];
+      delete result[n.name];
+      this.saveRun(c.id, { ...run.config, networks, network_info: info }, result);
+    }
+    this.store().removeEndpoint(n.id, c.id);
+  }
+
+  private saveRun(id: string, config: NetavarkConfig, result: NetavarkResult): void {
+    const dir = this.dir(id);
+    fs.writeFileSync(path.join(dir, "netavark.json.new"), JSON.stringify(config));
+    fs.renameSync(path.join(dir, "netavark.json.new"), path.join(dir, "netavark.json"));
+    fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
+  }
+
+  /** docker inspect's NetworkSettings. */
+  settings(c: ContainerRecord): NetworkSettings {
+    const eps = this.store()
+      .endpointsOf(c.id)
+      .map((ep) => ({ ep, n: this.store().get(ep.networkId)! }))
+      .filter((e) => e.n);
+    return networkSettings(c, eps, this.runOf(c.id), this.nsPath(c.id));
+  }
+
+  /** Where the running container's ports are published (docker port, ps). */
+  ports(c: ContainerRecord): Record<string, PortPublished[] | null> {
+    return publishedPorts(c, this.runOf(c.id));
+  }
+}
+
+function toNetavark(n: NetworkRecord): NetavarkNetwork {
+  return {
+    name: n.name,
+    id: n.id,
+    driver: "bridge",
+    network_interface: n.bridge,
+    subnets: [{ subnet: n.subnet, gateway: n.gateway }],
+    ipv6_enabled: false,
+    internal: n.internal,
+    dns_enabled: n.dns,
+    ipam_options: { driver: "host-local" },
+  };
+}
+
+export type { PortBindings };

@@ -1,0 +1,72 @@
+// Runs netavark: `setup` gives a network namespace its interfaces, addresses, routes, NAT and
+// published ports from a complete description; `teardown` takes the same description back.
+// netavark starts and updates aardvark-dns itself for networks with DNS.
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { MydockerError } from "../util/errors.js";
+import type { NetavarkConfig, NetavarkResult } from "./types.js";
+
+export interface NetavarkBinaries {
+  netavark: string;
+  aardvark: string;
+  /** netavark's state directory (aardvark-dns's configuration lives under it). */
+  configDir: string;
+}
+
+const NETAVARK = "/usr/lib/podman/netavark";
+const AARDVARK = "/usr/lib/podman/aardvark-dns";
+
+export function defaultBinaries(configDir: string): NetavarkBinaries {
+  return {
+    netavark: process.env.MYDOCKER_NETAVARK ?? NETAVARK,
+    aardvark: process.env.MYDOCKER_AARDVARK ?? AARDVARK,
+    configDir,
+  };
+}
+
+function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  if (!fs.existsSync(b.netavark)) {
+    throw new MydockerError("ENONETAVARK", `netavark is not installed (${b.netavark}): install the netavark and aardvark-dns packages, or use --network none or host`);
+  }
+  return new Promise((resolve, reject) => {
+    // One netavark at a time per state directory, as podman does: a teardown that finds a
+    // bridge without interfaces removes it, under another container's setup. flock(1) holds
+    // the lock for netavark's life and drops it whenever that ends, a kill -9 included.
+    const lock = path.join(b.configDir, "netavark.lock");
+    const argv = ["-w", "120", lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
+    const child = spawn("flock", argv, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
+
+/** netavark's own message: its JSON error's text, or its last stderr line. */
+function message(stdout: string, stderr: string): string {
+  try {
+    const e = JSON.parse(stdout) as { error?: string };
+    if (e.error) return e.error;
+  } catch {
+    // Not JSON: the message is on stderr.
+  }
+  const lines = stderr.split("\n").filter((l) => l.trim() && !l.includes("failed to connect to syslog"));
+  return lines.at(-1) ?? "failed";
+}
+
+export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<NetavarkResult> {
+  fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
+  const r = await run(b, ["setup", netns], JSON.stringify(config));
+  if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.stdout, r.stderr)}`);
+  return JSON.parse(r.stdout) as NetavarkResult;
+}
+
+export async function netavarkTeardown(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<void> {
+  fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
+  const r = await run(b, ["teardown", netns], JSON.stringify(config));
+  if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.stdout, r.stderr)}`);
+}

@@ -1,0 +1,39 @@
+// A network namespace that outlives the container's processes: bind-mounted on a file under
+// the run root before the container starts, so netavark can set it up before the process
+// runs and tear it down after the last one exits (a --restart run keeps it and its address).
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { MydockerError } from "../util/errors.js";
+
+function sh(argv: string[]): { ok: boolean; err: string } {
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
+  return { ok: r.status === 0, err: (r.stderr ?? r.error?.message ?? "").trim() };
+}
+
+/** True when file is a mount point holding a network namespace. */
+export function isPinned(file: string): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  const parent = fs.statSync(path.dirname(file), { throwIfNoEntry: false });
+  return st !== undefined && parent !== undefined && st.dev !== parent.dev;
+}
+
+/** A new network namespace pinned on file (made empty first). */
+export function createNetns(file: string): void {
+  fs.writeFileSync(file, "", { mode: 0o444 });
+  const r = sh(["unshare", `--net=${file}`, "true"]);
+  if (!r.ok) {
+    fs.rmSync(file, { force: true });
+    throw new MydockerError("ENETNS", `making the container's network namespace: ${r.err}`);
+  }
+}
+
+/** Unpins and removes a namespace file; a missing or already unpinned one is fine. */
+export function removeNetns(file: string): void {
+  if (!fs.existsSync(file)) return;
+  if (isPinned(file)) {
+    const r = sh(["umount", "--lazy", file]);
+    if (!r.ok && isPinned(file)) throw new MydockerError("ENETNS", `unmounting the network namespace ${file}: ${r.err}`);
+  }
+  fs.rmSync(file, { force: true });
+}

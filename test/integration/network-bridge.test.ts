@@ -1,0 +1,151 @@
+// The default bridge network and published ports, end to end: real netavark, real iptables,
+// traffic only to the test's own containers and to loopback.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { cliSuite, isRoot, mountsUnder, NOT_ROOT, waitFor } from "../helpers/cli.js";
+
+const NETAVARK = "/usr/lib/podman/netavark";
+const skip = !isRoot() ? NOT_ROOT : !fs.existsSync(NETAVARK) ? "netavark is not installed (apt-get install netavark aardvark-dns)" : false;
+const suite = cliSuite();
+const md = suite.md;
+
+/** A port nothing listens on now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = http.get(url, { timeout: 2000 }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d));
+      res.on("end", () => resolve(body));
+    });
+    req.on("error", () => resolve(undefined));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+/** A directory served by httpd, removed after the test. */
+function site(t: { after: (fn: () => void) => void }, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-www-"));
+  fs.writeFileSync(path.join(dir, "index.html"), text);
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function inspect(id: string): any {
+  const r = md("inspect", id);
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout)[0];
+}
+
+/** What of the host still names this container or subnet: interfaces, firewall rules. */
+function traces(id: string, subnet: string): string[] {
+  const rules = execFileSync("iptables-save", { encoding: "utf8" }).split("\n");
+  return rules.filter((l) => l.includes(id) || l.includes(subnet));
+}
+
+test("httpd behind -p 127.0.0.1:PORT:80 answers the host, and another container through the gateway", { skip }, async (t) => {
+  const www = site(t, "hello from the bridge\n");
+  const port = await freePort();
+  const id = md("run", "-d", "-p", `127.0.0.1:${port}:80`, "-v", `${www}:/www:ro`, "busybox", "httpd", "-f", "-p", "80", "-h", "/www").stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  let body: string | undefined;
+  await waitFor(async () => (body = await get(`http://127.0.0.1:${port}/`)) !== undefined, { what: "httpd through the published port" });
+  assert.equal(body, "hello from the bridge\n");
+
+  const ins = inspect(id);
+  const ns = ins.NetworkSettings;
+  assert.match(ns.IPAddress, /^\d+\.\d+\.\d+\.\d+$/);
+  assert.equal(ns.Networks.bridge.IPAddress, ns.IPAddress);
+  assert.equal(ns.Networks.bridge.Gateway, ns.Gateway);
+  assert.match(ns.MacAddress, /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/);
+  assert.deepEqual(ns.Ports["80/tcp"], [{ HostIp: "127.0.0.1", HostPort: String(port) }]);
+
+  // Published on all addresses too: another container reaches it through the host's address on the bridge.
+  const all = await freePort();
+  const id2 = md("run", "-d", "-p", `${all}:80`, "-v", `${www}:/www:ro`, "busybox", "httpd", "-f", "-p", "80", "-h", "/www").stdout.trim();
+  const client = md("run", "--rm", "busybox", "sh", "-c",
+    `for i in 1 2 3 4 5 6 7 8 9 10; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc ${ns.Gateway} ${all} && exit 0; sleep 0.3; done; exit 1`);
+  assert.equal(client.status, 0, client.stderr);
+  assert.match(client.stdout, /hello from the bridge/);
+
+  assert.equal(md("port", id).stdout, `80/tcp -> 127.0.0.1:${port}\n`);
+  assert.equal(md("port", id2, "80").stdout, `0.0.0.0:${all}\n`);
+  const ps = md("ps", "--format", "{{.ID}} {{.Ports}}").stdout;
+  assert.match(ps, new RegExp(`^${id.slice(0, 12)} 127\\.0\\.0\\.1:${port}->80/tcp$`, "m"));
+
+  const subnet = md("network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}").stdout;
+  const cidr = JSON.parse(subnet)[0].Subnet as string;
+  assert.equal(md("rm", "-f", id, id2).status, 0);
+  assert.deepEqual(traces(id, cidr.split("/")[0]!.replace(/\.0$/, ".")), [], "no rule names the containers or their subnet");
+  const bridge = JSON.parse(md("network", "inspect", "bridge").stdout)[0].Options["com.docker.network.bridge.name"];
+  assert.ok(!fs.existsSync(`/sys/class/net/${bridge}`), "the bridge goes with the last container on it");
+  assert.deepEqual(mountsUnder(suite.roots().runRoot), [], "no network namespace stays mounted");
+});
+
+test("a published port that is taken: one clear line, exit 125, and nothing set up", { skip }, async () => {
+  const port = await freePort();
+  const holder = net.createServer().listen(port, "127.0.0.1");
+  try {
+    await new Promise((r) => holder.once("listening", r));
+    const r = md("run", "--rm", "-p", `127.0.0.1:${port}:80`, "busybox", "true");
+    assert.equal(r.status, 125);
+    assert.equal(r.stderr, `mydocker: Bind for 127.0.0.1:${port}/tcp failed: port is already allocated: publish another host port or stop what holds it\n`);
+  } finally {
+    holder.close();
+  }
+  const first = md("run", "-d", "-p", `127.0.0.1:${port}:80`, "busybox", "sleep", "60").stdout.trim();
+  const clash = md("run", "-d", "--name", "clash", "-p", `127.0.0.1:${port}:80`, "busybox", "sleep", "60");
+  assert.equal(clash.status, 125);
+  assert.match(clash.stderr, new RegExp(`^mydocker: Bind for 127\\.0\\.0\\.1:${port}/tcp failed: port is already allocated \\(by container ${first.slice(0, 12)}\\)`));
+  assert.match(md("ps", "-a", "--filter", "name=clash", "--format", "{{.Status}}").stdout, /^Created\n$/, "the container stays created");
+  assert.ok(!fs.existsSync(path.join(suite.roots().runRoot, ".net", md("ps", "-aq", "--no-trunc", "--filter", "name=clash").stdout.trim())));
+  md("rm", "-f", first, "clash");
+});
+
+test("-P publishes the image's and --expose'd ports on random ports; -p ranges", { skip }, () => {
+  const id = md("run", "-d", "-P", "--expose", "7000-7001", "--expose", "53/udp", "busybox", "sleep", "60").stdout.trim();
+  const ports = inspect(id).NetworkSettings.Ports;
+  assert.deepEqual(Object.keys(ports).sort(), ["53/udp", "7000/tcp", "7001/tcp"]);
+  for (const list of Object.values(ports) as { HostIp: string; HostPort: string }[][]) {
+    assert.equal(list.length, 1);
+    assert.ok(Number(list[0]!.HostPort) > 1024, `a random host port: ${JSON.stringify(list)}`);
+  }
+  const r = md("run", "-d", "--expose", "9000", "-p", "127.0.0.1::8080", "busybox", "sleep", "60");
+  const ports2 = inspect(r.stdout.trim()).NetworkSettings.Ports;
+  assert.equal(ports2["9000/tcp"], null, "exposed but not published");
+  assert.equal(ports2["8080/tcp"][0].HostIp, "127.0.0.1");
+  assert.match(md("ps", "--format", "{{.Ports}}", "--filter", `id=${r.stdout.trim()}`).stdout, /^(9000\/tcp, 127\.0\.0\.1:\d+->8080\/tcp|127\.0\.0\.1:\d+->8080\/tcp, 9000\/tcp)\n$/);
+  const range = md("run", "-d", "-p", "127.0.0.1::5000-5001/udp", "busybox", "sleep", "60").stdout.trim();
+  const ranged = inspect(range).NetworkSettings.Ports;
+  assert.deepEqual(Object.keys(ranged).sort(), ["5000/udp", "5001/udp"]);
+  assert.equal(md("port", range, "5001/udp").stdout, `127.0.0.1:${ranged["5001/udp"][0].HostPort}\n`);
+  const bad = md("run", "--rm", "-p", "70000:80", "busybox", "true");
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /^mydocker: invalid port specification "70000:80"/);
+  md("rm", "-f", id, r.stdout.trim(), range);
+});
+
+test("--network host shares the host's interfaces; container:NAME shares another's namespace", { skip }, () => {
+  const host = md("run", "--rm", "--network", "host", "busybox", "ls", "/sys/class/net");
+  assert.deepEqual(host.stdout.split("\n").filter(Boolean).sort(), fs.readdirSync("/sys/class/net").sort());
+  const a = md("run", "-d", "--name", "ns-owner", "busybox", "sleep", "60").stdout.trim();
+  const ip = inspect(a).NetworkSettings.IPAddress;
+  const r = md("run", "--rm", "--network", "container:ns-owner", "busybox", "ip", "-4", "-o", "addr", "show", "eth0");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(` ${ip.replace(/\./g, "\\.")}/`));
+  md("rm", "-f", a);
+});
