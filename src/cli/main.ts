@@ -11,11 +11,13 @@ import { registerRegistry } from "./commands/registry.js";
 import { registerVolumes } from "./commands/volumes.js";
 import { acceptDockerFlagSyntax } from "./flag-syntax.js";
 import { resolveAliases } from "./aliases.js";
+import { CLOSED_STATUS, outputClosed, watchOutputs } from "./output-closed.js";
 import { registerSystem } from "./commands/system.js";
 import { registerBuild } from "./commands/build.js";
 import { registerNetwork } from "./commands/network.js";
 
 export async function main(argv: string[]): Promise<void> {
+  watchOutputs();
   const program = new Command("mydocker");
   program
     .description("A container engine: namespaces, cgroups, overlayfs, with docker's command line")
@@ -73,7 +75,7 @@ export async function main(argv: string[]): Promise<void> {
     if (e instanceof CommanderError) {
       status = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 125;
     } else {
-      status = fail(e, flags().debug);
+      status = outputClosed() ? CLOSED_STATUS : fail(e, flags().debug);
     }
   } finally {
     engine?.close();

@@ -1,5 +1,6 @@
 // How the command line reports: one line per error (a stack only with --debug), and
 // docker's exit statuses.
+import util from "node:util";
 import { MydockerError } from "../util/errors.js";
 
 export interface GlobalFlags {
@@ -14,6 +15,22 @@ export class ExitError extends Error {
   }
 }
 
+/**
+ * A system call's error as Go (and so docker) words it, "mkdir /x: file exists", rather
+ * than Node's "EEXIST: file already exists, mkdir '/x'".
+ */
+function systemErrorText(err: unknown): string | undefined {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  if (typeof e?.errno !== "number" || typeof e.syscall !== "string") return undefined;
+  const text = util.getSystemErrorMap().get(e.errno)?.[1] ?? e.code ?? `errno ${e.errno}`;
+  return [e.syscall, e.path, e.dest].filter(Boolean).join(" ") + `: ${text}`;
+}
+
+/** What to tell the user of an error: its message, a system call's error in Go's words. */
+export function errorText(err: unknown): string {
+  return systemErrorText(err) ?? (err as Error)?.message ?? String(err);
+}
+
 export function fail(err: unknown, debug: boolean): number {
   if (err instanceof ExitError) return err.status;
   if (err instanceof MydockerError) {
@@ -22,7 +39,7 @@ export function fail(err: unknown, debug: boolean): number {
     return err.exitStatus;
   }
   const e = err as Error;
-  process.stderr.write(`mydocker: ${e?.message ?? String(err)}\n`);
+  process.stderr.write(`mydocker: ${errorText(err)}\n`);
   if (debug && e?.stack) process.stderr.write(e.stack + "\n");
   return 125;
 }
@@ -46,7 +63,7 @@ export async function forEachName(names: string[], fn: (name: string) => Promise
       process.stdout.write(`${out ?? n}\n`);
     } catch (e) {
       failed = true;
-      process.stderr.write(`mydocker: ${(e as Error).message}\n`);
+      process.stderr.write(`mydocker: ${errorText(e)}\n`);
     }
   }
   if (failed) throw new ExitError(1);

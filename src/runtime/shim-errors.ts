@@ -1,7 +1,7 @@
 // A failed plan step, as people (and docker's exit codes) expect to read it.
 import util from "node:util";
 import { MydockerError } from "../util/errors.js";
-import type { Plan } from "./plan.js";
+import type { Plan, PlanStep } from "./plan.js";
 
 interface StepFailure {
   step: number;
@@ -31,6 +31,58 @@ export function parseStepFailure(text: string): StepFailure | undefined {
 const ENOENT = 2;
 const EACCES = 13;
 const ENOEXEC = 8;
+const ENOTDIR = 20;
+
+/** What a step was doing, in the terms of the container's configuration. */
+function doing(step: PlanStep): string | undefined {
+  switch (step.op) {
+    case "mount":
+      return `mounting ${step.source || step.fstype} on ${step.path} in the container`;
+    case "mknod":
+      return `creating the device ${step.path} in the container`;
+    case "symlink":
+      return `creating the link ${step.path} in the container`;
+    case "pivot_root":
+    case "chroot":
+      return `entering the container's root filesystem ${step.root}`;
+    case "mask":
+      return `masking ${step.path}`;
+    case "readonly":
+      return `making ${step.path} read-only`;
+    case "hostname":
+      return `setting the hostname "${step.name}"`;
+    case "domainname":
+      return `setting the domain name "${step.name}"`;
+    case "sysctl":
+      return `setting the sysctl ${step.key}=${step.value}`;
+    case "oomscoreadj":
+      return `setting the OOM score adjustment ${step.value}`;
+    case "rlimit":
+      return "setting a resource limit (ulimit)";
+    case "user":
+      return `switching to user ${step.uid}:${step.gid}`;
+    case "caps":
+    case "bounding":
+      return "setting the capabilities";
+    case "seccomp":
+      return "loading the seccomp profile";
+    case "setns":
+      return `joining the namespace ${step.path}`;
+    case "cgroupjoin":
+    case "clonecgroup":
+      return `joining the cgroup ${step.path}`;
+    case "console":
+      return "setting up the terminal";
+    case "log":
+      return `opening the log file ${step.path}`;
+    case "clone":
+      return "creating the container's namespaces";
+    case "keyring":
+      return "creating the session keyring";
+    default:
+      return undefined;
+  }
+}
 
 /** exec ENOENT -> 127, EACCES/ENOEXEC -> 126 (docker's texts), anything else -> 125. */
 export function stepFailureError(plan: Plan, f: StepFailure): MydockerError {
@@ -41,16 +93,15 @@ export function stepFailureError(plan: Plan, f: StepFailure): MydockerError {
       const text = cmd.includes("/") ? `stat ${cmd}: no such file or directory` : "executable file not found in $PATH";
       return new MydockerError("exec-not-found", `exec: "${cmd}": ${text}`, 127);
     }
-    if (f.errno === EACCES || f.errno === ENOEXEC) {
+    if (f.errno === EACCES || f.errno === ENOEXEC || f.errno === ENOTDIR) {
       return new MydockerError("exec-denied", `exec: "${cmd}": ${errnoText(f.errno)}`, 126);
     }
   }
   if (f.op === "chdir" && step?.op === "chdir") {
     return new MydockerError("container-setup", `chdir to cwd ("${step.dir}") set in config.json failed: ${errnoText(f.errno)}`);
   }
+  const what = step?.op === f.op ? doing(step) : undefined;
+  if (what) return new MydockerError("container-setup", `error ${what}: ${errnoText(f.errno)}`);
   const detail = f.message ? `: ${f.message}` : "";
-  return new MydockerError(
-    "container-setup",
-    `container setup failed at step ${f.step} (${f.op}): ${errnoText(f.errno)} (${errnoName(f.errno)})${detail}`,
-  );
+  return new MydockerError("container-setup", `container setup failed (${f.op}): ${errnoText(f.errno)} (${errnoName(f.errno)})${detail}`);
 }

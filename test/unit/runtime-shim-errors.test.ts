@@ -26,10 +26,9 @@ test("a shim error line becomes docker's exit status and text", () => {
   assert.deepEqual(mapped("3 exec 13 /bin/cmd"), { status: 126, message: 'exec: "cmd": permission denied' });
   assert.deepEqual(mapped("3 exec 8 /bin/cmd"), { status: 126, message: 'exec: "cmd": exec format error' });
   assert.deepEqual(mapped("2 chdir 2 /nope"), { status: 125, message: 'chdir to cwd ("/nope") set in config.json failed: no such file or directory' });
-  assert.deepEqual(mapped("1 mount 1 /r/proc"), {
-    status: 125,
-    message: "container setup failed at step 1 (mount): operation not permitted (EPERM): /r/proc",
-  });
+  assert.deepEqual(mapped("4 exec 20 /bin/cmd"), { status: 126, message: 'exec: "/bin/cmd": not a directory' });
+  assert.deepEqual(mapped("1 mount 1 /r/proc"), { status: 125, message: "error mounting proc on /proc in the container: operation not permitted" });
+  assert.deepEqual(mapped("0 sync 5 lost"), { status: 125, message: "container setup failed (sync): i/o error (EIO): lost" });
   assert.equal(parseStepFailure("garbage"), undefined);
 });
 

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { abortOnSignals } from "../interrupt.js";
-import { ExitError } from "../output.js";
+import { errorText, ExitError } from "../output.js";
 import { formatList, humanDuration, humanSize, table, type ListFormat } from "../format.js";
 import { progressPrinter } from "../progress.js";
 import { writeUserFile } from "../output-file.js";
@@ -186,7 +186,7 @@ export function registerImages(program: Command, ctx: Context): void {
         for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
       } catch (err) {
         failed = true;
-        process.stderr.write(`mydocker: ${(err as Error).message}\n`);
+        process.stderr.write(`mydocker: ${errorText(err)}\n`);
       }
     }
     if (failed) throw new ExitError(1);

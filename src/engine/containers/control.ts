@@ -124,6 +124,8 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     if (i >= 0) env[i] = e;
     else env.push(e);
   }
+  // As docker: a terminal comes with a TERM, unless one was given.
+  if (req.tty && !env.some((e) => e.startsWith("TERM="))) env.push("TERM=xterm");
   const proc: Process = {
     ...base,
     terminal: Boolean(req.tty),
@@ -140,7 +142,10 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   const execID = randomBytes(32).toString("hex");
   const line = req.cmd.join(" ");
   ctx.events.record(containerEvent(c, `exec_create: ${line}`, { execID }));
-  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) });
+  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) }).catch((e: unknown) => {
+    // docker exec: a process that could not be started (its setup failed) is 126, as one it cannot execute.
+    throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
+  });
   ctx.events.record(containerEvent(c, `exec_start: ${line}`, { execID }));
   if (req.detach) return handle;
   return {

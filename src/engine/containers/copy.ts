@@ -103,8 +103,9 @@ async function bothDone(ends: [string, Promise<Finished>][]): Promise<void> {
   });
 }
 
+/** An absolute, normal path without a trailing "/" (the callers add back the one that means something). */
 function inContainer(p: string): string {
-  return path.posix.join("/", p);
+  return path.posix.join("/", p).replace(/(.)\/+$/, "$1");
 }
 
 function ownerFlags(archive: boolean | undefined, side: "gnu" | "busybox"): string[] {
