@@ -24,7 +24,7 @@ import { SystemService } from "./system/service.js";
 import { containerChanges } from "./containers/diff.js";
 import { containerSize, type ContainerSize } from "./containers/size.js";
 import type { Change } from "../image/index.js";
-import { ensureImage } from "./image-bootstrap.js";
+import { ensureImage, type EnsureOptions } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
 import type { AttachIo, AttachSession } from "./attach.js";
@@ -187,7 +187,7 @@ export class Engine {
 
   private get starter(): Starter {
     this.starterService ??= new Starter(this.ctx, {
-      image: (ref) => this.ensureImage(ref),
+      image: (ref, opts) => this.ensureImage(ref, opts),
       exitCommand: (id) => this.exitCommand(id, this.roots),
     });
     return this.starterService;
@@ -207,9 +207,9 @@ export class Engine {
     this.systemService = undefined;
   }
 
-  /** Finds an image, making busybox from the host's static binary when it is asked for and missing. */
-  ensureImage(ref: string): Promise<ImageRecord> {
-    return ensureImage(this.images, ref, path.join(this.roots.root, "tmp"), this.notice);
+  /** Finds an image, pulling it when missing (opts.pull: docker's --pull), busybox made from the host's binary. */
+  ensureImage(ref: string, opts: EnsureOptions = {}): Promise<ImageRecord> {
+    return ensureImage(this.images, ref, path.join(this.roots.root, "tmp"), this.notice, opts);
   }
 
   /** docker create: the container's record and its writable layer; nothing runs yet. */

@@ -1,20 +1,52 @@
-// The first image: busybox, made from the host's static busybox when it is asked for and
-// missing (a fresh machine has no registry to pull it from).
+// The image a container runs, found as docker's --pull policy says: in the store, or
+// pulled when missing (docker's default), always, or never. busybox named without a
+// registry is the exception: made from the host's static busybox when missing (a fresh
+// machine may have no registry to pull it from).
 import fs from "node:fs";
 import path from "node:path";
-import type { ImageRecord, ImageStore } from "../image/index.js";
+import { familiarName, normalizeReference, shortId, type ImageRecord, type ImageStore, type Progress } from "../image/index.js";
 import { DEFAULT_PATH } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
+import type { PullPolicy } from "./run-options.js";
 
-const BUSYBOX_NAMES = new Set(["busybox", "busybox:latest", "docker.io/library/busybox:latest", "library/busybox", "docker.io/library/busybox"]);
+const BUSYBOX_NAMES = new Set(["busybox", "busybox:latest", "library/busybox", "library/busybox:latest"]);
 
-/** An image by reference; busybox is made when missing, anything else missing is an error. */
-export async function ensureImage(images: ImageStore, ref: string, tmpDir: string, notice: (msg: string) => void): Promise<ImageRecord> {
+export interface EnsureOptions {
+  /** docker's --pull: missing by default. */
+  pull?: PullPolicy;
+  /** os/arch[/variant] to pull for. */
+  platform?: string;
+}
+
+export function parsePullPolicy(text: string | undefined): PullPolicy | undefined {
+  if (text === undefined || text === "always" || text === "missing" || text === "never") return text;
+  throw new MydockerError("EINVAL", `invalid pull option: '${text}': must be one of "always", "missing", or "never"`);
+}
+
+/** Pull progress as docker prints it off a terminal: a line per layer step. */
+function pullLines(notice: (msg: string) => void): Progress {
+  const said = new Set<string>();
+  const words: Record<string, string> = { waiting: "Pulling fs layer", exists: "Already exists", done: "Pull complete" };
+  return (e) => {
+    if (e.kind === "step") notice(e.message);
+    else if (words[e.action] && !said.has(`${e.id} ${e.action}`)) {
+      said.add(`${e.id} ${e.action}`);
+      notice(`${shortId(e.id)}: ${words[e.action]}`);
+    }
+  };
+}
+
+/** The image ref names, found or pulled as the policy says; bare busybox made from the host when missing. */
+export async function ensureImage(images: ImageStore, ref: string, tmpDir: string, notice: (msg: string) => void, opts: EnsureOptions = {}): Promise<ImageRecord> {
+  const policy = opts.pull ?? "missing";
   const found = images.resolve(ref);
-  if (found) return found;
-  if (!BUSYBOX_NAMES.has(ref)) {
-    throw new MydockerError("ENOIMAGE", `Unable to find image '${ref}' locally: import, load or pull it first`);
+  const bootstrap = BUSYBOX_NAMES.has(ref);
+  if (found && (policy !== "always" || bootstrap)) return found;
+  if (!found && policy === "never") throw new MydockerError("image_not_found", `No such image: ${ref}`);
+  if (!bootstrap) {
+    if (!found) notice(`Unable to find image '${familiarName(normalizeReference(ref))}' locally`);
+    return images.pull(ref, { platform: opts.platform }, pullLines(notice));
   }
   notice(`Unable to find image 'busybox:latest' locally`);
   notice("latest: making busybox from the host's static busybox (/bin/busybox)");

@@ -3,6 +3,9 @@ import type { LinuxResources, Mount } from "../spec/runtime.js";
 import type { CgroupnsMode, DeviceMapping, HealthConfig, LogConfig, RestartPolicy, Ulimit } from "./container-config.js";
 import type { VolumeSpec } from "./volumes/volume-flags.js";
 
+/** docker's --pull: pull always, when the image is missing, or never. */
+export type PullPolicy = "always" | "missing" | "never";
+
 export interface CreateOptions {
   /** Image reference (`busybox`, `docker.io/library/busybox:latest`, an id prefix). */
   image?: string;
@@ -72,6 +75,8 @@ export interface CreateOptions {
   utsMode?: string;
   /** Containers whose mounts this one gets: NAME[:ro|:rw]. */
   volumesFrom?: string[];
+  /** docker's --pull: when to pull the image (missing by default). */
+  pull?: PullPolicy;
   /** os[/arch[/variant]] the image must be made for. */
   platform?: string;
   /** Replaces the image's HEALTHCHECK field by field (docker's --health-*); Test ["NONE"] disables it. */

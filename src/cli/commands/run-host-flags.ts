@@ -10,6 +10,7 @@ import { parseSysctls } from "../../engine/host-options/sysctls.js";
 import { parseUlimit } from "../../engine/host-options/ulimits.js";
 import { parseBytes } from "../../engine/resource-flags.js";
 import type { CreateOptions } from "../../engine/run-options.js";
+import { parsePullPolicy } from "../../engine/image-bootstrap.js";
 import { MydockerError } from "../../util/errors.js";
 import { collect } from "../flags.js";
 
@@ -31,6 +32,7 @@ export interface HostFlags {
   gpus?: string;
   logDriver?: string;
   platform?: string;
+  pull?: string;
   healthCmd?: string;
   healthInterval?: string;
   healthTimeout?: string;
@@ -59,7 +61,8 @@ export function addHostFlags(cmd: Command): Command {
     .option("--kernel-memory <bytes>", "kernel memory limit (not supported)")
     .option("--gpus <gpus>", "GPU devices to add to the container (not supported)")
     .option("--log-driver <driver>", "logging driver: json-file (default), local or none")
-    .option("--platform <os[/arch]>", "the platform the image must be made for")
+    .option("--platform <os[/arch]>", "the platform the image must be made for (and is pulled for)")
+    .option("--pull <policy>", 'pull image before running: "always", "missing" (the default) or "never"')
     .option("--health-cmd <command>", "command to run to check health")
     .option("--health-interval <duration>", "time between running the check (ms|s|m|h) (default 30s)")
     .option("--health-timeout <duration>", "maximum time to allow one check to run (ms|s|m|h) (default 30s)")
@@ -127,6 +130,7 @@ export function hostOptionsFromFlags(f: HostFlags, logOpts: readonly string[]): 
     utsMode: f.uts,
     volumesFrom: f.volumesFrom,
     platform: f.platform,
+    pull: parsePullPolicy(f.pull),
     logConfig: logConfigFromFlags(f.logDriver, logOpts),
     healthcheck: healthFromFlags(f),
   };

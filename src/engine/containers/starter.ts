@@ -14,6 +14,7 @@ import { newContainerRecord } from "../container-factory.js";
 import { generateId, generateName, validateName } from "../names.js";
 import { containerDir } from "../paths.js";
 import type { CreateOptions } from "../run-options.js";
+import type { EnsureOptions } from "../image-bootstrap.js";
 import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
 import { checkPlatform } from "../platform-check.js";
@@ -40,7 +41,7 @@ export interface ForegroundIo {
 
 export interface StarterOptions {
   /** Finds an image by reference (making busybox when it is asked for). */
-  image(ref: string): Promise<ImageRecord>;
+  image(ref: string, opts: EnsureOptions): Promise<ImageRecord>;
   /** The command a detached container's monitor runs after the container exits. */
   exitCommand(id: string): string[];
 }
@@ -76,7 +77,7 @@ export class Starter {
         throw new MydockerError("EINVAL", `--rootfs ${opts.rootfs}: not a directory`);
       }
     } else if (opts.image) {
-      image = await this.o.image(opts.image);
+      image = await this.o.image(opts.image, { pull: opts.pull, platform: opts.platform });
       if (opts.platform) checkPlatform(image, opts.image, opts.platform);
     } else {
       throw new MydockerError("EINVAL", "an image or --rootfs is required");
