@@ -1,6 +1,7 @@
 /* The attach socket (docker attach, start -a): a unix stream socket in the state
  * directory on which the monitor serves up to max_clients clients. Each gets the
  * container's output as frames `STREAM LEN32BE DATA` (STREAM 1 stdout, 2 stderr)
+ * (and first an empty frame of STREAM 0: it was taken in, and gets every output from then on)
  * and may send frames `TYPE LEN32BE DATA` back: 0 input for the container's stdin,
  * 1 close that stdin, 2 a window size (rows, cols: two 16-bit big-endian).
  *
@@ -86,6 +87,9 @@ static void drop(struct proxy *io, struct attach_client *c) {
   io->accept_paused = false;
 }
 
+static int enqueue(struct attach_client *c, const void *data, size_t n);
+static int flush_client(struct attach_client *c);
+
 static void accept_client(struct proxy *io) {
   int fd = accept4(io->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd < 0) {
@@ -97,6 +101,9 @@ static void accept_client(struct proxy *io) {
   for (int i = 0; i < io->max_clients; i++) {
     if (io->clients[i].fd >= 0) continue;
     io->clients[i] = (struct attach_client){.fd = fd};
+    /* The welcome: a client that starts the container once it has this misses no output. */
+    static const unsigned char welcome[HEADER] = {0, 0, 0, 0, 0};
+    if (enqueue(&io->clients[i], welcome, sizeof welcome) != 0 || flush_client(&io->clients[i]) != 0) drop(io, &io->clients[i]);
     return;
   }
   close(fd); /* full: the client sees the socket close at once */

@@ -7,6 +7,7 @@ export interface Context {
   /**
    * The engine, after checking we are root and finishing what killed commands left half
    * done (sweep: false for a monitor's exit command, which releases its own container).
+   * launcher: shims forked from a long-lived launcher (the daemon, which starts many).
    */
-  engine(opts?: { sweep: boolean }): Promise<Engine>;
+  engine(opts?: { sweep: boolean; launcher?: boolean }): Promise<Engine>;
 }

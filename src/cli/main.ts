@@ -15,6 +15,7 @@ import { CLOSED_STATUS, outputClosed, watchOutputs } from "./output-closed.js";
 import { registerSystem } from "./commands/system.js";
 import { registerBuild } from "./commands/build.js";
 import { registerNetwork } from "./commands/network.js";
+import { registerServe } from "./commands/serve.js";
 
 export async function main(argv: string[]): Promise<void> {
   watchOutputs();
@@ -47,7 +48,7 @@ export async function main(argv: string[]): Promise<void> {
           runRoot: f.runroot,
           debug: f.debug ? (m) => process.stderr.write(`debug: ${m}\n`) : undefined,
           notice: (m) => process.stderr.write(m + "\n"),
-          launcher: false,
+          launcher: opts.launcher ?? false,
         });
         // What a killed command left half done is finished or undone first.
         if (opts.sweep) await engine.recover();
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<void> {
   registerSystem(program, ctx);
   registerBuild(program, ctx);
   registerNetwork(program, ctx);
+  registerServe(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   acceptDockerFlagSyntax(program);
 

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
 
 const IN_DATA = 0;
@@ -31,9 +31,15 @@ function frame(type: number, data: Buffer): Buffer {
   return Buffer.concat([h, data]);
 }
 
+/** How long a client waits for the monitor's welcome: a monitor from before it sends none. */
+const WELCOME_WAIT_MS = 2000;
+
 export class AttachSession {
   /** Resolves when the output ended: the container exited (true) or we detached (false). */
   readonly done: Promise<boolean>;
+  private welcomed!: () => void;
+  /** Resolves once the monitor took this client in: every output from then on reaches it. */
+  private readonly welcome = new Promise<void>((resolve) => (this.welcomed = resolve));
   private detached = false;
   private pending: Buffer = Buffer.alloc(0);
   private readonly onInput = (chunk: Buffer) => this.input(chunk);
@@ -45,6 +51,7 @@ export class AttachSession {
   ) {
     this.done = new Promise((resolve) => {
       socket.on("close", () => {
+        this.welcomed();
         this.stopInput();
         resolve(!this.detached);
       });
@@ -64,7 +71,12 @@ export class AttachSession {
       const socket = net.createConnection(address);
       socket.once("connect", () => {
         socket.removeAllListeners("error");
-        resolve(new AttachSession(socket, io));
+        const session = new AttachSession(socket, io);
+        const timer = setTimeout(() => session.welcomed(), WELCOME_WAIT_MS);
+        void session.welcome.then(() => {
+          clearTimeout(timer);
+          resolve(session);
+        });
       });
       socket.once("error", (e) => reject(new MydockerError("EATTACH", `cannot attach: ${e.message}`)));
     }).finally(() => {
@@ -78,6 +90,16 @@ export class AttachSession {
     b.writeUInt16BE(rows, 0);
     b.writeUInt16BE(cols, 2);
     this.socket.write(frame(IN_RESIZE, b));
+  }
+
+  /** Sets the terminal size of a container's process, through a short connection of its own. */
+  static async resizeTerminal(socketPath: string, rows: number, cols: number): Promise<void> {
+    const sink = new Writable({ write: (_c, _e, cb) => cb() });
+    const s = await AttachSession.connect(socketPath, { stdout: sink, stderr: sink });
+    s.resize(rows, cols);
+    // end, not destroy: the size goes out before the connection closes.
+    s.detached = true;
+    s.socket.end();
   }
 
   /** Lets go of the container; it runs on. */
@@ -108,6 +130,11 @@ export class AttachSession {
       const len = this.pending.readUInt32BE(1);
       if (this.pending.length < HEADER + len) break;
       const data = this.pending.subarray(HEADER, HEADER + len);
+      if (this.pending[0] === 0) {
+        this.welcomed();
+        this.pending = this.pending.subarray(HEADER + len);
+        continue;
+      }
       const out = this.pending[0] === 2 ? this.io.stderr : this.io.stdout;
       // A slow reader slows the monitor down, and so the container: nothing is dropped.
       if (!out.write(data)) {

@@ -4,6 +4,9 @@ import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerConfig, HostConfig } from "./container-config.js";
 
+/** How long a removed container's exit code is kept: long enough for any waiter to read it. */
+const REMOVED_KEPT_MS = 10 * 60 * 1000;
+
 export type EngineStatus = "created" | "running" | "paused" | "restarting" | "removing" | "exited" | "dead";
 
 export interface ContainerState {
@@ -159,9 +162,22 @@ export class ContainerStore {
     }
   }
 
-  /** false when there was no such record (another command removed it first). */
+  /** Deletes the record, keeping its last exit code for a while (lastExit); false when there was no such record (another command removed it first). */
   delete(id: string): boolean {
-    return this.db.prepare("DELETE FROM containers WHERE id = ?").run(id).changes === 1;
+    const now = Date.now();
+    return this.db.transaction(() => {
+      this.db
+        .prepare("INSERT OR REPLACE INTO removed_containers (id, exit_code, removed_at) SELECT id, json_extract(state, '$.exitCode'), ? FROM containers WHERE id = ?")
+        .run(now, id);
+      const deleted = this.db.prepare("DELETE FROM containers WHERE id = ?").run(id).changes === 1;
+      this.db.prepare("DELETE FROM removed_containers WHERE removed_at < ?").run(now - REMOVED_KEPT_MS);
+      return deleted;
+    })();
+  }
+
+  /** The exit code of a container removed within the last REMOVED_KEPT_MS. */
+  lastExit(id: string): number | undefined {
+    return (this.db.prepare("SELECT exit_code FROM removed_containers WHERE id = ?").get(id) as { exit_code: number } | undefined)?.exit_code;
   }
 
   /** Containers that mount the named volume. */
@@ -169,6 +185,11 @@ export class ContainerStore {
     return (
       this.db.prepare("SELECT c.id FROM containers c, json_each(c.host_config, '$.Volumes') v WHERE v.value = ?").all(name) as { id: string }[]
     ).map((r) => r.id);
+  }
+
+  /** A container that uses the image (its short id), for rmi's refusal; undefined when none does. */
+  firstUserOf(imageId: string): string | undefined {
+    return this.usesImage(imageId)[0]?.slice(0, 12);
   }
 
   usesImage(imageId: string): string[] {

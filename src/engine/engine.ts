@@ -33,7 +33,7 @@ import type { ContainerContext } from "./containers/context.js";
 import { Reconciler } from "./containers/reconciler.js";
 import { RootfsView } from "./containers/rootfs-view.js";
 import { Starter, type ForegroundIo, type RunResult } from "./containers/starter.js";
-import { containerLogs, execInContainer, killContainer, stopContainer, waitContainer, type ExecRequest } from "./containers/control.js";
+import { containerLogs, execInContainer, killContainer, stopContainer, waitForCondition, type ExecRequest, type WaitCondition } from "./containers/control.js";
 import { copyFromContainer, copyToContainer, type CopyOptions } from "./containers/copy.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
@@ -237,10 +237,11 @@ export class Engine {
     return this.starter.run(opts, io);
   }
 
-  /** docker attach: the output of a running container from now on, and its stdin if it has one open. */
-  async attach(query: string, io: AttachIo): Promise<AttachSession> {
+  /** docker attach: a running container's output from now on, and its stdin if open; atStart: a stopped one's next start by this process (the API's docker run). */
+  async attach(query: string, io: AttachIo, opts: { atStart?: boolean; signal?: AbortSignal } = {}): Promise<AttachSession> {
     const c = this.resolve(query);
     if (c.state.status !== "running" && c.state.status !== "paused") {
+      if (opts.atStart) return this.starter.attachAtStart(c.id, io, opts.signal);
       throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
     }
     const session = await Session.connect(this.runtime.attachSocket(c.id), io);
@@ -327,9 +328,9 @@ export class Engine {
     return killContainer(this.ctx, query, signal);
   }
 
-  /** docker wait: resolves with the exit code once the container stopped. */
-  wait(query: string): Promise<number> {
-    return waitContainer(this.ctx, query);
+  /** docker wait: resolves with the exit code once the condition holds (default: once the container stopped). */
+  wait(query: string, condition: WaitCondition = "not-running", signal?: AbortSignal): Promise<number> {
+    return waitForCondition(this.ctx, query, condition, signal);
   }
 
   /** docker logs as an async iterable of lines ({ stream, time, text }); follow ends at the container's exit. */

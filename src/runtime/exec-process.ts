@@ -48,7 +48,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
   const { shim, pid } = await launch({
     shimPath: ctx.shimPath,
     plan: () => plan,
-    stdio: opts.detach && !opts.handoff ? "ignore" : "inherit",
+    stdio: opts.detach && !opts.handoff ? "ignore" : opts.pipe ? "pipe" : "inherit",
     launcher: await ctx.launcherFor(),
     stdin: opts.stdin,
     until: "exec",
@@ -60,7 +60,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
   const wait = opts.detach || opts.handoff
     ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
     : () => shim.exited;
-  return processHandle(shim, pid, wait);
+  const handle = processHandle(shim, pid, wait);
+  return opts.pipe && !opts.detach ? { ...handle, pipes: shim.pipes } : handle;
 }
 
 /**

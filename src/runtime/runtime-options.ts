@@ -76,6 +76,8 @@ export interface ExecOptions {
   logPath?: string;
   /** runc's exec --detach: the process keeps the caller's stdio and is left to it (see Handoff). */
   handoff?: Handoff;
+  /** The process's stdio are pipes to the caller (the API's exec), not the caller's own. */
+  pipe?: boolean;
 }
 
 /** A process the caller waits for. */
@@ -88,6 +90,8 @@ export interface ProcessHandle {
   signal(sig: string | number): void;
   /** With stdio "pipe": the process's stdout and stderr. */
   output?: { stdout: Readable; stderr: Readable };
+  /** With ExecOptions.pipe: the process's stdin, stdout and stderr (one stream with a terminal). */
+  pipes?: { stdin: Writable; stdout: Readable; stderr: Readable };
 }
 export type RunHandle = ProcessHandle;
 

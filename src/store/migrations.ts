@@ -155,6 +155,15 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX IF NOT EXISTS network_endpoints_container ON network_endpoints(container_id);
   `,
+  // 9: the last exit of a removed container, for a while: what docker's wait with the
+  // "removed" condition answers once an --rm container's record is gone.
+  `
+  CREATE TABLE IF NOT EXISTS removed_containers (
+    id TEXT PRIMARY KEY,
+    exit_code INTEGER NOT NULL,
+    removed_at INTEGER NOT NULL        -- unix ms
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -30,10 +30,7 @@ function input(file: string | undefined): NodeJS.ReadableStream {
 }
 
 function inUse(engine: Engine) {
-  return (imageId: string) => {
-    const ids = engine.containers.usesImage(imageId);
-    return ids.length ? ids[0]!.slice(0, 12) : undefined;
-  };
+  return (imageId: string) => engine.containers.firstUserOf(imageId);
 }
 
 /** docker commit's -c: the Dockerfile instructions that change a config. */

@@ -69,20 +69,7 @@ export async function killContainer(ctx: ContainerContext, query: string, signal
   return c.id;
 }
 
-/** docker wait: blocks until the container stops, then gives its exit code. */
-export async function waitContainer(ctx: ContainerContext, query: string): Promise<number> {
-  const c = ctx.reconciler.resolve(query);
-  while (isUp(ctx, c.id)) await sleep(POLL_MS);
-  const exit = (() => {
-    try {
-      return ctx.runtime.state(c.id).exit;
-    } catch {
-      return undefined;
-    }
-  })();
-  if (exit) return exit.exitCode;
-  return ctx.containers.get(c.id)?.state.exitCode ?? c.state.exitCode;
-}
+export { waitForCondition, type WaitCondition } from "./wait.js";
 
 export function logPath(ctx: ContainerContext, id: string): string {
   return path.join(containerDir(ctx.roots, id), "container.log");
@@ -104,6 +91,8 @@ export interface ExecRequest {
   privileged?: boolean;
   detach?: boolean;
   interactive?: boolean;
+  /** The process's stdio are pipes to the caller (the API), not the caller's own stdio. */
+  pipe?: boolean;
 }
 
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
@@ -142,10 +131,12 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   const execID = randomBytes(32).toString("hex");
   const line = req.cmd.join(" ");
   ctx.events.record(containerEvent(c, `exec_create: ${line}`, { execID }));
-  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive) }).catch((e: unknown) => {
+  // Piped stdio come as three pipes or none: without -i the process reads the end of its stdin at once.
+  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe }).catch((e: unknown) => {
     // docker exec: a process that could not be started (its setup failed) is 126, as one it cannot execute.
     throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
   });
+  if (handle.pipes && !req.interactive) handle.pipes.stdin.end();
   ctx.events.record(containerEvent(c, `exec_start: ${line}`, { execID }));
   if (req.detach) return handle;
   return {

@@ -61,8 +61,16 @@ function restartPolicy(c: ContainerRecord): MonitorRestart | undefined {
 }
 
 const depth = (p: string) => p.split("/").filter(Boolean).length;
+interface AttachWaiter {
+  io: AttachIo;
+  resolve(session: AttachSession): void;
+  reject(e: unknown): void;
+}
 
 export class Starter {
+  /** Clients of this process that attached to a container before its start (the API's `docker run`). */
+  private readonly waiting = new Map<string, AttachWaiter[]>();
+
   constructor(
     private readonly ctx: ContainerContext,
     private readonly o: StarterOptions,
@@ -171,6 +179,7 @@ export class Starter {
     await reconciler.releaseRuntime(c.id);
     let session: AttachSession | undefined;
     const log = logSettings(c.hostConfig.LogConfig);
+    let others: AttachSession[] = [];
     pendingOps.begin(c.id, "start");
     try {
       const { spec, rootfsMount } = await this.runtimeInput(c);
@@ -188,10 +197,13 @@ export class Starter {
         session = await AttachSession.connect(runtime.attachSocket(c.id), io);
         this.ctx.events.record(containerEvent(c, "attach"));
       }
+      others = await this.connectWaiting(c.id);
       await runtime.start(c.id);
       this.markRunning(c, st.pid ?? 0);
     } catch (e) {
       session?.detach();
+      for (const s of others) s.detach();
+      await this.connectWaiting(c.id, e);
       await reconciler.abandon(c.id, e);
       throw e;
     } finally {
@@ -213,6 +225,46 @@ export class Starter {
     const input = view.runtimeInput(c, "run");
     if (netns) joinNetworkNamespace(input.spec, netns);
     return input;
+  }
+
+  /**
+   * Attaches io to the container's next start by this process, before its process runs, so
+   * no output is missed; an abort of signal takes the waiter back (rejects with EINTR).
+   */
+  attachAtStart(id: string, io: AttachIo, signal?: AbortSignal): Promise<AttachSession> {
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(id) ?? [];
+      const w: AttachWaiter = { io, resolve, reject };
+      list.push(w);
+      this.waiting.set(id, list);
+      signal?.addEventListener("abort", () => {
+        const left = (this.waiting.get(id) ?? []).filter((x) => x !== w);
+        if (left.length) this.waiting.set(id, left);
+        else this.waiting.delete(id);
+        reject(new MydockerError("EINTR", "the attach was given up before the start"));
+      });
+    });
+  }
+
+  /** Connects the waiting clients to a created container's monitor; they learn of a failure too. */
+  private async connectWaiting(id: string, failure?: unknown): Promise<AttachSession[]> {
+    const waiters = this.waiting.get(id) ?? [];
+    this.waiting.delete(id);
+    const sessions: AttachSession[] = [];
+    for (const w of waiters) {
+      if (failure !== undefined) {
+        w.reject(failure);
+        continue;
+      }
+      try {
+        const s = await AttachSession.connect(this.ctx.runtime.attachSocket(id), w.io);
+        sessions.push(s);
+        w.resolve(s);
+      } catch (e) {
+        w.reject(e);
+      }
+    }
+    return sessions;
   }
 
   /** docker run -d: create and start in the background; resolves with the id once the process runs. */

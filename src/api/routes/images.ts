@@ -1,0 +1,180 @@
+// /images: list, pull (create) and push with docker's JSON progress stream, inspect,
+// history, tag, remove, load, save (get), prune, and /commit. search and build are refused.
+import type { IncomingMessage } from "node:http";
+import { familiarName, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
+import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
+import type { RequestContext, Router } from "../router.js";
+import type { ApiContainerConfig } from "../shapes/create.js";
+import { imageSummary } from "../shapes/image.js";
+
+const ACTIONS: Record<string, string> = {
+  waiting: "Waiting",
+  downloading: "Downloading",
+  extracting: "Extracting",
+  exists: "Already exists",
+  done: "Pull complete",
+  pushing: "Pushing",
+  pushed: "Pushed",
+  mounted: "Mounted from another repository",
+};
+
+/** docker's progress messages, one JSON object a line. */
+function progressMessage(e: ProgressEvent): object {
+  if (e.kind === "step") return { status: e.message };
+  const detail = e.current !== undefined ? { current: e.current, ...(e.total ? { total: e.total } : {}) } : {};
+  return { status: ACTIONS[e.action] ?? e.action, progressDetail: detail, id: e.id };
+}
+
+/** X-Registry-Auth: base64url JSON with username and password. */
+function registryOptions(req: IncomingMessage): RegistryOptions {
+  const header = req.headers["x-registry-auth"];
+  if (typeof header !== "string" || header === "") return {};
+  try {
+    const auth = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { username?: string; password?: string };
+    return auth.username ? { credentials: { username: auth.username, password: auth.password ?? "" } } : {};
+  } catch {
+    throw new ApiError(400, "invalid X-Registry-Auth header: base64url JSON is expected");
+  }
+}
+
+/** Runs work with a JSON progress stream as the reply; a failure becomes the stream's last message. */
+async function withProgress(ctx: RequestContext, work: (p: Progress) => Promise<string>): Promise<void> {
+  const { res } = ctx;
+  res.writeHead(200, { "Content-Type": "application/json" });
+  const send = (o: object) => res.write(JSON.stringify(o) + "\n");
+  try {
+    send({ status: await work((e) => send(progressMessage(e))) });
+  } catch (e) {
+    const message = (e as Error).message;
+    send({ errorDetail: { message }, error: message });
+  }
+  res.end();
+}
+
+async function list({ engine, res, query }: RequestContext): Promise<void> {
+  const filters = filtersParam(query);
+  const refs = filters.reference ?? [];
+  const users = (id: string) => engine.containers.usesImage(id).length;
+  let images = engine.images.list();
+  if (!flag(query, "all")) images = images.filter((i) => i.names.length > 0 || users(i.id) > 0);
+  if (filters.dangling?.includes("true")) images = images.filter((i) => i.names.length === 0);
+  sendJson(
+    res,
+    200,
+    images.map((i) => imageSummary(i, users(i.id))).filter((s) => refs.length === 0 || s.RepoTags.some((t) => refs.some((r) => t === r || t.startsWith(`${r}:`)))),
+  );
+}
+
+async function create(ctx: RequestContext): Promise<void> {
+  const { engine, query, req } = ctx;
+  const from = query.get("fromImage");
+  const tag = query.get("tag") || "latest";
+  if (query.get("fromSrc") === "-") {
+    const repo = query.get("repo");
+    const ref = repo ? `${repo}:${tag}` : undefined;
+    return withProgress(ctx, async (p) => (await engine.images.importRootfsTar(req, ref, { progress: p })).id);
+  }
+  if (!from) throw new ApiError(400, "fromImage or fromSrc=- is required");
+  const ref = from.includes("@") || /:[^/]+$/.test(from) ? from : `${from}:${tag}`;
+  const opts = registryOptions(req);
+  await withProgress(ctx, async (p) => {
+    await engine.images.pull(ref, opts, p);
+    return `Status: Downloaded newer image for ${ref}`;
+  });
+}
+
+async function push(ctx: RequestContext): Promise<void> {
+  const { engine, params, query, req } = ctx;
+  const tag = query.get("tag");
+  const ref = tag ? `${params.name}:${tag}` : params.name!;
+  const opts = registryOptions(req);
+  await withProgress(ctx, async (p) => `${tag ?? "latest"}: digest: ${await engine.images.push(ref, opts, p)}`);
+}
+
+async function inspect({ engine, res, params }: RequestContext): Promise<void> {
+  sendJson(res, 200, { ...engine.images.inspect(params.name!), ContainerConfig: {}, DockerVersion: "", VirtualSize: undefined, GraphDriver: { Name: "overlay2", Data: null } });
+}
+
+async function history({ engine, res, params }: RequestContext): Promise<void> {
+  const rows = engine.images.history(params.name!);
+  sendJson(
+    res,
+    200,
+    rows.map((r) => ({ Id: r.id, Created: Math.floor(Date.parse(r.created) / 1000) || 0, CreatedBy: r.createdBy, Tags: null, Size: r.size, Comment: r.comment })),
+  );
+}
+
+async function tag({ engine, res, params, query }: RequestContext): Promise<void> {
+  const repo = query.get("repo");
+  if (!repo) throw new ApiError(400, "repo is required: POST /images/NAME/tag?repo=REPO&tag=TAG");
+  engine.images.tag(params.name!, `${repo}:${query.get("tag") || "latest"}`);
+  res.writeHead(201);
+  res.end();
+}
+
+async function remove({ engine, res, params, query }: RequestContext): Promise<void> {
+  const r = engine.images.remove(params.name!, { force: flag(query, "force"), inUse: (id) => engine.containers.firstUserOf(id) });
+  sendJson(res, 200, [...r.untagged.map((u) => ({ Untagged: u })), ...r.deleted.map((d) => ({ Deleted: d }))]);
+}
+
+async function prune({ engine, res, query }: RequestContext): Promise<void> {
+  const all = (filtersParam(query).dangling ?? []).includes("false");
+  const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id) });
+  sendJson(res, 200, { ImagesDeleted: r.deleted.map((d) => ({ Deleted: d })), SpaceReclaimed: r.reclaimedBytes });
+}
+
+async function load({ engine, req, res }: RequestContext): Promise<void> {
+  const loaded = await engine.images.load(req);
+  res.writeHead(200, { "Content-Type": "application/json" });
+  // As dockerd, quiet or not: quiet only drops the progress, which this reply has none of.
+  for (const i of loaded) {
+    const line = i.names.length ? i.names.map((n) => `Loaded image: ${familiarName(n)}\n`).join("") : `Loaded image ID: ${i.id}\n`;
+    res.write(JSON.stringify({ stream: line }) + "\n");
+  }
+  res.end();
+}
+
+async function save({ engine, res, params, query }: RequestContext): Promise<void> {
+  const names = params.name ? [params.name] : query.getAll("names");
+  if (names.length === 0) throw new ApiError(400, "names are required: GET /images/get?names=NAME");
+  for (const n of names) engine.images.get(n);
+  res.writeHead(200, { "Content-Type": "application/x-tar" });
+  await engine.images.save(names, res);
+  res.end();
+}
+
+async function commit({ engine, req, res, query }: RequestContext): Promise<void> {
+  const container = query.get("container");
+  if (!container) throw new ApiError(400, "container is required: POST /commit?container=NAME");
+  const config = (await readJson<ApiContainerConfig>(req)) ?? {};
+  const repo = query.get("repo");
+  const ref = repo ? `${repo}:${query.get("tag") || "latest"}` : undefined;
+  const img = await engine.commit(
+    container,
+    ref,
+    { config: config as never, comment: query.get("comment") ?? undefined, author: query.get("author") ?? undefined },
+    { pause: flag(query, "pause", true) },
+  );
+  sendJson(res, 201, { Id: img.id });
+}
+
+const refuse = (what: string) => async () => {
+  throw new ApiError(501, what);
+};
+
+export function imageRoutes(r: Router): void {
+  r.get("/images/json", list)
+    .post("/images/create", create)
+    .post("/images/load", load)
+    .get("/images/get", save)
+    .post("/images/prune", prune)
+    .get("/images/search", refuse("image search is not supported by mydocker: it talks to registries only to pull and push named images"))
+    .post("/build", refuse("build is not supported by this mydocker serve yet"))
+    .post("/commit", commit)
+    .get("/images/:name*/json", inspect)
+    .get("/images/:name*/history", history)
+    .get("/images/:name*/get", save)
+    .post("/images/:name*/tag", tag)
+    .post("/images/:name*/push", push)
+    .delete("/images/:name*", remove);
+}

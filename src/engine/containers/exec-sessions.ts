@@ -1,0 +1,70 @@
+// docker's exec instances, for the API: made by one request (exec create), run by another
+// (exec start), looked at by a third (exec inspect: the exit code). They live in the
+// process that serves them, as dockerd keeps them in memory.
+import crypto from "node:crypto";
+import type { ProcessHandle } from "../../runtime/index.js";
+import { MydockerError } from "../../util/errors.js";
+import type { ExecRequest } from "./control.js";
+
+export interface ExecInstance {
+  id: string;
+  containerId: string;
+  request: ExecRequest;
+  running: boolean;
+  exitCode: number | null;
+  pid: number;
+  started: boolean;
+}
+
+/** How many finished instances are kept for inspection: the oldest go first. */
+const KEPT_FINISHED = 1000;
+
+export class ExecSessions {
+  private readonly instances = new Map<string, ExecInstance>();
+
+  constructor(
+    private readonly resolveId: (query: string) => string,
+    private readonly run: (containerId: string, req: ExecRequest) => Promise<ProcessHandle>,
+  ) {}
+
+  create(query: string, request: ExecRequest): ExecInstance {
+    if (request.cmd.length === 0) throw new MydockerError("EINVAL", "No exec command specified");
+    const inst: ExecInstance = { id: crypto.randomBytes(32).toString("hex"), containerId: this.resolveId(query), request, running: false, exitCode: null, pid: 0, started: false };
+    this.instances.set(inst.id, inst);
+    this.trim();
+    return inst;
+  }
+
+  get(id: string): ExecInstance {
+    const inst = this.instances.get(id);
+    if (!inst) throw new MydockerError("ENOEXEC", `No such exec instance: ${id}`);
+    return inst;
+  }
+
+  /** Runs the instance once; its exit code is recorded when the process ends. */
+  async start(id: string, detach: boolean): Promise<ProcessHandle> {
+    const inst = this.get(id);
+    if (inst.started) throw new MydockerError("ERUNNING", `Exec command ${id} has already run`);
+    inst.started = true;
+    const handle = await this.run(inst.containerId, { ...inst.request, detach, pipe: !detach });
+    inst.running = true;
+    inst.pid = handle.pid;
+    if (detach) inst.running = false;
+    else
+      void handle.wait().then(
+        (exit) => {
+          inst.running = false;
+          inst.exitCode = exit.exitCode;
+        },
+        () => {
+          inst.running = false;
+        },
+      );
+    return handle;
+  }
+
+  private trim(): void {
+    const finished = [...this.instances.values()].filter((i) => i.started && !i.running);
+    for (const i of finished.slice(0, Math.max(0, finished.length - KEPT_FINISHED))) this.instances.delete(i.id);
+  }
+}

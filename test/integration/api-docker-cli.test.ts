@@ -1,0 +1,132 @@
+// The real docker CLI against `mydocker serve` on the suite's own socket and roots.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { spawnSync } from "node:child_process";
+import { isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { waitFor } from "../helpers/wait.js";
+import { docker, dockerAsync, dockerCli, serve, type Served } from "../helpers/serve.js";
+
+const skip = !isRoot() ? NOT_ROOT : !dockerCli() ? "the docker CLI is not installed (Debian's docker.io provides it)" : false;
+let s: Served;
+
+before(async () => {
+  if (skip) return;
+  s = await serve();
+});
+after(async () => {
+  await s?.stop();
+});
+
+const d = (...args: string[]) => docker(s, args);
+
+test("docker version negotiates the API version mydocker announces", { skip }, () => {
+  const r = d("version", "--format", "{{.Client.APIVersion}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "1.47 1.47 1.24\n");
+  assert.equal(d("info", "--format", "{{.OSType}} {{.Driver}}").stdout, "linux overlay2\n");
+});
+
+test("docker run --rm prints the output, exits with the command's status and leaves nothing", { skip }, () => {
+  const r = d("run", "--rm", "busybox", "echo", "hi");
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "hi\n");
+  const e = d("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+  assert.deepEqual([e.status, e.stdout, e.stderr], [3, "out\n", "err\n"]);
+  assert.equal(d("ps", "-aq").stdout, "");
+});
+
+test("docker run -i passes stdin and its end; -t through a terminal", { skip }, () => {
+  const r = docker(s, ["run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done"], { input: "from stdin\n" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, "from stdin\ndone\n");
+  if (!fs.existsSync("/usr/bin/script")) return;
+  const t = spawnSync("script", ["-qec", "docker run -t --rm busybox sh -c 'tty; exit 7'", "/dev/null"], { env: s.env, encoding: "utf8", timeout: 60_000 });
+  assert.equal(t.status, 7, t.stdout);
+  assert.match(t.stdout, /\/dev\/pts\/0/);
+});
+
+test("run -d, ps, logs, logs -f, exec, stop, rm", { skip }, async () => {
+  const r = d("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "trap 'echo bye; exit 0' TERM; echo started; echo warn >&2; while true; do sleep 0.1; done");
+  assert.equal(r.status, 0, r.stderr);
+  const id = r.stdout.trim();
+  assert.match(id, /^[0-9a-f]{64}$/);
+  assert.match(d("ps", "--format", "{{.ID}} {{.Names}} {{.State}}").stdout, new RegExp(`^${id.slice(0, 12)} ticker running$`, "m"));
+  assert.equal(d("inspect", "-f", "{{.State.Running}} {{.Name}} {{.Config.Tty}}", "ticker").stdout, "true /ticker false\n");
+  await waitFor(() => d("logs", "ticker").stdout === "started\n", { what: "the first line in the logs" });
+  const l = d("logs", "ticker");
+  assert.equal(l.stderr, "warn\n");
+
+  const follow = dockerAsync(s, ["logs", "-f", "ticker"]);
+  await waitFor(() => follow.out().includes("started"), { what: "logs -f to print the backlog" });
+
+  const ex = d("exec", "ticker", "sh", "-c", "echo in-container; exit 5");
+  assert.deepEqual([ex.status, ex.stdout], [5, "in-container\n"]);
+  const cat = docker(s, ["exec", "-i", "ticker", "cat"], { input: "piped\n" });
+  assert.deepEqual([cat.status, cat.stdout], [0, "piped\n"]);
+
+  assert.equal(d("stop", "ticker").status, 0);
+  const f = await follow.done;
+  assert.equal(f.stdout, "started\nbye\n", "logs -f ends when the container stops");
+  assert.equal(d("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "ticker").stdout, "exited 0\n");
+  assert.equal(d("rm", "ticker").status, 0);
+  const gone = d("inspect", "ticker");
+  assert.equal(gone.status, 1);
+  assert.match(gone.stderr, /No such (container|object): ticker/);
+});
+
+test("attach to a running container: its output, and stdin whose end ends it", { skip }, async () => {
+  const r = d("run", "-d", "-i", "--name", "echoer", "busybox", "sh", "-c", "while read l; do echo got $l; done; echo eof");
+  assert.equal(r.status, 0, r.stderr);
+  const a = docker(s, ["attach", "echoer"], { input: "one\ntwo\n" });
+  assert.equal(a.stdout, "got one\ngot two\neof\n");
+  assert.equal(d("wait", "echoer").stdout, "0\n");
+  assert.equal(d("rm", "echoer").status, 0);
+});
+
+test("kill, restart, pause, rename, top, and errors with docker's words and statuses", { skip }, () => {
+  assert.equal(d("run", "-d", "--name", "sleeper", "busybox", "sleep", "1000").status, 0);
+  assert.equal(d("pause", "sleeper").status, 0);
+  assert.equal(d("inspect", "-f", "{{.State.Status}}", "sleeper").stdout, "paused\n");
+  assert.equal(d("unpause", "sleeper").status, 0);
+  assert.match(d("top", "sleeper").stdout, /sleep 1000/);
+  assert.equal(d("rename", "sleeper", "napper").status, 0);
+  assert.equal(d("restart", "-t", "1", "napper").status, 0);
+  assert.equal(d("inspect", "-f", "{{.State.Running}}", "napper").stdout, "true\n");
+  assert.equal(d("kill", "napper").status, 0);
+  assert.equal(d("wait", "napper").stdout, "137\n");
+  const busy = d("run", "--name", "napper", "busybox", "true");
+  assert.equal(busy.status, 125);
+  assert.match(busy.stderr, /Conflict\. The container name "\/napper" is already in use/);
+  const missing = d("rm", "nosuch");
+  assert.equal(missing.status, 1);
+  assert.match(missing.stderr, /No such container: nosuch/);
+  assert.equal(d("rm", "-f", "napper").status, 0);
+  assert.equal(d("ps", "-aq").stdout, "");
+});
+
+test("images, tag, rmi, save | load, volumes", { skip }, () => {
+  // busybox is made from the host's static binary on first use.
+  assert.equal(d("run", "--rm", "busybox", "true").status, 0);
+  assert.match(d("images", "--format", "{{.Repository}}:{{.Tag}}").stdout, /^busybox:latest$/m);
+  assert.equal(d("tag", "busybox", "mine/box:1").status, 0);
+  assert.match(d("image", "inspect", "-f", "{{.RepoTags}}", "mine/box:1").stdout, /mine\/box:1/);
+  const dir = path.dirname(s.roots.root);
+  const tar = path.join(dir, "box.tar");
+  assert.equal(d("save", "-o", tar, "mine/box:1").status, 0);
+  assert.equal(d("rmi", "mine/box:1").status, 0);
+  assert.equal(d("image", "inspect", "mine/box:1").status, 1);
+  const load = d("load", "-i", tar);
+  assert.equal(load.status, 0, load.stderr);
+  assert.match(load.stdout, /Loaded image: mine\/box:1/);
+  assert.equal(d("run", "--rm", "mine/box:1", "echo", "loaded").stdout, "loaded\n");
+
+  assert.equal(d("volume", "create", "data").stdout, "data\n");
+  assert.equal(d("run", "--rm", "-v", "data:/data", "busybox", "sh", "-c", "echo kept > /data/f").status, 0);
+  const kept = d("run", "--rm", "-v", "data:/data", "busybox", "cat", "/data/f");
+  assert.equal(kept.stdout, "kept\n", kept.stderr);
+  assert.match(d("volume", "ls", "-q").stdout, /^data$/m);
+  assert.equal(d("volume", "rm", "data").status, 0);
+  assert.equal(d("volume", "ls", "-q").stdout, "");
+});
