@@ -126,6 +126,8 @@ export class StageRunner {
 
   private async step(stage: Stage, ins: Instruction, state: ImageState, args: Map<string, string>, scope: StepScope, label: string): Promise<ImageState> {
     const { session } = this;
+    // The stage copied from is waited for before this step counts as started.
+    const source = ins.keyword === "COPY" || ins.keyword === "ADD" ? await this.copySource(stage, ins, scope.vars) : undefined;
     const step = session.begin(`${label} ${ins.text}`);
     const r = await session.timed(step, async () => {
       switch (ins.keyword) {
@@ -133,7 +135,7 @@ export class StageRunner {
           return runStep(session, state, ins, [...args, ...this.proxyArgs()], step);
         case "COPY":
         case "ADD":
-          return copyStep(session, state, ins, scope.vars, this.df.escape, await this.copySource(stage, ins, scope.vars));
+          return copyStep(session, state, ins, scope.vars, this.df.escape, source!);
         default:
           return this.configStep(state, ins, scope);
       }

@@ -3,9 +3,12 @@
 // leaves nothing behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { cliSuite, isRoot, mountsUnder, NOT_ROOT, stateDirs } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mountsUnder, NOT_ROOT, stateDirs } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const { md, roots } = cliSuite();
@@ -25,6 +28,23 @@ function build(...args: string[]) {
   const r = md("build", "--progress", "plain", ...args);
   assert.equal(r.status, 0, r.stderr);
   return r;
+}
+
+function imageId(ref: string): string {
+  const r = md("image", "inspect", "--format", "{{.Id}}", ref);
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.trim();
+}
+
+/** mydocker with input, not blocking this process (whose loopback server the build reaches). */
+function mdAsync(args: string[], input: string | Buffer): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ["--", BIN, ...args], { env: roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  child.stdin.end(input);
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
 }
 
 /** The plain output's steps and how each ended: "RUN echo hi" -> "CACHED" | "DONE". */
@@ -85,13 +105,13 @@ test("the cache: a rebuild is all cached; a change to one copied file rebuilds f
   };
   const dir = context("cache", files);
   build("-t", "local/cache:1", dir);
-  const first = md("images", "-q", "--no-trunc", "local/cache:1").stdout.trim();
+  const first = imageId("local/cache:1");
   const again = outcomes(build("-t", "local/cache:1", dir).stderr);
   for (const step of ["COPY a.txt /a.txt", "RUN cat /a.txt > /ra", "COPY b.txt /b.txt", "RUN cat /a.txt /b.txt > /rb", 'CMD ["cat", "/rb"]']) {
     assert.equal(again.get(step), "CACHED", step);
   }
   // The same image, to the byte, whether built cold or from the cache.
-  assert.equal(md("images", "-q", "--no-trunc", "local/cache:1").stdout.trim(), first);
+  assert.equal(imageId("local/cache:1"), first);
 
   fs.writeFileSync(path.join(dir, "b.txt"), "b2\n");
   const changed = outcomes(build("-t", "local/cache:2", dir).stderr);
@@ -136,4 +156,77 @@ test("bad Dockerfiles fail with the file, line and reason before anything runs",
   const missing = md("build", context("bad4", { Dockerfile: "FROM busybox\nCOPY nothere /\n" }));
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /nothere: no such file or directory/);
+});
+
+test("multi-stage: COPY --from a stage, --target, FROM an earlier stage with ONBUILD, a scratch stage, .dockerignore, ADD of a tar", { skip }, () => {
+  const dir = context("multi", {
+    Dockerfile: [
+      "ARG BASE=busybox",
+      "FROM ${BASE} AS builder",
+      "RUN mkdir -p /out && echo built > /out/artifact",
+      "ONBUILD RUN echo triggered > /trig",
+      "FROM builder AS child",
+      "RUN cat /trig",
+      "FROM scratch AS files",
+      "COPY --from=builder /out/artifact /artifact",
+      "COPY data /data",
+      "ADD arch.tar /x/",
+      "FROM busybox",
+      "COPY --from=files / /files/",
+      "COPY --from=child /trig /trig",
+      'CMD ["sh", "-c", "find /files | sort; cat /trig"]',
+    ].join("\n"),
+    ".dockerignore": "data/skip\n**/*.log\n!data/keep/x.log\n",
+    "data/keep/k.txt": "k\n",
+    "data/keep/x.log": "kept log\n",
+    "data/other.log": "ignored\n",
+    "data/skip/s.txt": "ignored\n",
+  });
+  const tarSrc = path.join(dir, "..", "multi-tar");
+  fs.mkdirSync(path.join(tarSrc, "d"), { recursive: true });
+  fs.writeFileSync(path.join(tarSrc, "d", "g"), "deep\n");
+  assert.equal(spawnSync("tar", ["-C", tarSrc, "-cf", path.join(dir, "arch.tar"), "."]).status, 0);
+  const r = build("-t", "local/multi", dir);
+  assert.match(r.stderr, /\[child 1\/2\] RUN echo triggered > \/trig/);
+  const out = md("run", "--rm", "local/multi").stdout;
+  assert.equal(out, ["/files", "/files/artifact", "/files/data", "/files/data/keep", "/files/data/keep/k.txt", "/files/data/keep/x.log", "/files/x", "/files/x/d", "/files/x/d/g", "triggered", ""].join("\n"));
+  // The ONBUILD trigger ran in the child, not in the stage that stored it.
+  assert.equal(md("run", "--rm", "local/multi", "sh", "-c", "test -e /files/trig || echo absent").stdout, "absent\n");
+
+  // --target stops at a stage; only the stages it needs are built.
+  const t = build("--target", "files", "-t", "local/files", dir);
+  assert.doesNotMatch(t.stderr, /\[child /);
+  assert.match(md("history", "--format", "{{.CreatedBy}}", "local/files").stdout, /^ADD arch\.tar \/x\/ # buildkit$/m);
+  const unknown = md("build", "--target", "nope", dir);
+  assert.equal(unknown.status, 1);
+  assert.match(unknown.stderr, /failed to reach build target nope/);
+});
+
+test("the context as a tar on stdin, the Dockerfile from stdin, and ADD of a URL from a loopback server", { skip }, async () => {
+  const dir = context("stdin", { Dockerfile: 'FROM busybox\nCOPY a.txt /a.txt\nCMD ["cat", "/a.txt"]\n', "a.txt": "from tar\n" });
+  const tar = spawnSync("tar", ["-C", dir, "-c", "."]);
+  const fromTar = spawnSync(process.execPath, ["--", BIN, "build", "-q", "-t", "local/tar", "-"], { env: roots().env, input: tar.stdout });
+  assert.equal(fromTar.status, 0, fromTar.stderr.toString());
+  assert.match(fromTar.stdout.toString(), /^sha256:[0-9a-f]{64}\n$/);
+  assert.equal(md("run", "--rm", "local/tar").stdout, "from tar\n");
+
+  const server = http.createServer((req, res) => {
+    if (req.url === "/files/remote.txt") res.end("downloaded\n");
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const dockerfile = `FROM busybox\nADD http://127.0.0.1:${port}/files/remote.txt /dl/\nCMD ["sh", "-c", "cat /dl/remote.txt; stat -c %a /dl/remote.txt"]\n`;
+    const iid = path.join(dir, "..", "iid");
+    const r = await mdAsync(["build", "--progress", "plain", "-f", "-", "--iidfile", iid, "-t", "local/url", dir], dockerfile);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(md("run", "--rm", "local/url").stdout, "downloaded\n600\n");
+    assert.equal(fs.readFileSync(iid, "utf8"), imageId("local/url"));
+    const missing = await mdAsync(["build", "-f", "-", dir], `FROM busybox\nADD http://127.0.0.1:${port}/nothing /x\n`);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /failed to fetch http:\/\/127\.0\.0\.1:\d+\/nothing: 404/);
+  } finally {
+    server.close();
+  }
 });
