@@ -168,9 +168,10 @@ export class ImageStore {
       const hasLayer = (d: Digest): boolean => this.catalog.hasLayer(d) && this.layers.has(d);
       const images = await loadArchive(members, this.layers, work, hasLayer, progress);
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
+      // The archive's own names: the image may have had others before.
+      for (const i of images) for (const n of i.names.length ? i.names.map(familiarName) : [i.id]) this.event("load", n, n);
       for (const r of records) {
         const names = r.names.map(familiarName);
-        for (const n of names.length ? names : [r.id]) this.event("load", n, n);
         progress?.({ kind: "step", message: names.length > 0 ? `Loaded image: ${names.join(", ")}` : `Loaded image ID: ${r.id}` });
       }
       return records;

@@ -3,12 +3,15 @@
 // system prune.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cliSuite, isRoot, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { spawnSync } from "node:child_process";
+import path from "node:path";
+import { BIN, cliSuite, isRoot, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const { md, roots } = cliSuite();
 
 /** docker's event line: time (RFC3339 with nine digits), type, action, actor id, attributes sorted. */
+const EVENT_LINE_START = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) \w+ /;
 const EVENT_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(Z|[+-]\d\d:\d\d) (\w+) (\S+(?:: .*)?) ([0-9a-f]{64}|\S+)(?: \((.*)\))?$/;
 
 test("version: docker's Client and Server sections; --format reads the same fields", { skip }, () => {
@@ -73,15 +76,57 @@ test("events: the recorded history of a container's life, in docker's line; filt
   assert.match(badTime.stderr, /failed to parse value as time or duration: "yesterday"/);
 });
 
+test("events: images (import, tag, untag, save, load, delete) and volumes (create, mount, destroy)", { skip }, () => {
+  const since = String(Date.now() / 1000);
+  const archive = path.join(roots().root, "..", "ev.tar");
+  assert.equal(md("tag", "busybox", "ev/img:1").status, 0);
+  assert.equal(md("save", "-o", archive, "ev/img:1").status, 0);
+  assert.equal(md("rmi", "ev/img:1").status, 0);
+  assert.equal(md("load", "-i", archive).status, 0);
+  const imported = md("import", archive, "ev/imported:1").stdout.trim();
+  assert.equal(md("rmi", "ev/img:1", "ev/imported:1").status, 0);
+  assert.equal(md("run", "--rm", "-v", "ev-vol:/data:ro", "busybox", "true").status, 0);
+  assert.equal(md("volume", "rm", "ev-vol").status, 0);
+  const events = md("events", "--since", since, "--until", "0s", "--filter", "type=image", "--filter", "type=volume", "--format", "{{.Type}} {{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}").stdout;
+  const busybox = md("images", "-q", "--no-trunc", "busybox").stdout.trim();
+  assert.deepEqual(events.trimEnd().split("\n"), [
+    `image tag ${busybox} ev/img:1`,
+    `image save ${busybox} ev/img:1`,
+    `image untag ${busybox} ${busybox}`,
+    "image load ev/img:1 ev/img:1",
+    `image import ${imported} ev/imported:1`,
+    `image untag ${busybox} ${busybox}`,
+    `image untag ${imported} ${imported}`,
+    `image delete ${imported} ${imported}`,
+    "volume create ev-vol <no value>",
+    "volume mount ev-vol <no value>",
+    "volume destroy ev-vol <no value>",
+  ]);
+  const mount = md("events", "--since", since, "--until", "0s", "--filter", "event=mount", "--format", "{{json .Actor.Attributes}}").stdout;
+  const attrs = JSON.parse(mount) as Record<string, string>;
+  assert.equal(attrs.destination, "/data");
+  assert.equal(attrs["read/write"], "false");
+  assert.match(attrs.container!, /^[0-9a-f]{64}$/);
+  assert.equal(md("events", "--since", since, "--until", "0s", "--filter", "volume=ev-vol", "--format", "{{.Action}}").stdout, "create\nmount\ndestroy\n");
+});
+
+test("events ends quietly when its reader goes away (events | head -1)", { skip }, () => {
+  const r = spawnSync("sh", ["-c", `"${process.execPath}" -- "${BIN}" events --since 1h --until 0s | head -1`], { env: roots().env, encoding: "utf8", timeout: 20_000 });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, EVENT_LINE_START);
+  assert.equal(r.stderr, "", "no error, no stack trace");
+});
+
 test("events without --until: a live stream of what other commands do", { skip }, async () => {
   const live = mydockerAsync(roots(), ["events", "--filter", "container=ev-live", "--format", "{{.Action}}"]);
   try {
-    // The stream starts at its first poll: a create before it would be history, not shown.
-    await waitFor(() => md("run", "--rm", "--name", "ev-live", "busybox", "true").status === 0 && live.out().includes("destroy"), {
-      what: "the run's events on the live stream",
+    // The stream starts once the command is up: a run before that is history, not shown, and
+    // one under way then shows in part. Runs are made until one shows whole.
+    const whole = "create\nstart\ndie\ndestroy\n";
+    await waitFor(() => md("run", "--rm", "--name", "ev-live", "busybox", "true").status === 0 && live.out().includes(whole), {
+      what: "a whole run's events on the live stream",
     });
-    const actions = live.out().trimEnd().split("\n");
-    assert.deepEqual(actions.slice(-4), ["create", "start", "die", "destroy"]);
+    assert.match(live.out(), /^(?:(?:create|start|die|destroy)\n)+$/, "only the filtered container's events");
   } finally {
     live.child.kill("SIGKILL");
     await live.done;

@@ -161,7 +161,19 @@ export class Starter {
 
   private markRunning(c: ContainerRecord, pid: number): void {
     this.ctx.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER });
+    this.recordVolumeMounts(c);
     this.ctx.events.record(containerEvent(c, "start"));
+  }
+
+  /** docker's volume mount events: one per named or anonymous volume the run mounts. */
+  private recordVolumeMounts(c: ContainerRecord): void {
+    for (const name of c.hostConfig.Volumes ?? []) {
+      const dir = this.ctx.volumes.get(name)?.Mountpoint;
+      const m = c.hostConfig.Mounts.find((x) => x.source === dir);
+      if (!m) continue;
+      const attributes = { container: c.id, destination: m.destination, driver: "local", propagation: "", "read/write": String(!m.options?.includes("ro")) };
+      this.ctx.events.record({ Type: "volume", Action: "mount", id: name, attributes });
+    }
   }
 
   /**
