@@ -45,7 +45,7 @@ test("images: REPOSITORY[:TAG], --digests, and the dangling, reference, label, b
 });
 
 test("ps: -s sizes, and the before, since, exited, volume, network and health filters", { skip }, () => {
-  assert.equal(md("run", "--name", "lf-a", "busybox", "sh", "-c", "head -c 20000 /dev/zero > /big; exit 2").status, 2);
+  assert.equal(md("run", "--name", "lf-a", "--network", "none", "busybox", "sh", "-c", "head -c 20000 /dev/zero > /big; exit 2").status, 2);
   assert.equal(md("run", "--name", "lf-b", "-v", "lfvol:/data", "busybox", "true").status, 0);
   assert.equal(md("run", "-d", "--name", "lf-c", "busybox", "sleep", "60").status, 0);
   try {
@@ -56,7 +56,10 @@ test("ps: -s sizes, and the before, since, exited, volume, network and health fi
     assert.deepEqual(names("exited=0", "name=lf-"), ["lf-b"]);
     assert.deepEqual(names("volume=lfvol"), ["lf-b"]);
     assert.deepEqual(names("volume=/data"), ["lf-b"]);
-    assert.deepEqual(names("network=none", "name=lf-"), ["lf-a", "lf-b", "lf-c"]);
+    assert.deepEqual(names("network=none", "name=lf-"), ["lf-a"]);
+    assert.ok(names("network=bridge", "name=lf-").includes("lf-c"), "the default network, by name");
+    const bridgeId = md("network", "inspect", "-f", "{{.Id}}", "bridge").stdout.trim();
+    assert.ok(names(`network=${bridgeId}`, "name=lf-").includes("lf-c"), "and by id");
     assert.deepEqual(names("health=none", "name=lf-"), ["lf-a", "lf-b", "lf-c"], "no health check: none");
     assert.deepEqual(names("health=healthy", "name=lf-"), []);
     for (const [f, msg] of [

@@ -56,7 +56,8 @@ function sizeText(engine: Engine, c: ContainerRecord): string {
 export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
   // ps is where a user looks for what is left: the full sweep, not just killed commands.
   await engine.sweep();
-  const filter = containerFilter(f.filter, () => engine.containers.all());
+  const networks = (c: ContainerRecord) => Object.entries(engine.inspect(c.id).NetworkSettings.Networks).flatMap(([name, ep]) => [name, ep.NetworkID]);
+  const filter = containerFilter(f.filter, () => engine.containers.all(), networks);
   let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
   list = list.filter(filter);
   if (f.latest) list = list.slice(0, 1);

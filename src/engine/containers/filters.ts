@@ -14,14 +14,6 @@ export function healthStatus(c: ContainerRecord): string {
   return (c.state as { health?: { status?: string } }).health?.status ?? "none";
 }
 
-/** The networks a container is on, by name. */
-function networks(c: ContainerRecord): string[] {
-  const mode = c.hostConfig.NetworkMode;
-  const joined = (c.hostConfig as { Networks?: Record<string, unknown> | string[] }).Networks;
-  const names = Array.isArray(joined) ? joined : Object.keys(joined ?? {});
-  return [...new Set([mode, ...names].filter(Boolean))];
-}
-
 const invalid = (key: string, value: string, valid?: string[]) =>
   new MydockerError("EINVAL", `invalid filter '${key}=${value}'${valid ? `: use ${valid.slice(0, -1).join(", ")} or ${valid[valid.length - 1]}` : ""}`);
 
@@ -29,7 +21,12 @@ const invalid = (key: string, value: string, valid?: string[]) =>
  * A predicate over containers for the filters; others is every container (for before= and
  * since=, which name one), newest first. Bad values are refused before anything is listed.
  */
-export function containerFilter(given: readonly string[] | FilterMap, others: () => ContainerRecord[]): (c: ContainerRecord) => boolean {
+export function containerFilter(
+  given: readonly string[] | FilterMap,
+  others: () => ContainerRecord[],
+  /** The names and ids of the networks a container is on (asked only for network=). */
+  networks: (c: ContainerRecord) => string[] = () => [],
+): (c: ContainerRecord) => boolean {
   const f = Array.isArray(given) ? Filters.fromFlags(given, CONTAINER_FILTERS) : Filters.from(given as FilterMap, CONTAINER_FILTERS);
   for (const v of f.get("status")) if (!STATUSES.includes(v)) throw invalid("status", v, STATUSES);
   for (const v of f.get("health")) if (!HEALTH.includes(v)) throw invalid("health", v, HEALTH);
@@ -56,7 +53,7 @@ export function containerFilter(given: readonly string[] | FilterMap, others: ()
       (!f.has("exited") || (c.state.status === "exited" && f.get("exited").some((v) => Number(v) === c.state.exitCode))) &&
       f.exact("health", healthStatus(c)) &&
       (!f.has("volume") || f.get("volume").some((v) => (c.hostConfig.Volumes ?? []).includes(v) || c.hostConfig.Mounts.some((m) => m.destination === v || m.source === v))) &&
-      (!f.has("network") || f.get("network").some((n) => networks(c).includes(n)))
+      (!f.has("network") || ((on) => f.get("network").some((n) => on.includes(n)))([c.hostConfig.NetworkMode, ...networks(c)]))
     );
   };
 }
