@@ -21,7 +21,7 @@ import { digestHex, isDigest, sha256 } from "./digest.js";
 import type { LayerStore, StagedLayer } from "./layer-store.js";
 import { shortId, type Progress } from "./progress.js";
 import { normalizeReference } from "./reference.js";
-import { choosePlatform } from "./platform.js";
+import { choosePlatform, type PlatformSpec } from "./platform.js";
 
 /** An image ready to be stored: its config bytes, id, staged layers (bottom first) and names. */
 interface LoadedImage {
@@ -182,12 +182,12 @@ function planOciManifest(members: ArchiveMembers, d: Descriptor): ImagePlan {
   };
 }
 
-function planOciDescriptor(members: ArchiveMembers, d: Descriptor, named?: Descriptor): ImagePlan {
+function planOciDescriptor(members: ArchiveMembers, d: Descriptor, platform: PlatformSpec | undefined, named?: Descriptor): ImagePlan {
   const carrier = named ?? d;
   if (d.mediaType === MediaType.ociIndex || d.mediaType === MediaType.dockerManifestList) {
     const index = parseJson<ImageIndex>(blob(members, d), `index ${d.digest}`);
     if (!Array.isArray(index.manifests)) throw bad(`index ${d.digest} has no manifests`);
-    return planOciDescriptor(members, choosePlatform(index.manifests, d.digest), carrier);
+    return planOciDescriptor(members, choosePlatform(index.manifests, d.digest, platform), platform, carrier);
   }
   if (d.mediaType === MediaType.ociManifest || d.mediaType === MediaType.dockerManifest) {
     const image = planOciManifest(members, d);
@@ -197,22 +197,23 @@ function planOciDescriptor(members: ArchiveMembers, d: Descriptor, named?: Descr
   throw new MydockerError("unsupported_media_type", `unsupported manifest media type "${d.mediaType}"`);
 }
 
-function planOciLayout(members: ArchiveMembers): ImagePlan[] {
+function planOciLayout(members: ArchiveMembers, platform: PlatformSpec | undefined): ImagePlan[] {
   const index = parseJson<ImageIndex>(metadata(members, "index.json", "index.json")!, "index.json");
   if (!Array.isArray(index.manifests)) throw bad("index.json has no manifests");
-  return index.manifests.map((d) => planOciDescriptor(members, d));
+  return index.manifests.map((d) => planOciDescriptor(members, d, platform));
 }
 
 /** The images an archive holds, from its manifest, checked; nothing is extracted yet. */
-function planArchive(members: ArchiveMembers): ImagePlan[] {
+function planArchive(members: ArchiveMembers, platform: PlatformSpec | undefined): ImagePlan[] {
   if (members.files.has("manifest.json") || members.oversized.has("manifest.json")) return planDockerArchive(members);
-  if (members.files.has("index.json") || members.oversized.has("index.json")) return planOciLayout(members);
+  if (members.files.has("index.json") || members.oversized.has("index.json")) return planOciLayout(members, platform);
   throw bad("not an image archive: it has neither manifest.json (docker-archive) nor index.json (OCI layout); use import for a root file system tarball");
 }
 
 /**
  * The images an archive holds, verified, with their layers staged under work: the
- * manifest and configs are checked first, then only the layers they name are extracted.
+ * manifest and configs are checked first, then only the layers they name and the store
+ * does not have yet are extracted (of a multi-platform index, only the chosen platform's).
  */
 export async function loadArchive(
   members: ArchiveMembers,
@@ -220,14 +221,21 @@ export async function loadArchive(
   work: string,
   hasLayer: (d: Digest) => boolean,
   progress?: Progress,
+  platform?: PlatformSpec,
 ): Promise<LoadedImage[]> {
-  const plans = planArchive(members);
+  const plans = planArchive(members, platform);
   const staged = new Map<string, StagedLayer>();
   for (const plan of plans) {
-    for (const { member } of plan.layers) {
+    for (const [i, { member }] of plan.layers.entries()) {
       if (member === undefined || staged.has(member)) continue;
-      const spooled = members.blobs.get(member)!;
       const id = shortId(member.split("/").pop()!.replace(/\.tar$/, ""));
+      // The config names the layer by its content's digest: one the store has is not read again.
+      const diffId = plan.config.rootfs.diff_ids[i];
+      if (plan.layers.length === plan.config.rootfs.diff_ids.length && diffId !== undefined && hasLayer(diffId)) {
+        progress?.({ kind: "layer", id, action: "exists" });
+        continue;
+      }
+      const spooled = members.blobs.get(member)!;
       const total = spooled.size;
       const report = progress && ((current: number) => progress({ kind: "layer", id, action: "extracting", current, total }));
       const bytes = fs.createReadStream(spooled.file, { start: spooled.start, end: spooled.start + spooled.size - 1, highWaterMark: 1 << 20 });
@@ -238,7 +246,7 @@ export async function loadArchive(
   }
   return plans.map((plan) => {
     const layerList = plan.layers.map(({ member, blobDigest }) => {
-      const layer = member === undefined ? undefined : staged.get(member)!;
+      const layer = member === undefined ? undefined : staged.get(member);
       if (layer !== undefined && blobDigest !== undefined && layer.blobDigest !== blobDigest) {
         throw new MydockerError("digest_mismatch", `layer blob ${blobDigest} does not match its digest (it hashes to ${layer.blobDigest})`);
       }

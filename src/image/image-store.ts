@@ -16,6 +16,7 @@ import { asBuffers, type ByteStream } from "./compression.js";
 import { checkConfigLimits, configWithLayer, serializeConfig } from "./config.js";
 import { LayerStore, type StagedLayer } from "./layer-store.js";
 import { layerFromDir, mergedFromDirs, type WalkOptions } from "./layer-tar.js";
+import { checkPlatform, parsePlatform } from "./platform.js";
 import { pull, type PullOptions } from "./registry/pull.js";
 import { push, type PushOptions } from "./registry/push.js";
 import { closeConnections } from "./registry/http.js";
@@ -162,11 +163,12 @@ export class ImageStore {
   }
 
   /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
-  async load(input: ByteStream, progress?: Progress): Promise<ImageRecord[]> {
+  async load(input: ByteStream, progress?: Progress, opts: { platform?: string } = {}): Promise<ImageRecord[]> {
+    const platform = opts.platform === undefined ? undefined : parsePlatform(opts.platform);
     return this.withWorkDir(async (work) => {
       const members = indexFileStream(input) ?? (await readArchiveMembers(asBuffers(input), work));
       const hasLayer = (d: Digest): boolean => this.catalog.hasLayer(d) && this.layers.has(d);
-      const images = await loadArchive(members, this.layers, work, hasLayer, progress);
+      const images = await loadArchive(members, this.layers, work, hasLayer, progress, platform);
       const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
       // The archive's own names: the image may have had others before.
       for (const i of images) for (const n of i.names.length ? i.names.map(familiarName) : [i.id]) this.event("load", n, n);
@@ -179,9 +181,11 @@ export class ImageStore {
   }
 
   /** `save`: the images (with the names given) as one archive. */
-  async save(refs: string[], out: Writable, format: ArchiveFormat = "docker-archive"): Promise<void> {
+  async save(refs: string[], out: Writable, format: ArchiveFormat = "docker-archive", opts: { platform?: string } = {}): Promise<void> {
     const selected = refs.map((ref) => {
       const image = this.get(ref);
+      // The store keeps one platform per image: --platform can only check it is that one.
+      if (opts.platform !== undefined) checkPlatform(image.config, ref, opts.platform);
       const name = safeNormalize(ref);
       // By id, docker saves no names (RepoTags null); by name, just that name.
       return { image, names: name !== undefined && image.names.includes(name) ? [name] : [] };

@@ -143,9 +143,10 @@ export function registerImages(program: Command, ctx: Context): void {
     .description("Load an image from a tar archive or STDIN")
     .option("-i, --input <file>", "read from tar archive file, instead of STDIN")
     .option("-q, --quiet", "suppress the load output")
-    .action(async (f: { input?: string; quiet?: boolean }) => {
+    .option("--platform <os/arch>", "the platform to load from a multi-platform archive (default: this machine's)")
+    .action(async (f: { input?: string; quiet?: boolean; platform?: string }) => {
       const e = await engine();
-      const loaded = await e.images.load(input(f.input) as never, progressPrinter(Boolean(f.quiet)));
+      const loaded = await e.images.load(input(f.input) as never, progressPrinter(Boolean(f.quiet)), { platform: f.platform });
       for (const img of loaded) {
         const names = img.names.map((n) => n.replace(/^docker\.io\/(library\/)?/, ""));
         process.stdout.write(names.length ? names.map((n) => `Loaded image: ${n}\n`).join("") : `Loaded image ID: ${img.id}\n`);
@@ -157,8 +158,9 @@ export function registerImages(program: Command, ctx: Context): void {
     .description("Save one or more images to a tar archive (streamed to STDOUT by default)")
     .option("-o, --output <file>", "write to a file, instead of STDOUT")
     .option("--format <format>", "docker-archive or oci-archive", "docker-archive")
+    .option("--platform <os/arch>", "save only if the images are made for this platform")
     .argument("<image...>")
-    .action(async (refs: string[], f: { output?: string; format: string }) => {
+    .action(async (refs: string[], f: { output?: string; format: string; platform?: string }) => {
       const e = await engine();
       if (f.format !== "docker-archive" && f.format !== "oci-archive") {
         throw new MydockerError("EINVAL", `unknown format ${f.format}: use docker-archive or oci-archive`);
@@ -167,9 +169,9 @@ export function registerImages(program: Command, ctx: Context): void {
         throw new MydockerError("ETTY", "cowardly refusing to save to a terminal. Use the -o flag or redirect");
       }
       if (f.output) {
-        await writeUserFile(f.output, (out) => e.images.save(refs, out, f.format as "docker-archive" | "oci-archive"));
+        await writeUserFile(f.output, (out) => e.images.save(refs, out, f.format as "docker-archive" | "oci-archive", { platform: f.platform }));
       } else {
-        await e.images.save(refs, process.stdout, f.format);
+        await e.images.save(refs, process.stdout, f.format, { platform: f.platform });
       }
     });
 

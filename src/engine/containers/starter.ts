@@ -4,7 +4,7 @@
 // the next command finishes one a kill cut short (Reconciler.recover).
 import fs from "node:fs";
 import path from "node:path";
-import type { ImageRecord } from "../../image/index.js";
+import { checkPlatform, type ImageRecord } from "../../image/index.js";
 import type { MonitorRestart, RunHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import type { AttachIo } from "../attach.js";
@@ -17,7 +17,6 @@ import type { CreateOptions } from "../run-options.js";
 import type { EnsureOptions } from "../image-bootstrap.js";
 import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
-import { checkPlatform } from "../platform-check.js";
 import { logSettings } from "../host-options/log-config.js";
 import { joinNetworkNamespace } from "../spec-builder.js";
 import { NEVER, type ContainerContext } from "./context.js";
@@ -86,7 +85,7 @@ export class Starter {
       }
     } else if (opts.image) {
       image = await this.o.image(opts.image, { pull: opts.pull, platform: opts.platform });
-      if (opts.platform) checkPlatform(image, opts.image, opts.platform);
+      if (opts.platform) checkPlatform(image.config, opts.image, opts.platform);
     } else {
       throw new MydockerError("EINVAL", "an image or --rootfs is required");
     }
