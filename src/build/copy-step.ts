@@ -80,6 +80,9 @@ async function collect(source: AsyncIterable<Buffer>): Promise<Buffer[]> {
 
 export async function copyStep(session: Session, state: ImageState, ins: Instruction, vars: Vars, escape: string, source: CopySource): Promise<{ state: ImageState; cached: boolean }> {
   const add = ins.keyword === "ADD";
+  for (const flag of ["parents", "exclude", "checksum", "keep-git-dir"]) {
+    if (ins.flags.has(flag)) throw new MydockerError("dockerfile_parse", `line ${ins.line}: ${ins.keyword} --${flag} is not supported by mydocker build`, 1);
+  }
   const words = jsonForm(ins.args) ?? splitWords(ins.args, escape).map((w) => (w.startsWith("<<") ? w : expandWord(w, vars, escape)));
   if (words.length < 2) throw new MydockerError("dockerfile_parse", `line ${ins.line}: ${ins.keyword} requires at least two arguments: a source and a destination`, 1);
   const dest = words.pop()!;

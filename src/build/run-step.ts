@@ -27,6 +27,9 @@ function createdBy(argv: string[], args: [string, string][]): string {
 
 export async function runStep(session: Session, state: ImageState, ins: Instruction, args: [string, string][], step: number): Promise<{ state: ImageState; cached: boolean }> {
   const argv = runCommand(ins, state.config.config?.Shell);
+  for (const flag of ["mount", "security"]) {
+    if (ins.flags.has(flag)) session.emit({ kind: "warning", message: `line ${ins.line}: RUN --${flag} is not supported: the step runs without it` });
+  }
   const network = ins.flags.get("network") ?? session.opts.network;
   const key = BuildCache.key([state.id, "RUN", argv, args, network ?? ""]);
   const hit = session.recall(key);
