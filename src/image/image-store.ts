@@ -36,6 +36,16 @@ import type {
 } from "./types.js";
 import { makeWorkDir, removeWorkDir, sweepWorkDirs } from "./workdir.js";
 
+/** An image load stored, and the names the archive gave it (it may have had others already). */
+export interface LoadedImage extends ImageRecord {
+  loadedNames: string[];
+}
+
+/** docker load's report of an image: a line per name the archive gave it, or its id. */
+export function loadedLines(img: LoadedImage): string[] {
+  return img.loadedNames.length ? img.loadedNames.map((n) => `Loaded image: ${familiarName(n)}`) : [`Loaded image ID: ${img.id}`];
+}
+
 export interface ImportOptions {
   changes?: ImageChanges;
   progress?: Progress;
@@ -163,18 +173,17 @@ export class ImageStore {
   }
 
   /** `load`: docker-archive or OCI archive (optionally gzip-compressed). */
-  async load(input: ByteStream, progress?: Progress, opts: { platform?: string } = {}): Promise<ImageRecord[]> {
+  async load(input: ByteStream, progress?: Progress, opts: { platform?: string } = {}): Promise<LoadedImage[]> {
     const platform = opts.platform === undefined ? undefined : parsePlatform(opts.platform);
     return this.withWorkDir(async (work) => {
       const members = indexFileStream(input) ?? (await readArchiveMembers(asBuffers(input), work));
       const hasLayer = (d: Digest): boolean => this.catalog.hasLayer(d) && this.layers.has(d);
       const images = await loadArchive(members, this.layers, work, hasLayer, progress, platform);
-      const records = images.map((i) => this.addImage(i.configText, i.id, i.layers, i.names));
       // The archive's own names: the image may have had others before.
-      for (const i of images) for (const n of i.names.length ? i.names.map(familiarName) : [i.id]) this.event("load", n, n);
+      const records = images.map((i) => ({ ...this.addImage(i.configText, i.id, i.layers, i.names), loadedNames: i.names }));
       for (const r of records) {
-        const names = r.names.map(familiarName);
-        progress?.({ kind: "step", message: names.length > 0 ? `Loaded image: ${names.join(", ")}` : `Loaded image ID: ${r.id}` });
+        const names = r.loadedNames.map(familiarName);
+        for (const n of names.length ? names : [r.id]) this.event("load", n, n);
       }
       return records;
     });
@@ -205,7 +214,6 @@ export class ImageStore {
       const { text, id } = serializeConfig(configWithLayer(undefined, staged.diffId, changes));
       const image = this.addImage(text, id, [staged], name === undefined ? [] : [name]);
       this.event("import", id, name === undefined ? id : familiarName(name));
-      progress?.({ kind: "step", message: `Imported ${id}` });
       return image;
     });
   }

@@ -1,5 +1,5 @@
 // The image store's public surface.
-export { ImageStore, type ImportOptions } from "./image-store.js";
+export { ImageStore, loadedLines, type ImportOptions, type LoadedImage } from "./image-store.js";
 export type {
   DiskUsage,
   HistoryRow,

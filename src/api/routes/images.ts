@@ -1,7 +1,7 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search and build are refused.
 import type { IncomingMessage } from "node:http";
-import { familiarName, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
+import { loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import type { ApiContainerConfig } from "../shapes/create.js";
@@ -128,7 +128,7 @@ async function load({ engine, req, res }: RequestContext): Promise<void> {
   res.writeHead(200, { "Content-Type": "application/json" });
   // As dockerd, quiet or not: quiet only drops the progress, which this reply has none of.
   for (const i of loaded) {
-    const line = i.names.length ? i.names.map((n) => `Loaded image: ${familiarName(n)}\n`).join("") : `Loaded image ID: ${i.id}\n`;
+    const line = loadedLines(i).map((l) => l + "\n").join("");
     res.write(JSON.stringify({ stream: line }) + "\n");
   }
   res.end();

@@ -6,12 +6,11 @@ import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { abortOnSignals } from "../interrupt.js";
 import { errorText, ExitError } from "../output.js";
-import { formatList, humanDuration, humanSize, table, type ListFormat } from "../format.js";
+import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
 import { progressPrinter } from "../progress.js";
 import { writeUserFile } from "../output-file.js";
 import type { Engine } from "../../engine/engine.js";
 import { MydockerError } from "../../util/errors.js";
-import { BuildCache } from "../../build/cache.js";
 
 const IMAGES: ListFormat = {
   table: "{{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}",
@@ -132,7 +131,7 @@ export function registerImages(program: Command, ctx: Context): void {
     .action(async (file: string, ref: string | undefined, f: { change: string[]; message?: string }) => {
       const e = await engine();
       const img = await e.images.importRootfsTar(input(file) as never, ref, {
-        changes: { config: changesFrom(f.change), comment: f.message },
+        changes: { config: changesFrom(f.change), comment: f.message ?? `Imported from ${file}` },
         progress: progressPrinter(!process.stderr.isTTY),
       });
       process.stdout.write(img.id + "\n");
@@ -147,10 +146,8 @@ export function registerImages(program: Command, ctx: Context): void {
     .action(async (f: { input?: string; quiet?: boolean; platform?: string }) => {
       const e = await engine();
       const loaded = await e.images.load(input(f.input) as never, progressPrinter(Boolean(f.quiet)), { platform: f.platform });
-      for (const img of loaded) {
-        const names = img.names.map((n) => n.replace(/^docker\.io\/(library\/)?/, ""));
-        process.stdout.write(names.length ? names.map((n) => `Loaded image: ${n}\n`).join("") : `Loaded image ID: ${img.id}\n`);
-      }
+      const { loadedLines } = await import("../../image/index.js");
+      for (const img of loaded) process.stdout.write(loadedLines(img).map((l) => l + "\n").join(""));
     });
 
   program
@@ -284,23 +281,10 @@ export function registerImages(program: Command, ctx: Context): void {
     .description("Manage mydocker")
     .command("df")
     .description("Show disk usage")
-    .action(async () => {
-      const e = await engine();
-      const du = e.images.diskUsage(inUse(e));
-      const containers = await e.list(true);
-      const running = containers.filter((c) => c.state.status === "running").length;
-      const vols = e.volumes.list({}, e.volumeUsers);
-      const cache = new BuildCache(e.images).usage();
-      process.stdout.write(
-        table(
-          ["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"],
-          [
-            ["Images", String(du.images), String(new Set(containers.map((c) => c.imageId).filter(Boolean)).size), humanSize(du.layersSize), humanSize(du.reclaimable)],
-            ["Containers", String(containers.length), String(running), "", ""],
-            ["Local Volumes", String(vols.length), String(vols.filter((v) => e.volumeUsers(v.Name).length > 0).length), "", ""],
-            ["Build Cache", String(cache.entries), "0", humanSize(cache.size), humanSize(cache.size)],
-          ],
-        ),
-      );
+    .option("-v, --verbose", "show detailed information on space usage")
+    .option("--format <format>", "format output: table, json or a Go template")
+    .action(async (f: { verbose?: boolean; format?: string }) => {
+      const { systemDfCommand } = await import("./system-df.js");
+      await systemDfCommand(await engine(), f);
     });
 }

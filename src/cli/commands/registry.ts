@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { Context } from "../context.js";
 import { progressPrinter } from "../progress.js";
-import { login, logout, loginDomain, type RegistryOptions } from "../../image/index.js";
+import { login, logout, loginDomain, normalizeReference, type RegistryOptions } from "../../image/index.js";
 import { MydockerError } from "../../util/errors.js";
 
 interface ConnectionFlags {
@@ -43,8 +43,9 @@ export function registerRegistry(program: Command, ctx: Context): void {
     .argument("<name>")
     .action(async (ref: string, f: ConnectionFlags & { quiet?: boolean; platform?: string }) => {
       const e = await ctx.engine();
-      const img = await e.images.pull(ref, { ...registryOptions(f), platform: f.platform }, progressPrinter(Boolean(f.quiet)));
-      process.stdout.write(`${img.names[0] ?? img.id}\n`);
+      await e.images.pull(ref, { ...registryOptions(f), platform: f.platform }, progressPrinter(Boolean(f.quiet)));
+      // As docker: the reference pulled, in full, whatever other names the image has.
+      process.stdout.write(`${normalizeReference(ref)}\n`);
     });
 
   addConnectionFlags(program.command("push").description("Upload an image to a registry"))

@@ -68,7 +68,9 @@ export async function commitContainer(ctx: ContainerContext, query: string, ref:
   if (c.hostConfig.Rootfs) throw new MydockerError("EINVAL", `container ${c.name} runs on --rootfs: it has no image to commit onto`);
   const base = ctx.images.resolve(c.imageId);
   const upper = path.join(containerDir(ctx.roots, c.id), "upper");
-  const image = await whilePaused(ctx, c, opts.pause ?? true, (release) => ctx.images.commitLayer(upper, base, changes, ref, { signal: opts.signal, walked: release }));
+  // As docker's history: the layer was made by the container's command.
+  const made = { ...changes, createdBy: changes.createdBy ?? c.config.Cmd.join(" ") };
+  const image = await whilePaused(ctx, c, opts.pause ?? true, (release) => ctx.images.commitLayer(upper, base, made, ref, { signal: opts.signal, walked: release }));
   ctx.events.record(containerEvent(c, "commit", { comment: changes.comment ?? "", imageID: image.id, imageRef: image.names[0] ?? "" }));
   return image;
 }

@@ -7,6 +7,7 @@ import type { Reconciler } from "../containers/reconciler.js";
 import { treeSize } from "../disk-usage.js";
 import { containerDir } from "../paths.js";
 import { systemInfo, type SystemInfo } from "./info.js";
+import { diskUsage, type DiskUsageReport } from "./disk-usage.js";
 import { serverVersion, type ServerVersion } from "./version.js";
 
 export interface SystemPruneOptions {
@@ -44,6 +45,11 @@ export class SystemService {
       runtimePath: ctx.runtime.shimPath,
       debug: this.debug,
     });
+  }
+
+  /** docker system df: sizes of images, containers and volumes, and what is in use. */
+  async df(): Promise<DiskUsageReport> {
+    return diskUsage(this.ctx, await this.reconciler.list(true));
   }
 
   /** docker container prune: every stopped container removed; the space their writable layers held. */
