@@ -40,6 +40,7 @@ export async function runStep(session: Session, state: ImageState, ins: Instruct
   const envNames = new Set((state.config.config?.Env ?? []).map((e) => e.split("=", 1)[0]));
   // Named up front: a container whose start failed is removed as surely as one that ran.
   const name = `mydocker-build-${crypto.randomBytes(6).toString("hex")}`;
+  let kill: (() => void) | undefined;
   try {
     const result = await engine.run(
       {
@@ -55,11 +56,16 @@ export async function runStep(session: Session, state: ImageState, ins: Instruct
         stdio: "pipe",
         stdin: false,
         onStart: (handle) => {
+          // Whatever the build is stopped for, the container goes first.
+          kill = () => handle.signal("SIGKILL");
+          if (session.opts.signal?.aborted) kill();
+          session.opts.signal?.addEventListener("abort", kill, { once: true });
           handle.output?.stdout.on("data", (data: Buffer) => session.emit({ kind: "output", step, stream: "stdout", data }));
           handle.output?.stderr.on("data", (data: Buffer) => session.emit({ kind: "output", step, stream: "stderr", data }));
         },
       },
     );
+    session.opts.signal?.throwIfAborted();
     if (result.exitCode !== 0) {
       throw new BuildFailed(`process "${argv.join(" ")}" did not complete successfully: exit code: ${result.exitCode}`);
     }
@@ -69,6 +75,7 @@ export async function runStep(session: Session, state: ImageState, ins: Instruct
     session.remember(key, next);
     return { state: next, cached: false };
   } finally {
+    if (kill !== undefined) session.opts.signal?.removeEventListener("abort", kill);
     await engine.remove(name, { force: true }).catch((e: unknown) => {
       if (!(e instanceof MydockerError && e.code === "ENOCONTAINER")) throw e;
     });

@@ -73,6 +73,7 @@ export class Session {
 
   /** Numbers a new step (docker's #N) and says it started. */
   begin(name: string): number {
+    this.opts.signal?.throwIfAborted();
     const step = ++this.steps;
     this.emit({ kind: "start", step, name });
     return step;

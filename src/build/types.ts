@@ -28,6 +28,8 @@ export interface BuildOptions {
   /** Only linux/amd64 is built. */
   platform?: string;
   onProgress?: (event: BuildEvent) => void;
+  /** Stops the build: a running RUN's container is killed, and nothing of the build is left. */
+  signal?: AbortSignal;
 }
 
 /** Progress: docker's vertexes (#N), each started, cached or finished, with their output. */

@@ -92,7 +92,7 @@ export function mydockerAsync(roots: Roots, args: string[]) {
   const done = new Promise<Result>((resolve) =>
     child.on("close", (status, signal) => resolve({ status, signal, stdout, stderr })),
   );
-  return { child, done, out: () => stdout };
+  return { child, done, out: () => stdout, err: () => stderr };
 }
 
 /** The containers' state directories under a run root (the runtime keeps its compiled seccomp filters there too, in .seccomp). */

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { BIN, cliSuite, isRoot, mountsUnder, NOT_ROOT, stateDirs } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mountsUnder, mydockerAsync, NOT_ROOT, stateDirs, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const { md, roots } = cliSuite();
@@ -229,4 +229,37 @@ test("the context as a tar on stdin, the Dockerfile from stdin, and ADD of a URL
   } finally {
     server.close();
   }
+});
+
+test("the context's symlinks stay in the context; a COPY follows the image's own symlinks instead of shadowing them", { skip }, () => {
+  const outside = path.join(roots().root, "..", "outside");
+  fs.mkdirSync(outside, { recursive: true });
+  fs.writeFileSync(path.join(outside, "secret"), "host secret\n");
+  const dir = context("links", {
+    Dockerfile: ["FROM busybox", "COPY . /ctx/", "RUN mkdir -p /usr/lib2 && ln -s usr/lib2 /lib2", "COPY a.txt /lib2/", 'CMD ["sh", "-c", "readlink /ctx/link; cat /ctx/link 2>/dev/null; readlink /lib2; cat /usr/lib2/a.txt"]'].join("\n"),
+    "a.txt": "through the link\n",
+  });
+  fs.symlinkSync(path.join(outside, "secret"), path.join(dir, "link"));
+  fs.symlinkSync(outside, path.join(dir, "dirlink"));
+  build("-t", "local/links", dir);
+  // Copied as a link, whose target is not the host's file inside the container.
+  assert.equal(md("run", "--rm", "local/links").stdout, `${path.join(outside, "secret")}\nusr/lib2\nthrough the link\n`);
+  for (const source of ["link", "dirlink/secret"]) {
+    const r = md("build", context(`links-${source.replace("/", "-")}`, { Dockerfile: `FROM busybox\nCOPY ${source} /x\n` }));
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /no such file or directory/);
+  }
+});
+
+test("^C during a RUN kills its container and leaves nothing of the build", { skip }, async () => {
+  const dir = context("interrupt", { Dockerfile: "FROM busybox\nRUN echo started; sleep 60\n" });
+  const imagesBefore = md("images", "-q").stdout;
+  const run = mydockerAsync(roots(), ["build", "--progress", "plain", "-t", "local/interrupted", dir]);
+  await waitFor(() => run.child.exitCode !== null || /#\d+ [\d.]+ started/.test(run.err()), { what: "the RUN to start", timeoutMs: 60_000 });
+  run.child.kill("SIGINT");
+  const r = await run.done;
+  assert.equal(r.status, 130, r.stderr);
+  assert.equal(md("ps", "-aq").stdout, "");
+  assert.deepEqual(stateDirs(roots().runRoot), []);
+  assert.equal(md("images", "-q").stdout, imagesBefore);
 });

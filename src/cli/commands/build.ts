@@ -11,6 +11,7 @@ import { BuildCache } from "../../build/cache.js";
 import { TerminalView } from "../build-view.js";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
+import { abortOnSignals } from "../interrupt.js";
 import { humanSize } from "../format.js";
 import { writeUserFile } from "../output-file.js";
 
@@ -75,6 +76,7 @@ export function registerBuild(program: Command, ctx: Context): void {
       const fromStdin = f.file === "-";
       const sink = progressSink(f.progress, Boolean(f.quiet));
       const engine = await ctx.engine();
+      const interrupt = abortOnSignals();
       let result;
       try {
         result = await engine.build({
@@ -90,8 +92,10 @@ export function registerBuild(program: Command, ctx: Context): void {
           network: f.network,
           platform: f.platform,
           onProgress: (e) => sink.handle(e),
+          signal: interrupt.signal,
         });
       } finally {
+        interrupt.stop();
         sink.stop();
       }
       sink.plain?.finish(result.image.id, result.names);
