@@ -30,6 +30,7 @@ static const struct opdef opdefs[] = {
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
     {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
+    {"overlay", RUN_BY_CHILD, "ssssS", step_overlay},
     {"mknod", RUN_BY_CHILD, "ssnnnii", step_mknod},
     {"symlink", RUN_BY_CHILD, "sss", step_symlink},
     {"pivot_root", RUN_BY_CHILD, "s", step_pivot_root},

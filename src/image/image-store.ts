@@ -140,6 +140,11 @@ export class ImageStore {
     return image.layers.map((d) => this.layers.dir(d)).reverse();
   }
 
+  /** Layer directories (as layerDirs gives them) as short names relative to a directory: see LayerStore.shortLinks. */
+  shortLinks(dirs: string[]): { cwd: string; lower: string[] } {
+    return this.layers.shortLinks(dirs);
+  }
+
   /** Drops the connections to registries that pull and push kept open. */
   close(): void {
     closeConnections();

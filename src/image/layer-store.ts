@@ -104,7 +104,35 @@ export class LayerStore {
     }
   }
 
+  /** A layer's short link, relative to root: l/ and 16 hex digits of its diffID. */
+  private linkName(hex: string): string {
+    return path.join("l", hex.slice(0, 16));
+  }
+
+  /**
+   * Layer directories of this store as short names relative to root (links made as
+   * needed): overlay options for deep images on kernels without lowerdir+.
+   */
+  shortLinks(dirs: string[]): { cwd: string; lower: string[] } {
+    fs.mkdirSync(path.join(this.root, "l"), { recursive: true, mode: 0o700 });
+    const lower = dirs.map((dir) => {
+      const hex = path.basename(dir);
+      if (path.dirname(dir) !== this.root || !/^[0-9a-f]{64}$/.test(hex)) throw new MydockerError("layer_missing", `${dir} is not a layer of this store`);
+      const name = this.linkName(hex);
+      const link = path.join(this.root, name);
+      try {
+        fs.symlinkSync(path.join("..", hex), link);
+      } catch (e) {
+        if (!isErrno(e, "EEXIST")) throw e;
+        if (fs.readlinkSync(link) !== path.join("..", hex)) throw new MydockerError("layer_link", `${link} names another layer (two layers share the prefix ${hex.slice(0, 16)})`);
+      }
+      return name;
+    });
+    return { cwd: this.root, lower };
+  }
+
   remove(diffId: Digest): void {
+    fs.rmSync(path.join(this.root, this.linkName(digestHex(diffId))), { force: true });
     fs.rmSync(this.splitFile(diffId), { force: true });
     fs.rmSync(this.dir(diffId), { recursive: true, force: true });
   }

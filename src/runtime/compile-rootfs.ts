@@ -8,12 +8,23 @@ import { defaultDevices } from "./defaults.js";
 import * as L from "./linux.js";
 import { parseMountOptions, PROPAGATION_FLAGS } from "./mount-options.js";
 
-/** The filesystem mounted as the container's root (the engine's overlay). */
-export interface RootfsMount {
+/** The filesystem mounted as the container's root (the engine's overlay): one mount(2) call… */
+export interface RootfsMountCall {
   source: string;
   fstype: string;
   data: string;
+  /** The directory the call is made from: relative paths in data (short layer links) resolve there. */
+  cwd?: string;
 }
+
+/** …or an overlay of any number of layers, each its own lowerdir+ (the overlay record). */
+export interface RootfsOverlay {
+  lower: string[];
+  upper: string;
+  work: string;
+}
+
+export type RootfsMount = RootfsMountCall | RootfsOverlay;
 
 interface RootfsOptions {
   /** Absolute host path of the rootfs. */
@@ -49,8 +60,11 @@ function afterPivotPropagationSteps(spec: Spec): ChildStep[] {
 
 /** The rootfs itself: the given filesystem, or a bind of the directory onto itself so pivot_root works. */
 function rootfsSteps(o: RootfsOptions): ChildStep[] {
-  if (o.rootfsMount) {
-    return [mountStep(o.rootfsMount.source, "", o.root, o.rootfsMount.fstype, 0, o.rootfsMount.data, "none")];
+  const m = o.rootfsMount;
+  if (m && "lower" in m) return [{ op: "overlay", target: o.root, upper: m.upper, work: m.work, lower: m.lower }];
+  if (m) {
+    const mount = mountStep(m.source, "", o.root, m.fstype, 0, m.data, "none");
+    return m.cwd === undefined ? [mount] : [{ op: "chdir", dir: m.cwd }, mount];
   }
   return [mountStep(o.root, "", o.root, "", L.MS_BIND | L.MS_REC, "", "none")];
 }

@@ -44,6 +44,8 @@ export type ChildStep =
       data: string;
       mkdir: MkdirMode;
     }
+  /** An overlay made with fsopen/fsconfig/fsmount/move_mount: one lowerdir+ per layer, topmost first. */
+  | { op: "overlay"; target: string; upper: string; work: string; lower: string[] }
   | { op: "mknod"; root: string; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
   | { op: "symlink"; target: string; root: string; path: string }
   | { op: "pivot_root"; root: string }
@@ -118,6 +120,8 @@ function args(step: PlanStep): string[] {
       return [String(step.flags)];
     case "mount":
       return [step.source, step.root, step.path, step.fstype, String(step.flags), step.data, step.mkdir];
+    case "overlay":
+      return [step.target, step.upper, step.work, ...step.lower];
     case "mknod":
       return [step.root, step.path, String(step.mode), String(step.major), String(step.minor), String(step.uid), String(step.gid)];
     case "symlink":

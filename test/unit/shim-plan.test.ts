@@ -142,3 +142,10 @@ test("handoff: plans that would need the monitor after it ends are refused; a cr
   assert.ok(created.some((s) => s.op === "consolesocket"));
   assert.deepEqual(check(encodePlan(created)), { status: 0, stderr: "" });
 });
+
+test("an overlay record takes any number of lower layers, at least one", { skip }, () => {
+  const lower = Array.from({ length: 128 }, (_, i) => `/var/lib/mydocker/image/layers/${String(i).padStart(64, "0")}`);
+  const deep: PlanStep = { op: "overlay", target: "/c/root", upper: "/c/upper", work: "/c/work", lower };
+  assert.deepEqual(check(encodePlan(minimal(deep))), { status: 0, stderr: "" });
+  refused(Buffer.concat([raw(["clone", "1", "0"], ["overlay", "3", "/t", "/u", "/w"]), encodePlan([EXEC])]), "1 overlay: Invalid argument (errno 22): wrong number of arguments");
+});
