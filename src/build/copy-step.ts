@@ -91,7 +91,7 @@ export async function copyStep(session: Session, state: ImageState, ins: Instruc
   const imageTree: SourceTree = { dirs: imageDirs };
   const slash = dest.endsWith("/") || dest.endsWith("/.") || dest === ".";
   const canon = canonicalPath(imageTree, path.posix.resolve(workdir, dest));
-  const destIsDir = slash || (imageDirs.length > 0 && statIn(imageTree, canon)?.st.isDirectory() === true);
+  const destIsDir = slash || statIn(imageTree, canon)?.st.isDirectory() === true;
   const intoDir = destIsDir || words.length > 1;
   if (words.length > 1 && !slash && !destIsDir) {
     throw new MydockerError("copy_dest", `line ${ins.line}: When using ${ins.keyword} with more than one source file, the destination must be a directory and end with a /`, 1);
@@ -121,7 +121,7 @@ export async function copyStep(session: Session, state: ImageState, ins: Instruc
     items,
     chown: ownership(ins.flags.get("chown"), imageDirs),
     chmod: chmodOf(ins),
-    parentStat: (d) => (imageDirs.length > 0 ? statIn(imageTree, d)?.st : undefined),
+    parentStat: (d) => statIn(imageTree, d)?.st,
     now: Date.now(),
   };
   const archiveDigests = archives.map((a) => fileDigest(a.open));

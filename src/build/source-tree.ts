@@ -3,6 +3,7 @@
 // untrusted trees, read through directory fds (image/overlay-view.ts): a symlink in them is
 // interpreted inside the tree, never followed by the kernel to the host.
 import fs from "node:fs";
+import path from "node:path";
 import { fdPath } from "../util/fsat.js";
 import { MydockerError } from "../util/errors.js";
 import { MergedDir, openRegularAt, resolveInView } from "../image/overlay-view.js";
@@ -84,6 +85,8 @@ function* filtered(tree: SourceTree, dir: MergedDir, prefix: string): Generator<
 
 /** The node at rel (symlinks on the way followed inside the tree; the last one too when follow). */
 export function statIn(tree: SourceTree, rel: string): TreeNode | undefined {
+  // An image without layers (a stage FROM scratch with nothing copied) has nothing in it.
+  if (tree.dirs.length === 0) return undefined;
   if (rel === "" || rel === ".") {
     const root = MergedDir.open(tree.dirs);
     try {
@@ -97,6 +100,7 @@ export function statIn(tree: SourceTree, rel: string): TreeNode | undefined {
 
 /** Every node under the directory at rel, with paths relative to rel; nothing when rel is not a directory. */
 export function* walkTree(tree: SourceTree, rel: string): Generator<TreeNode> {
+  if (tree.dirs.length === 0) return;
   const root = MergedDir.open(tree.dirs);
   const stack = [root];
   try {
@@ -158,6 +162,7 @@ export function matchSources(tree: SourceTree, pattern: string): string[] {
  * not shadow them with a directory.
  */
 export function canonicalPath(tree: SourceTree, file: string): string {
+  if (tree.dirs.length === 0) return path.posix.resolve("/", file);
   const done: string[] = [];
   const parts = file.split("/");
   let hops = 0;

@@ -51,7 +51,7 @@ test("engine.build: progress events, the step output, the image with its names a
   const ctx = path.join(base, "ctx");
   writeContext(ctx);
   const events: BuildEvent[] = [];
-  const result = await engine.build({ context: ctx, tags: ["local/lib:1"], buildArgs: { MSG: "hello" }, onProgress: (e) => events.push(e) });
+  const result = await engine.build({ context: ctx, tags: ["local/lib:1"], buildArgs: { MSG: "hello" }, network: "none", onProgress: (e) => events.push(e) });
   assert.deepEqual(result.names, ["docker.io/local/lib:1"]);
   assert.equal(result.image.config.config?.User, "4242");
   assert.equal(result.image.config.config?.Labels?.purpose, "test");
@@ -59,21 +59,21 @@ test("engine.build: progress events, the step output, the image with its names a
   assert.ok(events.some((e) => e.kind === "start" && e.name === "[5/8] RUN echo made-in-run > /app/made && mkdir /data && chown 4242 /data"));
   assert.ok(events.filter((e) => e.kind === "done").length >= 8);
   const again: BuildEvent[] = [];
-  const cached = await engine.build({ context: ctx, tags: ["local/lib:1"], buildArgs: { MSG: "hello" }, onProgress: (e) => again.push(e) });
+  const cached = await engine.build({ context: ctx, tags: ["local/lib:1"], buildArgs: { MSG: "hello" }, network: "none", onProgress: (e) => again.push(e) });
   assert.equal(cached.image.id, result.image.id);
   assert.equal(again.filter((e) => e.kind === "cached").length, 7);
   // Another build argument is another RUN environment: a miss from where it is used.
-  const other = await engine.build({ context: ctx, buildArgs: { MSG: "other" } });
+  const other = await engine.build({ context: ctx, buildArgs: { MSG: "other" }, network: "none" });
   assert.notEqual(other.image.id, result.image.id);
 });
 
 test("the built image saved and loaded into podman runs there as in mydocker", { skip: noPodman }, async () => {
   const ctx = path.join(base, "ctx-podman");
   writeContext(ctx);
-  await engine.build({ context: ctx, tags: ["localhost/built:1"], buildArgs: { MSG: "hi" } });
+  await engine.build({ context: ctx, tags: ["localhost/built:1"], buildArgs: { MSG: "hi" }, network: "none" });
   let mine = "";
   const ours = await engine.run(
-    { image: "localhost/built:1", autoRemove: true },
+    { image: "localhost/built:1", autoRemove: true, network: "none" },
     { stdio: "pipe", stdin: false, onStart: (h) => h.output?.stdout.on("data", (d: Buffer) => (mine += d)) },
   );
   assert.equal(ours.exitCode, 0);
