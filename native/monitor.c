@@ -231,6 +231,9 @@ static void poll_once(void) {
   if (n <= 0) return;
   /* The channel first: `exec` must reach the caller before `exit`. */
   if (fds[P_CHAN].revents) handle_chan();
+  /* Handed off, the child's exit is the caller's to reap: one that exits at once must not
+   * be reaped here, in the same round, where its status would be lost. */
+  if (m.handed_off) return;
   if (fds[P_SIG].revents) handle_signals();
   proxy_handle(&m.io, fds + P_IO);
 }
@@ -391,8 +394,17 @@ int run_monitor(struct plan *p) {
     long long started = now_nanos();
     if (run > 0 && write_runsfile(run, started) != 0) return setup_failed(p->restart, "restart", p->restart->args[4]);
     int rc = run_once(&fds, run);
-    /* The child is the caller's (a subreaper's) to reap: not a wait more. */
-    if (rc == 0 && m.handed_off) return 0;
+    /* The child is the caller's (a subreaper's) to reap. An exec'd one may have exited
+     * already: it is re-parented when we end, so we end with our caller (EOF on the
+     * control socket), once it has told its own caller the pid (containerd's shim drops
+     * the exit of a pid it does not know yet). */
+    if (rc == 0 && m.handed_off) {
+      char line[64];
+      if (!p->execfifo)
+        while (control_read_line(line, sizeof line) >= 0) {
+        }
+      return 0;
+    }
     if (rc != 0) {
       /* Nobody waits on the control socket of a restart: the exit file says it failed. */
       if (run > 0 && p->exitfile) write_exitfile(rc, 0);

@@ -54,8 +54,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
     until: "exec",
     debug: ctx.debug,
   });
-  // A handed-off shim ends at once: reaped here, it is no zombie for the caller's reaper.
-  if (opts.handoff) await shim.exited;
+  if (opts.handoff) shim.releaseAtExit();
   else if (opts.detach) shim.release();
   const wait = opts.detach || opts.handoff
     ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))

@@ -180,6 +180,17 @@ export class Shim {
     this.child?.unref();
   }
 
+  /**
+   * Lets this process exit while the shim keeps its control socket until then: a monitor
+   * that hands an exec'd process off ends at the EOF our exit makes (docs/plan.md, handoff).
+   */
+  releaseAtExit(): void {
+    this.control.removeAllListeners("data");
+    (this.control as Socket).unref?.();
+    this.child?.removeAllListeners();
+    this.child?.unref();
+  }
+
   /** Kills the container's process and the shim: used when a setup fails half way. */
   abort(): void {
     for (const pid of [this.containerPid, this.forkedPid]) {
