@@ -96,3 +96,11 @@ test("stats -a shows the containers that do not run too", { skip }, () => {
     md("rm", id);
   }
 });
+
+test("a foreground run keeps its log as a detached one does, stdout and stderr apart", { skip }, () => {
+  const r = md("run", "--name", "fglog", "busybox", "sh", "-c", "echo out; echo err >&2");
+  assert.deepEqual([r.status, r.stdout, r.stderr], [0, "out\n", "err\n"]);
+  const logs = md("logs", "fglog");
+  assert.deepEqual([logs.stdout, logs.stderr], ["out\n", "err\n"]);
+  md("rm", "fglog");
+});

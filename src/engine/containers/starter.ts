@@ -296,7 +296,10 @@ export class Starter {
       try {
         const c = containers.get(id)!;
         const { spec, rootfsMount } = await this.runtimeInput(c);
-        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true });
+        // As docker, a foreground run keeps its log too: the monitor copies the output to both.
+        const log = logSettings(c.hostConfig.LogConfig);
+        const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
+        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, ...logOpts });
         this.markRunning(c, handle.pid);
       } catch (e) {
         await reconciler.abandon(id, e);
