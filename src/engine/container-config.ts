@@ -78,6 +78,12 @@ export interface HostConfig {
   PortBindings?: Record<string, { HostIp: string; HostPort: string }[]>;
   /** -P: every exposed port on a random host port. */
   PublishAllPorts?: boolean;
+  /** --dns, --dns-search, --dns-option: what /etc/resolv.conf says instead of the defaults. */
+  Dns?: string[];
+  DnsSearch?: string[];
+  DnsOptions?: string[];
+  /** --add-host HOST:IP lines of /etc/hosts (IP may be host-gateway). */
+  ExtraHosts?: string[];
   CgroupParent: string;
   /** --cgroupns: "private" (a cgroup namespace of its own, the default on every host) or "host". */
   CgroupnsMode: CgroupnsMode;

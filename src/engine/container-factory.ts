@@ -22,6 +22,7 @@ function checkSignal(flag: string, sig: string): void {
   }
 }
 import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
+import { checkDns, parseAddHost } from "./networks/etc-files.js";
 
 type Marks = Record<string, Record<string, never>>;
 
@@ -47,6 +48,8 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   const ic = image?.config.config ?? {};
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);
   const ports = portsOf(opts, (ic.ExposedPorts ?? {}) as Marks);
+  checkDns(opts.dns ?? {});
+  for (const h of opts.addHosts ?? []) parseAddHost(h);
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",
     Domainname: opts.domainname ?? "",
@@ -79,6 +82,10 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     NetworkMode: (Array.isArray(opts.network) ? opts.network[0] : opts.network) ?? "bridge",
     PortBindings: ports.bindings,
     PublishAllPorts: opts.publishAll ?? false,
+    Dns: opts.dns?.servers ?? [],
+    DnsSearch: opts.dns?.search ?? [],
+    DnsOptions: opts.dns?.options ?? [],
+    ExtraHosts: opts.addHosts ?? [],
     CgroupParent: opts.cgroupParent ?? "",
     CgroupnsMode: opts.cgroupns ?? "private",
     Resources: opts.resources ?? {},

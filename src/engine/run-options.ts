@@ -2,6 +2,7 @@
 import type { LinuxResources, Mount } from "../spec/runtime.js";
 import type { CgroupnsMode, DeviceMapping, HealthConfig, LogConfig, RestartPolicy, Ulimit } from "./container-config.js";
 import type { VolumeSpec } from "./volumes/volume-flags.js";
+import type { DnsOptions } from "./networks/etc-files.js";
 
 /** docker's --pull: pull always, when the image is missing, or never. */
 export type PullPolicy = "always" | "missing" | "never";
@@ -58,6 +59,10 @@ export interface CreateOptions {
   macAddress?: string;
   /** --network-alias: more names the container answers to on a user network. */
   networkAliases?: string[];
+  /** --dns, --dns-search, --dns-option. */
+  dns?: DnsOptions;
+  /** --add-host: `HOST:IP` (IP may be `host-gateway`, the host's address on the container's network). */
+  addHosts?: string[];
   stopSignal?: string;
   stopTimeout?: number;
   ulimits?: Ulimit[];

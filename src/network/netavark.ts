@@ -15,6 +15,8 @@ export interface NetavarkBinaries {
 }
 
 const NETAVARK = "/usr/lib/podman/netavark";
+/** flock's exit status when the lock did not come in time. */
+const LOCK_TIMEOUT = 75;
 const AARDVARK = "/usr/lib/podman/aardvark-dns";
 
 export function defaultBinaries(configDir: string): NetavarkBinaries {
@@ -32,9 +34,10 @@ function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code
   return new Promise((resolve, reject) => {
     // One netavark at a time per state directory, as podman does: a teardown that finds a
     // bridge without interfaces removes it, under another container's setup. flock(1) holds
-    // the lock for netavark's life and drops it whenever that ends, a kill -9 included.
+    // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
+    // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
     const lock = path.join(b.configDir, "netavark.lock");
-    const argv = ["-w", "120", lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
+    const argv = ["-o", "-w", "120", "-E", String(LOCK_TIMEOUT), lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
     const child = spawn("flock", argv, { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -47,7 +50,8 @@ function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code
 }
 
 /** netavark's own message: its JSON error's text, or its last stderr line. */
-function message(stdout: string, stderr: string): string {
+function message(code: number, stdout: string, stderr: string): string {
+  if (code === LOCK_TIMEOUT) return "another netavark held the engine's network lock for 120 s: try again";
   try {
     const e = JSON.parse(stdout) as { error?: string };
     if (e.error) return e.error;
@@ -61,12 +65,12 @@ function message(stdout: string, stderr: string): string {
 export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<NetavarkResult> {
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
   const r = await run(b, ["setup", netns], JSON.stringify(config));
-  if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.stdout, r.stderr)}`);
+  if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
   return JSON.parse(r.stdout) as NetavarkResult;
 }
 
 export async function netavarkTeardown(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<void> {
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
   const r = await run(b, ["teardown", netns], JSON.stringify(config));
-  if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.stdout, r.stderr)}`);
+  if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
 }

@@ -47,6 +47,10 @@ export interface RunFlags {
   ip?: string;
   macAddress?: string;
   networkAlias: string[];
+  dns: string[];
+  dnsSearch: string[];
+  dnsOption: string[];
+  addHost: string[];
   securityOpt: string[];
 }
 
@@ -125,6 +129,10 @@ export function addCreateFlags(cmd: Command): Command {
     .option("--ip <address>", "IPv4 address on the container's network (e.g., 172.30.100.104)")
     .option("--mac-address <mac>", "container MAC address (e.g., 92:d0:c6:0a:29:33)")
     .option("--network-alias <name>", "add a network-scoped alias for the container", collect, [])
+    .option("--dns <ip>", "set custom DNS servers", collect, [])
+    .option("--dns-search <domain>", "set custom DNS search domains", collect, [])
+    .option("--dns-option <opt>", "set DNS options", collect, [])
+    .option("--add-host <host:ip>", "add a custom host-to-IP mapping (host:ip; ip may be host-gateway)", collect, [])
     .option("--oom-score-adj <n>", "tune host's OOM preferences (-1000 to 1000)")
     .option("--security-opt <opt>", "security options: no-new-privileges, seccomp=unconfined, seccomp=PROFILE.json", collect, [])
     .argument("<image>", "the image (or, with --rootfs, the command)")
@@ -171,6 +179,8 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     ip: f.ip,
     macAddress: f.macAddress,
     networkAliases: f.networkAlias,
+    dns: { servers: f.dns, search: f.dnsSearch, options: f.dnsOption },
+    addHosts: f.addHost,
     securityOpt: f.securityOpt.map(securityOptFromFlag),
     ...hostOptionsFromFlags(f, f.logOpt),
   };

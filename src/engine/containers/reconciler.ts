@@ -159,6 +159,7 @@ export class Reconciler implements Reconciling {
   destroy(c: ContainerRecord, volumes = c.hostConfig.AutoRemove): void {
     const { containers, volumes: store } = this.ctx;
     removeTree(containerDir(this.ctx.roots, c.id));
+    this.ctx.network.forget(c.id);
     if (containers.delete(c.id)) this.ctx.events.record(containerEvent(c, "destroy"));
     if (!volumes) return;
     for (const name of c.hostConfig.Volumes ?? []) {

@@ -1,5 +1,6 @@
 // A container's root as the engine describes it to the runtime: its layer directories (its
 // own writable layer over its image's), its OCI spec, and the overlay that joins them.
+import fs from "node:fs";
 import path from "node:path";
 import type { ImageStore } from "../../image/index.js";
 import type { HelperTarget, RootfsMount } from "../../runtime/index.js";
@@ -34,7 +35,10 @@ export class RootfsView {
     if (c.hostConfig.Rootfs) return [c.hostConfig.Rootfs];
     const image = this.images().resolve(c.imageId);
     if (!image) throw new MydockerError("ENOIMAGE", `the image of container ${c.id.slice(0, 12)} (${c.imageId}) is gone`);
-    return [path.join(containerDir(this.roots, c.id), "upper"), ...this.images().layerDirs(image)];
+    const dir = containerDir(this.roots, c.id);
+    // The init layer holds the mount points of /etc/hosts and the like (networks/etc-files.ts).
+    const init = fs.existsSync(path.join(dir, "init")) ? [path.join(dir, "init")] : [];
+    return [path.join(dir, "upper"), ...init, ...this.images().layerDirs(image)];
   }
 
   /** The container's OCI spec, its root at rootfs; layers are read for its user and group names. */

@@ -19,6 +19,7 @@ import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
 import { logSettings } from "../host-options/log-config.js";
 import { joinNetworkNamespace } from "../spec-builder.js";
+import { makeInitLayer } from "../networks/etc-files.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
 
@@ -109,6 +110,7 @@ export class Starter {
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
+    if (image) makeInitLayer(path.join(dir, "init"));
     try {
       this.insertNamed(record, opts.name === undefined);
     } catch (e) {
@@ -226,15 +228,21 @@ export class Starter {
   /** The spec of a run, its network namespace set up first (a failure after this is undone by abandon). */
   private async runtimeInput(c: ContainerRecord) {
     const { network, reconciler, view } = this.ctx;
-    const netns = await network.setup(c, (ref) => {
+    const net = await network.setup(c, (ref) => {
       const other = reconciler.resolve(ref);
       if (other.state.status !== "running" && other.state.status !== "paused") {
         throw new MydockerError("ENOTRUNNING", `cannot join the network of a non running container: ${ref}`);
       }
-      return other.state.pid;
+      return other;
     });
     const input = view.runtimeInput(c, "run");
-    if (netns) joinNetworkNamespace(input.spec, netns);
+    if (net.nsPath) joinNetworkNamespace(input.spec, net.nsPath);
+    // A file the user mounts there (-v FILE:/etc/hosts) wins, as in docker.
+    const mounts = input.spec.mounts ?? [];
+    for (const e of net.etc) {
+      if (!mounts.some((m) => m.destination === e.destination)) mounts.push({ destination: e.destination, type: "bind", source: e.source, options: ["rbind", "rprivate"] });
+    }
+    input.spec.mounts = mounts;
     return input;
   }
 

@@ -10,7 +10,9 @@ import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../networ
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "../../network/types.js";
+import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
+import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
@@ -40,6 +42,19 @@ export class ContainerNetwork {
 
   private dir(id: string): string {
     return path.join(this.roots.runRoot, ".net", id);
+  }
+
+  /**
+   * Where a container's /etc files are made: not under its own directory, which its overlay
+   * covers in its mount namespace.
+   */
+  private etcDir(id: string): string {
+    return path.join(this.roots.runRoot, ".etc", id);
+  }
+
+  /** When the container is removed: its /etc files go (its addresses go with its record). */
+  forget(id: string): void {
+    fs.rmSync(this.etcDir(id), { recursive: true, force: true });
   }
 
   nsPath(id: string): string {
@@ -125,13 +140,43 @@ export class ContainerNetwork {
   }
 
   /**
-   * Before a run: the container's network namespace, set up; its path goes in the spec
-   * (undefined: the runtime makes a fresh one, or the host's is kept).
+   * Before a run: the container's network namespace, set up (nsPath goes in the spec;
+   * without it the runtime makes a fresh one, or the host's is kept), and its /etc files.
    */
-  async setup(c: ContainerRecord, containerPid: (ref: string) => number): Promise<string | undefined> {
+  async setup(c: ContainerRecord, peer: (ref: string) => ContainerRecord): Promise<{ nsPath?: string; etc: { destination: string; source: string }[] }> {
     const mode = modeOf(c.hostConfig.NetworkMode);
-    if (mode.kind === "none" || mode.kind === "host") return undefined;
-    if (mode.kind === "container") return `/proc/${containerPid(mode.ref)}/ns/net`;
+    if (mode.kind === "container") {
+      // As docker: the namespace's owner's files too.
+      const other = peer(mode.ref);
+      const etc = ETC_FILES.map((f) => ({ destination: `/etc/${f}`, source: path.join(this.etcDir(other.id), f) })).filter((m) => fs.existsSync(m.source));
+      return { nsPath: `/proc/${other.state.pid}/ns/net`, etc };
+    }
+    if (mode.kind === "none" || mode.kind === "host") {
+      return { etc: this.etcFiles(c, [], mode.kind === "host" ? this.service.ensureDefault().gateway : "127.0.0.1", []) };
+    }
+    const nsPath = await this.setupNetwork(c);
+    const eps = this.store().endpointsOf(c.id);
+    const nets = eps.map((ep) => this.store().get(ep.networkId)).filter((n): n is NetworkRecord => n !== undefined);
+    const servers = nets.filter((n) => n.dns).map((n) => n.gateway);
+    return { nsPath, etc: this.etcFiles(c, eps.map((ep) => ep.ip), nets[0]?.gateway ?? "127.0.0.1", servers) };
+  }
+
+  private etcFiles(c: ContainerRecord, ips: string[], gateway: string, nameServers: string[]) {
+    const hc = c.hostConfig;
+    fs.mkdirSync(this.etcDir(c.id), { recursive: true, mode: 0o755 });
+    return writeEtcFiles(this.etcDir(c.id), {
+      hostname: hc.UTSMode === "host" ? os.hostname() : c.config.Hostname || c.id.slice(0, 12),
+      domainname: c.config.Domainname,
+      ips,
+      extraHosts: hc.ExtraHosts ?? [],
+      gateway,
+      dns: { servers: hc.Dns, search: hc.DnsSearch, options: hc.DnsOptions },
+      hostNetwork: modeOf(hc.NetworkMode).kind === "host",
+      nameServers,
+    });
+  }
+
+  private async setupNetwork(c: ContainerRecord): Promise<string> {
     await this.teardown(c.id);
     const held = this.heldPorts(c.id);
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
