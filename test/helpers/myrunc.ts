@@ -7,7 +7,7 @@ import path from "node:path";
 import { defaultSpec } from "../../src/runtime/index.js";
 import type { Spec } from "../../src/spec/runtime.js";
 import { makeBusyboxRootfs } from "./busybox-rootfs.js";
-import { REPO, removeCgroupParent } from "./cli.js";
+import { cgroupDirs, REPO, removeCgroupParent } from "./cli.js";
 
 export const MYRUNC = path.join(REPO, "bin/myrunc");
 
@@ -78,6 +78,8 @@ export function runcEnv(prefix: string): RuncEnv {
     cleanup() {
       const ids = fs.existsSync(root) ? fs.readdirSync(root).filter((e) => !e.startsWith(".")) : [];
       for (const id of ids) env.myrunc(["delete", "--force", id]);
+      // Callers make cgroups of their own under it (conmon's): the deepest go first.
+      for (const dir of cgroupDirs(cgroupParent)) removeEmptyTree(dir);
       removeCgroupParent(cgroupParent);
       fs.rmSync(base, { recursive: true, force: true });
     },
@@ -103,4 +105,17 @@ export function commOf(pid: number): string {
 /** Whether `tool --version` runs here. */
 export function installed(tool: string): boolean {
   return spawnSync(tool, ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/** rmdir of every directory under dir, deepest first (a cgroup tree whose processes are gone). */
+function removeEmptyTree(dir: string): void {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    removeEmptyTree(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(path.join(dir, e.name));
+    } catch {
+      // Still in use: the suite's own assertions say why.
+    }
+  }
 }
