@@ -20,6 +20,7 @@ import { containerRoutes } from "./routes/containers.js";
 import { containerIoRoutes } from "./routes/container-io.js";
 import { execRoutes } from "./routes/exec.js";
 import { imageRoutes } from "./routes/images.js";
+import { buildRoutes } from "./routes/build.js";
 import { volumeRoutes } from "./routes/volumes.js";
 
 export interface ServeOptions {
@@ -44,7 +45,7 @@ export class ApiServer {
   ) {
     this.debug = opts.debug ?? (() => {});
     this.execs = new ExecSessions((q) => engine.resolve(q).id, (id, req) => engine.exec(id, req));
-    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, execRoutes, imageRoutes, volumeRoutes]) add(this.router);
+    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes]) add(this.router);
   }
 
   /** Starts every listener; refuses a TCP one off loopback without TLS. Resolves with where each listens. */

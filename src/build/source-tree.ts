@@ -146,7 +146,8 @@ export const hasGlob = (p: string): boolean => /[*?[]/.test(p);
 /** The paths in the tree that a COPY source names: itself, or every match of its glob. */
 export function matchSources(tree: SourceTree, pattern: string): string[] {
   const clean = pattern.split("/").filter((p) => p !== "" && p !== ".").join("/");
-  if (!hasGlob(clean)) return statIn(tree, clean) !== undefined && !tree.ignored?.(clean) ? [clean] : [];
+  // The root itself is never ignored (`COPY . /app` with any .dockerignore).
+  if (!hasGlob(clean)) return statIn(tree, clean) !== undefined && (clean === "" || !tree.ignored?.(clean)) ? [clean] : [];
   const depth = clean.split("/").length;
   const re = globToRegExp(clean);
   const out: string[] = [];

@@ -45,6 +45,17 @@ test("a damaged header or a cut archive is refused", async () => {
   await assert.rejects(collect(reader.data()), /truncated tar archive/);
 });
 
+test("an archive that ends right after its last entry's data, as Go's reader allows, ends there; cut in the padding it is refused", async () => {
+  const tar = await collect(writeTar([{ header: fileHeader("a", 35), body: Buffer.alloc(35, 2) }]));
+  const reader = new TarReader(chunks(tar.subarray(0, 512 + 35), 100));
+  assert.equal((await reader.next())!.name, "a");
+  assert.equal((await collect(reader.data())).length, 35);
+  assert.equal(await reader.next(), null);
+  const cut = new TarReader(chunks(tar.subarray(0, 512 + 40), 100));
+  await cut.next();
+  await assert.rejects(collect(cut.data()), /truncated tar archive/);
+});
+
 test("entry paths may not leave the root", () => {
   assert.equal(safeRelative("./a/b/"), "a/b");
   assert.equal(safeRelative("a/../b"), "b");

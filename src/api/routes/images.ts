@@ -1,5 +1,5 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
-// history, tag, remove, load, save (get), prune, and /commit. search and build are refused.
+// history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
 import type { IncomingMessage } from "node:http";
 import { loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
@@ -169,7 +169,6 @@ export function imageRoutes(r: Router): void {
     .get("/images/get", save)
     .post("/images/prune", prune)
     .get("/images/search", refuse("image search is not supported by mydocker: it talks to registries only to pull and push named images"))
-    .post("/build", refuse("build is not supported by this mydocker serve yet"))
     .post("/commit", commit)
     .get("/images/:name*/json", inspect)
     .get("/images/:name*/history", history)

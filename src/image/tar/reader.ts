@@ -150,9 +150,14 @@ export class TarReader {
     }
     if (this.padLeft > 0) {
       const pad = await this.source.readExact(this.padLeft);
-      if (pad === null) throw truncated();
-      this.split?.raw(pad);
       this.padLeft = 0;
+      // An input that ends right after the last entry's data, without its padding, ends the
+      // archive, as Go's archive/tar reads it (the docker CLI's `build -f -` context is such).
+      if (pad === null) {
+        this.finished = true;
+        return;
+      }
+      this.split?.raw(pad);
     }
   }
 
