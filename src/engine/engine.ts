@@ -112,7 +112,7 @@ export class Engine {
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
-    this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug);
+    this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug, () => this.events);
     fixUmask();
   }
 
@@ -181,7 +181,7 @@ export class Engine {
 
   /** docker version, info and system prune. */
   get system(): SystemService {
-    this.systemService ??= new SystemService(this.ctx, this.reconciler, this.debugOn);
+    this.systemService ??= new SystemService(this.ctx, this.reconciler, this.debugOn, this.networks);
     return this.systemService;
   }
 

@@ -110,6 +110,28 @@ test("events: images (import, tag, untag, save, load, delete) and volumes (creat
   assert.equal(md("events", "--since", since, "--until", "0s", "--filter", "volume=ev-vol", "--format", "{{.Action}}").stdout, "create\nmount\ndestroy\n");
 });
 
+test("events: networks (create, connect at a run's start, disconnect at its end, destroy)", { skip }, () => {
+  const since = String(Date.now() / 1000);
+  assert.equal(md("network", "create", "ev-net").status, 0);
+  try {
+    const id = md("run", "-d", "--network", "ev-net", "busybox", "true").stdout.trim();
+    assert.equal(md("wait", id).stdout, "0\n");
+    assert.equal(md("rm", id).status, 0);
+    assert.equal(md("network", "rm", "ev-net").status, 0);
+    const netId = /^\S+ network create ([0-9a-f]{64}) /m.exec(md("events", "--since", since, "--until", "0s", "--filter", "network=ev-net").stdout)?.[1];
+    assert.ok(netId, "the create event names the network's id");
+    const r = md("events", "--since", since, "--until", "0s", "--filter", "network=ev-net", "--format", "{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.container}}");
+    assert.deepEqual(r.stdout.trimEnd().split("\n"), [
+      `create ${netId} ev-net <no value>`,
+      `connect ${netId} ev-net ${id}`,
+      `disconnect ${netId} ev-net ${id}`,
+      `destroy ${netId} ev-net <no value>`,
+    ]);
+  } finally {
+    md("network", "rm", "ev-net");
+  }
+});
+
 test("events ends quietly when its reader goes away (events | head -1)", { skip }, () => {
   const r = spawnSync("sh", ["-c", `"${process.execPath}" -- "${BIN}" events --since 1h --until 0s | head -1`], { env: roots().env, encoding: "utf8", timeout: 20_000 });
   assert.equal(r.status, 0);
@@ -152,15 +174,17 @@ test("system prune: asks first; -f removes stopped containers and dangling image
   assert.equal(md("create", "--name", "pr-stopped", "-v", "/data", "busybox", "true").status, 0);
   assert.equal(md("run", "-d", "--name", "pr-up", "busybox", "sleep", "60").status, 0);
   assert.equal(md("tag", "busybox", "pr/kept:1").status, 0);
+  assert.equal(md("network", "create", "pr-net").status, 0);
   try {
     const asked = md("system", "prune");
     assert.equal(asked.status, 0);
-    assert.match(asked.stdout, /^WARNING! This will remove:\n {2}- all stopped containers\n {2}- all dangling images\n\nAre you sure you want to continue\? \[y\/N\] $/);
+    assert.match(asked.stdout, /^WARNING! This will remove:\n {2}- all stopped containers\n {2}- all networks not used by at least one container\n {2}- all dangling images\n\nAre you sure you want to continue\? \[y\/N\] $/);
     assert.match(md("ps", "-a", "--format", "{{.Names}}").stdout, /pr-stopped/, "no answer: nothing removed");
 
     const r = md("system", "prune", "-f");
     assert.equal(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n\nTotal reclaimed space: \d+(\.\d+)?[kMG]?B\n$/);
+    assert.match(r.stdout, /^Deleted Containers:\n[0-9a-f]{64}\n\nDeleted Networks:\npr-net\n\nTotal reclaimed space: \d+(\.\d+)?[kMG]?B\n$/);
+    assert.doesNotMatch(md("network", "ls", "--format", "{{.Name}}").stdout, /pr-net/);
     const names = md("ps", "-a", "--format", "{{.Names}}").stdout;
     assert.doesNotMatch(names, /pr-stopped/);
     assert.match(names, /pr-up/, "a running container stays");
@@ -175,5 +199,6 @@ test("system prune: asks first; -f removes stopped containers and dangling image
   } finally {
     md("rm", "-f", "pr-up", "pr-stopped");
     md("rmi", "pr/kept:1");
+    md("network", "rm", "pr-net");
   }
 });

@@ -174,6 +174,7 @@ export function registerSystem(program: Command, ctx: Context): void {
       const warning = [
         "WARNING! This will remove:",
         "  - all stopped containers",
+        "  - all networks not used by at least one container",
         ...(f.volumes ? ["  - all anonymous volumes not used by at least one container"] : []),
         f.all ? "  - all images without at least one container associated to them" : "  - all dangling images",
         "",
@@ -184,6 +185,7 @@ export function registerSystem(program: Command, ctx: Context): void {
       const section = (title: string, items: string[]) => (items.length ? `${title}:\n${items.join("\n")}\n\n` : "");
       process.stdout.write(
         section("Deleted Containers", r.containers) +
+          section("Deleted Networks", r.networks) +
           section("Deleted Volumes", r.volumes) +
           section("Deleted Images", r.images.map((d) => `deleted: ${d}`)) +
           `Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`,

@@ -30,6 +30,9 @@ export type ImageAction = ImageEventAction;
 export type VolumeAction = "create" | "destroy" | "mount" | "unmount" | "prune";
 export type NetworkAction = "create" | "destroy" | "connect" | "disconnect" | "prune";
 
+/** Records docker's network events: Actor.ID the network's id, the container for (dis)connect. */
+export type NetworkEventSink = (action: NetworkAction, n: { id: string; name: string }, container?: string) => void;
+
 export type EventAction = ContainerAction | ImageAction | VolumeAction | NetworkAction | "reload";
 
 /** What a service tells the events service; the time and the order are added on record. */

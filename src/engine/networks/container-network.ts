@@ -16,6 +16,7 @@ import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
+import type { NetworkEventSink } from "../events/types.js";
 import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
 import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
 
@@ -36,6 +37,7 @@ export class ContainerNetwork {
     private readonly service: NetworkService,
     private readonly roots: EngineRoots,
     private readonly debug: (msg: string) => void = () => {},
+    private readonly event: NetworkEventSink = () => {},
   ) {
     this.bin = defaultBinaries(path.join(roots.runRoot, ".netavark"));
   }
@@ -192,6 +194,7 @@ export class ContainerNetwork {
       createNetns(this.nsPath(c.id));
       const result = await netavarkSetup(this.bin, this.nsPath(c.id), config);
       fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
+      for (const n of Object.values(config.network_info)) this.event("connect", n, c.id);
     } catch (e) {
       await this.teardown(c.id);
       throw e;
@@ -212,6 +215,7 @@ export class ContainerNetwork {
         // the namespace is still released, so a half torn down run cannot block the next.
         this.debug((e as Error).message);
       }
+      for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, id);
     }
     removeNetns(ns);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -261,6 +265,7 @@ export class ContainerNetwork {
     try {
       const result = await netavarkSetup(this.bin, this.nsPath(c.id), one);
       this.saveRun(c.id, { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
+      this.event("connect", n, c.id);
     } catch (e) {
       this.store().removeEndpoint(n.id, c.id);
       throw e;
@@ -284,6 +289,7 @@ export class ContainerNetwork {
       delete info[n.name];
       delete result[n.name];
       this.saveRun(c.id, { ...run.config, networks, network_info: info }, result);
+      this.event("disconnect", n, c.id);
     }
     this.store().removeEndpoint(n.id, c.id);
   }

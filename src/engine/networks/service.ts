@@ -1,6 +1,7 @@
 // The networks a user makes and sees (docker network create/ls/inspect/rm/prune), and the
 // default `bridge` network, made on first use. Every network claims its subnet host-wide
 // (network/claims.ts) and never one the host already routes.
+import type { NetworkEventSink } from "../events/types.js";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
 import { claimSubnet, claimedOverlaps, releaseSubnet } from "../../network/claims.js";
@@ -43,6 +44,7 @@ export class NetworkService {
     private readonly users: (networkId: string) => string[],
     /** A container's name by id. */
     private readonly names: (containerId: string) => string | undefined = () => undefined,
+    private readonly event: NetworkEventSink = () => {},
   ) {}
 
   private get claim() {
@@ -167,6 +169,7 @@ export class NetworkService {
         created: new Date().toISOString(),
       };
       this.store().insert(record);
+      this.event("create", record);
       return record;
     } catch (e) {
       releaseSubnet(subnet, claim);
@@ -184,6 +187,7 @@ export class NetworkService {
     }
     this.store().delete(n.id);
     releaseSubnet(parseCidr(n.subnet), { ...this.claim, network: n.id });
+    this.event("destroy", n);
     return n.name;
   }
 

@@ -7,6 +7,8 @@ import type { EngineRoots } from "../paths.js";
 import { ContainerNetwork } from "./container-network.js";
 import { NetworkService } from "./service.js";
 import { isRunning } from "../containers/context.js";
+import type { EventsService } from "../events/service.js";
+import type { NetworkEventSink } from "../events/types.js";
 
 export type { NetworkService } from "./service.js";
 export type { NetworkSettings } from "./settings.js";
@@ -16,11 +18,20 @@ export interface Networking {
   containers: ContainerNetwork;
 }
 
-export function makeNetworking(db: () => Db, roots: EngineRoots, resolve: (query: string) => ContainerRecord, nameOf: (id: string) => string | undefined, debug: (msg: string) => void): Networking {
+export function makeNetworking(
+  db: () => Db,
+  roots: EngineRoots,
+  resolve: (query: string) => ContainerRecord,
+  nameOf: (id: string) => string | undefined,
+  debug: (msg: string) => void,
+  events: () => Pick<EventsService, "record">,
+): Networking {
   // Made for each use: it holds no state of its own, and the database handle may be reopened.
   const s = () => new NetworkStore(db());
-  const service = new NetworkService(s, roots, (id) => s().endpointsOn(id).map((e) => e.containerId), nameOf);
-  const containers = new ContainerNetwork(s, service, roots, debug);
+  const event: NetworkEventSink = (Action, n, container) =>
+    events().record({ Type: "network", Action, id: n.id, attributes: { name: n.name, type: "bridge", ...(container ? { container } : {}) } });
+  const service = new NetworkService(s, roots, (id) => s().endpointsOn(id).map((e) => e.containerId), nameOf, event);
+  const containers = new ContainerNetwork(s, service, roots, debug, event);
   service.bindMembers({
     connect: (n, ctr, req) => containers.connect(resolve(ctr), n, req),
     disconnect: (n, ctr) => containers.disconnect(resolve(ctr), n),

@@ -19,6 +19,7 @@ export interface SystemPruneOptions {
 
 export interface SystemPruneReport {
   containers: string[];
+  networks: string[];
   images: string[];
   volumes: string[];
   spaceReclaimed: number;
@@ -29,6 +30,7 @@ export class SystemService {
     private readonly ctx: ContainerContext,
     private readonly reconciler: Reconciler,
     private readonly debug: boolean,
+    private readonly networks: { prune(): string[] } = { prune: () => [] },
   ) {}
 
   version(): ServerVersion {
@@ -67,15 +69,17 @@ export class SystemService {
     return { deleted, spaceReclaimed };
   }
 
-  /** docker system prune: stopped containers, then the images (and volumes) they no longer hold. */
+  /** docker system prune: stopped containers, then the networks, images (and volumes) they no longer hold. */
   async prune(o: SystemPruneOptions = {}): Promise<SystemPruneReport> {
     const { containers, images, volumes } = this.ctx;
     const pruned = await this.pruneContainers();
+    const networks = this.networks.prune();
     const usedBy = (name: string) => containers.usingVolume(name);
     const vols = o.volumes ? volumes.prune(usedBy) : { deleted: [], spaceReclaimed: 0 };
     const imgs = images.prune({ all: o.all, inUse: (id) => containers.usesImage(id)[0] });
     return {
       containers: pruned.deleted,
+      networks,
       images: imgs.deleted,
       volumes: vols.deleted,
       spaceReclaimed: pruned.spaceReclaimed + vols.spaceReclaimed + imgs.reclaimedBytes,
