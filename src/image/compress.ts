@@ -14,54 +14,59 @@ export type PushCompression = "gzip" | "zstd";
 
 const BlockSize = 1 << 20;
 const Window = 32 << 10;
-const Level = 6;
+/** zlib's fast matcher: on executables and text ~2.3x the speed of level 6 for ~10% more bytes. */
+const Level = 2;
+/** A block whose first 64 KiB shrink by less than 3% is stored, not searched for matches (random or compressed data). */
+const Sample = 64 << 10;
+const Incompressible = 0.97;
 
-function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean): Promise<Buffer> {
+function deflate(input: Buffer, options: import("node:zlib").ZlibOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => zlib().deflateRaw(input, options, (err, out) => (err ? reject(err) : resolve(out))));
+}
+
+async function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last: boolean): Promise<Buffer> {
   const z = zlib();
-  return new Promise((resolve, reject) =>
-    z.deflateRaw(block, { level: Level, dictionary, finishFlush: last ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH }, (err, out) => (err ? reject(err) : resolve(out))),
-  );
+  const sample = block.subarray(0, Sample);
+  const trial = sample.length === 0 ? sample : await deflate(sample, { level: 1 });
+  const level = sample.length > 0 && trial.length >= sample.length * Incompressible ? 0 : Level;
+  return deflate(block, { level, dictionary, finishFlush: last ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH });
 }
 
-/** Whole blocks of size bytes (the last one shorter) out of any chunks. */
-async function* blocks(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let length = 0;
-  for await (const chunk of source) {
-    pending.push(chunk);
-    length += chunk.length;
-    while (length >= size) {
-      const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
-      yield all.subarray(0, size);
-      pending = [all.subarray(size)];
-      length -= size;
-    }
-  }
-  if (length > 0 || pending.length === 0) yield Buffer.concat(pending);
-}
-
-/** A gzip member of source, deflated in parallel; at most a few blocks in memory. */
+/** A gzip member of source, deflated in parallel; at most parallel+1 blocks in memory, their buffers reused. */
 export async function* gzipParallel(source: AsyncIterable<Buffer>, parallel = Math.max(1, os.availableParallelism())): AsyncGenerator<Buffer> {
   const z = zlib();
   // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown): no time, no name, reproducible.
   yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
+  // Blocks are copied into a few buffers used again and again: a push of gigabytes would
+  // otherwise leave as much garbage for the collector, which takes it late (peak RSS).
+  const free: Buffer[] = [];
+  let block: Buffer = Buffer.allocUnsafeSlow(BlockSize);
+  let filled = 0;
   let crc = 0;
   let size = 0;
+  let dictionary: Buffer | undefined;
   const inFlight: Promise<Buffer>[] = [];
-  let previous: Buffer | undefined;
-  const iterator = blocks(source, BlockSize)[Symbol.asyncIterator]();
-  let current = await iterator.next();
-  while (!current.done) {
-    const block = current.value;
-    const following = await iterator.next();
-    crc = z.crc32(block, crc);
-    size += block.length;
-    const dictionary = previous && previous.subarray(Math.max(0, previous.length - Window));
-    inFlight.push(deflateBlock(block, dictionary, following.done === true));
-    previous = block;
-    current = following;
-    if (inFlight.length >= parallel) yield await inFlight.shift()!;
+  const dispatch = (last: boolean): void => {
+    const buffer = block;
+    const data = buffer.subarray(0, filled);
+    crc = z.crc32(data, crc);
+    size += filled;
+    inFlight.push(deflateBlock(data, dictionary, last).finally(() => free.push(buffer)));
+    dictionary = Buffer.from(data.subarray(Math.max(0, filled - Window)));
+    block = free.pop() ?? Buffer.allocUnsafeSlow(BlockSize);
+    filled = 0;
+  };
+  for await (const chunk of source) {
+    for (let at = 0; at < chunk.length; ) {
+      // A full block goes once more data shows it is not the last.
+      if (filled === BlockSize) dispatch(false);
+      const n = chunk.copy(block, filled, at, Math.min(chunk.length, at + BlockSize - filled));
+      filled += n;
+      at += n;
+      while (inFlight.length >= parallel) yield await inFlight.shift()!;
+    }
   }
+  dispatch(true);
   while (inFlight.length > 0) yield await inFlight.shift()!;
   const trailer = Buffer.alloc(8);
   trailer.writeUInt32LE(crc >>> 0, 0);
