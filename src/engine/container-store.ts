@@ -192,6 +192,11 @@ export class ContainerStore {
     return this.usesImage(imageId)[0]?.slice(0, 12);
   }
 
+  /** A running (or paused) container made from the image, by short id. */
+  runningUserOf(imageId: string): string | undefined {
+    return this.active().find((c) => c.imageId === imageId)?.id.slice(0, 12);
+  }
+
   usesImage(imageId: string): string[] {
     return (this.db.prepare("SELECT id FROM containers WHERE image_id = ?").all(imageId) as { id: string }[]).map((r) => r.id);
   }

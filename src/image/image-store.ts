@@ -286,7 +286,20 @@ export class ImageStore {
     }
     const user = options.inUse?.(image.id);
     if (user !== undefined) {
-      throw new MydockerError("image_in_use", `conflict: unable to delete ${shortId(image.id)} - image is being used by container ${user}`);
+      const running = options.runningUser?.(image.id);
+      if (running !== undefined) {
+        throw new MydockerError("image_in_use", `conflict: unable to delete ${shortId(image.id)} (cannot be forced) - image is being used by running container ${running}`);
+      }
+      if (!options.force) {
+        throw new MydockerError("image_in_use", `conflict: unable to delete ${shortId(image.id)} (must be forced) - image is being used by stopped container ${user}`);
+      }
+      // As docker: forced, the names go; the image stays, with the layers its container runs on.
+      for (const n of image.names) {
+        this.catalog.removeName(n);
+        result.untagged.push(familiarName(n));
+        this.event("untag", image.id, image.id);
+      }
+      return result;
     }
     for (const n of [...image.names, ...image.digests]) result.untagged.push(familiarName(n));
     for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);

@@ -48,6 +48,8 @@ export interface RemoveOptions {
   force?: boolean;
   /** Says which container uses an image (its name or id), or undefined when none does. */
   inUse?: (imageId: Digest) => string | undefined;
+  /** Says which running container uses an image: that one even force does not remove. */
+  runningUser?: (imageId: Digest) => string | undefined;
 }
 
 export interface RemoveResult {

@@ -42,7 +42,7 @@ test("names, ids, tags, rmi and prune behave as docker's", { skip }, async () =>
     assert.throws(() => t.store.remove(a.id), (e: unknown) => e instanceof MydockerError && e.code === "image_conflict");
     assert.deepEqual(t.store.remove("registry.example:5000/team/app:v1"), { untagged: ["registry.example:5000/team/app:v1"], deleted: [] });
     const inUse = (id: string): string | undefined => (id === a.id ? "c0ffee" : undefined);
-    assert.throws(() => t.store.remove("app", { inUse }), /being used by container c0ffee/);
+    assert.throws(() => t.store.remove("app", { inUse }), /being used by stopped container c0ffee/);
     assert.equal(t.store.list().length, 1);
 
     // Moving a name leaves the old image dangling, and prune removes it (unless in use).

@@ -36,7 +36,7 @@ test("commit, save, load: deletions and modes kept; the image runs; podman runs 
   const user = md("create", "local/made:1").stdout.trim();
   const inUse = md("rmi", "local/made:1");
   assert.notEqual(inUse.status, 0);
-  assert.match(inUse.stderr, /image is being used by container/);
+  assert.match(inUse.stderr, /image is being used by stopped container/);
   assert.equal(md("rm", "src", user).status, 0);
   assert.equal(md("rmi", "local/made:1").status, 0);
   assert.equal(md("run", "--rm", "local/made:1").status, 125);

@@ -92,3 +92,24 @@ test("pull -q prints the reference pulled; push and pull print their last lines 
   assert.ok((loud.stdout + loud.stderr).match(/Status: /g)?.length === 1, loud.stdout + loud.stderr);
   md("rmi", ref);
 });
+
+test("rmi -f: refused for a running container's image; for a stopped one the names go and the image stays", { skip }, () => {
+  const src = md("create", "busybox", "true").stdout.trim();
+  assert.equal(md("commit", src, "rmif/app:1").status, 0, "an image of its own, with one name");
+  md("rm", src);
+  const id = md("run", "-d", "rmif/app:1", "sleep", "300").stdout.trim();
+  try {
+    const running = md("rmi", "-f", "rmif/app:1");
+    assert.equal(running.status, 1);
+    assert.match(running.stderr, /unable to delete [0-9a-f]{12} \(cannot be forced\) - image is being used by running container/);
+    assert.equal(md("stop", "-t", "0", id).status, 0);
+    const plain = md("rmi", "rmif/app:1");
+    assert.match(plain.stderr, /\(must be forced\) - image is being used by stopped container/);
+    const forced = md("rmi", "-f", "rmif/app:1");
+    assert.deepEqual([forced.status, forced.stdout], [0, "Untagged: rmif/app:1\n"], forced.stderr);
+    assert.equal(md("start", id).status, 0, "the container starts again: its image's layers were kept");
+    assert.equal(md("exec", id, "echo", "alive").stdout, "alive\n");
+  } finally {
+    md("rm", "-f", id);
+  }
+});

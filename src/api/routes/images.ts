@@ -113,7 +113,7 @@ async function tag({ engine, res, params, query }: RequestContext): Promise<void
 }
 
 async function remove({ engine, res, params, query }: RequestContext): Promise<void> {
-  const r = engine.images.remove(params.name!, { force: flag(query, "force"), inUse: (id) => engine.containers.firstUserOf(id) });
+  const r = engine.images.remove(params.name!, { force: flag(query, "force"), inUse: (id) => engine.containers.firstUserOf(id), runningUser: (id) => engine.containers.runningUserOf(id) });
   sendJson(res, 200, [...r.untagged.map((u) => ({ Untagged: u })), ...r.deleted.map((d) => ({ Deleted: d }))]);
 }
 

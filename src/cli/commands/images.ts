@@ -174,10 +174,12 @@ export function registerImages(program: Command, ctx: Context): void {
 
   const rmi = async (refs: string[], f: { force?: boolean }) => {
     const e = await engine();
+    // Which containers still run decides what even -f keeps.
+    await e.sweep();
     let failed = false;
     for (const ref of refs) {
       try {
-        const r = e.images.remove(ref, { force: f.force, inUse: f.force ? undefined : inUse(e) });
+        const r = e.images.remove(ref, { force: f.force, inUse: inUse(e), runningUser: (id) => e.containers.runningUserOf(id) });
         for (const u of r.untagged) process.stdout.write(`Untagged: ${u.replace(/^docker\.io\/(library\/)?/, "")}\n`);
         for (const d of r.deleted) process.stdout.write(`Deleted: ${d}\n`);
       } catch (err) {
