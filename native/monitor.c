@@ -35,6 +35,7 @@ struct monitor {
   size_t nfds;
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
   bool handed_off; /* handoff: the child is the caller's now, the monitor just ends */
+  struct health health;
 };
 
 static struct monitor m;
@@ -126,8 +127,10 @@ static void record_exit(int status) {
 static void reap(void) {
   int status;
   pid_t pid;
-  while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+  while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     if (pid == m.child) record_exit(status);
+    else health_reaped(&m.health, pid, status);
+  }
 }
 
 static void handle_signals(void) {
@@ -182,6 +185,8 @@ static void handle_chan(void) {
     /* Without `ready` the child died during setup (killed): it never exec'd. */
     if (m.ready && !m.failed) {
       control_send("exec");
+      /* The container's process runs: its health is checked from now on. */
+      health_start(&m.health, m.child, now_nanos());
       release_stdio_if_detached();
       if (m.p->handoff) m.handed_off = true;
     }
@@ -216,13 +221,17 @@ static void handle_chan(void) {
   if (fd >= 0) close(fd);
 }
 
+/* The health check's two pollfds come last, after the proxy's. */
 enum { P_SIG, P_CHAN, P_IO };
+#define HEALTH_POLLFDS 2
 
 static void poll_once(void) {
   struct pollfd *fds = m.fds;
   fds[P_SIG] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
   fds[P_CHAN] = (struct pollfd){.fd = m.chan, .events = POLLIN};
   proxy_pollfds(&m.io, fds + P_IO);
+  struct pollfd *health = fds + m.nfds - HEALTH_POLLFDS;
+  health_pollfds(&m.health, health);
   int n = poll(fds, m.nfds, -1);
   if (n < 0 && errno != EINTR && errno != EAGAIN) {
     give_up("poll");
@@ -236,6 +245,7 @@ static void poll_once(void) {
   if (m.handed_off) return;
   if (fds[P_SIG].revents) handle_signals();
   proxy_handle(&m.io, fds + P_IO);
+  if (!m.child_done) health_handle(&m.health, health);
 }
 
 /* ---- the end ---------------------------------------------------------------- */
@@ -322,6 +332,7 @@ static int run_once(struct child_fds *fds, int run) {
   /* Failing here is not fatal: write_exitfile tries again and reports it. */
   if (m.p->exitfile && m.exit_fd < 0) m.exit_fd = atomic_open(m.p->exitfile->args[0]);
   while ((!m.child_done || m.chan >= 0) && !m.handed_off) poll_once();
+  health_stop(&m.health);
   if (m.handed_off) return 0;
   proxy_drain(&m.io);
   return 0;
@@ -379,7 +390,8 @@ int run_monitor(struct plan *p) {
   if (p->log && proxy_open_log(&m.io, p->log->args[0], p->log->num[1], (unsigned)p->log->num[2], (size_t)p->log->num[3]) != 0) return setup_failed(p->log, "log", p->log->args[0]);
   const struct record *a = p->attach;
   if (a && attach_listen(&m.io, a->args[0], (int)a->num[1], (size_t)a->num[2], (int)a->num[3]) != 0) return setup_failed(a, "attach", a->args[0]);
-  m.nfds = P_IO + proxy_npollfds(&m.io);
+  if (health_init(&m.health, p->health) != 0) return setup_failed(p->health, "health", "timerfd");
+  m.nfds = P_IO + proxy_npollfds(&m.io) + HEALTH_POLLFDS;
   if ((m.fds = calloc(m.nfds, sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
   if (p->sync && !control_present()) {
     errno = EBADF;

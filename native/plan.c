@@ -26,6 +26,7 @@ static const struct opdef opdefs[] = {
     {"restart", RUN_BY_MONITOR, "nnnns", NULL},
     {"handoff", RUN_BY_MONITOR, "", NULL},
     {"consolesocket", RUN_BY_MONITOR, "s", NULL},
+    {"health", RUN_BY_MONITOR, "nnnnsssS", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
@@ -137,12 +138,12 @@ static int once(const struct record **slot, const struct record *r) {
 }
 
 /* A monitor that hands its child off is gone before the child ends: nothing may need it
- * after that (no output to copy, no exit to record, no restart), and a pty master goes to
+ * after that (no output to copy, no exit to record, no restart, no health check), and a pty master goes to
  * the console socket, since nobody would copy it. */
 static int check_handoff(const struct plan *p) {
   if (p->consolesocket && !p->tty) return fail(p->consolesocket->index, "consolesocket", EINVAL, "consolesocket needs tty");
   if (!p->handoff) return 0;
-  const struct record *conflicts[] = {p->log, p->exitfile, p->exitcmd, p->attach, p->restart};
+  const struct record *conflicts[] = {p->log, p->exitfile, p->exitcmd, p->attach, p->restart, p->health};
   for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++)
     if (conflicts[i]) return fail(conflicts[i]->index, conflicts[i]->def->name, EINVAL, "not with handoff: the monitor is gone before the child ends");
   if (p->stdinpipe || !sigisemptyset(&p->forward)) return fail(-1, "handoff", EINVAL, "stdinpipe and sigforward need a monitor, which handoff lets go");
@@ -195,6 +196,11 @@ static int collect(struct plan *p) {
       p->handoff = true;
     } else if (strcmp(n, "execfifo") == 0) {
       p->execfifo = true;
+    } else if (strcmp(n, "health") == 0) {
+      if (once(&p->health, r)) return -1;
+      if (r->num[0] < 1 || r->num[1] < 1 || r->num[0] > INT_MAX || r->num[1] > INT_MAX || r->num[2] > INT_MAX)
+        return fail(i, n, ERANGE, "INTERVALMS and TIMEOUTMS must be 1 to 2^31-1, STARTPERIODMS at most 2^31-1");
+      if (r->num[3] < 1 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "RETRIES must be 1 to 2^31-1");
     } else if (strcmp(n, "stdinpipe") == 0) {
       p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {

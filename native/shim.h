@@ -53,7 +53,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *consolesocket;
+  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *consolesocket, *health;
   bool sync, tty, detach, stdinpipe, handoff;
   bool execfifo; /* the child waits on an exec FIFO (create) */
   sigset_t forward;
@@ -202,6 +202,45 @@ int linebuf_init(struct linebuf *lb, const char *stream, size_t line_max);
 void log_feed(struct logwriter *lw, struct linebuf *lb, const char *data, size_t n);
 /* At the end of a stream: writes what is left of the last line as `P`. */
 void log_finish(struct logwriter *lw, struct linebuf *lb);
+
+/* ---- health.c: the health check the monitor runs on its timer ---------------- */
+
+#define HEALTH_LOG 5           /* results kept, as docker's State.Health.Log */
+#define HEALTH_OUTPUT_MAX 4096 /* bytes of a check's output kept, as docker */
+
+struct health_result {
+  long long start, end; /* Unix nanoseconds */
+  int code;             /* the check's exit status; -1 when it ran out of time */
+  size_t len;
+  char output[HEALTH_OUTPUT_MAX];
+};
+
+struct health {
+  const struct record *r; /* NULL: no check */
+  int timer;              /* timerfd: the next check, or the running one's deadline */
+  pid_t child;            /* the container's init, whose /proc entry the check starts in */
+  pid_t checker;          /* the running check's own monitor; -1: none */
+  int out;                /* its output; -1: none */
+  bool timed_out;
+  long long run_started, check_started;
+  unsigned status, streak;
+  size_t len;
+  char output[HEALTH_OUTPUT_MAX];
+  struct health_result results[HEALTH_LOG];
+  unsigned first, nresults;
+};
+
+int health_init(struct health *h, const struct record *r);
+/* A run of the container exec'd its process: status starting, the first check after the interval. */
+void health_start(struct health *h, pid_t child, long long started_nanos);
+/* The two pollfds the loop watches: the timer and the running check's output. */
+void health_pollfds(const struct health *h, struct pollfd *fds);
+void health_handle(struct health *h, const struct pollfd *fds);
+void health_timer(struct health *h);
+/* Whether PID was the check's (then its result is recorded). */
+bool health_reaped(struct health *h, pid_t pid, int status);
+/* The container ended: no more checks, a running one is killed. */
+void health_stop(struct health *h);
 
 /* ---- proxy.c: the container's stdio through the monitor (pty, log pipes) -- */
 

@@ -3,6 +3,7 @@
 import type { Db } from "../store/db.js";
 import { MydockerError } from "../util/errors.js";
 import type { ContainerConfig, HostConfig } from "./container-config.js";
+import type { Health } from "./health/types.js";
 
 /** How long a removed container's exit code is kept: long enough for any waiter to read it. */
 const REMOVED_KEPT_MS = 10 * 60 * 1000;
@@ -19,6 +20,8 @@ export interface ContainerState {
   error: string;
   /** update --restart changed the policy while it ran: the engine, not its monitor, restarts it at its next exit. */
   restartHandoff?: boolean;
+  /** The health check's status and last results, as its monitor last wrote them (docker's State.Health). */
+  health?: Health;
 }
 
 export interface ContainerRecord {

@@ -1,5 +1,6 @@
 // `docker inspect` and `docker ps` views of a container record.
 import type { ContainerRecord } from "./container-store.js";
+import { healthNote } from "./health/check.js";
 import { containerDir, type EngineRoots } from "./paths.js";
 import path from "node:path";
 
@@ -23,6 +24,7 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
       Error: s.error,
       StartedAt: s.startedAt,
       FinishedAt: s.finishedAt,
+      ...(s.health ? { Health: s.health } : {}),
     },
     Image: c.imageId,
     LogPath: path.join(dir, "container.log"),
@@ -54,7 +56,7 @@ export function statusText(c: ContainerRecord, now = Date.now(), human: (ms: num
   const s = c.state;
   switch (s.status) {
     case "running":
-      return `Up ${human(now - Date.parse(s.startedAt))}`;
+      return `Up ${human(now - Date.parse(s.startedAt))}${healthNote(s.health)}`;
     case "paused":
       return `Up ${human(now - Date.parse(s.startedAt))} (Paused)`;
     case "restarting":

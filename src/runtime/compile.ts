@@ -42,6 +42,22 @@ export interface MonitorOptions {
    * conmon); its pty master goes to consoleSocket.
    */
   handoff?: { consoleSocket?: string };
+  /** The monitor runs a health check on its timer (docs/plan.md, `health`). */
+  health?: MonitorHealth;
+}
+
+/** docker's health check, as the monitor carries it out. */
+export interface MonitorHealth {
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
+  /** The monitor writes the status and the last results here. */
+  statusFile: string;
+  /** The running check's pid (its plan's pidfile): killed when it runs out of time. */
+  pidFile: string;
+  /** Run with its working directory at the container's /proc/PID: the shim with the check's plan. */
+  argv: string[];
 }
 
 /** docker's --restart, as the monitor carries it out. */
@@ -133,6 +149,7 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.exitCommand?.length) steps.push({ op: "exitcmd", argv: o.exitCommand });
   if (o.handoff) steps.push({ op: "handoff" });
   if (o.handoff?.consoleSocket && terminal) steps.push({ op: "consolesocket", path: o.handoff.consoleSocket });
+  if (o.health) steps.push({ op: "health", ...o.health });
   return steps;
 }
 
@@ -203,11 +220,16 @@ export interface ExecTarget {
   namespaces: readonly NamespaceType[];
   /** The container's seccomp filter: its processes all run under it. */
   seccomp?: SeccompFilter;
+  /**
+   * Where its namespaces are found (default /proc/PID). A health check's plan says ".":
+   * the monitor starts it in the container's /proc/PID, whichever run that is.
+   */
+  procDir?: string;
 }
 
 /** The plan of a process started inside a running container: its namespaces, no mounts, no pivot. */
 export function compileExec(target: ExecTarget, process: Process, o: MonitorOptions): Plan {
-  const nsPath = (type: NamespaceType) => `/proc/${target.pid}/ns/${NS_FILES[type]}`;
+  const nsPath = (type: NamespaceType) => `${target.procDir ?? `/proc/${target.pid}`}/ns/${NS_FILES[type]}`;
   const monitor: MonitorStep[] = [{ op: "clone", flags: 0 }];
   if (target.namespaces.includes("pid")) monitor.push({ op: "pidns", path: nsPath("pid") });
   if (o.cloneCgroup) monitor.push({ op: "clonecgroup", path: o.cloneCgroup });

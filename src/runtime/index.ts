@@ -11,7 +11,9 @@ export type {
   HelperTarget,
   PipedProcess,
   Handoff,
+  HealthCheck,
 } from "./runtime-options.js";
+export type { HealthResult, HealthState } from "./health-state.js";
 export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
 export { defaultShimPath } from "./shim-binary.js";

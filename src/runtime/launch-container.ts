@@ -8,6 +8,7 @@ import { MydockerError } from "../util/errors.js";
 import { compile } from "./compile.js";
 import { readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
+import { prepareHealth } from "./health-state.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
@@ -73,10 +74,12 @@ export async function launchContainer(
         sd.writeState(record);
         if (mode === "create") makeFifo(sd.execFifo);
         if (ctx.cgroups && cgroupPath !== null) cgroup = ctx.cgroups.create(cgroupPath, cgroupResources(spec));
+        const joins = { lastCap: lastCap(), cgroupJoin: cgroup?.selfJoinFiles(), cloneCgroup: cgroup?.cloneInto() };
+        const check = opts.health && prepareHealth(sd, ctx.shimPath, opts.health, { namespaces: record.namespaces ?? [], seccomp: seccomp?.filter }, joins);
         const plan = compile(spec, {
           bundle,
           seccomp: seccomp?.filter,
-          lastCap: lastCap(),
+          lastCap: joins.lastCap,
           rootfsMount: opts.rootfsMount,
           noPivot: opts.noPivot ?? ctx.noPivot(),
           cgroupHierarchies: cgroup?.hierarchies(),
@@ -93,8 +96,9 @@ export async function launchContainer(
           attachSocket: opts.attach ? sd.attachSocket : undefined,
           openStdin: opts.attach && opts.openStdin,
           restart,
-          cgroupJoin: cgroup?.selfJoinFiles(),
-          cloneCgroup: cgroup?.cloneInto(),
+          cgroupJoin: joins.cgroupJoin,
+          cloneCgroup: joins.cloneCgroup,
+          health: check,
           sync: opts.onPid !== undefined,
         });
         if (seccomp) keepSeccomp(sd.dir, seccomp.file);

@@ -28,7 +28,8 @@ export type MonitorStep =
   | { op: "stdinpipe" }
   | { op: "handoff" }
   | { op: "consolesocket"; path: string }
-  | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string };
+  | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string }
+  | { op: "health"; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number; statusFile: string; pidFile: string; argv: string[] };
 
 export type ChildStep =
   | { op: "setns"; nstype: number; path: string }
@@ -110,6 +111,8 @@ function args(step: PlanStep): string[] {
       return [step.path, String(step.maxBytes), String(step.maxFiles ?? 2), String(step.lineMax)];
     case "restart":
       return [step.onFailureOnly ? "1" : "0", String(step.maxCount), String(step.delayMs), String(step.maxDelayMs), step.runsFile];
+    case "health":
+      return [String(step.intervalMs), String(step.timeoutMs), String(step.startPeriodMs), String(step.retries), step.statusFile, step.pidFile, ...step.argv];
     case "sigforward":
       return step.signals.map(String);
     case "exitcmd":

@@ -1,7 +1,7 @@
 // What callers of the runtime pass in and get back.
 import type { Readable, Writable } from "node:stream";
 import type { CgroupDriver } from "../cgroups/types.js";
-import type { Spec } from "../spec/runtime.js";
+import type { Process, Spec } from "../spec/runtime.js";
 import type { MonitorRestart, RootfsMount } from "./compile.js";
 import type { ShimExit } from "./shim.js";
 import type { ExitInfo, Restarts, StateRecord } from "./state.js";
@@ -41,6 +41,8 @@ export interface RuntimeCreateOptions {
   restart?: MonitorRestart;
   /** runc's contract (myrunc): no monitor stays; see Handoff. Not with logPath, attach, restart or exitCommand. */
   handoff?: Handoff;
+  /** The monitor runs this check in the container on its timer (docker's HEALTHCHECK); see Runtime.health. */
+  health?: HealthCheck;
 }
 
 /**
@@ -53,6 +55,15 @@ export interface Handoff {
   pidFile?: string;
   /** With process.terminal: the pty master goes over this unix socket (SCM_RIGHTS). */
   consoleSocket?: string;
+}
+
+/** A health check: the process run in the container, and docker's timing and retries. */
+export interface HealthCheck {
+  process: Process;
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
 }
 
 export interface RunOptions extends RuntimeCreateOptions {

@@ -6,6 +6,7 @@ import { cgroupPids, cgroupStats, freezerCgroup, oomKilled, updateResources } fr
 import type { HelperProgram } from "./compile.js";
 import { readContainerState } from "./container-state.js";
 import { execProcess, processHandle, runHelper } from "./exec-process.js";
+import { readHealth, type HealthState } from "./health-state.js";
 import { hostRootIsInitramfs } from "./host-root.js";
 import { launchContainer, startCreated } from "./launch-container.js";
 import { Launcher } from "./launcher.js";
@@ -113,6 +114,11 @@ export class Runtime {
 
   state(id: string): RuntimeState {
     return readContainerState(this.ctx, id);
+  }
+
+  /** The status and last results of the container's health check (created with health), if it has any yet. */
+  health(id: string): HealthState | undefined {
+    return readHealth(new StateDir(this.ctx.runRoot, id));
   }
 
   /** Whether the container has a state directory under the run root. */

@@ -83,6 +83,16 @@ export class StateDir {
   get execFifo(): string {
     return path.join(this.dir, "exec.fifo");
   }
+  /** The health check's plan, its status (the monitor's), and the running check's pid. */
+  get healthPlan(): string {
+    return path.join(this.dir, "health.plan");
+  }
+  get healthStatus(): string {
+    return path.join(this.dir, "health");
+  }
+  get healthPid(): string {
+    return path.join(this.dir, "health.pid");
+  }
 
   /** Makes the directory; refuses an id that is taken. */
   create(): void {

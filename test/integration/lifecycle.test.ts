@@ -164,8 +164,8 @@ test("50 detached containers, 8 at a time: listed, stopped, removed, nothing lef
   for (const id of ids) assert.equal(fs.existsSync(path.join(suite.roots().root, "containers", id)), false);
 });
 
-test("--log-opt max-size rotates the CRI log to .1; logs reads across both, in order", { skip }, async () => {
-  const id = md("run", "-d", "--log-opt", "max-size=1k", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done").stdout.trim();
+test("--log-opt max-size with max-file=2 rotates the CRI log to .1; logs reads across both, in order", { skip }, async () => {
+  const id = md("run", "-d", "--log-opt", "max-size=1k", "--log-opt", "max-file=2", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done").stdout.trim();
   assert.equal(md("wait", id).stdout, "0\n");
   const logPath = md("inspect", "-f", "{{.LogPath}}", id).stdout.trim();
   const current = fs.readFileSync(logPath, "utf8");

@@ -202,6 +202,14 @@ test("--log-opt max-size/max-file rotation by the monitor; --log-driver none kee
   assert.deepEqual(lines, lines.map((_, i) => `line${300 - lines.length + i}`), "the newest lines, none missing in between");
   assert.equal(inspect("rot", "{{json .HostConfig.LogConfig}}"), '{"Type":"json-file","Config":{"max-size":"1k","max-file":"3"}}');
   md("rm", "rot");
+  // max-size alone: docker's json-file keeps one file (max-file 1), which starts over.
+  const one = md("run", "-d", "--name", "one", "--log-opt", "max-size=1k", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done");
+  await waitFor(() => inspect("one", "{{.State.Status}}") === "exited", { timeoutMs: 30_000 });
+  const oneDir = path.join(suite.roots().root, "containers", one.stdout.trim());
+  assert.deepEqual(fs.readdirSync(oneDir).filter((n) => n.startsWith("container.log")), ["container.log"]);
+  assert.ok(fs.statSync(path.join(oneDir, "container.log")).size <= 1024);
+  assert.equal(md("logs", "one").stdout.trimEnd().split("\n").at(-1), "line299");
+  md("rm", "one");
 
   assert.equal(md("run", "--name", "nolog", "-d", "--log-driver", "none", "busybox", "echo", "hi").status, 0);
   await waitFor(() => inspect("nolog", "{{.State.Status}}") === "exited", { timeoutMs: 30_000 });

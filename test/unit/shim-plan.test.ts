@@ -111,6 +111,10 @@ test("the monitor's policy numbers are checked: a log line of 0 bytes, no attach
   refused(encodePlan(minimal(files)), "1 log: Numerical result out of range (errno 34): MAXFILES must be 1 to 1000");
   const attach: PlanStep = { op: "attach", path: "/a", maxClients: 0, backlogBytes: 1, flushMs: 0 };
   refused(encodePlan(minimal(attach)), "1 attach: Numerical result out of range (errno 34): MAXCLIENTS must be 1 to 1024");
+  const health: PlanStep = { op: "health", intervalMs: 0, timeoutMs: 1, startPeriodMs: 0, retries: 1, statusFile: "/s", pidFile: "/p", argv: ["/x"] };
+  refused(encodePlan(minimal(health)), "1 health: Numerical result out of range (errno 34): INTERVALMS and TIMEOUTMS must be 1 to 2^31-1, STARTPERIODMS at most 2^31-1");
+  refused(encodePlan(minimal({ ...health, intervalMs: 1, retries: 0 })), "1 health: Numerical result out of range (errno 34): RETRIES must be 1 to 2^31-1");
+  assert.equal(check(encodePlan(minimal({ ...health, intervalMs: 1 }))).status, 0, "a check every millisecond is a valid plan");
   const drain: PlanStep = { op: "drain", ms: 2 ** 31 };
   refused(encodePlan(minimal(drain)), "1 drain: Numerical result out of range (errno 34): MS is too large");
 });

@@ -11,7 +11,7 @@ const HEALTH = ["starting", "healthy", "unhealthy", "none"];
 
 /** A container's health status as ps filters it: "none" without a health check. */
 export function healthStatus(c: ContainerRecord): string {
-  return (c.state as { health?: { status?: string } }).health?.status ?? "none";
+  return c.state.health?.Status ?? "none";
 }
 
 const invalid = (key: string, value: string, valid?: string[]) =>

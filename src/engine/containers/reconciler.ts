@@ -6,6 +6,7 @@ import { MydockerError } from "../../util/errors.js";
 import { removeTree } from "../../util/remove-tree.js";
 import type { RuntimeState } from "../../runtime/index.js";
 import type { ContainerRecord, ContainerState } from "../container-store.js";
+import { dockerHealth, type Health } from "../health/check.js";
 import { resolveContainer } from "../names.js";
 import { containerDir } from "../paths.js";
 import type { PendingOp } from "../pending-ops.js";
@@ -56,12 +57,25 @@ export class Reconciler implements Reconciling {
       this.finishLater(c.id);
       return containers.get(c.id) ?? { ...c, state: { ...c.state, status: "removing" } };
     }
-    if ((status === "paused") !== (c.state.status === "paused")) {
-      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running" };
+    const health = this.health(c);
+    if ((status === "paused") !== (c.state.status === "paused") || health !== c.state.health) {
+      const state: ContainerState = { ...c.state, status: status === "paused" ? "paused" : "running", health };
       containers.setState(c.id, state);
       return { ...c, state };
     }
     return c;
+  }
+
+  /** The health its monitor last wrote, when it differs from the record's (else the record's own). */
+  private health(c: ContainerRecord): Health | undefined {
+    if (!c.state.health) return undefined;
+    const now = this.ctx.runtime.health(c.id);
+    if (!now) return c.state.health;
+    const fresh = dockerHealth(now);
+    if (JSON.stringify(fresh) === JSON.stringify(c.state.health)) return c.state.health;
+    // Seen when the record is brought up to date (the monitor runs the checks, no daemon watches).
+    if (fresh.Status !== c.state.health.Status) this.ctx.events.record(containerEvent(c, `health_status: ${fresh.Status}`));
+    return fresh;
   }
 
   /** Starts recording a container's end without waiting; settle() waits for every such. */

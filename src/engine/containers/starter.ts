@@ -20,6 +20,8 @@ import { volumesFrom } from "../volumes/volumes-from.js";
 import { logSettings } from "../host-options/log-config.js";
 import { joinNetworkNamespace } from "../spec-builder.js";
 import { makeInitLayer } from "../networks/etc-files.js";
+import { healthCheckFor, type Health } from "../health/check.js";
+import { healthPolicy } from "../health/config.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
 
@@ -161,7 +163,8 @@ export class Starter {
   }
 
   private markRunning(c: ContainerRecord, pid: number): void {
-    this.ctx.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER });
+    const health: Health | undefined = healthPolicy(c.config.Healthcheck) ? { Status: "starting", FailingStreak: 0, Log: [] } : undefined;
+    this.ctx.containers.setState(c.id, { ...c.state, status: "running", pid, exitCode: 0, error: "", oomKilled: false, startedAt: new Date().toISOString(), finishedAt: NEVER, health });
     this.recordVolumeMounts(c);
     this.ctx.events.record(containerEvent(c, "start"));
   }
@@ -204,6 +207,7 @@ export class Starter {
         attach: true,
         openStdin: c.config.OpenStdin,
         restart: restartPolicy(c),
+        health: healthCheckFor(c, spec),
         exitCommand: this.o.exitCommand(c.id),
       });
       if (io) {
@@ -307,7 +311,7 @@ export class Starter {
         // As docker, a foreground run keeps its log too: the monitor copies the output to both.
         const log = logSettings(c.hostConfig.LogConfig);
         const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
-        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, ...logOpts });
+        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts });
         this.markRunning(c, handle.pid);
       } catch (e) {
         await reconciler.abandon(id, e);
