@@ -37,7 +37,7 @@ function refused(args: string[], message: RegExp): void {
 }
 
 test("--ulimit sets the limits the process sees; HostConfig.Ulimits as docker's", { skip }, () => {
-  const r = md("run", "--name", "ul", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=300", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn; ulimit -u");
+  const r = md("run", "--network", "none", "--name", "ul", "--ulimit", "nofile=1024:2048", "--ulimit", "nproc=300", "busybox", "sh", "-c", "ulimit -n; ulimit -Hn; ulimit -u");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "1024\n2048\n300\n");
   assert.equal(inspect("ul", "{{json .HostConfig.Ulimits}}"), '[{"Name":"nofile","Soft":1024,"Hard":2048},{"Name":"nproc","Soft":300,"Hard":300}]');
@@ -47,19 +47,19 @@ test("--ulimit sets the limits the process sees; HostConfig.Ulimits as docker's"
 });
 
 test("--shm-size sizes /dev/shm (64m by default, as docker)", { skip }, () => {
-  const r = md("run", "--name", "shm", "--shm-size", "32m", "busybox", "df", "-k", "/dev/shm");
+  const r = md("run", "--network", "none", "--name", "shm", "--shm-size", "32m", "busybox", "df", "-k", "/dev/shm");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^shm\s+32768\s/m);
   assert.equal(inspect("shm", "{{.HostConfig.ShmSize}}"), String(32 * 2 ** 20));
   md("rm", "shm");
-  const d = md("run", "--rm", "busybox", "df", "-k", "/dev/shm");
+  const d = md("run", "--network", "none", "--rm", "busybox", "df", "-k", "/dev/shm");
   assert.match(d.stdout, /^shm\s+65536\s/m);
 });
 
 test("--device makes the node with its permissions; the cgroup allows only those; --device-cgroup-rule adds a rule", { skip }, (t) => {
   // loop devices are in no default rule: what the container may do with one is what --device says.
   if (!fs.existsSync("/dev/loop0")) return t.skip("the host has no /dev/loop0");
-  const r = md("run", "--name", "dev", "--device", "/dev/loop0:/dev/xda:r", "busybox", "sh", "-c",
+  const r = md("run", "--network", "none", "--name", "dev", "--device", "/dev/loop0:/dev/xda:r", "busybox", "sh", "-c",
     "ls -l /dev/xda; dd if=/dev/xda of=/dev/null bs=1 count=0 2>/dev/null && echo read-ok; (: > /dev/xda) 2>/dev/null || echo write-refused");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^brw\S+\s+\d+\s+\S+\s+\S+\s+7,\s+0 .* \/dev\/xda$/m);
@@ -69,9 +69,9 @@ test("--device makes the node with its permissions; the cgroup allows only those
   md("rm", "dev");
   // A node made with mknod (docker's default rules allow making any) can be used only with a rule.
   const use = "mknod /dev/l0 b 7 0 && (dd if=/dev/l0 of=/dev/null bs=1 count=0 2>/dev/null && echo used || echo use-refused)";
-  const rule = md("run", "--rm", "--device-cgroup-rule", "b 7:* rwm", "busybox", "sh", "-c", use);
+  const rule = md("run", "--network", "none", "--rm", "--device-cgroup-rule", "b 7:* rwm", "busybox", "sh", "-c", use);
   assert.equal(rule.stdout, "used\n", rule.stderr);
-  const none = md("run", "--rm", "busybox", "sh", "-c", use);
+  const none = md("run", "--network", "none", "--rm", "busybox", "sh", "-c", use);
   assert.equal(none.stdout, "use-refused\n", none.stderr);
   refused(["--device", "/dev/nonexistent-pc"], /error gathering device information while adding custom device "\/dev\/nonexistent-pc": no such file or directory/);
   refused(["--device", "/dev/null:/dev/x:rwz"], /invalid device mode: rwz/);
@@ -79,19 +79,19 @@ test("--device makes the node with its permissions; the cgroup allows only those
 });
 
 test("--group-add adds groups by gid and by the image's group names", { skip }, () => {
-  const base = md("run", "--rm", "busybox", "id", "-G").stdout.trim();
-  const r = md("run", "--name", "grp", "--group-add", "1234", "--group-add", "nogroup", "busybox", "id", "-G");
+  const base = md("run", "--network", "none", "--rm", "busybox", "id", "-G").stdout.trim();
+  const r = md("run", "--network", "none", "--name", "grp", "--group-add", "1234", "--group-add", "nogroup", "busybox", "id", "-G");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `${base} 1234 65534\n`);
   assert.equal(inspect("grp", "{{json .HostConfig.GroupAdd}}"), '["1234","nogroup"]');
   md("rm", "grp");
-  const bad = md("run", "--rm", "--group-add", "nosuchgroup", "busybox", "true");
+  const bad = md("run", "--network", "none", "--rm", "--group-add", "nosuchgroup", "busybox", "true");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /Unable to find group nosuchgroup/);
 });
 
 test("--sysctl sets namespaced sysctls; others and host-namespace ones are refused", { skip }, () => {
-  const r = md("run", "--name", "sys", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmax=1000000", "busybox", "sysctl", "net.ipv4.ip_forward", "kernel.shmmax");
+  const r = md("run", "--network", "none", "--name", "sys", "--sysctl", "net.ipv4.ip_forward=1", "--sysctl", "kernel.shmmax=1000000", "busybox", "sysctl", "net.ipv4.ip_forward", "kernel.shmmax");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "net.ipv4.ip_forward = 1\nkernel.shmmax = 1000000\n");
   assert.equal(inspect("sys", "{{json .HostConfig.Sysctls}}"), '{"kernel.shmmax":"1000000","net.ipv4.ip_forward":"1"}');
@@ -102,9 +102,9 @@ test("--sysctl sets namespaced sysctls; others and host-namespace ones are refus
 });
 
 test("--domainname and --uts host", { skip }, () => {
-  const d = md("run", "--rm", "--domainname", "example.org", "busybox", "cat", "/proc/sys/kernel/domainname");
+  const d = md("run", "--network", "none", "--rm", "--domainname", "example.org", "busybox", "cat", "/proc/sys/kernel/domainname");
   assert.equal(d.stdout, "example.org\n", d.stderr);
-  const u = md("run", "--name", "uts", "--uts", "host", "busybox", "sh", "-c", "hostname; echo $HOSTNAME; readlink /proc/self/ns/uts");
+  const u = md("run", "--network", "none", "--name", "uts", "--uts", "host", "busybox", "sh", "-c", "hostname; echo $HOSTNAME; readlink /proc/self/ns/uts");
   assert.equal(u.status, 0, u.stderr);
   assert.equal(u.stdout, `${os.hostname()}\n${os.hostname()}\n${fs.readlinkSync("/proc/self/ns/uts")}\n`);
   assert.equal(inspect("uts", "{{.HostConfig.UTSMode}}"), "host");
@@ -113,22 +113,22 @@ test("--domainname and --uts host", { skip }, () => {
 });
 
 test("--ipc shareable/container:/host and --pid container:/host share what docker shares", { skip }, () => {
-  assert.equal(md("run", "-d", "--name", "donor", "--ipc", "shareable", "busybox", "sleep", "300").status, 0);
+  assert.equal(md("run", "--network", "none", "-d", "--name", "donor", "--ipc", "shareable", "busybox", "sleep", "300").status, 0);
   const donorIpc = md("exec", "donor", "readlink", "/proc/self/ns/ipc").stdout;
-  const r = md("run", "--rm", "--ipc", "container:donor", "--pid", "container:donor", "busybox", "sh", "-c", "readlink /proc/self/ns/ipc; cat /proc/1/cmdline | tr '\\0' ' '");
+  const r = md("run", "--network", "none", "--rm", "--ipc", "container:donor", "--pid", "container:donor", "busybox", "sh", "-c", "readlink /proc/self/ns/ipc; cat /proc/1/cmdline | tr '\\0' ' '");
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `${donorIpc}sleep 300 `, "the donor's IPC namespace, and its processes in /proc");
-  const own = md("run", "--rm", "busybox", "readlink", "/proc/self/ns/ipc").stdout;
+  const own = md("run", "--network", "none", "--rm", "busybox", "readlink", "/proc/self/ns/ipc").stdout;
   assert.notEqual(own, donorIpc, "private by default");
-  assert.equal(md("run", "-d", "--name", "private", "busybox", "sleep", "300").status, 0);
-  const np = md("run", "--rm", "--ipc", "container:private", "busybox", "true");
+  assert.equal(md("run", "--network", "none", "-d", "--name", "private", "busybox", "sleep", "300").status, 0);
+  const np = md("run", "--network", "none", "--rm", "--ipc", "container:private", "busybox", "true");
   assert.equal(np.status, 125);
   assert.match(np.stderr, /non-shareable IPC/);
-  const host = md("run", "--rm", "--ipc", "host", "--pid", "host", "busybox", "sh", "-c", "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid");
+  const host = md("run", "--network", "none", "--rm", "--ipc", "host", "--pid", "host", "busybox", "sh", "-c", "readlink /proc/self/ns/ipc; readlink /proc/self/ns/pid");
   assert.equal(host.stdout, `${fs.readlinkSync("/proc/self/ns/ipc")}\n${fs.readlinkSync("/proc/self/ns/pid")}\n`, host.stderr);
   assert.equal(inspect("donor", "{{.HostConfig.IpcMode}} {{.HostConfig.PidMode}}"), "shareable");
   md("rm", "-f", "donor", "private");
-  const gone = md("run", "--rm", "--pid", "container:donor", "busybox", "true");
+  const gone = md("run", "--network", "none", "--rm", "--pid", "container:donor", "busybox", "true");
   assert.equal(gone.status, 125);
   assert.match(gone.stderr, /No such container: donor/);
   refused(["--ipc", "bogus"], /invalid --ipc value "bogus"/);
@@ -137,11 +137,11 @@ test("--ipc shareable/container:/host and --pid container:/host share what docke
 test("--volumes-from: the other container's binds and volumes, :ro makes them read-only", { skip }, (t) => {
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, "f"), "from the host\n");
-  assert.equal(md("create", "--name", "vsrc", "-v", `${dir}:/data`, "-v", "pc-vf:/vol", "busybox", "true").status, 0);
-  const rw = md("run", "--name", "vrw", "--volumes-from", "vsrc", "busybox", "sh", "-c", "cat /data/f; echo hi > /vol/x && cat /vol/x");
+  assert.equal(md("create", "--network", "none", "--name", "vsrc", "-v", `${dir}:/data`, "-v", "pc-vf:/vol", "busybox", "true").status, 0);
+  const rw = md("run", "--network", "none", "--name", "vrw", "--volumes-from", "vsrc", "busybox", "sh", "-c", "cat /data/f; echo hi > /vol/x && cat /vol/x");
   assert.equal(rw.stdout, "from the host\nhi\n", rw.stderr);
   assert.equal(inspect("vrw", "{{json .HostConfig.VolumesFrom}}"), '["vsrc"]');
-  const ro = md("run", "--rm", "--volumes-from", "vsrc:ro", "busybox", "sh", "-c", "cat /vol/x; echo y > /vol/y || echo refused");
+  const ro = md("run", "--network", "none", "--rm", "--volumes-from", "vsrc:ro", "busybox", "sh", "-c", "cat /vol/x; echo y > /vol/y || echo refused");
   assert.match(ro.stdout, /^hi\nrefused\n$/);
   assert.equal(md("volume", "rm", "pc-vf").status, 1, "the volume is in use by the containers that got it");
   md("rm", "vsrc", "vrw");
@@ -152,14 +152,14 @@ test("--volumes-from: the other container's binds and volumes, :ro makes them re
 test("--cidfile gets the id; an existing file is refused before anything is made", { skip }, (t) => {
   const dir = tempDir(t);
   const file = path.join(dir, "cid");
-  const r = md("run", "--rm", "--cidfile", file, "busybox", "true");
+  const r = md("run", "--network", "none", "--rm", "--cidfile", file, "busybox", "true");
   assert.equal(r.status, 0, r.stderr);
   assert.match(fs.readFileSync(file, "utf8"), /^[0-9a-f]{64}$/);
-  const c = md("create", "--cidfile", path.join(dir, "c2"), "busybox", "true");
+  const c = md("create", "--network", "none", "--cidfile", path.join(dir, "c2"), "busybox", "true");
   assert.equal(fs.readFileSync(path.join(dir, "c2"), "utf8"), c.stdout.trim());
   md("rm", c.stdout.trim());
   refused(["--cidfile", file], /container ID file found, make sure the other container isn't running or delete/);
-  const bad = md("run", "--rm", "--cidfile", path.join(dir, "c3"), "nosuchimage-pc:1", "true");
+  const bad = md("run", "--network", "none", "--rm", "--cidfile", path.join(dir, "c3"), "nosuchimage-pc:1", "true");
   assert.equal(bad.status, 125);
   assert.equal(fs.existsSync(path.join(dir, "c3")), false, "a failed create leaves no id file");
 });
@@ -167,13 +167,13 @@ test("--cidfile gets the id; an existing file is refused before anything is made
 test("--label-file, with --label over it", { skip }, (t) => {
   const file = path.join(tempDir(t), "labels");
   fs.writeFileSync(file, "a=1\n# comment\n\nb=2\n");
-  assert.equal(md("create", "--name", "lbl", "--label-file", file, "--label", "b=3", "busybox", "true").status, 0);
+  assert.equal(md("create", "--network", "none", "--name", "lbl", "--label-file", file, "--label", "b=3", "busybox", "true").status, 0);
   assert.equal(inspect("lbl", "{{json .Config.Labels}}"), '{"a":"1","b":"3"}');
   md("rm", "lbl");
 });
 
 test("--memory-reservation, --memory-swappiness and --oom-kill-disable reach the memory cgroup", { skip }, (t) => {
-  const r = md("run", "-d", "--name", "mem", "-m", "64m", "--memory-reservation", "32m", "--memory-swappiness", "10", "--oom-kill-disable", "busybox", "sleep", "300");
+  const r = md("run", "--network", "none", "-d", "--name", "mem", "-m", "64m", "--memory-reservation", "32m", "--memory-swappiness", "10", "--oom-kill-disable", "busybox", "sleep", "300");
   assert.equal(r.status, 0, r.stderr);
   const id = r.stdout.trim();
   const dir = cgroupDirs(`${suite.roots().cgroupParent}/${id}`).find((d) => d.includes("/memory/"));
@@ -189,7 +189,7 @@ test("--memory-reservation, --memory-swappiness and --oom-kill-disable reach the
 });
 
 test("--log-opt max-size/max-file rotation by the monitor; --log-driver none keeps nothing", { skip }, async () => {
-  const r = md("run", "-d", "--name", "rot", "--log-opt", "max-size=1k", "--log-opt", "max-file=3", "busybox", "sh", "-c",
+  const r = md("run", "--network", "none", "-d", "--name", "rot", "--log-opt", "max-size=1k", "--log-opt", "max-file=3", "busybox", "sh", "-c",
     "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done");
   assert.equal(r.status, 0, r.stderr);
   const dir = path.join(suite.roots().root, "containers", r.stdout.trim());
@@ -203,7 +203,7 @@ test("--log-opt max-size/max-file rotation by the monitor; --log-driver none kee
   assert.equal(inspect("rot", "{{json .HostConfig.LogConfig}}"), '{"Type":"json-file","Config":{"max-size":"1k","max-file":"3"}}');
   md("rm", "rot");
   // max-size alone: docker's json-file keeps one file (max-file 1), which starts over.
-  const one = md("run", "-d", "--name", "one", "--log-opt", "max-size=1k", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done");
+  const one = md("run", "--network", "none", "-d", "--name", "one", "--log-opt", "max-size=1k", "busybox", "sh", "-c", "i=0; while [ $i -lt 300 ]; do echo line$i; i=$((i+1)); done");
   await waitFor(() => inspect("one", "{{.State.Status}}") === "exited", { timeoutMs: 30_000 });
   const oneDir = path.join(suite.roots().root, "containers", one.stdout.trim());
   assert.deepEqual(fs.readdirSync(oneDir).filter((n) => n.startsWith("container.log")), ["container.log"]);
@@ -211,7 +211,7 @@ test("--log-opt max-size/max-file rotation by the monitor; --log-driver none kee
   assert.equal(md("logs", "one").stdout.trimEnd().split("\n").at(-1), "line299");
   md("rm", "one");
 
-  assert.equal(md("run", "--name", "nolog", "-d", "--log-driver", "none", "busybox", "echo", "hi").status, 0);
+  assert.equal(md("run", "--network", "none", "--name", "nolog", "-d", "--log-driver", "none", "busybox", "echo", "hi").status, 0);
   await waitFor(() => inspect("nolog", "{{.State.Status}}") === "exited", { timeoutMs: 30_000 });
   const l = md("logs", "nolog");
   assert.equal(l.status, 1);
@@ -223,10 +223,10 @@ test("--log-opt max-size/max-file rotation by the monitor; --log-driver none kee
 });
 
 test("--stop-timeout on create, --platform against the image, --kernel-memory and --gpus refused", { skip }, () => {
-  assert.equal(md("create", "--name", "st", "--stop-timeout", "3", "busybox", "sleep", "300").status, 0);
+  assert.equal(md("create", "--network", "none", "--name", "st", "--stop-timeout", "3", "busybox", "sleep", "300").status, 0);
   assert.equal(inspect("st", "{{.Config.StopTimeout}}"), "3");
   md("rm", "st");
-  assert.equal(md("run", "--rm", "--platform", "linux/amd64", "busybox", "true").status, os.arch() === "x64" ? 0 : 125);
+  assert.equal(md("run", "--network", "none", "--rm", "--platform", "linux/amd64", "busybox", "true").status, os.arch() === "x64" ? 0 : 125);
   refused(["--platform", "linux/s390x"], /image with reference busybox was found but does not match the specified platform: wanted linux\/s390x, actual: linux\//);
   refused(["--stop-timeout", "soon"], /invalid argument "soon" for "--stop-timeout" flag/);
   refused(["--kernel-memory", "10m"], /--kernel-memory is not supported/);
