@@ -34,7 +34,11 @@ test("--health-cmd: starting, unhealthy after --health-retries failures, healthy
   const r = md("run", "--network", "none", "-d", "--name", "hc", "--health-cmd", "echo probing; test -f /tmp/ready", "--health-interval", "200ms", "--health-retries", "2",
     "busybox", "sleep", "300");
   assert.equal(r.status, 0, r.stderr);
-  assert.match(psStatus("hc"), /^Up .* \(health: starting\)$/);
+  // Before the first check (docker's default interval, 30s) it is starting.
+  assert.equal(md("run", "--network", "none", "-d", "--name", "fresh", "--health-cmd", "true", "busybox", "sleep", "300").status, 0);
+  assert.match(psStatus("fresh"), /^Up .* \(health: starting\)$/);
+  assert.deepEqual(health("fresh"), { Status: "starting", FailingStreak: 0, Log: [] });
+  md("rm", "-f", "fresh");
   await waitFor(() => health("hc")?.Status === "unhealthy", { timeoutMs: 20_000, what: "unhealthy" });
   const sick = health("hc")!;
   assert.ok(sick.FailingStreak >= 2, JSON.stringify(sick));
