@@ -12,6 +12,16 @@ import { BuildFailed, nextConfig, scratch, stateFromText, stateOf, type ImageSta
 import { expandWord, keyValues, type Vars } from "./shell-words.js";
 import type { SourceTree } from "./source-tree.js";
 import { layerDirsOf } from "./copy-step.js";
+import { normalizeReference } from "../image/index.js";
+
+/** An image reference as docker's progress shows it (docker.io/library/busybox:latest); an id as given. */
+function displayName(ref: string): string {
+  try {
+    return normalizeReference(ref);
+  } catch {
+    return ref;
+  }
+}
 
 /** Build arguments every stage sees without declaring them, kept out of history and cache keys (docker's proxy variables). */
 const PROXY_ARGS = ["HTTP_PROXY", "HTTPS_PROXY", "FTP_PROXY", "NO_PROXY", "ALL_PROXY"].flatMap((n) => [n, n.toLowerCase()]);
@@ -62,7 +72,7 @@ export class StageRunner {
     }
     const earlier = this.find(ref);
     if (earlier !== undefined && earlier.index < stage.index) return this.stage(earlier.index);
-    const step = session.begin(`${name} FROM ${ref}`);
+    const step = session.begin(`${name} FROM ${ref === "scratch" ? ref : displayName(ref)}`);
     return session.timed(step, async () => {
       if (ref === "scratch") return scratch;
       const { images } = session.engine;
