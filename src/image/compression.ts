@@ -50,7 +50,8 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
   const kind = detectCompression(head);
   if (kind === "none") return all;
   if (kind === "zstd") return unzstd(all);
-  const gunzip = zlib().createGunzip();
+  // Large output chunks: each one is a round trip to the thread pool (16 KiB by default).
+  const gunzip = zlib().createGunzip({ chunkSize: 256 << 10 });
   pipeline(Readable.from(all), gunzip, () => {});
   return (async function* () {
     try {
