@@ -3,6 +3,8 @@ import type { ContainerRecord } from "./container-store.js";
 import { healthNote } from "./health/check.js";
 import { containerDir, type EngineRoots } from "./paths.js";
 import path from "node:path";
+import { hostConfigView, mountsView } from "./inspect-host-config.js";
+import { containerHostname } from "./spec-builder.js";
 
 export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
   const s = c.state;
@@ -27,27 +29,33 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
       ...(s.health ? { Health: s.health } : {}),
     },
     Image: c.imageId,
+    ResolvConfPath: "",
+    HostnamePath: "",
+    HostsPath: "",
     LogPath: path.join(dir, "container.log"),
     Name: `/${c.name}`,
     RestartCount: c.restartCount,
     Driver: "overlay2",
     Platform: "linux",
-    // A container made before --cgroupns existed starts with the default.
-    HostConfig: { ...c.hostConfig, CgroupnsMode: c.hostConfig.CgroupnsMode ?? "private" },
+    MountLabel: "",
+    ProcessLabel: "",
+    AppArmorProfile: "",
+    ExecIDs: null,
+    HostConfig: hostConfigView(c),
     GraphDriver: {
       Name: "overlay2",
       // No MergedDir: the merged view is mounted only in the container's own mount namespace.
       Data: { UpperDir: path.join(dir, "upper"), WorkDir: path.join(dir, "work") },
     },
-    Mounts: c.hostConfig.Mounts.map((m) => ({
-      Type: m.type === "tmpfs" ? "tmpfs" : m.source?.includes("/volumes/") ? "volume" : "bind",
-      Source: m.source ?? "",
-      Destination: m.destination,
-      Mode: "",
-      RW: !(m.options ?? []).includes("ro"),
-      Propagation: "rprivate",
-    })),
-    Config: c.config,
+    Mounts: mountsView(c),
+    Config: {
+      ...c.config,
+      Hostname: containerHostname(c),
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      StdinOnce: false,
+    },
   };
 }
 

@@ -11,6 +11,11 @@ import type { PeerLookup } from "./host-options/namespaces.js";
 import { noNewPrivileges, seccompFor } from "./seccomp-options.js";
 import { resolveUser } from "./user.js";
 
+/** The name the container's host has: given, else its short id; with the host's UTS namespace, the host's (docker's HOSTNAME too). */
+export function containerHostname(c: ContainerRecord): string {
+  return c.hostConfig.UTSMode === "host" ? os.hostname() : c.config.Hostname || c.id.slice(0, 12);
+}
+
 export interface SpecContext {
   /** The container's root directory as the runtime will see it (the overlay's mount point). */
   rootfs: string;
@@ -87,8 +92,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   }
   const args = hc.Init ? [INIT_PATH, "--", ...command] : command;
   const user = resolveUser(cfg.User, ctx.readFile);
-  // With the host's UTS namespace, the host's name (docker's HOSTNAME too).
-  const hostname = hc.UTSMode === "host" ? os.hostname() : cfg.Hostname || c.id.slice(0, 12);
+  const hostname = containerHostname(c);
   let env = envMerge([`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`], cfg.Env);
   if (cfg.Tty) env = envMerge(env, ["TERM=xterm"]);
   if (!env.some((e) => e.startsWith("HOME="))) env.push(`HOME=${user.home || "/"}`);

@@ -104,3 +104,25 @@ test("a foreground run keeps its log as a detached one does, stdout and stderr a
   assert.deepEqual([logs.stdout, logs.stderr], ["out\n", "err\n"]);
   md("rm", "fglog");
 });
+
+test("inspect has docker's fields and values: HostConfig.Memory, NanoCpus, CpuShares, PidsLimit, Binds, Config.Hostname", { skip }, (t) => {
+  const dir = tempDir(t);
+  const file = path.join(dir, "conf");
+  fs.writeFileSync(file, "x");
+  const id = md("run", "-d", "-m", "64m", "--cpus", "0.5", "-c", "512", "--pids-limit", "100", "-v", `${file}:/conf:ro`, "-v", "inspvol:/data", "busybox", "sleep", "300").stdout.trim();
+  try {
+    const f = (tpl: string) => md("inspect", "-f", tpl, id).stdout.trim();
+    assert.equal(f("{{.HostConfig.Memory}} {{.HostConfig.MemorySwap}}"), `${64 * 2 ** 20} ${128 * 2 ** 20}`, "swap: as much again as the memory, as docker allows");
+    assert.equal(f("{{.HostConfig.NanoCpus}} {{.HostConfig.CpuShares}} {{.HostConfig.PidsLimit}}"), "500000000 512 100");
+    assert.equal(f("{{json .HostConfig.Binds}}"), JSON.stringify([`${file}:/conf:ro`, "inspvol:/data"]));
+    assert.equal(f("{{.Config.Hostname}}"), id.slice(0, 12));
+    assert.equal(f("{{range .Mounts}}{{.Type}}:{{.Name}}:{{.RW}} {{end}}"), "bind::false volume:inspvol:true");
+    assert.equal(md("update", "-m", "128m", id).status, 0);
+    assert.equal(f("{{.HostConfig.Memory}}"), String(128 * 2 ** 20));
+    const swapLimit = md("exec", id, "sh", "-c", "cat /sys/fs/cgroup/memory.swap.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes").stdout.trim();
+    assert.ok(swapLimit === String(64 * 2 ** 20) || swapLimit === String(128 * 2 ** 20) || swapLimit === String(256 * 2 ** 20), `the swap the kernel allows: ${swapLimit}`);
+  } finally {
+    md("rm", "-f", id);
+    md("volume", "rm", "inspvol");
+  }
+});
