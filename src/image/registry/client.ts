@@ -138,7 +138,8 @@ export class RegistryClient {
     const url = /^https?:\/\//.test(pathOrUrl) ? pathOrUrl : `${await this.endpoint()}${pathOrUrl}`;
     for (let attempt = 0; ; attempt++) {
       const headers: Record<string, string> = { ...init.headers };
-      if (this.authorization) headers.Authorization = this.authorization;
+      // A Location the registry gave may point elsewhere: its credentials stay with it.
+      if (this.authorization && new URL(url).host === this.host) headers.Authorization = this.authorization;
       let res: HttpResponse;
       try {
         res = await httpRequest(url, { method, headers, body: init.body, tls: this.tls });
