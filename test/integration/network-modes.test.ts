@@ -16,3 +16,27 @@ test("--network none: only lo, and it is up; a server on 127.0.0.1 answers insid
   assert.match(lines[1]!, /<LOOPBACK,UP,LOWER_UP>/, "lo is up");
   assert.match(r.stdout, /^pong$/m, "loopback traffic flows");
 });
+
+test("/etc/hosts, resolv.conf and hostname are the run's own, from -h, --add-host, --dns*, and stay out of the container's layer", { skip }, () => {
+  const r = md("run", "--name", "etc-files", "-h", "box", "--domainname", "example.test", "--add-host", "db:10.1.2.3", "--add-host", "gw:host-gateway",
+    "--dns", "10.9.9.9", "--dns-search", "example.com", "--dns-option", "ndots:2", "busybox", "sh", "-c",
+    "cat /etc/hostname; hostname; cat /etc/resolv.conf; grep -v ip6 /etc/hosts; ip -4 -o addr show eth0; ip route | grep default; touch /mark");
+  assert.equal(r.status, 0, r.stderr);
+  const [hostname, uname, ...rest] = r.stdout.split("\n");
+  assert.equal(hostname, "box");
+  assert.equal(uname, "box");
+  const text = rest.join("\n");
+  assert.match(text, /^search example\.com\nnameserver 10\.9\.9\.9\noptions ndots:2\n/);
+  const ip = /eth0\s+inet (\d+\.\d+\.\d+\.\d+)\//.exec(text)?.[1];
+  const gw = /default via (\d+\.\d+\.\d+\.\d+)/.exec(text)?.[1];
+  assert.ok(ip && gw, text);
+  assert.match(text, new RegExp(`^127\\.0\\.0\\.1\\tlocalhost\\n10\\.1\\.2\\.3\\tdb\\n${gw.replace(/\./g, "\\.")}\\tgw\\n${ip.replace(/\./g, "\\.")}\\tbox\\.example\\.test box$`, "m"));
+  const diff = md("diff", "etc-files");
+  assert.equal(diff.status, 0, diff.stderr);
+  assert.match(diff.stdout, /^A \/mark$/m);
+  assert.doesNotMatch(diff.stdout, /\/etc\/(hosts|resolv\.conf|hostname)/, "the files are mounted, not written into the layer");
+  const bad = md("run", "--rm", "--add-host", "nocolon", "busybox", "true");
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /^mydocker: invalid argument "nocolon" for "--add-host" flag/);
+  md("rm", "etc-files");
+});

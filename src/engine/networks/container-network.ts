@@ -154,7 +154,10 @@ export class ContainerNetwork {
       return { nsPath: `/proc/${other.state.pid}/ns/net`, etc };
     }
     if (mode.kind === "none" || mode.kind === "host") {
-      return { etc: this.etcFiles(c, [], mode.kind === "host" ? this.service.ensureDefault().gateway : "127.0.0.1", []) };
+      const needsGateway = (c.hostConfig.ExtraHosts ?? []).some((h) => h.endsWith("host-gateway"));
+      // host-gateway on the host's network: the host's address on the default bridge, as docker's.
+      const gateway = mode.kind === "host" && needsGateway ? this.service.ensureDefault().gateway : "127.0.0.1";
+      return { etc: this.etcFiles(c, [], gateway, []) };
     }
     const nsPath = await this.setupNetwork(c);
     const eps = this.store().endpointsOf(c.id);

@@ -1,0 +1,165 @@
+// `node dist/bench/network.js [--runs N] [--mb N]`: networking through mydocker against
+// podman with its default bridge (netavark both), the same busybox image, in one run:
+//   1. `run --rm busybox true` on the default bridge network (median wall time);
+//   2. from `run -d -p 127.0.0.1:PORT:80 … httpd` to the first HTTP reply on that port;
+//   3. the throughput of a transfer out of a container through a published port, read on
+//      127.0.0.1 by this process.
+// Traffic goes only to 127.0.0.1 and to the bench's own containers.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { setTimeout as sleep } from "node:timers/promises";
+import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+
+const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../bin/mydocker");
+const IMAGE = "localhost/bench-busybox:latest";
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function run(command: string, args: string[], env?: NodeJS.ProcessEnv, input?: Buffer): string {
+  const r = spawnSync(command, args, { env, input, stdio: [input ? "pipe" : "ignore", "pipe", "pipe"], encoding: "buffer", maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr?.toString() ?? r.error?.message}`);
+  return r.stdout.toString().trim();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function httpOnce(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get({ host: "127.0.0.1", port, path: "/", timeout: 1000, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode === 200));
+    });
+    req.on("error", () => resolve(false));
+    req.on("timeout", () => req.destroy());
+  });
+}
+
+/** Bytes read from 127.0.0.1:port until the sender closes, and the time it took (ms). */
+function drain(port: number): Promise<{ bytes: number; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    let bytes = 0;
+    const s = net.connect(port, "127.0.0.1");
+    s.on("data", (d: Buffer) => (bytes += d.length));
+    s.on("error", reject);
+    s.on("close", () => resolve({ bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+  });
+}
+
+interface Subject {
+  name: string;
+  cli: (args: string[]) => string;
+}
+
+async function timeToFirstReply(s: Subject, www: string): Promise<number> {
+  const port = await freePort();
+  const start = process.hrtime.bigint();
+  const id = s.cli(["run", "-d", "-p", `127.0.0.1:${port}:80`, "-v", `${www}:/www:ro`, IMAGE, "httpd", "-f", "-p", "80", "-h", "/www"]);
+  try {
+    for (let i = 0; i < 4000 && !(await httpOnce(port)); i++) await sleep(5);
+    return Number(process.hrtime.bigint() - start) / 1e6;
+  } finally {
+    s.cli(["rm", "-f", id]);
+  }
+}
+
+async function throughput(s: Subject, bytes: number): Promise<number> {
+  const port = await freePort();
+  // -ll: a new `head` for every connection, so the readiness probe does not use the server up.
+  const id = s.cli(["run", "-d", "-p", `127.0.0.1:${port}:80`, IMAGE, "nc", "-ll", "-p", "80", "-e", "head", "-c", String(bytes), "/dev/zero"]);
+  try {
+    for (let i = 0; i < 400; i++) {
+      const probe = await drain(port).catch(() => ({ bytes: 0, ms: 0 }));
+      if (probe.bytes > 0) break;
+      await sleep(10);
+    }
+    const r = await drain(port);
+    if (r.bytes !== bytes) throw new Error(`${s.name}: read ${r.bytes} of ${bytes} bytes`);
+    return (bytes / 1e6) / (r.ms / 1000);
+  } finally {
+    s.cli(["rm", "-f", id]);
+  }
+}
+
+export async function networkBench(runs = 15, mb = 1024): Promise<void> {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-net-"));
+  const podmanArgs = ["--root", path.join(base, "podman/storage"), "--runroot", path.join(base, "podman/run"), "--storage-driver", "overlay", "--runtime", "runc"];
+  const cgroupParent = path.basename(base);
+  const env = { ...process.env, MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: cgroupParent };
+  const subjects: Subject[] = [
+    { name: "mydocker", cli: (args) => run(process.execPath, [BIN, ...args], env) },
+    {
+      name: "podman",
+      // This sandbox's hard limits are below podman's defaults: runc could not set them.
+      cli: (args) => run("podman", [...podmanArgs, ...(args[0] === "run" ? ["run", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", ...args.slice(1)] : args)]),
+    },
+  ];
+  try {
+    const rootfs = path.join(base, "rootfs");
+    makeBusyboxRootfs(rootfs);
+    const tar = spawnSync("tar", ["-C", rootfs, "-c", "."], { maxBuffer: 1 << 28 }).stdout;
+    run("podman", [...podmanArgs, "import", "-", IMAGE], undefined, tar);
+    run(process.execPath, [BIN, "import", "-", IMAGE], env, tar);
+    const www = path.join(base, "www");
+    fs.mkdirSync(www);
+    fs.writeFileSync(path.join(www, "index.html"), "hello\n");
+    const results = new Map<string, { name: string; unit: string; higher: boolean; target: number; values: Map<string, number[]> }>();
+    const add = (key: string, unit: string, higher: boolean, target: number, who: string, v: number) => {
+      const r = results.get(key) ?? { name: key, unit, higher, target, values: new Map() };
+      r.values.set(who, [...(r.values.get(who) ?? []), v]);
+      results.set(key, r);
+    };
+    for (const s of subjects) s.cli(["run", "--rm", IMAGE, "true"]); // warm-up: networks, bridges, caches
+    for (let i = 0; i < runs; i++) {
+      // Alternating who goes first spreads the machine's noise over both.
+      for (const s of i % 2 === 0 ? subjects : [...subjects].reverse()) {
+        const start = process.hrtime.bigint();
+        s.cli(["run", "--rm", IMAGE, "true"]);
+        add("run --rm busybox true (default bridge)", "ms", false, 0.4, s.name, Number(process.hrtime.bigint() - start) / 1e6);
+        if (i < Math.ceil(runs / 3)) add("run -d -p to the first HTTP reply", "ms", false, 0.5, s.name, await timeToFirstReply(s, www));
+      }
+    }
+    for (let i = 0; i < 3; i++) {
+      for (const s of i % 2 === 0 ? subjects : [...subjects].reverse()) add(`${mb} MB out of a published port on 127.0.0.1`, "MB/s", true, 0.9, s.name, await throughput(s, mb * 1024 * 1024));
+    }
+    process.stdout.write(`network: medians (run: ${runs} runs; first reply: ${Math.ceil(runs / 3)}; transfer: 3), both on their default bridge through netavark\n\n`);
+    process.stdout.write("| case | mydocker | podman | ratio | target |\n|---|---|---|---|---|\n");
+    for (const r of results.values()) {
+      const ours = median(r.values.get("mydocker")!);
+      const theirs = median(r.values.get("podman")!);
+      const ratio = ours / theirs;
+      const met = r.higher ? ratio >= r.target : ratio <= r.target;
+      process.stdout.write(`| ${r.name} | ${ours.toFixed(0)} ${r.unit} | ${theirs.toFixed(0)} ${r.unit} | ${ratio.toFixed(2)}x | ${r.higher ? ">=" : "<="} ${r.target}x ${met ? "met" : "NOT met"} |\n`);
+    }
+  } finally {
+    spawnSync("podman", [...podmanArgs, "rm", "-af"], { stdio: "ignore" });
+    spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });
+    spawnSync(process.execPath, [BIN, "rm", "-f", ...(spawnSync(process.execPath, [BIN, "ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
+    for (const h of fs.readdirSync("/sys/fs/cgroup")) {
+      const dir = path.join("/sys/fs/cgroup", h, cgroupParent);
+      if (fs.existsSync(dir)) fs.rmdirSync(dir);
+    }
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "15" }, mb: { type: "string", default: "1024" } } });
+  await networkBench(Number(values.runs), Number(values.mb));
+}
