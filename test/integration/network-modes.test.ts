@@ -40,3 +40,10 @@ test("/etc/hosts, resolv.conf and hostname are the run's own, from -h, --add-hos
   assert.match(bad.stderr, /^mydocker: invalid argument "nocolon" for "--add-host" flag/);
   md("rm", "etc-files");
 });
+
+test("on the default bridge too, lo is up beside eth0", { skip }, () => {
+  const r = md("run", "--rm", "busybox", "sh", "-c", "ip link show lo; ls /sys/class/net");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^1: lo: <LOOPBACK,UP,LOWER_UP>/);
+  assert.deepEqual(r.stdout.split("\n").slice(2).filter(Boolean).sort(), ["eth0", "lo"]);
+});
