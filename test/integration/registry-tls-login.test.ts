@@ -133,15 +133,31 @@ test("podman's auth file and a docker credential helper give the login", { skip 
   const viaPodman = md(["push", ref], { ...trusted, REGISTRY_AUTH_FILE: authFile });
   assert.equal(viaPodman.status, 0, viaPodman.stderr);
 
-  // A helper answering `get` from a file, as docker-credential-pass and friends do.
+  // A helper keeping logins in a file of its own, as docker-credential-pass and friends do.
   const bin = path.join(work, "bin");
   fs.mkdirSync(bin, { recursive: true });
+  const store = path.join(work, "helper-store");
   const helper = path.join(bin, "docker-credential-mdktest");
-  fs.writeFileSync(helper, `#!/bin/sh\n[ "$1" = get ] || exit 1\nread server\nprintf '{"ServerURL":"%s","Username":"tester","Secret":"s3cret"}' "$server"\n`, { mode: 0o755 });
+  fs.writeFileSync(helper, [
+    "#!/bin/sh",
+    `case "$1" in`,
+    `store) cat > "${store}" ;;`,
+    `get) read server; [ -s "${store}" ] && cat "${store}" || { echo "credentials not found in native keychain"; exit 1; } ;;`,
+    `erase) read server; rm -f "${store}" ;;`,
+    "esac",
+    "",
+  ].join("\n"), { mode: 0o755 });
   const dockerDir = path.join(work, "docker-helper");
   fs.mkdirSync(dockerDir, { recursive: true });
   fs.writeFileSync(path.join(dockerDir, "config.json"), JSON.stringify({ credHelpers: { [tlsAuth.host]: "mdktest" } }));
+  const withHelper = { ...trusted, DOCKER_CONFIG: dockerDir, PATH: `${bin}:${process.env.PATH}` };
   assert.equal(md(["rmi", ref]).status, 0);
-  const viaHelper = md(["pull", ref], { ...trusted, DOCKER_CONFIG: dockerDir, PATH: `${bin}:${process.env.PATH}` });
+  const login = md(["login", "-u", "tester", "--password-stdin", tlsAuth.host], withHelper, "s3cret\n");
+  assert.equal(login.status, 0, login.stderr);
+  assert.equal((JSON.parse(fs.readFileSync(store, "utf8")) as { Secret: string }).Secret, "s3cret", "the helper stored it");
+  assert.equal((JSON.parse(fs.readFileSync(path.join(dockerDir, "config.json"), "utf8")) as { auths?: unknown }).auths, undefined, "no password in config.json");
+  const viaHelper = md(["pull", ref], withHelper);
   assert.equal(viaHelper.status, 0, viaHelper.stderr);
+  assert.equal(md(["logout", tlsAuth.host], withHelper).status, 0);
+  assert.equal(fs.existsSync(store), false, "the helper erased it");
 });

@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { MydockerError, isErrno } from "../../util/errors.js";
+import { MydockerError } from "../../util/errors.js";
+import { readJsonObject } from "../../util/json-file.js";
 
 export interface Credentials {
   username: string;
@@ -48,20 +49,7 @@ function podmanAuthFile(): string | undefined {
 }
 
 function readAuthFile(file: string): AuthFile {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return {};
-    throw new MydockerError("config_error", `reading ${file}: ${(e as Error).message}`);
-  }
-  try {
-    const parsed = JSON.parse(text) as unknown;
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("expected a JSON object");
-    return parsed as AuthFile;
-  } catch (e) {
-    throw new MydockerError("config_error", `${file} is not a valid auth file: ${(e as Error).message}`);
-  }
+  return readJsonObject(file) as AuthFile;
 }
 
 /** Replaces file with data in one rename, readable by its owner only (it holds passwords). */

@@ -4,6 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError, isErrno } from "../../util/errors.js";
+import { readJsonObject } from "../../util/json-file.js";
 import type { TlsSettings } from "./http.js";
 
 /** The engine's settings file, docker's daemon.json keys where docker has one. */
@@ -19,26 +20,13 @@ const DefaultCertsDirs = ["/etc/docker/certs.d", "/etc/containers/certs.d"];
 
 /** The settings file (MYDOCKER_CONFIG_FILE, else /etc/mydocker/daemon.json); none is no settings. */
 export function readRegistryConfig(file = process.env.MYDOCKER_CONFIG_FILE || DefaultConfigFile): RegistryConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if (isErrno(e, "ENOENT")) return {};
-    throw new MydockerError("config_error", `reading ${file}: ${(e as Error).message}`);
-  }
-  let config: unknown;
-  try {
-    config = JSON.parse(text);
-  } catch (e) {
-    throw new MydockerError("config_error", `${file} is not valid JSON: ${(e as Error).message}`);
-  }
+  const config = readJsonObject(file);
   const list = (key: keyof RegistryConfig): string[] | undefined => {
-    const v = (config as Record<string, unknown>)[key];
+    const v = config[key];
     if (v === undefined) return undefined;
     if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new MydockerError("config_error", `${file}: "${key}" must be a list of strings`);
     return v as string[];
   };
-  if (typeof config !== "object" || config === null) throw new MydockerError("config_error", `${file}: expected a JSON object`);
   return { "insecure-registries": list("insecure-registries"), "certs-d": list("certs-d") };
 }
 
