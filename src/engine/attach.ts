@@ -15,13 +15,30 @@ const HEADER = 5;
 /** docker's default detach keys: ctrl-p ctrl-q. */
 const DETACH_KEYS = Buffer.from([0x10, 0x11]);
 
+/**
+ * docker's --detach-keys: a comma-separated sequence of single characters and ctrl-KEY
+ * (KEY a letter or one of @ [ \ ] ^ _), e.g. "ctrl-p,ctrl-q" or "ctrl-a,d".
+ */
+export function parseDetachKeys(spec: string): Buffer {
+  const bytes = spec.split(",").map((k) => {
+    const key = k.trim();
+    if (key.length === 1) return key.charCodeAt(0);
+    const m = /^ctrl-([a-z@[\\\]^_])$/i.exec(key);
+    if (!m) throw new MydockerError("EINVAL", `invalid detach keys "${spec}": use a comma-separated list of characters and ctrl-KEY (ctrl-p,ctrl-q)`);
+    const c = m[1]!.toLowerCase();
+    return c >= "a" && c <= "z" ? c.charCodeAt(0) - 0x60 : c.charCodeAt(0) - 0x40;
+  });
+  return Buffer.from(bytes);
+}
+
 export interface AttachIo {
   stdout: Writable;
   stderr: Writable;
   /** Given: sent to the container's stdin (when it was created with -i), its end closes that stdin. */
   stdin?: Readable;
-  /** The container has a terminal: ctrl-p ctrl-q in the input detaches instead of being sent. */
+  /** The container has a terminal: ctrl-p ctrl-q (or detachKeys) in the input detaches instead of being sent. */
   tty?: boolean;
+  detachKeys?: Buffer;
 }
 
 function frame(type: number, data: Buffer): Buffer {
@@ -42,6 +59,8 @@ export class AttachSession {
   private readonly welcome = new Promise<void>((resolve) => (this.welcomed = resolve));
   private detached = false;
   private pending: Buffer = Buffer.alloc(0);
+  /** How many of the detach keys the input has just typed, held back until the sequence ends or breaks. */
+  private matched = 0;
   private readonly onInput = (chunk: Buffer) => this.input(chunk);
   private readonly onInputEnd = () => this.socket.write(frame(IN_CLOSE, Buffer.alloc(0)));
 
@@ -114,14 +133,30 @@ export class AttachSession {
     this.io.stdin?.pause();
   }
 
+  /** Input to the container; the detach keys, typed in a row (one read or several), detach instead. */
   private input(chunk: Buffer): void {
-    const at = this.io.tty ? chunk.indexOf(DETACH_KEYS) : -1;
-    if (at >= 0) {
-      if (at > 0) this.socket.write(frame(IN_DATA, chunk.subarray(0, at)));
-      this.detach();
+    const keys = this.io.detachKeys ?? DETACH_KEYS;
+    if (!this.io.tty || keys.length === 0) {
+      this.socket.write(frame(IN_DATA, chunk));
       return;
     }
-    this.socket.write(frame(IN_DATA, chunk));
+    const out: number[] = [];
+    for (const byte of chunk) {
+      if (byte === keys[this.matched]) {
+        if (++this.matched === keys.length) {
+          if (out.length) this.socket.write(frame(IN_DATA, Buffer.from(out)));
+          this.detach();
+          return;
+        }
+        continue;
+      }
+      // A broken sequence was input after all: what was held back goes first.
+      out.push(...keys.subarray(0, this.matched));
+      this.matched = 0;
+      if (byte === keys[0]) this.matched = 1;
+      else out.push(byte);
+    }
+    if (out.length) this.socket.write(frame(IN_DATA, Buffer.from(out)));
   }
 
   private output(chunk: Buffer): void {

@@ -42,13 +42,14 @@ export function registerContainers(program: Command, ctx: Context): void {
     .description("Start one or more stopped containers")
     .option("-a, --attach", "attach STDOUT/STDERR and forward signals")
     .option("-i, --interactive", "attach container's STDIN")
+    .option("--detach-keys <keys>", "override the key sequence for detaching a container (default ctrl-p,ctrl-q)")
     .argument("<container...>")
-    .action(async (names: string[], f: { attach?: boolean; interactive?: boolean }) => {
+    .action(async (names: string[], f: { attach?: boolean; interactive?: boolean; detachKeys?: string }) => {
       const e = await engine();
       if (f.attach || f.interactive) {
         if (names.length > 1) throw new MydockerError("EINVAL", "you cannot start and attach multiple containers at once");
         const { startAttachedCommand } = await import("./attach.js");
-        await startAttachedCommand(e, names[0]!, { stdin: Boolean(f.interactive), sigProxy: true });
+        await startAttachedCommand(e, names[0]!, { stdin: Boolean(f.interactive), sigProxy: true, detachKeys: f.detachKeys });
         return;
       }
       await forEachName(names, async (n) => void (await e.start(n)));
@@ -59,10 +60,11 @@ export function registerContainers(program: Command, ctx: Context): void {
     .description("Attach local standard input, output, and error streams to a running container")
     .option("--no-stdin", "do not attach STDIN")
     .option("--sig-proxy", "proxy all received signals to the process", true)
+    .option("--detach-keys <keys>", "override the key sequence for detaching a container (default ctrl-p,ctrl-q)")
     .argument("<container>")
-    .action(async (name: string, f: { stdin: boolean; sigProxy: boolean }) => {
+    .action(async (name: string, f: { stdin: boolean; sigProxy: boolean; detachKeys?: string }) => {
       const { attachCommand } = await import("./attach.js");
-      await attachCommand(await engine(), name, { stdin: f.stdin, sigProxy: f.sigProxy });
+      await attachCommand(await engine(), name, { stdin: f.stdin, sigProxy: f.sigProxy, detachKeys: f.detachKeys });
     });
 
   for (const verb of ["stop", "restart"] as const) {

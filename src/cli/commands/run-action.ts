@@ -7,12 +7,14 @@ import { CidFile } from "../cidfile.js";
 import type { RunHandle } from "../../runtime/index.js";
 import { ExitError } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
+import { parseDetachKeys } from "../../engine/attach.js";
 
 export interface RunMode {
   detach?: boolean;
   cidfile?: string;
   interactive?: boolean;
   tty?: boolean;
+  detachKeys?: string;
 }
 
 export async function runCommand(engine: Engine, opts: CreateOptions, mode: RunMode): Promise<void> {
@@ -25,6 +27,15 @@ export async function runCommand(engine: Engine, opts: CreateOptions, mode: RunM
   }
   // Before anything is made: a refused run leaves no container behind.
   if (mode.tty && mode.interactive && !process.stdin.isTTY) throw new MydockerError("ENOTTY", "the input device is not a TTY");
+  if (mode.tty && mode.interactive) {
+    // As docker: attached to the container's monitor, so that the detach keys can leave it running.
+    const autoRemove = Boolean(opts.autoRemove);
+    const id = await CidFile.around(mode.cidfile, () => engine.create({ ...opts, autoRemove: false }));
+    const { runAttachedCommand } = await import("./attach.js");
+    await runAttachedCommand(engine, id, { stdin: true, sigProxy: true, detachKeys: mode.detachKeys }, autoRemove);
+    return;
+  }
+  if (mode.detachKeys !== undefined) parseDetachKeys(mode.detachKeys);
   const rawTty = Boolean(mode.tty && process.stdin.isTTY);
   if (rawTty) process.stdin.setRawMode(true);
   const signals = forwardSignals();

@@ -199,7 +199,8 @@ export function registerRun(program: Command, ctx: Context): void {
   addCreateFlags(run)
     .option("--rm", "automatically remove the container when it exits")
     .addOption(new Option("-d, --detach", "run container in background and print container ID"))
-    .action(async (image: string, command: string[], flags: CreateFlags) => {
+    .option("--detach-keys <keys>", "override the key sequence for detaching a container (default ctrl-p,ctrl-q)")
+    .action(async (image: string, command: string[], flags: CreateFlags & { detachKeys?: string }) => {
       const opts = createOptionsFromFlags(image, command, flags);
       const { runCommand } = await import("./run-action.js");
       await runCommand(await ctx.engine(), opts, flags);
