@@ -79,7 +79,10 @@ function convert(ins: AstInstruction, file: string, text: string): Instruction {
   for (const h of astHeredocs) {
     const r = h.getContentRange();
     if (r !== null && h.getDelimiterRange() === null) throw new DockerfileError(file, line, `unterminated heredoc <<${h.getName()}`);
-    const body = r === null ? "" : lines.slice(r.start.line, r.end.line + 1).join("\n") + "\n";
+    let body = r === null ? "" : lines.slice(r.start.line, r.end.line + 1).join("\n") + "\n";
+    const start = h.getStartRange();
+    // <<-NAME: the body's leading tabs go, as in a shell.
+    if (lines[start.start.line]!.slice(start.start.character).startsWith("<<-")) body = body.replace(/^\t+/gm, "");
     heredocs.push({ name: h.getName(), content: body });
   }
   const content = ins.getArgumentsContent() ?? "";

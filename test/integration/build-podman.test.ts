@@ -93,3 +93,20 @@ test("the built image saved and loaded into podman runs there as in mydocker", {
     podman.cleanup();
   }
 });
+
+test("independent stages build side by side; the target's stage waits for both", { skip }, async () => {
+  const ctx = path.join(base, "ctx-parallel");
+  fs.mkdirSync(ctx, { recursive: true });
+  fs.writeFileSync(
+    path.join(ctx, "Dockerfile"),
+    ["FROM busybox AS a", "RUN sleep 1 && echo a > /a", "FROM busybox AS b", "RUN sleep 1 && echo b > /b", "FROM busybox", "COPY --from=a /a /a", "COPY --from=b /b /b"].join("\n"),
+  );
+  const events: BuildEvent[] = [];
+  await engine.build({ context: ctx, network: "none", noCache: true, onProgress: (e) => events.push(e) });
+  const started = (label: string) => events.findIndex((e) => e.kind === "start" && e.name.startsWith(label));
+  const step = (label: string) => (events[started(label)] as { step: number }).step;
+  const doneOf = (label: string) => events.findIndex((e) => e.kind === "done" && e.step === step(label));
+  // Each RUN started before the other one ended.
+  assert.ok(started("[a 2/2]") < doneOf("[b 2/2]") && started("[b 2/2]") < doneOf("[a 2/2]"), JSON.stringify(events.filter((e) => e.kind !== "output")));
+  assert.ok(started("[stage-2 2/3]") > doneOf("[a 2/2]"));
+});

@@ -25,6 +25,11 @@ test("stages, meta ARGs, flags, continuations and heredocs", () => {
   assert.deepEqual(runCommand(heredoc!, undefined), ["/bin/sh", "-c", "echo one\necho two\n"]);
 });
 
+test("<<-NAME strips the body's leading tabs", () => {
+  const [run] = parseDockerfile("FROM b\nRUN <<-EOF\n\techo hi\n\t\tdeeper\n\tEOF\n").stages[0]!.instructions;
+  assert.deepEqual(run!.heredocs, [{ name: "EOF", content: "echo hi\ndeeper\n" }]);
+});
+
 test("the escape directive changes the continuation character", () => {
   const df = parseDockerfile("# escape=`\nFROM busybox\nRUN echo a `\n  b\n");
   assert.equal(df.escape, "`");
