@@ -39,6 +39,8 @@ export interface AttachIo {
   /** The container has a terminal: ctrl-p ctrl-q (or detachKeys) in the input detaches instead of being sent. */
   tty?: boolean;
   detachKeys?: Buffer;
+  /** The terminal's size, set as soon as the monitor took the client in (before a start lets the process run). */
+  size?: { rows: number; cols: number };
 }
 
 function frame(type: number, data: Buffer): Buffer {
@@ -94,6 +96,7 @@ export class AttachSession {
         const timer = setTimeout(() => session.welcomed(), WELCOME_WAIT_MS);
         void session.welcome.then(() => {
           clearTimeout(timer);
+          if (io.size) session.resize(io.size.rows, io.size.cols);
           resolve(session);
         });
       });

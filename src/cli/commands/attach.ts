@@ -19,7 +19,8 @@ function ioFor(engine: Engine, query: string, f: AttachFlags): { id: string; io:
   const tty = c.config.Tty;
   const stdin = f.stdin && c.config.OpenStdin;
   const detachKeys = f.detachKeys === undefined ? undefined : parseDetachKeys(f.detachKeys);
-  return { id: c.id, io: { stdout: process.stdout, stderr: process.stderr, stdin: stdin ? process.stdin : undefined, tty, detachKeys }, tty };
+  const size = tty && process.stdout.isTTY ? { rows: process.stdout.rows, cols: process.stdout.columns } : undefined;
+  return { id: c.id, io: { stdout: process.stdout, stderr: process.stderr, stdin: stdin ? process.stdin : undefined, tty, detachKeys, size }, tty };
 }
 
 /** Our terminal on the container until it exits (its exit status) or we detach (undefined). */
