@@ -13,8 +13,8 @@ export class ApiError extends MydockerError {
   }
 }
 
-const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing"]);
-const CONFLICT = new Set(["ENAMEINUSE", "ERUNNING", "ENOTRUNNING", "EPAUSED", "ENOTPAUSED", "image_in_use", "EVOLUMEINUSE", "exists", "ECHANGED", "bad-state"]);
+const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing", "ENONETWORK"]);
+const CONFLICT = new Set(["ENAMEINUSE", "ERUNNING", "ENOTRUNNING", "EPAUSED", "ENOTPAUSED", "image_in_use", "EVOLUMEINUSE", "exists", "ECHANGED", "bad-state", "image_conflict", "ENETEXISTS", "EINUSE", "EEXIST", "ENOTCONNECTED", "EOVERLAP", "EADDRINUSE"]);
 const BAD_REQUEST = new Set(["EINVAL", "ENOCMD", "EAMBIGUOUS", "ETTY", "ENOTTY", "ENOUSER", "ENOGROUP", "ETOOBIG", "ENOTDIR"]);
 
 /** The HTTP status docker answers an error with. */

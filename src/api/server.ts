@@ -22,6 +22,7 @@ import { execRoutes } from "./routes/exec.js";
 import { imageRoutes } from "./routes/images.js";
 import { buildRoutes } from "./routes/build.js";
 import { volumeRoutes } from "./routes/volumes.js";
+import { networkRoutes } from "./routes/networks.js";
 
 export interface ServeOptions {
   /** unix:///path or tcp://host:port, as many as wanted. */
@@ -45,7 +46,7 @@ export class ApiServer {
   ) {
     this.debug = opts.debug ?? (() => {});
     this.execs = new ExecSessions((q) => engine.resolve(q).id, (id, req) => engine.exec(id, req));
-    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes]) add(this.router);
+    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes, networkRoutes]) add(this.router);
   }
 
   /** Starts every listener; refuses a TCP one off loopback without TLS. Resolves with where each listens. */

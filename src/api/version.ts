@@ -1,9 +1,9 @@
 // The API versions we answer: docker's clients ask /_ping for the newest and use the lower
 // of it and their own; each request may name its version in a /v1.NN/ prefix.
+import { API_VERSION, MIN_API_VERSION } from "../engine/system/version.js";
 import { ApiError } from "./http.js";
 
-export const API_VERSION = "1.47";
-export const MIN_API_VERSION = "1.24";
+export { API_VERSION, MIN_API_VERSION };
 
 const minor = (v: string) => Number(v.split(".")[1]);
 

@@ -5,7 +5,7 @@ import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-fl
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { createOptions, type ApiCreateRequest, type ApiHostConfig } from "../shapes/create.js";
-import { containerJson, containerSummary } from "../shapes/container.js";
+import { containerJson, containerSummary, portList } from "../shapes/container.js";
 
 async function create({ engine, req, res, query }: RequestContext): Promise<void> {
   const body = (await readJson<ApiCreateRequest>(req)) ?? {};
@@ -25,7 +25,7 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
   sendJson(
     res,
     200,
-    all.map((c) => containerSummary(c, now, humanDuration)),
+    all.map((c) => containerSummary(c, now, humanDuration, portList(engine.networks.containerPorts(c)))),
   );
 }
 

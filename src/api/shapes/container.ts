@@ -3,6 +3,7 @@
 import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
 import type { Engine } from "../../engine/engine.js";
+import type { PortPublished } from "../../engine/networks/settings.js";
 
 /** GET /containers/{id}/json. */
 export function containerJson(engine: Engine, query: string) {
@@ -15,7 +16,17 @@ export function containerJson(engine: Engine, query: string) {
 }
 
 /** An entry of GET /containers/json. */
-export function containerSummary(c: ContainerRecord, now: number, human: (ms: number) => string) {
+/** docker's Ports list from the published ports ({"80/tcp": [{HostIp, HostPort}]}). */
+export function portList(ports: Record<string, PortPublished[] | null>) {
+  return Object.entries(ports).flatMap(([spec, hosts]) => {
+    const [port, type = "tcp"] = spec.split("/");
+    const PrivatePort = Number(port);
+    if (!hosts?.length) return [{ PrivatePort, Type: type }];
+    return hosts.map((h) => ({ IP: h.HostIp || "0.0.0.0", PrivatePort, PublicPort: Number(h.HostPort), Type: type }));
+  });
+}
+
+export function containerSummary(c: ContainerRecord, now: number, human: (ms: number) => string, ports: ReturnType<typeof portList>) {
   return {
     Id: c.id,
     Names: [`/${c.name}`],
@@ -23,7 +34,7 @@ export function containerSummary(c: ContainerRecord, now: number, human: (ms: nu
     ImageID: c.imageId,
     Command: [...(c.config.Entrypoint ?? []), ...c.config.Cmd].join(" "),
     Created: Math.floor(Date.parse(c.created) / 1000),
-    Ports: [],
+    Ports: ports,
     Labels: c.config.Labels,
     State: c.state.status,
     Status: statusText(c, now, human),

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The Engine API version whose shapes the engine answers in. */
-export const API_VERSION = "1.43";
+export const API_VERSION = "1.47";
 export const MIN_API_VERSION = "1.24";
 
 export interface ComponentVersion {
