@@ -10,7 +10,7 @@ export function registerInfo(program: Command): void {
   program
     .command("features")
     .description("print the OCI features document of this runtime")
-    .action(() => writeFd(1, `${JSON.stringify(runtimeFeatures([]), null, 2)}\n`));
+    .action(() => writeFd(1, `${JSON.stringify(runtimeFeatures(["prestart", "createRuntime", "poststart", "poststop"]), null, 2)}\n`));
 
   program
     .command("spec")

@@ -18,6 +18,7 @@ import type { Shim } from "./shim.js";
 import { FORWARDED_SIGNALS } from "./signals.js";
 import { StateDir, type StateRecord } from "./state.js";
 import { validateSpec } from "./validate.js";
+import { checkHooks, hookState, runHooks } from "./hooks.js";
 
 /** How often start checks that the process it releases is still there. */
 const START_WATCH_MS = 100;
@@ -36,6 +37,7 @@ export async function launchContainer(
   mode: "create" | "run",
 ): Promise<{ shim: Shim; pid: number }> {
   const spec = validateSpec(input);
+  checkHooks(spec.hooks);
   const bundle = path.resolve(opts.bundle ?? ".");
   const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
   const sd = new StateDir(ctx.runRoot, id);
@@ -61,7 +63,18 @@ export async function launchContainer(
       rootfs,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
       ...(restart ? { monitorRestarts: true } : {}),
+      ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
     };
+    // prestart and createRuntime: the namespaces exist, the init waits before its own setup.
+    const early = [...(spec.hooks?.prestart ?? []), ...(spec.hooks?.createRuntime ?? [])];
+    const onPid =
+      early.length === 0
+        ? opts.onPid
+        : async (pid: number) => {
+            await opts.onPid?.(pid);
+            await runHooks(spec.hooks, "prestart", hookState(record, "creating", pid));
+            await runHooks(spec.hooks, "createRuntime", hookState(record, "creating", pid));
+          };
     const launched = await launch({
       shimPath: ctx.shimPath,
       // The shim runs first and waits for its plan. The state file is written then, once,
@@ -99,7 +112,7 @@ export async function launchContainer(
           cgroupJoin: joins.cgroupJoin,
           cloneCgroup: joins.cloneCgroup,
           health: check,
-          sync: opts.onPid !== undefined,
+          sync: onPid !== undefined,
         });
         if (seccomp) keepSeccomp(sd.dir, seccomp.file);
         return plan;
@@ -109,7 +122,7 @@ export async function launchContainer(
       stdin: opts.stdin,
       until: mode === "create" ? "ready" : "exec",
       // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
-      onPid: opts.onPid,
+      onPid,
       debug: ctx.debug,
     });
     const { shim, pid } = launched;
@@ -160,7 +173,14 @@ export async function startCreated(ctx: RuntimeContext, id: string): Promise<voi
   }
   if (got !== 1) throw diedFirst();
   fs.rmSync(sd.execFifo, { force: true });
-  sd.writeState({ ...sd.readState(), status: "running" });
+  const rec = { ...sd.readState(), status: "running" as const };
+  sd.writeState(rec);
+  await runPoststart(ctx, rec);
+}
+
+/** poststart: a failure is logged, the container runs on (runtime-spec). */
+export async function runPoststart(ctx: RuntimeContext, rec: StateRecord): Promise<void> {
+  await runHooks(rec.hooks, "poststart", hookState(rec, "running", rec.pid)).catch((e: Error) => ctx.warn(e.message));
 }
 
 function makeFifo(file: string): void {

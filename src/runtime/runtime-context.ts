@@ -9,6 +9,8 @@ export interface RuntimeContext {
   /** null: the runtime creates no cgroups (the container stays in the caller's). */
   readonly cgroups: CgroupDriver | null;
   readonly debug: (msg: string) => void;
+  /** What went wrong without failing the operation (a poststart or poststop hook). */
+  readonly warn: (msg: string) => void;
   /** The launcher to fork shims from, when the runtime uses one. */
   launcherFor(): Promise<Launcher | undefined>;
   /** How a root is entered when the caller does not say: chroot (true) where pivot_root cannot work. */

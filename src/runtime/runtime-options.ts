@@ -15,6 +15,8 @@ export interface RuntimeOptions {
   /** Fork shims from a long-lived launcher (see launcher.ts): for a caller that starts many. */
   launcher?: boolean;
   debug?: (msg: string) => void;
+  /** Failures that do not fail the operation (poststart, poststop hooks); default: debug. */
+  warn?: (msg: string) => void;
 }
 
 export interface RuntimeCreateOptions {

@@ -8,7 +8,7 @@ import { readContainerState } from "./container-state.js";
 import { execProcess, processHandle, runHelper } from "./exec-process.js";
 import { readHealth, type HealthState } from "./health-state.js";
 import { hostRootIsInitramfs } from "./host-root.js";
-import { launchContainer, startCreated } from "./launch-container.js";
+import { launchContainer, runPoststart, startCreated } from "./launch-container.js";
 import { Launcher } from "./launcher.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type {
@@ -43,6 +43,7 @@ export class Runtime {
       shimPath: this.shimPath,
       cgroups: o.cgroups,
       debug: o.debug ?? (() => {}),
+      warn: o.warn ?? o.debug ?? (() => {}),
       launcherFor: () => this.launcherFor(),
       noPivot: () => this.noPivot(),
     };
@@ -86,6 +87,7 @@ export class Runtime {
   /** Creates and starts in one go, in the foreground: the caller waits on the handle. */
   async run(id: string, input: Spec, opts: RunOptions): Promise<RunHandle> {
     const { shim, pid } = await launchContainer(this.ctx, id, input, opts, "run");
+    await runPoststart(this.ctx, this.state(id));
     const cleanup = async (exit: ShimExit): Promise<ShimExit> => {
       if (opts.keepState) return exit;
       // Somebody may have deleted it meanwhile; the exit status is what the caller waits for.

@@ -3,7 +3,7 @@
 // exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { NamespaceType, State } from "../spec/runtime.js";
+import type { Hooks, NamespaceType, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -22,6 +22,8 @@ export interface StateRecord extends State {
   namespaces: NamespaceType[];
   /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
   monitorRestarts?: boolean;
+  /** The spec's poststart and poststop hooks: start and delete run them. */
+  hooks?: Pick<Hooks, "poststart" | "poststop">;
 }
 
 export interface ExitInfo {

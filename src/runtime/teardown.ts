@@ -6,6 +6,7 @@ import { isSameProcess, waitGone } from "./proc.js";
 import { pollUntil } from "../util/poll.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import { sendSignal, signalNumber } from "./signals.js";
+import { hookState, runHooks } from "./hooks.js";
 import { StateDir } from "./state.js";
 
 /** How long delete waits for a killed container and its shim to go. */
@@ -72,4 +73,6 @@ export async function deleteContainer(ctx: RuntimeContext, id: string, force: bo
   }
   await cgroup?.destroy();
   sd.remove();
+  // poststop: a failure is logged, the container is gone all the same (runtime-spec).
+  await runHooks(st.hooks, "poststop", hookState(st, "stopped")).catch((e: Error) => ctx.warn(e.message));
 }

@@ -142,3 +142,41 @@ test("features, spec and the refusals say what they do not support", { skip }, (
   assert.equal(sd.status, 1);
   assert.match(sd.stderr, /--systemd-cgroup is not supported/);
 });
+
+test("hooks: prestart, createRuntime, poststart and poststop run at their points with the state on stdin", { skip }, async () => {
+  const out = (name: string) => path.join(env.base, `hook-${name}.json`);
+  const save = (name: string) => ({ path: "/bin/sh", args: ["sh", "-c", `cat > ${out(name)}`] });
+  const bundle = env.bundle("hk", ["sleep", "60"], (s) => {
+    s.annotations = { a: "b" };
+    s.hooks = { prestart: [save("prestart")], createRuntime: [save("createRuntime")], poststart: [save("poststart")], poststop: [save("poststop")] };
+  });
+  assert.equal(env.myrunc(["create", "--bundle", bundle, "hk"], { detached: true }).status, 0);
+  const read = (name: string) => JSON.parse(fs.readFileSync(out(name), "utf8")) as { id: string; status: string; pid?: number; bundle: string; annotations: Record<string, string> };
+  const created = read("createRuntime");
+  assert.deepEqual({ id: created.id, status: created.status, bundle: created.bundle, annotations: created.annotations }, { id: "hk", status: "creating", bundle, annotations: { a: "b" } });
+  assert.equal(created.pid, state("hk").pid);
+  assert.equal(read("prestart").status, "creating");
+  assert.equal(fs.existsSync(out("poststart")), false, "poststart waits for start");
+  assert.equal(env.myrunc(["start", "hk"], { detached: true }).status, 0);
+  assert.equal(read("poststart").status, "running");
+  assert.equal(env.myrunc(["delete", "--force", "hk"]).status, 0);
+  assert.equal(read("poststop").status, "stopped");
+});
+
+test("hooks: a failing or late prestart fails create with its reason; hooks in the container's namespaces are refused", { skip }, () => {
+  const failing = env.bundle("hkfail", ["sleep", "60"], (s) => (s.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo no network >&2; exit 3"] }] }));
+  const r = env.myrunc(["create", "--bundle", failing, "hkfail"], { detached: true });
+  assert.equal(r.status, 1);
+  assert.equal(env.errors().at(-1), "hooks.prestart[0] (/bin/sh): exit status 3: no network");
+  assert.equal(env.myrunc(["state", "hkfail"]).status, 1);
+  assert.deepEqual(cgroupDirs(`${env.cgroupParent}/hkfail`), []);
+
+  const late = env.bundle("hklate", ["sleep", "60"], (s) => (s.hooks = { createRuntime: [{ path: "/bin/sleep", args: ["sleep", "30"], timeout: 1 }] }));
+  assert.equal(env.myrunc(["create", "--bundle", late, "hklate"], { detached: true }).status, 1);
+  assert.equal(env.errors().at(-1), "hooks.createRuntime[0] (/bin/sleep): timed out after 1 s");
+  assert.equal(env.myrunc(["state", "hklate"]).status, 1);
+
+  const inside = env.bundle("hkin", ["true"], (s) => (s.hooks = { startContainer: [{ path: "/bin/true" }] }));
+  assert.equal(env.myrunc(["create", "--bundle", inside, "hkin"], { detached: true }).status, 1);
+  assert.match(env.errors().at(-1) ?? "", /^config\.json: hooks\.startContainer: hooks inside the container's namespaces are not supported/);
+});
