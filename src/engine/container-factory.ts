@@ -5,7 +5,8 @@ import type { ContainerConfig, HostConfig } from "./container-config.js";
 import { initialState, type ContainerRecord } from "./container-store.js";
 import { mergeHealthcheck } from "./health/config.js";
 import { DEFAULT_SHM_SIZE } from "./host-options/apply.js";
-import { checkDeviceCgroupRule } from "./host-options/devices.js";
+import { checkDevice, checkDeviceCgroupRule } from "./host-options/devices.js";
+import { checkUlimit } from "./host-options/ulimits.js";
 import { logSettings } from "./host-options/log-config.js";
 import { checkNamespaceModes } from "./host-options/namespaces.js";
 import { checkSysctls } from "./host-options/sysctls.js";
@@ -92,9 +93,9 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     OomScoreAdj: opts.oomScoreAdj ?? 0,
     SecurityOpt: opts.securityOpt ?? [],
     Rootfs: opts.rootfs ? path.resolve(opts.rootfs) : "",
-    Ulimits: opts.ulimits ?? [],
+    Ulimits: (opts.ulimits ?? []).map(checkUlimit),
     ShmSize: opts.shmSize || DEFAULT_SHM_SIZE,
-    Devices: opts.devices ?? [],
+    Devices: (opts.devices ?? []).map(checkDevice),
     DeviceCgroupRules: deviceCgroupRules,
     GroupAdd: opts.groupAdd ?? [],
     Sysctls: sysctls,

@@ -10,7 +10,6 @@ export function containerJson(engine: Engine, query: string) {
   const i = engine.inspect(query);
   return {
     ...i,
-    State: { ...i.State, Health: undefined },
     NetworkSettings: i.NetworkSettings,
   };
 }

@@ -4,7 +4,7 @@
 import type { CreateOptions } from "../../engine/run-options.js";
 import { resourcesFromFlags, oomScoreAdjFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type VolumeSpec } from "../../engine/volumes/volume-flags.js";
-import type { LogConfig, RestartPolicy } from "../../engine/container-config.js";
+import type { DeviceMapping, HealthConfig, LogConfig, RestartPolicy, Ulimit } from "../../engine/container-config.js";
 import { ApiError } from "../http.js";
 
 export interface ApiMount {
@@ -47,6 +47,20 @@ export interface ApiHostConfig {
   SecurityOpt?: string[] | null;
   PortBindings?: Record<string, { HostIp?: string; HostPort?: string }[] | null> | null;
   PublishAllPorts?: boolean;
+  MemorySwappiness?: number | null;
+  OomKillDisable?: boolean | null;
+  KernelMemory?: number;
+  Ulimits?: Ulimit[] | null;
+  ShmSize?: number;
+  Devices?: DeviceMapping[] | null;
+  DeviceCgroupRules?: string[] | null;
+  DeviceRequests?: unknown[] | null;
+  GroupAdd?: string[] | null;
+  Sysctls?: Record<string, string> | null;
+  IpcMode?: string;
+  PidMode?: string;
+  UTSMode?: string;
+  VolumesFrom?: string[] | null;
 }
 
 export interface ApiContainerConfig {
@@ -66,6 +80,7 @@ export interface ApiContainerConfig {
   StopSignal?: string;
   StopTimeout?: number | null;
   ExposedPorts?: Record<string, object> | null;
+  Healthcheck?: HealthConfig | null;
 }
 
 export interface ApiCreateRequest extends ApiContainerConfig {
@@ -144,7 +159,11 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
     pidsLimit: hc.PidsLimit ? hc.PidsLimit : undefined,
     blkioWeight: positive(hc.BlkioWeight),
     oomScoreAdj: hc.OomScoreAdj ? hc.OomScoreAdj : undefined,
+    memorySwappiness: hc.MemorySwappiness ?? undefined,
+    oomKillDisable: hc.OomKillDisable ?? undefined,
   };
+  if (hc.KernelMemory) throw new ApiError(400, "KernelMemory is not supported: kernel memory limits are gone from cgroup v2 and deprecated in docker; use Memory");
+  if (hc.DeviceRequests?.length) throw new ApiError(400, "DeviceRequests (--gpus) are not supported: mydocker has no GPU support");
   const volumes: VolumeSpec[] = [
     ...(hc.Binds ?? []).map(parseVolumeFlag),
     ...(hc.Mounts ?? []).map(mountSpec),
@@ -189,5 +208,16 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
     expose: Object.keys(body.ExposedPorts ?? {}),
     networkAliases: Object.values(body.NetworkingConfig?.EndpointsConfig ?? {}).flatMap((e) => e?.Aliases ?? []),
     securityOpt: hc.SecurityOpt ?? [],
+    ulimits: hc.Ulimits ?? undefined,
+    shmSize: positive(hc.ShmSize),
+    devices: hc.Devices ?? undefined,
+    deviceCgroupRules: hc.DeviceCgroupRules ?? undefined,
+    groupAdd: hc.GroupAdd ?? undefined,
+    sysctls: hc.Sysctls ?? undefined,
+    ipcMode: hc.IpcMode || undefined,
+    pidMode: hc.PidMode || undefined,
+    utsMode: hc.UTSMode || undefined,
+    volumesFrom: hc.VolumesFrom ?? undefined,
+    healthcheck: body.Healthcheck ?? undefined,
   };
 }

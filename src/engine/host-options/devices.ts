@@ -36,6 +36,17 @@ export function parseDevice(text: string): DeviceMapping {
   return { PathOnHost: host, PathInContainer: inside || host, CgroupPermissions: mode };
 }
 
+/** A device as an API request gives it: checked as the flag is. */
+export function checkDevice(m: DeviceMapping): DeviceMapping {
+  const text = `${m.PathOnHost}:${m.PathInContainer}:${m.CgroupPermissions}`;
+  const mode = m.CgroupPermissions || "rwm";
+  if (!validMode(mode)) bad("--device", text, `invalid device mode: ${mode}`);
+  if (!m.PathOnHost.startsWith("/")) bad("--device", text, `${m.PathOnHost} is not an absolute path`);
+  const inside = m.PathInContainer || m.PathOnHost;
+  if (!inside.startsWith("/")) bad("--device", text, `${inside} is not an absolute path`);
+  return { PathOnHost: m.PathOnHost, PathInContainer: inside, CgroupPermissions: mode };
+}
+
 const RULE = /^([acb]) ([0-9]+|\*):([0-9]+|\*) ([rwm]{1,3})$/;
 
 /** `c 1:3 rwm`, `b *:* m`, `a *:* rwm`: checked as docker's ValidateDeviceCgroupRule. */

@@ -31,6 +31,15 @@ export function parseUlimit(text: string): Ulimit {
   return { Name: name, Soft: soft, Hard: hard };
 }
 
+/** A ulimit as an API request gives it: checked as the flag is. */
+export function checkUlimit(u: Ulimit): Ulimit {
+  const text = `${u.Name}=${u.Soft}:${u.Hard}`;
+  if (!NAMES.has(u.Name)) bad(text, `invalid ulimit type: ${u.Name}`);
+  if (!Number.isSafeInteger(u.Soft) || !Number.isSafeInteger(u.Hard)) bad(text, "the limits must be integers");
+  if (u.Hard !== -1 && (u.Soft === -1 || u.Soft > u.Hard)) bad(text, `ulimit soft limit must be less than or equal to hard limit: ${u.Soft} > ${u.Hard}`);
+  return u;
+}
+
 /** Later ones of the same name win, as docker's map of them. */
 export function ulimitRlimits(ulimits: readonly Ulimit[], base: readonly Rlimit[]): Rlimit[] {
   const byType = new Map(base.map((r) => [r.type, r]));
