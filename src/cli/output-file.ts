@@ -15,6 +15,15 @@ function cannotWrite(target: string, e: unknown): MydockerError {
 
 type Writer = (out: Writable) => Promise<void>;
 
+/** An interrupted stream may already have closed the fd: the close owes nothing more then. */
+function closeWritten(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch (e) {
+    if (!isErrno(e, "EBADF")) throw e;
+  }
+}
+
 async function writeAll(fd: number, write: Writer): Promise<void> {
   const out = fs.createWriteStream("", { fd, autoClose: false });
   await write(out);
@@ -37,7 +46,7 @@ export async function writeUserFile(target: string, write: Writer): Promise<void
     try {
       return await writeAll(fd, write);
     } finally {
-      fs.closeSync(fd);
+      closeWritten(fd);
     }
   }
   // Beside the target, so the rename cannot cross file systems; a name no other command picks.
@@ -52,7 +61,7 @@ export async function writeUserFile(target: string, write: Writer): Promise<void
     try {
       await writeAll(fd, write);
     } finally {
-      fs.closeSync(fd);
+      closeWritten(fd);
     }
     fs.renameSync(tmp, target);
   } catch (e) {
