@@ -218,7 +218,11 @@ export class ContainerNetwork {
         // the namespace is still released, so a half torn down run cannot block the next.
         this.debug((e as Error).message);
       }
-      for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, id);
+      // The monitor's exit command and `rm` may tear down the same run at once: one of
+      // them, the first to claim it, says so.
+      if (claimOnce(path.join(dir, "disconnected"))) {
+        for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, id);
+      }
     }
     removeNetns(ns);
     fs.rmSync(dir, { recursive: true, force: true });
@@ -334,3 +338,13 @@ function toNetavark(n: NetworkRecord): NetavarkNetwork {
 }
 
 export type { PortBindings };
+
+/** Creates the file unless it exists: true for the one caller that made it. */
+function claimOnce(file: string): boolean {
+  try {
+    fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL));
+    return true;
+  } catch {
+    return false;
+  }
+}
