@@ -3,7 +3,8 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { BIN, tempRoots, type Roots } from "./cli.js";
+import { after, before } from "node:test";
+import { BIN, isRoot, NOT_ROOT, tempRoots, type Roots } from "./cli.js";
 import { waitFor } from "./wait.js";
 
 export interface Served {
@@ -19,6 +20,35 @@ export interface Served {
 export function dockerCli(): string | undefined {
   const r = spawnSync("docker", ["--version"], { encoding: "utf8" });
   return r.status === 0 ? "docker" : undefined;
+}
+
+/**
+ * A suite's own daemon, started before its tests (then setup runs) and stopped after them
+ * (with cleanup run first, for what the suite made outside the daemon's roots). skip says why the suite cannot
+ * run: not root, or no docker CLI when it drives the daemon with one.
+ */
+export function servedSuite(
+  opts: { dockerCli?: boolean; args?: string[]; setup?: (s: Served) => void | Promise<void>; cleanup?: (s: Served) => void | Promise<void> } = {},
+): { skip: string | false; served: () => Served } {
+  const skip = !isRoot() ? NOT_ROOT : opts.dockerCli !== false && !dockerCli() ? "the docker CLI is not installed (Debian's docker.io provides it)" : false;
+  let s: Served | undefined;
+  before(async () => {
+    if (skip) return;
+    s = await serve(opts.args);
+    await opts.setup?.(s);
+  });
+  after(async () => {
+    if (!s) return;
+    await opts.cleanup?.(s);
+    await s.stop();
+  });
+  return {
+    skip,
+    served: () => {
+      if (!s) throw new Error("the suite's daemon is not running");
+      return s;
+    },
+  };
 }
 
 export async function serve(extraArgs: string[] = []): Promise<Served> {

@@ -1,25 +1,15 @@
 // The real docker CLI against `mydocker serve` on the suite's own socket and roots.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
-import { isRoot, NOT_ROOT } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
-import { docker, dockerAsync, dockerCli, serve, type Served } from "../helpers/serve.js";
+import { docker, dockerAsync, servedSuite } from "../helpers/serve.js";
 
-const skip = !isRoot() ? NOT_ROOT : !dockerCli() ? "the docker CLI is not installed (Debian's docker.io provides it)" : false;
-let s: Served;
+const { skip, served: s } = servedSuite();
 
-before(async () => {
-  if (skip) return;
-  s = await serve();
-});
-after(async () => {
-  await s?.stop();
-});
-
-const d = (...args: string[]) => docker(s, args);
+const d = (...args: string[]) => docker(s(), args);
 
 test("docker version negotiates the API version mydocker announces", { skip }, () => {
   const r = d("version", "--format", "{{.Client.APIVersion}} {{.Server.APIVersion}} {{.Server.MinAPIVersion}}");
@@ -38,11 +28,11 @@ test("docker run --rm prints the output, exits with the command's status and lea
 });
 
 test("docker run -i passes stdin and its end; -t through a terminal", { skip }, () => {
-  const r = docker(s, ["run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done"], { input: "from stdin\n" });
+  const r = docker(s(), ["run", "-i", "--rm", "busybox", "sh", "-c", "cat; echo done"], { input: "from stdin\n" });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, "from stdin\ndone\n");
   if (!fs.existsSync("/usr/bin/script")) return;
-  const t = spawnSync("script", ["-qec", "docker run -t --rm busybox sh -c 'tty; exit 7'", "/dev/null"], { env: s.env, encoding: "utf8", timeout: 60_000 });
+  const t = spawnSync("script", ["-qec", "docker run -t --rm busybox sh -c 'tty; exit 7'", "/dev/null"], { env: s().env, encoding: "utf8", timeout: 60_000 });
   assert.equal(t.status, 7, t.stdout);
   assert.match(t.stdout, /\/dev\/pts\/0/);
 });
@@ -58,12 +48,12 @@ test("run -d, ps, logs, logs -f, exec, stop, rm", { skip }, async () => {
   const l = d("logs", "ticker");
   assert.equal(l.stderr, "warn\n");
 
-  const follow = dockerAsync(s, ["logs", "-f", "ticker"]);
+  const follow = dockerAsync(s(), ["logs", "-f", "ticker"]);
   await waitFor(() => follow.out().includes("started"), { what: "logs -f to print the backlog" });
 
   const ex = d("exec", "ticker", "sh", "-c", "echo in-container; exit 5");
   assert.deepEqual([ex.status, ex.stdout], [5, "in-container\n"]);
-  const cat = docker(s, ["exec", "-i", "ticker", "cat"], { input: "piped\n" });
+  const cat = docker(s(), ["exec", "-i", "ticker", "cat"], { input: "piped\n" });
   assert.deepEqual([cat.status, cat.stdout], [0, "piped\n"]);
 
   assert.equal(d("stop", "ticker").status, 0);
@@ -79,7 +69,7 @@ test("run -d, ps, logs, logs -f, exec, stop, rm", { skip }, async () => {
 test("attach to a running container: its output, and stdin whose end ends it", { skip }, async () => {
   const r = d("run", "-d", "-i", "--name", "echoer", "busybox", "sh", "-c", "while read l; do echo got $l; done; echo eof");
   assert.equal(r.status, 0, r.stderr);
-  const a = docker(s, ["attach", "echoer"], { input: "one\ntwo\n" });
+  const a = docker(s(), ["attach", "echoer"], { input: "one\ntwo\n" });
   assert.equal(a.stdout, "got one\ngot two\neof\n");
   assert.equal(d("wait", "echoer").stdout, "0\n");
   assert.equal(d("rm", "echoer").status, 0);
@@ -112,7 +102,7 @@ test("images, tag, rmi, save | load, volumes", { skip }, () => {
   assert.match(d("images", "--format", "{{.Repository}}:{{.Tag}}").stdout, /^busybox:latest$/m);
   assert.equal(d("tag", "busybox", "mine/box:1").status, 0);
   assert.match(d("image", "inspect", "-f", "{{.RepoTags}}", "mine/box:1").stdout, /mine\/box:1/);
-  const dir = path.dirname(s.roots.root);
+  const dir = path.dirname(s().roots.root);
   const tar = path.join(dir, "box.tar");
   assert.equal(d("save", "-o", tar, "mine/box:1").status, 0);
   assert.equal(d("rmi", "mine/box:1").status, 0);

@@ -1,25 +1,15 @@
 // The real docker CLI's run flags for limits, namespaces and health against `mydocker serve`:
 // docker sends them in HostConfig and Config.Healthcheck, and they take effect as they do
 // from mydocker's own command line.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { isRoot, NOT_ROOT } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
-import { docker, dockerCli, serve, type Served } from "../helpers/serve.js";
+import { docker, servedSuite } from "../helpers/serve.js";
 
-const skip = !isRoot() ? NOT_ROOT : !dockerCli() ? "the docker CLI is not installed (Debian's docker.io provides it)" : false;
-let s: Served;
+const { skip, served: s } = servedSuite();
 
-before(async () => {
-  if (skip) return;
-  s = await serve();
-});
-after(async () => {
-  await s?.stop();
-});
-
-const d = (...args: string[]) => docker(s, args);
+const d = (...args: string[]) => docker(s(), args);
 
 test("docker run --ulimit, --shm-size, --group-add, --sysctl, --ipc host, --pid host", { skip }, () => {
   const r = d("run", "--name", "hf", "--network", "none", "--ulimit", "nofile=1024:2048", "--shm-size", "32m", "--group-add", "1234",

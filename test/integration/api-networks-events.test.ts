@@ -1,27 +1,18 @@
 // The docker CLI against `mydocker serve`: networks, published ports and events.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { isRoot, NOT_ROOT } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
-import { docker, dockerAsync, dockerCli, serve, type Served } from "../helpers/serve.js";
+import { docker, dockerAsync, servedSuite } from "../helpers/serve.js";
 
-const skip = !isRoot() ? NOT_ROOT : !dockerCli() ? "the docker CLI is not installed (Debian's docker.io provides it)" : false;
-let s: Served;
-
-before(async () => {
-  if (skip) return;
-  s = await serve();
-});
-after(async () => {
-  if (s) {
-    docker(s, ["rm", "-f", "web", "member"]);
-    docker(s, ["network", "rm", "mdkapinet"]);
-  }
-  await s?.stop();
+const { skip, served: s } = servedSuite({
+  cleanup: (served) => {
+    docker(served, ["rm", "-f", "web", "member"]);
+    docker(served, ["network", "rm", "mdkapinet"]);
+  },
 });
 
-const d = (...args: string[]) => docker(s, args);
+const d = (...args: string[]) => docker(s(), args);
 
 function get(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -66,7 +57,7 @@ test("network create, ls, inspect, connect, disconnect, rm", { skip }, () => {
 
 test("events: the recorded ones in range, and live ones as they happen", { skip }, async () => {
   const since = String(Math.floor(Date.now() / 1000) - 1);
-  const live = dockerAsync(s, ["events", "--filter", "type=container", "--filter", "event=die", "--format", "{{.Actor.Attributes.name}} {{.Action}} {{.Actor.Attributes.exitCode}}"]);
+  const live = dockerAsync(s(), ["events", "--filter", "type=container", "--filter", "event=die", "--format", "{{.Actor.Attributes.name}} {{.Action}} {{.Actor.Attributes.exitCode}}"]);
   // The stream is in place once its request was answered: a marker event shows it.
   await waitFor(() => {
     d("run", "--rm", "--name", "marker", "busybox", "true");
