@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -170,6 +171,79 @@ int step_mount(const struct record *r, struct child_state *st) {
   int saved = errno;
   where_close(&w);
   root_cache_drop();
+  errno = saved;
+  return rc;
+}
+
+/* SRC as the mount namespace NSPATH sees it, from that namespace's root and without
+ * following a symlink (another container's files decide nothing), cloned as a detached
+ * tree: mount(2) refuses a source in another mount namespace, open_tree there does not.
+ * The caller's own namespace (OWN) is joined again whatever happened. */
+static int tree_in(const char *nspath, const char *src, bool recursive, int own) {
+  int ns = open(nspath, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) return -1;
+  int rc = setns(ns, CLONE_NEWNS);
+  int saved = errno;
+  close(ns);
+  if (rc != 0) {
+    errno = saved;
+    return -1;
+  }
+  int tree = -1;
+  int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd >= 0) {
+    struct open_how how = {.flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_SYMLINKS};
+    int fd = (int)syscall(SYS_openat2, rootfd, src, &how, sizeof how);
+    if (fd >= 0) {
+      tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0));
+      saved = errno;
+      close(fd);
+    } else {
+      saved = errno;
+    }
+    close(rootfd);
+  } else {
+    saved = errno;
+  }
+  if (setns(own, CLONE_NEWNS) != 0) {
+    /* Still in the other container's namespace: nothing more may run here. */
+    saved = errno;
+    if (tree >= 0) close(tree);
+    tree = -1;
+  }
+  errno = saved;
+  return tree;
+}
+
+int step_bindfrom(const struct record *r, struct child_state *st) {
+  const char *nspath = r->args[0], *src = r->args[1], *root = r->args[2], *path = r->args[3];
+  enum mkdir_mode mk = mkdir_mode(r->args[5]);
+  snprintf(st->detail, sizeof st->detail, "%s of %s on %s%s%s", src, nspath, root, root[0] && path[0] != '/' ? "/" : "", path);
+  /* The root fds kept so far stay valid, but nothing opened from now on is cached across the namespaces. */
+  root_cache_drop();
+  int own = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (own < 0) return -1;
+  int tree = tree_in(nspath, src, r->num[4] != 0, own);
+  int saved = errno;
+  close(own);
+  if (tree < 0) {
+    errno = saved;
+    return -1;
+  }
+  struct where w;
+  int rc = where_open(&w, root);
+  if (rc == 0) {
+    rc = mk == MK_NONE ? 0 : create_missing(&w, path, mk);
+    int fd = rc == 0 ? open_at(&w, path, 0) : -1;
+    rc = fd < 0 ? -1 : move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+    saved = errno;
+    if (fd >= 0) close(fd);
+    where_close(&w);
+    root_cache_drop();
+  } else {
+    saved = errno;
+  }
+  close(tree);
   errno = saved;
   return rc;
 }

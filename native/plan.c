@@ -31,6 +31,7 @@ static const struct opdef opdefs[] = {
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
     {"mount", RUN_BY_CHILD, "ssssnss", step_mount},
+    {"bindfrom", RUN_BY_CHILD, "ssssns", step_bindfrom},
     {"overlay", RUN_BY_CHILD, "ssssS", step_overlay},
     {"mknod", RUN_BY_CHILD, "ssnnnii", step_mknod},
     {"symlink", RUN_BY_CHILD, "sss", step_symlink},
@@ -215,8 +216,8 @@ static int collect(struct plan *p) {
           return fail(i, n, EINVAL, r->args[a]);
         sigaddset(&p->forward, (int)r->num[a]);
       }
-    } else if (strcmp(n, "mount") == 0) {
-      const char *mk = r->args[6];
+    } else if (strcmp(n, "mount") == 0 || strcmp(n, "bindfrom") == 0) {
+      const char *mk = r->args[r->nargs - 1];
       if (strcmp(mk, "dir") != 0 && strcmp(mk, "file") != 0 && strcmp(mk, "none") != 0)
         return fail(i, n, EINVAL, "MKDIR must be dir, file or none");
     } else if (strcmp(n, "user") == 0) {

@@ -141,6 +141,7 @@ int step_setns(const struct record *r, struct child_state *st);
 int step_cgroupjoin(const struct record *r, struct child_state *st);
 int step_unshare(const struct record *r, struct child_state *st);
 int step_mount(const struct record *r, struct child_state *st);
+int step_bindfrom(const struct record *r, struct child_state *st);
 /* overlay.c */
 int step_overlay(const struct record *r, struct child_state *st);
 int step_mknod(const struct record *r, struct child_state *st);

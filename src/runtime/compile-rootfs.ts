@@ -73,6 +73,16 @@ function isBind(m: Mount): boolean {
   return m.type === "bind" || (m.options ?? []).some((x) => x === "bind" || x === "rbind");
 }
 
+/** /proc/PID/root/REST: a path in another process's mount namespace (another container's /dev/shm). */
+const FOREIGN_ROOT = /^\/proc\/([1-9][0-9]*)\/root(\/.*)?$/;
+
+function bindStep(source: string, o: RootfsOptions, dest: string, flags: number): ChildStep {
+  const foreign = FOREIGN_ROOT.exec(source);
+  if (!foreign) return mountStep(source, o.root, dest, "", flags, "", o.sourceKind(source));
+  const recursive = (flags & L.MS_REC) !== 0;
+  return { op: "bindfrom", ns: `/proc/${foreign[1]}/ns/mnt`, source: foreign[2] ?? "/", recursive, root: o.root, path: dest, mkdir: o.sourceKind(source) };
+}
+
 function specMountSteps(m: Mount, o: RootfsOptions, spec?: Spec): ChildStep[] {
   const opts = parseMountOptions(m.options);
   const dest = m.destination;
@@ -80,7 +90,7 @@ function specMountSteps(m: Mount, o: RootfsOptions, spec?: Spec): ChildStep[] {
   if (isBind(m)) {
     const source = path.resolve(o.bundle, m.source ?? "");
     const bindFlags = L.MS_BIND | (opts.flags & L.MS_REC);
-    steps.push(mountStep(source, o.root, dest, "", bindFlags, "", o.sourceKind(source)));
+    steps.push(bindStep(source, o, dest, bindFlags));
     // A bind ignores every other flag: they take a remount.
     if ((opts.flags & ~(L.MS_BIND | L.MS_REC | L.MS_REMOUNT)) !== 0) {
       steps.push(mountStep("", o.root, dest, "", opts.flags | L.MS_BIND | L.MS_REMOUNT, "", "none"));

@@ -45,6 +45,8 @@ export type ChildStep =
       data: string;
       mkdir: MkdirMode;
     }
+  /** A bind of SOURCE as the mount namespace NS (another process's /proc/PID/ns/mnt) sees it: mount(2) refuses that. */
+  | { op: "bindfrom"; ns: string; source: string; recursive: boolean; root: string; path: string; mkdir: MkdirMode }
   /** An overlay made with fsopen/fsconfig/fsmount/move_mount: one lowerdir+ per layer, topmost first. */
   | { op: "overlay"; target: string; upper: string; work: string; lower: string[] }
   | { op: "mknod"; root: string; path: string; mode: number; major: number; minor: number; uid: number; gid: number }
@@ -123,6 +125,8 @@ function args(step: PlanStep): string[] {
       return [String(step.flags)];
     case "mount":
       return [step.source, step.root, step.path, step.fstype, String(step.flags), step.data, step.mkdir];
+    case "bindfrom":
+      return [step.ns, step.source, step.root, step.path, step.recursive ? "1" : "0", step.mkdir];
     case "overlay":
       return [step.target, step.upper, step.work, ...step.lower];
     case "mknod":

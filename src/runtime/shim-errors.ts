@@ -38,6 +38,8 @@ function doing(step: PlanStep): string | undefined {
   switch (step.op) {
     case "mount":
       return `mounting ${step.source || step.fstype} on ${step.path} in the container`;
+    case "bindfrom":
+      return `mounting ${step.source} of the namespace ${step.ns} on ${step.path} in the container`;
     case "overlay":
       return `mounting the container's root filesystem (an overlay of ${step.lower.length} layers) on ${step.target}`;
     case "mknod":

@@ -134,6 +134,27 @@ test("--ipc shareable/container:/host and --pid container:/host share what docke
   refused(["--ipc", "bogus"], /invalid --ipc value "bogus"/);
 });
 
+test("--ipc container: shares the donor's /dev/shm both ways; --ipc host (and a host donor's joiner) the host's", { skip }, async (t) => {
+  assert.equal(md("run", "--network", "none", "-d", "--name", "shmdonor", "--ipc", "shareable", "busybox", "sh", "-c", "echo from-donor > /dev/shm/d; exec sleep 300").status, 0);
+  t.after(() => md("rm", "-f", "shmdonor", "shmhost"));
+  await waitFor(() => md("exec", "shmdonor", "cat", "/dev/shm/d").stdout === "from-donor\n", { what: "the donor's file" });
+  const j = md("run", "--network", "none", "--rm", "--ipc", "container:shmdonor", "busybox", "sh", "-c", "cat /dev/shm/d; echo from-joiner > /dev/shm/j");
+  assert.equal(j.status, 0, j.stderr);
+  assert.equal(j.stdout, "from-donor\n");
+  assert.equal(md("exec", "shmdonor", "cat", "/dev/shm/j").stdout, "from-joiner\n", "the joiner's file is in the donor's /dev/shm");
+  const own = md("run", "--network", "none", "--rm", "--ipc", "shareable", "busybox", "ls", "/dev/shm");
+  assert.equal(own.stdout, "", "a container of its own IPC has a /dev/shm of its own");
+
+  const name = `mydocker-test-${process.pid}`;
+  fs.writeFileSync(`/dev/shm/${name}`, "from-host\n");
+  t.after(() => fs.rmSync(`/dev/shm/${name}`, { force: true }));
+  const h = md("run", "--network", "none", "--rm", "--ipc", "host", "busybox", "cat", `/dev/shm/${name}`);
+  assert.equal(h.stdout, "from-host\n", h.stderr);
+  assert.equal(md("run", "--network", "none", "-d", "--name", "shmhost", "--ipc", "host", "busybox", "sleep", "300").status, 0);
+  const hj = md("run", "--network", "none", "--rm", "--ipc", "container:shmhost", "busybox", "cat", `/dev/shm/${name}`);
+  assert.equal(hj.stdout, "from-host\n", hj.stderr);
+});
+
 test("--volumes-from: the other container's binds and volumes, :ro makes them read-only", { skip }, (t) => {
   const dir = tempDir(t);
   fs.writeFileSync(path.join(dir, "f"), "from the host\n");

@@ -194,12 +194,15 @@ test("run in the foreground with a terminal, an overlay rootfs, joined namespace
   assert.deepEqual(plan, expected);
 });
 
-test("noPivot chroots, a bound /dev gets no device nodes, no capabilities leave them as they are", () => {
+test("noPivot chroots, a bound /dev gets no device nodes, no capabilities leave them as they are; a bind from /proc/PID/root is taken in that process's mount namespace", () => {
   const spec: Spec = {
     ociVersion: "1.0.2",
     process: { user: { uid: 0, gid: 0 }, args: ["true"], cwd: "/" },
     root: { path: "/abs/root" },
-    mounts: [{ destination: "/dev", source: "/dev", options: ["rbind"] }],
+    mounts: [
+      { destination: "/dev", source: "/dev", options: ["rbind"] },
+      { destination: "/dev/shm", source: "/proc/77/root/dev/shm", type: "bind", options: ["rbind", "nosuid"] },
+    ],
     linux: { namespaces: [{ type: "mount" }], rootfsPropagation: "rshared" },
   };
   assert.deepEqual(compile(spec, { bundle: "/b", lastCap: 40, noPivot: true }), [
@@ -207,6 +210,8 @@ test("noPivot chroots, a bound /dev gets no device nodes, no capabilities leave 
     mount("", "", "/", "", MS.REC | MS.PRIVATE, "", "none"),
     mount("/abs/root", "", "/abs/root", "", MS.BIND | MS.REC, "", "none"),
     mount("/dev", "/abs/root", "/dev", "", MS.BIND | MS.REC, "", "dir"),
+    { op: "bindfrom", ns: "/proc/77/ns/mnt", source: "/dev/shm", recursive: true, root: "/abs/root", path: "/dev/shm", mkdir: "dir" },
+    mount("", "/abs/root", "/dev/shm", "", MS.BIND | MS.REC | MS.NOSUID | MS.REMOUNT, "", "none"),
     { op: "chroot", root: "/abs/root" },
     mount("", "", "/", "", (1 << 20) | MS.REC, "", "none"),
     { op: "keyring" },

@@ -70,6 +70,9 @@ test("the plans the compiler makes are accepted", { skip }, () => {
     forwardSignals: [1, 2, 15],
   });
   assert.deepEqual(check(encodePlan(created)), { status: 0, stderr: "" });
+  const bindfrom: PlanStep = { op: "bindfrom", ns: "/proc/9/ns/mnt", source: "/dev/shm", recursive: false, root: "/r", path: "/dev/shm", mkdir: "dir" };
+  assert.deepEqual(check(encodePlan(minimal(bindfrom))), { status: 0, stderr: "" });
+  refused(encodePlan(minimal({ ...bindfrom, mkdir: "x" as "dir" })), "1 bindfrom: Invalid argument (errno 22): MKDIR must be dir, file or none");
   const exec = compileExec({ pid: 42, namespaces: ["pid", "mount", "network"] }, spec.process!, { lastCap: 40, sync: true });
   assert.deepEqual(check(encodePlan(exec)), { status: 0, stderr: "" });
 });

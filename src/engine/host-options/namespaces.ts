@@ -29,6 +29,14 @@ export function checkNamespaceModes(o: { ipcMode?: string; pidMode?: string; uts
 /** What a container joining another's namespace is told about it (its pid: the record is up to date). */
 export type PeerLookup = (query: string) => ContainerRecord;
 
+/** The running container whose IPC namespace (and /dev/shm) this one shares, checked as docker does. */
+export function ipcDonor(hc: HostConfig, peers: PeerLookup): ContainerRecord | undefined {
+  const query = container(hc.IpcMode ?? "");
+  if (query === undefined) return undefined;
+  peerNamespace("ipc", query, peers);
+  return peers(query);
+}
+
 function peerNamespace(kind: "ipc" | "pid", query: string, peers: PeerLookup): string {
   const peer = peers(query);
   if (peer.state.status !== "running" || peer.state.pid <= 0) {
