@@ -9,6 +9,7 @@ import os from "node:os";
 import { Readable } from "node:stream";
 import { zlib } from "../util/lazy-require.js";
 import { MydockerError } from "../util/errors.js";
+import { collectYoungGarbage } from "../util/young-garbage.js";
 
 export type PushCompression = "gzip" | "zstd";
 
@@ -19,6 +20,8 @@ const Level = 2;
 /** A block whose first 64 KiB shrink by less than 3% is stored, not searched for matches (random or compressed data). */
 const Sample = 64 << 10;
 const Incompressible = 0.97;
+/** Blocks between collections of the buffers that died meanwhile (see young-garbage.ts). */
+const CollectEvery = 4;
 
 function deflate(input: Buffer, options: import("node:zlib").ZlibOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => zlib().deflateRaw(input, options, (err, out) => (err ? reject(err) : resolve(out))));
@@ -29,7 +32,10 @@ async function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last:
   const sample = block.subarray(0, Sample);
   const trial = sample.length === 0 ? sample : await deflate(sample, { level: 1 });
   const level = sample.length > 0 && trial.length >= sample.length * Incompressible ? 0 : Level;
-  return deflate(block, { level, dictionary, finishFlush: last ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH });
+  // One output buffer that holds the whole block (stored blocks grow by 5 bytes per 64 KiB):
+  // with zlib's 16 KiB default a block took 64 trips between the pool and the main thread,
+  // which then sat idle while the pool waited on it.
+  return deflate(block, { level, dictionary, chunkSize: BlockSize + Window, finishFlush: last ? z.constants.Z_FINISH : z.constants.Z_SYNC_FLUSH });
 }
 
 /** A gzip member of source, deflated in parallel; at most parallel+1 blocks in memory, their buffers reused. */
@@ -45,8 +51,10 @@ export async function* gzipParallel(source: AsyncIterable<Buffer>, parallel = Ma
   let crc = 0;
   let size = 0;
   let dictionary: Buffer | undefined;
+  let blocks = 0;
   const inFlight: Promise<Buffer>[] = [];
   const dispatch = (last: boolean): void => {
+    if (++blocks % CollectEvery === 0) collectYoungGarbage();
     const buffer = block;
     const data = buffer.subarray(0, filled);
     crc = z.crc32(data, crc);
@@ -104,6 +112,11 @@ export async function* zstdCompress(source: AsyncIterable<Buffer>): AsyncGenerat
   }
 }
 
-export function compress(source: AsyncIterable<Buffer>, format: PushCompression): AsyncGenerator<Buffer> {
-  return format === "zstd" ? zstdCompress(source) : gzipParallel(source);
+/**
+ * The compressed stream of what open gives. gzip copies each chunk into its blocks at once,
+ * so it takes borrowed chunks (one buffer read into again and again); zstd's pipe keeps a
+ * chunk until the program has read it.
+ */
+export function compress(open: (borrowed: boolean) => AsyncIterable<Buffer>, format: PushCompression): AsyncGenerator<Buffer> {
+  return format === "zstd" ? zstdCompress(open(false)) : gzipParallel(open(true));
 }

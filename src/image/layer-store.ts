@@ -95,10 +95,10 @@ export class LayerStore {
     fs.renameSync(staged.splitFile, this.splitFile(staged.diffId));
   }
 
-  /** The layer's original tar stream, checked against its diffID as it is produced. */
-  async *tar(diffId: Digest): AsyncGenerator<Buffer> {
+  /** The layer's original tar stream, checked against its diffID as it is produced (borrowed: see reassemble). */
+  async *tar(diffId: Digest, borrowed = false): AsyncGenerator<Buffer> {
     const tap = new HashingTap();
-    yield* tap.tap(reassemble(this.splitFile(diffId), this.dir(diffId)));
+    yield* tap.tap(reassemble(this.splitFile(diffId), this.dir(diffId), borrowed));
     if (tap.digest() !== diffId) {
       throw new MydockerError("layer_corrupt", `stored layer ${diffId} no longer matches its digest (its files were changed)`);
     }

@@ -31,3 +31,18 @@ test("an empty input is a valid empty gzip member", async () => {
   const output = await gz([]);
   assert.equal(zlib.gunzipSync(output).length, 0);
 });
+
+test("chunks in one buffer filled again for the next (a layer read for push) compress as if each were its own", async () => {
+  const input = Buffer.concat([crypto.randomBytes(2_000_000), Buffer.alloc(1_500_000, 3)]);
+  const shared = Buffer.alloc(300_000);
+  async function* borrowed() {
+    for (let at = 0; at < input.length; at += shared.length) {
+      const n = input.copy(shared, 0, at, at + shared.length);
+      yield shared.subarray(0, n);
+    }
+  }
+  const out: Buffer[] = [];
+  for await (const c of gzipParallel(borrowed())) out.push(c);
+  assert.deepEqual(zlib.gunzipSync(Buffer.concat(out)), input);
+  assert.deepEqual(Buffer.concat(out), await gz([input]));
+});

@@ -87,7 +87,7 @@ async function pushLayer(p: LayerPush, diffId: Digest): Promise<Descriptor> {
   const { location } = await startUpload(client, ref, scope);
   const tap = new HashingTap();
   const report = (current: number): void => progress?.({ kind: "layer", id, action: "pushing", current });
-  const body = counted(tap.tap(compress(store.layers.tar(diffId), p.compression)), report);
+  const body = counted(tap.tap(compress((borrowed) => store.layers.tar(diffId, borrowed), p.compression)), report);
   const res = await client.request("PATCH", location.toString(), scope, { headers: { "Content-Type": "application/octet-stream" }, body });
   await RegistryClient.check(res, `uploading layer ${diffId}`);
   await res.discard();

@@ -125,18 +125,24 @@ function broken(why: string): MydockerError {
   return new MydockerError("layer_corrupt", `stored layer is damaged: ${why}`);
 }
 
-/** Rebuilds the original tar stream of a layer from its tar-split record and its directory. */
-export async function* reassemble(splitFile: string, root: string): AsyncGenerator<Buffer> {
+/**
+ * Rebuilds the original tar stream of a layer from its tar-split record and its directory.
+ * borrowed: file contents come in one buffer read into again for the next chunk (valid only
+ * until the next is asked for), for a consumer that copies or hashes each chunk at once:
+ * a push of gigabytes would otherwise leave a buffer per MiB to the collector, which takes
+ * them late (peak RSS).
+ */
+export async function* reassemble(splitFile: string, root: string, borrowed = false): AsyncGenerator<Buffer> {
   const record = zlib().gunzipSync(fs.readFileSync(splitFile));
   const rootFd = openDir(root);
   try {
-    yield* replay(record, rootFd);
+    yield* replay(record, rootFd, borrowed);
   } finally {
     fs.closeSync(rootFd);
   }
 }
 
-async function* replay(record: Buffer, rootFd: number): AsyncGenerator<Buffer> {
+async function* replay(record: Buffer, rootFd: number, borrowed: boolean): AsyncGenerator<Buffer> {
   let pos = 0;
   const chunk = Buffer.alloc(1 << 20);
   while (pos < record.length) {
@@ -162,7 +168,7 @@ async function* replay(record: Buffer, rootFd: number): AsyncGenerator<Buffer> {
           const n = fs.readSync(fd, chunk, 0, Math.min(left, chunk.length), null);
           if (n === 0) throw broken(`${rel} is shorter than when it was extracted`);
           left -= n;
-          yield Buffer.from(chunk.subarray(0, n));
+          yield borrowed ? chunk.subarray(0, n) : Buffer.from(chunk.subarray(0, n));
         }
       } finally {
         fs.closeSync(fd);
