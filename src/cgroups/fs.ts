@@ -1,14 +1,40 @@
 // Small synchronous helpers over cgroupfs. Every cgroup file is opened without O_CREAT:
 // a missing file means a missing controller, never a file we should make. O_TRUNC is
 // what runc uses too: cgroupfs ignores it, and it keeps a fake tree honest.
-import { closeSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, constants, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readSync, rmdirSync, statSync, constants, writeSync } from "node:fs";
+import { totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { pollUntil } from "../util/poll.js";
 
+/** One buffer for every read: cgroup files are small, and stats reads thousands of them. */
+const READ_BUFFER = Buffer.alloc(64 * 1024);
+
+/**
+ * A cgroup file's content with one open and close, read into a buffer kept for all of them
+ * (readFileSync adds an fstat and a buffer per file). Read until the end: a file of many
+ * records (cgroup.procs) comes a page at a time.
+ */
 export function readText(file: string): string {
-  return readFileSync(file, "utf8").trim();
+  const fd = openSync(file, constants.O_RDONLY);
+  try {
+    const full: Buffer[] = [];
+    let used = 0;
+    for (;;) {
+      if (used === READ_BUFFER.length) {
+        full.push(Buffer.from(READ_BUFFER));
+        used = 0;
+      }
+      const n = readSync(fd, READ_BUFFER, used, READ_BUFFER.length - used, null);
+      if (n === 0) break;
+      used += n;
+    }
+    const rest = READ_BUFFER.subarray(0, used);
+    return (full.length > 0 ? Buffer.concat([...full, rest]) : rest).toString("utf8").trim();
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function readOptional(file: string): string | undefined {
@@ -37,6 +63,25 @@ export function readKeyed(file: string): Map<string, number> {
     if (key && value !== undefined) out.set(key, Number(value));
   }
   return out;
+}
+
+/** The value of one key of a keyed file's text, without splitting the rest (stats reads thousands). */
+export function keyedValue(text: string, key: string): number | undefined {
+  const needle = `${key} `;
+  // The text is trimmed: a line other than the first follows a newline.
+  const found = text.startsWith(needle) ? 0 : text.indexOf(`\n${needle}`);
+  if (found < 0) return undefined;
+  const start = (found === 0 ? 0 : found + 1) + needle.length;
+  const end = text.indexOf("\n", start);
+  return Number(text.slice(start, end < 0 ? undefined : end));
+}
+
+let hostMemoryBytes: number | undefined;
+
+/** The host's memory, the limit stats shows for an unlimited cgroup; one sysinfo(2) per process. */
+export function hostMemory(): number {
+  hostMemoryBytes ??= totalmem();
+  return hostMemoryBytes;
 }
 
 export function writeValue(file: string, value: string | number): void {

@@ -2,13 +2,12 @@
 // hierarchy the host mounts, and on a hybrid host the unified (cgroup2) one too: a process
 // left at a hierarchy's root would see, and with a mount control, the host's whole tree.
 import { mkdirSync, rmdirSync } from "node:fs";
-import { totalmem } from "node:os";
 import { basename, join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
+import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage } from "./types.js";
 import { applyV1Resources } from "./v1-resources.js";
 import { validateResources } from "./validate.js";
 
@@ -29,6 +28,8 @@ interface V1Layout {
   flags: Record<string, string[]>;
   unified?: string;
   cloneInto: boolean;
+  /** The mount point of every hierarchy, the unified one last: worked out once, not per cgroup. */
+  hierarchyMounts: string[];
 }
 
 export class V1Driver implements CgroupDriver {
@@ -36,11 +37,13 @@ export class V1Driver implements CgroupDriver {
   private readonly layout: V1Layout;
 
   constructor(options: V1Options) {
+    const mounts = new Map(Object.entries(options.mounts));
     this.layout = {
-      mounts: new Map(Object.entries(options.mounts)),
+      mounts,
       flags: options.flags ?? {},
       unified: options.unified,
       cloneInto: options.cloneInto ?? false,
+      hierarchyMounts: hierarchyMounts(mounts, options.unified),
     };
   }
 
@@ -62,17 +65,21 @@ export class V1Driver implements CgroupDriver {
     return cgroup.exists() ? cgroup : undefined;
   }
 
+  at(path: string): Cgroup {
+    return new V1Cgroup(this.layout, normalizeCgroupPath(path));
+  }
+
   children(parent: string): string[] {
     const rel = normalizeCgroupPath(parent);
-    const names = new Set(hierarchyMounts(this.layout).flatMap((m) => childDirs(join(m, rel))));
+    const names = new Set(this.layout.hierarchyMounts.flatMap((m) => childDirs(join(m, rel))));
     return [...names].sort().map((n) => `${rel}/${n}`);
   }
 }
 
 /** One mount point per hierarchy (co-mounted subsystems such as cpu,cpuacct share one), the unified one last. */
-function hierarchyMounts(layout: V1Layout): string[] {
-  const mounts = [...new Set(layout.mounts.values())];
-  return layout.unified === undefined ? mounts : [...mounts, layout.unified];
+function hierarchyMounts(subsystems: ReadonlyMap<string, string>, unified: string | undefined): string[] {
+  const mounts = [...new Set(subsystems.values())];
+  return unified === undefined ? mounts : [...mounts, unified];
 }
 
 /** What names a v1 hierarchy in mount(2)'s data: its controllers ("none" when it has none), its name= and its flags. */
@@ -97,7 +104,7 @@ class V1Cgroup implements Cgroup {
     this.flags = layout.flags;
     this.unifiedMount = layout.unified;
     this.cloneIntoUnified = layout.cloneInto;
-    this.hierarchyMounts = hierarchyMounts(layout);
+    this.hierarchyMounts = layout.hierarchyMounts;
   }
 
   private dirOf = (subsystem: string): string | undefined => {
@@ -199,20 +206,25 @@ class V1Cgroup implements Cgroup {
   }
 
   stats(): CgroupStats {
+    return { ...this.usage(), oomKills: this.oomKills() };
+  }
+
+  usage(): CgroupUsage {
     const memDir = this.dirOf("memory");
     const usage = memDir ? (readNumber(join(memDir, "memory.usage_in_bytes")) ?? 0) : 0;
-    const memStat = memDir ? readKeyed(join(memDir, "memory.stat")) : new Map<string, number>();
-    const limit = memDir ? (readNumber(join(memDir, "memory.limit_in_bytes")) ?? Infinity) : Infinity;
+    const memStat = memDir ? (readOptional(join(memDir, "memory.stat")) ?? "") : "";
+    // The limit in force, the lowest of the cgroup's own and its parents': memory.stat has it,
+    // so memory.limit_in_bytes need not be read too.
+    const limit = keyedValue(memStat, "hierarchical_memory_limit") ?? (memDir ? readNumber(join(memDir, "memory.limit_in_bytes")) : undefined) ?? Infinity;
     const cpuacct = this.dirOf("cpuacct");
     const pidsDir = this.dirOf("pids");
     return {
       cpuUsageNanos: cpuacct ? (readNumber(join(cpuacct, "cpuacct.usage")) ?? 0) : 0,
       // Page cache the kernel can drop is not "used": docker subtracts total_inactive_file.
-      memoryUsage: Math.max(0, usage - (memStat.get("total_inactive_file") ?? 0)),
-      memoryLimit: Math.min(limit, totalmem()),
+      memoryUsage: Math.max(0, usage - (keyedValue(memStat, "total_inactive_file") ?? 0)),
+      memoryLimit: Math.min(limit, hostMemory()),
       pids: pidsDir ? (readNumber(join(pidsDir, "pids.current")) ?? 0) : this.pids().length,
       ...this.blkioBytes(),
-      oomKills: this.oomKills(),
     };
   }
 

@@ -1,12 +1,11 @@
 // The cgroup v2 driver (cgroupfs on the unified hierarchy).
 import { existsSync, mkdirSync, rmdirSync } from "node:fs";
-import { totalmem } from "node:os";
 import { join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
-import { childDirs, isDir, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
+import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
 import { validateResources } from "./validate.js";
 
@@ -68,9 +67,13 @@ export class V2Driver implements CgroupDriver {
   }
 
   open(path: string): Cgroup | undefined {
+    const cgroup = this.at(path);
+    return isDir(join(this.root, cgroup.path)) ? cgroup : undefined;
+  }
+
+  at(path: string): Cgroup {
     const rel = normalizeCgroupPath(path);
-    const dir = join(this.root, rel);
-    return isDir(dir) ? new V2Cgroup(dir, rel, this.cloneIntoCgroup) : undefined;
+    return new V2Cgroup(join(this.root, rel), rel, this.cloneIntoCgroup);
   }
 
   children(parent: string): string[] {
@@ -123,7 +126,11 @@ class V2Cgroup implements Cgroup {
   }
 
   stats(): CgroupStats {
-    const memStat = readKeyed(this.file("memory.stat"));
+    return { ...this.usage(), oomKills: this.oomKills() };
+  }
+
+  usage(): CgroupUsage {
+    const memStat = readOptional(this.file("memory.stat")) ?? "";
     const usage = readNumber(this.file("memory.current")) ?? 0;
     let read = 0;
     let write = 0;
@@ -135,14 +142,13 @@ class V2Cgroup implements Cgroup {
       }
     }
     return {
-      cpuUsageNanos: (readKeyed(this.file("cpu.stat")).get("usage_usec") ?? 0) * 1000,
+      cpuUsageNanos: (keyedValue(readOptional(this.file("cpu.stat")) ?? "", "usage_usec") ?? 0) * 1000,
       // Page cache the kernel can drop is not "used": docker subtracts inactive_file.
-      memoryUsage: Math.max(0, usage - (memStat.get("inactive_file") ?? 0)),
-      memoryLimit: Math.min(readNumber(this.file("memory.max")) ?? Infinity, totalmem()),
+      memoryUsage: Math.max(0, usage - (keyedValue(memStat, "inactive_file") ?? 0)),
+      memoryLimit: Math.min(readNumber(this.file("memory.max")) ?? Infinity, hostMemory()),
       pids: readNumber(this.file("pids.current")) ?? this.pids().length,
       blkioReadBytes: read,
       blkioWriteBytes: write,
-      oomKills: this.oomKills(),
     };
   }
 

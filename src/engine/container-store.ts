@@ -36,6 +36,12 @@ export interface ContainerRecord {
   restartCount: number;
 }
 
+/** The records that say they run: running, paused, restarting. */
+const ACTIVE = "json_extract(state, '$.status') IN ('running', 'paused', 'restarting')";
+
+/** A record's id, name and state: what a listing of many containers (stats) reads, no configs parsed. */
+export type ContainerListing = Pick<ContainerRecord, "id" | "name" | "state">;
+
 interface Row {
   id: string;
   name: string;
@@ -103,10 +109,17 @@ export class ContainerStore {
     return (
       this.db
         .prepare(
-          "SELECT * FROM containers WHERE json_extract(state, '$.status') IN ('running', 'paused', 'restarting') ORDER BY created DESC, rowid DESC",
+          `SELECT * FROM containers WHERE ${ACTIVE} ORDER BY created DESC, rowid DESC`,
         )
         .all() as Row[]
     ).map(fromRow);
+  }
+
+  /** active() (all() with all), as listings. */
+  listings(all: boolean): ContainerListing[] {
+    const where = all ? "" : `WHERE ${ACTIVE} `;
+    const rows = this.db.prepare(`SELECT id, name, state FROM containers ${where}ORDER BY created DESC, rowid DESC`).all() as Pick<Row, "id" | "name" | "state">[];
+    return rows.map((r) => ({ id: r.id, name: r.name, state: JSON.parse(r.state) as ContainerState }));
   }
 
   refs(): { id: string; name: string }[] {

@@ -390,7 +390,7 @@ export class Engine {
    * anyway, and one that ended is left out of the samples.
    */
   statsTargets(names: string[] = [], all = false): StatsTarget[] {
-    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : all ? this.containers.all() : this.containers.active(), all);
+    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : this.containers.listings(all), all);
   }
 
   /** One reading of each target's counters (docker stats). */

@@ -1,10 +1,10 @@
 // A container's cgroup, through its state: limits, statistics, processes, freezing.
-import type { Cgroup, CgroupStats } from "../cgroups/types.js";
+import type { Cgroup, CgroupStats, CgroupUsage } from "../cgroups/types.js";
 import type { ContainerStatus, LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { cgroupOf, readContainerState } from "./container-state.js";
 import type { RuntimeContext } from "./runtime-context.js";
-import { StateDir } from "./state.js";
+import { StateDir, type StateRecord } from "./state.js";
 
 /** Whether the kernel's OOM killer killed in the container's cgroup; also once it stopped, until it is deleted. */
 export function oomKilled(ctx: RuntimeContext, id: string): boolean {
@@ -37,6 +37,24 @@ export function updateResources(ctx: RuntimeContext, id: string, resources: Linu
 
 export function cgroupStats(ctx: RuntimeContext, id: string): CgroupStats {
   return liveCgroup(ctx, id).stats();
+}
+
+/**
+ * What docker stats shows of a container's cgroup; undefined when no process runs in it (it
+ * ended, or has no cgroup). Its state file alone says where the cgroup is: no exit file read,
+ * no stat of the directory, as stats reads every container at each sample.
+ */
+export function cgroupUsage(ctx: RuntimeContext, id: string): CgroupUsage | undefined {
+  let rec: StateRecord;
+  try {
+    rec = new StateDir(ctx.runRoot, id).readState();
+  } catch (e) {
+    if (e instanceof MydockerError && e.code === "not-found") return undefined;
+    throw e;
+  }
+  if (rec.cgroupPath === null || !ctx.cgroups) return undefined;
+  const usage = ctx.cgroups.at(rec.cgroupPath).usage();
+  return usage.pids > 0 ? usage : undefined;
 }
 
 /** Host pids of every process in the container's cgroup. */

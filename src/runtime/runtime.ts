@@ -1,8 +1,8 @@
 // The OCI runtime: create/start/state/kill/delete, run in the foreground, exec; and what a
 // caller needs of a container's cgroup. It owns its run root's layout: callers ask it.
-import type { CgroupStats } from "../cgroups/types.js";
+import type { CgroupStats, CgroupUsage } from "../cgroups/types.js";
 import type { LinuxResources, Process, Spec } from "../spec/runtime.js";
-import { cgroupPids, cgroupStats, freezerCgroup, oomKilled, updateResources } from "./cgroup-access.js";
+import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources } from "./cgroup-access.js";
 import type { HelperProgram } from "./compile.js";
 import { readContainerState } from "./container-state.js";
 import { execProcess, processHandle, runHelper } from "./exec-process.js";
@@ -181,6 +181,11 @@ export class Runtime {
   /** The statistics of a not stopped container's cgroup; ENOTRUNNING when it has none. */
   stats(id: string): CgroupStats {
     return cgroupStats(this.ctx, id);
+  }
+
+  /** What docker stats shows of a container's cgroup; undefined when no process runs in it. */
+  usage(id: string): CgroupUsage | undefined {
+    return cgroupUsage(this.ctx, id);
   }
 
   /** Host pids of the processes in a not stopped container's cgroup; ENOTRUNNING when it has none. */

@@ -8,7 +8,7 @@ import { cpuPercent, type StatsSample } from "../../src/engine/containers/resour
 const sample = (cpuNanos: number, system: number, at: number, startedAt = 0): StatsSample => ({
   id: "c",
   name: "c",
-  stats: { cpuUsageNanos: cpuNanos, memoryUsage: 0, memoryLimit: 0, pids: 1, blkioReadBytes: 0, blkioWriteBytes: 0, oomKills: 0 },
+  stats: { cpuUsageNanos: cpuNanos, memoryUsage: 0, memoryLimit: 0, pids: 1, blkioReadBytes: 0, blkioWriteBytes: 0 },
   system,
   at,
   startedAt,

@@ -2,11 +2,11 @@
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
-import type { CgroupStats } from "../../cgroups/types.js";
+import type { CgroupUsage } from "../../cgroups/types.js";
 import type { LinuxResources } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
-import type { ContainerRecord } from "../container-store.js";
+import type { ContainerListing, ContainerRecord } from "../container-store.js";
 import { mergeResources } from "../resource-flags.js";
 import type { RestartPolicy } from "../container-config.js";
 import { updateRestartPolicy } from "./restart-policy.js";
@@ -74,7 +74,7 @@ export function topContainer(ctx: ContainerContext, query: string, psArgs: strin
 export interface StatsSample {
   id: string;
   name: string;
-  stats: CgroupStats;
+  stats: CgroupUsage;
   /** Host CPU time of all CPUs, in nanoseconds (docker's system_cpu_usage). */
   system: number;
   /** When it was read and when the container's current run started (ms since the epoch). */
@@ -97,11 +97,11 @@ export interface StatsTarget {
   stopped?: boolean;
 }
 
-const ZERO: CgroupStats = { cpuUsageNanos: 0, memoryUsage: 0, memoryLimit: 0, pids: 0, blkioReadBytes: 0, blkioWriteBytes: 0, oomKills: 0 };
+const ZERO: CgroupUsage = { cpuUsageNanos: 0, memoryUsage: 0, memoryLimit: 0, pids: 0, blkioReadBytes: 0, blkioWriteBytes: 0 };
 
 /** The containers of the list that run (all of them with all, as docker stats -a); one that stopped since it was listed is left out of the samples. */
-export function statsTargets(containers: ContainerRecord[], all = false): StatsTarget[] {
-  const up = (c: ContainerRecord) => c.state.status === "running" || c.state.status === "paused";
+export function statsTargets(containers: ContainerListing[], all = false): StatsTarget[] {
+  const up = (c: ContainerListing) => c.state.status === "running" || c.state.status === "paused";
   return containers
     .filter((c) => all || up(c))
     .map((c) => ({ id: c.id, name: c.name, startedAt: Date.parse(c.state.startedAt), ...(up(c) ? {} : { stopped: true }) }));
@@ -120,11 +120,9 @@ export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): Stat
       out.push({ id: t.id, name: t.name, stats: ZERO, system, at, startedAt: t.startedAt });
       continue;
     }
-    try {
-      out.push({ id: t.id, name: t.name, stats: ctx.runtime.stats(t.id), system, at, startedAt: t.startedAt });
-    } catch {
-      // It stopped, and its cgroup went with it, between the listing and this read.
-    }
+    // Undefined when it stopped between the listing and this read.
+    const stats = ctx.runtime.usage(t.id);
+    if (stats) out.push({ id: t.id, name: t.name, stats, system, at, startedAt: t.startedAt });
   }
   return out;
 }
