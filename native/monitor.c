@@ -260,6 +260,21 @@ static void write_exitfile(int code, int sig) {
     report_error(m.p->exitfile->index, "exitfile", errno, m.p->exitfile->args[0]);
 }
 
+/* Points fds 0-2 at /dev/null. */
+static int stdio_to_null(void) {
+  int fd = open("/dev/null", O_RDWR);
+  if (fd < 0) return -1;
+  for (int i = 0; i < 3; i++)
+    if (fd != i && dup2(fd, i) < 0) {
+      int err = errno;
+      if (fd > 2) close(fd);
+      errno = err;
+      return -1;
+    }
+  if (fd > 2) close(fd);
+  return 0;
+}
+
 static int finish(void) {
   proxy_restore_terminal(&m.io);
   int code = m.failed ? SETUP_FAILED : m.code;
@@ -271,6 +286,12 @@ static int finish(void) {
   if (m.failed) return SETUP_FAILED;
   if (m.p->exitcmd) {
     char **argv = m.p->exitcmd->args;
+    /* The exit command outlives a foreground caller: it must not hold the caller's terminal
+     * or pipes (a `$(run ...)` would wait for it). */
+    if (stdio_to_null() != 0) {
+      report_error(m.p->exitcmd->index, "exitcmd", errno, "/dev/null");
+      return code;
+    }
     sigprocmask(SIG_SETMASK, &shim_original_mask, NULL);
     signal(SIGPIPE, SIG_DFL);
     execv(argv[0], argv);

@@ -58,13 +58,13 @@ export interface EngineOptions extends Partial<EngineRoots> {
    * The command a detached container's monitor runs once the container exited, to record
    * its end and apply --rm. Default: this package's `mydocker container cleanup ID`.
    */
-  exitCommand?: (id: string, roots: EngineRoots) => string[];
+  exitCommand?: (id: string, roots: EngineRoots, networkRun?: string) => string[];
 }
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
 
-function defaultExitCommand(id: string, roots: EngineRoots): string[] {
-  return [process.execPath, BIN, "--root", roots.root, "--runroot", roots.runRoot, "container", "cleanup", id];
+function defaultExitCommand(id: string, roots: EngineRoots, networkRun?: string): string[] {
+  return [process.execPath, BIN, "--root", roots.root, "--runroot", roots.runRoot, "container", "cleanup", id, ...(networkRun ? ["--network-run", networkRun] : [])];
 }
 
 /**
@@ -82,7 +82,7 @@ export class Engine {
   private readonly debugOn: boolean;
   private readonly notice: (msg: string) => void;
   private readonly useLauncher: boolean;
-  private readonly exitCommand: (id: string, roots: EngineRoots) => string[];
+  private readonly exitCommand: (id: string, roots: EngineRoots, networkRun?: string) => string[];
   private dbHandle?: Db;
   private imageStore?: ImageStore;
   private containerStore?: ContainerStore;
@@ -188,7 +188,7 @@ export class Engine {
   private get starter(): Starter {
     this.starterService ??= new Starter(this.ctx, {
       image: (ref, opts) => this.ensureImage(ref, opts),
-      exitCommand: (id) => this.exitCommand(id, this.roots),
+      exitCommand: (id, networkRun) => this.exitCommand(id, this.roots, networkRun),
     });
     return this.starterService;
   }
@@ -293,10 +293,10 @@ export class Engine {
    * Run by a detached container's monitor when the container exits (its exit command):
    * records the exit, releases the runtime's resources and applies --rm.
    */
-  async cleanupAfterExit(id: string): Promise<void> {
+  async cleanupAfterExit(id: string, networkRun?: string): Promise<void> {
     // The root may have been removed meanwhile: no store is made where there was none.
     if (!hasDb(this.roots.root)) return;
-    await this.reconciler.cleanupAfterExit(id);
+    await this.reconciler.cleanupAfterExit(id, networkRun);
     if (takeRestartHandoff(this.ctx, id)) await this.start(id);
   }
 

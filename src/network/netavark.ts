@@ -3,7 +3,6 @@
 // netavark starts and updates aardvark-dns itself for networks with DNS.
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 import type { NetavarkConfig, NetavarkResult } from "./types.js";
 
@@ -18,6 +17,12 @@ const NETAVARK = "/usr/lib/podman/netavark";
 /** flock's exit status when the lock did not come in time. */
 const LOCK_TIMEOUT = 75;
 const AARDVARK = "/usr/lib/podman/aardvark-dns";
+/**
+ * One lock for the host, not per engine root: netavark's firewall chains (NETAVARK_FORWARD,
+ * the port-forwarding ones) are shared by every bridge, and two netavark runs that make one
+ * at once fail ("Chain already exists").
+ */
+const HOST_LOCK = "/run/mydocker-netavark.lock";
 
 export function defaultBinaries(configDir: string): NetavarkBinaries {
   return {
@@ -32,11 +37,11 @@ function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code
     throw new MydockerError("ENONETAVARK", `netavark is not installed (${b.netavark}): install the netavark and aardvark-dns packages, or use --network none or host`);
   }
   return new Promise((resolve, reject) => {
-    // One netavark at a time per state directory, as podman does: a teardown that finds a
-    // bridge without interfaces removes it, under another container's setup. flock(1) holds
+    // One netavark at a time, as podman does: a teardown that finds a bridge without
+    // interfaces removes it, under another container's setup. flock(1) holds
     // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
     // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
-    const lock = path.join(b.configDir, "netavark.lock");
+    const lock = HOST_LOCK;
     const argv = ["-o", "-w", "120", "-E", String(LOCK_TIMEOUT), lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
     const child = spawn("flock", argv, { stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

@@ -17,7 +17,7 @@ export type { HealthResult, HealthState } from "./health-state.js";
 export type { ExitInfo, Restarts, StateRecord } from "./state.js";
 export type { ShimExit } from "./shim.js";
 export { defaultShimPath } from "./shim-binary.js";
-export { processStartTime } from "./proc.js";
+export { isSameProcess, processStartTime } from "./proc.js";
 export { compile, compileExec } from "./compile.js";
 export type { CompileOptions, MonitorOptions, ExecTarget, HelperProgram, MonitorRestart, RootfsMount } from "./compile.js";
 export { validateSpec, validateProcess } from "./validate.js";

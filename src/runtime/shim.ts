@@ -106,8 +106,29 @@ export class Shim {
         const sig = signal ? signalNumber(signal) : 0;
         status = { exitCode: code ?? 128 + sig, signal: sig };
       });
-      // "close", not "exit": only then has every line the shim wrote been read.
-      this.exited = this.onClose(child, () => status);
+      // "close", not "exit": only then has every line the shim wrote been read. Or once the
+      // exit line came and every pipe of the shim's closed: the monitor may go on as its exit
+      // command (which gets none of them), and nobody waits for that.
+      this.exited = new Promise((resolve) => {
+        let settled = false;
+        const settle = (s: ShimExit) => {
+          if (settled) return;
+          settled = true;
+          this.done = true;
+          resolve(s);
+          this.wake();
+        };
+        const pipes = child.stdio.filter((p): p is NonNullable<typeof p> => p !== null);
+        let open = pipes.length;
+        for (const p of pipes) {
+          p.once("close", () => {
+            if (--open > 0 || !this.exitLine) return;
+            child.unref();
+            settle(this.exitLine);
+          });
+        }
+        child.once("close", () => settle(this.exitLine ?? status));
+      });
     }
     this.control.setEncoding("utf8");
     this.control.on("data", (chunk: string) => this.onData(chunk));

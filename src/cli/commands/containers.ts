@@ -203,9 +203,10 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("cleanup", { hidden: true })
     .description("Run by a container's monitor when it exits: records the exit and releases its resources")
     .argument("<id>")
-    .action(async (id: string) => {
+    .option("--network-run <tag>", "the run whose network to release (its netavark id)")
+    .action(async (id: string, o: { networkRun?: string }) => {
       const e = await ctx.engine({ sweep: false });
-      await e.cleanupAfterExit(id);
+      await e.cleanupAfterExit(id, o.networkRun);
     });
   psFlags(container.command("ls").aliases(["list", "ps"]));
 }

@@ -16,7 +16,7 @@ export interface Reconciling {
   /** A container by full id, unique id prefix or name, brought up to date. */
   resolve(query: string): ContainerRecord;
   /** Records a container's end once, releases its runtime state, applies --rm. */
-  finish(id: string, exitCode?: number): Promise<void>;
+  finish(id: string, exitCode?: number, network?: "release" | "keep"): Promise<void>;
   /** After a failed start: the runtime released; the container removed (--rm) or keeping the error. */
   abandon(id: string, err?: unknown): Promise<void>;
   /** Waits for the ends being recorded in the background. */

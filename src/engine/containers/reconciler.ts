@@ -105,7 +105,7 @@ export class Reconciler implements Reconciling {
   }
 
   /** Records a container's end and releases what it held (cgroup, state directory); removes it with --rm. */
-  async finish(id: string, exitCode?: number): Promise<void> {
+  async finish(id: string, exitCode?: number, network: "release" | "keep" = "release"): Promise<void> {
     const { containers, runtime } = this.ctx;
     const c = containers.get(id);
     if (!c) return;
@@ -128,7 +128,7 @@ export class Reconciler implements Reconciling {
     this.ctx.events.record(containerEvent(c, "die", { exitCode: String(code) }));
     if (st?.restarts) containers.setRestartCount(id, st.restarts.count);
     // Not forced: should a new run have begun meanwhile, it is left alone.
-    if (!(await this.releaseStopped(id))) return;
+    if (!(await this.releaseStopped(id, network))) return;
     if (c.hostConfig.AutoRemove) this.destroy(c);
   }
 
@@ -146,14 +146,15 @@ export class Reconciler implements Reconciling {
   }
 
   /** Releases a stopped container's runtime state; false when a live run holds it. */
-  private async releaseStopped(id: string): Promise<boolean> {
+  private async releaseStopped(id: string, network: "release" | "keep" = "release"): Promise<boolean> {
     try {
       await this.ctx.runtime.delete(id);
     } catch (e) {
       if (e instanceof MydockerError && e.code === "bad-state" && this.ctx.runtime.exists(id)) return false;
       if (this.ctx.runtime.exists(id)) throw e;
     }
-    await this.ctx.network.teardown(id);
+    // "keep": the monitor's exit command releases it, off the caller's path.
+    if (network === "release") await this.ctx.network.teardown(id);
     return true;
   }
 
@@ -204,10 +205,10 @@ export class Reconciler implements Reconciling {
    * records the exit, releases the runtime's resources and applies --rm, for the run this
    * monitor watched only: it may have been released already or started again meanwhile.
    */
-  async cleanupAfterExit(id: string): Promise<void> {
-    if (!this.ctx.containers.get(id)) return;
-    if (this.runtimeState(id)?.status !== "stopped") return;
-    await this.finish(id);
+  async cleanupAfterExit(id: string, networkRun?: string): Promise<void> {
+    if (this.ctx.containers.get(id) && this.runtimeState(id)?.status === "stopped") await this.finish(id);
+    // The run's network, whoever recorded its end (a foreground run leaves it to this command).
+    if (networkRun) await this.ctx.network.teardown(id, networkRun);
   }
 
   /**
@@ -270,9 +271,11 @@ export class Reconciler implements Reconciling {
     for (const id of ids) {
       if (!known.has(id)) await this.releaseRuntime(id).catch((e) => this.ctx.debug(`sweep ${id}: ${(e as Error).message}`));
     }
-    // A network namespace left by a container whose record is gone (a remove killed half way).
-    for (const id of this.ctx.network.setUp()) {
-      if (!known.has(id) && !ids.includes(id)) await this.ctx.network.teardown(id).catch((e) => this.ctx.debug(`sweep ${id}: ${(e as Error).message}`));
-    }
+    // Network runs left by a remove, a release or a teardown that a kill cut short.
+    await this.ctx.network.sweep((id) => {
+      if (!known.has(id)) return ids.includes(id) ? "active" : "gone";
+      const c = this.ctx.containers.get(id);
+      return c && !ACTIVE.has(c.state.status) && !this.ctx.runtime.exists(id) ? "idle" : "active";
+    });
   }
 }

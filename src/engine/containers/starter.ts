@@ -45,7 +45,7 @@ export interface StarterOptions {
   /** Finds an image by reference (making busybox when it is asked for). */
   image(ref: string, opts: EnsureOptions): Promise<ImageRecord>;
   /** The command a detached container's monitor runs after the container exits. */
-  exitCommand(id: string): string[];
+  exitCommand(id: string, networkRun?: string): string[];
 }
 
 /** docker's --restart as the monitor carries it out; "no" is none. */
@@ -198,8 +198,9 @@ export class Starter {
     let others: AttachSession[] = [];
     pendingOps.begin(c.id, "start");
     try {
-      const { spec, rootfsMount } = await this.runtimeInput(c);
+      const { spec, rootfsMount, net } = await this.runtimeInput(c);
       const st = await runtime.create(c.id, spec, {
+        onPid: net.ready && (() => net.ready!),
         rootfsMount,
         logPath: log ? path.join(containerDir(roots, c.id), "container.log") : undefined,
         logMaxBytes: log?.maxBytes,
@@ -208,7 +209,7 @@ export class Starter {
         openStdin: c.config.OpenStdin,
         restart: restartPolicy(c),
         health: healthCheckFor(c, spec),
-        exitCommand: this.o.exitCommand(c.id),
+        exitCommand: this.o.exitCommand(c.id, net.tag),
       });
       if (io) {
         session = await AttachSession.connect(runtime.attachSocket(c.id), io);
@@ -247,7 +248,7 @@ export class Starter {
       if (!mounts.some((m) => m.destination === e.destination)) mounts.push({ destination: e.destination, type: "bind", source: e.source, options: ["rbind", "rprivate"] });
     }
     input.spec.mounts = mounts;
-    return input;
+    return { ...input, net };
   }
 
   /**
@@ -303,15 +304,20 @@ export class Starter {
     const id = await this.create(opts);
     io.onCreate?.(id);
     pendingOps.begin(id, "run");
+    let networkRun: string | undefined;
     try {
       let handle: RunHandle;
       try {
         const c = containers.get(id)!;
-        const { spec, rootfsMount } = await this.runtimeInput(c);
+        const { spec, rootfsMount, net } = await this.runtimeInput(c);
+        networkRun = net.tag;
         // As docker, a foreground run keeps its log too: the monitor copies the output to both.
         const log = logSettings(c.hostConfig.LogConfig);
         const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
-        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts });
+        // The network is set up while the runtime prepares the container, and released by the
+        // monitor's exit command once it has ended: neither in the caller's path.
+        const network = net.ready ? { onPid: () => net.ready!, exitCommand: this.o.exitCommand(c.id, net.tag) } : {};
+        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts, ...network });
         this.markRunning(c, handle.pid);
       } catch (e) {
         await reconciler.abandon(id, e);
@@ -325,7 +331,7 @@ export class Starter {
         await reconciler.abandon(id, e);
         throw e;
       }
-      await reconciler.finish(id, exitCode);
+      await reconciler.finish(id, exitCode, networkRun ? "keep" : "release");
       return { id, exitCode };
     } finally {
       pendingOps.done(id, "run");

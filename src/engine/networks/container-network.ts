@@ -9,10 +9,11 @@ import { createNetns, removeNetns } from "../../network/netns.js";
 import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
-import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "../../network/types.js";
+import type { NetavarkConfig, NetavarkNetwork } from "../../network/types.js";
 import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
+import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
@@ -20,6 +21,15 @@ import type { NetworkEventSink } from "../events/types.js";
 import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
 import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
 
+
+export interface NetworkSetup {
+  nsPath?: string;
+  etc: { destination: string; source: string }[];
+  /** The run's name in netavark (its own network only). */
+  tag?: string;
+  /** Settles once netavark has set the namespace up (its own network only). */
+  ready?: Promise<void>;
+}
 
 export interface JoinRequest {
   ip?: string;
@@ -31,6 +41,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export class ContainerNetwork {
   private readonly bin: NetavarkBinaries;
+  readonly runs: NetworkRuns;
 
   constructor(
     private readonly store: () => NetworkStore,
@@ -40,10 +51,11 @@ export class ContainerNetwork {
     private readonly event: NetworkEventSink = () => {},
   ) {
     this.bin = defaultBinaries(path.join(roots.runRoot, ".netavark"));
+    this.runs = new NetworkRuns(roots.runRoot);
   }
 
   private dir(id: string): string {
-    return path.join(this.roots.runRoot, ".net", id);
+    return this.runs.dir(id);
   }
 
   /**
@@ -112,7 +124,7 @@ export class ContainerNetwork {
     throw new MydockerError("EADDRINUSE", `could not allocate an address on network ${n.name}: too many containers starting at once; try again`);
   }
 
-  private netavarkConfig(c: ContainerRecord, ports: NetavarkConfig["port_mappings"]): NetavarkConfig {
+  private netavarkConfig(c: ContainerRecord, ports: NetavarkConfig["port_mappings"], tag: string): NetavarkConfig {
     const networks: NetavarkConfig["networks"] = {};
     const info: NetavarkConfig["network_info"] = {};
     this.store()
@@ -124,28 +136,24 @@ export class ContainerNetwork {
         networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) };
         info[n.name] = toNetavark(n);
       });
-    return { container_id: c.id, container_name: c.name, networks, network_info: info, port_mappings: ports };
+    return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports };
   }
 
   /** The published ports every other set-up container of this engine holds. */
   private heldPorts(self: string): { who: string; m: NetavarkConfig["port_mappings"][number] }[] {
-    const base = path.join(this.roots.runRoot, ".net");
-    let ids: string[];
-    try {
-      ids = fs.readdirSync(base);
-    } catch {
-      return [];
-    }
-    return ids
+    return this.runs
+      .ids()
       .filter((id) => id !== self)
       .flatMap((id) => (this.runOf(id)?.config.port_mappings ?? []).map((m) => ({ who: id.slice(0, 12), m })));
   }
 
   /**
-   * Before a run: the container's network namespace, set up (nsPath goes in the spec;
-   * without it the runtime makes a fresh one, or the host's is kept), and its /etc files.
+   * Before a run: the container's network namespace (nsPath goes in the spec; without it the
+   * runtime makes a fresh one, or the host's is kept) and its /etc files. With its own
+   * network, netavark sets the namespace up meanwhile: `ready` settles when it is done (the
+   * process must not run before), and `tag` names the run (see teardown).
    */
-  async setup(c: ContainerRecord, peer: (ref: string) => ContainerRecord): Promise<{ nsPath?: string; etc: { destination: string; source: string }[] }> {
+  async setup(c: ContainerRecord, peer: (ref: string) => ContainerRecord): Promise<NetworkSetup> {
     const mode = modeOf(c.hostConfig.NetworkMode);
     if (mode.kind === "container") {
       // As docker: the namespace's owner's files too.
@@ -159,11 +167,11 @@ export class ContainerNetwork {
       const gateway = mode.kind === "host" && needsGateway ? this.service.ensureDefault().gateway : "127.0.0.1";
       return { etc: this.etcFiles(c, [], gateway, []) };
     }
-    const nsPath = await this.setupNetwork(c);
+    const { tag, ready } = await this.setupNetwork(c);
     const eps = this.store().endpointsOf(c.id);
     const nets = eps.map((ep) => this.store().get(ep.networkId)).filter((n): n is NetworkRecord => n !== undefined);
     const servers = nets.filter((n) => n.dns).map((n) => n.gateway);
-    return { nsPath, etc: this.etcFiles(c, eps.map((ep) => ep.ip), nets[0]?.gateway ?? "127.0.0.1", servers) };
+    return { nsPath: this.nsPath(c.id), etc: this.etcFiles(c, eps.map((ep) => ep.ip), nets[0]?.gateway ?? "127.0.0.1", servers), tag, ready };
   }
 
   private etcFiles(c: ContainerRecord, ips: string[], gateway: string, nameServers: string[]) {
@@ -181,35 +189,49 @@ export class ContainerNetwork {
     });
   }
 
-  private async setupNetwork(c: ContainerRecord): Promise<string> {
+  private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready: Promise<void> }> {
     await this.teardown(c.id);
     const held = this.heldPorts(c.id);
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
     const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false, (ip, port, proto) =>
       held.find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
     );
-    const config = this.netavarkConfig(c, ports);
+    const tag = runTag();
+    const config = this.netavarkConfig(c, ports, tag);
     const dir = this.dir(c.id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
     try {
       createNetns(this.nsPath(c.id));
-      const result = await netavarkSetup(this.bin, this.nsPath(c.id), config);
-      fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
-      for (const n of Object.values(config.network_info)) this.event("connect", n, c.id);
     } catch (e) {
       await this.teardown(c.id);
       throw e;
     }
-    return this.nsPath(c.id);
+    const ready = netavarkSetup(this.bin, this.nsPath(c.id), config).then((result) => {
+      fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
+      for (const n of Object.values(config.network_info)) this.event("connect", n, c.id);
+    });
+    // Whoever waits for it hears of a failure; a run given up before it waited releases the
+    // namespace all the same (teardown, after this setup, under netavark's lock).
+    ready.catch(() => {});
+    return { tag, ready };
   }
 
-  /** After a run (or a failed start): the namespace, its interfaces, rules and names, gone. Idempotent. */
-  async teardown(id: string): Promise<void> {
-    const dir = this.dir(id);
-    const run = this.runOf(id);
-    const ns = this.nsPath(id);
+  /**
+   * After a run (or a failed start): the namespace, its interfaces, rules and names, gone.
+   * Idempotent; with tag, only the run of that tag (the monitor's exit command, which may
+   * come after the container was started again).
+   */
+  async teardown(id: string, tag?: string): Promise<void> {
+    const run = this.runs.claim(id, tag);
+    if (run) await this.release(run);
+  }
+
+  /** Releases a run taken for teardown. */
+  async release(claimed: ClaimedRun): Promise<void> {
+    const run = readRun(claimed.dir);
+    const ns = path.join(claimed.dir, "ns");
     if (run && fs.existsSync(ns)) {
       try {
         await netavarkTeardown(this.bin, ns, run.config);
@@ -218,40 +240,28 @@ export class ContainerNetwork {
         // the namespace is still released, so a half torn down run cannot block the next.
         this.debug((e as Error).message);
       }
-      // The monitor's exit command and `rm` may tear down the same run at once: one of
-      // them, the first to claim it, says so.
-      if (claimOnce(path.join(dir, "disconnected"))) {
-        for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, id);
-      }
+      for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, claimed.id);
     }
     removeNetns(ns);
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(claimed.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Runs nobody will release otherwise: teardowns whose process died, and runs of containers
+   * that are not running, whose record is gone or whose release a kill cut short (idle for
+   * a minute: a start in flight has its runtime state long before).
+   */
+  async sweep(known: (id: string) => "gone" | "active" | "idle"): Promise<void> {
+    for (const run of this.runs.orphans()) await this.release(run).catch((e: Error) => this.debug(`sweep ${run.id}: ${e.message}`));
+    for (const id of this.runs.ids()) {
+      const k = known(id);
+      if (k === "gone" || (k === "idle" && this.runs.ageSeconds(id) > 60)) await this.teardown(id).catch((e: Error) => this.debug(`sweep ${id}: ${e.message}`));
+    }
   }
 
   /** What the container's current run was given, if it is set up. */
   runOf(id: string): NetworkRun | undefined {
-    const dir = this.dir(id);
-    try {
-      const config = JSON.parse(fs.readFileSync(path.join(dir, "netavark.json"), "utf8")) as NetavarkConfig;
-      let result: NetavarkResult = {};
-      try {
-        result = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as NetavarkResult;
-      } catch {
-        // Setup had not answered yet.
-      }
-      return { config, result };
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** Containers whose namespace is set up, by id: for recovery after a kill. */
-  setUp(): string[] {
-    try {
-      return fs.readdirSync(path.join(this.roots.runRoot, ".net"));
-    } catch {
-      return [];
-    }
+    return readRun(this.dir(id));
   }
 
   /** docker network connect: an address on n, and, while the container runs, its interface at once. */
@@ -271,7 +281,7 @@ export class ContainerNetwork {
     };
     try {
       const result = await netavarkSetup(this.bin, this.nsPath(c.id), one);
-      this.saveRun(c.id, { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
+      saveRun(this.dir(c.id), { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
       this.event("connect", n, c.id);
     } catch (e) {
       this.store().removeEndpoint(n.id, c.id);
@@ -295,17 +305,10 @@ export class ContainerNetwork {
       delete networks[n.name];
       delete info[n.name];
       delete result[n.name];
-      this.saveRun(c.id, { ...run.config, networks, network_info: info }, result);
+      saveRun(this.dir(c.id), { ...run.config, networks, network_info: info }, result);
       this.event("disconnect", n, c.id);
     }
     this.store().removeEndpoint(n.id, c.id);
-  }
-
-  private saveRun(id: string, config: NetavarkConfig, result: NetavarkResult): void {
-    const dir = this.dir(id);
-    fs.writeFileSync(path.join(dir, "netavark.json.new"), JSON.stringify(config));
-    fs.renameSync(path.join(dir, "netavark.json.new"), path.join(dir, "netavark.json"));
-    fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
   }
 
   /** docker inspect's NetworkSettings. */
@@ -338,13 +341,3 @@ function toNetavark(n: NetworkRecord): NetavarkNetwork {
 }
 
 export type { PortBindings };
-
-/** Creates the file unless it exists: true for the one caller that made it. */
-function claimOnce(file: string): boolean {
-  try {
-    fs.closeSync(fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL));
-    return true;
-  } catch {
-    return false;
-  }
-}
