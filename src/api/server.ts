@@ -2,6 +2,7 @@
 // TCP, as dockerd serves it. Each request is routed to a thin handler over the Engine; a
 // handler that waits (wait, logs -f, attach) holds only its own request.
 import fs from "node:fs";
+import path from "node:path";
 import http, { IncomingMessage, ServerResponse } from "node:http";
 import https from "node:https";
 import net from "node:net";
@@ -99,6 +100,8 @@ export class ApiServer {
       const st = fs.lstatSync(l.path, { throwIfNoEntry: false });
       if (st?.isSocket()) fs.unlinkSync(l.path);
       else if (st) throw new MydockerError("EEXIST", `${l.path} exists and is not a socket: remove it or choose another --host`);
+      // As dockerd does for /run/docker.sock: the default /run/mydocker does not exist on a fresh machine.
+      fs.mkdirSync(path.dirname(l.path), { recursive: true, mode: 0o755 });
     }
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);

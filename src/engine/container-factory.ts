@@ -14,6 +14,8 @@ import { checkSecurityOpts } from "./seccomp-options.js";
 import type { CreateOptions } from "./run-options.js";
 import { signalNumber } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
+import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
+import { checkDns, parseAddHost } from "./networks/etc-files.js";
 
 function checkSignal(flag: string, sig: string): void {
   try {
@@ -22,8 +24,13 @@ function checkSignal(flag: string, sig: string): void {
     throw new MydockerError("EINVAL", `invalid ${flag} '${sig}': use a signal name (SIGTERM, TERM) or number`);
   }
 }
-import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
-import { checkDns, parseAddHost } from "./networks/etc-files.js";
+
+/** docker's check of -w for run, create and exec: the runtime needs an absolute path. */
+export function checkWorkdir(workdir: string | undefined): void {
+  if (workdir !== undefined && workdir !== "" && !workdir.startsWith("/")) {
+    throw new MydockerError("EINVAL", `the working directory '${workdir}' is invalid, it needs to be an absolute path`);
+  }
+}
 
 type Marks = Record<string, Record<string, never>>;
 
@@ -38,6 +45,7 @@ function portsOf(opts: CreateOptions, imageExposed: Marks): { bindings: PortBind
 
 export function newContainerRecord(id: string, name: string, opts: CreateOptions, image: ImageRecord | undefined): ContainerRecord {
   checkSecurityOpts(opts.securityOpt ?? []);
+  checkWorkdir(opts.workdir);
   checkNamespaceModes(opts);
   const sysctls = opts.sysctls ?? {};
   checkSysctls(sysctls, (t) => (t === "ipc" ? opts.ipcMode !== "host" : t === "network" ? [opts.network].flat()[0] !== "host" : t === "uts" ? opts.utsMode !== "host" : true));
@@ -59,7 +67,8 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     Cmd: opts.cmd && opts.cmd.length > 0 ? opts.cmd : opts.entrypoint !== undefined ? [] : (ic.Cmd ?? []),
     Entrypoint: opts.entrypoint !== undefined ? opts.entrypoint : (ic.Entrypoint ?? null),
     Image: opts.image ?? "",
-    WorkingDir: opts.workdir ?? ic.WorkingDir ?? "",
+    // An image's relative WorkingDir (no builder writes one) is taken from /, as docker does.
+    WorkingDir: opts.workdir ?? (ic.WorkingDir ? path.posix.resolve("/", ic.WorkingDir) : ""),
     Labels: { ...(ic.Labels ?? {}), ...(opts.labels ?? {}) },
     StopSignal: opts.stopSignal ?? ic.StopSignal ?? "SIGTERM",
     StopTimeout: opts.stopTimeout ?? null,

@@ -132,6 +132,15 @@ test("environment with spaces, working directory, user", { skip }, () => {
   const bad = mydocker(roots, ["run", "--rm", "-u", "nosuchuser", "busybox", "true"]);
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /unable to find user nosuchuser/);
+  // A relative -w is refused in docker's words, for run and exec, before anything is made.
+  const before = mydocker(roots, ["ps", "-aq"]).stdout;
+  const rel = mydocker(roots, ["run", "--rm", "-w", "rel", "busybox", "pwd"]);
+  assert.deepEqual([rel.status, rel.stderr], [125, "mydocker: the working directory 'rel' is invalid, it needs to be an absolute path\n"]);
+  assert.equal(mydocker(roots, ["ps", "-aq"]).stdout, before);
+  const ctr = mydocker(roots, ["run", "-d", "busybox", "sleep", "60"]).stdout.trim();
+  const exec = mydocker(roots, ["exec", "-w", "x/y", ctr, "pwd"]);
+  assert.deepEqual([exec.status, exec.stderr], [125, "mydocker: the working directory 'x/y' is invalid, it needs to be an absolute path\n"]);
+  mydocker(roots, ["rm", "-f", ctr]);
 });
 
 test("docker's default capabilities, --cap-add, --cap-drop, --privileged", { skip }, () => {

@@ -9,6 +9,7 @@ import { checkLogsReadable } from "../host-options/log-config.js";
 import { readLogs, type LogEntry, type ReadLogsOptions } from "../logs.js";
 import { containerDir } from "../paths.js";
 import { allCapabilities } from "../spec-builder.js";
+import { checkWorkdir } from "../container-factory.js";
 import { readLayeredFile } from "../image-files.js";
 import { resolveUser } from "../user.js";
 import { containerEvent } from "../events/actors.js";
@@ -102,6 +103,7 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
   }
   if (req.cmd.length === 0) throw new MydockerError("EINVAL", "exec needs a command: mydocker exec CONTAINER COMMAND [ARG...]");
+  checkWorkdir(req.workdir);
   const layers = ctx.view.layerDirs(c);
   const readFile = (p: string) => readLayeredFile(layers, p);
   const base = ctx.view.specFor(c, "/", layers).process!;
