@@ -124,7 +124,23 @@ static void record_exit(int status) {
   }
 }
 
+/* A handed-off child is the caller's subreaper's to reap, even when it exits before the
+ * monitor has heard the channel close at its exec (SIGCHLD and the last `ready` can come in
+ * one poll round): the monitor only notes that it ended (WNOWAIT), and leaves the zombie,
+ * status and all, to be re-parented when the monitor ends. */
+static void note_handed_off_exit(void) {
+  siginfo_t si = {0};
+  if (waitid(P_PID, (id_t)m.child, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid != m.child) return;
+  m.child_done = true;
+  m.sig = si.si_code == CLD_EXITED ? 0 : si.si_status;
+  m.code = si.si_code == CLD_EXITED ? si.si_status : 128 + si.si_status;
+}
+
 static void reap(void) {
+  if (m.p->handoff) {
+    note_handed_off_exit();
+    return;
+  }
   int status;
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
@@ -277,6 +293,11 @@ static int stdio_to_null(void) {
 
 static int finish(void) {
   proxy_restore_terminal(&m.io);
+  /* A child to hand off that ended before it was handed off never ran the process: its
+   * status is the one reported here, nobody else wants the zombie. */
+  if (m.p->handoff && m.child_done)
+    while (waitpid(m.child, NULL, 0) < 0 && errno == EINTR) {
+    }
   int code = m.failed ? SETUP_FAILED : m.code;
   int sig = m.failed ? 0 : m.sig;
   if (m.p->exitfile) write_exitfile(code, sig);
