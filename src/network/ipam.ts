@@ -74,13 +74,13 @@ export function hostRoutes(): Cidr[] {
 }
 
 /**
- * The subnets new networks take: /24s of docker's 172.17.0.0/16–172.31.0.0/16, in order; the
- * first one free of taken wins.
+ * The subnets new networks take: blocks of the given size (/24 unless told) of docker's
+ * 172.17.0.0/16–172.31.0.0/16, in order; the first one free of taken wins.
  */
-export function* poolSubnets(): Generator<Cidr> {
-  for (let second = 17; second <= 31; second++) {
-    for (let third = 0; third < 256; third++) yield { base: ((172 << 24) | (second << 16) | (third << 8)) >>> 0, prefix: 24 };
-  }
+export function* poolSubnets(prefix = 24): Generator<Cidr> {
+  const size = 2 ** (32 - prefix);
+  const end = ((172 << 24) | (32 << 16)) >>> 0;
+  for (let base = ((172 << 24) | (17 << 16)) >>> 0; base + size <= end; base += size) yield { base, prefix };
 }
 
 /** The gateway docker gives a subnet: its first address. */

@@ -55,6 +55,10 @@ test("IPAM: CIDRs, overlaps, the pool and the next free address", () => {
   const pool = poolSubnets();
   assert.equal(formatCidr(pool.next().value as never), "172.17.0.0/24");
   assert.equal(formatCidr(pool.next().value as never), "172.17.1.0/24");
+  assert.equal([...poolSubnets()].length, 15 * 256, "every /24 of 172.17-31");
+  assert.equal(formatCidr([...poolSubnets()].at(-1)!), "172.31.255.0/24");
+  // The default network's size: as many addresses as a bridge has ports.
+  assert.deepEqual([...poolSubnets(22)].slice(0, 2).map(formatCidr), ["172.17.0.0/22", "172.17.4.0/22"]);
   const subnet = parseCidr("10.9.0.0/29");
   const gw = parseIp("10.9.0.1")!;
   assert.equal(formatIp(nextFreeIp(subnet, subnet, gw, new Set())), "10.9.0.2");

@@ -191,10 +191,11 @@ export class ContainerNetwork {
 
   private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready: Promise<void> }> {
     await this.teardown(c.id);
-    const held = this.heldPorts(c.id);
+    // Read only when a port is published: it reads every set-up container's configuration.
+    let held: ReturnType<typeof this.heldPorts> | undefined;
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
     const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false, (ip, port, proto) =>
-      held.find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
+      (held ??= this.heldPorts(c.id)).find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
     );
     const tag = runTag();
     const config = this.netavarkConfig(c, ports, tag);

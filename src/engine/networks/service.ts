@@ -27,6 +27,15 @@ export interface NetworkCreateOptions {
 
 const BRIDGE_NAME_OPT = "com.docker.network.bridge.name";
 
+/**
+ * The default network's size: a /22, as many addresses as a Linux bridge has ports (1,024),
+ * so that a host's containers fill the bridge before its subnet. docker's /16 could never be
+ * used up, and would take a whole /16 of the pool from every engine root of the host.
+ */
+const DEFAULT_PREFIX = 22;
+/** A network made without --subnet: a /24 of the pool. */
+const USER_PREFIX = 24;
+
 /** What connect and disconnect need of the containers, given by the engine that wires both. */
 export interface NetworkMembers {
   connect(n: NetworkRecord, container: string, req: { ip?: string; aliases?: string[] }): Promise<void>;
@@ -107,7 +116,7 @@ export class NetworkService {
     // The default root's bridge has docker's kind of name; any other root's is its own.
     const isDefaultRoot = this.roots.root === defaultRoots({}).root;
     try {
-      return this.create({ name: DEFAULT_NETWORK, options: isDefaultRoot ? { [BRIDGE_NAME_OPT]: "mydocker0" } : {} }, false);
+      return this.make({ name: DEFAULT_NETWORK, options: isDefaultRoot ? { [BRIDGE_NAME_OPT]: "mydocker0" } : {} }, false, DEFAULT_PREFIX);
     } catch (e) {
       // Another command made it meanwhile.
       const made = this.store().byName(DEFAULT_NETWORK);
@@ -120,7 +129,13 @@ export class NetworkService {
     return hostRoutes().some((r) => overlaps(r, c)) || this.store().all().some((n) => overlaps(parseCidr(n.subnet), c)) || claimedOverlaps(c).length > 0;
   }
 
-  create(o: NetworkCreateOptions, dns = true): NetworkRecord {
+  /** docker network create. */
+  create(o: NetworkCreateOptions): NetworkRecord {
+    return this.make(o, true, USER_PREFIX);
+  }
+
+  /** A network with or without names served (the default one has none), its subnet the first free block of the pool's size poolPrefix unless o names one. */
+  private make(o: NetworkCreateOptions, dns: boolean, poolPrefix: number): NetworkRecord {
     if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(o.name)) {
       throw new MydockerError("EINVAL", `invalid network name "${o.name}": use letters, digits, _ . and -, starting with a letter or digit`);
     }
@@ -140,7 +155,7 @@ export class NetworkService {
         throw new MydockerError("EOVERLAP", `invalid pool request: Pool overlaps with other one on this address space (${o.subnet}): choose another --subnet`);
       }
     } else {
-      for (const c of poolSubnets()) {
+      for (const c of poolSubnets(poolPrefix)) {
         if (!this.taken(c) && claimSubnet(c, claim)) {
           subnet = c;
           break;
