@@ -9,6 +9,8 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+import { inTurn, PairedTable } from "./report.js";
+import { msSince } from "./stats.js";
 
 const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../bin/mydocker");
 
@@ -26,11 +28,6 @@ const DOCKERFILE = [
   'CMD ["cat", "/app/count"]',
 ].join("\n");
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
 function must(command: string, args: string[], env?: NodeJS.ProcessEnv, input?: Buffer): void {
   const r = spawnSync(command, args, { env, input, stdio: [input ? "pipe" : "ignore", "ignore", "pipe"], encoding: "buffer", maxBuffer: 1 << 28 });
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr?.toString() ?? r.error?.message}`);
@@ -39,7 +36,7 @@ function must(command: string, args: string[], env?: NodeJS.ProcessEnv, input?: 
 function timed(command: string, args: string[], env?: NodeJS.ProcessEnv): number {
   const start = process.hrtime.bigint();
   must(command, args, env);
-  return Number(process.hrtime.bigint() - start) / 1e6;
+  return msSince(start);
 }
 
 interface Subject {
@@ -64,35 +61,28 @@ export function buildBench(rounds = 5): void {
     fs.writeFileSync(path.join(ctx, "config.txt"), "config 0\n");
     fs.writeFileSync(path.join(ctx, "Dockerfile"), DOCKERFILE);
     const subjects: Subject[] = [
-      { name: "mydocker build", build: (extra) => timed(process.execPath, [BIN, "build", "-q", "--network", "none", "-t", "bench/built", ...extra, ctx], env) },
+      { name: "mydocker", build: (extra) => timed(process.execPath, [BIN, "build", "-q", "--network", "none", "-t", "bench/built", ...extra, ctx], env) },
       {
-        name: "podman build",
+        name: "podman",
         build: (extra) =>
           timed("podman", [...podmanArgs, "build", "-q", "--pull=never", "--network", "none", "--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768", "-t", "bench/built", ...extra, ctx]),
       },
     ];
-    const cases: { name: string; target: number; times: Map<string, number[]>; before?: (round: number) => void; extra: string[] }[] = [
-      { name: "cold 10-step build (--no-cache)", target: 0.5, times: new Map(), extra: ["--no-cache"] },
-      { name: "the same build, fully cached", target: 0.3, times: new Map(), extra: [] },
-      { name: "rebuild after a one-file change", target: 0.5, times: new Map(), extra: [], before: (round) => fs.writeFileSync(path.join(ctx, "config.txt"), `config ${round + 1}\n`) },
+    const table = new PairedTable("mydocker", "podman");
+    const cases: { name: string; target: number; before?: (round: number) => void; extra: string[] }[] = [
+      { name: "cold 10-step build (--no-cache)", target: 0.5, extra: ["--no-cache"] },
+      { name: "the same build, fully cached", target: 0.3, extra: [] },
+      { name: "rebuild after a one-file change", target: 0.5, extra: [], before: (round) => fs.writeFileSync(path.join(ctx, "config.txt"), `config ${round + 1}\n`) },
     ];
     for (const s of subjects) s.build([]); // warm-up: base image layers, caches of both
     for (let round = 0; round < rounds; round++) {
       for (const c of cases) {
         c.before?.(round);
-        // Alternating who goes first spreads the machine's noise over both.
-        const order = round % 2 === 0 ? subjects : [...subjects].reverse();
-        for (const s of order) c.times.set(s.name, [...(c.times.get(s.name) ?? []), s.build(c.extra)]);
+        for (const s of inTurn(subjects, round)) table.add(c.name, s.name, s.build(c.extra), { unit: "ms", ratio: c.target });
       }
     }
     process.stdout.write(`build: median of ${rounds} rounds, wall time of the command line\n\n`);
-    process.stdout.write("| case | mydocker | podman | ratio | target |\n|---|---|---|---|---|\n");
-    for (const c of cases) {
-      const ours = median(c.times.get("mydocker build")!);
-      const theirs = median(c.times.get("podman build")!);
-      const ratio = ours / theirs;
-      process.stdout.write(`| ${c.name} | ${ours.toFixed(0)} ms | ${theirs.toFixed(0)} ms | ${ratio.toFixed(2)}x | <= ${c.target}x ${ratio <= c.target ? "met" : "NOT met"} |\n`);
-    }
+    table.print();
   } finally {
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });
     spawnSync(process.execPath, [BIN, "rm", "-f", ...(spawnSync(process.execPath, [BIN, "ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });

@@ -15,14 +15,11 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+import { inTurn, PairedTable } from "./report.js";
+import { msSince } from "./stats.js";
 
 const BIN = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../bin/mydocker");
 const IMAGE = "localhost/bench-busybox:latest";
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 function run(command: string, args: string[], env?: NodeJS.ProcessEnv, input?: Buffer): string {
   const r = spawnSync(command, args, { env, input, stdio: [input ? "pipe" : "ignore", "pipe", "pipe"], encoding: "buffer", maxBuffer: 1 << 28 });
@@ -58,7 +55,7 @@ function drain(port: number): Promise<{ bytes: number; ms: number }> {
     const s = net.connect(port, "127.0.0.1");
     s.on("data", (d: Buffer) => (bytes += d.length));
     s.on("error", reject);
-    s.on("close", () => resolve({ bytes, ms: Number(process.hrtime.bigint() - start) / 1e6 }));
+    s.on("close", () => resolve({ bytes, ms: msSince(start) }));
   });
 }
 
@@ -73,7 +70,7 @@ async function timeToFirstReply(s: Subject, www: string): Promise<number> {
   const id = s.cli(["run", "-d", "-p", `127.0.0.1:${port}:80`, "-v", `${www}:/www:ro`, IMAGE, "httpd", "-f", "-p", "80", "-h", "/www"]);
   try {
     for (let i = 0; i < 4000 && !(await httpOnce(port)); i++) await sleep(5);
-    return Number(process.hrtime.bigint() - start) / 1e6;
+    return msSince(start);
   } finally {
     s.cli(["rm", "-f", id]);
   }
@@ -119,34 +116,21 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
     const www = path.join(base, "www");
     fs.mkdirSync(www);
     fs.writeFileSync(path.join(www, "index.html"), "hello\n");
-    const results = new Map<string, { name: string; unit: string; higher: boolean; target: number; values: Map<string, number[]> }>();
-    const add = (key: string, unit: string, higher: boolean, target: number, who: string, v: number) => {
-      const r = results.get(key) ?? { name: key, unit, higher, target, values: new Map() };
-      r.values.set(who, [...(r.values.get(who) ?? []), v]);
-      results.set(key, r);
-    };
+    const table = new PairedTable("mydocker", "podman");
     for (const s of subjects) s.cli(["run", "--rm", IMAGE, "true"]); // warm-up: networks, bridges, caches
     for (let i = 0; i < runs; i++) {
-      // Alternating who goes first spreads the machine's noise over both.
-      for (const s of i % 2 === 0 ? subjects : [...subjects].reverse()) {
+      for (const s of inTurn(subjects, i)) {
         const start = process.hrtime.bigint();
         s.cli(["run", "--rm", IMAGE, "true"]);
-        add("run --rm busybox true (default bridge)", "ms", false, 0.4, s.name, Number(process.hrtime.bigint() - start) / 1e6);
-        if (i < Math.ceil(runs / 3)) add("run -d -p to the first HTTP reply", "ms", false, 0.5, s.name, await timeToFirstReply(s, www));
+        table.add("run --rm busybox true (default bridge)", s.name, msSince(start), { unit: "ms", ratio: 0.4 });
+        if (i < Math.ceil(runs / 3)) table.add("run -d -p to the first HTTP reply", s.name, await timeToFirstReply(s, www), { unit: "ms", ratio: 0.5 });
       }
     }
     for (let i = 0; i < 3; i++) {
-      for (const s of i % 2 === 0 ? subjects : [...subjects].reverse()) add(`${mb} MB out of a published port on 127.0.0.1`, "MB/s", true, 0.9, s.name, await throughput(s, mb * 1024 * 1024));
+      for (const s of inTurn(subjects, i)) table.add(`${mb} MB out of a published port on 127.0.0.1`, s.name, await throughput(s, mb * 1024 * 1024), { unit: "MB/s", ratio: 0.9, higher: true });
     }
     process.stdout.write(`network: medians (run: ${runs} runs; first reply: ${Math.ceil(runs / 3)}; transfer: 3), both on their default bridge through netavark\n\n`);
-    process.stdout.write("| case | mydocker | podman | ratio | target |\n|---|---|---|---|---|\n");
-    for (const r of results.values()) {
-      const ours = median(r.values.get("mydocker")!);
-      const theirs = median(r.values.get("podman")!);
-      const ratio = ours / theirs;
-      const met = r.higher ? ratio >= r.target : ratio <= r.target;
-      process.stdout.write(`| ${r.name} | ${ours.toFixed(0)} ${r.unit} | ${theirs.toFixed(0)} ${r.unit} | ${ratio.toFixed(2)}x | ${r.higher ? ">=" : "<="} ${r.target}x ${met ? "met" : "NOT met"} |\n`);
-    }
+    table.print();
   } finally {
     spawnSync("podman", [...podmanArgs, "rm", "-af"], { stdio: "ignore" });
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });

@@ -1,5 +1,5 @@
 // Rows of one benchmark, printed as a table of means and ratios, and the targets they are held to.
-import type { Stats } from "./stats.js";
+import { median, type Stats } from "./stats.js";
 
 export type Outcome = ({ ok: true } & Stats) | { ok: false; reason: string };
 
@@ -69,4 +69,50 @@ export function printTarget(rows: Row[], subject: string, baseline: string, maxR
   const verdict = x === undefined ? "not measured" : x <= maxRatio ? "met" : "not met";
   const got = x === undefined ? "" : ` (measured ${x.toFixed(2)}x)`;
   console.log(`target (${label}): ${subject} <= ${maxRatio.toFixed(1)}x ${baseline}: ${verdict}${got}`);
+}
+
+/**
+ * The subjects in the order of one round of measurements: reversed every other round, so
+ * that the drift of a machine others load falls on all of them alike.
+ */
+export function inTurn<T>(subjects: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...subjects] : [...subjects].reverse();
+}
+
+interface PairedCase {
+  unit: string;
+  /** Higher is better (a throughput): the target is a floor, not a ceiling. */
+  higher: boolean;
+  target: number;
+  values: Map<string, number[]>;
+}
+
+/**
+ * Cases measured for two subjects in turns (`inTurn`), printed as a markdown table of
+ * medians: ours, the peer's, the ratio and whether it meets the case's target.
+ */
+export class PairedTable {
+  private readonly cases = new Map<string, PairedCase>();
+
+  constructor(
+    private readonly ours: string,
+    private readonly peer: string,
+  ) {}
+
+  add(name: string, subject: string, value: number, target: { unit: string; ratio: number; higher?: boolean }): void {
+    let c = this.cases.get(name);
+    if (!c) this.cases.set(name, (c = { unit: target.unit, higher: target.higher ?? false, target: target.ratio, values: new Map() }));
+    c.values.set(subject, [...(c.values.get(subject) ?? []), value]);
+  }
+
+  print(): void {
+    process.stdout.write(`| case | ${this.ours} | ${this.peer} | ratio | target |\n|---|---|---|---|---|\n`);
+    for (const [name, c] of this.cases) {
+      const ours = median(c.values.get(this.ours) ?? []);
+      const theirs = median(c.values.get(this.peer) ?? []);
+      const ratio = ours / theirs;
+      const met = c.higher ? ratio >= c.target : ratio <= c.target;
+      process.stdout.write(`| ${name} | ${ours.toFixed(0)} ${c.unit} | ${theirs.toFixed(0)} ${c.unit} | ${ratio.toFixed(2)}x | ${c.higher ? ">=" : "<="} ${c.target}x ${met ? "met" : "NOT met"} |\n`);
+    }
+  }
 }

@@ -18,3 +18,9 @@ export function summarize(samples: number[]): Stats {
 export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;
 }
+
+/** The middle value (the upper of the two middle ones for an even count): a few stalls of a shared machine do not move it. */
+export function median(samples: number[]): number {
+  if (samples.length === 0) throw new Error("no samples");
+  return [...samples].sort((a, b) => a - b)[samples.length >> 1]!;
+}
