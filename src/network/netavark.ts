@@ -4,7 +4,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import { MydockerError } from "../util/errors.js";
-import type { NetavarkConfig, NetavarkResult } from "./types.js";
+import type { NetworkRecord } from "./store.js";
+import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "./types.js";
 
 export interface NetavarkBinaries {
   netavark: string;
@@ -78,4 +79,19 @@ export async function netavarkTeardown(b: NetavarkBinaries, netns: string, confi
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
   const r = await run(b, ["teardown", netns], JSON.stringify(config));
   if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
+}
+
+/** A network as netavark is told of it. */
+export function netavarkNetwork(n: NetworkRecord): NetavarkNetwork {
+  return {
+    name: n.name,
+    id: n.id,
+    driver: "bridge",
+    network_interface: n.bridge,
+    subnets: [{ subnet: n.subnet, gateway: n.gateway }],
+    ipv6_enabled: false,
+    internal: n.internal,
+    dns_enabled: n.dns,
+    ipam_options: { driver: "host-local" },
+  };
 }

@@ -131,6 +131,16 @@ export class NetworkStore {
     }
   }
 
+  /** Moves a container's address on a network; false when another endpoint has that address. */
+  setEndpointIp(networkId: string, containerId: string, ip: string): boolean {
+    try {
+      return this.db.prepare("UPDATE network_endpoints SET ip = ? WHERE network_id = ? AND container_id = ?").run(ip, networkId, containerId).changes === 1;
+    } catch (e) {
+      if (isUnique(e)) return false;
+      throw e;
+    }
+  }
+
   removeEndpoint(networkId: string, containerId: string): void {
     this.db.prepare("DELETE FROM network_endpoints WHERE network_id = ? AND container_id = ?").run(networkId, containerId);
   }

@@ -33,6 +33,9 @@ export function tempRoots(prefix = "mydocker-test-"): Roots {
     env: { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot, MYDOCKER_CGROUP_PARENT: cgroupParent },
     cleanup() {
       spawnSync(process.execPath, [BIN, "rm", "-f", ...listIds(this.env)], { env: this.env });
+      // What the root keeps on the host for runs to come (the default bridge's pool) and
+      // teardowns still running in exit commands: released, waited for, before the root goes.
+      spawnSync(process.execPath, [BIN, "network", "prune", "-f"], { env: this.env });
       removeCgroupParent(cgroupParent);
       // A monitor may still be finishing its exit command in there.
       fs.rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });

@@ -89,7 +89,11 @@ test("httpd behind -p 127.0.0.1:PORT:80 answers the host, and another container 
 
   const subnet = md("network", "inspect", "bridge", "--format", "{{json .IPAM.Config}}").stdout;
   const cidr = JSON.parse(subnet)[0].Subnet as string;
+  const addresses = [inspect(id), inspect(id2)].map((c) => `${c.NetworkSettings.IPAddress}/`);
   assert.equal(md("rm", "-f", id, id2).status, 0);
+  for (const a of addresses) assert.deepEqual(traces(a, `dport ${port} `), [], "no rule names the containers' addresses or ports");
+  // The default bridge's pool (namespaces ready for the next runs) holds the bridge until network prune.
+  assert.equal(md("network", "prune", "-f").status, 0);
   assert.deepEqual(traces(id, cidr.split("/")[0]!.replace(/\.0$/, ".")), [], "no rule names the containers or their subnet");
   const bridge = JSON.parse(md("network", "inspect", "bridge").stdout)[0].Options["com.docker.network.bridge.name"];
   assert.ok(!fs.existsSync(`/sys/class/net/${bridge}`), "the bridge goes with the last container on it");

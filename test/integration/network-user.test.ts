@@ -114,7 +114,8 @@ test("nothing is left after rm -f and after kill -9 of the monitor: no veth, rul
   assert.ok(!rules.includes("10.231.78."), "no firewall rule of the network's subnet");
   for (const id of ids) assert.ok(!rules.includes(id), "no rule names the containers");
   assert.ok(!fs.existsSync(`/sys/class/net/${bridge}`), "the bridge goes with its last container");
-  assert.deepEqual(mountsUnder(suite.roots().runRoot), []);
+  // The default bridge's pool (made by the suite's first run) is not these containers'.
+  assert.deepEqual(mountsUnder(suite.roots().runRoot).filter((m) => !m.includes("/.net-pool/")), []);
   assert.deepEqual(fs.readdirSync(path.join(suite.roots().runRoot, ".net")), []);
   assert.deepEqual(aardvarks(), []);
   ok("network", "rm", "mdk-t-leak");

@@ -54,7 +54,7 @@ async function remove({ engine, res, params }: RequestContext): Promise<void> {
 }
 
 async function prune({ engine, res }: RequestContext): Promise<void> {
-  sendJson(res, 200, { NetworksDeleted: engine.networks.prune() });
+  sendJson(res, 200, { NetworksDeleted: await engine.networks.prune() });
 }
 
 async function connect({ engine, req, res, params }: RequestContext): Promise<void> {

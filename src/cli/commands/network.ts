@@ -89,7 +89,7 @@ export function registerNetwork(program: Command, ctx: Context): void {
     .description("Remove all unused networks")
     .option("-f, --force", "do not prompt for confirmation")
     .action(async () => {
-      const removed = (await engine()).networks.prune();
+      const removed = await (await engine()).networks.prune();
       if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.join("\n")}\n`);
     });
   network

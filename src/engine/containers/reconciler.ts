@@ -209,6 +209,8 @@ export class Reconciler implements Reconciling {
     if (this.ctx.containers.get(id) && this.runtimeState(id)?.status === "stopped") await this.finish(id);
     // The run's network, whoever recorded its end (a foreground run leaves it to this command).
     if (networkRun) await this.ctx.network.teardown(id, networkRun);
+    // Off every caller's path: what the next runs on the default bridge take (pool.ts).
+    await this.ctx.network.refillPool();
   }
 
   /**

@@ -200,7 +200,7 @@ export class Starter {
     try {
       const { spec, rootfsMount, net } = await this.runtimeInput(c);
       const st = await runtime.create(c.id, spec, {
-        onPid: net.ready && (() => net.ready!),
+        ...(net.ready ? { onPid: () => net.ready! } : {}),
         rootfsMount,
         logPath: log ? path.join(containerDir(roots, c.id), "container.log") : undefined,
         logMaxBytes: log?.maxBytes,
@@ -316,7 +316,7 @@ export class Starter {
         const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
         // The network is set up while the runtime prepares the container, and released by the
         // monitor's exit command once it has ended: neither in the caller's path.
-        const network = net.ready ? { onPid: () => net.ready!, exitCommand: this.o.exitCommand(c.id, net.tag) } : {};
+        const network = net.tag ? { exitCommand: this.o.exitCommand(c.id, net.tag), ...(net.ready ? { onPid: () => net.ready! } : {}) } : {};
         handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts, ...network });
         this.markRunning(c, handle.pid);
       } catch (e) {

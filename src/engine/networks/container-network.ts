@@ -4,16 +4,17 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
-import { netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
+import { netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { createNetns, removeNetns } from "../../network/netns.js";
 import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
-import type { NetavarkConfig, NetavarkNetwork } from "../../network/types.js";
+import type { NetavarkConfig } from "../../network/types.js";
 import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
-import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { NetworkRuns, ownerAlive, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { NetworkPool } from "./pool.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
@@ -42,6 +43,7 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 export class ContainerNetwork {
   private readonly bin: NetavarkBinaries;
   readonly runs: NetworkRuns;
+  private readonly pool: NetworkPool;
 
   constructor(
     private readonly store: () => NetworkStore,
@@ -52,6 +54,7 @@ export class ContainerNetwork {
   ) {
     this.bin = defaultBinaries(path.join(roots.runRoot, ".netavark"));
     this.runs = new NetworkRuns(roots.runRoot);
+    this.pool = new NetworkPool(roots.runRoot, this.bin, store, (r) => this.release(r), debug);
   }
 
   private dir(id: string): string {
@@ -114,8 +117,10 @@ export class ContainerNetwork {
       if (n.name === DEFAULT_NETWORK) throw new MydockerError("EINVAL", "user specified IP address is supported on user defined networks only");
     }
     const aliases = n.dns ? [...(req.aliases ?? [])] : [];
+    // The pool's addresses are its own (pool.ts).
+    const reserved = n.name === DEFAULT_NETWORK ? this.pool.reserved(n) : new Set<number>();
     for (let attempt = 0; attempt < 50; attempt++) {
-      const used = new Set(this.store().usedIps(n.id).map((s) => parseIp(s)!));
+      const used = new Set([...reserved, ...this.store().usedIps(n.id).map((s) => parseIp(s)!)]);
       const ip = req.ip ?? formatIp(nextFreeIp(subnet, parseCidr(n.ipRange), parseIp(n.gateway)!, used));
       const ep: Endpoint = { networkId: n.id, containerId: c.id, ip, mac: req.mac ?? "", aliases };
       if (this.store().addEndpoint(ep)) return ep;
@@ -134,7 +139,7 @@ export class ContainerNetwork {
         if (!n) return;
         const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
         networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) };
-        info[n.name] = toNetavark(n);
+        info[n.name] = netavarkNetwork(n);
       });
     return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports };
   }
@@ -189,8 +194,10 @@ export class ContainerNetwork {
     });
   }
 
-  private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready: Promise<void> }> {
+  private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready?: Promise<void> }> {
     await this.teardown(c.id);
+    const pooled = this.fromPool(c);
+    if (pooled) return { tag: pooled };
     // Read only when a port is published: it reads every set-up container's configuration.
     let held: ReturnType<typeof this.heldPorts> | undefined;
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
@@ -217,6 +224,37 @@ export class ContainerNetwork {
     // namespace all the same (teardown, after this setup, under netavark's lock).
     ready.catch(() => {});
     return { tag, ready };
+  }
+
+  /**
+   * A first run on the default bridge alone, without ports or a MAC of its own, gets a
+   * namespace the pool made ready (and the address it has): its tag, else undefined.
+   */
+  private fromPool(c: ContainerRecord): string | undefined {
+    const eps = this.store().endpointsOf(c.id);
+    const hc = c.hostConfig;
+    const ports = Object.keys(hc.PortBindings ?? {}).length > 0 || (hc.PublishAllPorts && Object.keys(c.config.ExposedPorts ?? {}).length > 0);
+    if (eps.length !== 1 || eps[0]!.mac || ports || c.state.status !== "created") return undefined;
+    const n = this.store().get(eps[0]!.networkId);
+    if (n?.name !== DEFAULT_NETWORK || !this.pool.take(n, c.id, this.dir(c.id))) return undefined;
+    this.event("connect", n, c.id);
+    return this.runOf(c.id)?.config.container_id;
+  }
+
+  /** After runs end: the pool made full again (if a run has used it). */
+  async refillPool(): Promise<void> {
+    const n = this.store().byName(DEFAULT_NETWORK);
+    if (n) await this.pool.refill(n);
+  }
+
+  /**
+   * network prune: the pool's entries released (and the pool out of use until a run wants
+   * it again), and teardowns other processes are doing waited for (up to a deadline).
+   */
+  async drain(): Promise<void> {
+    await this.pool.drain(this.runs.gone);
+    const deadline = Date.now() + 30_000;
+    while (this.runs.inFlight().some(ownerAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
@@ -253,7 +291,11 @@ export class ContainerNetwork {
    * a minute: a start in flight has its runtime state long before).
    */
   async sweep(known: (id: string) => "gone" | "active" | "idle"): Promise<void> {
-    for (const run of this.runs.orphans()) await this.release(run).catch((e: Error) => this.debug(`sweep ${run.id}: ${e.message}`));
+    await this.pool.sweep();
+    for (const run of this.runs.orphans()) {
+      const release = run.id === "pool" ? this.pool.releaseAll(run.dir) : this.release(run);
+      await release.catch((e: Error) => this.debug(`sweep ${run.id}: ${e.message}`));
+    }
     for (const id of this.runs.ids()) {
       const k = known(id);
       if (k === "gone" || (k === "idle" && this.runs.ageSeconds(id) > 60)) await this.teardown(id).catch((e: Error) => this.debug(`sweep ${id}: ${e.message}`));
@@ -277,7 +319,7 @@ export class ContainerNetwork {
     const one: NetavarkConfig = {
       ...run.config,
       networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) } },
-      network_info: { [n.name]: toNetavark(n) },
+      network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
     };
     try {
@@ -327,18 +369,5 @@ export class ContainerNetwork {
   }
 }
 
-function toNetavark(n: NetworkRecord): NetavarkNetwork {
-  return {
-    name: n.name,
-    id: n.id,
-    driver: "bridge",
-    network_interface: n.bridge,
-    subnets: [{ subnet: n.subnet, gateway: n.gateway }],
-    ipv6_enabled: false,
-    internal: n.internal,
-    dns_enabled: n.dns,
-    ipam_options: { driver: "host-local" },
-  };
-}
 
 export type { PortBindings };

@@ -106,6 +106,15 @@ export class NetworkRuns {
     return { dir: to, id };
   }
 
+  /** The names of the teardowns in progress (or left by a killed process). */
+  inFlight(): string[] {
+    try {
+      return fs.readdirSync(this.gone);
+    } catch {
+      return [];
+    }
+  }
+
   /** Teardowns whose process died before they ended: taken over by this process. */
   orphans(): ClaimedRun[] {
     let names: string[];

@@ -41,6 +41,8 @@ export interface NetworkMembers {
   connect(n: NetworkRecord, container: string, req: { ip?: string; aliases?: string[] }): Promise<void>;
   disconnect(n: NetworkRecord, container: string): Promise<void>;
   ports(container: string | ContainerRecord): Record<string, PortPublished[] | null>;
+  /** Releases what the engine keeps set up for runs to come (network prune). */
+  drain(): Promise<void>;
 }
 
 export class NetworkService {
@@ -206,13 +208,17 @@ export class NetworkService {
     return n.name;
   }
 
-  /** docker network prune: every user network no container is on. */
-  prune(): string[] {
+  /**
+   * docker network prune: every user network no container is on; and what the engine keeps
+   * ready on the default bridge (its pool) released, with the teardowns in progress waited for.
+   */
+  async prune(): Promise<string[]> {
     const out: string[] = [];
     for (const n of this.store().all()) {
       if (n.name === DEFAULT_NETWORK || this.users(n.id).length > 0) continue;
       out.push(this.remove(n.id));
     }
+    await this.members!.drain();
     return out;
   }
 }

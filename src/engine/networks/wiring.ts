@@ -35,6 +35,7 @@ export function makeNetworking(
   service.bindMembers({
     connect: (n, ctr, req) => containers.connect(resolve(ctr), n, req),
     disconnect: (n, ctr) => containers.disconnect(resolve(ctr), n),
+    drain: () => containers.drain(),
     ports: (ctr) => {
       const c = typeof ctr === "string" ? resolve(ctr) : ctr;
       return isRunning(c.state.status) ? containers.ports(c) : {};

@@ -30,7 +30,7 @@ export class SystemService {
     private readonly ctx: ContainerContext,
     private readonly reconciler: Reconciler,
     private readonly debug: boolean,
-    private readonly networks: { prune(): string[] } = { prune: () => [] },
+    private readonly networks: { prune(): Promise<string[]> } = { prune: async () => [] },
   ) {}
 
   version(): ServerVersion {
@@ -73,7 +73,7 @@ export class SystemService {
   async prune(o: SystemPruneOptions = {}): Promise<SystemPruneReport> {
     const { containers, images, volumes } = this.ctx;
     const pruned = await this.pruneContainers();
-    const networks = this.networks.prune();
+    const networks = await this.networks.prune();
     const usedBy = (name: string) => containers.usingVolume(name);
     const vols = o.volumes ? volumes.prune(usedBy) : { deleted: [], spaceReclaimed: 0 };
     const imgs = images.prune({ all: o.all, inUse: (id) => containers.usesImage(id)[0] });

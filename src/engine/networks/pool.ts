@@ -1,0 +1,192 @@
+// Namespaces set up on the default bridge ahead of time, handed to the next plain run so that
+// no netavark runs in its path. netavark applies them as any run's (an address of the
+// network's own, a veth on its bridge, masquerade); only their address is chosen here: one
+// of the top POOL_IPS of the network's range, which no ordinary allocation uses.
+//
+// `.net-pool/` under the run root: `A-B-C-D/` a ready entry (its address in the name),
+// `A-B-C-D.new/` one being made (its maker's `owner` inside). The directory itself says the
+// pool is in use: a run that could use it makes it, `drain` (network prune) renames it away,
+// and a refill that finds it gone makes nothing, so a drained root gets no new entries from a
+// straggling exit command.
+import fs from "node:fs";
+import path from "node:path";
+import { isErrno } from "../../util/errors.js";
+import { formatIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { createNetns } from "../../network/netns.js";
+import { netavarkNetwork, netavarkSetup, type NetavarkBinaries } from "../../network/netavark.js";
+import type { NetworkRecord, NetworkStore } from "../../network/store.js";
+import type { NetavarkConfig } from "../../network/types.js";
+import { isSameProcess, processStartTime } from "../../runtime/index.js";
+import { runTag, saveRun, type ClaimedRun } from "./runs.js";
+
+/** Entries kept ready. */
+export const POOL_SIZE = 2;
+/** Addresses at the top of the default network's range set aside for entries. */
+const POOL_IPS = 16;
+/** How long a drain waits for entries being made to be done. */
+const DRAIN_WAIT_MS = 30_000;
+const READY = /^\d+-\d+-\d+-\d+$/;
+
+const nameOf = (ip: string) => ip.replaceAll(".", "-");
+const ipOf = (name: string) => name.replace(/\.new$/, "").replaceAll("-", ".");
+
+export class NetworkPool {
+  readonly dir: string;
+
+  constructor(
+    runRoot: string,
+    private readonly bin: NetavarkBinaries,
+    private readonly store: () => NetworkStore,
+    private readonly release: (run: ClaimedRun) => Promise<void>,
+    private readonly debug: (msg: string) => void,
+  ) {
+    this.dir = path.join(runRoot, ".net-pool");
+  }
+
+  /** The addresses entries use (the top of the range, below its broadcast, not the gateway). */
+  reserved(n: NetworkRecord): Set<number> {
+    const range = parseCidr(n.ipRange);
+    const subnet = parseCidr(n.subnet);
+    const size = 2 ** (32 - range.prefix);
+    if (size < 4 * POOL_IPS) return new Set();
+    const last = Math.min(range.base + size - 1, subnet.base + 2 ** (32 - subnet.prefix) - 2);
+    const gateway = parseIp(n.gateway);
+    const out = new Set<number>();
+    for (let ip = last; out.size < POOL_IPS; ip--) if (ip !== gateway) out.add(ip);
+    return out;
+  }
+
+  /**
+   * Moves a ready entry to `into` as container id's run on n, and gives the container its
+   * address; false when none is ready (the pool is then made, for its exit command to fill).
+   */
+  take(n: NetworkRecord, id: string, into: string): boolean {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      return false;
+    }
+    const before = this.store().endpointsOf(id).find((e) => e.networkId === n.id)?.ip;
+    if (before === undefined) return false;
+    for (const name of names.filter((x) => READY.test(x))) {
+      // The store first: of two takers of one entry, its UNIQUE address lets one through.
+      if (!this.store().setEndpointIp(n.id, id, ipOf(name))) continue;
+      try {
+        fs.renameSync(path.join(this.dir, name), into);
+        return true;
+      } catch {
+        this.store().setEndpointIp(n.id, id, before);
+      }
+    }
+    return false;
+  }
+
+  /** Makes entries up to POOL_SIZE, if the pool is in use. */
+  async refill(n: NetworkRecord): Promise<void> {
+    for (let made = 0; made < POOL_SIZE; made++) {
+      let names: string[];
+      try {
+        names = fs.readdirSync(this.dir);
+      } catch {
+        return;
+      }
+      if (names.filter((x) => READY.test(x) || x.endsWith(".new")).length >= POOL_SIZE) return;
+      const entry = this.claimAddress(n, names);
+      if (!entry) return;
+      await this.make(n, entry);
+    }
+  }
+
+  /** A free reserved address, claimed by making its `.new` directory. */
+  private claimAddress(n: NetworkRecord, names: string[]): string | undefined {
+    const used = new Set(this.store().usedIps(n.id));
+    for (const ip of [...this.reserved(n)].map(formatIp)) {
+      if (used.has(ip) || names.includes(nameOf(ip))) continue;
+      const entry = path.join(this.dir, `${nameOf(ip)}.new`);
+      try {
+        fs.mkdirSync(entry, { mode: 0o700 });
+      } catch (e) {
+        if (isErrno(e, "EEXIST")) continue;
+        return undefined;
+      }
+      fs.writeFileSync(path.join(entry, "owner"), `${process.pid} ${processStartTime(process.pid) ?? ""}`);
+      return entry;
+    }
+    return undefined;
+  }
+
+  private async make(n: NetworkRecord, entry: string): Promise<void> {
+    const ip = ipOf(path.basename(entry));
+    const config: NetavarkConfig = {
+      container_id: runTag(),
+      container_name: `mydocker-pool-${nameOf(ip)}`,
+      networks: { [n.name]: { interface_name: "eth0", static_ips: [ip], aliases: [] } },
+      network_info: { [n.name]: netavarkNetwork(n) },
+      port_mappings: [],
+    };
+    try {
+      fs.writeFileSync(path.join(entry, "netavark.json"), JSON.stringify(config));
+      createNetns(path.join(entry, "ns"));
+      const result = await netavarkSetup(this.bin, path.join(entry, "ns"), config);
+      saveRun(entry, config, result);
+      fs.rmSync(path.join(entry, "owner"));
+      fs.renameSync(entry, path.join(this.dir, nameOf(ip)));
+    } catch (e) {
+      // A drain took the pool away meanwhile: it releases this entry once this process is done.
+      if (fs.existsSync(entry)) await this.release({ dir: entry, id: path.basename(entry) });
+      this.debug(`network pool: ${(e as Error).message}`);
+    }
+  }
+
+  /** Takes the pool out of use and releases every entry, waiting for those being made. */
+  async drain(goneDir: string): Promise<void> {
+    fs.mkdirSync(goneDir, { recursive: true, mode: 0o700 });
+    const away = path.join(goneDir, `pool.${process.pid}.${processStartTime(process.pid) ?? "0"}.${Date.now()}`);
+    try {
+      fs.renameSync(this.dir, away);
+    } catch (e) {
+      if (isErrno(e, "ENOENT")) return;
+      throw e;
+    }
+    await this.releaseAll(away);
+  }
+
+  /** Releases every entry of a pool taken away (its makers done, or given up on after a while). */
+  async releaseAll(away: string): Promise<void> {
+    const deadline = Date.now() + DRAIN_WAIT_MS;
+    for (const name of fs.readdirSync(away)) {
+      const dir = path.join(away, name);
+      while (makerAlive(dir) && !fs.existsSync(path.join(dir, "result.json")) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await this.release({ dir, id: name });
+    }
+    fs.rmSync(away, { recursive: true, force: true });
+  }
+
+  /** Entries whose maker was killed half way: released. */
+  async sweep(): Promise<void> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const name of names.filter((x) => x.endsWith(".new"))) {
+      const dir = path.join(this.dir, name);
+      const age = Date.now() - (fs.statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (makerAlive(dir) || (!fs.existsSync(path.join(dir, "owner")) && age < 60_000)) continue;
+      await this.release({ dir, id: name }).catch((e: Error) => this.debug(`network pool: ${e.message}`));
+    }
+  }
+}
+
+/** Whether the process making an entry is still at it. */
+function makerAlive(dir: string): boolean {
+  try {
+    const [pid, start] = fs.readFileSync(path.join(dir, "owner"), "utf8").split(" ");
+    return isSameProcess(Number(pid), start ?? "");
+  } catch {
+    return false;
+  }
+}
