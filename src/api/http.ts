@@ -13,7 +13,7 @@ export class ApiError extends MydockerError {
   }
 }
 
-const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing", "ENONETWORK"]);
+const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing", "ENONETWORK", "ENOENT"]);
 const CONFLICT = new Set(["ENAMEINUSE", "ERUNNING", "ENOTRUNNING", "EPAUSED", "ENOTPAUSED", "image_in_use", "EVOLUMEINUSE", "exists", "ECHANGED", "bad-state", "image_conflict", "ENETEXISTS", "EINUSE", "EEXIST", "ENOTCONNECTED", "EOVERLAP", "EADDRINUSE"]);
 const BAD_REQUEST = new Set(["EINVAL", "ENOCMD", "EAMBIGUOUS", "ETTY", "ENOTTY", "ENOUSER", "ENOGROUP", "ETOOBIG", "ENOTDIR"]);
 
@@ -91,6 +91,14 @@ export function intParam(q: URLSearchParams, name: string): number | undefined {
   if (v === null || v === "") return undefined;
   if (!/^-?\d+$/.test(v)) throw new ApiError(400, `invalid ${name} "${v}": an integer is expected`);
   return Number(v);
+}
+
+/** A resize's ?h=ROWS&w=COLS. */
+export function terminalSize(q: URLSearchParams): { h: number; w: number } {
+  const h = intParam(q, "h") ?? 0;
+  const w = intParam(q, "w") ?? 0;
+  if (h < 0 || w < 0 || h > 65535 || w > 65535) throw new ApiError(400, `invalid terminal size ${h}x${w}`);
+  return { h, w };
 }
 
 /** docker's `filters` query: {"key": ["value", ...]} (or the old {"key": {"value": true}}). */

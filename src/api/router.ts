@@ -22,6 +22,8 @@ export interface RequestContext {
    * reply, else a 200 one; what follows is the raw stream both ways.
    */
   hijack(contentType: string): Duplex;
+  /** Takes over the connection as a websocket (attach/ws): its messages as one stream both ways. */
+  websocket(): Promise<Duplex>;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

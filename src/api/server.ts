@@ -11,8 +11,7 @@ import type { Engine } from "../engine/engine.js";
 import { ExecSessions } from "../engine/containers/exec-sessions.js";
 import { MydockerError } from "../util/errors.js";
 import { ApiError, sendError, setUpgradeBody } from "./http.js";
-
-const MAX_UPGRADE_BODY = 1024 * 1024;
+import { acceptWebSocket } from "./websocket.js";
 import { Router, type RequestContext } from "./router.js";
 import { API_VERSION, splitVersion } from "./version.js";
 import { parseHost, type Listener } from "./listen.js";
@@ -20,10 +19,14 @@ import { systemRoutes } from "./routes/system.js";
 import { containerRoutes } from "./routes/containers.js";
 import { containerIoRoutes } from "./routes/container-io.js";
 import { execRoutes } from "./routes/exec.js";
+import { archiveRoutes } from "./routes/archive.js";
+import { statsRoutes } from "./routes/stats.js";
 import { imageRoutes } from "./routes/images.js";
 import { buildRoutes } from "./routes/build.js";
 import { volumeRoutes } from "./routes/volumes.js";
 import { networkRoutes } from "./routes/networks.js";
+
+const MAX_UPGRADE_BODY = 1024 * 1024;
 
 export interface ServeOptions {
   /** unix:///path or tcp://host:port, as many as wanted. */
@@ -47,7 +50,7 @@ export class ApiServer {
   ) {
     this.debug = opts.debug ?? (() => {});
     this.execs = new ExecSessions((q) => engine.resolve(q).id, (id, req) => engine.exec(id, req));
-    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes, networkRoutes]) add(this.router);
+    for (const add of [systemRoutes, containerRoutes, containerIoRoutes, archiveRoutes, statsRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes, networkRoutes]) add(this.router);
   }
 
   /** Starts every listener; refuses a TCP one off loopback without TLS. Resolves with where each listens. */
@@ -152,6 +155,7 @@ export class ApiServer {
         version,
         signal: abort.signal,
         hijack: (contentType) => hijack(req, res, contentType, upgraded),
+        websocket: () => acceptWebSocket(req, res, upgraded),
       };
       await found.handler(ctx);
     } catch (e) {

@@ -32,9 +32,9 @@ function writerTo(out: Writable, wrap: (b: Buffer) => Buffer): Writable {
 }
 
 /** The container's stdout and stderr as writers onto one client stream; a stream not asked for is dropped. */
-export function outputStreams(out: Writable, tty: boolean, want: { stdout: boolean; stderr: boolean }): { stdout: Writable; stderr: Writable } {
+export function outputStreams(out: Writable, raw: boolean, want: { stdout: boolean; stderr: boolean }): { stdout: Writable; stderr: Writable } {
   const sink = () => new Writable({ write: (_c, _e, cb) => cb() });
-  const of = (n: 1 | 2) => writerTo(out, tty ? (b) => b : (b) => frame(n, b));
+  const of = (n: 1 | 2) => writerTo(out, raw ? (b) => b : (b) => frame(n, b));
   return { stdout: want.stdout ? of(1) : sink(), stderr: want.stderr ? of(2) : sink() };
 }
 

@@ -2,7 +2,7 @@
 // opens the stores and wires the container services (containers/); every operation has
 // one entry point here, shared by the command line, Node programs and the API server.
 import path from "node:path";
-import type { Readable, Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { hasDb, openDb, type Db } from "../store/db.js";
@@ -21,9 +21,7 @@ import { VolumeStore } from "./volumes/store.js";
 import { EventsService } from "./events/service.js";
 import { containerEvent } from "./events/actors.js";
 import { SystemService } from "./system/service.js";
-import { containerChanges } from "./containers/diff.js";
 import { containerSize, type ContainerSize } from "./containers/size.js";
-import type { Change } from "../image/index.js";
 import { ensureImage, type EnsureOptions } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
@@ -34,7 +32,7 @@ import { Reconciler } from "./containers/reconciler.js";
 import { RootfsView } from "./containers/rootfs-view.js";
 import { Starter, type ForegroundIo, type RunResult } from "./containers/starter.js";
 import { containerLogs, execInContainer, killContainer, stopContainer, waitForCondition, type ExecRequest, type WaitCondition } from "./containers/control.js";
-import { copyFromContainer, copyToContainer, type CopyOptions } from "./containers/copy.js";
+import { FilesService } from "./containers/files.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
 import type { BuildOptions, BuildResult } from "../build/types.js";
@@ -284,11 +282,6 @@ export class Engine {
     return containerSize(this.ctx, typeof c === "string" ? this.resolve(c) : c);
   }
 
-  /** docker diff: what the container added (A), changed (C) and deleted (D) over its image. */
-  diff(query: string): Change[] {
-    return containerChanges(this.ctx, query);
-  }
-
   /**
    * Run by a detached container's monitor when the container exits (its exit command):
    * records the exit, releases the runtime's resources and applies --rm.
@@ -343,14 +336,9 @@ export class Engine {
     return execInContainer(this.ctx, query, req);
   }
 
-  /** docker cp CONTAINER:SRC DEST; DEST "-" writes a tar stream to out. */
-  copyFrom(query: string, src: string, dest: string, out: Writable, opts?: CopyOptions): Promise<void> {
-    return copyFromContainer(this.ctx, query, src, dest, out, opts);
-  }
-
-  /** docker cp SRC CONTAINER:DEST; SRC "-" reads a tar stream from input. */
-  copyTo(src: string, input: Readable, query: string, dest: string, opts?: CopyOptions): Promise<void> {
-    return copyToContainer(this.ctx, src, input, query, dest, opts);
+  /** A container's files: docker cp both ways, stat, docker diff. */
+  get files(): FilesService {
+    return new FilesService(this.ctx);
   }
 
   /** docker inspect, in docker's shape. */

@@ -4,31 +4,30 @@ import { AttachSession } from "../../engine/attach.js";
 import { formatLogLine, parseTail } from "../../engine/logs.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
 import { parseWaitCondition } from "../../engine/containers/wait.js";
-import { ApiError, flag, intParam, sendEmpty } from "../http.js";
+import { ApiError, flag, sendEmpty, terminalSize } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame, outputStreams, writeWaiting } from "../streams.js";
 
 /** What the logs of a container hold up to now (attach's logs=1), onto conn. */
-async function replayLogs(ctx: RequestContext, id: string, conn: Duplex, tty: boolean, want: { stdout: boolean; stderr: boolean }): Promise<void> {
+async function replayLogs(ctx: RequestContext, id: string, conn: Duplex, raw: boolean, want: { stdout: boolean; stderr: boolean }): Promise<void> {
   for await (const e of ctx.engine.logs(id, { signal: ctx.signal })) {
     if (!want[e.stream]) continue;
-    await writeWaiting(conn, tty ? e.text : frame(e.stream === "stderr" ? 2 : 1, e.text));
+    await writeWaiting(conn, raw ? e.text : frame(e.stream === "stderr" ? 2 : 1, e.text));
   }
 }
 
-async function attach(ctx: RequestContext): Promise<void> {
+/** attach over conn: the logs (logs=1), then the live streams (stream=1) until the container ends or the client leaves. */
+async function attachOn(ctx: RequestContext, conn: Duplex, raw: boolean): Promise<void> {
   const { engine, params, query } = ctx;
   const c = engine.resolve(params.id!);
-  const tty = c.config.Tty;
   const want = { stdout: flag(query, "stdout"), stderr: flag(query, "stderr") };
   const withStdin = flag(query, "stdin") && c.config.OpenStdin;
-  const conn = ctx.hijack(tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   try {
-    if (flag(query, "logs")) await replayLogs(ctx, c.id, conn, tty, want);
+    if (flag(query, "logs")) await replayLogs(ctx, c.id, conn, raw, want);
     if (!flag(query, "stream")) return;
     if (!withStdin) conn.resume();
-    const { stdout, stderr } = outputStreams(conn, tty, want);
-    const session = await engine.attach(c.id, { stdout, stderr, stdin: withStdin ? conn : undefined, tty }, { atStart: true, signal: ctx.signal });
+    const { stdout, stderr } = outputStreams(conn, raw, want);
+    const session = await engine.attach(c.id, { stdout, stderr, stdin: withStdin ? conn : undefined, tty: c.config.Tty }, { atStart: true, signal: ctx.signal });
     // The client went away: its session lets go of the container, which runs on.
     const onClose = () => session.detach();
     conn.once("close", onClose);
@@ -37,6 +36,17 @@ async function attach(ctx: RequestContext): Promise<void> {
   } finally {
     conn.end();
   }
+}
+
+async function attach(ctx: RequestContext): Promise<void> {
+  const tty = ctx.engine.resolve(ctx.params.id!).config.Tty;
+  await attachOn(ctx, ctx.hijack(tty ? RAW_STREAM : MULTIPLEXED_STREAM), tty);
+}
+
+/** attach/ws: the same streams as websocket messages, never multiplexed (as dockerd). */
+async function attachWebSocket(ctx: RequestContext): Promise<void> {
+  ctx.engine.resolve(ctx.params.id!);
+  await attachOn(ctx, await ctx.websocket(), true);
 }
 
 async function wait(ctx: RequestContext): Promise<void> {
@@ -87,9 +97,7 @@ async function logs(ctx: RequestContext): Promise<void> {
 
 async function resize(ctx: RequestContext): Promise<void> {
   const { engine, params, query, res } = ctx;
-  const h = intParam(query, "h") ?? 0;
-  const w = intParam(query, "w") ?? 0;
-  if (h < 0 || w < 0 || h > 65535 || w > 65535) throw new ApiError(400, `invalid terminal size ${h}x${w}`);
+  const { h, w } = terminalSize(query);
   const c = engine.resolve(params.id!);
   if (c.state.status !== "running" && c.state.status !== "paused") throw new ApiError(409, `container ${c.id} is not running`);
   await AttachSession.resizeTerminal(engine.runtime.attachSocket(c.id), h, w);
@@ -106,6 +114,7 @@ async function exportContainer(ctx: RequestContext): Promise<void> {
 
 export function containerIoRoutes(r: Router): void {
   r.post("/containers/:id/attach", attach)
+    .get("/containers/:id/attach/ws", attachWebSocket)
     .post("/containers/:id/wait", wait)
     .get("/containers/:id/logs", logs)
     .post("/containers/:id/resize", resize)

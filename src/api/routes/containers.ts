@@ -110,6 +110,10 @@ async function top({ engine, res, params, query }: RequestContext): Promise<void
   sendJson(res, 200, { Titles: titles, Processes: processes });
 }
 
+async function changes({ engine, res, params }: RequestContext): Promise<void> {
+  sendJson(res, 200, engine.files.diff(params.id!));
+}
+
 export function containerRoutes(r: Router): void {
   r.post("/containers/create", create)
     .get("/containers/json", list)
@@ -124,5 +128,6 @@ export function containerRoutes(r: Router): void {
     .post("/containers/:id/pause", pause)
     .post("/containers/:id/unpause", unpause)
     .post("/containers/:id/update", update)
-    .get("/containers/:id/top", top);
+    .get("/containers/:id/top", top)
+    .get("/containers/:id/changes", changes);
 }

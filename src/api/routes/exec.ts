@@ -1,7 +1,7 @@
 // Exec instances: create one on a container, start it (its stdio over the hijacked
 // connection, or detached), inspect it for its exit code.
 import { finished } from "node:stream/promises";
-import { ApiError, readJson, sendEmpty, sendJson } from "../http.js";
+import { ApiError, readJson, sendEmpty, sendJson, terminalSize } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { MULTIPLEXED_STREAM, RAW_STREAM, outputStreams } from "../streams.js";
 
@@ -87,9 +87,9 @@ async function inspect({ execs, res, params }: RequestContext): Promise<void> {
   });
 }
 
-async function resize({ execs, res, params }: RequestContext): Promise<void> {
-  // The exec's terminal takes the size it started with: a later resize is accepted and not applied.
-  execs.get(params.id!);
+async function resize({ execs, res, params, query }: RequestContext): Promise<void> {
+  const { h, w } = terminalSize(query);
+  await execs.resize(params.id!, h, w);
   sendEmpty(res, 200);
 }
 

@@ -182,7 +182,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     });
 
   const diff = async (name: string) => {
-    const changes = (await engine()).diff(name);
+    const changes = (await engine()).files.diff(name);
     process.stdout.write(changes.map((c) => `${"CAD"[c.Kind]} ${c.Path}\n`).join(""));
   };
   program.command("diff").description("Inspect changes to files or directories on a container's filesystem").argument("<container>").action(diff);

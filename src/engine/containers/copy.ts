@@ -77,6 +77,31 @@ class ContainerFiles {
   }
 }
 
+/** What is at a path in a container (lstat: a symlink is itself), as docker cp and the API's archive endpoints ask. */
+export interface PathStat {
+  name: string;
+  size: number;
+  /** st_mode: the file type and permission bits. */
+  mode: number;
+  mtime: Date;
+  /** A symlink's target, else "". */
+  linkTarget: string;
+}
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+export async function statInContainer(ctx: ContainerContext, query: string, p: string): Promise<PathStat> {
+  const c = ctx.reconciler.resolve(query);
+  const files = new ContainerFiles(ctx, c);
+  const given = inContainer(p);
+  const r = await files.run(["stat", "-c", "%s %f %Y", "--", given]);
+  const [size, mode, mtime] = r.stdout.trim().split(" ").map((v, i) => (i === 1 ? parseInt(v, 16) : Number(v)));
+  if (r.code !== 0 || mtime === undefined) throw new MydockerError("ENOENT", `Could not find the file ${given} in container ${c.name}`);
+  const link = (mode! & S_IFMT) === S_IFLNK ? await files.run(["readlink", "--", given]) : undefined;
+  return { name: path.posix.basename(given) || "/", size: size!, mode: mode!, mtime: new Date(mtime * 1000), linkTarget: link?.stdout.replace(/\n$/, "") ?? "" };
+}
+
 function hostKind(p: string, follow: boolean): PathKind {
   const st = follow ? fs.statSync(p, { throwIfNoEntry: false }) : fs.lstatSync(p, { throwIfNoEntry: false });
   return st === undefined ? "missing" : st.isDirectory() ? "dir" : "file";
@@ -144,7 +169,8 @@ export async function copyFromContainer(ctx: ContainerContext, query: string, sr
   let plan: CopyPlan;
   if (dest === "-") {
     const p = path.posix.normalize(real);
-    plan = { from: path.posix.dirname(p), member: path.posix.basename(p), into: "" };
+    // "DIR/." is the directory's contents, as members "./...", as docker sends them.
+    plan = srcKind === "dir" && given.endsWith("/.") ? { from: p, member: ".", into: "" } : { from: path.posix.dirname(p), member: path.posix.basename(p), into: "" };
   } else {
     const destAbs = path.resolve(dest) + (dest.endsWith("/") ? "/" : "");
     const destSt = fs.statSync(destAbs, { throwIfNoEntry: false });

@@ -1,7 +1,9 @@
 // docker's exec instances, for the API: made by one request (exec create), run by another
 // (exec start), looked at by a third (exec inspect: the exit code). They live in the
 // process that serves them, as dockerd keeps them in memory.
+import { execFile } from "node:child_process";
 import crypto from "node:crypto";
+import { promisify } from "node:util";
 import type { ProcessHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ExecRequest } from "./control.js";
@@ -61,6 +63,19 @@ export class ExecSessions {
         },
       );
     return handle;
+  }
+
+  /**
+   * docker exec's resize: the size of the terminal the process has as its stdin (the
+   * shim's pty), set on that fd through the process's /proc entry, as stty sets it.
+   */
+  async resize(id: string, rows: number, cols: number): Promise<void> {
+    const inst = this.get(id);
+    if (!inst.request.tty) throw new MydockerError("ENOTTY", `exec ${id} has no terminal to resize: it was created without Tty`);
+    if (!inst.running) throw new MydockerError("ENOTRUNNING", `exec ${id} is not running`);
+    await promisify(execFile)("stty", ["-F", `/proc/${inst.pid}/fd/0`, "rows", String(rows), "cols", String(cols)]).catch((e: Error) => {
+      throw new MydockerError("ERESIZE", `cannot resize the terminal of exec ${id}: ${e.message.trim()}`);
+    });
   }
 
   private trim(): void {
