@@ -111,13 +111,17 @@ export class LayerStore {
 
   /**
    * Layer directories of this store as short names relative to root (links made as
-   * needed): overlay options for deep images on kernels without lowerdir+.
+   * needed): overlay options for deep images on kernels without lowerdir+. Other
+   * directories (a container's init layer) stay as they are: absolute, the same from root.
    */
   shortLinks(dirs: string[]): { cwd: string; lower: string[] } {
     fs.mkdirSync(path.join(this.root, "l"), { recursive: true, mode: 0o700 });
     const lower = dirs.map((dir) => {
       const hex = path.basename(dir);
-      if (path.dirname(dir) !== this.root || !/^[0-9a-f]{64}$/.test(hex)) throw new MydockerError("layer_missing", `${dir} is not a layer of this store`);
+      if (path.dirname(dir) !== this.root || !/^[0-9a-f]{64}$/.test(hex)) {
+        if (!path.isAbsolute(dir)) throw new MydockerError("layer_missing", `${dir} is neither a layer of this store nor an absolute path`);
+        return dir;
+      }
       const name = this.linkName(hex);
       const link = path.join(this.root, name);
       try {

@@ -1,5 +1,6 @@
 // An image of 128 layers runs: far past the ~40 that overlayfs' lowerdir= holds in the
-// one page mount(2) copies (the overlay plan record, lowerdir+ through fsconfig).
+// one page mount(2) copies. Both ways: the overlay plan record (lowerdir+ through fsconfig,
+// Linux 6.8+), and the short links of older kernels, asked for on this one.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import crypto from "node:crypto";
@@ -31,7 +32,8 @@ before(() => {
 
 after(() => roots?.cleanup());
 
-test(`an image of ${Layers} layers runs, each layer in its place`, { skip }, async (t) => {
+/** A docker-archive of Layers layers: busybox, then one file each, /top replaced by each, the first one's file deleted by the last. */
+async function deepArchive(file: string): Promise<void> {
   const rootfs = path.join(work, "rootfs");
   makeBusyboxRootfs(rootfs);
   const layerTars: Buffer[] = [execFileSync("tar", ["-C", rootfs, "-c", "."], { maxBuffer: 64 << 20 })];
@@ -55,20 +57,43 @@ test(`an image of ${Layers} layers runs, each layer in its place`, { skip }, asy
     { header: fileHeader("config.json", config.length), body: config },
     ...layerTars.map((t, i) => ({ header: fileHeader(`${i}/layer.tar`, t.length), body: t })),
   ];
-  fs.writeFileSync(path.join(work, "deep.tar"), await tar(members));
-  const loaded = mydocker(roots, ["load", "-i", path.join(work, "deep.tar")], { timeout: 120_000 });
-  assert.equal(loaded.status, 0, loaded.stderr);
+  fs.writeFileSync(file, await tar(members));
+}
 
-  const r = mydocker(roots, ["run", "--rm", "deep:1", "sh", "-c", "ls /layers | wc -l; cat /top; cat /layers/2 /layers/127; test -e /layers/1 || echo gone"]);
+/** Runs deep:1 with env's engine settings: each layer in its place, in a run and through cp; the root mount's options. */
+function runsDeep(env: NodeJS.ProcessEnv, copyTo: string): string {
+  const as = { ...roots, env: { ...roots.env, ...env } };
+  const r = mydocker(as, ["run", "--rm", "deep:1", "sh", "-c", "ls /layers | wc -l; cat /top; cat /layers/2 /layers/127; test -e /layers/1 || echo gone; grep ' / / ' /proc/self/mountinfo"]);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(r.stdout, `${Layers - 2}\n${Layers - 1}\n2\n127\ngone\n`);
+  const lines = r.stdout.split("\n");
+  assert.equal(lines.slice(0, 5).join("\n"), `${Layers - 2}\n${Layers - 1}\n2\n127\ngone`);
 
   // Its files are the same through the engine's own view of the layers (cp out of a stopped container).
-  const created = mydocker(roots, ["create", "deep:1"]);
+  const created = mydocker(as, ["create", "deep:1"]);
   assert.equal(created.status, 0, created.stderr);
-  const copied = mydocker(roots, ["cp", `${created.stdout.trim()}:/top`, path.join(work, "top")]);
+  const copied = mydocker(as, ["cp", `${created.stdout.trim()}:/top`, copyTo]);
   assert.equal(copied.status, 0, copied.stderr);
-  assert.equal(fs.readFileSync(path.join(work, "top"), "utf8"), `${Layers - 1}\n`);
+  assert.equal(fs.readFileSync(copyTo, "utf8"), `${Layers - 1}\n`);
+  assert.equal(mydocker(as, ["rm", created.stdout.trim()]).status, 0);
+  return lines[5] ?? "";
+}
+
+test(`an image of ${Layers} layers loads and runs, each layer in its place`, { skip }, async (t) => {
+  const archive = path.join(work, "deep.tar");
+  await deepArchive(archive);
+  const loaded = mydocker(roots, ["load", "-i", archive], { timeout: 120_000 });
+  assert.equal(loaded.status, 0, loaded.stderr);
+  runsDeep({}, path.join(work, "top"));
   // Which way it was mounted, for whoever reads the test's output.
-  t.diagnostic(hasLowerdirPlus(kernelVersion()) ? "mounted with lowerdir+ (the overlay record)" : "# mounted through short links (kernel before 6.8)");
+  t.diagnostic(hasLowerdirPlus(kernelVersion()) ? "mounted with lowerdir+ (the overlay record)" : "mounted through short links (kernel before 6.8)");
+});
+
+test(`an image of ${Layers} layers runs through short layer links, as on kernels before lowerdir+`, { skip }, () => {
+  if (mydocker(roots, ["image", "inspect", "deep:1"]).status !== 0) assert.fail("the first test loads deep:1");
+  const root = runsDeep({ MYDOCKER_OVERLAY_SHORT_LINKS: "1" }, path.join(work, "top-links"));
+  // The root really is the overlay of relative short names, not the layers' full paths.
+  assert.match(root, /lowerdir=[^,]*l\/[0-9a-f]{16}:l\/[0-9a-f]{16}:/, root);
+  assert.doesNotMatch(root, /image\/layers\/[0-9a-f]{64}/, root);
+  const links = fs.readdirSync(path.join(roots.root, "image", "layers", "l"));
+  assert.equal(links.length, Layers, "one link per layer");
 });

@@ -2,7 +2,7 @@
 // overlay record (lowerdir+) for deeper images on Linux 6.8+, short links before that.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MaxMountData, kernelVersion, overlayMount } from "../../src/engine/containers/overlay-mount.js";
+import { MaxMountData, kernelVersion, overlayMount, useLowerdirPlus } from "../../src/engine/containers/overlay-mount.js";
 import { encodePlan } from "../../src/runtime/plan.js";
 import { filesOnlySteps } from "../../src/runtime/compile-rootfs.js";
 import { defaultSpec } from "../../src/runtime/defaults.js";
@@ -12,17 +12,20 @@ const layers = (n: number) => ({ upper: "/c/upper", work: "/c/work", lower: Arra
 const noLinks = () => assert.fail("short links are only for deep images on old kernels");
 
 test("a shallow image is one mount(2) with lowerdir=, on any kernel", () => {
-  const m = overlayMount(layers(3), [5, 10], noLinks);
+  const m = overlayMount(layers(3), false, noLinks);
   assert.deepEqual(m, { source: "overlay", fstype: "overlay", data: `lowerdir=${layer(0)}:${layer(1)}:${layer(2)},upperdir=/c/upper,workdir=/c/work` });
 });
 
 test("a deep image uses lowerdir+ on Linux 6.8 and later, short links before", () => {
   const deep = layers(128);
   assert.ok(`lowerdir=${deep.lower.join(":")}`.length > MaxMountData);
-  assert.deepEqual(overlayMount(deep, [6, 8], noLinks), deep);
-  assert.deepEqual(overlayMount(deep, [7, 0], noLinks), deep);
+  assert.deepEqual(overlayMount(deep, true, noLinks), deep);
+  assert.equal(useLowerdirPlus([6, 8], {}), true);
+  assert.equal(useLowerdirPlus([7, 0], {}), true);
+  assert.equal(useLowerdirPlus([6, 1], {}), false);
+  assert.equal(useLowerdirPlus([6, 8], { MYDOCKER_OVERLAY_SHORT_LINKS: "1" }), false, "the fallback can be asked for");
   const links = { cwd: "/var/lib/mydocker/image/layers", lower: deep.lower.map((_, i) => `l/${i.toString(16).padStart(16, "0")}`) };
-  const old = overlayMount(deep, [6, 1], () => links);
+  const old = overlayMount(deep, false, () => links);
   assert.ok("data" in old && old.data.length <= MaxMountData, "the short names fit in a page");
   assert.equal("cwd" in old && old.cwd, links.cwd);
   assert.match("data" in old ? old.data : "", /^lowerdir=l\/0{16}:l\/0{15}1:/);

@@ -26,14 +26,23 @@ export function hasLowerdirPlus([major, minor]: [number, number]): boolean {
 }
 
 /**
+ * Whether deep images get lowerdir+ (the overlay record): on Linux 6.8 and later, unless
+ * MYDOCKER_OVERLAY_SHORT_LINKS=1 asks for older kernels' short links (how their test runs
+ * on a kernel that has lowerdir+).
+ */
+export function useLowerdirPlus(kernel = kernelVersion(), env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.MYDOCKER_OVERLAY_SHORT_LINKS !== "1" && hasLowerdirPlus(kernel);
+}
+
+/**
  * How to mount layers: shortLinks gives the same lower layers as names relative to a
  * directory (made on demand, only for the fallback).
  */
-export function overlayMount(l: OverlayLayers, kernel: [number, number], shortLinks: () => { cwd: string; lower: string[] }): RootfsMount {
+export function overlayMount(l: OverlayLayers, lowerdirPlus: boolean, shortLinks: () => { cwd: string; lower: string[] }): RootfsMount {
   const data = (lower: string[]) => `lowerdir=${lower.join(":")},upperdir=${l.upper},workdir=${l.work}`;
   const full = data(l.lower);
   if (full.length <= MaxMountData) return { source: "overlay", fstype: "overlay", data: full };
-  if (hasLowerdirPlus(kernel)) return { upper: l.upper, work: l.work, lower: l.lower };
+  if (lowerdirPlus) return { upper: l.upper, work: l.work, lower: l.lower };
   const links = shortLinks();
   return { source: "overlay", fstype: "overlay", data: data(links.lower), cwd: links.cwd };
 }

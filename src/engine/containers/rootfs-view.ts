@@ -12,7 +12,7 @@ import type { PeerLookup } from "../host-options/namespaces.js";
 import { ensureLayeredDir, readLayeredFile } from "../image-files.js";
 import { containerDir, type EngineRoots } from "../paths.js";
 import { buildSpec } from "../spec-builder.js";
-import { kernelVersion, overlayMount } from "./overlay-mount.js";
+import { overlayMount, useLowerdirPlus } from "./overlay-mount.js";
 
 export interface RuntimeInput {
   spec: Spec;
@@ -60,7 +60,7 @@ export class RootfsView {
       // The overlay is mounted over the container's directory itself, in the container's own
       // mount namespace: no directory of its own to make and remove for each run.
       spec: this.specFor(c, dir, layers, start),
-      rootfsMount: overlayMount({ upper: upper!, work: path.join(dir, "work"), lower }, kernelVersion(), () => this.images().shortLinks(lower)),
+      rootfsMount: overlayMount({ upper: upper!, work: path.join(dir, "work"), lower }, useLowerdirPlus(), () => this.images().shortLinks(lower)),
     };
   }
 
