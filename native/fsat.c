@@ -3,13 +3,15 @@
  * TypeScript can work inside an untrusted tree through directory fds (image extraction,
  * the commit/export walk). Primitive syscalls only: TypeScript decides what to do.
  * Failures throw errors shaped like Node's own (code, errno, syscall, path), so callers
- * test them the same way as fs errors.
+ * test them the same way as fs errors. Also one malloc setting Node has no API for either
+ * (mallopt M_MMAP_THRESHOLD, for streams of large buffers: src/util/stream-memory.ts).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <malloc.h>
 #include <node_api.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -227,6 +229,22 @@ static napi_value fs_lgetxattrat(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * mmapThreshold(bytes): mallopt M_MMAP_THRESHOLD (which also ends glibc's raising of it)
+ * and M_TRIM_THRESHOLD (raised along with it so far) to bytes.
+ */
+static napi_value mem_mmap_threshold(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int64_t bytes;
+  if (get_args(env, info, 1, argv) != 0) return NULL;
+  if (napi_get_value_int64(env, argv[0], &bytes) != napi_ok || bytes <= 0 || bytes > INT32_MAX)
+    return throw_type(env, "mmapThreshold(bytes): bytes must be a positive int32");
+  /* mallopt sets no errno: it returns 0 for a value it refuses. */
+  if (mallopt(M_MMAP_THRESHOLD, (int)bytes) != 1) return throw_errno(env, EINVAL, "mallopt", "M_MMAP_THRESHOLD");
+  if (mallopt(M_TRIM_THRESHOLD, (int)bytes) != 1) return throw_errno(env, EINVAL, "mallopt", "M_TRIM_THRESHOLD");
+  return NULL;
+}
+
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok)
@@ -244,6 +262,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "lsetxattrat", fs_lsetxattrat);
   set_fn(env, exports, "llistxattrat", fs_llistxattrat);
   set_fn(env, exports, "lgetxattrat", fs_lgetxattrat);
+  set_fn(env, exports, "mmapThreshold", mem_mmap_threshold);
   set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
   set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
   set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);

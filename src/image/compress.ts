@@ -9,7 +9,7 @@ import os from "node:os";
 import { Readable } from "node:stream";
 import { zlib } from "../util/lazy-require.js";
 import { MydockerError } from "../util/errors.js";
-import { collectYoungGarbage } from "../util/young-garbage.js";
+import { collectYoungGarbage, returnLargeBuffersWhenFreed } from "../util/stream-memory.js";
 
 export type PushCompression = "gzip" | "zstd";
 
@@ -20,7 +20,7 @@ const Level = 2;
 /** A block whose first 64 KiB shrink by less than 3% is stored, not searched for matches (random or compressed data). */
 const Sample = 64 << 10;
 const Incompressible = 0.97;
-/** Blocks between collections of the buffers that died meanwhile (see young-garbage.ts). */
+/** Blocks between collections of the buffers that died meanwhile (see stream-memory.ts). */
 const CollectEvery = 4;
 
 function deflate(input: Buffer, options: import("node:zlib").ZlibOptions): Promise<Buffer> {
@@ -41,6 +41,7 @@ async function deflateBlock(block: Buffer, dictionary: Buffer | undefined, last:
 /** A gzip member of source, deflated in parallel; at most parallel+1 blocks in memory, their buffers reused. */
 export async function* gzipParallel(source: AsyncIterable<Buffer>, parallel = Math.max(1, os.availableParallelism())): AsyncGenerator<Buffer> {
   const z = zlib();
+  returnLargeBuffersWhenFreed();
   // ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL=0 OS=255 (unknown): no time, no name, reproducible.
   yield Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
   // Blocks are copied into a few buffers used again and again: a push of gigabytes would

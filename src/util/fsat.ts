@@ -17,6 +17,7 @@ interface Addon {
   lsetxattrat(dirfd: number, name: string, xname: string, value: Buffer): void;
   llistxattrat(dirfd: number, name: string): string[];
   lgetxattrat(dirfd: number, name: string, xname: string): Buffer;
+  mmapThreshold(bytes: number): void;
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -87,4 +88,9 @@ export function fdPath(dirfd: number, name: string): string {
 /** Opens the directory dir (a trusted host path) as the root of later *at calls. */
 export function openDir(dir: string): number {
   return fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+}
+
+/** mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least bytes get their own mapping, given back to the system when freed. */
+export function mmapThreshold(bytes: number): void {
+  load().mmapThreshold(bytes);
 }
