@@ -8,9 +8,9 @@ import { readNumber, writeEach, writeValue } from "./fs.js";
 /** The cgroup's directory in the hierarchy of a subsystem, undefined when not mounted. */
 type DirOf = (subsystem: string) => string | undefined;
 
-function need(dirOf: DirOf, subsystem: string): string {
+function need(dirOf: DirOf, subsystem: string, field = subsystem): string {
   const dir = dirOf(subsystem);
-  if (!dir) throw new MydockerError("cgroup_controller", `the ${subsystem} cgroup controller is not mounted`);
+  if (!dir) throw new MydockerError("cgroup_controller", `linux.resources.${field}: the ${subsystem} cgroup controller is not mounted`);
   return dir;
 }
 
@@ -61,8 +61,8 @@ function applyCpu(dirOf: DirOf, c: LinuxCPU): void {
     if (c.realtimeRuntime) writeValue(join(dir, "cpu.rt_runtime_us"), c.realtimeRuntime);
     if (c.idle !== undefined) writeValue(join(dir, "cpu.idle"), c.idle);
   }
-  if (c.cpus) writeValue(join(need(dirOf, "cpuset"), "cpuset.cpus"), c.cpus);
-  if (c.mems) writeValue(join(need(dirOf, "cpuset"), "cpuset.mems"), c.mems);
+  if (c.cpus) writeValue(join(need(dirOf, "cpuset", "cpu.cpus"), "cpuset.cpus"), c.cpus);
+  if (c.mems) writeValue(join(need(dirOf, "cpuset", "cpu.mems"), "cpuset.mems"), c.mems);
 }
 
 function applyBlockIO(dir: string, b: LinuxBlockIO): void {
@@ -95,7 +95,11 @@ export function applyV1Resources(dirOf: DirOf, r: LinuxResources): void {
   if (r.memory) applyMemory(need(dirOf, "memory"), r.memory);
   if (r.cpu) applyCpu(dirOf, r.cpu);
   if (r.pids) writeValue(join(need(dirOf, "pids"), "pids.max"), r.pids.limit > 0 ? r.pids.limit : "max");
-  if (r.blockIO) applyBlockIO(need(dirOf, "blkio"), r.blockIO);
+  if (r.blockIO) applyBlockIO(need(dirOf, "blkio", "blockIO"), r.blockIO);
+  if (r.hugepageLimits?.length) {
+    const dir = need(dirOf, "hugetlb", "hugepageLimits");
+    for (const h of r.hugepageLimits) writeValue(join(dir, `hugetlb.${h.pageSize}.limit_in_bytes`), h.limit);
+  }
   if (r.devices) {
     const dir = need(dirOf, "devices");
     writeEach(r.devices.map((rule) => ({ file: join(dir, rule.allow ? "devices.allow" : "devices.deny"), value: deviceRuleText(rule) })));

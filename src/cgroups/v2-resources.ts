@@ -26,11 +26,11 @@ class V2Writer {
   }
 
   /** The file of an enabled controller; a clear error instead of ENOENT otherwise. */
-  file(controller: string, name: string): string {
+  file(controller: string, name: string, field?: string): string {
     if (!this.controllers.has(controller)) {
       throw new MydockerError(
         "cgroup_controller",
-        `the ${controller} controller is not enabled for cgroup ${this.dir} (it has: ${[...this.controllers].join(" ") || "none"})`,
+        `${field ? `linux.resources.${field}: ` : ""}the ${controller} controller is not enabled for cgroup ${this.dir} (it has: ${[...this.controllers].join(" ") || "none"})`,
       );
     }
     return join(this.dir, name);
@@ -96,5 +96,6 @@ export function applyV2Resources(dir: string, r: LinuxResources): void {
   if (r.cpu) w.cpu(r.cpu);
   if (r.pids) writeValue(w.file("pids", "pids.max"), r.pids.limit > 0 ? r.pids.limit : "max");
   if (r.blockIO) w.io(r.blockIO);
+  for (const h of r.hugepageLimits ?? []) writeValue(w.file("hugetlb", `hugetlb.${h.pageSize}.max`, "hugepageLimits"), h.limit);
   if (r.unified) w.unified(r.unified);
 }

@@ -78,6 +78,21 @@ export class JsonReader {
     return read(o[key], p);
   }
 
+  /**
+   * Refuses o[key] when it is set: a field of the spec this runtime does not carry out,
+   * which must never be dropped silently. An empty object or list asks for nothing.
+   */
+  refuse(o: JsonObject, key: string, path: string, why: string): void {
+    const v = o[key];
+    if (v === undefined || v === null || v === "") return;
+    if (typeof v === "object" && Object.keys(v).length === 0) return;
+    this.unsupported(`${path}${path ? "." : ""}${key}`, why);
+  }
+
+  unsupported(path: string, why: string): never {
+    throw new MydockerError("unsupported", `${this.file}: ${path}: not supported: ${why}`);
+  }
+
   list<T>(v: unknown, path: string, read: (e: unknown, p: string) => T): T[] {
     return this.array(v, path).map((e, i) => read(e, `${path}[${i}]`));
   }

@@ -12,18 +12,21 @@ import { compact, type JsonReader } from "./json-reader.js";
 
 export function readResources(r: JsonReader, v: unknown, path: string): LinuxResources {
   const o = r.object(v, path);
+  r.refuse(o, "network", path, "net_cls/net_prio are not managed by this runtime");
+  r.refuse(o, "rdma", path, "the rdma cgroup controller is not managed by this runtime");
   const num = (x: unknown, p: string) => r.number(x, p);
   const int = (x: unknown, p: string) => r.integer(x, p);
   return compact({
     devices: r.optional(o, "devices", path, (x, p) => r.list(x, p, (e, q) => readDeviceRule(r, e, q))),
     memory: r.optional(o, "memory", path, (x, p): LinuxMemory => {
       const m = r.object(x, p);
+      // Kernel memory accounting is gone from cgroup v2 and deprecated in v1 (runc ignores it; docker refuses it).
+      r.refuse(m, "kernel", p, "kernel memory limits are deprecated by the kernel");
+      r.refuse(m, "kernelTCP", p, "kernel TCP memory limits are deprecated by the kernel");
       return compact({
         limit: r.optional(m, "limit", p, int),
         reservation: r.optional(m, "reservation", p, int),
         swap: r.optional(m, "swap", p, int),
-        kernel: r.optional(m, "kernel", p, int),
-        kernelTCP: r.optional(m, "kernelTCP", p, int),
         swappiness: r.optional(m, "swappiness", p, int),
         disableOOMKiller: r.optional(m, "disableOOMKiller", p, (y, q) => r.boolean(y, q)),
       });
@@ -43,6 +46,14 @@ export function readResources(r: JsonReader, v: unknown, path: string): LinuxRes
     }),
     pids: r.optional(o, "pids", path, (x, p) => ({ limit: r.required(r.object(x, p), "limit", p, int) })),
     blockIO: r.optional(o, "blockIO", path, (x, p) => readBlockIO(r, x, p, num)),
+    hugepageLimits: r.optional(o, "hugepageLimits", path, (x, p) =>
+      r.list(x, p, (e, q) => {
+        const h = r.object(e, q);
+        const pageSize = r.required(h, "pageSize", q, (y, s) => r.string(y, s));
+        if (!/^[1-9]\d*[KMG]B$/.test(pageSize)) r.fail(`${q}.pageSize`, 'must be a size such as "2MB" or "1GB"');
+        return { pageSize, limit: r.required(h, "limit", q, (y, s) => r.integer(y, s, 0)) };
+      }),
+    ),
     unified: r.optional(o, "unified", path, (x, p) => r.stringMap(x, p)),
   });
 }

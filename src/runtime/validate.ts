@@ -53,6 +53,11 @@ export function validateProcess(input: unknown, file = "process.json"): Process 
 
 function readProcess(r: JsonReader, v: unknown, path: string): Process {
   const o = r.object(v, path);
+  r.refuse(o, "apparmorProfile", path, "this runtime applies no AppArmor profile; leave it out");
+  r.refuse(o, "selinuxLabel", path, "this runtime applies no SELinux label; leave it out");
+  r.refuse(o, "ioPriority", path, "I/O priorities are not set by this runtime");
+  r.refuse(o, "scheduler", path, "scheduling policies are not set by this runtime");
+  r.refuse(o, "execCPUAffinity", path, "CPU affinity is not set by this runtime; use linux.resources.cpu.cpus");
   const args = r.required(o, "args", path, (x, p) => r.strings(x, p));
   if (args.length === 0) r.fail(`${path}.args`, "must not be empty");
   return compact({
@@ -78,8 +83,6 @@ function readProcess(r: JsonReader, v: unknown, path: string): Process {
     rlimits: r.optional(o, "rlimits", path, (x, p) => r.list(x, p, (e, q) => readRlimit(r, e, q))),
     noNewPrivileges: r.optional(o, "noNewPrivileges", path, (x, p) => r.boolean(x, p)),
     oomScoreAdj: r.optional(o, "oomScoreAdj", path, (x, p) => r.integer(x, p, -1000, 1000)),
-    apparmorProfile: r.optional(o, "apparmorProfile", path, (x, p) => r.string(x, p)),
-    selinuxLabel: r.optional(o, "selinuxLabel", path, (x, p) => r.string(x, p)),
   });
 }
 
@@ -132,11 +135,17 @@ function readRoot(r: JsonReader, v: unknown, path: string): Root {
 
 function readMount(r: JsonReader, v: unknown, path: string): Mount {
   const o = r.object(v, path);
+  const idmapped = "idmapped mounts are not supported; map ids in the image instead";
+  r.refuse(o, "uidMappings", path, idmapped);
+  r.refuse(o, "gidMappings", path, idmapped);
+  const options = r.optional(o, "options", path, (x, p) => r.strings(x, p));
+  const idmap = options?.findIndex((opt) => opt === "idmap" || opt === "ridmap") ?? -1;
+  if (idmap >= 0) r.unsupported(`${path}.options[${idmap}]`, idmapped);
   return compact({
     destination: r.required(o, "destination", path, (x, p) => r.absolutePath(x, p)),
     source: r.optional(o, "source", path, (x, p) => r.string(x, p)),
     type: r.optional(o, "type", path, (x, p) => r.string(x, p)),
-    options: r.optional(o, "options", path, (x, p) => r.strings(x, p)),
+    options,
   });
 }
 
@@ -164,6 +173,10 @@ function readHooks(r: JsonReader, v: unknown, path: string): Hooks {
 
 function readLinux(r: JsonReader, v: unknown, path: string): Linux {
   const o = r.object(v, path);
+  r.refuse(o, "intelRdt", path, "Intel RDT (resctrl) is not managed by this runtime");
+  r.refuse(o, "personality", path, "execution domains are not set by this runtime");
+  r.refuse(o, "memoryPolicy", path, "NUMA memory policies are not set by this runtime; use linux.resources.cpu.mems");
+  r.refuse(o, "netDevices", path, "this runtime moves no network devices; give the container its network through a namespace path");
   const paths = (x: unknown, p: string) => r.list(x, p, (e, q) => r.absolutePath(e, q));
   const idMappings = (x: unknown, p: string) =>
     r.list(x, p, (e, q): IdMapping => {

@@ -192,6 +192,12 @@ export interface LinuxPids {
   limit: number;
 }
 
+/** A limit on one huge page size, in bytes ("2MB": the kernel's hugetlb.2MB.* files). */
+export interface LinuxHugepageLimit {
+  pageSize: string;
+  limit: number;
+}
+
 export interface LinuxWeightDevice {
   major: number;
   minor: number;
@@ -221,6 +227,7 @@ export interface LinuxResources {
   cpu?: LinuxCPU;
   pids?: LinuxPids;
   blockIO?: LinuxBlockIO;
+  hugepageLimits?: LinuxHugepageLimit[];
   unified?: Record<string, string>;
 }
 

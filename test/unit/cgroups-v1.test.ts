@@ -1,7 +1,7 @@
 // The v1 driver's translation of linux.resources into kernel files, and of kernel
 // files into stats, against a fake cgroupfs (the real kernel: test/integration).
 import assert from "node:assert/strict";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { totalmem } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
@@ -35,6 +35,15 @@ describe("cgroup v1 driver (fake cgroupfs)", () => {
     assert.equal(read(root, "cpu/mydocker/c1/cpu.cfs_period_us"), "50000");
     assert.equal(read(root, "cpuset/mydocker/c1/cpuset.cpus"), "0");
     assert.equal(read(root, "pids/mydocker/c1/pids.max"), "20");
+  });
+
+  it("writes hugepageLimits into the hugetlb hierarchy, and names the field where it is not mounted", () => {
+    const withHugetlb = new V1Driver({ mounts: { ...fakeV1Mounts(root), hugetlb: join(root, "hugetlb") } });
+    mkdirSync(join(root, "hugetlb/mydocker/c1"), { recursive: true });
+    write(root, "hugetlb/mydocker/c1/hugetlb.1GB.limit_in_bytes", "-1");
+    withHugetlb.create("mydocker/c1", { hugepageLimits: [{ pageSize: "1GB", limit: 1024 * MiB }] });
+    assert.equal(read(root, "hugetlb/mydocker/c1/hugetlb.1GB.limit_in_bytes"), String(1024 * MiB));
+    assert.throws(() => driver.create("mydocker/c1", { hugepageLimits: [{ pageSize: "2MB", limit: 2 * MiB }] }), /linux\.resources\.hugepageLimits: the hugetlb cgroup controller is not mounted/);
   });
 
   it("writes unlimited values the way the kernel spells them", () => {

@@ -56,6 +56,15 @@ describe("cgroup v2 driver (fake cgroupfs)", () => {
     assert.equal(file("memory.high"), "50000000");
   });
 
+  it("writes hugepageLimits where the hugetlb controller is delegated, and names the field where it is not", () => {
+    fakeV2Cgroup(root, "mydocker/c1", `${DELEGATED} hugetlb`);
+    write(root, "mydocker/c1/hugetlb.2MB.max", "max");
+    driver.create("mydocker/c1", { hugepageLimits: [{ pageSize: "2MB", limit: 8 * MiB }] });
+    assert.equal(read(root, "mydocker/c1", "hugetlb.2MB.max"), String(8 * MiB));
+    fakeV2Cgroup(root, "mydocker/c1", DELEGATED);
+    assert.throws(() => driver.create("mydocker/c1", { hugepageLimits: [{ pageSize: "2MB", limit: 8 * MiB }] }), /linux\.resources\.hugepageLimits: the hugetlb controller is not enabled/);
+  });
+
   it("writes unlimited as max", () => {
     driver.create("mydocker/c1", { memory: { limit: -1, swap: -1 }, cpu: { quota: -1, period: 100000 }, pids: { limit: -1 } });
     const file = (name: string) => read(root, "mydocker/c1", name);
