@@ -130,10 +130,10 @@ function network(mode: string | undefined): string | undefined {
   return mode === undefined || mode === "" || mode === "default" ? undefined : mode;
 }
 
-/** PortBindings {"80/tcp": [{HostIp, HostPort}]} as -p specs. */
+/** PortBindings {"80/tcp": [{HostIp, HostPort}]} as -p specs; HostPort "0" or none: a free port. */
 function portSpecs(bindings: ApiHostConfig["PortBindings"]): string[] {
   return Object.entries(bindings ?? {}).flatMap(([port, hosts]) =>
-    (hosts?.length ? hosts : [{}]).map((h) => [h.HostIp, h.HostPort ?? "", port].filter((x, i) => i > 0 || x).join(":")),
+    (hosts?.length ? hosts : [{}]).map((h) => [h.HostIp, h.HostPort === "0" ? "" : (h.HostPort ?? ""), port].filter((x, i) => i > 0 || x).join(":")),
   );
 }
 

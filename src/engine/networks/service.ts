@@ -82,8 +82,9 @@ export class NetworkService {
     await this.members!.disconnect(this.get(network), container);
   }
 
-  /** A network by full id, unique id prefix or name. */
+  /** A network by full id, unique id prefix or name; the default bridge exists from the first look, as in docker. */
   get(query: string): NetworkRecord {
+    if (query === DEFAULT_NETWORK) return this.ensureDefault();
     const s = this.store();
     const byName = s.byName(query);
     if (byName) return byName;
