@@ -84,13 +84,25 @@ export class AttachSession {
   }
 
   static connect(socketPath: string, io: AttachIo): Promise<AttachSession> {
+    return AttachSession.open(socketPath, io).session;
+  }
+
+  /**
+   * Connects at once (connected: the monitor's listen queue holds us, even while it waits
+   * before its process runs) and resolves session once the monitor took us in.
+   */
+  static open(socketPath: string, io: AttachIo): { connected: Promise<void>; session: Promise<AttachSession> } {
     // A unix socket's path has room for 107 bytes: a longer one is reached through an fd
     // of its directory, as the monitor bound it.
     const dirFd = Buffer.byteLength(socketPath) > 107 ? fs.openSync(path.dirname(socketPath), "r") : undefined;
     const address = dirFd === undefined ? socketPath : `/proc/self/fd/${dirFd}/${path.basename(socketPath)}`;
-    return new Promise<AttachSession>((resolve, reject) => {
+    let connected!: () => void;
+    let failed!: (e: Error) => void;
+    const connectedP = new Promise<void>((resolve, reject) => ((connected = resolve), (failed = reject)));
+    const session = new Promise<AttachSession>((resolve, reject) => {
       const socket = net.createConnection(address);
       socket.once("connect", () => {
+        connected();
         socket.removeAllListeners("error");
         const session = new AttachSession(socket, io);
         const timer = setTimeout(() => session.welcomed(), WELCOME_WAIT_MS);
@@ -100,10 +112,18 @@ export class AttachSession {
           resolve(session);
         });
       });
-      socket.once("error", (e) => reject(new MydockerError("EATTACH", `cannot attach: ${e.message}`)));
+      socket.once("error", (e) => {
+        const err = new MydockerError("EATTACH", `cannot attach: ${e.message}`);
+        failed(err);
+        reject(err);
+      });
     }).finally(() => {
       if (dirFd !== undefined) fs.closeSync(dirFd);
     });
+    // Whoever awaits one of them hears of a failure; the other is not left unhandled.
+    session.catch(() => {});
+    connectedP.catch(() => {});
+    return { connected: connectedP, session };
   }
 
   /** Sets the container's terminal size. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { isMainThread } from "node:worker_threads";
 import { hasDb, openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
-import { Runtime, type ProcessHandle } from "../runtime/index.js";
+import { Runtime } from "../runtime/index.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
@@ -31,7 +31,7 @@ import type { ContainerContext } from "./containers/context.js";
 import { Reconciler } from "./containers/reconciler.js";
 import { RootfsView } from "./containers/rootfs-view.js";
 import { Starter, type ForegroundIo, type RunResult } from "./containers/starter.js";
-import { containerLogs, execInContainer, killContainer, stopContainer, waitForCondition, type ExecRequest, type WaitCondition } from "./containers/control.js";
+import { containerLogs, execInContainer, killContainer, stopContainer, waitForCondition, type ExecHandle, type ExecRequest, type WaitCondition } from "./containers/control.js";
 import { FilesService } from "./containers/files.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
 import { build } from "../build/builder.js";
@@ -332,7 +332,7 @@ export class Engine {
   }
 
   /** docker exec: resolves with a handle to wait for or signal. */
-  exec(query: string, req: ExecRequest): Promise<ProcessHandle> {
+  exec(query: string, req: ExecRequest): Promise<ExecHandle> {
     return execInContainer(this.ctx, query, req);
   }
 

@@ -1,4 +1,5 @@
 // Processes started in or over an existing container: exec, and helpers on its files.
+import fs from "node:fs";
 import type { Process } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { compileExec, compileHelperIn, compileHelperOver, type HelperProgram } from "./compile.js";
@@ -21,7 +22,7 @@ export function processHandle(shim: Shim, pid: number, wait: () => Promise<ShimE
   const signal = (sig: string | number) => {
     if (!shim.hasExited) sendSignal(pid, signalNumber(sig));
   };
-  return { pid, shimPid: shim.shimPid, wait, signal };
+  return { pid, shimPid: shim.shimPid, wait, signal, release: () => shim.release() };
 }
 
 /** Starts another process in a running container. */
@@ -35,11 +36,15 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
   const proc = validateProcess(input);
   const sd = new StateDir(ctx.runRoot, id);
   const cgroup = cgroupOf(ctx, st);
+  const attach = opts.attach;
   const plan = compileExec({ pid: st.pid, namespaces: st.namespaces, seccomp: loadSeccomp(sd.dir) }, proc, {
     lastCap: lastCap(),
     cgroupJoin: cgroup?.selfJoinFiles(),
     cloneCgroup: cgroup?.cloneInto(),
-    detach: opts.detach && !opts.handoff,
+    detach: (opts.detach && !opts.handoff) || attach !== undefined,
+    attachSocket: attach?.socket,
+    openStdin: attach && opts.stdin,
+    sync: attach !== undefined,
     log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
     forwardSignals: opts.detach || opts.handoff ? undefined : [...FORWARDED_SIGNALS],
     pidFile: opts.handoff?.pidFile,
@@ -48,17 +53,21 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
   const { shim, pid } = await launch({
     shimPath: ctx.shimPath,
     plan: () => plan,
-    stdio: opts.detach && !opts.handoff ? "ignore" : opts.pipe ? "pipe" : "inherit",
+    stdio: (opts.detach && !opts.handoff) || attach ? "ignore" : opts.pipe ? "pipe" : "inherit",
     launcher: await ctx.launcherFor(),
     stdin: opts.stdin,
     until: "exec",
+    onPid: attach?.onPid,
     debug: ctx.debug,
   });
   if (opts.handoff) shim.releaseAtExit();
   else if (opts.detach) shim.release();
   const wait = opts.detach || opts.handoff
     ? () => Promise.reject(new MydockerError("detached", "a detached exec cannot be waited for"))
-    : () => shim.exited;
+    : attach
+      ? // The monitor leaves its socket behind; the container's own stays, an exec's goes with it.
+        () => shim.exited.finally(() => fs.rmSync(attach.socket, { force: true }))
+      : () => shim.exited;
   const handle = processHandle(shim, pid, wait);
   return opts.pipe && !opts.detach ? { ...handle, pipes: shim.pipes } : handle;
 }

@@ -91,6 +91,12 @@ export interface ExecOptions {
   handoff?: Handoff;
   /** The process's stdio are pipes to the caller (the API's exec), not the caller's own. */
   pipe?: boolean;
+  /**
+   * The monitor serves the process's stdio to attach clients on this socket instead of the
+   * caller's stdio (docker exec -it, whose detach keys leave the process running); onPid
+   * runs before the process does: a client connected then misses none of its output.
+   */
+  attach?: { socket: string; onPid: (pid: number) => Promise<void> };
 }
 
 /** A process the caller waits for. */
@@ -101,6 +107,8 @@ export interface ProcessHandle {
   /** Resolves when it exited (for run: after the state was cleaned up, unless keepState). */
   wait(): Promise<ShimExit>;
   signal(sig: string | number): void;
+  /** Lets the process run on without us: nobody waits for it any more (a detach). */
+  release(): void;
   /** With stdio "pipe": the process's stdout and stderr. */
   output?: { stdout: Readable; stderr: Readable };
   /** With ExecOptions.pipe: the process's stdin, stdout and stderr (one stream with a terminal). */

@@ -114,6 +114,11 @@ export class Runtime {
     return new StateDir(this.ctx.runRoot, id).attachSocket;
   }
 
+  /** Where the monitor of an exec (ExecOptions.attach) serves its clients: in the container's state directory, gone with it. */
+  execAttachSocket(id: string, name: string): string {
+    return new StateDir(this.ctx.runRoot, id).execAttachSocket(name);
+  }
+
   state(id: string): RuntimeState {
     return readContainerState(this.ctx, id);
   }

@@ -82,6 +82,9 @@ export class StateDir {
   get attachSocket(): string {
     return path.join(this.dir, "attach");
   }
+  execAttachSocket(name: string): string {
+    return path.join(this.dir, `exec-${name}.attach`);
+  }
   get execFifo(): string {
     return path.join(this.dir, "exec.fifo");
   }

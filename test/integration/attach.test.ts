@@ -62,13 +62,18 @@ function stdinOf(pid: number): string | undefined {
 }
 
 function attachInPty(id: string) {
-  const child = spawn("script", ["-qefc", `${process.execPath} ${BIN} attach ${id}`, "/dev/null"], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  return inPty(`attach ${id}`);
+}
+
+/** mydocker ARGS (no quoting needed) under script(1); keys typed once it made that terminal raw. */
+function inPty(args: string) {
+  const child = spawn("script", ["-qefc", `${process.execPath} ${BIN} ${args}`, "/dev/null"], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d));
   child.stderr.on("data", (d: Buffer) => (out += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const raw = () => {
-    const pids = spawnSync("pgrep", ["-f", `${BIN} attach ${id}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    const pids = spawnSync("pgrep", ["-f", `${BIN} ${args}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
     const tty = pids.map((pid) => stdinOf(Number(pid))).find((l) => l?.startsWith("/dev/pts/"));
     return tty !== undefined && / -icanon /.test(spawnSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }).stdout.replace(/\n/g, " "));
   };
@@ -94,6 +99,32 @@ test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detache
   await second.type("exit 3\n");
   assert.equal(await second.done, 3, second.out());
   md("rm", id);
+});
+
+test("exec -it through a real pty: --detach-keys (and ctrl-p ctrl-q) leave the process running; without them its exit status is ours", { skip: skip || noScript }, async () => {
+  const id = md("run", "-d", "--network", "none", "busybox", "sleep", "300").stdout.trim();
+  const shells = () => md("exec", id, "ps", "-o", "args").stdout.split("\n").filter((l) => l === "sh").length;
+  const first = inPty(`exec -it --detach-keys ctrl-a,d ${id} sh`);
+  await first.type("echo marker-$((6*7)) $TERM\n");
+  await waitFor(() => first.out().includes("marker-42 xterm"), { what: "the shell's output" });
+  await first.type("\x01d");
+  assert.equal(await first.done, 0, first.out());
+  assert.match(first.out(), /read escape sequence/);
+  assert.equal(shells(), 1, "the detached shell runs on");
+  const second = inPty(`exec -it ${id} sh`);
+  await second.type("echo two\n");
+  await waitFor(() => second.out().includes("two"), { what: "the second shell's output" }).catch((e: Error) => assert.fail(`${e.message}: ${JSON.stringify(second.out())}`));
+  await second.type("\x10\x11");
+  assert.equal(await second.done, 0, second.out());
+  assert.equal(shells(), 2, "ctrl-p ctrl-q left the second one running too");
+  const third = inPty(`exec -it ${id} sh`);
+  await third.type("exit 3\n");
+  assert.equal(await third.done, 3, third.out());
+  assert.equal(shells(), 2);
+  const bad = md("exec", "-it", "--detach-keys", "ctrl-1", id, "sh");
+  assert.equal(bad.status, 125);
+  assert.match(bad.stderr, /invalid detach keys "ctrl-1"/);
+  md("rm", "-f", id);
 });
 
 test("start -a works where the attach socket's path is longer than a unix socket address holds", { skip }, () => {

@@ -173,6 +173,7 @@ export function registerContainers(program: Command, ctx: Context): void {
     .option("-u, --user <user>", "username or UID (format: <name|uid>[:<group|gid>])")
     .option("-w, --workdir <dir>", "working directory inside the container")
     .option("--privileged", "give extended privileges to the command")
+    .option("--detach-keys <keys>", "override the key sequence for detaching a container (default ctrl-p,ctrl-q)")
     .argument("<container>")
     .argument("<command...>")
     .passThroughOptions()

@@ -14,6 +14,7 @@ import { readLayeredFile } from "../image-files.js";
 import { resolveUser } from "../user.js";
 import { containerEvent } from "../events/actors.js";
 import { endRestarts } from "./restart-policy.js";
+import { AttachSession, type AttachIo } from "../attach.js";
 
 const POLL_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -94,10 +95,15 @@ export interface ExecRequest {
   interactive?: boolean;
   /** The process's stdio are pipes to the caller (the API), not the caller's own stdio. */
   pipe?: boolean;
+  /** With tty: the process's terminal is served by its monitor, this client attached (its detach keys leave the process running). */
+  attach?: AttachIo;
 }
 
+/** An exec's process; with ExecRequest.attach, the client attached to its terminal. */
+export type ExecHandle = ProcessHandle & { session?: AttachSession };
+
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
-export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest): Promise<ProcessHandle> {
+export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest): Promise<ExecHandle> {
   const c = ctx.reconciler.resolve(query);
   if (c.state.status !== "running") {
     throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
@@ -134,7 +140,20 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   const line = req.cmd.join(" ");
   ctx.events.record(containerEvent(c, `exec_create: ${line}`, { execID }));
   // Piped stdio come as three pipes or none: without -i the process reads the end of its stdin at once.
-  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe }).catch((e: unknown) => {
+  let session: Promise<AttachSession> | undefined;
+  const io = req.tty && !req.detach ? req.attach : undefined;
+  const socket = io && ctx.runtime.execAttachSocket(c.id, execID.slice(0, 12));
+  const attach = socket
+    ? {
+        socket,
+        onPid: async () => {
+          const client = AttachSession.open(socket, io!);
+          session = client.session;
+          await client.connected;
+        },
+      }
+    : undefined;
+  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe, attach }).catch((e: unknown) => {
     // docker exec: a process that could not be started (its setup failed) is 126, as one it cannot execute.
     throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
   });
@@ -143,6 +162,7 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   if (req.detach) return handle;
   return {
     ...handle,
+    session: session && (await session),
     signal: (sig) => handle.signal(sig),
     wait: async () => {
       const exit = await handle.wait();
