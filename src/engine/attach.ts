@@ -41,6 +41,8 @@ export interface AttachIo {
   detachKeys?: Buffer;
   /** The terminal's size, set as soon as the monitor took the client in (before a start lets the process run). */
   size?: { rows: number; cols: number };
+  /** stdin is sent only from takeInput() on: a client connected before the process has its terminal. */
+  inputLater?: boolean;
 }
 
 function frame(type: number, data: Buffer): Buffer {
@@ -79,8 +81,13 @@ export class AttachSession {
     });
     socket.on("data", (chunk: Buffer) => this.output(chunk));
     socket.on("error", () => socket.destroy());
-    io.stdin?.on("data", this.onInput);
-    io.stdin?.on("end", this.onInputEnd);
+    if (!io.inputLater) this.takeInput();
+  }
+
+  /** Starts sending io.stdin (once the process has somewhere to take it: see AttachIo.inputLater). */
+  takeInput(): void {
+    this.io.stdin?.on("data", this.onInput);
+    this.io.stdin?.on("end", this.onInputEnd);
   }
 
   static connect(socketPath: string, io: AttachIo): Promise<AttachSession> {

@@ -147,7 +147,8 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     ? {
         socket,
         onPid: async () => {
-          const client = AttachSession.open(socket, io!);
+          // The monitor takes input once the process's terminal is there: after the exec.
+          const client = AttachSession.open(socket, { ...io!, inputLater: true });
           session = client.session;
           await client.connected;
         },
@@ -158,11 +159,13 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
   });
   if (handle.pipes && !req.interactive) handle.pipes.stdin.end();
+  const attached = session && (await session);
+  attached?.takeInput();
   ctx.events.record(containerEvent(c, `exec_start: ${line}`, { execID }));
   if (req.detach) return handle;
   return {
     ...handle,
-    session: session && (await session),
+    session: attached,
     signal: (sig) => handle.signal(sig),
     wait: async () => {
       const exit = await handle.wait();
