@@ -40,7 +40,24 @@ export async function fetchManifest(client: RegistryClient, ref: ImageReference,
 }
 
 async function blob(client: RegistryClient, ref: ImageReference, d: Descriptor, scope: string): Promise<HttpResponse> {
-  return RegistryClient.check(await client.request("GET", `/v2/${ref.path}/blobs/${d.digest}`, scope), `blob ${d.digest}`);
+  const res = await RegistryClient.check(await client.request("GET", `/v2/${ref.path}/blobs/${d.digest}`, scope), `blob ${d.digest}`);
+  const length = res.header("content-length");
+  if (length !== undefined && Number(length) !== d.size) {
+    await res.discard().catch(() => {});
+    throw new MydockerError("size_mismatch", `blob ${d.digest}: the registry sends ${length} bytes, its manifest says ${d.size}`);
+  }
+  return res;
+}
+
+/** A blob's body, refused as soon as it passes the size its descriptor gives (a registry could send without end). */
+async function* sized(body: AsyncIterable<Buffer>, d: Descriptor): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const chunk of body) {
+    n += chunk.length;
+    if (n > d.size) throw new MydockerError("size_mismatch", `blob ${d.digest}: the registry sends more than the ${d.size} bytes its manifest says`);
+    yield chunk;
+  }
+  if (n !== d.size) throw new MydockerError("size_mismatch", `blob ${d.digest}: the registry sent ${n} bytes, its manifest says ${d.size}`);
 }
 
 export interface PullOptions extends RegistryOptions {
@@ -92,7 +109,7 @@ export async function pull(store: RegistryStore, text: string, options: PullOpti
       }
       const res = await blob(client, ref, l, scope);
       const report = (current: number): void => progress?.({ kind: "layer", id, action: "downloading", current, total: l.size });
-      const staged = await store.layers.stage(res.body, work, report);
+      const staged = await store.layers.stage(sized(res.body, l), work, report);
       if (staged.blobDigest !== l.digest) throw mismatch(`layer ${l.digest}`, l.digest, staged.blobDigest);
       if (staged.diffId !== diffId) throw mismatch(`layer ${l.digest} (uncompressed)`, diffId, staged.diffId);
       progress?.({ kind: "layer", id, action: "done", current: l.size, total: l.size });
