@@ -171,7 +171,7 @@ class V2Cgroup implements Cgroup {
   }
 
   isFrozen(): boolean {
-    return readKeyed(this.file("cgroup.events")).get("frozen") === 1;
+    return keyedValue(readOptional(this.file("cgroup.events")) ?? "", "frozen") === 1;
   }
 
   async killAll(): Promise<void> {

@@ -33,5 +33,6 @@ function statusOf(ctx: RuntimeContext, sd: StateDir, rec: StateRecord, exit: Exi
   // so that "stopped" always comes with the exit status. A shim killed with -9 writes none.
   if (!alive(rec.pid, rec.pidStartTime)) return alive(rec.shimPid, rec.shimStartTime) ? "running" : "stopped";
   if (fs.existsSync(sd.execFifo)) return "created";
-  return cgroupOf(ctx, rec)?.isFrozen() ? "paused" : "running";
+  // Its cgroup unchecked (no stat): ps reads every container's, and a missing one is not frozen.
+  return rec.cgroupPath !== null && ctx.cgroups?.at(rec.cgroupPath).isFrozen() ? "paused" : "running";
 }

@@ -129,6 +129,8 @@ export class StateDir {
 
   /** The exit file the shim wrote when the container's process ended, if it did. */
   readExit(): ExitInfo | undefined {
+    // Asked first: a failed open costs an exception, and most containers listed run.
+    if (!fs.existsSync(this.exitFile)) return undefined;
     let text: string;
     try {
       text = fs.readFileSync(this.exitFile, "utf8");

@@ -7,6 +7,8 @@ class Continue {}
 
 type Vars = Map<string, unknown>;
 
+const NO_ARGS: readonly unknown[] = [];
+
 /** A table's header row: each action prints the header of the first field it names. */
 export type HeaderOf = (field: string) => string;
 
@@ -23,7 +25,7 @@ function firstField(p: Pipeline): string | undefined {
   return undefined;
 }
 
-function field(base: unknown, path: string[], args: unknown[]): unknown {
+function field(base: unknown, path: string[], args: readonly unknown[]): unknown {
   let v = base;
   let holder: unknown;
   for (const key of path) {
@@ -32,7 +34,7 @@ function field(base: unknown, path: string[], args: unknown[]): unknown {
     v = (v as Record<string, unknown>)[key];
   }
   // A method, as docker's `.Label "key"` on a row.
-  if (typeof v === "function") return (v as (...a: unknown[]) => unknown).apply(holder, args);
+  if (typeof v === "function") return (v as (...a: unknown[]) => unknown).apply(holder, [...args]);
   if (args.length) throw execError(`can't give argument to non-function .${path.join(".")}`);
   return v;
 }
@@ -120,6 +122,8 @@ class Exec {
   }
 
   private command(cmd: Operand[], dot: unknown, vars: Vars, piped: unknown[]): unknown {
+    // A lone field, as every cell of a table row: no argument lists made (stats prints thousands).
+    if (cmd.length === 1 && piped.length === 0 && cmd[0]!.kind === "field") return field(this.base(cmd[0]!, dot, vars), cmd[0]!.path, NO_ARGS);
     const [head, ...rest] = cmd;
     const args = () => [...rest.map((o) => this.operand(o, dot, vars)), ...piped];
     if (head!.kind === "ident") {
