@@ -32,6 +32,18 @@ export function hyperfine(argv: string[], opts: HyperfineOptions): TimedCommand 
   // One plain run first, so a failing subject reports its own error rather than hyperfine's.
   const once = runSync(argv, opts.env);
   if (once.status !== 0) throw new Error(whyFailed(once));
+  return timed(argv, opts);
+}
+
+/**
+ * One run of argv, its wall and CPU time (hyperfine reads the CPU time from wait4(2), to the
+ * microsecond): a sample of a measurement that takes its runs in turns with others.
+ */
+export function timeOnce(argv: string[], env?: NodeJS.ProcessEnv): TimedCommand {
+  return timed(argv, { runs: 1, warmup: 0, env });
+}
+
+function timed(argv: string[], opts: HyperfineOptions): TimedCommand {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-hf-"));
   try {
     const out = path.join(dir, "result.json");

@@ -1,12 +1,16 @@
-// Issue 18: the cost of a command with N detached containers running beside it, against
-// the same command with none. Every command is timed through the command line (hyperfine);
-// `ps -a` and `stats --no-stream` also against podman's with the same N containers.
+// Issue 18: the cost of a command with N detached containers beside it, against the same
+// command with none. Two engine roots, each with one target container: "alone" keeps only
+// it, "beside" gets N more. Every command is run in both roots in turns, round after round
+// (the order reversed every other round), so that the drift of a machine others load falls
+// on both alike; medians of wall and CPU time are compared. The same rounds before the N are
+// made say how far apart the two roots are with nothing between them. `ps -a` and
+// `stats --no-stream` are also compared with podman's, beside N podman containers.
 import type { BenchContext } from "./context.js";
 import { mydockerFleet, podmanFleet, type Fleet } from "./fleet.js";
-import { hyperfine } from "./hyperfine.js";
-import { withTimeout } from "./mydocker.js";
-import { attempt, printTable, printTarget, toRow, type Attempt, type Row } from "./report.js";
-import { summarize } from "./stats.js";
+import { timeOnce, type TimedCommand } from "./hyperfine.js";
+import { prepareMydocker, withTimeout, type Mydocker } from "./mydocker.js";
+import { attempt, inTurn } from "./report.js";
+import { median, summarize } from "./stats.js";
 
 const TARGET = "mydocker-bench-scale-target";
 
@@ -19,117 +23,147 @@ interface Command {
 
 const COMMANDS: Command[] = [
   { label: "run --rm busybox true", args: ["run", "--rm", "busybox", "true"] },
+  // The same without netavark: what the engine's own work costs.
+  { label: "run --rm --network none busybox true", args: ["run", "--rm", "--network", "none", "busybox", "true"] },
   { label: "inspect NAME", args: ["inspect", TARGET] },
   { label: "exec NAME true", args: ["exec", TARGET, "true"] },
   { label: "ps -a", args: ["ps", "-a"], podman: ["ps", "-a"] },
   { label: "stats --no-stream", args: ["stats", "--no-stream"], podman: ["stats", "--no-stream"] },
 ];
 
-/** A mydocker command line measured: this checkout's, or the --baseline one's on the same roots. */
-interface Subject {
+/** A command line measured: this checkout's, or the --baseline one's, on the same roots. */
+interface Cli {
   name: string;
-  cli(args: string[]): string[];
+  argv(md: Mydocker, args: string[]): string[];
+}
+
+/** Samples by key ("phase/cli/root/command"), and their medians. */
+class Samples {
+  private readonly byKey = new Map<string, TimedCommand[]>();
+  add(key: string, t: TimedCommand): void {
+    this.byKey.set(key, [...(this.byKey.get(key) ?? []), t]);
+  }
+  median(key: string): { wall: number; cpu: number; n: number } | undefined {
+    const s = this.byKey.get(key);
+    return s?.length ? { wall: median(s.map((t) => t.mean)), cpu: median(s.map((t) => t.cpuMs)), n: s.length } : undefined;
+  }
 }
 
 export async function scale(ctx: BenchContext): Promise<void> {
-  const { mydocker, containers: n } = ctx;
-  const opts = { runs: ctx.runs, warmup: ctx.warmup };
-  const subjects: Subject[] = [{ name: "mydocker", cli: mydocker.cli }];
-  if (ctx.baseline) subjects.push({ name: "baseline", cli: (args) => [`${ctx.baseline}/bin/mydocker`, ...args] });
-  const rows = new Map<string, Row[]>(COMMANDS.map((c) => [c.label, []]));
-  const timeAll = async (tag: string, target: () => Promise<void>) => {
-    const ready = await attempt(`the target container (${tag})`, target);
-    for (const s of subjects) {
+  const n = ctx.containers;
+  const alone = prepareMydocker();
+  ctx.onCleanup(() => alone.cleanup());
+  const roots = [
+    { name: "alone", md: alone },
+    { name: "beside", md: ctx.mydocker },
+  ];
+  const clis: Cli[] = [{ name: "mydocker", argv: (md, args) => md.cli(args) }];
+  if (ctx.baseline) clis.push({ name: "baseline", argv: (_md, args) => [`${ctx.baseline}/bin/mydocker`, ...args] });
+  const samples = new Samples();
+  const failures: string[] = [];
+
+  /** ctx.warmup untimed rounds, then ctx.runs timed ones, each command in both roots in turns. */
+  const rounds = (phase: string) => {
+    const subjects = clis.flatMap((cli) => roots.map((root) => ({ cli, root })));
+    for (let round = 0; round < ctx.warmup + ctx.runs; round++) {
+      process.stderr.write(`  ${phase}: round ${round + 1}/${ctx.warmup + ctx.runs}\n`);
       for (const c of COMMANDS) {
-        const subject = `${s.name}, ${tag}`;
-        const timed = ready.ok ? await attempt(`${subject}: ${c.label}`, () => hyperfine(s.cli(c.args), { ...opts, env: mydocker.env })) : ready;
-        rows.get(c.label)!.push(toRow(subject, timed));
+        for (const { cli, root } of inTurn(subjects, round)) {
+          const key = `${phase}/${cli.name}/${root.name}/${c.label}`;
+          try {
+            const t = timeOnce(cli.argv(root.md, c.args), root.md.env);
+            if (round >= ctx.warmup) samples.add(key, t);
+          } catch (e) {
+            failures.push(`${key}: ${(e as Error).message}`);
+          }
+        }
       }
     }
   };
-  const progress = (what: string) => (done: number) => process.stderr.write(`  ${done}/${n} ${what} containers made\n`);
 
-  // mydocker: one target container, then N more beside it.
-  const engine = await mydocker.engine();
-  let targetMade = false;
-  const makeTarget = async () => {
-    if (targetMade) return;
-    const runDetached = engine.runDetached?.bind(engine);
-    if (!runDetached) throw new Error("Engine has no runDetached");
-    await withTimeout(runDetached({ image: "busybox", cmd: ["sleep", "1000000"], name: TARGET }));
-    targetMade = true;
-  };
-  await timeAll("0 more", makeTarget);
-  const pss: Row[] = [];
-  let totals: string[] = [];
-  const made = await attempt(`${n} mydocker containers`, () => mydockerFleet(ctx, n, progress("mydocker")));
-  await timeAll(`${n} more`, async () => {
-    if (!made.ok) throw new Error(made.reason);
-    await makeTarget();
-  });
-  if (made.ok) totals = recordPss(pss, "mydocker shim", made.value, totals);
-  else pss.push(toRow("mydocker shim", made));
-  if (made.ok) await made.value.remove();
-  if (targetMade) await engine.remove(TARGET, { force: true }).catch((e: Error) => process.stderr.write(`  removing ${TARGET}: ${e.message}\n`));
+  for (const root of roots) {
+    const engine = await root.md.engine();
+    if (!engine.runDetached) throw new Error("Engine has no runDetached");
+    await withTimeout(engine.runDetached({ image: "busybox", cmd: ["sleep", "1000000"], name: TARGET }));
+  }
+  rounds("before");
+  const made = await attempt(`${n} mydocker containers`, () => mydockerFleet(ctx, n, (done) => process.stderr.write(`  ${done}/${n} mydocker containers made\n`)));
+  if (!made.ok) throw new Error(`making ${n} containers: ${made.reason}`);
+  rounds("after");
+  const pss = [pssLine("mydocker shim", made.value)];
+  await made.value.remove();
+  for (const root of roots) await (await root.md.engine()).remove(TARGET, { force: true });
 
-  // podman: the listings with none of its containers, then with N.
-  const podmanRows = async (tag: string, ready: Attempt<unknown>) => {
-    for (const c of COMMANDS) {
-      if (!c.podman) continue;
-      const argv = ["podman", ...c.podman];
-      const timed = ready.ok
-        ? await attempt(`podman, ${tag}: ${c.label}`, () => {
-            if (ctx.peers.podmanMissing) throw new Error(ctx.peers.podmanMissing);
-            return hyperfine(argv, opts);
-          })
-        : ready;
-      rows.get(c.label)!.push(toRow(`podman, ${tag}`, timed));
+  // podman: its listings with none of its containers, then with N, in rounds of their own.
+  const podmanRounds = (phase: string) => {
+    for (let round = 0; round < ctx.warmup + ctx.runs; round++) {
+      for (const c of COMMANDS.filter((c) => c.podman)) {
+        try {
+          const t = timeOnce(["podman", ...c.podman!]);
+          if (round >= ctx.warmup) samples.add(`${phase}/podman/${c.label}`, t);
+        } catch (e) {
+          failures.push(`podman ${phase}: ${c.label}: ${(e as Error).message}`);
+        }
+      }
     }
   };
-  await podmanRows("0 more", { ok: true, value: undefined });
-  const podmans = await attempt(`${n} podman containers`, () => podmanFleet(ctx, n, progress("podman")));
-  await podmanRows(`${n} more`, podmans);
-  if (podmans.ok) {
-    totals = recordPss(pss, "podman conmon", podmans.value, totals);
-    await podmans.value.remove();
-  } else pss.push(toRow("podman conmon", podmans));
-
-  const title = (c: Command) => `scale: ${c.label}, beside 0 and ${n} detached containers`;
-  for (const c of COMMANDS) {
-    const r = rows.get(c.label)!;
-    printTable(title(c), "ms", r, ["mydocker, 0 more", ...(c.podman ? [`podman, ${n} more`] : [])]);
-    if (c.podman) printTarget(r, `mydocker, ${n} more`, `podman, ${n} more`, 0.5);
-    else printTarget(r, `mydocker, ${n} more`, "mydocker, 0 more", 1.1);
-    if (ctx.baseline && !c.podman) printTarget(r, `baseline, ${n} more`, "baseline, 0 more", 1.1);
-    printCpu(r, n);
+  if (ctx.peers.podmanMissing) failures.push(`podman: ${ctx.peers.podmanMissing}`);
+  else {
+    podmanRounds("before");
+    const podmans = await attempt(`${n} podman containers`, () => podmanFleet(ctx, n, (done) => process.stderr.write(`  ${done}/${n} podman containers made\n`)));
+    if (podmans.ok) {
+      podmanRounds("after");
+      pss.push(pssLine("podman conmon", podmans.value));
+      await podmans.value.remove();
+    } else failures.push(`podman fleet: ${podmans.reason}`);
   }
-  printTable(`scale: PSS of each of ${n} detached containers' monitors`, "kB", pss, ["podman conmon"]);
-  for (const line of totals) console.log(line);
+
+  printReport(samples, clis, n, ctx.runs);
+  console.log("");
+  for (const line of pss) console.log(line);
+  for (const f of failures) console.log(`failed: ${f}`);
 }
 
-/**
- * The CPU time each command took (its waited-for children included): on a machine that
- * others load, wall times swing with them, while the work a command does stays put.
- */
-function printCpu(rows: Row[], n: number): void {
-  const cpu = new Map(rows.flatMap((r) => (r.outcome.ok && "cpuMs" in r.outcome ? [[r.subject, r.outcome.cpuMs as number] as const] : [])));
-  if (cpu.size === 0) return;
-  console.log(`CPU time (user + system) per run, ms: ${[...cpu].map(([s, ms]) => `${s} ${ms.toFixed(1)}`).join("; ")}`);
-  for (const who of ["mydocker", "baseline"]) {
-    const none = cpu.get(`${who}, 0 more`);
-    const many = cpu.get(`${who}, ${n} more`);
-    if (none && many) console.log(`CPU time: ${who}, ${n} more / 0 more = ${(many / none).toFixed(2)}x`);
+function printReport(samples: Samples, clis: Cli[], n: number, runs: number): void {
+  const ms = (x: number | undefined) => (x === undefined ? "-" : `${x.toFixed(1)} ms`);
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`);
+  for (const cli of clis) {
+    console.log(`\n## scale (${cli.name}): each command alone and beside ${n} containers, medians of ${runs} rounds in turns\n`);
+    console.log(`| command | alone | beside ${n} | ratio | CPU alone | CPU beside | CPU ratio | before the ${n}: ratio, CPU ratio | target |`);
+    console.log("|---|---|---|---|---|---|---|---|---|");
+    for (const c of COMMANDS.filter((c) => !c.podman)) {
+      const m = (phase: string, root: string) => samples.median(`${phase}/${cli.name}/${root}/${c.label}`);
+      const [a, b, a0, b0] = [m("after", "alone"), m("after", "beside"), m("before", "alone"), m("before", "beside")];
+      const x = a && b ? b.wall / a.wall : undefined;
+      const verdict = x === undefined ? "not measured" : x <= 1.1 ? "met" : "**not met**";
+      console.log(
+        `| \`${c.label}\` | ${ms(a?.wall)} | ${ms(b?.wall)} | ${ratio(b?.wall, a?.wall)} | ${ms(a?.cpu)} | ${ms(b?.cpu)} | ${ratio(b?.cpu, a?.cpu)} | ${ratio(b0?.wall, a0?.wall)}, ${ratio(b0?.cpu, a0?.cpu)} | ≤ 1.1x: ${verdict} |`,
+      );
+    }
+  }
+  console.log(`\n## scale: listings beside ${n} containers against podman's beside ${n} of its own\n`);
+  console.log(`| command | mydocker, 0 more | mydocker, ${n} more | podman, 0 more | podman, ${n} more | ratio | CPU mydocker / podman | target |`);
+  console.log("|---|---|---|---|---|---|---|---|");
+  for (const c of COMMANDS.filter((c) => c.podman)) {
+    const ours0 = samples.median(`before/mydocker/beside/${c.label}`);
+    const ours = samples.median(`after/mydocker/beside/${c.label}`);
+    const theirs0 = samples.median(`before/podman/${c.label}`);
+    const theirs = samples.median(`after/podman/${c.label}`);
+    const x = ours && theirs ? ours.wall / theirs.wall : undefined;
+    const verdict = x === undefined ? "not measured" : x <= 0.5 ? "met" : "**not met**";
+    console.log(
+      `| \`${c.label}\` | ${ms(ours0?.wall)} | ${ms(ours?.wall)} | ${ms(theirs0?.wall)} | ${ms(theirs?.wall)} | ${ratio(ours?.wall, theirs?.wall)} | ${ms(ours?.cpu)} / ${ms(theirs?.cpu)} | ≤ 0.5x podman: ${verdict} |`,
+    );
   }
 }
 
-function recordPss(rows: Row[], subject: string, fleet: Fleet, lines: string[]): string[] {
+function pssLine(subject: string, fleet: Fleet): string {
   try {
     const each = fleet.monitorPss();
-    rows.push(toRow(subject, { ok: true, value: summarize(each) }));
+    const s = summarize(each);
     const total = each.reduce((a, b) => a + b, 0);
-    return [...lines, `${subject}: ${each.length} monitors, total PSS ${(total / 1024).toFixed(1)} MiB`];
+    return `${subject}: ${each.length} monitors, PSS each ${s.mean.toFixed(0)} ± ${s.stddev.toFixed(0)} kB, total ${(total / 1024).toFixed(1)} MiB`;
   } catch (e) {
-    rows.push(toRow(subject, { ok: false, reason: (e as Error).message }));
-    return lines;
+    return `${subject}: PSS not measured: ${(e as Error).message}`;
   }
 }
