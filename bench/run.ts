@@ -1,4 +1,4 @@
-// `npm run bench [startup|monitor|many|scale|seccomp ...] [--runs N] [--warmup N] [--rounds N]
+// `npm run bench [startup|monitor|many|scale|seccomp|myrunc ...] [--runs N] [--warmup N] [--rounds N]
 // [--containers N] [--baseline DIR]`:
 // runs the benchmarks, each comparing mydocker with its peers in the same run.
 import fs from "node:fs";
@@ -7,6 +7,7 @@ import { parseArgs } from "node:util";
 import type { BenchContext } from "./context.js";
 import { many } from "./many.js";
 import { monitor } from "./monitor.js";
+import { myrunc } from "./myrunc.js";
 import { prepareMydocker } from "./mydocker.js";
 import { inBenchNamespace, reexecInBenchNamespace } from "./namespace.js";
 import { preparePeers } from "./peers.js";
@@ -14,8 +15,8 @@ import { scale } from "./scale.js";
 import { seccomp } from "./seccomp.js";
 import { startup } from "./startup.js";
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale, seccomp };
-/** What runs when none is named: scale makes thousands of containers and runs only when asked for. */
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale, seccomp, myrunc };
+/** What runs when none is named: scale makes thousands of containers, myrunc starts a containerd; they run only when asked for. */
 const DEFAULT = ["startup", "monitor", "many"];
 
 function count(name: string, value: string, min: number): number {

@@ -98,6 +98,7 @@ int step_exec(const struct record *r, struct child_state *st) {
   if (chan_send(st->chan, &ready, -1) != 0) return -1;
   if (st->fifo_fd >= 0 && wait_for_start(st) != 0) return -1;
   if (!st->plan->handoff) child_bind_to_monitor(st->chan);
+  if (place_preserved_fds(st) != 0) return -1;
   if (st->hostexec_fd >= 0) {
     snprintf(st->detail, sizeof st->detail, "the host program opened by hostexec");
     execveat(st->hostexec_fd, "", argv, envp, AT_EMPTY_PATH);

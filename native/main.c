@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <linux/close_range.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -88,17 +86,13 @@ int main(int argc, char **argv) {
     return SETUP_FAILED;
   }
   if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;
-  /* Whatever else the caller left open is neither ours nor the container's. */
-  unsigned int first_stray = control_present() ? 4 : 3;
-  if (syscall(SYS_close_range, first_stray, ~0U, 0) != 0) {
-    report_error(-1, "close_range", errno, "closing inherited file descriptors");
-    return SETUP_FAILED;
-  }
-  if (plan_file == NULL) return run_from_control();
   size_t len = 0;
-  char *buf = read_plan_file(plan_file, &len);
+  char *buf = plan_file ? read_plan_file(plan_file, &len) : read_plan_control(&len);
   struct plan plan;
   if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
+  /* Whatever else the caller left open is neither ours nor the container's, but for the
+   * fds the plan preserves (known only now: the plan is read first). */
+  if (close_strays(&plan, control_present() ? 4 : 3) != 0) return SETUP_FAILED;
   return check_only ? 0 : run_monitor(&plan);
 }
 
@@ -107,5 +101,10 @@ int run_from_control(void) {
   char *buf = read_plan_control(&len);
   struct plan plan;
   if (buf == NULL || plan_parse(&plan, buf, len) != 0) return SETUP_FAILED;
+  if (plan.preservefds) {
+    /* The launcher's shims inherit the launcher's fds, not their caller's. */
+    report_error(plan.preservefds->index, "preservefds", EINVAL, "not through the launcher: spawn the shim with the fds");
+    return SETUP_FAILED;
+  }
   return run_monitor(&plan);
 }

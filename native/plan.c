@@ -27,6 +27,7 @@ static const struct opdef opdefs[] = {
     {"handoff", RUN_BY_MONITOR, "", NULL},
     {"consolesocket", RUN_BY_MONITOR, "s", NULL},
     {"health", RUN_BY_MONITOR, "nnnnsssS", NULL},
+    {"preservefds", RUN_BY_MONITOR, "n", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
@@ -202,6 +203,9 @@ static int collect(struct plan *p) {
       if (r->num[0] < 1 || r->num[1] < 1 || r->num[0] > INT_MAX || r->num[1] > INT_MAX || r->num[2] > INT_MAX)
         return fail(i, n, ERANGE, "INTERVALMS and TIMEOUTMS must be 1 to 2^31-1, STARTPERIODMS at most 2^31-1");
       if (r->num[3] < 1 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "RETRIES must be 1 to 2^31-1");
+    } else if (strcmp(n, "preservefds") == 0) {
+      if (once(&p->preservefds, r)) return -1;
+      if (r->num[0] > PRESERVE_FDS_MAX) return fail(i, n, ERANGE, "N must be at most 1024");
     } else if (strcmp(n, "stdinpipe") == 0) {
       p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {

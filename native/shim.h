@@ -54,6 +54,7 @@ struct plan {
   int nrecs;
   /* monitor settings */
   const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *consolesocket, *health;
+  const struct record *preservefds;
   bool sync, tty, detach, stdinpipe, handoff;
   bool execfifo; /* the child waits on an exec FIFO (create) */
   sigset_t forward;
@@ -330,6 +331,19 @@ void attach_close(struct proxy *io);
 
 /* Reads the framed plan from the control socket and runs it. */
 int run_from_control(void);
+
+/* ---- preserve.c: the caller's fds a plan passes on (`preservefds`) ------------ */
+
+#define PRESERVE_FDS_MAX 1024
+/* The number of fds the plan preserves (at FIRST_PRESERVED_FD on). */
+unsigned int preserved_fds(const struct plan *p);
+#define FIRST_PRESERVED_FD 4
+/* Closes every inherited fd from FIRST on but the preserved ones, which become CLOEXEC
+ * (the monitor keeps them for the child only). */
+int close_strays(const struct plan *p, unsigned int first);
+/* In the child just before exec: the preserved fds become 3..3+N-1 (not CLOEXEC); the
+ * child's own fds in that range move above it first. */
+int place_preserved_fds(struct child_state *st);
 /* The launcher (ARGV: shim --serve NAME): forks a shim for each connection from the caller to the abstract socket NAME. */
 int serve(char **argv);
 

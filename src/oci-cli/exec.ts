@@ -5,6 +5,7 @@ import fs from "node:fs";
 import type { Process } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { absolute, readBundleSpec } from "./bundle.js";
+import { preservedFdCount } from "./fds.js";
 import type { OciContext } from "./context.js";
 import { forwardSignals } from "./signals.js";
 import { stateOf } from "./state.js";
@@ -69,7 +70,7 @@ export function registerExec(program: Command, ctx: () => OciContext): void {
     .option("--preserve-fds <n>", "pass this many fds past stdio on to the process", "0")
     .action(async (id: string, args: string[], f: ExecFlags) => {
       const c = ctx();
-      if (f.preserveFds !== "0") throw new MydockerError("unsupported", `--preserve-fds ${f.preserveFds}: passing file descriptors is not supported`);
+      const preserveFds = preservedFdCount(f.preserveFds);
       const st = stateOf(c, id);
       let proc: Process;
       if (f.process) {
@@ -84,7 +85,7 @@ export function registerExec(program: Command, ctx: () => OciContext): void {
       }
       const consoleSocket = absolute(f.consoleSocket);
       const pidFile = absolute(f.pidFile);
-      const handle = await c.runtime().exec(id, proc, f.detach ? { handoff: { pidFile, consoleSocket } } : { stdin: true });
+      const handle = await c.runtime().exec(id, proc, f.detach ? { handoff: { pidFile, consoleSocket }, preserveFds } : { stdin: true, preserveFds });
       if (f.detach) return;
       if (pidFile) fs.writeFileSync(pidFile, String(handle.pid));
       const stop = forwardSignals(handle);

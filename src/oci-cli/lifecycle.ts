@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import fs from "node:fs";
 import { MydockerError } from "../util/errors.js";
 import { absolute, readBundleSpec } from "./bundle.js";
+import { preservedFdCount } from "./fds.js";
 import type { OciContext } from "./context.js";
 import { forwardSignals } from "./signals.js";
 
@@ -26,16 +27,12 @@ function createOptions(cmd: Command): Command {
     .option("--preserve-fds <n>", "pass this many fds past stdio on to the container", "0");
 }
 
-function preserveFds(f: CreateFlags): void {
-  if (f.preserveFds !== "0") throw new MydockerError("unsupported", `--preserve-fds ${f.preserveFds}: passing file descriptors to the container is not supported`);
-}
-
 async function create(ctx: OciContext, id: string, f: CreateFlags): Promise<void> {
-  preserveFds(f);
   const bundle = absolute(f.bundle) as string;
   await ctx.runtime().create(id, readBundleSpec(bundle), {
     bundle,
     noPivot: f.pivot ? undefined : true,
+    preserveFds: preservedFdCount(f.preserveFds),
     handoff: { pidFile: absolute(f.pidFile), consoleSocket: absolute(f.consoleSocket) },
   });
 }
@@ -59,10 +56,14 @@ export function registerLifecycle(program: Command, ctx: () => OciContext): void
         await c.runtime().start(id);
         return;
       }
-      preserveFds(f);
       if (f.consoleSocket) throw new MydockerError("invalid-flag", "--console-socket is for a detached container (-d): a foreground one uses this terminal");
       const bundle = absolute(f.bundle) as string;
-      const handle = await c.runtime().run(id, readBundleSpec(bundle), { bundle, stdio: "inherit", noPivot: f.pivot ? undefined : true });
+      const handle = await c.runtime().run(id, readBundleSpec(bundle), {
+        bundle,
+        stdio: "inherit",
+        noPivot: f.pivot ? undefined : true,
+        preserveFds: preservedFdCount(f.preserveFds),
+      });
       if (f.pidFile) fs.writeFileSync(f.pidFile, String(handle.pid));
       const stop = forwardSignals(handle);
       const exit = await handle.wait();

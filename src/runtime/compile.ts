@@ -42,6 +42,8 @@ export interface MonitorOptions {
    * conmon); its pty master goes to consoleSocket.
    */
   handoff?: { consoleSocket?: string };
+  /** runc's --preserve-fds: the caller's fds 3..3+N-1, given to the shim at 4 and on, reach the process at 3 and on. */
+  preserveFds?: number;
   /** The monitor runs a health check on its timer (docs/plan.md, `health`). */
   health?: MonitorHealth;
 }
@@ -150,6 +152,7 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.handoff) steps.push({ op: "handoff" });
   if (o.handoff?.consoleSocket && terminal) steps.push({ op: "consolesocket", path: o.handoff.consoleSocket });
   if (o.health) steps.push({ op: "health", ...o.health });
+  if (o.preserveFds) steps.push({ op: "preservefds", count: o.preserveFds });
   return steps;
 }
 

@@ -49,12 +49,14 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
     forwardSignals: opts.detach || opts.handoff ? undefined : [...FORWARDED_SIGNALS],
     pidFile: opts.handoff?.pidFile,
     handoff: opts.handoff && { consoleSocket: opts.handoff.consoleSocket },
+    preserveFds: opts.preserveFds,
   });
   const { shim, pid } = await launch({
     shimPath: ctx.shimPath,
     plan: () => plan,
     stdio: (opts.detach && !opts.handoff) || attach ? "ignore" : opts.pipe ? "pipe" : "inherit",
-    launcher: await ctx.launcherFor(),
+    launcher: opts.preserveFds ? undefined : await ctx.launcherFor(),
+    extraFds: opts.preserveFds,
     stdin: opts.stdin,
     until: "exec",
     onPid: attach?.onPid,

@@ -106,6 +106,7 @@ export async function launchContainer(
           exitCommand: opts.exitCommand,
           forwardSignals: detached || handoff ? undefined : [...FORWARDED_SIGNALS],
           handoff: handoff && { consoleSocket: handoff.consoleSocket },
+          preserveFds: opts.preserveFds,
           attachSocket: opts.attach ? sd.attachSocket : undefined,
           openStdin: opts.attach && opts.openStdin,
           restart,
@@ -118,7 +119,9 @@ export async function launchContainer(
         return plan;
       },
       stdio: detached ? "ignore" : (opts.stdio ?? "inherit"),
-      launcher: await ctx.launcherFor(),
+      // The launcher's shims have the launcher's fds, not ours to pass on.
+      launcher: opts.preserveFds ? undefined : await ctx.launcherFor(),
+      extraFds: opts.preserveFds,
       stdin: opts.stdin,
       until: mode === "create" ? "ready" : "exec",
       // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.

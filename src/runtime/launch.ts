@@ -13,6 +13,8 @@ interface LaunchOptions {
   plan: (shimPid: number) => Plan;
   stdio: "inherit" | "ignore" | "pipe";
   stdin?: boolean;
+  /** Our fds 3..3+N-1, passed to the shim at 4 and on (after its control socket). */
+  extraFds?: number;
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";
   onPid?: (pid: number) => Promise<void>;

@@ -27,6 +27,7 @@ export type MonitorStep =
   | { op: "attach"; path: string; maxClients: number; backlogBytes: number; flushMs: number }
   | { op: "stdinpipe" }
   | { op: "handoff" }
+  | { op: "preservefds"; count: number }
   | { op: "consolesocket"; path: string }
   | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string }
   | { op: "health"; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number; statusFile: string; pidFile: string; argv: string[] };
@@ -99,6 +100,8 @@ function args(step: PlanStep): string[] {
       return [step.path, String(step.maxClients), String(step.backlogBytes), String(step.flushMs)];
     case "drain":
       return [String(step.ms)];
+    case "preservefds":
+      return [String(step.count)];
     case "sync":
     case "stdinpipe":
     case "handoff":

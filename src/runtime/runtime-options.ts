@@ -43,6 +43,8 @@ export interface RuntimeCreateOptions {
   restart?: MonitorRestart;
   /** runc's contract (myrunc): no monitor stays; see Handoff. Not with logPath, attach, restart or exitCommand. */
   handoff?: Handoff;
+  /** runc's --preserve-fds: our fds 3..3+N-1 are the process's 3..3+N-1 (no launcher then). */
+  preserveFds?: number;
   /** The monitor runs this check in the container on its timer (docker's HEALTHCHECK); see Runtime.health. */
   health?: HealthCheck;
 }
@@ -89,6 +91,8 @@ export interface ExecOptions {
   logPath?: string;
   /** runc's exec --detach: the process keeps the caller's stdio and is left to it (see Handoff). */
   handoff?: Handoff;
+  /** runc's --preserve-fds: our fds 3..3+N-1 are the process's 3..3+N-1 (no launcher then). */
+  preserveFds?: number;
   /** The process's stdio are pipes to the caller (the API's exec), not the caller's own. */
   pipe?: boolean;
   /**

@@ -23,6 +23,8 @@ interface ShimOptions {
   stdio: "inherit" | "ignore" | "pipe";
   /** false: the container reads /dev/null, not the caller's stdin (docker run without -i). */
   stdin?: boolean;
+  /** Our fds 3..3+N-1, passed to the shim at 4 and on (after its control socket); not with a launcher. */
+  extraFds?: number;
   /** Runs while the child waits (after `pid`, before `go`): network, say. Only with a plan that has `sync`. */
   onPid?: (pid: number) => Promise<void>;
   /** Fork the shim from this launcher rather than spawning it (not with stdio "pipe"). */
@@ -89,7 +91,8 @@ export class Shim {
     } else {
       // Own session: a terminal's signals reach the caller only, which passes them on.
       // cwd "/": a monitor that outlives us must not keep the caller's directory busy.
-      const child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe"], detached: true, cwd: "/" });
+      const extra = Array.from({ length: o.extraFds ?? 0 }, (_, i) => 3 + i);
+      const child = spawn(o.shimPath, [], { stdio: [o.stdin === false ? "ignore" : o.stdio, o.stdio, o.stdio, "pipe", ...extra], detached: true, cwd: "/" });
       child.on("error", (e) => {
         this.fail(new MydockerError("shim-failed", `cannot run the shim ${o.shimPath}: ${e.message}`));
       });

@@ -98,6 +98,35 @@ test("the caller's file descriptors past stdio do not reach the container", { sk
   assert.deepEqual(out.trim().split(/\s+/).sort(), ["0", "1", "2", "3"]);
 });
 
+test("--preserve-fds N passes the caller's fds 3..3+N-1 on to the process, and nothing past them", { skip }, async () => {
+  const file = (name: string) => path.join(env.base, name);
+  // fd 3 and 4 are passed on (N=2), fd 5 is not: the process writes to 3 and 4 and lists its fds.
+  const fds = ["kept3", "kept4", "stray5"].map((n) => fs.openSync(file(n), "w"));
+  const script = "echo three >&3; echo four >&4; ls /proc/self/fd";
+  const child = spawnMyrunc(env, ["run", "--preserve-fds", "2", "--bundle", env.bundle("keep", ["sh", "-c", script]), "keep"], ["ignore", "pipe", "pipe", ...fds]);
+  for (const fd of fds) fs.closeSync(fd);
+  let out = "";
+  child.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  assert.equal(code, 0, env.errors().join("\n"));
+  assert.equal(fs.readFileSync(file("kept3"), "utf8"), "three\n");
+  assert.equal(fs.readFileSync(file("kept4"), "utf8"), "four\n");
+  // ls's own directory fd is the next free one, 5: the caller's 5 would make a 6 appear.
+  assert.deepEqual(out.trim().split(/\s+/).sort(), ["0", "1", "2", "3", "4", "5"]);
+
+  // exec -d of a running container hands the fd on too; a count that is not one is refused.
+  assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("keepx", ["sleep", "60"]), "keepx"], { detached: true }).status, 0);
+  const pipe = fs.openSync(file("exec3"), "w");
+  const ex = spawnMyrunc(env, ["exec", "-d", "--preserve-fds", "1", "keepx", "sh", "-c", "echo from exec >&3"], ["ignore", "ignore", "pipe", pipe]);
+  fs.closeSync(pipe);
+  assert.equal(await new Promise<number | null>((resolve) => ex.on("close", resolve)), 0);
+  await waitFor(() => fs.readFileSync(file("exec3"), "utf8") === "from exec\n", { what: "the exec'd process to write to its fd 3" });
+  const bad = env.myrunc(["exec", "--preserve-fds", "-1", "keepx", "true"]);
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /invalid --preserve-fds "-1"/);
+  assert.equal(env.myrunc(["delete", "--force", "keepx"]).status, 0);
+});
+
 test("exec: a foreground exec's status, and exec -d with a pid file", { skip }, async () => {
   assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("ex", ["sleep", "60"]), "ex"], { detached: true }).status, 0);
   const r = env.myrunc(["exec", "ex", "sh", "-c", "echo hi; exit 5"]);

@@ -118,6 +118,9 @@ test("the monitor's policy numbers are checked: a log line of 0 bytes, no attach
   refused(encodePlan(minimal(health)), "1 health: Numerical result out of range (errno 34): INTERVALMS and TIMEOUTMS must be 1 to 2^31-1, STARTPERIODMS at most 2^31-1");
   refused(encodePlan(minimal({ ...health, intervalMs: 1, retries: 0 })), "1 health: Numerical result out of range (errno 34): RETRIES must be 1 to 2^31-1");
   assert.equal(check(encodePlan(minimal({ ...health, intervalMs: 1 }))).status, 0, "a check every millisecond is a valid plan");
+  refused(encodePlan(minimal({ op: "preservefds", count: 1025 })), "1 preservefds: Numerical result out of range (errno 34): N must be at most 1024");
+  // The check runs with nothing past stdio: fds the plan would preserve that the caller never passed.
+  refused(encodePlan(minimal({ op: "preservefds", count: 2 })), "1 preservefds: Bad file descriptor (errno 9): a preserved fd the caller did not pass");
   const drain: PlanStep = { op: "drain", ms: 2 ** 31 };
   refused(encodePlan(minimal(drain)), "1 drain: Numerical result out of range (errno 34): MS is too large");
 });
