@@ -52,6 +52,8 @@ export function prepareMydocker(): Mydocker {
       const ps = runSync(cli(["ps", "-aq", "--no-trunc"]), env);
       const ids = ps.status === 0 ? ps.stdout.split("\n").filter(Boolean) : [];
       if (ids.length > 0) runSync(cli(["rm", "-f", ...ids]), env);
+      // The default bridge's pool and teardowns still in exit commands: released, waited for.
+      runSync(cli(["network", "prune", "-f"]), env);
       unmountUnder(base);
       removeCgroup(cgroupParent);
       fs.rmSync(base, { recursive: true, force: true });

@@ -135,6 +135,8 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
     spawnSync("podman", [...podmanArgs, "rm", "-af"], { stdio: "ignore" });
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });
     spawnSync(process.execPath, [BIN, "rm", "-f", ...(spawnSync(process.execPath, [BIN, "ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
+    // The default bridge's pool and teardowns still in exit commands: released, waited for.
+    spawnSync(process.execPath, [BIN, "network", "prune", "-f"], { env, stdio: "ignore" });
     for (const h of fs.readdirSync("/sys/fs/cgroup")) {
       const dir = path.join("/sys/fs/cgroup", h, cgroupParent);
       if (fs.existsSync(dir)) fs.rmdirSync(dir);

@@ -89,16 +89,30 @@ export function firstHost(c: Cidr): number {
 }
 
 /**
- * The first address of range (the subnet, or --ip-range within it) that is neither the
- * subnet's network or broadcast address, the gateway, nor in used.
+ * The first address of range (the subnet, or --ip-range within it) after `after` (from the
+ * start of range when it is not in it; wrapping around) that is neither the subnet's network
+ * or broadcast address, the gateway, nor in used.
  */
-export function nextFreeIp(subnet: Cidr, range: Cidr, gateway: number, used: Set<number>): number {
+export function nextFreeIp(subnet: Cidr, range: Cidr, gateway: number, used: Set<number>, after?: number): number {
   const size = 2 ** (32 - range.prefix);
   const broadcast = subnet.base + 2 ** (32 - subnet.prefix) - 1;
+  const from = after !== undefined && after >= range.base && after < range.base + size ? after - range.base + 1 : 0;
   for (let i = 0; i < size; i++) {
-    const ip = range.base + i;
+    const ip = range.base + ((from + i) % size);
     if (ip === subnet.base || ip === broadcast || ip === gateway || used.has(ip)) continue;
     return ip;
   }
   throw new MydockerError("ENOADDR", `no available IPv4 addresses on the network's range ${formatCidr(range)}: remove containers from it or make a larger network`);
+}
+
+/**
+ * docker's MAC for an address (02:42 and its four bytes): an address handed to a new
+ * container keeps its MAC, so the bridge's neighbour entry of the container that had it
+ * before is still right (else the host sends to a MAC gone with its veth until the entry ages
+ * out, tens of seconds).
+ */
+export function macForIp(ip: string): string {
+  const n = parseIp(ip);
+  if (n === undefined) throw new MydockerError("EINVAL", `invalid IP address ${ip}`);
+  return ["02", "42", ...[24, 16, 8, 0].map((b) => ((n >>> b) & 0xff).toString(16).padStart(2, "0"))].join(":");
 }

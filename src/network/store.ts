@@ -154,6 +154,15 @@ export class NetworkStore {
     return (this.db.prepare("SELECT * FROM network_endpoints WHERE network_id = ?").all(networkId) as EndpointRow[]).map(endpointFrom);
   }
 
+  /** The address last given out on a network ('' for none yet). */
+  lastIp(networkId: string): string {
+    return (this.db.prepare("SELECT ip FROM network_last_ip WHERE network_id = ?").get(networkId) as { ip: string } | undefined)?.ip ?? "";
+  }
+
+  setLastIp(networkId: string, ip: string): void {
+    this.db.prepare("INSERT INTO network_last_ip (network_id, ip) VALUES (?, ?) ON CONFLICT (network_id) DO UPDATE SET ip = excluded.ip").run(networkId, ip);
+  }
+
   usedIps(networkId: string): string[] {
     return (this.db.prepare("SELECT ip FROM network_endpoints WHERE network_id = ?").all(networkId) as { ip: string }[]).map((r) => r.ip);
   }

@@ -164,6 +164,15 @@ const MIGRATIONS: readonly string[] = [
     removed_at INTEGER NOT NULL        -- unix ms
   );
   `,
+  // 10: where each network's address allocation goes on from (next-fit, as docker's IPAM):
+  // an address whose run is still being torn down in the background is not handed out again
+  // at once.
+  `
+  CREATE TABLE IF NOT EXISTS network_last_ip (
+    network_id TEXT PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+    ip TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -66,4 +66,7 @@ test("IPAM: CIDRs, overlaps, the pool and the next free address", () => {
   assert.equal(formatIp(nextFreeIp(subnet, parseCidr("10.9.0.4/30"), gw, new Set())), "10.9.0.4", "--ip-range");
   const full = new Set([2, 3, 4, 5, 6].map((i) => parseIp(`10.9.0.${i}`)!));
   assert.throws(() => nextFreeIp(subnet, subnet, gw, full), /no available IPv4 addresses/);
+  // Next-fit: on from the last address given out, wrapping around past the broadcast address.
+  assert.equal(formatIp(nextFreeIp(subnet, subnet, gw, new Set(), parseIp("10.9.0.4"))), "10.9.0.5");
+  assert.equal(formatIp(nextFreeIp(subnet, subnet, gw, new Set([parseIp("10.9.0.2")!]), parseIp("10.9.0.6"))), "10.9.0.3");
 });

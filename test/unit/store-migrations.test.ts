@@ -20,7 +20,7 @@ test("a new store has every table and the current schema version", () => {
   try {
     const db = openDb(root);
     assert.equal(db.pragma("user_version", { simple: true }), SCHEMA_VERSION);
-    assert.deepEqual(tables(db), ["blob_repositories", "build_cache", "build_cache_layers", "containers", "events", "image_layers", "image_names", "images", "layer_blobs", "layers", "network_endpoints", "networks", "pending_ops", "removed_containers", "volumes"]);
+    assert.deepEqual(tables(db), ["blob_repositories", "build_cache", "build_cache_layers", "containers", "events", "image_layers", "image_names", "images", "layer_blobs", "layers", "network_endpoints", "network_last_ip", "networks", "pending_ops", "removed_containers", "volumes"]);
     db.close();
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
 import { netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { createNetns, removeNetns } from "../../network/netns.js";
-import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { contains, formatIp, macForIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
@@ -121,9 +121,12 @@ export class ContainerNetwork {
     const reserved = n.name === DEFAULT_NETWORK ? this.pool.reserved(n) : new Set<number>();
     for (let attempt = 0; attempt < 50; attempt++) {
       const used = new Set([...reserved, ...this.store().usedIps(n.id).map((s) => parseIp(s)!)]);
-      const ip = req.ip ?? formatIp(nextFreeIp(subnet, parseCidr(n.ipRange), parseIp(n.gateway)!, used));
+      const ip = req.ip ?? formatIp(nextFreeIp(subnet, parseCidr(n.ipRange), parseIp(n.gateway)!, used, parseIp(this.store().lastIp(n.id))));
       const ep: Endpoint = { networkId: n.id, containerId: c.id, ip, mac: req.mac ?? "", aliases };
-      if (this.store().addEndpoint(ep)) return ep;
+      if (this.store().addEndpoint(ep)) {
+        if (req.ip === undefined) this.store().setLastIp(n.id, ip);
+        return ep;
+      }
       if (req.ip !== undefined) throw new MydockerError("EADDRINUSE", `Address already in use: ${req.ip} is taken on network ${n.name}`);
     }
     throw new MydockerError("EADDRINUSE", `could not allocate an address on network ${n.name}: too many containers starting at once; try again`);
@@ -138,7 +141,7 @@ export class ContainerNetwork {
         const n = this.store().get(ep.networkId);
         if (!n) return;
         const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
-        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) };
+        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, static_mac: ep.mac || macForIp(ep.ip) };
         info[n.name] = netavarkNetwork(n);
       });
     return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports };
@@ -291,7 +294,7 @@ export class ContainerNetwork {
    * a minute: a start in flight has its runtime state long before).
    */
   async sweep(known: (id: string) => "gone" | "active" | "idle"): Promise<void> {
-    await this.pool.sweep();
+    await this.pool.sweep(this.store().byName(DEFAULT_NETWORK));
     for (const run of this.runs.orphans()) {
       const release = run.id === "pool" ? this.pool.releaseAll(run.dir) : this.release(run);
       await release.catch((e: Error) => this.debug(`sweep ${run.id}: ${e.message}`));
@@ -318,7 +321,7 @@ export class ContainerNetwork {
     const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
     const one: NetavarkConfig = {
       ...run.config,
-      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: names, ...(ep.mac ? { static_mac: ep.mac } : {}) } },
+      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: names, static_mac: ep.mac || macForIp(ep.ip) } },
       network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
     };

@@ -11,13 +11,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { isErrno } from "../../util/errors.js";
-import { formatIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { formatIp, macForIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { createNetns } from "../../network/netns.js";
 import { netavarkNetwork, netavarkSetup, type NetavarkBinaries } from "../../network/netavark.js";
 import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import { isSameProcess, processStartTime } from "../../runtime/index.js";
-import { runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
 
 /** Entries kept ready. */
 export const POOL_SIZE = 2;
@@ -70,7 +70,12 @@ export class NetworkPool {
     }
     const before = this.store().endpointsOf(id).find((e) => e.networkId === n.id)?.ip;
     if (before === undefined) return false;
+    const reserved = this.reserved(n);
     for (const name of names.filter((x) => READY.test(x))) {
+      // Only an entry made for this network as it is now (the pool's directory may outlive
+      // a store made again, or a network's address range).
+      const made = readRun(path.join(this.dir, name))?.config.network_info[n.name];
+      if (made?.id !== n.id || !reserved.has(parseIp(ipOf(name)) ?? -1)) continue;
       // The store first: of two takers of one entry, its UNIQUE address lets one through.
       if (!this.store().setEndpointIp(n.id, id, ipOf(name))) continue;
       try {
@@ -122,7 +127,7 @@ export class NetworkPool {
     const config: NetavarkConfig = {
       container_id: runTag(),
       container_name: `mydocker-pool-${nameOf(ip)}`,
-      networks: { [n.name]: { interface_name: "eth0", static_ips: [ip], aliases: [] } },
+      networks: { [n.name]: { interface_name: "eth0", static_ips: [ip], aliases: [], static_mac: macForIp(ip) } },
       network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
     };
@@ -164,13 +169,19 @@ export class NetworkPool {
     fs.rmSync(away, { recursive: true, force: true });
   }
 
-  /** Entries whose maker was killed half way: released. */
-  async sweep(): Promise<void> {
+  /** Entries whose maker was killed half way, and ready ones not of n as it is now: released. */
+  async sweep(n: NetworkRecord | undefined): Promise<void> {
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
     } catch {
       return;
+    }
+    const reserved = n ? this.reserved(n) : new Set<number>();
+    for (const name of names.filter((x) => READY.test(x))) {
+      const dir = path.join(this.dir, name);
+      if (n && readRun(dir)?.config.network_info[n.name]?.id === n.id && reserved.has(parseIp(ipOf(name)) ?? -1)) continue;
+      await this.release({ dir, id: name }).catch((e: Error) => this.debug(`network pool: ${e.message}`));
     }
     for (const name of names.filter((x) => x.endsWith(".new"))) {
       const dir = path.join(this.dir, name);
