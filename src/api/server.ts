@@ -77,6 +77,8 @@ export class ApiServer {
     server.keepAliveTimeout = 60_000;
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
     server.on("upgrade", (req: IncomingMessage, socket: net.Socket, head: Buffer) => {
+      // A client that resets its hijacked connection ends its own stream, never the daemon.
+      socket.on("error", () => socket.destroy());
       void takeUpgradeBody(req, socket, head).then(
         () => {
           const res = new ServerResponse(req);

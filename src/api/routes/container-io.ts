@@ -24,13 +24,15 @@ async function attachOn(ctx: RequestContext, conn: Duplex, raw: boolean): Promis
   const withStdin = flag(query, "stdin") && c.config.OpenStdin;
   try {
     if (flag(query, "logs")) await replayLogs(ctx, c.id, conn, raw, want);
-    if (!flag(query, "stream")) return;
+    if (!flag(query, "stream") || conn.destroyed) return;
     if (!withStdin) conn.resume();
     const { stdout, stderr } = outputStreams(conn, raw, want);
     const session = await engine.attach(c.id, { stdout, stderr, stdin: withStdin ? conn : undefined, tty: c.config.Tty }, { atStart: true, signal: ctx.signal });
-    // The client went away: its session lets go of the container, which runs on.
+    // The client went away (maybe while the session was being made): its session lets go of
+    // the container, which runs on.
     const onClose = () => session.detach();
-    conn.once("close", onClose);
+    if (conn.destroyed) onClose();
+    else conn.once("close", onClose);
     await session.done;
     conn.off("close", onClose);
   } finally {
