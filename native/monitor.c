@@ -30,12 +30,14 @@ struct monitor {
   int sfd;
   struct proxy io;
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
+  long long finished; /* when the last run ended (restartcmd tells of it) */
   int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
   struct pollfd *fds; /* the loop's: the signalfd, the channel, then the proxy's */
   size_t nfds;
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
   bool handed_off; /* handoff: the child is the caller's now, the monitor just ends */
   struct health health;
+  struct restartcmd restartcmd;
 };
 
 static struct monitor m;
@@ -115,6 +117,7 @@ static int wait_for_go(void) {
 
 static void record_exit(int status) {
   m.child_done = true;
+  m.finished = now_nanos();
   if (WIFSIGNALED(status)) {
     m.sig = WTERMSIG(status);
     m.code = 128 + m.sig;
@@ -145,7 +148,7 @@ static void reap(void) {
   pid_t pid;
   while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
     if (pid == m.child) record_exit(status);
-    else health_reaped(&m.health, pid, status);
+    else if (!restartcmd_reaped(&m.restartcmd, pid)) health_reaped(&m.health, pid, status);
   }
 }
 
@@ -305,6 +308,8 @@ static int finish(void) {
   /* The exit is recorded first: a slow attach client may take up to its flush time. */
   attach_close(&m.io);
   if (m.failed) return SETUP_FAILED;
+  /* The engine hears of every restart before it hears of the end. */
+  restartcmd_finish(&m.restartcmd);
   if (m.p->exitcmd) {
     char **argv = m.p->exitcmd->args;
     /* The exit command outlives a foreground caller: it must not hold the caller's terminal
@@ -335,8 +340,8 @@ static void release_child(void) {
   }
 }
 
-/* Clones one run of the container and sees it to its end. */
-static int run_once(struct child_fds *fds, int run) {
+/* Clones one run of the container (begun at STARTED) and sees it to its end. */
+static int run_once(struct child_fds *fds, int run, long long started) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) return setup_failed(m.p->clone, "clone", "socketpair");
   if (m.p->log && proxy_open_pipes(&m.io, !m.p->tty, fds) != 0) return setup_failed(m.p->log, "log", "pipes");
@@ -364,6 +369,7 @@ static int run_once(struct child_fds *fds, int run) {
   if (!synced) release_child();
   if (m.p->pidfile && write_pidfile() != 0) return setup_failed(m.p->pidfile, "pidfile", m.p->pidfile->args[0]);
   if (run == 0) control_send("pid %d", (int)m.child);
+  else restartcmd_note(&m.restartcmd, m.code, m.finished, started);
   if (synced) {
     if (wait_for_go() != 0) {
       errno = EPIPE;
@@ -419,6 +425,7 @@ int run_monitor(struct plan *p) {
   m.p = p;
   m.exit_fd = -1;
   m.cgroup_fd = -1;
+  m.restartcmd = (struct restartcmd){.r = p->restartcmd, .pid = -1};
   proxy_init(&m.io, !p->detach, p->drain ? (int)p->drain->num[0] : 0);
 
   /* Until its execve the child is the host's shim binary, with our fds, in the container's
@@ -447,7 +454,7 @@ int run_monitor(struct plan *p) {
   for (int run = 0;; run++) {
     long long started = now_nanos();
     if (run > 0 && write_runsfile(run, started) != 0) return setup_failed(p->restart, "restart", p->restart->args[4]);
-    int rc = run_once(&fds, run);
+    int rc = run_once(&fds, run, started);
     /* The child is the caller's (a subreaper's) to reap. An exec'd one may have exited
      * already: it is re-parented when we end, so we end with our caller (EOF on the
      * control socket), once it has told its own caller the pid (containerd's shim drops

@@ -24,6 +24,7 @@ static const struct opdef opdefs[] = {
     {"attach", RUN_BY_MONITOR, "snnn", NULL},
     {"stdinpipe", RUN_BY_MONITOR, "", NULL},
     {"restart", RUN_BY_MONITOR, "nnnns", NULL},
+    {"restartcmd", RUN_BY_MONITOR, "sS", NULL},
     {"handoff", RUN_BY_MONITOR, "", NULL},
     {"consolesocket", RUN_BY_MONITOR, "s", NULL},
     {"health", RUN_BY_MONITOR, "nnnnsssS", NULL},
@@ -192,6 +193,8 @@ static int collect(struct plan *p) {
       if (r->num[2] > SIZE_MAX / 2 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "BACKLOG or FLUSHMS is too large");
     } else if (strcmp(n, "restart") == 0) {
       if (once(&p->restart, r)) return -1;
+    } else if (strcmp(n, "restartcmd") == 0) {
+      if (once(&p->restartcmd, r)) return -1;
     } else if (strcmp(n, "consolesocket") == 0) {
       if (once(&p->consolesocket, r)) return -1;
     } else if (strcmp(n, "handoff") == 0) {
@@ -239,6 +242,7 @@ static int collect(struct plan *p) {
   }
   if (p->clone == NULL) return fail(p->nrecs, "clone", EINVAL, "the plan has no clone record");
   if (p->exec == NULL) return fail(p->nrecs, "exec", EINVAL, "the plan has no exec record");
+  if (p->restartcmd && !p->restart) return fail(p->restartcmd->index, "restartcmd", EINVAL, "restartcmd needs restart");
   return check_handoff(p);
 }
 

@@ -53,7 +53,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *consolesocket, *health;
+  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *restartcmd, *consolesocket, *health;
   const struct record *preservefds;
   bool sync, tty, detach, stdinpipe, handoff;
   bool execfifo; /* the child waits on an exec FIFO (create) */
@@ -243,6 +243,30 @@ void health_timer(struct health *h);
 bool health_reaped(struct health *h, pid_t pid, int status);
 /* The container ended: no more checks, a running one is killed. */
 void health_stop(struct health *h);
+
+/* ---- restartcmd.c: the command that tells the engine of each restart ------------- */
+
+#define RESTARTCMD_QUEUE 16
+
+struct restart_note {
+  int code;                 /* the exit code of the run that ended (128+N for signal N) */
+  long long finished;       /* when it ended, Unix ns */
+  long long started;        /* when the next run began, Unix ns */
+};
+
+struct restartcmd {
+  const struct record *r; /* NULL: none */
+  pid_t pid;              /* the running command; -1: none */
+  int queued;
+  struct restart_note queue[RESTARTCMD_QUEUE];
+};
+
+/* A restart began: its command runs now, or after the ones before it. */
+void restartcmd_note(struct restartcmd *rc, int code, long long finished, long long started);
+/* Whether PID was the running command (the next queued one then starts). */
+bool restartcmd_reaped(struct restartcmd *rc, pid_t pid);
+/* The container ended: every queued command is run and waited for, in order. */
+void restartcmd_finish(struct restartcmd *rc);
 
 /* ---- proxy.c: the container's stdio through the monitor (pty, log pipes) -- */
 

@@ -8,6 +8,7 @@ import { isMainThread } from "node:worker_threads";
 import { hasDb, openDb, type Db } from "../store/db.js";
 import { ImageStore, type ImageChanges, type ImageRecord } from "../image/index.js";
 import { Runtime } from "../runtime/index.js";
+import type { UnixNanos } from "./timestamps.js";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import type { LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
@@ -61,8 +62,13 @@ export interface EngineOptions extends Partial<EngineRoots> {
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
 
+/** The engine's command line as a container's monitor runs it: at its exit, at each restart (appending the run's exit code and end). */
+function engineCommand(roots: EngineRoots, ...args: string[]): string[] {
+  return [process.execPath, BIN, "--root", roots.root, "--runroot", roots.runRoot, ...args];
+}
+
 function defaultExitCommand(id: string, roots: EngineRoots, networkRun?: string): string[] {
-  return [process.execPath, BIN, "--root", roots.root, "--runroot", roots.runRoot, "container", "cleanup", id, ...(networkRun ? ["--network-run", networkRun] : [])];
+  return engineCommand(roots, "container", "cleanup", id, ...(networkRun ? ["--network-run", networkRun] : []));
 }
 
 /**
@@ -187,6 +193,7 @@ export class Engine {
     this.starterService ??= new Starter(this.ctx, {
       image: (ref, opts) => this.ensureImage(ref, opts),
       exitCommand: (id, networkRun) => this.exitCommand(id, this.roots, networkRun),
+      restartCommand: (id) => engineCommand(this.roots, "container", "restarted", id),
     });
     return this.starterService;
   }
@@ -291,6 +298,11 @@ export class Engine {
     if (!hasDb(this.roots.root)) return;
     await this.reconciler.cleanupAfterExit(id, networkRun);
     if (takeRestartHandoff(this.ctx, id)) await this.start(id);
+  }
+
+  /** Run by a container's monitor at each restart it makes: docker's die and start events (as cleanupAfterExit, no store is made). */
+  restartedByMonitor(id: string, exitCode: number, finished: UnixNanos, started: UnixNanos): void {
+    if (hasDb(this.roots.root)) this.reconciler.restarted(id, exitCode, finished, started);
   }
 
   /** Which containers mount a volume: for volume rm and prune. */

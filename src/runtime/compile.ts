@@ -68,6 +68,8 @@ export interface MonitorRestart {
   onFailureOnly: boolean;
   /** Restarts at most this many times; 0: no limit. */
   maxCount: number;
+  /** Run by the monitor at each restart, with the exit code and end of the run before and the new run's start (Unix ns) appended. */
+  command?: string[];
 }
 
 /** A log line longer than this is written as partial lines (CRI `P`), as CRI-O and containerd split at 16 KiB. */
@@ -144,7 +146,11 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
     steps.push({ op: "attach", path: o.attachSocket, maxClients: ATTACH_MAX_CLIENTS, backlogBytes: ATTACH_BACKLOG_BYTES, flushMs: ATTACH_FLUSH_MS });
   }
   if (o.openStdin) steps.push({ op: "stdinpipe" });
-  if (o.restart) steps.push({ op: "restart", ...o.restart, delayMs: RESTART_DELAY_MS, maxDelayMs: RESTART_MAX_DELAY_MS });
+  if (o.restart) {
+    const { onFailureOnly, maxCount, runsFile, command } = o.restart;
+    steps.push({ op: "restart", onFailureOnly, maxCount, runsFile, delayMs: RESTART_DELAY_MS, maxDelayMs: RESTART_MAX_DELAY_MS });
+    if (command?.length) steps.push({ op: "restartcmd", argv: command });
+  }
   if (o.pidFile) steps.push({ op: "pidfile", path: o.pidFile });
   if (o.exitFile) steps.push({ op: "exitfile", path: o.exitFile });
   if (o.forwardSignals?.length) steps.push({ op: "sigforward", signals: o.forwardSignals });

@@ -30,6 +30,7 @@ export type MonitorStep =
   | { op: "preservefds"; count: number }
   | { op: "consolesocket"; path: string }
   | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string }
+  | { op: "restartcmd"; argv: string[] }
   | { op: "health"; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number; statusFile: string; pidFile: string; argv: string[] };
 
 export type ChildStep =
@@ -121,6 +122,7 @@ function args(step: PlanStep): string[] {
     case "sigforward":
       return step.signals.map(String);
     case "exitcmd":
+    case "restartcmd":
       return step.argv;
     case "setns":
       return [String(step.nstype), step.path];

@@ -76,6 +76,25 @@ test("events: the recorded history of a container's life, in docker's line; filt
   assert.match(badTime.stderr, /failed to parse value as time or duration: "yesterday"/);
 });
 
+test("events: the restarts a container's monitor makes on its own are docker's die then start, each at its time", { skip }, async () => {
+  const since = String(Date.now() / 1000);
+  const id = md("run", "-d", "--network", "none", "--name", "ev-restart", "--restart", "on-failure:2", "busybox", "sh", "-c", "sleep 0.2; exit 3").stdout.trim();
+  try {
+    await waitFor(() => md("inspect", "-f", "{{.State.Status}} {{.RestartCount}}", id).stdout === "exited 2\n", { what: "two restarts and the end", timeoutMs: 30_000 });
+    const r = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-restart", "--format", "{{.Action}} {{.TimeNano}}");
+    const lines = r.stdout.trimEnd().split("\n").map((l) => l.split(" "));
+    assert.deepEqual(lines.map(([action]) => action), ["create", "start", "die", "start", "die", "start", "die"], r.stdout);
+    const codes = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-restart", "--filter", "event=die", "--format", "{{.Actor.Attributes.exitCode}}");
+    assert.equal(codes.stdout, "3\n3\n3\n");
+    const times = lines.map((l) => Number(l[1]));
+    assert.deepEqual([...times].sort((a, b) => a - b), times, "in time order");
+    // Each restart waits docker's back-off (100 ms, then 200 ms) after the run before died.
+    assert.ok(times[3]! - times[2]! >= 90e6 && times[5]! - times[4]! >= 190e6, `back-off between die and start: ${r.stdout}`);
+  } finally {
+    md("rm", "-f", id);
+  }
+});
+
 test("events: images (import, tag, untag, save, load, delete) and volumes (create, mount, destroy)", { skip }, () => {
   const since = String(Date.now() / 1000);
   const archive = path.join(roots().root, "..", "ev.tar");

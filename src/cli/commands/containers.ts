@@ -209,5 +209,16 @@ export function registerContainers(program: Command, ctx: Context): void {
       const e = await ctx.engine({ sweep: false });
       await e.cleanupAfterExit(id, o.networkRun);
     });
+  container
+    .command("restarted", { hidden: true })
+    .description("Run by a container's monitor at each restart it makes: records docker's die and start events")
+    .argument("<id>")
+    .argument("<exit-code>")
+    .argument("<finished-unix-nanos>")
+    .argument("<started-unix-nanos>")
+    .action(async (id: string, code: string, finished: string, started: string) => {
+      const e = await ctx.engine({ sweep: false });
+      e.restartedByMonitor(id, Number(code), BigInt(finished), BigInt(started));
+    });
   psFlags(container.command("ls").aliases(["list", "ps"]));
 }

@@ -32,6 +32,17 @@ export function eventLine(ev: EngineEvent): string {
   return `${localTime(ev.timeNano)} ${ev.Type} ${ev.Action} ${ev.Actor.ID}${attrs.length ? ` (${attrs.join(", ")})` : ""}\n`;
 }
 
+/**
+ * What --format sees: docker's template reads events.Message's Go fields (.TimeNano, .Time,
+ * .Scope, .ID, .Status, .From) where its JSON (and `json .`) has timeNano, time, scope, id...
+ */
+function templateRow(ev: EngineEvent): EngineEvent {
+  const row = { ...ev };
+  const go = { Status: ev.status ?? "", ID: ev.id ?? "", From: ev.from ?? "", Scope: ev.scope, Time: ev.time, TimeNano: ev.timeNano };
+  for (const [k, value] of Object.entries(go)) Object.defineProperty(row, k, { value, enumerable: false });
+  return row;
+}
+
 export async function eventsCommand(engine: Engine, f: EventsFlags): Promise<void> {
   const now = new Date();
   const query = {
@@ -45,6 +56,6 @@ export async function eventsCommand(engine: Engine, f: EventsFlags): Promise<voi
   const format = f.format === "json" ? "{{json .}}" : f.format;
   for await (const ev of engine.events.stream({ ...query, signal: abort.signal })) {
     if (abort.signal.aborted) break;
-    process.stdout.write(format ? renderTemplate(format, ev) + "\n" : eventLine(ev));
+    process.stdout.write(format ? renderTemplate(format, templateRow(ev)) + "\n" : eventLine(ev));
   }
 }

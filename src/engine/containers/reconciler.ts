@@ -13,6 +13,7 @@ import type { PendingOp } from "../pending-ops.js";
 import { isAnonymous } from "../volumes/store.js";
 import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
 import { containerEvent } from "../events/actors.js";
+import type { UnixNanos } from "../timestamps.js";
 
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
@@ -211,6 +212,19 @@ export class Reconciler implements Reconciling {
     if (networkRun) await this.ctx.network.teardown(id, networkRun);
     // Off every caller's path: what the next runs on the default bridge take (pool.ts).
     await this.ctx.network.refillPool();
+  }
+
+  /**
+   * Run by a container's monitor at each restart it makes, whether or not any engine process
+   * runs: docker's die for the run that ended (at its end), then start for the new one; the
+   * record is brought up to date.
+   */
+  restarted(id: string, exitCode: number, finished: UnixNanos, started: UnixNanos): void {
+    const c = this.ctx.containers.get(id);
+    if (!c) return;
+    this.ctx.events.record(containerEvent(c, "die", { exitCode: String(exitCode) }), finished);
+    this.ctx.events.record(containerEvent(c, "start"), started);
+    this.refresh(c);
   }
 
   /**

@@ -46,17 +46,19 @@ export interface StarterOptions {
   image(ref: string, opts: EnsureOptions): Promise<ImageRecord>;
   /** The command a detached container's monitor runs after the container exits. */
   exitCommand(id: string, networkRun?: string): string[];
+  /** The command a container's monitor runs at each restart it makes (docker's events of it). */
+  restartCommand(id: string): string[];
 }
 
 /** docker's --restart as the monitor carries it out; "no" is none. */
-function restartPolicy(c: ContainerRecord): MonitorRestart | undefined {
+function restartPolicy(c: ContainerRecord, command: string[]): MonitorRestart | undefined {
   const p = c.hostConfig.RestartPolicy;
   switch (p.Name) {
     case "always":
     case "unless-stopped":
-      return { onFailureOnly: false, maxCount: 0 };
+      return { onFailureOnly: false, maxCount: 0, command };
     case "on-failure":
-      return { onFailureOnly: true, maxCount: p.MaximumRetryCount };
+      return { onFailureOnly: true, maxCount: p.MaximumRetryCount, command };
     default:
       return undefined;
   }
@@ -207,7 +209,7 @@ export class Starter {
         logMaxFiles: log?.maxFiles,
         attach: true,
         openStdin: c.config.OpenStdin,
-        restart: restartPolicy(c),
+        restart: restartPolicy(c, this.o.restartCommand(c.id)),
         health: healthCheckFor(c, spec),
         exitCommand: this.o.exitCommand(c.id, net.tag),
       });

@@ -46,10 +46,13 @@ export class EventsService {
     return this.storeHandle;
   }
 
-  /** Records an event; a failure to record never fails the operation it describes. */
-  record(input: EventInput): EngineEvent | undefined {
+  /**
+   * Records an event, at a time already past when given (what a container's monitor did
+   * while no engine process ran); a failure to record never fails the operation it describes.
+   */
+  record(input: EventInput, at?: UnixNanos): EngineEvent | undefined {
     try {
-      return this.store.insert(nowUs(), input.Type, input.Action, input.id, input.attributes).event;
+      return this.store.insert(toUs(at) ?? nowUs(), input.Type, input.Action, input.id, input.attributes).event;
     } catch (e) {
       this.debug(`recording the ${input.Type} ${input.Action} event of ${input.id}: ${(e as Error).message}`);
       return undefined;
