@@ -29,16 +29,28 @@ export function makeHtpasswd(file: string, user: string, password: string): void
   fs.writeFileSync(file, `${user}:${hash}\n`);
 }
 
+/** A client certificate signed by ca (a makeCertificate pair): dir/NAME.cert, dir/NAME.key, docker's certs.d names. */
+export function makeClientCertificate(dir: string, ca: { cert: string; key: string }, name = "client"): { cert: string; key: string } {
+  const cert = path.join(dir, `${name}.cert`);
+  const key = path.join(dir, `${name}.key`);
+  const csr = path.join(dir, `${name}.csr`);
+  execFileSync("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", `/CN=mydocker-test-${name}`], { stdio: "ignore" });
+  execFileSync("openssl", ["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-out", cert, "-days", "1"], { stdio: "ignore" });
+  return { cert, key };
+}
+
 export interface Registry {
   host: string;
   stop(): void;
 }
 
-export async function startRegistry(dir: string, opts: { tls?: { cert: string; key: string }; htpasswd?: string } = {}): Promise<Registry> {
+/** tls.clientCa: only clients with a certificate that CA signed are served. */
+export async function startRegistry(dir: string, opts: { tls?: { cert: string; key: string; clientCa?: string }; htpasswd?: string } = {}): Promise<Registry> {
   fs.mkdirSync(dir, { recursive: true });
   const host = `127.0.0.1:${await freePort()}`;
   const lines = ["version: 0.1", "log:\n  level: error", `storage:\n  filesystem:\n    rootdirectory: ${path.join(dir, "storage")}\n  delete:\n    enabled: true`, `http:\n  addr: ${host}`];
   if (opts.tls) lines.push(`  tls:\n    certificate: ${opts.tls.cert}\n    key: ${opts.tls.key}`);
+  if (opts.tls?.clientCa) lines.push(`    clientcas:\n      - ${opts.tls.clientCa}`);
   if (opts.htpasswd) lines.push(`auth:\n  htpasswd:\n    realm: mydocker-test\n    path: ${opts.htpasswd}`);
   const config = path.join(dir, "registry.yml");
   fs.writeFileSync(config, lines.join("\n") + "\n");

@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import { writeTar, fileHeader } from "../../src/image/tar/writer.js";
 import { NOT_ROOT, isRoot, mydocker, tempRoots, type Roots } from "../helpers/cli.js";
-import { makeCertificate, makeHtpasswd, startRegistry, type Registry } from "../helpers/registry.js";
+import { makeCertificate, makeClientCertificate, makeHtpasswd, startRegistry, type Registry } from "../helpers/registry.js";
 import { have } from "./image-helpers.js";
 
 const skip = !isRoot() ? NOT_ROOT : !have("docker-registry") || !have("openssl") || !have("python3") ? "needs docker-registry, openssl and python3 (bcrypt for htpasswd)" : false;
@@ -16,6 +16,7 @@ let roots: Roots;
 let work: string;
 let tlsOpen: Registry;
 let tlsAuth: Registry;
+let tlsClient: Registry;
 let cert: { cert: string; key: string };
 
 /** Runs mydocker with extra environment (a config file, a docker config dir). */
@@ -44,6 +45,8 @@ before(async () => {
   makeHtpasswd(path.join(work, "htpasswd"), "tester", "s3cret");
   tlsOpen = await startRegistry(path.join(work, "reg-open"), { tls: cert });
   tlsAuth = await startRegistry(path.join(work, "reg-auth"), { tls: cert, htpasswd: path.join(work, "htpasswd") });
+  // Serves only clients with a certificate its CA (the server's own, here) signed.
+  tlsClient = await startRegistry(path.join(work, "reg-client"), { tls: { ...cert, clientCa: cert.cert } });
   const body = Buffer.from("over tls\n");
   const tar: Buffer[] = [];
   for await (const chunk of writeTar([{ header: fileHeader("hello", body.length), body }])) tar.push(chunk);
@@ -56,6 +59,7 @@ after(() => {
   if (skip) return;
   tlsOpen?.stop();
   tlsAuth?.stop();
+  tlsClient?.stop();
   roots?.cleanup();
 });
 
@@ -88,6 +92,24 @@ test("a TLS registry on loopback: refused while its CA is unknown, trusted throu
   const strict = md(["pull", "--tls-verify=true", ref], { MYDOCKER_CONFIG_FILE: insecure });
   assert.equal(strict.status, 125);
   assert.match(strict.stderr, /certificate is not trusted/);
+});
+
+test("a registry that wants a client certificate gets certs.d's client.cert and client.key", { skip }, () => {
+  const ref = `${tlsClient.host}/mtls/app:1`;
+  assert.equal(md(["tag", "local/app:1", ref]).status, 0);
+  const trusted = { MYDOCKER_CONFIG_FILE: trustingConfig(tlsClient.host) };
+  const without = md(["push", "-q", ref], trusted);
+  assert.equal(without.status, 125);
+  assert.match(without.stderr, /bad certificate\): it wants a client certificate: put client.cert and client.key in \/etc\/docker\/certs.d\/127.0.0.1:\d+\//);
+  assert.equal(without.stderr.trim().split("\n").length, 1, without.stderr);
+
+  const dir = path.join(work, `certs.d-${tlsClient.host.replace(/:/g, "_")}`, tlsClient.host);
+  makeClientCertificate(dir, cert, "client");
+  const pushed = md(["push", ref], trusted);
+  assert.equal(pushed.status, 0, pushed.stderr);
+  assert.equal(md(["rmi", ref]).status, 0);
+  const pulled = md(["pull", "-q", ref], trusted);
+  assert.equal(pulled.status, 0, pulled.stderr);
 });
 
 test("login checks the password, keeps it in config.json, and logout forgets it", { skip }, () => {

@@ -32,8 +32,18 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
 }
 
 function reason(e: unknown): string {
-  const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+  // OpenSSL's messages run over lines with its source positions; its reason is the part to say.
+  const err = e as NodeJS.ErrnoException & { reason?: string };
+  const text = err.code ? `${err.code}: ${err.reason ?? err.message}` : String(err.message ?? e);
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/** An HTTPS connection the registry refused, with what to do when it wants a client certificate. */
+function httpsFailed(domain: string, e: unknown): MydockerError {
+  const code = (e as NodeJS.ErrnoException).code ?? "";
+  const wantsCertificate = /CERTIFICATE_REQUIRED|HANDSHAKE_FAILURE|BAD_CERTIFICATE|UNKNOWN_CA/.test(code);
+  const hint = wantsCertificate ? `: it wants a client certificate: put client.cert and client.key in /etc/docker/certs.d/${domain}/` : "";
+  return new MydockerError("registry_tls", `cannot reach ${domain} over https (${reason(e)})${hint}`);
 }
 
 /** Most of a reply a challenge or an error body may have. */
@@ -77,11 +87,17 @@ export class RegistryClient {
         throw new MydockerError("registry_unreachable", `cannot reach ${this.domain} over https: ${reason(e)}`);
       }
       const plain = `http://${this.host}`;
+      let status: number;
       try {
-        await (await httpRequest(`${plain}/v2/`, { method: "GET" })).discard();
+        const res = await httpRequest(`${plain}/v2/`, { method: "GET" });
+        status = res.status;
+        await res.discard();
       } catch (e2) {
         throw new MydockerError("registry_unreachable", `cannot reach ${this.domain}: https: ${reason(e)}; http: ${reason(e2)}`);
       }
+      // 400 to plain HTTP is a server that speaks only HTTPS (Go's "Client sent an HTTP
+      // request to an HTTPS server"): what failed is its HTTPS, say why.
+      if (status === 400) throw httpsFailed(this.domain, e);
       return plain;
     }
   }
