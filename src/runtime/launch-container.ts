@@ -1,10 +1,10 @@
 // create, start and run's first half: state directory, cgroup, plan, shim.
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Cgroup } from "../cgroups/types.js";
 import type { Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
+import { mknodat, openDir } from "../util/fsat.js";
 import { compile } from "./compile.js";
 import { readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
@@ -186,10 +186,17 @@ export async function runPoststart(ctx: RuntimeContext, rec: StateRecord): Promi
   await runHooks(rec.hooks, "poststart", hookState(rec, "running", rec.pid)).catch((e: Error) => ctx.warn(e.message));
 }
 
+const S_IFIFO = 0o010000;
+
 function makeFifo(file: string): void {
-  // Node has no mkfifo(3); coreutils' mkfifo is everywhere the runtime can run (Linux, root).
-  const r = spawnSync("mkfifo", ["-m", "0600", file]);
-  if (r.status !== 0) {
-    throw new MydockerError("fifo", `mkfifo ${file}: ${r.error?.message ?? r.stderr.toString().trim()}`);
+  // Node has no mkfifo(3): mknodat through the native addon, in the container's own state
+  // directory (a run of the mkfifo program cost a process per container start).
+  const dir = openDir(path.dirname(file));
+  try {
+    mknodat(dir, path.basename(file), S_IFIFO | 0o600, 0, 0);
+  } catch (e) {
+    throw new MydockerError("fifo", `mkfifo ${file}: ${(e as Error).message}`);
+  } finally {
+    fs.closeSync(dir);
   }
 }
