@@ -192,6 +192,8 @@ static void release_stdio_if_detached(void) {
   proxy_detach(&m.io);
 }
 
+static void release_child(void);
+
 static void handle_chan(void) {
   struct child_msg msg;
   int fd = -1;
@@ -224,6 +226,17 @@ static void handle_chan(void) {
     report_error(msg.step, op, msg.err, msg.detail);
     break;
   }
+  case MSG_PAUSE:
+    /* The caller runs the hooks due before the root switch; the child waits for its go. */
+    control_send("hooks");
+    if (wait_for_go() == 0) {
+      release_child();
+    } else {
+      m.failed = true;
+      report_error(msg.step, "hookpause", EPIPE, "the control socket closed before go");
+      kill(m.child, SIGKILL);
+    }
+    break;
   case MSG_TTY:
     if (fd >= 0 && m.p->consolesocket) {
       if (send_to_console_socket(m.p->consolesocket->args[0], fd) != 0) {

@@ -60,6 +60,7 @@ static const struct opdef opdefs[] = {
     {"chdir", RUN_BY_CHILD, "s", step_chdir},
     {"env", RUN_BY_CHILD, "s", step_env},
     {"hostexec", RUN_BY_CHILD, "s", step_hostexec},
+    {"hookpause", RUN_BY_CHILD, "", step_hookpause},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
 };
 

@@ -103,7 +103,7 @@ int send_to_console_socket(const char *path, int fd);
 /* ---- child.c: the container's init before exec ----------------------------- */
 
 /* The channel between monitor and child: a SOCK_SEQPACKET socketpair. */
-enum child_msg_kind { MSG_READY = 1, MSG_ERROR, MSG_TTY };
+enum child_msg_kind { MSG_READY = 1, MSG_ERROR, MSG_TTY, MSG_PAUSE };
 struct child_msg {
   int kind;
   int step;
@@ -173,6 +173,8 @@ int step_chdir(const struct record *r, struct child_state *st);
 int step_env(const struct record *r, struct child_state *st);
 int step_hostexec(const struct record *r, struct child_state *st);
 int step_exec(const struct record *r, struct child_state *st);
+/* hookpause.c */
+int step_hookpause(const struct record *r, struct child_state *st);
 
 /* ---- logwriter.c: CRI log files --------------------------------------------- */
 

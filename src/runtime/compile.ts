@@ -2,7 +2,7 @@
 // Pure: whatever it needs from the host comes in through the options.
 import path from "node:path";
 import type { CgroupHierarchy } from "../cgroups/types.js";
-import type { Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
+import type { Hook, Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
 import type { ChildStep, MonitorStep, Plan } from "./plan.js";
 import { filesOnlySteps, filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
 import { finalSteps, rlimitSteps, sessionSteps } from "./compile-process.js";
@@ -108,6 +108,12 @@ export interface CompileOptions extends MonitorOptions {
   seccomp?: SeccompFilter;
   /** Whether a bind source is a file or a directory (default: directory). */
   sourceKind?: (hostPath: string) => "file" | "dir";
+  /**
+   * The child waits for the caller's hooks (`hookpause`): "create" after its mounts, before
+   * pivot_root (prestart, createRuntime, createContainer); "start" also once set up, before
+   * its credentials and exec (startContainer of a run, which has no start).
+   */
+  hookPauses?: { create: boolean; start: boolean };
 }
 
 const CLONE_FLAGS: Record<NamespaceType, number> = {
@@ -209,6 +215,11 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
       sourceKind: o.sourceKind ?? (() => "dir"),
     }),
   );
+  if (o.hookPauses?.create) {
+    // After the mounts, before the root switch (runtime-spec: createRuntime, createContainer).
+    const at = child.findIndex((s) => s.op === "pivot_root" || s.op === "chroot");
+    child.splice(at < 0 ? child.length : at, 0, { op: "hookpause" });
+  }
   child.push(...sessionSteps(process, "/dev/console"));
   if (spec.hostname) child.push({ op: "hostname", name: spec.hostname });
   if (spec.domainname) child.push({ op: "domainname", name: spec.domainname });
@@ -217,6 +228,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   if (process.oomScoreAdj !== undefined) child.push({ op: "oomscoreadj", value: process.oomScoreAdj });
   const sc = spec.linux?.seccomp;
   const seccomp = sc ? (o.seccomp ?? compileSeccomp(sc)) : undefined;
+  if (o.hookPauses?.start) child.push({ op: "hookpause" });
   child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap, seccomp));
   return [...monitor, ...child];
 }
@@ -252,6 +264,24 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
     ...rlimitSteps(process),
     ...finalSteps(process, o.lastCap, target.seccomp),
   ];
+}
+
+/**
+ * An OCI hook run in a container's namespaces (createContainer, startContainer): PATH found
+ * on the host before joining (hostPath: the view before pivot_root, where the host's files
+ * are) or in the container's root, with the hook's args and env alone, stdin the state.
+ */
+export function compileHook(target: ExecTarget, hook: Hook, where: "host" | "container"): Plan {
+  const nsPath = (type: NamespaceType) => `/proc/${target.pid}/ns/${NS_FILES[type]}`;
+  const argv = hook.args?.length ? hook.args : [hook.path];
+  const steps: Plan = [{ op: "clone", flags: 0 }];
+  if (target.namespaces.includes("pid")) steps.push({ op: "pidns", path: nsPath("pid") });
+  if (where === "host") steps.push({ op: "hostexec", path: hook.path });
+  steps.push(...joinSteps(target.namespaces.map((type): Namespace => ({ type })), (n) => nsPath(n.type)), { op: "chdir", dir: "/" });
+  for (const e of hook.env ?? []) steps.push({ op: "env", entry: e });
+  // Without hostexec the file is the first word: the hook's own argv[0] cannot differ from its path there.
+  steps.push({ op: "exec", searchPath: "", argv: where === "host" ? argv : [hook.path, ...argv.slice(1)] });
+  return steps;
 }
 
 /** A static host program run over a container's files (cp's tar): opened on the host, exec'd inside. */

@@ -1,22 +1,13 @@
 // OCI hooks (runtime-spec config.md "POSIX-platform Hooks") that run in the runtime's
-// namespace: prestart and createRuntime once the container's namespaces exist (its init
-// waits, before its own setup), poststart after start, poststop after delete. Each gets
-// the container's state on stdin and its timeout; createContainer and startContainer,
-// which run inside the container's namespaces, are refused by name.
+// namespace: prestart and createRuntime once the container's mounts are made, before its
+// root switch (its init waits), poststart after start, poststop after delete. Each gets the
+// container's state on stdin and its timeout. Those in the container's namespaces
+// (createContainer, startContainer) are container-hooks.ts.
 import { spawn } from "node:child_process";
 import type { Hook, Hooks, State } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 
 export type HookPoint = "prestart" | "createRuntime" | "poststart" | "poststop";
-
-/** The hooks a container asks for that this runtime cannot run, refused before anything is made. */
-export function checkHooks(hooks: Hooks | undefined): void {
-  for (const point of ["createContainer", "startContainer"] as const) {
-    if (hooks?.[point]?.length) {
-      throw new MydockerError("unsupported", `config.json: hooks.${point}: hooks inside the container's namespaces are not supported (prestart, createRuntime, poststart and poststop are)`);
-    }
-  }
-}
 
 function envObject(env: readonly string[] | undefined): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};

@@ -6,19 +6,20 @@ import type { Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { mknodat, openDir } from "../util/fsat.js";
 import { compile } from "./compile.js";
+import { runContainerHooks } from "./container-hooks.js";
 import { readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
 import { prepareHealth } from "./health-state.js";
+import { hookState, runHooks } from "./hooks.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type { RuntimeCreateOptions } from "./runtime-options.js";
 import { compileCached, keepSeccomp } from "./seccomp-state.js";
 import type { Shim } from "./shim.js";
-import { FORWARDED_SIGNALS } from "./signals.js";
+import { FORWARDED_SIGNALS, sendSignal } from "./signals.js";
 import { StateDir, type StateRecord } from "./state.js";
 import { validateSpec } from "./validate.js";
-import { checkHooks, hookState, runHooks } from "./hooks.js";
 
 /** How often start checks that the process it releases is still there. */
 const START_WATCH_MS = 100;
@@ -37,7 +38,6 @@ export async function launchContainer(
   mode: "create" | "run",
 ): Promise<{ shim: Shim; pid: number }> {
   const spec = validateSpec(input);
-  checkHooks(spec.hooks);
   const bundle = path.resolve(opts.bundle ?? ".");
   const rootfs = path.resolve(bundle, spec.root?.path ?? "rootfs");
   const sd = new StateDir(ctx.runRoot, id);
@@ -63,18 +63,26 @@ export async function launchContainer(
       rootfs,
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
       ...(restart ? { monitorRestarts: true } : {}),
-      ...(spec.hooks?.poststart || spec.hooks?.poststop ? { hooks: { poststart: spec.hooks.poststart, poststop: spec.hooks.poststop } } : {}),
+      ...(keptHooks(spec) ? { hooks: keptHooks(spec) } : {}),
     };
-    // prestart and createRuntime: the namespaces exist, the init waits before its own setup.
-    const early = [...(spec.hooks?.prestart ?? []), ...(spec.hooks?.createRuntime ?? [])];
-    const onPid =
-      early.length === 0
-        ? opts.onPid
-        : async (pid: number) => {
-            await opts.onPid?.(pid);
-            await runHooks(spec.hooks, "prestart", hookState(record, "creating", pid));
-            await runHooks(spec.hooks, "createRuntime", hookState(record, "creating", pid));
-          };
+    const onPid = opts.onPid;
+    // The init waits (hookpause) for the hooks due after its mounts, before its root switch;
+    // a run, which has no start, also for startContainer, before its process.
+    const hookPauses = {
+      create: (["prestart", "createRuntime", "createContainer"] as const).some((p) => spec.hooks?.[p]?.length),
+      start: mode === "run" && !!spec.hooks?.startContainer?.length,
+    };
+    const onHooks = async (pid: number, pause: number) => {
+      const target = { shimPath: ctx.shimPath, pid, namespaces: record.namespaces };
+      if (hookPauses.create && pause === 0) {
+        const state = hookState(record, "creating", pid);
+        await runHooks(spec.hooks, "prestart", state);
+        await runHooks(spec.hooks, "createRuntime", state);
+        await runContainerHooks(target, spec.hooks, "createContainer", state);
+      } else {
+        await runContainerHooks(target, spec.hooks, "startContainer", hookState(record, "created", pid));
+      }
+    };
     const launched = await launch({
       shimPath: ctx.shimPath,
       // The shim runs first and waits for its plan. The state file is written then, once,
@@ -114,6 +122,7 @@ export async function launchContainer(
           cloneCgroup: joins.cloneCgroup,
           health: check,
           sync: onPid !== undefined,
+          hookPauses: hookPauses.create || hookPauses.start ? hookPauses : undefined,
         });
         if (seccomp) keepSeccomp(sd.dir, seccomp.file);
         return plan;
@@ -126,6 +135,7 @@ export async function launchContainer(
       until: mode === "create" ? "ready" : "exec",
       // The child moves itself into the cgroup first thing (cgroupjoin); then the caller's setup.
       onPid,
+      onHooks,
       debug: ctx.debug,
     });
     const { shim, pid } = launched;
@@ -150,6 +160,13 @@ export async function startCreated(ctx: RuntimeContext, id: string): Promise<voi
     // Only a start removes the exec FIFO: a stopped container that still has it never started.
     if (st.status === "stopped" && fs.existsSync(sd.execFifo)) throw diedFirst();
     throw new MydockerError("bad-state", `container "${id}" is ${st.status}: only a created container can be started`);
+  }
+  if (st.hooks?.startContainer?.length && st.pid !== undefined) {
+    // In the container, before its process: a failure stops the container (runtime-spec).
+    await runContainerHooks({ shimPath: ctx.shimPath, pid: st.pid, namespaces: st.namespaces }, st.hooks, "startContainer", hookState(st, "created", st.pid)).catch((e: Error) => {
+      sendSignal(st.pid as number, 9);
+      throw e;
+    });
   }
   // Our open returns once the child opened the write side; it then writes one byte, which
   // must be read before we close (else its write fails) and which says it is going to exec.
@@ -199,4 +216,10 @@ function makeFifo(file: string): void {
   } finally {
     fs.closeSync(dir);
   }
+}
+
+/** The hooks start and delete run, kept in the state. */
+function keptHooks(spec: Spec): StateRecord["hooks"] | undefined {
+  const { startContainer, poststart, poststop } = spec.hooks ?? {};
+  return startContainer || poststart || poststop ? { startContainer, poststart, poststop } : undefined;
 }

@@ -18,6 +18,7 @@ interface LaunchOptions {
   /** "ready": the child waits on the exec FIFO (create); "exec": the process runs (run, exec). */
   until: "ready" | "exec";
   onPid?: (pid: number) => Promise<void>;
+  onHooks?: (pid: number, pause: number) => Promise<void>;
   launcher?: Launcher;
   debug?: (msg: string) => void;
 }

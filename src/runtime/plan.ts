@@ -34,6 +34,7 @@ export type MonitorStep =
   | { op: "health"; intervalMs: number; timeoutMs: number; startPeriodMs: number; retries: number; statusFile: string; pidFile: string; argv: string[] };
 
 export type ChildStep =
+  | { op: "hookpause" }
   | { op: "setns"; nstype: number; path: string }
   | { op: "cgroupjoin"; path: string }
   | { op: "unshare"; flags: number }
@@ -104,6 +105,7 @@ function args(step: PlanStep): string[] {
     case "preservefds":
       return [String(step.count)];
     case "sync":
+    case "hookpause":
     case "stdinpipe":
     case "handoff":
     case "tty":

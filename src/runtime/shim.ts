@@ -27,6 +27,8 @@ interface ShimOptions {
   extraFds?: number;
   /** Runs while the child waits (after `pid`, before `go`): network, say. Only with a plan that has `sync`. */
   onPid?: (pid: number) => Promise<void>;
+  /** Runs at each `hookpause` of the plan (the first is 0) while the child waits for `go`. */
+  onHooks?: (pid: number, pause: number) => Promise<void>;
   /** Fork the shim from this launcher rather than spawning it (not with stdio "pipe"). */
   launcher?: Launcher;
   /** How long the launcher may take to say `shim PID` (default LAUNCH_DEADLINE_MS). */
@@ -53,6 +55,7 @@ export class Shim {
   private waiters: (() => void)[] = [];
   private done = false;
   private buffered = "";
+  private pauses = 0;
 
   /** Starts a shim, which then waits for its plan (sendPlan); resolves once its pid is known. */
   static async start(o: ShimOptions): Promise<Shim> {
@@ -275,6 +278,9 @@ export class Shim {
       case "exit":
         this.exitLine = { exitCode: Number(rest[0]), signal: Number(rest[1]) };
         break;
+      case "hooks":
+        void this.goAfter(() => this.o.onHooks?.(this.containerPid ?? 0, this.pauses++));
+        break;
       default:
         this.debug(`shim ${this.forkedPid}: unknown line ignored`);
     }
@@ -282,9 +288,14 @@ export class Shim {
   }
 
   /** The caller's work between `pid` and `go`; its failure kills the child before it ran anything. */
-  private async letChildGo(pid: number): Promise<void> {
+  private letChildGo(pid: number): Promise<void> {
+    return this.goAfter(() => this.o.onPid?.(pid));
+  }
+
+  /** The caller's work while the child waits; then `go`, or, should it fail, the child is killed. */
+  private async goAfter(work: () => Promise<void> | undefined): Promise<void> {
     try {
-      await this.o.onPid?.(pid);
+      await work();
       this.control.write("go\n");
     } catch (e) {
       this.fail(e instanceof Error ? e : new Error(String(e)));

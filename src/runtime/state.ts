@@ -22,8 +22,8 @@ export interface StateRecord extends State {
   namespaces: NamespaceType[];
   /** The monitor restarts the process (it then takes SIGUSR2 as "stop restarting"). */
   monitorRestarts?: boolean;
-  /** The spec's poststart and poststop hooks: start and delete run them. */
-  hooks?: Pick<Hooks, "poststart" | "poststop">;
+  /** The spec's hooks that start and delete run. */
+  hooks?: Pick<Hooks, "startContainer" | "poststart" | "poststop">;
 }
 
 export interface ExitInfo {

@@ -192,7 +192,7 @@ test("hooks: prestart, createRuntime, poststart and poststop run at their points
   assert.equal(read("poststop").status, "stopped");
 });
 
-test("hooks: a failing or late prestart fails create with its reason; hooks in the container's namespaces are refused", { skip }, () => {
+test("hooks: a failing or late prestart fails create with its reason; a failing startContainer fails start and stops the container", { skip }, async () => {
   const failing = env.bundle("hkfail", ["sleep", "60"], (s) => (s.hooks = { prestart: [{ path: "/bin/sh", args: ["sh", "-c", "echo no network >&2; exit 3"] }] }));
   const r = env.myrunc(["create", "--bundle", failing, "hkfail"], { detached: true });
   assert.equal(r.status, 1);
@@ -205,7 +205,41 @@ test("hooks: a failing or late prestart fails create with its reason; hooks in t
   assert.equal(env.errors().at(-1), "hooks.createRuntime[0] (/bin/sleep): timed out after 1 s");
   assert.equal(env.myrunc(["state", "hklate"]).status, 1);
 
-  const inside = env.bundle("hkin", ["true"], (s) => (s.hooks = { startContainer: [{ path: "/bin/true" }] }));
-  assert.equal(env.myrunc(["create", "--bundle", inside, "hkin"], { detached: true }).status, 1);
-  assert.match(env.errors().at(-1) ?? "", /^config\.json: hooks\.startContainer: hooks inside the container's namespaces are not supported/);
+  const inside = env.bundle("hkin", ["true"], (s) => (s.hooks = { startContainer: [{ path: "/bin/sh", args: ["sh", "-c", "echo not today >&2; exit 4"] }] }));
+  assert.equal(env.myrunc(["create", "--bundle", inside, "hkin"], { detached: true }).status, 0);
+  const st = env.myrunc(["start", "hkin"], { detached: true });
+  assert.equal(st.status, 1);
+  assert.equal(env.errors().at(-1), "hooks.startContainer[0] (/bin/sh): exit status 4: not today");
+  await waitFor(() => state("hkin").status === "stopped", { what: "the container whose startContainer hook failed to stop" });
+  assert.equal(env.myrunc(["delete", "hkin"]).status, 0);
+});
+
+test("hooks: createContainer runs in the container's namespaces after its mounts, before pivot_root; startContainer in its root before its process", { skip }, async () => {
+  const out = path.join(env.base, "hook-createContainer.txt");
+  const rootfs = path.join(env.base, "rootfs");
+  // Before pivot_root the host's files are there (this host path), and so is the container's /proc mount, at the rootfs.
+  const createContainer = { path: "/bin/sh", args: ["sh", "-c", `{ readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts; grep -c ' ${rootfs}/proc ' /proc/self/mountinfo; cat; } > ${out}`] };
+  // In the container's root, before its process runs: the process finds what the hook wrote.
+  const startContainer = { path: "/bin/sh", args: ["sh", "-c", "cat > /tmp/started-by-hook"], env: ["PATH=/bin"] };
+  for (const [mode, id] of [["create", "hkc"], ["run", "hkr"]] as const) {
+    fs.rmSync(out, { force: true });
+    const bundle = env.bundle(id, ["sh", "-c", "cat /tmp/started-by-hook; rm /tmp/started-by-hook; sleep 60"], (s) => {
+      s.hooks = { createContainer: [createContainer], startContainer: [startContainer] };
+    });
+    if (mode === "create") {
+      assert.equal(env.myrunc(["create", "--bundle", bundle, id], { detached: true }).status, 0, env.errors().join("\n"));
+      assert.equal(env.myrunc(["start", id], { detached: true }).status, 0, env.errors().join("\n"));
+    } else {
+      assert.equal(env.myrunc(["run", "-d", "--bundle", bundle, id], { detached: true }).status, 0, env.errors().join("\n"));
+    }
+    const pid = state(id).pid;
+    const [mnt, uts, procMounts, stdin = ""] = fs.readFileSync(out, "utf8").split("\n");
+    assert.equal(mnt, fs.readlinkSync(`/proc/${pid}/ns/mnt`), "the container's mount namespace");
+    assert.notEqual(mnt, fs.readlinkSync("/proc/self/ns/mnt"));
+    assert.equal(uts, fs.readlinkSync(`/proc/${pid}/ns/uts`), "the container's uts namespace");
+    assert.equal(procMounts, "1", "after the container's mounts, before the root switch");
+    assert.equal((JSON.parse(stdin) as { id: string; pid: number }).pid, pid, "the state on stdin");
+    await waitFor(() => fs.existsSync(`/proc/${pid}/root/tmp`) && !fs.existsSync(`/proc/${pid}/root/tmp/started-by-hook`), { what: "the process to read the hook's file" });
+    assert.equal(env.myrunc(["delete", "--force", id]).status, 0);
+  }
 });
