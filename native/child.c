@@ -17,28 +17,7 @@
 
 #include "shim.h"
 
-int chan_send(int chan, const struct child_msg *m, int fd) {
-  struct iovec iov = {.iov_base = (void *)m, .iov_len = sizeof *m};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
-  if (fd >= 0) {
-    memset(&u, 0, sizeof u);
-    mh.msg_control = u.buf;
-    mh.msg_controllen = sizeof u.buf;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  }
-  ssize_t n;
-  while ((n = sendmsg(chan, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-  }
-  return n < 0 ? -1 : 0;
-}
+int chan_send(int chan, const struct child_msg *m, int fd) { return send_fd(chan, fd, m, sizeof *m); }
 
 ssize_t chan_recv(int chan, struct child_msg *m, int *fd) {
   struct iovec iov = {.iov_base = m, .iov_len = sizeof *m};

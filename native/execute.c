@@ -35,55 +35,65 @@ static bool candidate(char *path, const char *dir, size_t dlen, const char *file
   return true;
 }
 
-static int search(const char *searchpath, const char *file, char *const argv[], char *const envp[], struct child_state *st) {
-  int first_error = 0;
+/* Calls TRY on each candidate DIR/FILE of SEARCHPATH, in order, until one returns true;
+ * returns whether one did. */
+static bool each_candidate(const char *searchpath, const char *file, bool (*try)(const char *path, void *arg), void *arg) {
   const char *dir = searchpath;
   size_t flen = strlen(file);
   for (;;) {
     const char *end = strchrnul(dir, ':');
-    size_t dlen = (size_t)(end - dir);
     char path[PATH_MAX];
-    if (candidate(path, dir, dlen, file, flen)) {
-      execve(path, argv, envp);
-      if (errno != ENOENT && errno != ENOTDIR && first_error == 0) {
-        first_error = errno;
-        snprintf(st->detail, sizeof st->detail, "%s", path);
-      }
-    }
-    if (*end == '\0') break;
+    if (candidate(path, dir, (size_t)(end - dir), file, flen) && try(path, arg)) return true;
+    if (*end == '\0') return false;
     dir = end + 1;
   }
-  if (first_error == 0) {
-    snprintf(st->detail, sizeof st->detail, "%s: not found in %s", file, searchpath);
-    first_error = ENOENT;
+}
+
+struct exec_try {
+  char *const *argv, *const *envp;
+  struct child_state *st;
+  int first_error; /* the first failure other than "not there", as execvp keeps it */
+};
+
+/* execve returns only when it failed: the search goes on. */
+static bool try_exec(const char *path, void *arg) {
+  struct exec_try *t = arg;
+  execve(path, t->argv, t->envp);
+  if (errno != ENOENT && errno != ENOTDIR && t->first_error == 0) {
+    t->first_error = errno;
+    snprintf(t->st->detail, sizeof t->st->detail, "%s", path);
   }
-  errno = first_error;
+  return false;
+}
+
+/* Only a sure "not there" (ENOENT, ENOTDIR) counts as missing; anything else is left to execve. */
+static bool may_exist(const char *path, void *arg) {
+  (void)arg;
+  return access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR);
+}
+
+static int not_found(const char *searchpath, const char *file, struct child_state *st) {
+  snprintf(st->detail, sizeof st->detail, "%s: not found in %s", file, searchpath);
+  errno = ENOENT;
+  return -1;
+}
+
+static int search(const char *searchpath, const char *file, char *const argv[], char *const envp[], struct child_state *st) {
+  struct exec_try t = {.argv = argv, .envp = envp, .st = st};
+  each_candidate(searchpath, file, try_exec, &t);
+  if (t.first_error == 0) return not_found(searchpath, file, st);
+  errno = t.first_error;
   return -1;
 }
 
 /* Whether FILE can be found at all, as runc checks before it waits for start: a process
- * that cannot be exec'd fails create, not later where nobody hears of it. Only a sure
- * "not there" (ENOENT, ENOTDIR everywhere) counts; anything else is left to execve. */
+ * that cannot be exec'd fails create, not later where nobody hears of it. */
 static int check_exists(const char *searchpath, const char *file, struct child_state *st) {
   if (strchr(file, '/') != NULL) {
     snprintf(st->detail, sizeof st->detail, "%s", file);
-    return access(file, F_OK) != 0 && (errno == ENOENT || errno == ENOTDIR) ? -1 : 0;
+    return may_exist(file, NULL) ? 0 : -1;
   }
-  const char *dir = searchpath;
-  size_t flen = strlen(file);
-  for (;;) {
-    const char *end = strchrnul(dir, ':');
-    size_t dlen = (size_t)(end - dir);
-    char path[PATH_MAX];
-    if (candidate(path, dir, dlen, file, flen)) {
-      if (access(path, F_OK) == 0 || (errno != ENOENT && errno != ENOTDIR)) return 0;
-    }
-    if (*end == '\0') break;
-    dir = end + 1;
-  }
-  snprintf(st->detail, sizeof st->detail, "%s: not found in %s", file, searchpath);
-  errno = ENOENT;
-  return -1;
+  return each_candidate(searchpath, file, may_exist, NULL) ? 0 : not_found(searchpath, file, st);
 }
 
 int step_exec(const struct record *r, struct child_state *st) {

@@ -29,23 +29,9 @@ int send_to_console_socket(const char *path, int fd) {
     errno = saved;
     return -1;
   }
-  struct iovec iov = {.iov_base = (void *)PAYLOAD, .iov_len = sizeof PAYLOAD - 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  memset(&u, 0, sizeof u);
-  struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  ssize_t n;
-  while ((n = sendmsg(s, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
-  }
+  int rc = send_fd(s, fd, PAYLOAD, sizeof PAYLOAD - 1);
   int saved = errno;
   close(s);
   errno = saved;
-  return n < 0 ? -1 : 0;
+  return rc;
 }

@@ -377,6 +377,8 @@ int serve(char **argv);
 
 /* write(2) all of BUF, retrying on EINTR and short writes. */
 int write_all(int fd, const void *buf, size_t len);
+/* One sendmsg(2) of PAYLOAD on SOCK, with FD passed along (SCM_RIGHTS) unless it is -1. */
+int send_fd(int sock, int fd, const void *payload, size_t len);
 /* Writes DATA to PATH via PATH.tmp + rename. */
 int write_file_atomic(const char *path, const char *data, size_t len);
 /* The two halves of it: PATH.tmp created (the slow part on a journaling filesystem, so it
