@@ -4,7 +4,7 @@
 // machine may have no registry to pull it from).
 import fs from "node:fs";
 import path from "node:path";
-import { familiarName, normalizeReference, shortId, type ImageRecord, type ImageStore, type Progress } from "../image/index.js";
+import { LayerWords, familiarName, normalizeReference, shortId, type ImageRecord, type ImageStore, type LayerAction, type Progress } from "../image/index.js";
 import { DEFAULT_PATH } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import { makeBusyboxRootfs, tarDirectory } from "./busybox.js";
@@ -27,7 +27,7 @@ export function parsePullPolicy(text: string | undefined): PullPolicy | undefine
 /** Pull progress as docker prints it off a terminal: a line per layer step. */
 function pullLines(notice: (msg: string) => void): Progress {
   const said = new Set<string>();
-  const words: Record<string, string> = { waiting: "Pulling fs layer", exists: "Already exists", done: "Pull complete" };
+  const words: Partial<Record<LayerAction, string>> = { waiting: "Pulling fs layer", exists: LayerWords.exists, done: LayerWords.done };
   return (e) => {
     if (e.kind === "step") notice(e.message);
     else if (words[e.action] && !said.has(`${e.id} ${e.action}`)) {

@@ -13,7 +13,7 @@ export type {
   RemoveResult,
 } from "./types.js";
 export type { LayerAction, Progress, ProgressEvent } from "./progress.js";
-export { shortId } from "./progress.js";
+export { LayerWords, shortId } from "./progress.js";
 export {
   DefaultDomain,
   DefaultTag,

@@ -9,7 +9,22 @@ export type LayerAction =
   | "done"
   | "pushing"
   | "pushed"
+  /** push: the registry has the blob already. */
+  | "present"
   | "mounted";
+
+/** docker's words for each step of a layer, as its command line and API show them. */
+export const LayerWords: Record<LayerAction, string> = {
+  waiting: "Waiting",
+  downloading: "Downloading",
+  extracting: "Extracting",
+  exists: "Already exists",
+  done: "Pull complete",
+  pushing: "Pushing",
+  pushed: "Pushed",
+  present: "Layer already exists",
+  mounted: "Mounted from another repository",
+};
 
 export type ProgressEvent =
   /** id: the layer's short digest (12 hex digits). current/total: bytes (total may be unknown). */

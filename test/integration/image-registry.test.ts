@@ -58,7 +58,7 @@ test("push, then pull into another store: same image, same files; present layers
     // Pushing again sends nothing new.
     const again: ProgressEvent[] = [];
     await a.store.push(`${host}/test/busybox:1`, {}, (e) => again.push(e));
-    assert.ok(again.some((e) => e.kind === "layer" && e.action === "exists"));
+    assert.ok(again.some((e) => e.kind === "layer" && e.action === "present"));
     assert.ok(!again.some((e) => e.kind === "layer" && e.action === "pushing"));
 
     const events: ProgressEvent[] = [];

@@ -1,28 +1,17 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
 import type { IncomingMessage } from "node:http";
-import { loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
+import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import type { ApiContainerConfig } from "../shapes/create.js";
 import { imageSummary } from "../shapes/image.js";
 
-const ACTIONS: Record<string, string> = {
-  waiting: "Waiting",
-  downloading: "Downloading",
-  extracting: "Extracting",
-  exists: "Already exists",
-  done: "Pull complete",
-  pushing: "Pushing",
-  pushed: "Pushed",
-  mounted: "Mounted from another repository",
-};
-
 /** docker's progress messages, one JSON object a line. */
 function progressMessage(e: ProgressEvent): object {
   if (e.kind === "step") return { status: e.message };
   const detail = e.current !== undefined ? { current: e.current, ...(e.total ? { total: e.total } : {}) } : {};
-  return { status: ACTIONS[e.action] ?? e.action, progressDetail: detail, id: e.id };
+  return { status: LayerWords[e.action], progressDetail: detail, id: e.id };
 }
 
 /** X-Registry-Auth: base64url JSON with username and password. */

@@ -71,7 +71,7 @@ async function pushLayer(p: LayerPush, diffId: Digest): Promise<Descriptor> {
   // A blob of this layer the registry has (this repository or another one it came from).
   for (const known of store.catalog.blobsOfLayer(diffId)) {
     if (await exists(client, ref, known.digest, scope)) {
-      progress?.({ kind: "layer", id, action: "exists" });
+      progress?.({ kind: "layer", id, action: "present" });
       return { mediaType: known.mediaType, digest: known.digest, size: known.size };
     }
     for (const from of store.catalog.repositoriesOfBlob(known.digest, client.domain)) {
