@@ -368,7 +368,9 @@ export class ContainerNetwork {
 
   /** Where the running container's ports are published (docker port, ps). */
   ports(c: ContainerRecord): Record<string, PortPublished[] | null> {
-    return publishedPorts(c, this.runOf(c.id));
+    // Only a container that publishes has mappings in its run: ps asks this of every container.
+    const publishes = Object.keys(c.hostConfig.PortBindings ?? {}).length > 0 || c.hostConfig.PublishAllPorts === true;
+    return publishedPorts(c, publishes ? this.runOf(c.id) : undefined);
   }
 }
 
