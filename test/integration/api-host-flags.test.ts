@@ -7,7 +7,12 @@ import fs from "node:fs";
 import { waitFor } from "../helpers/wait.js";
 import { docker, servedSuite } from "../helpers/serve.js";
 
-const { skip, served: s } = servedSuite();
+const { skip, served: s } = servedSuite({
+  cleanup: (served) => {
+    docker(served, ["rm", "-f", "addressed"]);
+    docker(served, ["network", "rm", "mdkapihf"]);
+  },
+});
 
 const d = (...args: string[]) => docker(s(), args);
 
@@ -34,4 +39,27 @@ test("docker run --health-cmd: the check runs and docker ps and inspect show its
   await waitFor(() => d("inspect", "-f", "{{.State.Health.Status}}", "hh").stdout === "healthy\n", { timeoutMs: 20_000, what: "healthy" });
   assert.match(d("ps", "--format", "{{.Names}} {{.Status}}").stdout, /^hh Up .* \(healthy\)$/m);
   d("rm", "-f", "hh");
+});
+
+test("docker run --dns, --dns-search, --dns-option, --add-host, --ip, --mac-address on a user network; --link and --runtime refused", { skip }, () => {
+  assert.equal(d("network", "create", "mdkapihf").status, 0);
+  const subnet = d("network", "inspect", "-f", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", "mdkapihf").stdout.trim();
+  const ip = subnet.replace(/\.0\/\d+$/, ".77");
+  const r = d("run", "--name", "addressed", "--network", "mdkapihf", "--ip", ip, "--mac-address", "02:42:0a:59:4d:4d",
+    "--dns", "10.9.9.9", "--dns-search", "example.test", "--dns-option", "ndots:3", "--add-host", "db.test:10.1.2.3",
+    "busybox", "sh", "-c", "cat /etc/resolv.conf; grep db.test /etc/hosts; ip -o -4 addr show eth0; cat /sys/class/net/eth0/address");
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^search example\.test$/m);
+  assert.match(r.stdout, /^options ndots:3$/m);
+  assert.match(r.stdout, /^10\.1\.2\.3\s+db\.test$/m);
+  assert.ok(r.stdout.includes(`inet ${ip}/`), r.stdout);
+  assert.match(r.stdout, /^02:42:0a:59:4d:4d$/m);
+  const hc = d("inspect", "-f", "{{json .HostConfig.Dns}} {{json .HostConfig.ExtraHosts}}", "addressed");
+  assert.equal(hc.stdout, '["10.9.9.9"] ["db.test:10.1.2.3"]\n', hc.stderr);
+  d("rm", "addressed");
+  const link = d("run", "--rm", "--link", "addressed:db", "busybox", "true");
+  assert.equal(link.status, 125);
+  assert.match(link.stderr, /Links \(--link\) is not supported: put the containers on a user network/);
+  const runtime = d("run", "--rm", "--runtime", "crun", "busybox", "true");
+  assert.match(runtime.stderr, /Runtime crun \(--runtime\) is not supported/);
 });

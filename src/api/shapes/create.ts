@@ -4,7 +4,9 @@
 import type { CreateOptions } from "../../engine/run-options.js";
 import { resourcesFromFlags, oomScoreAdjFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type VolumeSpec } from "../../engine/volumes/volume-flags.js";
-import type { DeviceMapping, HealthConfig, LogConfig, RestartPolicy, Ulimit } from "../../engine/container-config.js";
+import type { CgroupnsMode, DeviceMapping, HealthConfig, RestartPolicy, Ulimit } from "../../engine/container-config.js";
+import { restartPolicyOf } from "../../engine/containers/restart-policy.js";
+import { logConfigFromFlags } from "../../engine/host-options/log-config.js";
 import { ApiError } from "../http.js";
 
 export interface ApiMount {
@@ -61,6 +63,23 @@ export interface ApiHostConfig {
   PidMode?: string;
   UTSMode?: string;
   VolumesFrom?: string[] | null;
+  Dns?: string[] | null;
+  DnsSearch?: string[] | null;
+  DnsOptions?: string[] | null;
+  ExtraHosts?: string[] | null;
+  Links?: string[] | null;
+  UsernsMode?: string;
+  Runtime?: string;
+  Isolation?: string;
+  VolumeDriver?: string;
+  StorageOpt?: Record<string, string> | null;
+  CpuRealtimePeriod?: number;
+  CpuRealtimeRuntime?: number;
+  BlkioWeightDevice?: unknown[] | null;
+  BlkioDeviceReadBps?: unknown[] | null;
+  BlkioDeviceWriteBps?: unknown[] | null;
+  BlkioDeviceReadIOps?: unknown[] | null;
+  BlkioDeviceWriteIOps?: unknown[] | null;
 }
 
 export interface ApiContainerConfig {
@@ -81,11 +100,20 @@ export interface ApiContainerConfig {
   StopTimeout?: number | null;
   ExposedPorts?: Record<string, object> | null;
   Healthcheck?: HealthConfig | null;
+  /** Before API 1.44 --mac-address came here; since, in the network's endpoint. */
+  MacAddress?: string;
+}
+
+interface ApiEndpoint {
+  Aliases?: string[] | null;
+  IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
+  MacAddress?: string;
+  Links?: string[] | null;
 }
 
 export interface ApiCreateRequest extends ApiContainerConfig {
   HostConfig?: ApiHostConfig;
-  NetworkingConfig?: { EndpointsConfig?: Record<string, { Aliases?: string[] | null } | null> | null };
+  NetworkingConfig?: { EndpointsConfig?: Record<string, ApiEndpoint | null> | null };
 }
 
 const list = (v: string[] | string | null | undefined): string[] | undefined => (v === null || v === undefined ? undefined : Array.isArray(v) ? v : [v]);
@@ -109,25 +137,45 @@ function mountSpec(m: ApiMount): VolumeSpec {
 }
 
 function restartPolicy(p: ApiHostConfig["RestartPolicy"]): RestartPolicy | undefined {
-  const name = p?.Name ?? "";
-  if (name === "" || name === "no") return undefined;
-  if (name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
-    throw new ApiError(400, `invalid restart policy '${name}': use no, on-failure, always or unless-stopped`);
+  const policy = restartPolicyOf(p?.Name ?? "", p?.MaximumRetryCount);
+  return policy.Name === "no" ? undefined : policy;
+}
+
+/** What docker's daemon can be asked for and mydocker does not do: refused by name, never ignored. */
+function refuseUnsupported(hc: ApiHostConfig): void {
+  const refuse = (what: string, why: string) => {
+    throw new ApiError(400, `${what} is not supported: ${why}`);
+  };
+  if (hc.KernelMemory) refuse("KernelMemory", "kernel memory limits are gone from cgroup v2 and deprecated in docker; use Memory");
+  if (hc.DeviceRequests?.length) refuse("DeviceRequests (--gpus)", "mydocker has no GPU support");
+  if (hc.Links?.length) refuse("Links (--link)", "put the containers on a user network (docker network create), where they reach each other by name");
+  if (hc.UsernsMode && hc.UsernsMode !== "host") refuse(`UsernsMode ${hc.UsernsMode} (--userns)`, "containers run in the host's user namespace");
+  if (hc.Runtime && hc.Runtime !== "runc" && hc.Runtime !== "mydocker") refuse(`Runtime ${hc.Runtime} (--runtime)`, "mydocker runs containers with its own runtime");
+  if (hc.Isolation && hc.Isolation !== "default") refuse(`Isolation ${hc.Isolation}`, "only the default isolation exists on Linux");
+  if (hc.VolumeDriver && hc.VolumeDriver !== "local") refuse(`VolumeDriver ${hc.VolumeDriver}`, "volumes are local directories");
+  if (Object.keys(hc.StorageOpt ?? {}).length) refuse("StorageOpt (--storage-opt)", "the overlay storage takes no per-container options");
+  if (hc.CpuRealtimePeriod || hc.CpuRealtimeRuntime) refuse("CpuRealtimePeriod/CpuRealtimeRuntime", "real-time CPU scheduling limits are not set by mydocker");
+  for (const key of ["BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps"] as const) {
+    if (hc[key]?.length) refuse(`${key} (--blkio-weight-device, --device-read/write-bps/iops)`, "per-device block I/O limits are not set by mydocker; use BlkioWeight");
   }
-  return { Name: name, MaximumRetryCount: p?.MaximumRetryCount ?? 0 };
 }
 
-/** docker's LogConfig: json-file (the default), local or none, with their options as given. */
-function logConfig(c: ApiHostConfig["LogConfig"]): LogConfig | undefined {
-  const type = c?.Type ?? "";
-  if (type === "") return undefined;
-  if (type !== "json-file" && type !== "local" && type !== "none") throw new ApiError(400, `log driver ${type} is not supported: use json-file, local or none`);
-  return { Type: type, Config: c?.Config ?? {} };
-}
-
-/** NetworkMode: docker's clients send "default" when no --network was given; the engine's default is bridge. */
-function network(mode: string | undefined): string | undefined {
-  return mode === undefined || mode === "" || mode === "default" ? undefined : mode;
+/** The networks asked for: NetworkMode first, then the other endpoints (docker 25+ sends every --network there). */
+function networks(body: ApiCreateRequest): { network?: string | string[]; ip?: string; mac?: string; aliases: string[] } {
+  // docker's clients say "default" (or nothing) for the engine's default network, bridge.
+  const named = (n: string | undefined): n is string => n !== undefined && n !== "" && n !== "default";
+  const mode = body.HostConfig?.NetworkMode;
+  const endpoints = body.NetworkingConfig?.EndpointsConfig ?? {};
+  const names = [...new Set([mode, ...Object.keys(endpoints)].filter(named))];
+  const main = endpoints[mode ?? ""] ?? endpoints[names[0] ?? ""] ?? undefined;
+  if (Object.values(endpoints).some((e) => e?.Links?.length)) throw new ApiError(400, "Links (--link) is not supported: put the containers on a user network, where they reach each other by name");
+  if (Object.values(endpoints).some((e) => e?.IPAMConfig?.IPv6Address)) throw new ApiError(400, "IPv6Address (--ip6) is not supported: mydocker's networks are IPv4");
+  return {
+    network: names.length > 1 ? names : names[0],
+    ip: main?.IPAMConfig?.IPv4Address || undefined,
+    mac: main?.MacAddress || body.MacAddress || undefined,
+    aliases: Object.values(endpoints).flatMap((e) => e?.Aliases ?? []),
+  };
 }
 
 /** PortBindings {"80/tcp": [{HostIp, HostPort}]} as -p specs; HostPort "0" or none: a free port. */
@@ -162,18 +210,14 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
     memorySwappiness: hc.MemorySwappiness ?? undefined,
     oomKillDisable: hc.OomKillDisable ?? undefined,
   };
-  if (hc.KernelMemory) throw new ApiError(400, "KernelMemory is not supported: kernel memory limits are gone from cgroup v2 and deprecated in docker; use Memory");
-  if (hc.DeviceRequests?.length) throw new ApiError(400, "DeviceRequests (--gpus) are not supported: mydocker has no GPU support");
+  refuseUnsupported(hc);
+  const net = networks(body);
   const volumes: VolumeSpec[] = [
     ...(hc.Binds ?? []).map(parseVolumeFlag),
     ...(hc.Mounts ?? []).map(mountSpec),
     ...Object.entries(hc.Tmpfs ?? {}).map(([target, opts]) => parseTmpfsFlag(opts ? `${target}:${opts}` : target)),
     ...Object.keys(body.Volumes ?? {}).map(parseVolumeFlag),
   ];
-  const cgroupns = hc.CgroupnsMode;
-  if (cgroupns !== undefined && cgroupns !== "" && cgroupns !== "private" && cgroupns !== "host") {
-    throw new ApiError(400, `invalid CgroupnsMode '${cgroupns}': use private or host`);
-  }
   return {
     image: body.Image,
     cmd: list(body.Cmd) ?? [],
@@ -197,16 +241,20 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
     resources: resourcesFromFlags(resources),
     oomScoreAdj: oomScoreAdjFromFlags(resources),
     restart: restartPolicy(hc.RestartPolicy),
-    logConfig: logConfig(hc.LogConfig),
+    logConfig: hc.LogConfig?.Type ? logConfigFromFlags(hc.LogConfig.Type, Object.entries(hc.LogConfig.Config ?? {}).map(([k, v]) => `${k}=${v}`)) : undefined,
     cgroupParent: hc.CgroupParent || undefined,
-    cgroupns: cgroupns === "" ? undefined : (cgroupns as CreateOptions["cgroupns"]),
+    cgroupns: (hc.CgroupnsMode || undefined) as CgroupnsMode | undefined,
     stopSignal: body.StopSignal || undefined,
     stopTimeout: body.StopTimeout ?? undefined,
-    network: network(hc.NetworkMode),
+    network: net.network,
+    ip: net.ip,
+    macAddress: net.mac,
+    dns: { servers: hc.Dns ?? [], search: hc.DnsSearch ?? [], options: hc.DnsOptions ?? [] },
+    addHosts: hc.ExtraHosts ?? [],
     ports: portSpecs(hc.PortBindings),
     publishAll: hc.PublishAllPorts,
     expose: Object.keys(body.ExposedPorts ?? {}),
-    networkAliases: Object.values(body.NetworkingConfig?.EndpointsConfig ?? {}).flatMap((e) => e?.Aliases ?? []),
+    networkAliases: net.aliases,
     securityOpt: hc.SecurityOpt ?? [],
     ulimits: hc.Ulimits ?? undefined,
     shmSize: positive(hc.ShmSize),

@@ -78,11 +78,6 @@ function stopTimeout(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-function cgroupnsMode(value: string | undefined): CgroupnsMode | undefined {
-  if (value === undefined || value === "private" || value === "host") return value;
-  throw new MydockerError("EINVAL", `invalid --cgroupns '${value}': use private or host`);
-}
-
 /** As docker's command line: a seccomp profile goes to the engine as its contents, read here. */
 function securityOptFromFlag(opt: string): string {
   if (!opt.startsWith("seccomp=") || opt === "seccomp=unconfined") return opt;
@@ -169,7 +164,8 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     oomScoreAdj: oomScoreAdjFromFlags(f),
     restart: f.restart === undefined ? undefined : parseRestartPolicy(f.restart),
     cgroupParent: f.cgroupParent,
-    cgroupns: cgroupnsMode(f.cgroupns),
+    // Checked by the engine at create, for every front door.
+    cgroupns: f.cgroupns as CgroupnsMode | undefined,
     stopSignal: f.stopSignal,
     stopTimeout: stopTimeout(f.stopTimeout),
     network: networks.length > 1 ? networks : networks[0],

@@ -10,13 +10,19 @@ import { isRunning } from "./context.js";
 
 export function parseRestartPolicy(value: string): RestartPolicy {
   const [name, count] = value.split(":", 2);
-  if (name !== "no" && name !== "on-failure" && name !== "always" && name !== "unless-stopped") {
-    throw new MydockerError("EINVAL", `invalid restart policy '${value}': use no, on-failure[:max-retries], always or unless-stopped`);
+  if (count !== undefined && !/^\d+$/.test(count)) throw new MydockerError("EINVAL", `invalid restart policy '${value}': the maximum retry count is a number`);
+  return restartPolicyOf(name!, count === undefined ? undefined : Number(count), value);
+}
+
+/** docker's RestartPolicy {Name, MaximumRetryCount} (the API's form; "" is no), checked as the flag is. */
+export function restartPolicyOf(name: string, count: number | undefined, given = name): RestartPolicy {
+  const policy = name === "" ? "no" : name;
+  if (policy !== "no" && policy !== "on-failure" && policy !== "always" && policy !== "unless-stopped") {
+    throw new MydockerError("EINVAL", `invalid restart policy '${given}': use no, on-failure[:max-retries], always or unless-stopped`);
   }
-  if (count !== undefined && (name !== "on-failure" || !/^\d+$/.test(count))) {
-    throw new MydockerError("EINVAL", `invalid restart policy '${value}': only on-failure takes a maximum retry count`);
-  }
-  return { Name: name, MaximumRetryCount: count === undefined ? 0 : Number(count) };
+  if (count && policy !== "on-failure") throw new MydockerError("EINVAL", `invalid restart policy '${given}': only on-failure takes a maximum retry count`);
+  if (count !== undefined && (!Number.isInteger(count) || count < 0)) throw new MydockerError("EINVAL", `invalid restart policy '${given}': the maximum retry count must be 0 or more`);
+  return { Name: policy, MaximumRetryCount: count ?? 0 };
 }
 
 /** docker update --restart: kept for the next start, and taken over from a running container's monitor. */

@@ -16,7 +16,9 @@ function container(mode: string): string | undefined {
 }
 
 /** Checked at create, as docker's daemon does; the mode is kept as given. */
-export function checkNamespaceModes(o: { ipcMode?: string; pidMode?: string; utsMode?: string; hostname?: string }): void {
+export function checkNamespaceModes(o: { ipcMode?: string; pidMode?: string; utsMode?: string; hostname?: string; cgroupns?: string }): void {
+  const cgroupns = o.cgroupns ?? "private";
+  if (cgroupns !== "private" && cgroupns !== "host") throw new MydockerError("EINVAL", `invalid --cgroupns '${cgroupns}': use private or host`);
   const ipc = o.ipcMode ?? "";
   if (!IPC_MODES.has(ipc) && !container(ipc)) bad("--ipc", ipc, "private, shareable, host or container:NAME");
   const pid = o.pidMode ?? "";
