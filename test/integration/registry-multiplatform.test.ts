@@ -52,12 +52,15 @@ before(async () => {
     const layerDigest = await putBlob("multi/app", layer);
     const config = Buffer.from(JSON.stringify({ architecture: arch, os: "linux", config: { Cmd: ["sh"] }, rootfs: { type: "layers", diff_ids: [layerDigest] } }));
     configs[arch] = await putBlob("multi/app", config);
-    const m = await putManifest("multi/app", undefined, MediaType.ociManifest, {
+    const body = {
       schemaVersion: 2,
       mediaType: MediaType.ociManifest,
       config: { mediaType: MediaType.ociConfig, digest: configs[arch], size: config.length },
       layers: [{ mediaType: MediaType.ociLayer, digest: layerDigest, size: layer.length }],
-    });
+    };
+    const m = await putManifest("multi/app", undefined, MediaType.ociManifest, body);
+    // Each platform's image alone too, under its architecture's tag.
+    await putManifest("multi/app", arch, MediaType.ociManifest, body);
     manifests.push({ mediaType: MediaType.ociManifest, ...m, platform: { os: "linux", architecture: arch } });
   }
   indexDigest = (await putManifest("multi/app", "1", MediaType.ociIndex, { schemaVersion: 2, mediaType: MediaType.ociIndex, manifests })).digest;
@@ -87,6 +90,11 @@ test("pull of a multi-platform image takes this machine's platform, its RepoDige
   const none = mydocker(roots, ["pull", "--platform", "linux/s390x", ref]);
   assert.equal(none.status, 125);
   assert.match(none.stderr, /no image for linux\/s390x .*it has: linux\/arm64, linux\/amd64/);
+  // An image of one platform only is refused for another, as docker does.
+  const single = mydocker(roots, ["pull", "--platform", `linux/${other}`, `${registry.host}/multi/app:${host}`]);
+  assert.equal(single.status, 125);
+  assert.match(single.stderr, new RegExp(`does not match the specified platform: wanted linux/${other}, actual: linux/${host}`));
+  assert.equal(mydocker(roots, ["pull", "-q", "--platform", `linux/${host}`, `${registry.host}/multi/app:${host}`]).status, 0);
 });
 
 test("manifest inspect prints the index the registry serves", { skip }, () => {

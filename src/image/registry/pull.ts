@@ -6,7 +6,7 @@ import { checkConfig } from "../archive-load.js";
 import { MaxConfigBytes, checkConfigLimits } from "../config.js";
 import { sha256 } from "../digest.js";
 import type { StagedLayer } from "../layer-store.js";
-import { choosePlatform, parsePlatform } from "../platform.js";
+import { checkPlatform, choosePlatform, parsePlatform } from "../platform.js";
 import { mapLimit } from "../../util/parallel.js";
 import { shortId, type Progress } from "../progress.js";
 import type { RegistryStore } from "../store-access.js";
@@ -94,6 +94,8 @@ export async function pull(store: RegistryStore, text: string, options: PullOpti
   checkConfigLimits(configBytes, `config ${manifest.config.digest}`);
   const config = JSON.parse(configBytes.toString()) as ImageConfig;
   checkConfig(config, `config ${manifest.config.digest}`);
+  // An image of one platform is not another's because --platform asked for it (as docker).
+  if (options.platform !== undefined && pulledDigest === digest) checkPlatform(config, formatReference(ref), options.platform);
   if (config.rootfs.diff_ids.length !== manifest.layers.length) {
     throw new MydockerError("invalid_manifest", `manifest ${digest} lists ${manifest.layers.length} layers but its config ${config.rootfs.diff_ids.length}`);
   }
