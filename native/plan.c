@@ -61,6 +61,7 @@ static const struct opdef opdefs[] = {
     {"env", RUN_BY_CHILD, "s", step_env},
     {"hostexec", RUN_BY_CHILD, "s", step_hostexec},
     {"hookpause", RUN_BY_CHILD, "", step_hookpause},
+    {"timens", RUN_BY_CHILD, "ssss", step_timens},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
 };
 

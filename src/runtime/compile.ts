@@ -2,7 +2,7 @@
 // Pure: whatever it needs from the host comes in through the options.
 import path from "node:path";
 import type { CgroupHierarchy } from "../cgroups/types.js";
-import type { Hook, Namespace, NamespaceType, Process, Spec } from "../spec/runtime.js";
+import type { Hook, Namespace, NamespaceType, Process, Spec, TimeOffset } from "../spec/runtime.js";
 import type { ChildStep, MonitorStep, Plan } from "./plan.js";
 import { filesOnlySteps, filesystemSteps, lockdownSteps, type RootfsMount } from "./compile-rootfs.js";
 import { finalSteps, rlimitSteps, sessionSteps } from "./compile-process.js";
@@ -128,7 +128,7 @@ const CLONE_FLAGS: Record<NamespaceType, number> = {
 };
 
 /** Joining order: the mount namespace last, since entering it changes what the other paths mean. */
-const JOIN_ORDER: readonly NamespaceType[] = ["ipc", "uts", "network", "cgroup", "mount"];
+const JOIN_ORDER: readonly NamespaceType[] = ["ipc", "uts", "network", "cgroup", "time", "mount"];
 
 /** /proc/PID/ns/ file names. */
 const NS_FILES: Record<NamespaceType, string> = {
@@ -185,6 +185,12 @@ function requireProcess(spec: { process?: Process }): Process {
   return spec.process;
 }
 
+/** A new time namespace with the spec's clock offsets (none: 0). */
+function timeStep(spec: Spec): ChildStep {
+  const offset = (t: TimeOffset | undefined): [string, string] => [String(t?.secs ?? 0), String(t?.nanosecs ?? 0)];
+  return { op: "timens", monotonic: offset(spec.linux?.timeOffsets?.monotonic), boottime: offset(spec.linux?.timeOffsets?.boottime) };
+}
+
 /** The plan of a new container (OCI create, or run). */
 export function compile(spec: Spec, o: CompileOptions): Plan {
   const process = requireProcess(spec);
@@ -192,8 +198,9 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   const fresh = namespaces.filter((n) => n.path === undefined);
   const joined = namespaces.filter((n) => n.path !== undefined);
   const pidJoin = joined.find((n) => n.type === "pid");
-  // The cgroup namespace is made after the caller has put the child in its cgroup.
-  const cloneFlags = fresh.filter((n) => n.type !== "cgroup").reduce((f, n) => f | CLONE_FLAGS[n.type], 0);
+  // The cgroup namespace is made after the caller has put the child in its cgroup; the time
+  // namespace by the child (clone has no room for its flag, and its offsets come first).
+  const cloneFlags = fresh.filter((n) => n.type !== "cgroup" && n.type !== "time").reduce((f, n) => f | CLONE_FLAGS[n.type], 0);
 
   const monitor: MonitorStep[] = [{ op: "clone", flags: cloneFlags }];
   if (pidJoin?.path) monitor.push({ op: "pidns", path: pidJoin.path });
@@ -204,6 +211,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
   child.push(...joinSteps(joined, (n) => n.path as string));
   if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
+  if (fresh.some((n) => n.type === "time")) child.push(timeStep(spec));
   if (fresh.some((n) => n.type === "network")) child.push({ op: "loopback" });
   child.push(
     ...filesystemSteps(spec, {

@@ -35,6 +35,7 @@ export type MonitorStep =
 
 export type ChildStep =
   | { op: "hookpause" }
+  | { op: "timens"; monotonic: [string, string]; boottime: [string, string] }
   | { op: "setns"; nstype: number; path: string }
   | { op: "cgroupjoin"; path: string }
   | { op: "unshare"; flags: number }
@@ -104,6 +105,8 @@ function args(step: PlanStep): string[] {
       return [String(step.ms)];
     case "preservefds":
       return [String(step.count)];
+    case "timens":
+      return [...step.monotonic, ...step.boottime];
     case "sync":
     case "hookpause":
     case "stdinpipe":

@@ -198,6 +198,15 @@ function readLinux(r: JsonReader, v: unknown, path: string): Linux {
     readonlyPaths: r.optional(o, "readonlyPaths", path, paths),
     sysctl: r.optional(o, "sysctl", path, (x, p) => r.stringMap(x, p)),
     seccomp: r.optional(o, "seccomp", path, (x, p) => readSeccomp(r, x, p)),
+    timeOffsets: r.optional(o, "timeOffsets", path, (x, p) => {
+      const t = r.object(x, p);
+      for (const clock of Object.keys(t)) if (clock !== "monotonic" && clock !== "boottime") r.fail(`${p}.${clock}`, "only monotonic and boottime have offsets");
+      const offset = (y: unknown, q: string) => {
+        const c = r.object(y, q);
+        return compact({ secs: r.optional(c, "secs", q, (z, s) => r.integer(z, s)), nanosecs: r.optional(c, "nanosecs", q, (z, s) => r.integer(z, s, 0, 999_999_999)) });
+      };
+      return compact({ monotonic: r.optional(t, "monotonic", p, offset), boottime: r.optional(t, "boottime", p, offset) });
+    }),
     mountLabel: r.optional(o, "mountLabel", path, (x, p) => r.string(x, p)),
   });
 }
@@ -234,8 +243,9 @@ function readDevice(r: JsonReader, v: unknown, path: string): Device {
 function checkConsistency(r: JsonReader, spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
   const has = (t: NamespaceType) => namespaces.some((n) => n.type === t);
-  for (const t of ["user", "time"] as const) {
-    if (has(t)) throw new MydockerError("unsupported", `config.json: linux.namespaces: ${t} namespaces are not supported`);
+  if (has("user")) throw new MydockerError("unsupported", "config.json: linux.namespaces: user namespaces are not supported");
+  if (spec.linux?.timeOffsets && !namespaces.some((n) => n.type === "time" && n.path === undefined)) {
+    r.fail("linux.timeOffsets", "requires a new time namespace (linux.namespaces: {\"type\": \"time\"} without a path)");
   }
   if (!has("mount")) r.fail("linux.namespaces", "must include a mount namespace");
   if (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) {

@@ -86,6 +86,12 @@ export interface Namespace {
   path?: string;
 }
 
+/** A clock's offset in a new time namespace (linux.timeOffsets). */
+export interface TimeOffset {
+  secs?: number;
+  nanosecs?: number;
+}
+
 export interface IdMapping {
   containerID: number;
   hostID: number;
@@ -114,6 +120,7 @@ export interface Linux {
   readonlyPaths?: string[];
   sysctl?: Record<string, string>;
   seccomp?: LinuxSeccomp;
+  timeOffsets?: { monotonic?: TimeOffset; boottime?: TimeOffset };
   mountLabel?: string;
 }
 

@@ -29,6 +29,7 @@ interface Takes {
 }
 
 const linux = (s: Spec) => (s.linux ??= {});
+const TEN_DAYS = 864_000;
 /** Sets a field the spec's types do not have (one the runtime must refuse). */
 const set = (o: object | undefined, key: string, value: unknown) => ((o as Record<string, unknown>)[key] = value);
 const resources = (s: Spec) => (linux(s).resources ??= {});
@@ -155,6 +156,16 @@ const TAKES: Takes[] = [
     expect: /^\d+:\d+ 1048576\n$/,
   },
   {
+    field: "a time namespace with linux.timeOffsets",
+    change: (s) => {
+      linux(s).namespaces!.push({ type: "time" });
+      linux(s).timeOffsets = { boottime: { secs: TEN_DAYS }, monotonic: { secs: TEN_DAYS, nanosecs: 5 } };
+    },
+    // /proc/uptime counts boottime: the host's plus ten days; the host's own stays as it was.
+    script: `u=$(cut -d. -f1 /proc/uptime); [ "$u" -ge ${TEN_DAYS} ] && echo shifted`,
+    expect: /^shifted\n$/,
+  },
+  {
     field: "annotations (kept in state)",
     change: (s) => (s.annotations = { "org.example.spec": "kept" }),
     script: "true",
@@ -250,9 +261,14 @@ const REFUSES: Refuses[] = [
     error: /linux\.resources\.memory\.kernel.*not supported/,
   },
   {
-    field: "a time namespace with a path",
-    change: (s) => linux(s).namespaces!.push({ type: "time", path: "/proc/1/ns/time" }),
-    error: /linux\.namespaces.*time/,
+    field: "linux.timeOffsets without a new time namespace",
+    change: (s) => (linux(s).timeOffsets = { boottime: { secs: 1 } }),
+    error: /linux\.timeOffsets: requires a new time namespace/,
+  },
+  {
+    field: "a user namespace",
+    change: (s) => linux(s).namespaces!.push({ type: "user" }),
+    error: /linux\.namespaces: user namespaces are not supported/,
   },
   {
     field: "linux.uidMappings without a user namespace",
@@ -290,3 +306,16 @@ for (const [i, c] of REFUSES.entries()) {
     assert.deepEqual(cgroupDirs(`${env.cgroupParent}/${id}`), []);
   });
 }
+
+test("exec joins the container's time namespace", { skip }, () => {
+  const bundle = env.bundle("timex", ["sleep", "60"], (s) => {
+    linux(s).namespaces!.push({ type: "time" });
+    linux(s).timeOffsets = { boottime: { secs: TEN_DAYS } };
+  });
+  assert.equal(env.myrunc(["run", "-d", "--bundle", bundle, "timex"], { detached: true }).status, 0, env.errors().join("\n"));
+  const r = env.myrunc(["exec", "timex", "sh", "-c", `u=$(cut -d. -f1 /proc/uptime); [ "$u" -ge ${TEN_DAYS} ] && echo shifted`]);
+  assert.equal(r.stdout, "shifted\n", r.stderr);
+  assert.ok(Number(fs.readFileSync("/proc/uptime", "utf8").split(".")[0]) < TEN_DAYS, "the host's clock is its own");
+  assert.equal(env.myrunc(["delete", "--force", "timex"]).status, 0);
+});
+
