@@ -52,7 +52,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   const deviceCgroupRules = (opts.deviceCgroupRules ?? []).map(checkDeviceCgroupRule);
   const logConfig = opts.logConfig ?? { Type: "json-file", Config: {} };
   logSettings(logConfig);
-  if (opts.autoRemove && opts.restart && opts.restart.Name !== "no") throw new MydockerError("EINVAL", "conflicting options: --restart and --rm");
+  if (opts.autoRemove && opts.restart && opts.restart.Name !== "no") throw new MydockerError("EINVAL", "Conflicting options: --restart and --rm");
   if (opts.stopSignal !== undefined) checkSignal("--stop-signal", opts.stopSignal);
   const ic = image?.config.config ?? {};
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);

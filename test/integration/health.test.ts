@@ -117,6 +117,10 @@ test("the image's HEALTHCHECK runs; --health-* override it and --no-healthcheck 
   const bad = md("run", "--network", "none", "--rm", "--health-interval", "soon", "busybox", "true");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /invalid argument "soon" for "--health-interval" flag: time: invalid duration "soon"/);
+  for (const [flag, value] of [["--health-interval", "-1s"], ["--health-retries", "-1"]]) {
+    const negative = md("run", "--network", "none", "--rm", flag!, value!, "busybox", "true");
+    assert.deepEqual([negative.status, negative.stderr], [125, `mydocker: ${flag} cannot be negative\n`], "docker's CLI words");
+  }
   md("rm", "-f", "img", "over", "off");
   md("rmi", "pc-health");
 });

@@ -64,7 +64,7 @@ test("options that cannot work are refused, never ignored: --rm with --restart, 
   const before = md("ps", "-aq").stdout;
   const conflict = md("run", "--rm", "--restart", "always", "busybox", "true");
   assert.equal(conflict.status, 125);
-  assert.match(conflict.stderr, /conflicting options: --restart and --rm/);
+  assert.match(conflict.stderr, /^mydocker: Conflicting options: --restart and --rm\n$/);
   const sig = md("create", "--stop-signal", "FOO", "busybox", "true");
   assert.equal(sig.status, 125);
   assert.match(sig.stderr, /invalid --stop-signal 'FOO'/);

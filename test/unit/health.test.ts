@@ -16,9 +16,10 @@ test("durations as Go's time.ParseDuration, in nanoseconds; anything else is doc
   assert.equal(parseDuration("--health-interval", "250ms"), 250e6);
   assert.equal(parseDuration("--health-interval", "1.5h"), 5400e9);
   assert.equal(parseDuration("--health-interval", "0"), 0);
-  for (const bad of ["", "30", "s", "1m30", "10 s", "-1s"]) {
+  for (const bad of ["", "30", "s", "1m30", "10 s"]) {
     assert.throws(() => parseDuration("--health-interval", bad), new RegExp(`invalid argument "${bad}" for "--health-interval" flag: time: invalid duration`));
   }
+  assert.throws(() => parseDuration("--health-timeout", "-1s"), /^MydockerError: --health-timeout cannot be negative$/);
 });
 
 test("run's settings win, the image's fill what run leaves at zero; docker's checks on the result", () => {

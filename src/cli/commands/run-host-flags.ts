@@ -85,6 +85,7 @@ function healthFromFlags(f: HostFlags): HealthConfig | undefined {
   if (f.healthRetries !== undefined) {
     if (!/^-?\d+$/.test(f.healthRetries)) throw new MydockerError("EINVAL", `invalid argument "${f.healthRetries}" for "--health-retries" flag: strconv.ParseInt: parsing "${f.healthRetries}": invalid syntax`);
     h.Retries = Number(f.healthRetries);
+    if (h.Retries < 0) throw new MydockerError("EINVAL", "--health-retries cannot be negative");
   }
   return h;
 }

@@ -3,6 +3,7 @@
 import type { ImageHealthcheck } from "../../spec/image.js";
 import { MydockerError } from "../../util/errors.js";
 import type { HealthConfig } from "../container-config.js";
+import { parseGoDuration } from "../timestamps.js";
 
 const NS_PER_MS = 1_000_000;
 export const HEALTH_DEFAULTS = { interval: 30_000, timeout: 30_000, startPeriod: 0, retries: 3 } as const;
@@ -17,22 +18,12 @@ export interface HealthPolicy {
   retries: number;
 }
 
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
-
-/** Go's time.ParseDuration ("30s", "1m30s", "250ms"), in nanoseconds. */
+/** A --health-* duration, Go's time.ParseDuration ("30s", "1m30s", "250ms"), in nanoseconds; docker's CLI refuses a negative one. */
 export function parseDuration(flag: string, text: string): number {
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/gy;
-  let total = 0;
-  let matched = 0;
-  if (text === "0") return 0;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    matched = re.lastIndex;
-  }
-  if (text === "" || matched !== text.length) {
-    throw new MydockerError("EINVAL", `invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`);
-  }
-  return Math.round(total);
+  const ns = parseGoDuration(text);
+  if (ns === undefined) throw new MydockerError("EINVAL", `invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`);
+  if (ns < 0n) throw new MydockerError("EINVAL", `${flag} cannot be negative`);
+  return Number(ns);
 }
 
 /** docker's merge: what run says wins, each field the image sets fills what run left at zero. */
