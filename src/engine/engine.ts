@@ -166,7 +166,7 @@ export class Engine {
     if (this.context) return this.context;
     const ctx = {
       roots: this.roots,
-      view: new RootfsView(this.roots, () => this.images, () => this.runtime.shimPath, (query) => this.reconciler.resolve(query)),
+      view: new RootfsView(this.roots, () => this.images, () => this.runtime.shimPath, (query) => this.reconciler.resolve(query), (c) => this.net.containers.etcMounts(c.id)),
       debug: this.debug,
     } as ContainerContext;
     // Getters: the stores, the runtime and the services open on first use.

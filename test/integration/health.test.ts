@@ -31,11 +31,11 @@ function psStatus(name: string): string {
 }
 
 test("--health-cmd: starting, unhealthy after --health-retries failures, healthy once it passes; ps and inspect show it", { skip }, async () => {
-  const r = md("run", "--network", "none", "-d", "--name", "hc", "--health-cmd", "echo probing; test -f /tmp/ready", "--health-interval", "200ms", "--health-retries", "2",
+  const r = md("run", "-d", "--name", "hc", "--health-cmd", "echo probing; test -f /tmp/ready", "--health-interval", "200ms", "--health-retries", "2",
     "busybox", "sleep", "300");
   assert.equal(r.status, 0, r.stderr);
   // Before the first check (docker's default interval, 30s) it is starting.
-  assert.equal(md("run", "--network", "none", "-d", "--name", "fresh", "--health-cmd", "true", "busybox", "sleep", "300").status, 0);
+  assert.equal(md("run", "-d", "--name", "fresh", "--health-cmd", "true", "busybox", "sleep", "300").status, 0);
   assert.match(psStatus("fresh"), /^Up .* \(health: starting\)$/);
   assert.deepEqual(health("fresh"), { Status: "starting", FailingStreak: 0, Log: [] });
   md("rm", "-f", "fresh");
@@ -64,7 +64,7 @@ test("--health-cmd: starting, unhealthy after --health-retries failures, healthy
 });
 
 test("--health-timeout: a check that runs too long fails with docker's message and is killed", { skip }, async () => {
-  const r = md("run", "--network", "none", "-d", "--name", "slow", "--health-cmd", "sleep 60", "--health-interval", "200ms", "--health-timeout", "300ms", "--health-retries", "1",
+  const r = md("run", "-d", "--name", "slow", "--health-cmd", "sleep 60", "--health-interval", "200ms", "--health-timeout", "300ms", "--health-retries", "1",
     "busybox", "sleep", "300");
   assert.equal(r.status, 0, r.stderr);
   await waitFor(() => health("slow")?.Status === "unhealthy", { timeoutMs: 20_000, what: "unhealthy" });
@@ -81,7 +81,7 @@ test("--health-timeout: a check that runs too long fails with docker's message a
 });
 
 test("--health-start-period: failures while starting do not count", { skip }, async () => {
-  const r = md("run", "--network", "none", "-d", "--name", "grace", "--health-cmd", "false", "--health-interval", "200ms", "--health-start-period", "60s", "--health-retries", "1",
+  const r = md("run", "-d", "--name", "grace", "--health-cmd", "false", "--health-interval", "200ms", "--health-start-period", "60s", "--health-retries", "1",
     "busybox", "sleep", "300");
   assert.equal(r.status, 0, r.stderr);
   await waitFor(() => (health("grace")?.Log.length ?? 0) >= 3, { timeoutMs: 20_000, what: "three checks" });
@@ -99,22 +99,22 @@ test("the image's HEALTHCHECK runs; --health-* override it and --no-healthcheck 
   const b = md("build", "-q", "-t", "pc-health", dir);
   assert.equal(b.status, 0, b.stderr);
 
-  assert.equal(md("run", "--network", "none", "-d", "--name", "img", "pc-health", "sleep", "300").status, 0);
+  assert.equal(md("run", "-d", "--name", "img", "pc-health", "sleep", "300").status, 0);
   await waitFor(() => health("img")?.Status === "unhealthy", { timeoutMs: 20_000, what: "the image's check to fail" });
   assert.deepEqual(health("img")!.Log[0]!.ExitCode, 3);
   assert.equal(health("img")!.Log[0]!.Output, "from-image\n");
 
-  assert.equal(md("run", "--network", "none", "-d", "--name", "over", "--health-cmd", "true", "pc-health", "sleep", "300").status, 0);
+  assert.equal(md("run", "-d", "--name", "over", "--health-cmd", "true", "pc-health", "sleep", "300").status, 0);
   await waitFor(() => health("over")?.Status === "healthy", { timeoutMs: 20_000, what: "the overriding check to pass" });
   assert.equal(md("inspect", "-f", "{{json .Config.Healthcheck.Test}} {{.Config.Healthcheck.Interval}}", "over").stdout.trim(), '["CMD-SHELL","true"] 200000000');
 
-  assert.equal(md("run", "--network", "none", "-d", "--name", "off", "--no-healthcheck", "pc-health", "sleep", "300").status, 0);
+  assert.equal(md("run", "-d", "--name", "off", "--no-healthcheck", "pc-health", "sleep", "300").status, 0);
   assert.equal(health("off"), null);
   assert.match(psStatus("off"), /^Up [^(]*$/);
-  const conflict = md("run", "--network", "none", "--rm", "--no-healthcheck", "--health-cmd", "true", "busybox", "true");
+  const conflict = md("run", "--rm", "--no-healthcheck", "--health-cmd", "true", "busybox", "true");
   assert.equal(conflict.status, 125);
   assert.match(conflict.stderr, /--no-healthcheck conflicts with --health-\* options/);
-  const bad = md("run", "--network", "none", "--rm", "--health-interval", "soon", "busybox", "true");
+  const bad = md("run", "--rm", "--health-interval", "soon", "busybox", "true");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /invalid argument "soon" for "--health-interval" flag: time: invalid duration "soon"/);
   for (const [flag, value] of [["--health-interval", "-1s"], ["--health-retries", "-1"]]) {

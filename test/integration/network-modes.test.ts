@@ -2,6 +2,7 @@
 // namespace looks like from inside.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
@@ -35,6 +36,11 @@ test("/etc/hosts, resolv.conf and hostname are the run's own, from -h, --add-hos
   assert.equal(diff.status, 0, diff.stderr);
   assert.match(diff.stdout, /^A \/mark$/m);
   assert.doesNotMatch(diff.stdout, /\/etc\/(hosts|resolv\.conf|hostname)/, "the files are mounted, not written into the layer");
+  // docker cp of the stopped container reads the files it had, not the empty mount points.
+  const cp = (f: string) => spawnSync("tar", ["-xO"], { input: md("cp", `etc-files:/etc/${f}`, "-").stdout, encoding: "utf8" }).stdout;
+  assert.equal(cp("hostname"), "box\n");
+  assert.match(cp("hosts"), /^10\.1\.2\.3\tdb$/m);
+  assert.match(cp("resolv.conf"), /^nameserver 10\.9\.9\.9$/m);
   const bad = md("run", "--rm", "--add-host", "nocolon", "busybox", "true");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /^mydocker: invalid argument "nocolon" for "--add-host" flag/);

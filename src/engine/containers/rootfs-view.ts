@@ -13,6 +13,7 @@ import { ensureLayeredDir, readLayeredFile } from "../image-files.js";
 import { containerDir, type EngineRoots } from "../paths.js";
 import { buildSpec } from "../spec-builder.js";
 import { overlayMount, useLowerdirPlus } from "./overlay-mount.js";
+import { bindEtcFiles } from "../networks/etc-files.js";
 
 export interface RuntimeInput {
   spec: Spec;
@@ -28,6 +29,8 @@ export class RootfsView {
     private readonly initBinary: () => string,
     /** Another container by name or id, up to date (--ipc/--pid container:NAME). */
     private readonly peers: PeerLookup,
+    /** The /etc files the container's last run was given (networks/etc-files.ts), as they are bound. */
+    private readonly etcFiles: (c: ContainerRecord) => { destination: string; source: string }[] = () => [],
   ) {}
 
   /** The layer directories of a container's root, topmost first (its own upper layer first). */
@@ -67,6 +70,10 @@ export class RootfsView {
   /** Where a helper (cp's tar) finds the container's files: inside it while it runs, else over its layers. */
   filesTarget(c: ContainerRecord): HelperTarget {
     if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
-    return this.runtimeInput(c, "files");
+    // As docker's cp: /etc/hostname and the like are the files the container had, not the
+    // empty mount points under them.
+    const input = this.runtimeInput(c, "files");
+    bindEtcFiles(input.spec, this.etcFiles(c));
+    return input;
   }
 }

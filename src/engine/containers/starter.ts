@@ -19,7 +19,7 @@ import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
 import { logSettings } from "../host-options/log-config.js";
 import { joinNetworkNamespace } from "../spec-builder.js";
-import { makeInitLayer } from "../networks/etc-files.js";
+import { bindEtcFiles, makeInitLayer } from "../networks/etc-files.js";
 import { healthCheckFor, type Health } from "../health/check.js";
 import { healthPolicy } from "../health/config.js";
 import { NEVER, type ContainerContext } from "./context.js";
@@ -244,12 +244,7 @@ export class Starter {
     });
     const input = view.runtimeInput(c, "run");
     if (net.nsPath) joinNetworkNamespace(input.spec, net.nsPath);
-    // A file the user mounts there (-v FILE:/etc/hosts) wins, as in docker.
-    const mounts = input.spec.mounts ?? [];
-    for (const e of net.etc) {
-      if (!mounts.some((m) => m.destination === e.destination)) mounts.push({ destination: e.destination, type: "bind", source: e.source, options: ["rbind", "rprivate"] });
-    }
-    input.spec.mounts = mounts;
+    bindEtcFiles(input.spec, net.etc);
     return { ...input, net };
   }
 

@@ -74,6 +74,11 @@ export class ContainerNetwork {
     fs.rmSync(this.etcDir(id), { recursive: true, force: true });
   }
 
+  /** The /etc files a container's runs are given, those that exist (for a stopped container's cp). */
+  etcMounts(id: string): { destination: string; source: string }[] {
+    return ETC_FILES.map((f) => ({ destination: `/etc/${f}`, source: path.join(this.etcDir(id), f) })).filter((m) => fs.existsSync(m.source));
+  }
+
   nsPath(id: string): string {
     return path.join(this.dir(id), "ns");
   }
@@ -144,7 +149,10 @@ export class ContainerNetwork {
         networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, static_mac: ep.mac || macForIp(ep.ip) };
         info[n.name] = netavarkNetwork(n);
       });
-    return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports };
+    // --dns on a network with names: aardvark-dns's upstream for this container.
+    const dns = c.hostConfig.Dns ?? [];
+    const upstream = dns.length && Object.values(info).some((n) => n.dns_enabled) ? { dns_servers: dns } : {};
+    return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports, ...upstream };
   }
 
   /** The published ports every other set-up container of this engine holds. */
@@ -166,8 +174,7 @@ export class ContainerNetwork {
     if (mode.kind === "container") {
       // As docker: the namespace's owner's files too.
       const other = peer(mode.ref);
-      const etc = ETC_FILES.map((f) => ({ destination: `/etc/${f}`, source: path.join(this.etcDir(other.id), f) })).filter((m) => fs.existsSync(m.source));
-      return { nsPath: `/proc/${other.state.pid}/ns/net`, etc };
+      return { nsPath: `/proc/${other.state.pid}/ns/net`, etc: this.etcMounts(other.id) };
     }
     if (mode.kind === "none" || mode.kind === "host") {
       const needsGateway = (c.hostConfig.ExtraHosts ?? []).some((h) => h.endsWith("host-gateway"));

@@ -5,6 +5,7 @@
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import type { Spec } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 
 export const ETC_FILES = ["hosts", "resolv.conf", "hostname"] as const;
@@ -82,16 +83,18 @@ function hostResolv(): Resolv {
 const isLoopback = (ip: string) => ip.startsWith("127.") || ip === "::1";
 
 /**
- * docker's /etc/resolv.conf: the network's name server (aardvark-dns) on user networks, the
- * host's resolvers on the default bridge (loopback ones left out), or the host's as they are
- * with the host's network; --dns, --dns-search and --dns-option replace their parts.
+ * docker's /etc/resolv.conf: the network's name server (aardvark-dns) alone on user networks,
+ * the host's resolvers on the default bridge (loopback ones left out), or the host's as they
+ * are with the host's network; --dns, --dns-search and --dns-option replace their parts. On
+ * user networks --dns is aardvark-dns's upstream for the container, as it is docker's
+ * embedded server's.
  */
 export function resolvText(d: DnsOptions, mode: { hostNetwork: boolean; nameServers: string[] }): string {
   const host = hostResolv();
   let servers = mode.hostNetwork ? host.servers : host.servers.filter((s) => !isLoopback(s));
   if (d.servers?.length) servers = d.servers;
-  // aardvark-dns answers the network's names and forwards the rest to the host's resolvers.
-  servers = [...mode.nameServers, ...servers.filter((s) => !mode.nameServers.includes(s))];
+  // aardvark-dns answers the network's names and forwards the rest upstream.
+  if (mode.nameServers.length) servers = mode.nameServers;
   const search = d.search?.length ? d.search.filter((s) => s !== ".") : host.search;
   const options = d.options?.length ? d.options : host.options;
   return (
@@ -143,4 +146,16 @@ function readOr(file: string, fallback: string): string {
   } catch {
     return fallback;
   }
+}
+
+/**
+ * Binds a run's generated /etc files into a spec, where the user mounts nothing there
+ * (-v FILE:/etc/hosts wins, as in docker).
+ */
+export function bindEtcFiles(spec: Spec, etc: { destination: string; source: string }[]): void {
+  const mounts = spec.mounts ?? [];
+  for (const e of etc) {
+    if (!mounts.some((m) => m.destination === e.destination)) mounts.push({ destination: e.destination, type: "bind", source: e.source, options: ["rbind", "rprivate"] });
+  }
+  spec.mounts = mounts;
 }
