@@ -1,14 +1,16 @@
 // A network namespace that outlives the container's processes: bind-mounted on a file under
 // the run root before the container starts, so netavark can set it up before the process
 // runs and tear it down after the last one exits (a --restart run keeps it and its address).
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 
-function sh(argv: string[]): { ok: boolean; err: string } {
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" });
-  return { ok: r.status === 0, err: (r.stderr ?? r.error?.message ?? "").trim() };
+/** Runs argv to its end without holding the caller's thread (a daemon serves others meanwhile). */
+function sh(argv: string[]): Promise<{ ok: boolean; err: string }> {
+  return new Promise((resolve) =>
+    execFile(argv[0]!, argv.slice(1), { encoding: "utf8" }, (e, _out, stderr) => resolve({ ok: e === null, err: (stderr || e?.message || "").trim() })),
+  );
 }
 
 /** True when file is a mount point holding a network namespace. */
@@ -19,9 +21,9 @@ export function isPinned(file: string): boolean {
 }
 
 /** A new network namespace pinned on file (made empty first). */
-export function createNetns(file: string): void {
+export async function createNetns(file: string): Promise<void> {
   fs.writeFileSync(file, "", { mode: 0o444 });
-  const r = sh(["unshare", `--net=${file}`, "true"]);
+  const r = await sh(["unshare", `--net=${file}`, "true"]);
   if (!r.ok) {
     fs.rmSync(file, { force: true });
     throw new MydockerError("ENETNS", `making the container's network namespace: ${r.err}`);
@@ -29,10 +31,10 @@ export function createNetns(file: string): void {
 }
 
 /** Unpins and removes a namespace file; a missing or already unpinned one is fine. */
-export function removeNetns(file: string): void {
+export async function removeNetns(file: string): Promise<void> {
   if (!fs.existsSync(file)) return;
   if (isPinned(file)) {
-    const r = sh(["umount", "--lazy", file]);
+    const r = await sh(["umount", "--lazy", file]);
     if (!r.ok && isPinned(file)) throw new MydockerError("ENETNS", `unmounting the network namespace ${file}: ${r.err}`);
   }
   fs.rmSync(file, { force: true });

@@ -221,7 +221,7 @@ export class ContainerNetwork {
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
     try {
-      createNetns(this.nsPath(c.id));
+      await createNetns(this.nsPath(c.id));
     } catch (e) {
       await this.teardown(c.id);
       throw e;
@@ -291,7 +291,7 @@ export class ContainerNetwork {
       }
       for (const n of Object.values(run.config.network_info)) this.event("disconnect", n, claimed.id);
     }
-    removeNetns(ns);
+    await removeNetns(ns);
     fs.rmSync(claimed.dir, { recursive: true, force: true });
   }
 

@@ -133,7 +133,7 @@ export class NetworkPool {
     };
     try {
       fs.writeFileSync(path.join(entry, "netavark.json"), JSON.stringify(config));
-      createNetns(path.join(entry, "ns"));
+      await createNetns(path.join(entry, "ns"));
       const result = await netavarkSetup(this.bin, path.join(entry, "ns"), config);
       saveRun(entry, config, result);
       fs.rmSync(path.join(entry, "owner"));
