@@ -1,5 +1,6 @@
 // docker's ways of printing: aligned tables, human durations and sizes, Go-style
 // `--format` templates and `--format json`.
+import type { ImageRemoval } from "../image/index.js";
 import { compileTemplate } from "./template/exec.js";
 import { tabwrite } from "./tabwriter.js";
 
@@ -11,6 +12,11 @@ export function table(headers: string[], rows: string[][]): string {
 export { humanDuration } from "../engine/durations.js";
 
 /** docker's units.HumanSize: decimal units, 3 significant digits ("1.23MB", "4.1kB"). */
+/** docker's "Deleted Images:" lines of a prune: untagged NAME, deleted ID. */
+export function imageRemovalLines(items: readonly ImageRemoval[]): string[] {
+  return items.map((i) => ("Untagged" in i ? `untagged: ${i.Untagged}` : `deleted: ${i.Deleted}`));
+}
+
 export function humanSize(bytes: number): string {
   const units = ["B", "kB", "MB", "GB", "TB", "PB"];
   let v = bytes;

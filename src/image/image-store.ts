@@ -311,14 +311,19 @@ export class ImageStore {
 
   /** `image prune`: removes images without names (all unused images with all) that no container uses. */
   prune(options: { all?: boolean; inUse?: RemoveOptions["inUse"] } = {}): PruneResult {
-    const result: PruneResult = { deleted: [], reclaimedBytes: 0 };
+    const result: PruneResult = { deleted: [], removed: [], reclaimedBytes: 0 };
     for (const image of this.list()) {
       if (image.names.length > 0 && !options.all) continue;
       if (options.inUse?.(image.id) !== undefined) continue;
       const before = this.catalog.distinctLayers().size;
       for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);
       result.reclaimedBytes += before - this.catalog.distinctLayers().size;
+      for (const n of [...image.names, ...image.digests]) {
+        result.removed.push({ Untagged: familiarName(n) });
+        this.event("untag", image.id, image.id);
+      }
       result.deleted.push(image.id);
+      result.removed.push({ Deleted: image.id });
       this.event("delete", image.id, image.id);
     }
     return result;

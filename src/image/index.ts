@@ -8,6 +8,7 @@ export type {
   ImageEventAction,
   ImageEventSink,
   ImageRecord,
+  ImageRemoval,
   PruneResult,
   RemoveOptions,
   RemoveResult,

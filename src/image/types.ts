@@ -57,8 +57,13 @@ export interface RemoveResult {
   deleted: Digest[];
 }
 
+/** docker's ImageDeleteResponseItem: a name that went, or an image that went. */
+export type ImageRemoval = { Untagged: string } | { Deleted: Digest };
+
 export interface PruneResult {
   deleted: Digest[];
+  /** Each image's names, then the image, in docker's order (prune -a removes named images too). */
+  removed: ImageRemoval[];
   reclaimedBytes: number;
 }
 

@@ -215,6 +215,14 @@ test("system prune: asks first; -f removes stopped containers and dangling image
     assert.equal(all.status, 0, all.stderr);
     assert.match(all.stdout, /^Deleted Volumes:\n[0-9a-f]{64}\n\nTotal reclaimed space: /, "the image in use by pr-up stays: it is the only one");
     assert.equal(md("volume", "ls", "-q").stdout, "");
+
+    // A named image prune -a removes: its names go first, as docker lists and records them.
+    const since = String(Date.now() / 1000);
+    assert.equal(md("commit", "pr-up", "pr/extra:1").status, 0);
+    const images = md("image", "prune", "-a", "-f");
+    assert.match(images.stdout, /^Deleted Images:\nuntagged: pr\/extra:1\ndeleted: sha256:[0-9a-f]{64}\n\nTotal reclaimed space: /);
+    const events = md("events", "--since", since, "--until", "0s", "--filter", "type=image", "--format", "{{.Action}}");
+    assert.equal(events.stdout, "untag\ndelete\n");
   } finally {
     md("rm", "-f", "pr-up", "pr-stopped");
     md("rmi", "pr/kept:1");

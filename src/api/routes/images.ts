@@ -109,7 +109,7 @@ async function remove({ engine, res, params, query }: RequestContext): Promise<v
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
   const all = (filtersParam(query).dangling ?? []).includes("false");
   const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id) });
-  sendJson(res, 200, { ImagesDeleted: r.deleted.map((d) => ({ Deleted: d })), SpaceReclaimed: r.reclaimedBytes });
+  sendJson(res, 200, { ImagesDeleted: r.removed, SpaceReclaimed: r.reclaimedBytes });
 }
 
 async function load({ engine, req, res }: RequestContext): Promise<void> {

@@ -6,7 +6,7 @@ import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { abortOnSignals } from "../interrupt.js";
 import { errorText, ExitError } from "../output.js";
-import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
+import { formatList, humanDuration, humanSize, imageRemovalLines, type ListFormat } from "../format.js";
 import { progressPrinter } from "../progress.js";
 import { writeUserFile } from "../output-file.js";
 import type { Engine } from "../../engine/engine.js";
@@ -274,7 +274,7 @@ export function registerImages(program: Command, ctx: Context): void {
     .action(async (f: { all?: boolean }) => {
       const e = await engine();
       const r = e.images.prune({ all: f.all, inUse: inUse(e) });
-      if (r.deleted.length) process.stdout.write(`Deleted Images:\n${r.deleted.map((d) => `deleted: ${d}\n`).join("")}\n`);
+      if (r.removed.length) process.stdout.write(`Deleted Images:\n${imageRemovalLines(r.removed).join("\n")}\n\n`);
       process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
     });
 

@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { humanSize, renderTemplate } from "../format.js";
+import { humanSize, imageRemovalLines, renderTemplate } from "../format.js";
 import { API_VERSION, goArch, packageVersion, serverVersion } from "../../engine/system/version.js";
 import type { SystemInfo } from "../../engine/system/info.js";
 
@@ -187,7 +187,7 @@ export function registerSystem(program: Command, ctx: Context): void {
         section("Deleted Containers", r.containers) +
           section("Deleted Networks", r.networks) +
           section("Deleted Volumes", r.volumes) +
-          section("Deleted Images", r.images.map((d) => `deleted: ${d}`)) +
+          section("Deleted Images", imageRemovalLines(r.images)) +
           `Total reclaimed space: ${humanSize(r.spaceReclaimed)}\n`,
       );
     });

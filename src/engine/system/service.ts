@@ -6,6 +6,7 @@ import type { ContainerContext } from "../containers/context.js";
 import type { Reconciler } from "../containers/reconciler.js";
 import { treeSize } from "../disk-usage.js";
 import { containerDir } from "../paths.js";
+import type { ImageRemoval } from "../../image/index.js";
 import { systemInfo, type SystemInfo } from "./info.js";
 import { diskUsage, type DiskUsageReport } from "./disk-usage.js";
 import { serverVersion, type ServerVersion } from "./version.js";
@@ -20,7 +21,7 @@ export interface SystemPruneOptions {
 export interface SystemPruneReport {
   containers: string[];
   networks: string[];
-  images: string[];
+  images: ImageRemoval[];
   volumes: string[];
   spaceReclaimed: number;
 }
@@ -80,7 +81,7 @@ export class SystemService {
     return {
       containers: pruned.deleted,
       networks,
-      images: imgs.deleted,
+      images: imgs.removed,
       volumes: vols.deleted,
       spaceReclaimed: pruned.spaceReclaimed + vols.spaceReclaimed + imgs.reclaimedBytes,
     };
