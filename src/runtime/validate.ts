@@ -174,6 +174,7 @@ function readHooks(r: JsonReader, v: unknown, path: string): Hooks {
 function readLinux(r: JsonReader, v: unknown, path: string): Linux {
   const o = r.object(v, path);
   r.refuse(o, "intelRdt", path, "Intel RDT (resctrl) is not managed by this runtime");
+  r.refuse(o, "mountLabel", path, "this runtime applies no SELinux labels; leave it out");
   r.refuse(o, "personality", path, "execution domains are not set by this runtime");
   r.refuse(o, "memoryPolicy", path, "NUMA memory policies are not set by this runtime; use linux.resources.cpu.mems");
   r.refuse(o, "netDevices", path, "this runtime moves no network devices; give the container its network through a namespace path");
@@ -207,7 +208,6 @@ function readLinux(r: JsonReader, v: unknown, path: string): Linux {
       };
       return compact({ monotonic: r.optional(t, "monotonic", p, offset), boottime: r.optional(t, "boottime", p, offset) });
     }),
-    mountLabel: r.optional(o, "mountLabel", path, (x, p) => r.string(x, p)),
   });
 }
 

@@ -99,6 +99,17 @@ const TAKES: Takes[] = [
     expect: /^710\ntmpfs \/scratch tmpfs rw.*size=1024k/,
   },
   {
+    field: "mounts (a read-only bind of a host directory)",
+    change: (s) => {
+      const dir = path.join(env.base, "bind-src");
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, "f"), "from the host\n");
+      s.mounts!.push({ destination: "/from-host", type: "bind", source: dir, options: ["rbind", "ro"] });
+    },
+    script: "cat /from-host/f; touch /from-host/x 2>&1; echo rc=$?",
+    expect: /^from the host\n.*Read-only file system\nrc=1\n$/,
+  },
+  {
     field: "linux.maskedPaths and linux.readonlyPaths",
     change: (s) => {
       linux(s).maskedPaths = ["/etc/group"];
@@ -231,6 +242,11 @@ const REFUSES: Refuses[] = [
     error: /mounts\[\d+\]\.(uidMappings|options).*idmap.*not supported/,
   },
   {
+    field: "linux.mountLabel",
+    change: (s) => (linux(s).mountLabel = "system_u:object_r:container_file_t:s0"),
+    error: /linux\.mountLabel.*not supported/,
+  },
+  {
     field: "linux.personality",
     change: (s) => (set(linux(s), "personality", { domain: "LINUX32" })),
     error: /linux\.personality.*not supported/,
@@ -317,5 +333,17 @@ test("exec joins the container's time namespace", { skip }, () => {
   assert.equal(r.stdout, "shifted\n", r.stderr);
   assert.ok(Number(fs.readFileSync("/proc/uptime", "utf8").split(".")[0]) < TEN_DAYS, "the host's clock is its own");
   assert.equal(env.myrunc(["delete", "--force", "timex"]).status, 0);
+});
+
+test("linux.namespaces with a path: the container joins them", { skip }, () => {
+  assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("nshost", ["sleep", "60"]), "nshost"], { detached: true }).status, 0);
+  const host = (JSON.parse(env.myrunc(["state", "nshost"]).stdout) as { pid: number }).pid;
+  const bundle = env.bundle("nsjoin", ["sh", "-c", "for ns in net uts ipc; do readlink /proc/self/ns/$ns; done"], (s) => {
+    linux(s).namespaces = linux(s).namespaces!.map((n) => (["network", "uts", "ipc"].includes(n.type) ? { type: n.type, path: `/proc/${host}/ns/${n.type === "network" ? "net" : n.type}` } : n));
+  });
+  const r = env.myrunc(["run", "--bundle", bundle, "nsjoin"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split("\n"), ["net", "uts", "ipc"].map((ns) => fs.readlinkSync(`/proc/${host}/ns/${ns}`)));
+  assert.equal(env.myrunc(["delete", "--force", "nshost"]).status, 0);
 });
 
