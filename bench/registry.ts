@@ -1,7 +1,8 @@
-// `node dist/bench/registry.js [--mb 600]`: images at registry scale, in one run against
-// the peers, on docker-registry on loopback (plain HTTP):
+// `node dist/bench/registry.js [--mb 600] [--rounds 3]`: images at registry scale, in one
+// run against the peers, on docker-registry on loopback (plain HTTP), ROUNDS rounds with
+// the subjects in turns (bench/report.ts inTurn), medians printed:
 //   push of a one-layer image of MB megabytes: mydocker push against skopeo copy (wall
-//   time and peak RSS, from /usr/bin/time);
+//   time and peak RSS, from /usr/bin/time), the registry emptied before each;
 //   pull of it: mydocker pull against podman pull, each into empty storage;
 //   load of its archive again into a store that has its layer, against the first load.
 import { spawnSync } from "node:child_process";
@@ -12,6 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startRegistry } from "../test/helpers/registry.js";
+import { inTurn, PairedTable } from "./report.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const BIN = path.join(REPO, "bin/mydocker");
@@ -46,11 +48,27 @@ function writeContent(file: string, mb: number): void {
   }
 }
 
-const f = (n: number, digits = 1) => n.toFixed(digits);
+/** Peak RSS of each subject of each case, the highest of its rounds. */
+class PeakTable {
+  private readonly peaks = new Map<string, number>();
 
-export async function registryBench(mb = 600): Promise<void> {
+  add(name: string, subject: string, mb: number): void {
+    const key = `${name}\u0000${subject}`;
+    this.peaks.set(key, Math.max(this.peaks.get(key) ?? 0, mb));
+  }
+
+  print(cases: { name: string; peer: string }[]): void {
+    process.stdout.write(`| case | mydocker peak RSS | peer peak RSS |\n|---|---|---|\n`);
+    for (const c of cases) {
+      process.stdout.write(`| ${c.name} | ${this.peaks.get(`${c.name}\u0000mydocker`)?.toFixed(1)} MB | ${this.peaks.get(`${c.name}\u0000${c.peer}`)?.toFixed(1)} MB |\n`);
+    }
+  }
+}
+
+export async function registryBench(mb = 600, rounds = 3): Promise<void> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-registry-"));
-  const registry = await startRegistry(path.join(base, "registry"));
+  const registryDir = path.join(base, "registry");
+  const registry = await startRegistry(registryDir);
   const roots = (name: string): NodeJS.ProcessEnv => ({
     ...process.env,
     MYDOCKER_ROOT: path.join(base, name, "root"),
@@ -60,7 +78,16 @@ export async function registryBench(mb = 600): Promise<void> {
     DOCKER_CONFIG: path.join(base, "docker"),
   });
   const md = [process.execPath, "--", BIN];
-  const podman = ["podman", "--root", path.join(base, "podman/root"), "--runroot", path.join(base, "podman/run"), "--storage-driver", "overlay"];
+  const podman = (round: number) => ["podman", "--root", path.join(base, `podman-${round}/root`), "--runroot", path.join(base, `podman-${round}/run`), "--storage-driver", "overlay"];
+  /** The registry's storage emptied: each push uploads its layer. */
+  const emptyRegistry = (): void => fs.rmSync(path.join(registryDir, "storage"), { recursive: true, force: true });
+  const cases = { push: `push of ${mb} MB`, pull: `pull of ${mb} MB`, load: "load of the same archive again" };
+  const times = new PairedTable("mydocker", "peer");
+  const peaks = new PeakTable();
+  const record = (name: string, subject: string, peer: string, m: Measure, ratio: number): void => {
+    times.add(name, subject === "mydocker" ? "mydocker" : "peer", m.seconds * 1000, { unit: "ms", ratio });
+    peaks.add(name, subject === "mydocker" ? "mydocker" : peer, m.peakMb);
+  };
   try {
     const rootfs = path.join(base, "rootfs");
     fs.mkdirSync(rootfs);
@@ -73,30 +100,46 @@ export async function registryBench(mb = 600): Promise<void> {
     const archive = path.join(base, "img.tar");
     run([...md, "save", "-o", archive, ref], src);
 
-    const push = measured([...md, "push", ref], src);
-    const skopeo = measured(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", `docker-archive:${archive}`, `docker://${registry.host}/skopeo/img:1`]);
+    for (let round = 0; round < rounds; round++) {
+      for (const subject of inTurn(["mydocker", "skopeo"], round)) {
+        emptyRegistry();
+        const m =
+          subject === "mydocker"
+            ? measured([...md, "push", ref], src)
+            : measured(["skopeo", "copy", "--quiet", "--dest-tls-verify=false", `docker-archive:${archive}`, `docker://${ref}`]);
+        record(cases.push, subject, "skopeo", m, 1.0);
+      }
+      // The image in the registry for the pulls, pushed by mydocker.
+      emptyRegistry();
+      run([...md, "push", "-q", ref], src);
+      for (const subject of inTurn(["mydocker", "podman"], round)) {
+        const m = subject === "mydocker" ? measured([...md, "pull", ref], roots(`pull-${round}`)) : measured([...podman(round), "pull", "--quiet", "--tls-verify=false", ref]);
+        record(cases.pull, subject, "podman", m, 0.7);
+      }
+      const loader = roots(`load-${round}`);
+      record(cases.load, "first load", "first load", measured([...md, "load", "-i", archive], loader), 0.1);
+      record(cases.load, "mydocker", "first load", measured([...md, "load", "-i", archive], loader), 0.1);
+      fs.rmSync(path.join(base, `load-${round}`), { recursive: true, force: true });
+    }
 
-    const pull = measured([...md, "pull", ref], roots("pull"));
-    const podmanPull = measured([...podman, "pull", "--quiet", "--tls-verify=false", ref]);
-
-    const loader = roots("load");
-    const firstLoad = measured([...md, "load", "-i", archive], loader);
-    const reload = measured([...md, "load", "-i", archive], loader);
-
-    console.log(`registry: one layer of ${mb} MB (half random), docker-registry on loopback, ${os.availableParallelism()} cores`);
-    console.log(`| work | mydocker s | peer s | ratio | mydocker peak RSS MB | peer peak RSS MB |`);
-    console.log(`|---|---|---|---|---|---|`);
-    console.log(`| push (peer: skopeo copy) | ${f(push.seconds, 2)} | ${f(skopeo.seconds, 2)} | ${f(push.seconds / skopeo.seconds, 2)} | ${f(push.peakMb)} | ${f(skopeo.peakMb)} |`);
-    console.log(`| pull (peer: podman pull) | ${f(pull.seconds, 2)} | ${f(podmanPull.seconds, 2)} | ${f(pull.seconds / podmanPull.seconds, 2)} | ${f(pull.peakMb)} | ${f(podmanPull.peakMb)} |`);
-    console.log(`| load again (peer: first load) | ${f(reload.seconds, 2)} | ${f(firstLoad.seconds, 2)} | ${f(reload.seconds / firstLoad.seconds, 2)} | ${f(reload.peakMb)} | ${f(firstLoad.peakMb)} |`);
+    const load = os.loadavg().map((l) => l.toFixed(1)).join(" ");
+    console.log(`registry: one layer of ${mb} MB (half random), docker-registry on loopback, ${os.availableParallelism()} cores, ${rounds} rounds in turns, medians; load average at the end ${load}`);
+    console.log("peers: push skopeo copy docker-archive: -> registry; pull podman pull; load again the first load of the same archive\n");
+    times.print();
+    console.log("");
+    peaks.print([
+      { name: cases.push, peer: "skopeo" },
+      { name: cases.pull, peer: "podman" },
+      { name: cases.load, peer: "first load" },
+    ]);
   } finally {
     registry.stop();
-    spawnSync(podman[0]!, [...podman.slice(1), "system", "reset", "--force"], { stdio: "ignore" });
+    for (let round = 0; round < rounds; round++) spawnSync("podman", [...podman(round).slice(1), "system", "reset", "--force"], { stdio: "ignore" });
     fs.rmSync(base, { recursive: true, force: true });
   }
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const { values } = parseArgs({ options: { mb: { type: "string", default: "600" } } });
-  await registryBench(Number(values.mb));
+  const { values } = parseArgs({ options: { mb: { type: "string", default: "600" }, rounds: { type: "string", default: "3" } } });
+  await registryBench(Number(values.mb), Number(values.rounds));
 }
