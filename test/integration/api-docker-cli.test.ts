@@ -6,6 +6,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { waitFor } from "../helpers/wait.js";
 import { docker, dockerAsync, servedSuite } from "../helpers/serve.js";
+import { startRegistry } from "../helpers/registry.js";
 
 const { skip, served: s } = servedSuite();
 
@@ -119,4 +120,26 @@ test("images, tag, rmi, save | load, volumes", { skip }, () => {
   assert.match(d("volume", "ls", "-q").stdout, /^data$/m);
   assert.equal(d("volume", "rm", "data").status, 0);
   assert.equal(d("volume", "ls", "-q").stdout, "");
+});
+
+const hasRegistry = spawnSync("docker-registry", ["--version"]).status === 0;
+
+test("docker push to a local registry, rmi, pull back, run", { skip: skip || (!hasRegistry && "docker-registry is not installed (Debian's docker-registry)") }, async () => {
+  const registry = await startRegistry(path.join(path.dirname(s().roots.root), "registry"));
+  try {
+    assert.equal(d("run", "--rm", "--network", "none", "busybox", "true").status, 0);
+    const ref = `${registry.host}/mdk/box:1`;
+    assert.equal(d("tag", "busybox", ref).status, 0);
+    const push = docker(s(), ["push", ref], { timeout: 120_000 });
+    assert.equal(push.status, 0, push.stderr);
+    assert.match(push.stdout, /1: digest: sha256:[0-9a-f]{64}/);
+    assert.equal(d("rmi", ref).status, 0);
+    const pull = docker(s(), ["pull", ref], { timeout: 120_000 });
+    assert.equal(pull.status, 0, pull.stderr);
+    assert.match(pull.stdout, /Status: Downloaded newer image for/);
+    assert.equal(d("run", "--rm", "--network", "none", ref, "echo", "pulled").stdout, "pulled\n");
+    d("rmi", ref);
+  } finally {
+    registry.stop();
+  }
 });
