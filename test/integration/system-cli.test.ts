@@ -5,7 +5,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import path from "node:path";
-import { BIN, cliSuite, isRoot, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, mydocker, mydockerAsync, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const { md, roots } = cliSuite();
@@ -92,6 +92,37 @@ test("events: the restarts a container's monitor makes on its own are docker's d
     assert.ok(times[3]! - times[2]! >= 90e6 && times[5]! - times[4]! >= 190e6, `back-off between die and start: ${r.stdout}`);
   } finally {
     md("rm", "-f", id);
+  }
+});
+
+test("container, image, volume, network and builder prune ask first, in docker's words; only y goes ahead", { skip }, () => {
+  const prompts: [string[], string][] = [
+    [["container", "prune"], "WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] "],
+    [["image", "prune"], "WARNING! This will remove all dangling images.\nAre you sure you want to continue? [y/N] "],
+    [["image", "prune", "-a"], "WARNING! This will remove all images without at least one container associated to them.\nAre you sure you want to continue? [y/N] "],
+    [["volume", "prune"], "WARNING! This will remove anonymous local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] "],
+    [["volume", "prune", "-a"], "WARNING! This will remove all local volumes not used by at least one container.\nAre you sure you want to continue? [y/N] "],
+    [["network", "prune"], "WARNING! This will remove all custom networks not used by at least one container.\nAre you sure you want to continue? [y/N] "],
+    [["builder", "prune"], "WARNING! This will remove all dangling build cache. Are you sure you want to continue? [y/N] "],
+  ];
+  assert.equal(md("create", "--name", "ask-stopped", "busybox", "true").status, 0);
+  assert.equal(md("volume", "create", "ask-vol").status, 0);
+  assert.equal(md("network", "create", "ask-net").status, 0);
+  try {
+    for (const [args, prompt] of prompts) {
+      const r = mydocker(roots(), args, { input: "n\n" });
+      assert.deepEqual([r.status, r.stdout], [0, prompt], args.join(" "));
+    }
+    assert.match(md("ps", "-a", "--format", "{{.Names}}").stdout, /ask-stopped/, "no: nothing removed");
+    assert.match(md("volume", "ls", "-q").stdout, /ask-vol/);
+    assert.match(md("network", "ls", "--format", "{{.Name}}").stdout, /ask-net/);
+    const yes = mydocker(roots(), ["container", "prune"], { input: "y\n" });
+    assert.match(yes.stdout, /\[y\/N\] Deleted Containers:\n[0-9a-f]{64}\n/);
+    assert.doesNotMatch(md("ps", "-a", "--format", "{{.Names}}").stdout, /ask-stopped/);
+  } finally {
+    md("rm", "-f", "ask-stopped");
+    md("volume", "rm", "ask-vol");
+    md("network", "rm", "ask-net");
   }
 });
 

@@ -1,5 +1,6 @@
 // mydocker build: flags to BuildOptions, progress to the terminal (plain lines, or a live
 // view on a terminal), the image id at the end.
+import { confirmed } from "../confirm.js";
 import type { Command } from "commander";
 import fs from "node:fs";
 import path from "node:path";
@@ -113,7 +114,8 @@ export function registerBuild(program: Command, ctx: Context): void {
     .description("Remove the build cache")
     .option("-f, --force", "do not prompt for confirmation")
     .option("-a, --all", "remove all build cache (there is only one kind)")
-    .action(async () => {
+    .action(async (f: { force?: boolean }) => {
+      if (!(await confirmed(f.force, "WARNING! This will remove all dangling build cache.", " "))) return;
       const e = await ctx.engine();
       const r = new BuildCache(e.images).prune();
       process.stdout.write(`Deleted build cache objects: ${r.entries}\nTotal reclaimed space: ${humanSize(r.reclaimed)}\n`);

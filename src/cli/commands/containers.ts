@@ -1,5 +1,6 @@
 // Container commands: ps, create, start, stop, restart, kill, wait, rm, rename, logs,
 // attach, inspect, exec, cp, container prune — each a few lines over the engine.
+import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
@@ -194,7 +195,8 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("prune")
     .description("Remove all stopped containers")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async () => {
+    .action(async (f: { force?: boolean }) => {
+      if (!(await confirmed(f.force, "WARNING! This will remove all stopped containers."))) return;
       const { deleted, spaceReclaimed } = await (await engine()).prune();
       const { humanSize } = await import("../format.js");
       process.stdout.write(deleted.length ? `Deleted Containers:\n${deleted.join("\n")}\n\n` : "");

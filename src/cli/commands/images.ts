@@ -1,5 +1,6 @@
 // Image commands: images, import, load, save, rmi, tag, history, image inspect/prune,
 // commit, export, system df.
+import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import fs from "node:fs";
 import type { Context } from "../context.js";
@@ -271,7 +272,9 @@ export function registerImages(program: Command, ctx: Context): void {
     .description("Remove unused images")
     .option("-a, --all", "remove all images not used by a container, not just dangling ones")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async (f: { all?: boolean }) => {
+    .action(async (f: { all?: boolean; force?: boolean }) => {
+      const which = f.all ? "all images without at least one container associated to them" : "all dangling images";
+      if (!(await confirmed(f.force, `WARNING! This will remove ${which}.`))) return;
       const e = await engine();
       const r = e.images.prune({ all: f.all, inUse: inUse(e) });
       if (r.removed.length) process.stdout.write(`Deleted Images:\n${imageRemovalLines(r.removed).join("\n")}\n\n`);

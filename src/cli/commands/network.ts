@@ -1,4 +1,5 @@
 // network create|ls|inspect|rm|prune|connect|disconnect, and port.
+import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
@@ -88,7 +89,8 @@ export function registerNetwork(program: Command, ctx: Context): void {
     .command("prune")
     .description("Remove all unused networks")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async () => {
+    .action(async (f: { force?: boolean }) => {
+      if (!(await confirmed(f.force, "WARNING! This will remove all custom networks not used by at least one container."))) return;
       const removed = await (await engine()).networks.prune();
       if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.join("\n")}\n`);
     });

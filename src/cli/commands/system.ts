@@ -3,6 +3,7 @@ import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
 import { humanSize, imageRemovalLines, renderTemplate } from "../format.js";
+import { confirmed } from "../confirm.js";
 import { API_VERSION, goArch, packageVersion, serverVersion } from "../../engine/system/version.js";
 import type { SystemInfo } from "../../engine/system/info.js";
 
@@ -110,16 +111,6 @@ function infoText(i: SystemInfo, debug: boolean): string {
 }
 
 /** docker's [y/N] prompt: only y or yes goes on; no input (a closed stdin) is no. */
-async function confirm(question: string): Promise<boolean> {
-  process.stdout.write(`${question} [y/N] `);
-  let line = "";
-  for await (const chunk of process.stdin) {
-    line += String(chunk);
-    if (line.includes("\n")) break;
-  }
-  return /^y(es)?$/i.test(line.split("\n", 1)[0]!.trim());
-}
-
 export function registerSystem(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
 
@@ -178,9 +169,8 @@ export function registerSystem(program: Command, ctx: Context): void {
         ...(f.volumes ? ["  - all anonymous volumes not used by at least one container"] : []),
         f.all ? "  - all images without at least one container associated to them" : "  - all dangling images",
         "",
-        "Are you sure you want to continue?",
       ].join("\n");
-      if (!f.force && !(await confirm(warning))) return;
+      if (!(await confirmed(f.force, warning))) return;
       const r = await e.system.prune({ all: f.all, volumes: f.volumes });
       const section = (title: string, items: string[]) => (items.length ? `${title}:\n${items.join("\n")}\n\n` : "");
       process.stdout.write(

@@ -1,4 +1,5 @@
 // volume create|ls|inspect|rm|prune.
+import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
@@ -80,7 +81,9 @@ export function registerVolumes(program: Command, ctx: Context): void {
     .description("Remove unused local volumes")
     .option("-a, --all", "remove all unused volumes, not just anonymous ones")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async (f: { all?: boolean }) => {
+    .action(async (f: { all?: boolean; force?: boolean }) => {
+      const which = f.all ? "all local volumes" : "anonymous local volumes";
+      if (!(await confirmed(f.force, `WARNING! This will remove ${which} not used by at least one container.`))) return;
       const e = await engine();
       const r = e.volumes.prune(e.volumeUsers, { all: f.all });
       if (r.deleted.length) process.stdout.write(`Deleted Volumes:\n${r.deleted.join("\n")}\n\n`);
