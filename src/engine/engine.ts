@@ -17,6 +17,7 @@ import { takeRestartHandoff, type RestartPolicy } from "./containers/restart-pol
 import { PendingOps } from "./pending-ops.js";
 import type { CreateOptions } from "./run-options.js";
 import { defaultRoots, type EngineRoots } from "./paths.js";
+import type { EngineOptions } from "./engine-options.js";
 import { validateName } from "./names.js";
 import { VolumeStore } from "./volumes/store.js";
 import { EventsService } from "./events/service.js";
@@ -41,24 +42,8 @@ import { makeNetworking, type Networking, type NetworkService, type NetworkSetti
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
 export type { ForegroundIo, RunResult } from "./containers/starter.js";
+export type { EngineOptions } from "./engine-options.js";
 
-export interface EngineOptions extends Partial<EngineRoots> {
-  /** Called with diagnostic lines (`--debug`). */
-  debug?: (msg: string) => void;
-  /** Where "Unable to find image …" style notices go (stderr for the CLI). */
-  notice?: (msg: string) => void;
-  /**
-   * Start shims through a long-lived launcher process rather than by forking this one
-   * (default true): cheaper for a program that runs many containers. The command line,
-   * which runs one, turns it off.
-   */
-  launcher?: boolean;
-  /**
-   * The command a detached container's monitor runs once the container exited, to record
-   * its end and apply --rm. Default: this package's `mydocker container cleanup ID`.
-   */
-  exitCommand?: (id: string, roots: EngineRoots, networkRun?: string) => string[];
-}
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
 
@@ -86,6 +71,7 @@ export class Engine {
   private readonly debugOn: boolean;
   private readonly notice: (msg: string) => void;
   private readonly useLauncher: boolean;
+  private readonly releaseInProcess: boolean;
   private readonly exitCommand: (id: string, roots: EngineRoots, networkRun?: string) => string[];
   private dbHandle?: Db;
   private imageStore?: ImageStore;
@@ -115,6 +101,7 @@ export class Engine {
     this.debugOn = opts.debug !== undefined;
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
+    this.releaseInProcess = opts.releaseInProcess ?? this.useLauncher;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
     this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug, () => this.events);
     fixUmask();
@@ -193,6 +180,7 @@ export class Engine {
     this.starterService ??= new Starter(this.ctx, {
       image: (ref, opts) => this.ensureImage(ref, opts),
       exitCommand: (id, networkRun) => this.exitCommand(id, this.roots, networkRun),
+      releaseInProcess: this.releaseInProcess,
       restartCommand: (id) => engineCommand(this.roots, "container", "restarted", id),
     });
     return this.starterService;

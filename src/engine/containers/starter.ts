@@ -46,6 +46,8 @@ export interface StarterOptions {
   image(ref: string, opts: EnsureOptions): Promise<ImageRecord>;
   /** The command a detached container's monitor runs after the container exits. */
   exitCommand(id: string, networkRun?: string): string[];
+  /** A foreground run's network is released by this process in the background, not by its monitor's exit command. */
+  releaseInProcess?: boolean;
   /** The command a container's monitor runs at each restart it makes (docker's events of it). */
   restartCommand(id: string): string[];
 }
@@ -313,7 +315,8 @@ export class Starter {
         const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
         // The network is set up while the runtime prepares the container, and released by the
         // monitor's exit command once it has ended: neither in the caller's path.
-        const network = net.tag ? { exitCommand: this.o.exitCommand(c.id, net.tag), ...(net.ready ? { onPid: () => net.ready! } : {}) } : {};
+        const release = net.tag && !this.o.releaseInProcess ? { exitCommand: this.o.exitCommand(c.id, net.tag) } : {};
+        const network = { ...release, ...(net.ready ? { onPid: () => net.ready! } : {}) };
         handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts, ...network });
         this.markRunning(c, handle.pid);
       } catch (e) {
@@ -329,6 +332,7 @@ export class Starter {
         throw e;
       }
       await reconciler.finish(id, exitCode, networkRun ? "keep" : "release");
+      if (networkRun && this.o.releaseInProcess) this.ctx.network.releaseLater(id, networkRun);
       return { id, exitCode };
     } finally {
       pendingOps.done(id, "run");

@@ -251,6 +251,17 @@ export class ContainerNetwork {
     return this.runOf(c.id)?.config.container_id;
   }
 
+  /**
+   * A program that stays (the library, serve): a foreground run's network released by this
+   * process after the run, in the background; the pool filled again after it. A process that
+   * ends first leaves it to the next command's sweep.
+   */
+  releaseLater(id: string, tag: string): void {
+    this.teardown(id, tag)
+      .then(() => this.refillPool())
+      .catch((e: Error) => this.debug(`releasing the network of ${id}: ${e.message}`));
+  }
+
   /** After runs end: the pool made full again (if a run has used it). */
   async refillPool(): Promise<void> {
     const n = this.store().byName(DEFAULT_NETWORK);
