@@ -44,15 +44,20 @@ export async function peek(source: AsyncIterable<Buffer>, min = 1): Promise<{ he
   return { head, all: all() };
 }
 
+/** What gunzip takes and gives at a time: ~10% off a pull of 600 MB against 64 KiB in and 256 KiB out. */
+const GunzipPiece = 1 << 20;
+
 /** The bytes of source with any gzip compression removed. */
 export async function decompressed(source: AsyncIterable<Buffer>): Promise<AsyncIterable<Buffer>> {
   const { head, all } = await peek(source, 4);
   const kind = detectCompression(head);
   if (kind === "none") return all;
   if (kind === "zstd") return unzstd(all);
-  // Large output chunks: each one is a round trip to the thread pool (16 KiB by default).
-  const gunzip = zlib().createGunzip({ chunkSize: 256 << 10 });
-  pipeline(Readable.from(all), gunzip, () => {});
+  // Large chunks in and out: each write and each output chunk is a round trip to the thread
+  // pool (a socket gives 64 KiB reads, zlib 16 KiB output by default), the pool otherwise
+  // waiting on the main thread between them.
+  const gunzip = zlib().createGunzip({ chunkSize: GunzipPiece });
+  pipeline(Readable.from(coalesced(all, GunzipPiece)), gunzip, () => {});
   return (async function* () {
     try {
       for await (const chunk of gunzip) yield chunk as Buffer;
@@ -63,6 +68,22 @@ export async function decompressed(source: AsyncIterable<Buffer>): Promise<Async
       gunzip.destroy();
     }
   })();
+}
+
+/** source in pieces of at least size bytes (the last one may be shorter). */
+async function* coalesced(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of source) {
+    parts.push(chunk);
+    length += chunk.length;
+    if (length >= size) {
+      yield parts.length === 1 ? parts[0]! : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+    }
+  }
+  if (length > 0) yield Buffer.concat(parts, length);
 }
 
 async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
