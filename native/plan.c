@@ -62,6 +62,7 @@ static const struct opdef opdefs[] = {
     {"hostexec", RUN_BY_CHILD, "s", step_hostexec},
     {"hookpause", RUN_BY_CHILD, "", step_hookpause},
     {"timens", RUN_BY_CHILD, "ssss", step_timens},
+    {"consolesize", RUN_BY_CHILD, "nn", step_consolesize},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
 };
 
@@ -208,6 +209,8 @@ static int collect(struct plan *p) {
       if (r->num[0] < 1 || r->num[1] < 1 || r->num[0] > INT_MAX || r->num[1] > INT_MAX || r->num[2] > INT_MAX)
         return fail(i, n, ERANGE, "INTERVALMS and TIMEOUTMS must be 1 to 2^31-1, STARTPERIODMS at most 2^31-1");
       if (r->num[3] < 1 || r->num[3] > INT_MAX) return fail(i, n, ERANGE, "RETRIES must be 1 to 2^31-1");
+    } else if (strcmp(n, "consolesize") == 0) {
+      if (r->num[0] > 0xffff || r->num[1] > 0xffff) return fail(i, n, ERANGE, "ROWS and COLS must be at most 65535");
     } else if (strcmp(n, "preservefds") == 0) {
       if (once(&p->preservefds, r)) return -1;
       if (r->num[0] > PRESERVE_FDS_MAX) return fail(i, n, ERANGE, "N must be at most 1024");

@@ -173,6 +173,8 @@ int step_chdir(const struct record *r, struct child_state *st);
 int step_env(const struct record *r, struct child_state *st);
 int step_hostexec(const struct record *r, struct child_state *st);
 int step_exec(const struct record *r, struct child_state *st);
+/* consolesize.c */
+int step_consolesize(const struct record *r, struct child_state *st);
 /* timens.c */
 int step_timens(const struct record *r, struct child_state *st);
 /* hookpause.c */

@@ -28,7 +28,11 @@ export function rlimitSteps(process: Process): ChildStep[] {
  */
 export function sessionSteps(process: Process, consolePath: string): ChildStep[] {
   const session: ChildStep[] = [{ op: "keyring" }, { op: "setsid" }];
-  return process.terminal ? [...session, { op: "console", consolePath }] : session;
+  if (!process.terminal) return session;
+  const size = process.consoleSize;
+  // A spec's size wins over the caller's terminal's (containerd and conmon have none).
+  const sized: ChildStep[] = size && size.height > 0 && size.width > 0 ? [{ op: "consolesize", rows: size.height, cols: size.width }] : [];
+  return [...session, { op: "console", consolePath }, ...sized];
 }
 
 /**

@@ -36,6 +36,7 @@ export type MonitorStep =
 export type ChildStep =
   | { op: "hookpause" }
   | { op: "timens"; monotonic: [string, string]; boottime: [string, string] }
+  | { op: "consolesize"; rows: number; cols: number }
   | { op: "setns"; nstype: number; path: string }
   | { op: "cgroupjoin"; path: string }
   | { op: "unshare"; flags: number }
@@ -107,6 +108,8 @@ function args(step: PlanStep): string[] {
       return [String(step.count)];
     case "timens":
       return [...step.monotonic, ...step.boottime];
+    case "consolesize":
+      return [String(step.rows), String(step.cols)];
     case "sync":
     case "hookpause":
     case "stdinpipe":

@@ -66,6 +66,15 @@ const TAKES: Takes[] = [
     expect: /^env-ok\n\/tmp\n$/,
   },
   {
+    field: "process.terminal and process.consoleSize",
+    change: (s) => {
+      s.process!.terminal = true;
+      s.process!.consoleSize = { height: 33, width: 77 };
+    },
+    script: "tty; stty size",
+    expect: /^\/dev\/pts\/\d+\r?\n33 77\r?\n$/,
+  },
+  {
     field: "process.noNewPrivileges",
     change: (s) => (s.process!.noNewPrivileges = true),
     script: "grep NoNewPrivs /proc/self/status",
