@@ -144,6 +144,9 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? "/", "http://localhost");
       const { path, version } = splitVersion(url.pathname);
+      // A web page can send requests (and open websockets) to a loopback port; a browser
+      // always names the page's origin, the docker clients never do.
+      if (req.headers.origin !== undefined) throw new ApiError(403, `requests from web pages (Origin: ${req.headers.origin}) are refused: the Docker API is for local clients`);
       const found = this.router.match(req.method ?? "GET", path);
       if (found === "method") throw new ApiError(405, `method ${req.method} is not allowed on ${path}`);
       if (!found) throw new ApiError(404, `page not found: ${req.method} ${path}`);

@@ -145,8 +145,8 @@ test("exec -it: the terminal takes the client's size, and a resize reaches it", 
   d("rm", "-f", "sized");
 });
 
-test("attach/ws: output and stdin as websocket messages; the container runs on when the client leaves", { skip }, async () => {
-  assert.equal(d("run", "-d", "-i", "--name", "wsc", "--network", "none", "busybox", "sh", "-c", "echo hello; while read l; do echo got $l; echo err $l >&2; done").status, 0);
+test("attach/ws: output and stdin as websocket messages; the container runs on when the client leaves; a web page's is refused", { skip }, async () => {
+  assert.equal(d("run", "-d", "-i", "--name", "wsc", "--network", "none", "busybox", "sh", "-c", "echo hello; while read l; do echo got $l; echo err $l >&2; done; exec sleep 1000").status, 0);
   const ws = new WebSocket(`ws+unix://${s().socket}:/v1.47/containers/wsc/attach/ws?logs=1&stream=1&stdin=1&stdout=1&stderr=1`);
   let got = "";
   let binary = true;
@@ -164,6 +164,9 @@ test("attach/ws: output and stdin as websocket messages; the container runs on w
   assert.equal(d("inspect", "-f", "{{.State.Running}}", "wsc").stdout, "true\n");
   const plain = await new Promise<number>((resolve) => http.get({ socketPath: s().socket, path: "/v1.47/containers/wsc/attach/ws?stream=1" }, (res) => resolve(res.statusCode!)));
   assert.equal(plain, 400, "a request without the websocket upgrade is refused");
+  const fromPage = new WebSocket(`ws+unix://${s().socket}:/v1.47/containers/wsc/attach/ws?stream=1&stdin=1`, { origin: "http://evil.example" });
+  const refused = await new Promise<number>((resolve) => fromPage.once("unexpected-response", (_req, res) => resolve(res.statusCode!)).once("open", () => resolve(101)));
+  assert.equal(refused, 403, "a websocket a web page opens (it names its Origin) is refused");
   d("rm", "-f", "wsc");
 });
 
