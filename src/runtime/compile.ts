@@ -127,8 +127,11 @@ const CLONE_FLAGS: Record<NamespaceType, number> = {
   time: L.CLONE_NEWTIME,
 };
 
-/** Joining order: the mount namespace last, since entering it changes what the other paths mean. */
-const JOIN_ORDER: readonly NamespaceType[] = ["ipc", "uts", "network", "cgroup", "time", "mount"];
+/**
+ * Joining order: the user namespace first (the others are its to enter then), the mount
+ * namespace last, since entering it changes what the other paths mean.
+ */
+const JOIN_ORDER: readonly NamespaceType[] = ["user", "ipc", "uts", "network", "cgroup", "time", "mount"];
 
 /** /proc/PID/ns/ file names. */
 const NS_FILES: Record<NamespaceType, string> = {
@@ -209,6 +212,9 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
 
   const child: ChildStep[] = joinCgroupSteps(o);
   if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
+  // Born in a user namespace of its own, the child is still the host's root, which is no one
+  // there: it becomes the namespace's root (its maps are written by now) before it makes anything.
+  if (fresh.some((n) => n.type === "user")) child.push({ op: "user", uid: 0, gid: 0, additionalGids: [] });
   child.push(...joinSteps(joined, (n) => n.path as string));
   if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
   if (fresh.some((n) => n.type === "time")) child.push(timeStep(spec));

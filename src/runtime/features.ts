@@ -20,8 +20,8 @@ export interface Features {
   };
 }
 
-/** Namespaces a container may have (user namespaces are refused, see validate.ts). */
-const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "time", "uts"];
+/** Namespaces a container may have (a user namespace only a new one, with its maps: see validate.ts). */
+const NAMESPACES = ["cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts"];
 
 export function runtimeFeatures(hooks: readonly string[]): Features {
   const flags = [...SECCOMP_FLAGS.keys()];

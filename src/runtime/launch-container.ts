@@ -11,6 +11,7 @@ import { readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
 import { prepareHealth } from "./health-state.js";
 import { hookState, runHooks } from "./hooks.js";
+import { chownToContainerRoot, newUserNamespace, writeIdMaps } from "./id-maps.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
@@ -65,7 +66,16 @@ export async function launchContainer(
       ...(restart ? { monitorRestarts: true } : {}),
       ...(keptHooks(spec) ? { hooks: keptHooks(spec) } : {}),
     };
-    const onPid = opts.onPid;
+    // A child in a user namespace of its own may not write the host's cgroup files: it is
+    // put in its cgroup from here, and its id maps written, while it waits.
+    const userns = newUserNamespace(spec);
+    const onPid = userns
+      ? async (pid: number) => {
+          cgroup?.addProcess(pid);
+          writeIdMaps(pid, spec);
+          await opts.onPid?.(pid);
+        }
+      : opts.onPid;
     // The init waits (hookpause) for the hooks due after its mounts, before its root switch;
     // a run, which has no start, also for startContainer, before its process.
     const hookPauses = {
@@ -94,8 +104,9 @@ export async function launchContainer(
         Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
         sd.writeState(record);
         if (mode === "create") makeFifo(sd.execFifo);
+        if (mode === "create" && userns) chownToContainerRoot(sd.execFifo, spec);
         if (ctx.cgroups && cgroupPath !== null) cgroup = ctx.cgroups.create(cgroupPath, cgroupResources(spec));
-        const joins = { lastCap: lastCap(), cgroupJoin: cgroup?.selfJoinFiles(), cloneCgroup: cgroup?.cloneInto() };
+        const joins = { lastCap: lastCap(), cgroupJoin: userns ? undefined : cgroup?.selfJoinFiles(), cloneCgroup: userns ? undefined : cgroup?.cloneInto() };
         const check = opts.health && prepareHealth(sd, ctx.shimPath, opts.health, { namespaces: record.namespaces ?? [], seccomp: seccomp?.filter }, joins);
         const plan = compile(spec, {
           bundle,

@@ -243,12 +243,14 @@ function readDevice(r: JsonReader, v: unknown, path: string): Device {
 function checkConsistency(r: JsonReader, spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
   const has = (t: NamespaceType) => namespaces.some((n) => n.type === t);
-  if (has("user")) throw new MydockerError("unsupported", "config.json: linux.namespaces: user namespaces are not supported");
+  const user = namespaces.find((n) => n.type === "user");
+  if (user?.path !== undefined) throw new MydockerError("unsupported", "config.json: linux.namespaces: joining a user namespace (a path) is not supported; ask for a new one with uidMappings and gidMappings");
+  if (user && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) r.fail("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
   if (spec.linux?.timeOffsets && !namespaces.some((n) => n.type === "time" && n.path === undefined)) {
     r.fail("linux.timeOffsets", "requires a new time namespace (linux.namespaces: {\"type\": \"time\"} without a path)");
   }
   if (!has("mount")) r.fail("linux.namespaces", "must include a mount namespace");
-  if (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length) {
+  if (!user && (spec.linux?.uidMappings?.length || spec.linux?.gidMappings?.length)) {
     r.fail("linux.uidMappings", "requires a user namespace");
   }
   if (spec.hostname !== undefined && spec.hostname !== "" && !has("uts")) r.fail("hostname", "requires a uts namespace");

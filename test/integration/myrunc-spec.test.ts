@@ -30,6 +30,13 @@ interface Takes {
 
 const linux = (s: Spec) => (s.linux ??= {});
 const TEN_DAYS = 864_000;
+function userns(s: Spec): void {
+  // The namespace's root is the host's 100000: it must get through to the rootfs (mkdtemp made the dir 0700).
+  fs.chmodSync(env.base, 0o755);
+  linux(s).namespaces!.push({ type: "user" });
+  linux(s).uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  linux(s).gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+}
 /** Sets a field the spec's types do not have (one the runtime must refuse). */
 const set = (o: object | undefined, key: string, value: unknown) => ((o as Record<string, unknown>)[key] = value);
 const resources = (s: Spec) => (linux(s).resources ??= {});
@@ -186,6 +193,13 @@ const TAKES: Takes[] = [
     expect: /^shifted\n$/,
   },
   {
+    field: "a user namespace with linux.uidMappings and gidMappings",
+    change: userns,
+    // Root in there, the host's 100000 outside; the default devices are the host's, bound.
+    script: "id -u; id -g; tr -s ' ' < /proc/self/uid_map; tr -s ' ' < /proc/self/gid_map; echo x > /dev/null && echo devices-ok",
+    expect: /^0\n0\n 0 100000 65536\n 0 200000 65536\ndevices-ok\n$/,
+  },
+  {
     field: "annotations (kept in state)",
     change: (s) => (s.annotations = { "org.example.spec": "kept" }),
     script: "true",
@@ -291,9 +305,14 @@ const REFUSES: Refuses[] = [
     error: /linux\.timeOffsets: requires a new time namespace/,
   },
   {
-    field: "a user namespace",
+    field: "a new user namespace without its maps",
     change: (s) => linux(s).namespaces!.push({ type: "user" }),
-    error: /linux\.namespaces: user namespaces are not supported/,
+    error: /linux\.uidMappings: a new user namespace needs uidMappings and gidMappings/,
+  },
+  {
+    field: "joining a user namespace",
+    change: (s) => linux(s).namespaces!.push({ type: "user", path: "/proc/1/ns/user" }),
+    error: /joining a user namespace \(a path\) is not supported/,
   },
   {
     field: "linux.uidMappings without a user namespace",
@@ -354,5 +373,17 @@ test("linux.namespaces with a path: the container joins them", { skip }, () => {
   assert.equal(r.status, 0, r.stderr);
   assert.deepEqual(r.stdout.trim().split("\n"), ["net", "uts", "ipc"].map((ns) => fs.readlinkSync(`/proc/${host}/ns/${ns}`)));
   assert.equal(env.myrunc(["delete", "--force", "nshost"]).status, 0);
+});
+
+test("a user namespace: the process is the host's mapped ids, and exec joins it", { skip }, () => {
+  assert.equal(env.myrunc(["run", "-d", "--bundle", env.bundle("usern", ["sleep", "60"], userns), "usern"], { detached: true }).status, 0, env.errors().join("\n"));
+  const pid = (JSON.parse(env.myrunc(["state", "usern"]).stdout) as { pid: number }).pid;
+  const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+  assert.match(status, /^Uid:\t100000\t100000\t100000\t100000$/m);
+  assert.match(status, /^Gid:\t200000\t200000\t200000\t200000$/m);
+  const r = env.myrunc(["exec", "usern", "sh", "-c", "id -u; readlink /proc/self/ns/user"]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `0\n${fs.readlinkSync(`/proc/${pid}/ns/user`)}\n`);
+  assert.equal(env.myrunc(["delete", "--force", "usern"]).status, 0);
 });
 

@@ -59,7 +59,8 @@ test("rules across fields", () => {
     withChange((o) => (o.linux.namespaces = o.linux.namespaces.filter((n: any) => n.type !== "network"), o.linux.sysctl = { "net.ipv4.ip_forward": "1" })),
     "config.json: linux.sysctl.net.ipv4.ip_forward: requires a network namespace",
   );
-  rejects(withChange((o) => o.linux.namespaces.push({ type: "user" })), "config.json: linux.namespaces: user namespaces are not supported");
+  rejects(withChange((o) => o.linux.namespaces.push({ type: "user" })), "config.json: linux.uidMappings: a new user namespace needs uidMappings and gidMappings");
+  rejects(withChange((o) => (o.linux.timeOffsets = { boottime: { secs: 1 } })), 'config.json: linux.timeOffsets: requires a new time namespace (linux.namespaces: {"type": "time"} without a path)');
   assert.deepEqual(validateSpec(withChange((o) => (o.linux.sysctl = { "net.ipv4.ip_forward": "1", "kernel.shmmax": "9" }))).linux?.sysctl, {
     "net.ipv4.ip_forward": "1",
     "kernel.shmmax": "9",
