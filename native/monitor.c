@@ -309,6 +309,8 @@ static int stdio_to_null(void) {
 
 static int finish(void) {
   proxy_restore_terminal(&m.io);
+  /* The engine hears of every restart before the exit file says the container stopped. */
+  restartcmd_finish(&m.restartcmd);
   /* A child to hand off that ended before it was handed off never ran the process: its
    * status is the one reported here, nobody else wants the zombie. */
   if (m.p->handoff && m.child_done)
@@ -321,8 +323,6 @@ static int finish(void) {
   /* The exit is recorded first: a slow attach client may take up to its flush time. */
   attach_close(&m.io);
   if (m.failed) return SETUP_FAILED;
-  /* The engine hears of every restart before it hears of the end. */
-  restartcmd_finish(&m.restartcmd);
   if (m.p->exitcmd) {
     char **argv = m.p->exitcmd->args;
     /* The exit command outlives a foreground caller: it must not hold the caller's terminal
@@ -382,7 +382,7 @@ static int run_once(struct child_fds *fds, int run, long long started) {
   if (!synced) release_child();
   if (m.p->pidfile && write_pidfile() != 0) return setup_failed(m.p->pidfile, "pidfile", m.p->pidfile->args[0]);
   if (run == 0) control_send("pid %d", (int)m.child);
-  else restartcmd_note(&m.restartcmd, m.code, m.finished, started);
+  else restartcmd_started(&m.restartcmd, started);
   if (synced) {
     if (wait_for_go() != 0) {
       errno = EPIPE;
@@ -485,6 +485,7 @@ int run_monitor(struct plan *p) {
       return rc;
     }
     if (!restart_wanted(run)) break;
+    restartcmd_died(&m.restartcmd, m.code, m.finished);
     restart_pause(&delay_ms, now_nanos() - started);
     if (m.no_restart) break;
   }

@@ -21,16 +21,16 @@ static void start_next(struct restartcmd *rc) {
   pid_t pid = fork();
   if (pid == 0) {
     const struct record *r = rc->r;
-    char code[16], finished[24], started[24];
+    char code[16], time[24];
     snprintf(code, sizeof code, "%d", note.code);
-    snprintf(finished, sizeof finished, "%lld", note.finished);
-    snprintf(started, sizeof started, "%lld", note.started);
+    snprintf(time, sizeof time, "%lld", note.time);
     char *argv[r->nargs + 4];
-    for (int i = 0; i < r->nargs; i++) argv[i] = r->args[i];
-    argv[r->nargs] = code;
-    argv[r->nargs + 1] = finished;
-    argv[r->nargs + 2] = started;
-    argv[r->nargs + 3] = NULL;
+    int n = r->nargs;
+    for (int i = 0; i < n; i++) argv[i] = r->args[i];
+    argv[n++] = note.started ? "start" : "die";
+    if (!note.started) argv[n++] = code;
+    argv[n++] = time;
+    argv[n] = NULL;
     sigprocmask(SIG_SETMASK, &shim_original_mask, NULL);
     signal(SIGPIPE, SIG_DFL);
     int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -43,14 +43,22 @@ static void start_next(struct restartcmd *rc) {
   rc->pid = pid;
 }
 
-void restartcmd_note(struct restartcmd *rc, int code, long long finished, long long started) {
+static void note(struct restartcmd *rc, struct restart_note n) {
   if (rc->r == NULL) return;
   if (rc->queued == RESTARTCMD_QUEUE) {
     report_error(rc->r->index, "restartcmd", EAGAIN, "restarts come faster than the engine records them: one is not told");
     return;
   }
-  rc->queue[rc->queued++] = (struct restart_note){.code = code, .finished = finished, .started = started};
+  rc->queue[rc->queued++] = n;
   start_next(rc);
+}
+
+void restartcmd_died(struct restartcmd *rc, int code, long long finished) {
+  note(rc, (struct restart_note){.started = false, .code = code, .time = finished});
+}
+
+void restartcmd_started(struct restartcmd *rc, long long started) {
+  note(rc, (struct restart_note){.started = true, .time = started});
 }
 
 bool restartcmd_reaped(struct restartcmd *rc, pid_t pid) {

@@ -255,9 +255,9 @@ void health_stop(struct health *h);
 #define RESTARTCMD_QUEUE 16
 
 struct restart_note {
-  int code;                 /* the exit code of the run that ended (128+N for signal N) */
-  long long finished;       /* when it ended, Unix ns */
-  long long started;        /* when the next run began, Unix ns */
+  bool started;             /* the next run began (at TIME); else a run ended with CODE at TIME, to be run again */
+  int code;                 /* 128+N for signal N */
+  long long time;           /* Unix ns */
 };
 
 struct restartcmd {
@@ -267,8 +267,10 @@ struct restartcmd {
   struct restart_note queue[RESTARTCMD_QUEUE];
 };
 
-/* A restart began: its command runs now, or after the ones before it. */
-void restartcmd_note(struct restartcmd *rc, int code, long long finished, long long started);
+/* A run ended and will be run again, or the next run began: the command (`die CODE TIME` or
+ * `start TIME` appended) runs now, or after the ones before it. */
+void restartcmd_died(struct restartcmd *rc, int code, long long finished);
+void restartcmd_started(struct restartcmd *rc, long long started);
 /* Whether PID was the running command (the next queued one then starts). */
 bool restartcmd_reaped(struct restartcmd *rc, pid_t pid);
 /* The container ended: every queued command is run and waited for, in order. */

@@ -153,7 +153,7 @@ export class ContainerStore {
   claimFinish(id: string, startedAt: string, state: ContainerState): boolean {
     const r = this.db
       .prepare(
-        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused')",
+        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused', 'restarting')",
       )
       .run(JSON.stringify(state), id, startedAt);
     return r.changes === 1;

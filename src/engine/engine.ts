@@ -289,8 +289,10 @@ export class Engine {
   }
 
   /** Run by a container's monitor at each restart it makes: docker's die and start events (as cleanupAfterExit, no store is made). */
-  restartedByMonitor(id: string, exitCode: number, finished: UnixNanos, started: UnixNanos): void {
-    if (hasDb(this.roots.root)) this.reconciler.restarted(id, exitCode, finished, started);
+  restartedByMonitor(id: string, what: { died: number; at: UnixNanos } | { startedAt: UnixNanos }): void {
+    if (!hasDb(this.roots.root)) return;
+    if ("died" in what) this.reconciler.restarting(id, what.died, what.at);
+    else this.reconciler.restarted(id, what.startedAt);
   }
 
   /** Which containers mount a volume: for volume rm and prune. */

@@ -68,7 +68,7 @@ export interface MonitorRestart {
   onFailureOnly: boolean;
   /** Restarts at most this many times; 0: no limit. */
   maxCount: number;
-  /** Run by the monitor at each restart, with the exit code and end of the run before and the new run's start (Unix ns) appended. */
+  /** Run by the monitor at each restart: with `die EXITCODE UNIX_NANOS` appended when a run ended, `start UNIX_NANOS` when the next began. */
   command?: string[];
 }
 

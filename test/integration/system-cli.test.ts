@@ -126,6 +126,25 @@ test("container, image, volume, network and builder prune ask first, in docker's
   }
 });
 
+test("a container its monitor will run again is Restarting (CODE) between its runs; stopped then, it exits with no second die", { skip }, async () => {
+  const since = String(Date.now() / 1000);
+  const id = md("run", "-d", "--network", "none", "--name", "ev-loop", "--restart", "always", "busybox", "sh", "-c", "exit 3").stdout.trim();
+  try {
+    // The back-off doubles up to 10 s: the container is soon seen between two runs, by each command.
+    const inspect = () => md("inspect", "-f", "{{.State.Status}} {{.State.Restarting}} {{.State.ExitCode}}", id).stdout;
+    await waitFor(() => inspect() === "restarting true 3\n", { what: "inspect to say restarting", timeoutMs: 30_000 });
+    const ps = () => md("ps", "-a", "--filter", "name=ev-loop", "--format", "{{.Status}} {{.State}}").stdout;
+    await waitFor(() => /^Restarting \(3\) .* ago restarting\n$/.test(ps()), { what: "ps to say Restarting (3)", timeoutMs: 30_000 });
+    assert.equal(md("stop", id).status, 0);
+    assert.match(md("ps", "-a", "--filter", "name=ev-loop", "--format", "{{.Status}}").stdout, /^Exited \(3\) /);
+    const actions = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-loop", "--format", "{{.Action}}").stdout.trimEnd().split("\n");
+    assert.deepEqual(actions.slice(-3), ["die", "kill", "stop"], "the last run's die once, then the stop's events");
+    assert.equal(actions.filter((a) => a === "die").length, actions.filter((a) => a === "start").length, "a die for each start");
+  } finally {
+    md("rm", "-f", id);
+  }
+});
+
 test("events: images (import, tag, untag, save, load, delete) and volumes (create, mount, destroy)", { skip }, () => {
   const since = String(Date.now() / 1000);
   const archive = path.join(roots().root, "..", "ev.tar");

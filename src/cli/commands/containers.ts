@@ -213,14 +213,15 @@ export function registerContainers(program: Command, ctx: Context): void {
     });
   container
     .command("restarted", { hidden: true })
-    .description("Run by a container's monitor at each restart it makes: records docker's die and start events")
+    .description("Run by a container's monitor at each restart it makes: `die CODE UNIX_NANOS` (it will run again), then `start UNIX_NANOS`")
     .argument("<id>")
-    .argument("<exit-code>")
-    .argument("<finished-unix-nanos>")
-    .argument("<started-unix-nanos>")
-    .action(async (id: string, code: string, finished: string, started: string) => {
+    .argument("<event>")
+    .argument("<values...>")
+    .action(async (id: string, event: string, values: string[]) => {
       const e = await ctx.engine({ sweep: false });
-      e.restartedByMonitor(id, Number(code), BigInt(finished), BigInt(started));
+      if (event === "die" && values.length === 2) e.restartedByMonitor(id, { died: Number(values[0]), at: BigInt(values[1]!) });
+      else if (event === "start" && values.length === 1) e.restartedByMonitor(id, { startedAt: BigInt(values[0]!) });
+      else throw new MydockerError("EINVAL", `container restarted: use ID die CODE UNIX_NANOS or ID start UNIX_NANOS`);
     });
   psFlags(container.command("ls").aliases(["list", "ps"]));
 }

@@ -13,7 +13,7 @@ import type { PendingOp } from "../pending-ops.js";
 import { isAnonymous } from "../volumes/store.js";
 import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
 import { containerEvent } from "../events/actors.js";
-import type { UnixNanos } from "../timestamps.js";
+import { formatRfc3339NanoFixed, type UnixNanos } from "../timestamps.js";
 
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
@@ -126,7 +126,8 @@ export class Reconciler implements Reconciling {
     // The monitor's exit command and any command that finds the container stopped may all
     // get here: one of them records the end, releases, and applies --rm.
     if (!containers.claimFinish(id, c.state.startedAt, ended)) return;
-    this.ctx.events.record(containerEvent(c, "die", { exitCode: String(code) }));
+    // Stopped while restarting: the run's die is recorded already.
+    if (c.state.status !== "restarting") this.ctx.events.record(containerEvent(c, "die", { exitCode: String(code) }));
     if (st?.restarts) containers.setRestartCount(id, st.restarts.count);
     // Not forced: should a new run have begun meanwhile, it is left alone.
     if (!(await this.releaseStopped(id, network))) return;
@@ -215,16 +216,26 @@ export class Reconciler implements Reconciling {
   }
 
   /**
-   * Run by a container's monitor at each restart it makes, whether or not any engine process
-   * runs: docker's die for the run that ended (at its end), then start for the new one; the
-   * record is brought up to date.
+   * Run by a container's monitor, whether or not any engine process runs, when a run ended
+   * that it will run again (docker's die; the container is restarting until then), and when
+   * the next run began (start; the record is brought up to date).
    */
-  restarted(id: string, exitCode: number, finished: UnixNanos, started: UnixNanos): void {
+  restarting(id: string, exitCode: number, finished: UnixNanos): void {
     const c = this.ctx.containers.get(id);
     if (!c) return;
     this.ctx.events.record(containerEvent(c, "die", { exitCode: String(exitCode) }), finished);
+    this.ctx.containers.setState(id, { ...c.state, status: "restarting", pid: 0, exitCode, finishedAt: formatRfc3339NanoFixed(finished) });
+  }
+
+  restarted(id: string, started: UnixNanos): void {
+    const c = this.ctx.containers.get(id);
+    if (!c) return;
     this.ctx.events.record(containerEvent(c, "start"), started);
-    this.refresh(c);
+    // Running again, whatever an earlier command saw of the restart (its die may have come after it).
+    const st = this.runtimeState(id);
+    if (!st?.restarts || st.status === "stopped") return;
+    this.ctx.containers.setState(id, { ...c.state, status: st.status === "paused" ? "paused" : "running", pid: st.pid ?? 0, startedAt: st.restarts.startedAt });
+    this.ctx.containers.setRestartCount(id, st.restarts.count);
   }
 
   /**
