@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type { Context } from "../context.js";
 import { progressPrinter } from "../progress.js";
+import { abortOnSignals } from "../interrupt.js";
 import { login, logout, loginDomain, normalizeReference, type RegistryOptions } from "../../image/index.js";
 import { MydockerError } from "../../util/errors.js";
 
@@ -43,7 +44,13 @@ export function registerRegistry(program: Command, ctx: Context): void {
     .argument("<name>")
     .action(async (ref: string, f: ConnectionFlags & { quiet?: boolean; platform?: string }) => {
       const e = await ctx.engine();
-      await e.images.pull(ref, { ...registryOptions(f), platform: f.platform }, progressPrinter(Boolean(f.quiet)));
+      // ^C ends the requests: what was staged is removed before the exit (130).
+      const interrupt = abortOnSignals();
+      try {
+        await e.images.pull(ref, { ...registryOptions(f), platform: f.platform, signal: interrupt.signal }, progressPrinter(Boolean(f.quiet)));
+      } finally {
+        interrupt.stop();
+      }
       // As docker: the reference pulled, in full, whatever other names the image has.
       process.stdout.write(`${normalizeReference(ref)}\n`);
     });
@@ -57,7 +64,13 @@ export function registerRegistry(program: Command, ctx: Context): void {
         throw new MydockerError("EINVAL", `invalid --compression-format "${f.compressionFormat}": use gzip or zstd`);
       }
       const e = await ctx.engine();
-      const digest = await e.images.push(ref, { ...registryOptions(f), compression: f.compressionFormat }, progressPrinter(Boolean(f.quiet)));
+      const interrupt = abortOnSignals();
+      let digest: string;
+      try {
+        digest = await e.images.push(ref, { ...registryOptions(f), compression: f.compressionFormat, signal: interrupt.signal }, progressPrinter(Boolean(f.quiet)));
+      } finally {
+        interrupt.stop();
+      }
       if (f.quiet) process.stdout.write(`${digest}\n`);
     });
 

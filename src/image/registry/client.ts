@@ -19,6 +19,19 @@ export interface RegistryOptions {
   auth?: AuthLocations;
   /** The engine's settings (insecure-registries, certs.d); read from its file when absent. */
   config?: RegistryConfig;
+  /** Aborting it ends every request: the pull or push fails with its reason (an interrupt). */
+  signal?: AbortSignal;
+}
+
+/** What an interrupted operation fails with: the signal's reason, whatever broke on the way. */
+export async function interruptible<T>(signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  signal?.throwIfAborted();
+  try {
+    return await work();
+  } catch (e) {
+    if (signal?.aborted) throw signal.reason;
+    throw e;
+  }
 }
 
 /** Parses `Bearer realm="...",service="...",scope="..."`. */
@@ -158,8 +171,9 @@ export class RegistryClient {
       if (this.authorization && new URL(url).host === this.host) headers.Authorization = this.authorization;
       let res: HttpResponse;
       try {
-        res = await httpRequest(url, { method, headers, body: init.body, tls: this.tls });
+        res = await httpRequest(url, { method, headers, body: init.body, tls: this.tls, signal: this.options.signal });
       } catch (e) {
+        if (this.options.signal?.aborted) throw this.options.signal.reason;
         throw new MydockerError("registry_unreachable", `cannot reach ${this.domain}: ${reason(e)}`);
       }
       const challenge = res.header("www-authenticate");

@@ -35,6 +35,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: Buffer | AsyncIterable<Buffer>;
   tls?: TlsSettings;
+  /** Aborting it ends the request and its response's body (the command was interrupted). */
+  signal?: AbortSignal;
 }
 
 /** How many redirects a GET or HEAD follows (blob storage often redirects once). */
@@ -120,7 +122,7 @@ function wrap(res: IncomingMessage, url: string): HttpResponse {
 function once(url: URL, req: HttpRequest): Promise<IncomingMessage> {
   const mod = url.protocol === "https:" ? https() : http();
   return new Promise((resolve, reject) => {
-    const r = mod.request(url, { method: req.method, headers: req.headers, agent: agentFor(url, req.tls) }, resolve);
+    const r = mod.request(url, { method: req.method, headers: req.headers, agent: agentFor(url, req.tls), signal: req.signal }, resolve);
     r.on("error", reject);
     const body = req.body;
     if (body === undefined) r.end();

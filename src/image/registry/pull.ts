@@ -12,7 +12,7 @@ import { shortId, type Progress } from "../progress.js";
 import type { RegistryStore } from "../store-access.js";
 import { formatReference, parseReference, repositoryOf, withDefaultTag, type ImageReference } from "../reference.js";
 import type { ImageRecord } from "../types.js";
-import { RegistryClient, type RegistryOptions } from "./client.js";
+import { RegistryClient, interruptible, type RegistryOptions } from "./client.js";
 import type { HttpResponse } from "./http.js";
 
 const manifestAccept = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest].join(", ");
@@ -68,7 +68,11 @@ export interface PullOptions extends RegistryOptions {
 /** docker's number of layers fetched at once. */
 const ParallelLayers = 3;
 
-export async function pull(store: RegistryStore, text: string, options: PullOptions = {}, progress?: Progress): Promise<ImageRecord> {
+export function pull(store: RegistryStore, text: string, options: PullOptions = {}, progress?: Progress): Promise<ImageRecord> {
+  return interruptible(options.signal, () => pullImage(store, text, options, progress));
+}
+
+async function pullImage(store: RegistryStore, text: string, options: PullOptions, progress?: Progress): Promise<ImageRecord> {
   const wanted = parsePlatform(options.platform);
   const ref = withDefaultTag(parseReference(text));
   const client = new RegistryClient(ref.domain, options);

@@ -12,7 +12,7 @@ import { shortId, type Progress } from "../progress.js";
 import { formatReference, normalizeReference, parseReference, repositoryOf, type ImageReference } from "../reference.js";
 import type { RegistryStore } from "../store-access.js";
 import type { ImageRecord } from "../types.js";
-import { RegistryClient, type RegistryOptions } from "./client.js";
+import { RegistryClient, interruptible, type RegistryOptions } from "./client.js";
 
 export interface PushOptions extends RegistryOptions {
   /** How layers the registry has in no form are compressed (default gzip). */
@@ -100,7 +100,11 @@ async function pushLayer(p: LayerPush, diffId: Digest): Promise<Descriptor> {
 }
 
 /** Pushes image (the store's image that text names) as text. */
-export async function push(store: RegistryStore, image: ImageRecord, text: string, options: PushOptions = {}, progress?: Progress): Promise<Digest> {
+export function push(store: RegistryStore, image: ImageRecord, text: string, options: PushOptions = {}, progress?: Progress): Promise<Digest> {
+  return interruptible(options.signal, () => pushImage(store, image, text, options, progress));
+}
+
+async function pushImage(store: RegistryStore, image: ImageRecord, text: string, options: PushOptions, progress?: Progress): Promise<Digest> {
   const ref = parseReference(normalizeReference(text));
   if (ref.tag === undefined) throw new MydockerError("invalid_reference", `push needs a tag: ${text}`);
   const client = new RegistryClient(ref.domain, options);
