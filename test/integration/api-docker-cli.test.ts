@@ -143,3 +143,34 @@ test("docker push to a local registry, rmi, pull back, run", { skip: skip || (!h
     registry.stop();
   }
 });
+
+test("export, import --change, commit --change, history, update, logs --tail/--timestamps/--since, and the prunes", { skip }, () => {
+  assert.equal(d("run", "--name", "maker", "--network", "none", "busybox", "sh", "-c", "echo one; echo two; echo made > /made").status, 0);
+  const tar = spawnSync("sh", ["-c", "docker export maker | tar -t | grep -x made"], { env: s().env, encoding: "utf8" });
+  assert.equal(tar.stdout, "made\n", tar.stderr);
+  const imported = spawnSync("sh", ["-c", 'docker export maker | docker import --change "CMD cat /made" - local/imported:1'], { env: s().env, encoding: "utf8" });
+  assert.equal(imported.status, 0, imported.stderr);
+  assert.equal(d("run", "--rm", "--network", "none", "local/imported:1").stdout, "made\n");
+  assert.equal(d("rmi", "local/imported:1").status, 0);
+  const tail = d("logs", "--tail", "1", "--timestamps", "maker");
+  assert.match(tail.stdout, /^\d{4}-\d\d-\d\dT[\d:.]+Z two\n$/);
+  assert.equal(d("logs", "--since", "2099-01-01T00:00:00Z", "maker").stdout, "");
+  const id = d("commit", "-c", "CMD cat /made", "maker", "local/made:1").stdout.trim();
+  assert.match(id, /^sha256:[0-9a-f]{64}$/);
+  assert.equal(d("run", "--rm", "--network", "none", "local/made:1").stdout, "made\n");
+  assert.match(d("history", "--format", "{{.CreatedBy}}", "local/made:1").stdout, /echo made > \/made/);
+  assert.equal(d("run", "-d", "--name", "limited", "--network", "none", "busybox", "sleep", "1000").status, 0);
+  assert.equal(d("update", "--memory", "64m", "--memory-swap", "128m", "limited").status, 0);
+  assert.equal(d("inspect", "-f", "{{.HostConfig.Memory}}", "limited").stdout, "67108864\n");
+  d("rm", "-f", "limited");
+  const containers = d("container", "prune", "-f");
+  assert.equal(containers.status, 0, containers.stderr);
+  assert.match(containers.stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
+  assert.equal(d("ps", "-aq").stdout, "");
+  assert.equal(d("rmi", "local/made:1").status, 0);
+  assert.equal(d("image", "prune", "-f").status, 0);
+  assert.equal(d("volume", "create", "unused").status, 0);
+  assert.match(d("volume", "prune", "-af").stdout, /unused/);
+  assert.equal(d("network", "create", "mdkapiprune").status, 0);
+  assert.match(d("network", "prune", "-f").stdout, /mdkapiprune/);
+});

@@ -1,5 +1,6 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
+import { configChanges } from "../../engine/config-changes.js";
 import type { IncomingMessage } from "node:http";
 import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
@@ -57,14 +58,14 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
 async function create(ctx: RequestContext): Promise<void> {
   const { engine, query, req } = ctx;
   const from = query.get("fromImage");
-  const tag = query.get("tag") || "latest";
   if (query.get("fromSrc") === "-") {
     const repo = query.get("repo");
-    const ref = repo ? `${repo}:${tag}` : undefined;
-    return withProgress(ctx, async (p) => (await engine.images.importRootfsTar(req, ref, { progress: p })).id);
+    const ref = repo ? refOf(repo, query.get("tag")) : undefined;
+    const changes = { config: configChanges(query.getAll("changes")), comment: query.get("message") || undefined };
+    return withProgress(ctx, async (p) => (await engine.images.importRootfsTar(req, ref, { progress: p, changes })).id);
   }
   if (!from) throw new ApiError(400, "fromImage or fromSrc=- is required");
-  const ref = from.includes("@") || /:[^/]+$/.test(from) ? from : `${from}:${tag}`;
+  const ref = refOf(from, query.get("tag"));
   const opts = registryOptions(req);
   await withProgress(ctx, async (p) => {
     await engine.images.pull(ref, opts, p);
@@ -96,7 +97,7 @@ async function history({ engine, res, params }: RequestContext): Promise<void> {
 async function tag({ engine, res, params, query }: RequestContext): Promise<void> {
   const repo = query.get("repo");
   if (!repo) throw new ApiError(400, "repo is required: POST /images/NAME/tag?repo=REPO&tag=TAG");
-  engine.images.tag(params.name!, `${repo}:${query.get("tag") || "latest"}`);
+  engine.images.tag(params.name!, refOf(repo, query.get("tag")));
   res.writeHead(201);
   res.end();
 }
@@ -137,14 +138,23 @@ async function commit({ engine, req, res, query }: RequestContext): Promise<void
   if (!container) throw new ApiError(400, "container is required: POST /commit?container=NAME");
   const config = (await readJson<ApiContainerConfig>(req)) ?? {};
   const repo = query.get("repo");
-  const ref = repo ? `${repo}:${query.get("tag") || "latest"}` : undefined;
+  const ref = repo ? refOf(repo, query.get("tag")) : undefined;
   const img = await engine.commit(
     container,
     ref,
-    { config: config as never, comment: query.get("comment") ?? undefined, author: query.get("author") ?? undefined },
+    { config: { ...config, ...configChanges(query.getAll("changes")) } as never, comment: query.get("comment") ?? undefined, author: query.get("author") ?? undefined },
     { pause: flag(query, "pause", true) },
   );
   sendJson(res, 201, { Id: img.id });
+}
+
+/**
+ * repo and tag as one reference: the docker CLI sends import's whole reference as repo, pull's,
+ * tag's and commit's apart (a pull by digest sends the digest as the tag).
+ */
+function refOf(repo: string, tag: string | null): string {
+  if (tag) return `${repo}${/^[a-z0-9]+:[0-9a-f]{32,}$/.test(tag) ? "@" : ":"}${tag}`;
+  return repo.includes("@") || /:[^/]+$/.test(repo) ? repo : `${repo}:latest`;
 }
 
 const refuse = (what: string) => async () => {

@@ -1,5 +1,6 @@
 // Image commands: images, import, load, save, rmi, tag, history, image inspect/prune,
 // commit, export, system df.
+import { configChanges } from "../../engine/config-changes.js";
 import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import fs from "node:fs";
@@ -33,52 +34,6 @@ function inUse(engine: Engine) {
   return (imageId: string) => engine.containers.firstUserOf(imageId);
 }
 
-/** docker commit's -c: the Dockerfile instructions that change a config. */
-function changesFrom(instructions: string[]) {
-  const config: Record<string, unknown> = {};
-  const list = (v: string): string[] => (v.trim().startsWith("[") ? (JSON.parse(v) as string[]) : ["/bin/sh", "-c", v]);
-  for (const ins of instructions) {
-    const m = /^\s*(\w+)\s+(.*)$/s.exec(ins);
-    if (!m) throw new MydockerError("EINVAL", `invalid change: ${ins}`);
-    const [, word, value] = m;
-    switch (word!.toUpperCase()) {
-      case "CMD":
-        config.Cmd = list(value!);
-        break;
-      case "ENTRYPOINT":
-        config.Entrypoint = list(value!);
-        break;
-      case "ENV": {
-        const [k, ...rest] = value!.includes("=") ? value!.split("=") : value!.split(/\s+/);
-        config.Env = [...((config.Env as string[]) ?? []), `${k}=${rest.join(value!.includes("=") ? "=" : " ")}`];
-        break;
-      }
-      case "WORKDIR":
-        config.WorkingDir = value!.trim();
-        break;
-      case "USER":
-        config.User = value!.trim();
-        break;
-      case "EXPOSE":
-        config.ExposedPorts = Object.fromEntries(value!.trim().split(/\s+/).map((p) => [p.includes("/") ? p : `${p}/tcp`, {}]));
-        break;
-      case "VOLUME":
-        config.Volumes = Object.fromEntries(list(value!).filter((v) => v !== "/bin/sh" && v !== "-c").map((p) => [p, {}]));
-        break;
-      case "LABEL": {
-        const [k, v = ""] = value!.split("=", 2);
-        config.Labels = { ...((config.Labels as Record<string, string>) ?? {}), [k!.trim()]: v.trim().replace(/^"|"$/g, "") };
-        break;
-      }
-      case "STOPSIGNAL":
-        config.StopSignal = value!.trim();
-        break;
-      default:
-        throw new MydockerError("EINVAL", `${word} is not a valid change command`);
-    }
-  }
-  return config;
-}
 
 export function registerImages(program: Command, ctx: Context): void {
   const engine = () => ctx.engine();
@@ -132,7 +87,7 @@ export function registerImages(program: Command, ctx: Context): void {
     .action(async (file: string, ref: string | undefined, f: { change: string[]; message?: string }) => {
       const e = await engine();
       const img = await e.images.importRootfsTar(input(file) as never, ref, {
-        changes: { config: changesFrom(f.change), comment: f.message ?? `Imported from ${file}` },
+        changes: { config: configChanges(f.change), comment: f.message ?? `Imported from ${file}` },
         progress: progressPrinter(!process.stderr.isTTY),
       });
       process.stdout.write(img.id + "\n");
@@ -229,7 +184,7 @@ export function registerImages(program: Command, ctx: Context): void {
       const e = await engine();
       const interrupt = abortOnSignals();
       try {
-        const img = await e.commit(name, ref, { config: changesFrom(f.change), comment: f.message, author: f.author }, { pause: f.pause, signal: interrupt.signal });
+        const img = await e.commit(name, ref, { config: configChanges(f.change), comment: f.message, author: f.author }, { pause: f.pause, signal: interrupt.signal });
         process.stdout.write(img.id + "\n");
       } finally {
         interrupt.stop();
