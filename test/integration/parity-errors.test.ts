@@ -66,6 +66,10 @@ test("failures name what failed: a command under a file, exec -w (126), cp to a 
     }
     const term = md("exec", "-t", id, "sh", "-c", "echo $TERM");
     assert.equal(term.stdout.trim(), "xterm", "exec -t sets TERM as run -t does");
+    assert.equal(md("pause", id).status, 0);
+    const paused = md("exec", id, "true");
+    assert.deepEqual([paused.status, paused.stderr], [125, `mydocker: Container ${id} is paused, unpause the container before exec\n`], "docker's words");
+    assert.equal(md("unpause", id).status, 0);
   } finally {
     md("rm", "-f", id);
   }

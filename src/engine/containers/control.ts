@@ -105,6 +105,7 @@ export type ExecHandle = ProcessHandle & { session?: AttachSession };
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
 export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest): Promise<ExecHandle> {
   const c = ctx.reconciler.resolve(query);
+  if (c.state.status === "paused") throw new MydockerError("EPAUSED", `Container ${c.id} is paused, unpause the container before exec`);
   if (c.state.status !== "running") {
     throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
   }
