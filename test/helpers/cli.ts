@@ -123,6 +123,14 @@ export function mountsUnder(...dirs: string[]): string[] {
 }
 
 /**
+ * Mounts under dirs that belong to containers: the default bridge's pool of namespaces kept
+ * ready for the next runs (run/.net-pool) is the root's, as the bridge itself is.
+ */
+export function runMountsUnder(...dirs: string[]): string[] {
+  return mountsUnder(...dirs).filter((m) => !m.includes("/.net-pool/"));
+}
+
+/**
  * A suite of CLI tests in roots of its own: busybox is made before the first test, and
  * everything (containers, cgroup parent, roots) is removed after the last.
  */

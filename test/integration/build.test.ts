@@ -8,7 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { BIN, cliSuite, isRoot, mountsUnder, mydockerAsync, NOT_ROOT, stateDirs, waitFor } from "../helpers/cli.js";
+import { BIN, cliSuite, isRoot, runMountsUnder, mydockerAsync, NOT_ROOT, stateDirs, waitFor } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const { md, roots } = cliSuite();
@@ -151,7 +151,7 @@ test("a failing RUN shows its output and exit code and leaves no container, moun
   assert.doesNotMatch(r.stderr, /never/);
   assert.equal(md("ps", "-aq").stdout, "");
   assert.deepEqual(stateDirs(roots().runRoot), []);
-  assert.deepEqual(mountsUnder(roots().root, roots().runRoot), []);
+  assert.deepEqual(runMountsUnder(roots().root, roots().runRoot), []);
   assert.equal(md("images", "-q").stdout, imagesBefore);
 });
 

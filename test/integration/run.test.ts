@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cgroupDirs, isRoot, mountsUnder, mydocker, mydockerAsync, NOT_ROOT, stateDirs, tempRoots, type Roots } from "../helpers/cli.js";
+import { cgroupDirs, isRoot, mountsUnder, runMountsUnder, mydocker, mydockerAsync, NOT_ROOT, stateDirs, tempRoots, type Roots } from "../helpers/cli.js";
 import { waitFor } from "../helpers/wait.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
@@ -226,9 +226,7 @@ test("not running as root is refused with one line", { skip }, () => {
 });
 
 test("the host's mount table is the same after 20 runs, kill -9 cases included", { skip }, async () => {
-  // The default bridge's pool keeps namespaces ready for the next runs: the root's, not a run's.
-  const pooled = (m: string) => m.includes("/.net-pool/");
-  const ours = () => mountsUnder(path.dirname(roots.root)).filter((m) => !pooled(m));
+  const ours = () => runMountsUnder(path.dirname(roots.root));
   assert.deepEqual(ours(), []);
   for (let i = 0; i < 16; i++) mydocker(roots, ["run", "--rm", "busybox", "true"]);
   for (let i = 0; i < 2; i++) {
