@@ -1,8 +1,10 @@
 // Runs netavark: `setup` gives a network namespace its interfaces, addresses, routes, NAT and
 // published ports from a complete description; `teardown` takes the same description back.
 // netavark starts and updates aardvark-dns itself for networks with DNS.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
+import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 import type { NetworkRecord } from "./store.js";
 import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "./types.js";
@@ -44,15 +46,33 @@ function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code
     // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
     const lock = HOST_LOCK;
     const argv = ["-o", "-w", "120", "-E", String(LOCK_TIMEOUT), lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
-    const child = spawn("flock", argv, { stdio: ["pipe", "pipe", "pipe"] });
+    // The description on stdin from a file, not a pipe: netavark reads it holding the host's
+    // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
+    const stdin = inputFd(b.configDir, input);
+    let child: ChildProcess;
+    try {
+      child = spawn("flock", argv, { stdio: [stdin, "pipe", "pipe"] });
+    } finally {
+      fs.closeSync(stdin);
+    }
     let stdout = "";
     let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d));
-    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    child.stdout?.on("data", (d: Buffer) => (stdout += d));
+    child.stderr?.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-    child.stdin.end(input);
   });
+}
+
+/** A read fd on a file holding text, already unlinked. */
+function inputFd(dir: string, text: string): number {
+  const file = path.join(dir, `input.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  try {
+    return fs.openSync(file, "r");
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
 }
 
 /** netavark's own message: its JSON error's text, or its last stderr line. */
