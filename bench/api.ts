@@ -64,9 +64,18 @@ async function waitForSocket(d: Daemon, socket: string): Promise<void> {
   throw new Error(`${d.name}'s daemon did not listen on ${socket}`);
 }
 
+/** Removes every container; a removal the daemon could not finish (podman here: "shm: device or resource busy") is tried again, three times at most. */
 function removeAll(d: Daemon): void {
-  const ids = docker(d, ["ps", "-aq"]).split("\n").filter(Boolean);
-  if (ids.length) docker(d, ["rm", "-f", ...ids]);
+  for (let attempt = 1; ; attempt++) {
+    const ids = docker(d, ["ps", "-aq"]).split("\n").filter(Boolean);
+    if (ids.length === 0) return;
+    try {
+      docker(d, ["rm", "-f", ...ids]);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+    }
+  }
 }
 
 export async function apiBench(runs = 15, containers = 100, concurrent = 20): Promise<void> {
