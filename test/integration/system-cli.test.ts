@@ -138,8 +138,10 @@ test("a container its monitor will run again is Restarting (CODE) between its ru
     assert.equal(md("stop", id).status, 0);
     assert.match(md("ps", "-a", "--filter", "name=ev-loop", "--format", "{{.Status}}").stdout, /^Exited \(3\) /);
     const actions = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-loop", "--format", "{{.Action}}").stdout.trimEnd().split("\n");
-    assert.deepEqual(actions.slice(-3), ["die", "kill", "stop"], "the last run's die once, then the stop's events");
-    assert.equal(actions.filter((a) => a === "die").length, actions.filter((a) => a === "start").length, "a die for each start");
+    // Stopped in a run or between two, each run's die comes once, after its start.
+    const runs = actions.filter((a) => a === "start" || a === "die").join(" ");
+    assert.match(runs, /^(start die )*start die$/, actions.join(" "));
+    assert.equal(actions.at(-1), "stop");
   } finally {
     md("rm", "-f", id);
   }
