@@ -53,10 +53,13 @@ test("recorded events come back in order, in docker's shape", (t) => {
 
 test("since and until select by time", async (t) => {
   const { events } = tempService(t);
-  events.record(ctr("create", "1".repeat(64), "old"));
-  await waitFor(() => events.list()[0]!.timeNano < Date.now() * 1e6 - 5e6, { what: "5 ms to pass" });
-  const mid = BigInt(Date.now()) * 1_000_000n;
-  events.record(ctr("create", "2".repeat(64), "new"));
+  const old = events.record(ctr("create", "1".repeat(64), "old"))!;
+  // Events carry a sub-millisecond clock that may sit just behind Date.now(): the boundary is
+  // taken from the events' own times, not from the wall clock between them.
+  await waitFor(() => old.timeNano < Date.now() * 1e6 - 5e6, { what: "5 ms to pass" });
+  const young = events.record(ctr("create", "2".repeat(64), "new"))!;
+  assert.ok(young.timeNano > old.timeNano + 2e6, `${young.timeNano} after ${old.timeNano}`);
+  const mid = BigInt(Math.round((old.timeNano + young.timeNano) / 2));
   assert.deepEqual(brief(events.list({ since: mid })), ["container create new"]);
   assert.deepEqual(brief(events.list({ until: mid })), ["container create old"]);
 });
