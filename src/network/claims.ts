@@ -51,6 +51,8 @@ export function claimedOverlaps(c: Cidr, self?: Claim): Cidr[] {
     const other = parseName(name);
     if (!other || !overlaps(c, other)) continue;
     const claim = read(path.join(DIR, name));
+    // A whole claim whose store is gone (its root deleted) is swept, so none pile up.
+    if (claim && !live(claim)) fs.rmSync(path.join(DIR, name), { force: true });
     if (!live(claim) || (self && claim!.db === self.db && claim!.network === self.network)) continue;
     out.push(other);
   }
