@@ -33,7 +33,10 @@ export async function launch(o: LaunchOptions): Promise<{ shim: Shim; pid: numbe
     return { shim, pid: await shim.until(o.until) };
   } catch (e) {
     shim.abort();
-    await Promise.race([shim.exited, new Promise((r) => setTimeout(r, ABORT_WAIT_MS))]);
+    // A timer left pending would hold a command line's exit for its whole length.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([shim.exited, new Promise((r) => (timer = setTimeout(r, ABORT_WAIT_MS)))]);
+    clearTimeout(timer);
     throw e;
   }
 }

@@ -45,6 +45,18 @@ test("exit statuses: 0, 7, 126, 127, 128+N", { skip }, () => {
   assert.equal(missing.stderr.trim().split("\n").length, 1, missing.stderr);
 });
 
+test("a command that cannot start fails as soon as its error is known", { skip }, () => {
+  // Measured beside a run that works: the machine's load moves both alike.
+  let t = Date.now();
+  assert.equal(mydocker(roots, ["run", "--rm", "busybox", "true"]).status, 0);
+  const ok = Date.now() - t;
+  t = Date.now();
+  const missing = mydocker(roots, ["run", "--rm", "busybox", "/no-such-file"]);
+  const failed = Date.now() - t;
+  assert.equal(missing.status, 127, missing.stderr);
+  assert.ok(failed < ok + 3000, `the failed run took ${failed} ms, a working one ${ok} ms`);
+});
+
 test("killed by signal N: 128+N", { skip }, async () => {
   // Inside its namespace PID 1 cannot be killed by itself: the signal comes from outside, as with docker kill.
   const run = mydockerAsync(roots, ["run", "--rm", "--name", "victim", "busybox", "sh", "-c", "echo up; sleep 30"]);
