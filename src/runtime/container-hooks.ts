@@ -3,9 +3,11 @@
 // in that view of the host's files; startContainer once started, before the user process, its
 // path found in the container's root. Each runs through a shim of its own that joins the
 // container's namespaces, with the state on stdin and the hook's timeout.
-import type { Hook, Hooks, NamespaceType, State } from "../spec/runtime.js";
+import type { Hook, Hooks, NamespaceType, Process, State } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
-import { compileHook } from "./compile.js";
+import { compileExec, compileHook } from "./compile.js";
+import type { Plan } from "./plan.js";
+import type { SeccompFilter } from "./seccomp-compile.js";
 import { launch } from "./launch.js";
 
 export interface HookTarget {
@@ -13,6 +15,21 @@ export interface HookTarget {
   /** The container's init, whose namespaces the hook joins. */
   pid: number;
   namespaces: readonly NamespaceType[];
+  /**
+   * startContainer runs a file of the container's (its image's): as runc runs it, with the
+   * container process's confinement (user, capabilities, no_new_privs, seccomp, cgroup).
+   */
+  confined?: { process: Process; lastCap: number; seccomp?: SeccompFilter; cgroupJoin?: string[] };
+}
+
+function hookPlan(t: HookTarget, point: keyof typeof where, hook: Hook): Plan {
+  const target = { pid: t.pid, namespaces: t.namespaces };
+  if (point === "createContainer" || !t.confined) return compileHook(target, hook, where[point]);
+  const { process, lastCap, seccomp, cgroupJoin } = t.confined;
+  const argv = hook.args?.length ? hook.args : [hook.path];
+  // Exec'd by path in the container's root: argv[0] is the path.
+  const proc: Process = { ...process, terminal: false, args: [hook.path, ...argv.slice(1)], env: hook.env ?? [], cwd: "/" };
+  return compileExec({ ...target, seccomp }, proc, { lastCap, cgroupJoin });
 }
 
 const where = { createContainer: "host", startContainer: "container" } as const;
@@ -21,7 +38,7 @@ async function runHook(t: HookTarget, point: keyof typeof where, index: number, 
   const name = `hooks.${point}[${index}] (${hook.path})`;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const plan = compileHook({ pid: t.pid, namespaces: t.namespaces }, hook, where[point]);
+    const plan = hookPlan(t, point, hook);
     const { shim } = await launch({ shimPath: t.shimPath, plan: () => plan, stdio: "pipe", until: "exec" });
     const { stdin, stdout, stderr } = shim.pipes;
     let said = "";

@@ -2,12 +2,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Cgroup } from "../cgroups/types.js";
-import type { Spec } from "../spec/runtime.js";
+import type { Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { mknodat, openDir } from "../util/fsat.js";
 import { compile } from "./compile.js";
 import { runContainerHooks } from "./container-hooks.js";
-import { readContainerState } from "./container-state.js";
+import { cgroupOf, readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
 import { prepareHealth } from "./health-state.js";
 import { hookState, runHooks } from "./hooks.js";
@@ -16,7 +16,7 @@ import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type { RuntimeCreateOptions } from "./runtime-options.js";
-import { compileCached, keepSeccomp } from "./seccomp-state.js";
+import { compileCached, keepSeccomp, loadSeccomp } from "./seccomp-state.js";
 import type { Shim } from "./shim.js";
 import { FORWARDED_SIGNALS, sendSignal } from "./signals.js";
 import { StateDir, type StateRecord } from "./state.js";
@@ -65,6 +65,7 @@ export async function launchContainer(
       namespaces: (spec.linux?.namespaces ?? []).map((n) => n.type),
       ...(restart ? { monitorRestarts: true } : {}),
       ...(keptHooks(spec) ? { hooks: keptHooks(spec) } : {}),
+      ...(spec.hooks?.startContainer?.length ? { process: spec.process } : {}),
     };
     // A child in a user namespace of its own may not write the host's cgroup files: it is
     // put in its cgroup from here, and its id maps written, while it waits.
@@ -83,7 +84,8 @@ export async function launchContainer(
       start: mode === "run" && !!spec.hooks?.startContainer?.length,
     };
     const onHooks = async (pid: number, pause: number) => {
-      const target = { shimPath: ctx.shimPath, pid, namespaces: record.namespaces };
+      const confined = { process: spec.process as Process, lastCap: lastCap(), seccomp: seccomp?.filter, cgroupJoin: cgroup?.selfJoinFiles() };
+      const target = { shimPath: ctx.shimPath, pid, namespaces: record.namespaces, confined };
       if (hookPauses.create && pause === 0) {
         const state = hookState(record, "creating", pid);
         await runHooks(spec.hooks, "prestart", state);
@@ -174,7 +176,8 @@ export async function startCreated(ctx: RuntimeContext, id: string): Promise<voi
   }
   if (st.hooks?.startContainer?.length && st.pid !== undefined) {
     // In the container, before its process: a failure stops the container (runtime-spec).
-    await runContainerHooks({ shimPath: ctx.shimPath, pid: st.pid, namespaces: st.namespaces }, st.hooks, "startContainer", hookState(st, "created", st.pid)).catch((e: Error) => {
+    const confined = st.process && { process: st.process, lastCap: lastCap(), seccomp: loadSeccomp(sd.dir), cgroupJoin: cgroupOf(ctx, st)?.selfJoinFiles() };
+    await runContainerHooks({ shimPath: ctx.shimPath, pid: st.pid, namespaces: st.namespaces, confined }, st.hooks, "startContainer", hookState(st, "created", st.pid)).catch((e: Error) => {
       sendSignal(st.pid as number, 9);
       throw e;
     });

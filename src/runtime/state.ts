@@ -3,7 +3,7 @@
 // exec FIFO, and the pid and runs files of a monitor that restarts its process.
 import fs from "node:fs";
 import path from "node:path";
-import type { Hooks, NamespaceType, State } from "../spec/runtime.js";
+import type { Hooks, NamespaceType, Process, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { removeTree } from "../util/remove-tree.js";
 
@@ -24,6 +24,8 @@ export interface StateRecord extends State {
   monitorRestarts?: boolean;
   /** The spec's hooks that start and delete run. */
   hooks?: Pick<Hooks, "startContainer" | "poststart" | "poststop">;
+  /** With startContainer hooks: the process whose confinement they run under. */
+  process?: Process;
 }
 
 export interface ExitInfo {

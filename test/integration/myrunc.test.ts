@@ -220,11 +220,12 @@ test("hooks: createContainer runs in the container's namespaces after its mounts
   const rootfs = path.join(env.base, "rootfs");
   // Before pivot_root the host's files are there (this host path), and so is the container's /proc mount, at the rootfs.
   const createContainer = { path: "/bin/sh", args: ["sh", "-c", `{ readlink /proc/self/ns/mnt; readlink /proc/self/ns/uts; grep -c ' ${rootfs}/proc ' /proc/self/mountinfo; cat; } > ${out}`] };
-  // In the container's root, before its process runs: the process finds what the hook wrote.
-  const startContainer = { path: "/bin/sh", args: ["sh", "-c", "cat > /tmp/started-by-hook"], env: ["PATH=/bin"] };
+  // In the container's root, before its process runs, confined as the process is (runc runs it
+  // in the init, after its capabilities are dropped): the process finds what the hook wrote.
+  const startContainer = { path: "/bin/sh", args: ["sh", "-c", "grep CapBnd /proc/self/status > /tmp/started-by-hook"], env: ["PATH=/bin"] };
   for (const [mode, id] of [["create", "hkc"], ["run", "hkr"]] as const) {
     fs.rmSync(out, { force: true });
-    const bundle = env.bundle(id, ["sh", "-c", "cat /tmp/started-by-hook; rm /tmp/started-by-hook; sleep 60"], (s) => {
+    const bundle = env.bundle(id, ["sh", "-c", "mv /tmp/started-by-hook /tmp/seen; sleep 60"], (s) => {
       s.hooks = { createContainer: [createContainer], startContainer: [startContainer] };
     });
     if (mode === "create") {
@@ -240,7 +241,10 @@ test("hooks: createContainer runs in the container's namespaces after its mounts
     assert.equal(uts, fs.readlinkSync(`/proc/${pid}/ns/uts`), "the container's uts namespace");
     assert.equal(procMounts, "1", "after the container's mounts, before the root switch");
     assert.equal((JSON.parse(stdin) as { id: string; pid: number }).pid, pid, "the state on stdin");
-    await waitFor(() => fs.existsSync(`/proc/${pid}/root/tmp`) && !fs.existsSync(`/proc/${pid}/root/tmp/started-by-hook`), { what: "the process to read the hook's file" });
+    await waitFor(() => fs.existsSync(`/proc/${pid}/root/tmp/seen`), { what: "the process to find the hook's file" });
+    const bounding = fs.readFileSync(`/proc/${pid}/status`, "utf8").match(/^CapBnd:.*$/m)?.[0];
+    assert.equal(fs.readFileSync(`/proc/${pid}/root/tmp/seen`, "utf8").trim(), bounding, "the hook had the process's capabilities, no more");
+    assert.notEqual(bounding, "CapBnd:\t000001ffffffffff");
     assert.equal(env.myrunc(["delete", "--force", id]).status, 0);
   }
 });
