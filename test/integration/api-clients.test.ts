@@ -51,6 +51,34 @@ test("docker-compose: two services on a network, one reaches the other by name; 
   assert.notEqual(spawnSync("ip", ["link", "show", bridge]).status, 0, "down removed the bridge");
 });
 
+test("docker-compose: a named volume and a bind (compose sends each path in Volumes and Binds both); down -v removes the volume", { skip: skip || (!hasCompose && "docker-compose is not installed (Debian's docker-compose)") }, () => {
+  const dir = path.join(path.dirname(s().roots.root), "compose-volumes");
+  fs.mkdirSync(path.join(dir, "host"), { recursive: true });
+  fs.writeFileSync(path.join(dir, "host", "in"), "from-host\n");
+  fs.writeFileSync(
+    path.join(dir, "docker-compose.yml"),
+    [
+      'version: "3.8"',
+      "services:",
+      "  job:",
+      "    image: busybox",
+      '    command: ["sh", "-c", "cat /h/in > /data/copied"]',
+      "    network_mode: none",
+      "    volumes: [data:/data, ./host:/h]",
+      "volumes:",
+      "  data: {}",
+    ].join("\n"),
+  );
+  const compose = (...args: string[]) => spawnSync("docker-compose", ["-p", "mdkvols", ...args], { cwd: dir, env: s().env, encoding: "utf8", timeout: 120_000 });
+  const up = compose("up", "--exit-code-from", "job");
+  assert.equal(up.status, 0, up.stderr);
+  const read = d("run", "--rm", "--network", "none", "-v", "mdkvols_data:/data", "busybox", "cat", "/data/copied");
+  assert.equal(read.stdout, "from-host\n", read.stderr);
+  const down = compose("down", "-v");
+  assert.equal(down.status, 0, down.stderr);
+  assert.doesNotMatch(d("volume", "ls", "--format", "{{.Name}}").stdout, /mdkvols/);
+});
+
 test("testcontainers: a container with a published port, ready on a log message", { skip }, async () => {
   process.env.DOCKER_HOST = `unix://${s().socket}`;
   // Ryuk, its reaper, is an image of its own (pulled from Docker Hub): the test stops what it starts.
@@ -112,4 +140,12 @@ test("dockerode: logs followed while the container is removed end cleanly", { sk
   await waitFor(() => got === "up\n", { what: "the first line of the followed logs" });
   await c.remove({ force: true });
   assert.equal(await ended, "end");
+});
+
+test("create: Volumes names container paths only; a host path in it is refused, not bound", { skip }, async () => {
+  await assert.rejects(
+    client().createContainer({ Image: "busybox", Cmd: ["true"], Volumes: { "/etc:/hostetc": {} } }),
+    (e: { statusCode?: number; message: string }) => e.statusCode === 400 && /invalid volume "\/etc:\/hostetc" in Volumes/.test(e.message),
+  );
+  assert.equal(d("ps", "-aq").stdout, "");
 });

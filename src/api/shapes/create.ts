@@ -4,6 +4,7 @@
 import type { CreateOptions } from "../../engine/run-options.js";
 import { resourcesFromFlags, oomScoreAdjFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type VolumeSpec } from "../../engine/volumes/volume-flags.js";
+import { imageVolumeSpecs } from "../../engine/volumes/volume-mounts.js";
 import type { CgroupnsMode, DeviceMapping, HealthConfig, RestartPolicy, Ulimit } from "../../engine/container-config.js";
 import { restartPolicyOf } from "../../engine/containers/restart-policy.js";
 import { logConfigFromFlags } from "../../engine/host-options/log-config.js";
@@ -212,12 +213,16 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
   };
   refuseUnsupported(hc);
   const net = networks(body);
-  const volumes: VolumeSpec[] = [
+  const mounted: VolumeSpec[] = [
     ...(hc.Binds ?? []).map(parseVolumeFlag),
     ...(hc.Mounts ?? []).map(mountSpec),
     ...Object.entries(hc.Tmpfs ?? {}).map(([target, opts]) => parseTmpfsFlag(opts ? `${target}:${opts}` : target)),
-    ...Object.keys(body.Volumes ?? {}).map(parseVolumeFlag),
   ];
+  // Config.Volumes names paths in the container only (never "SRC:DEST"); a path a bind or
+  // mount also names is that mount (docker-compose sends every service volume in both).
+  const bad = Object.keys(body.Volumes ?? {}).find((p) => !p.startsWith("/") || p.includes(":"));
+  if (bad !== undefined) throw new ApiError(400, `invalid volume ${JSON.stringify(bad)} in Volumes: an absolute path in the container`);
+  const volumes = [...mounted, ...imageVolumeSpecs(body.Volumes ?? undefined, mounted)];
   return {
     image: body.Image,
     cmd: list(body.Cmd) ?? [],
