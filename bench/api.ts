@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+import { podmanStore } from "../test/helpers/podman-store.js";
 import { inTurn, PairedTable } from "./report.js";
 import { msSince } from "./stats.js";
 
@@ -82,7 +83,7 @@ export async function apiBench(runs = 15, containers = 100, concurrent = 20): Pr
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-api-"));
   const cgroupParent = path.basename(base);
   const mdEnv = { ...process.env, MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: cgroupParent };
-  const podmanArgs = ["--root", path.join(base, "podman/storage"), "--runroot", path.join(base, "podman/run"), "--storage-driver", "overlay"];
+  const podmanArgs = podmanStore(path.join(base, "podman"));
   // These hosts' hard rlimits are below podman's defaults, and crun refuses their hybrid cgroups (PEERS.md).
   const conf = path.join(base, "containers.conf");
   fs.writeFileSync(conf, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]\n[engine]\nruntime = "runc"\n');

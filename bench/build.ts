@@ -9,6 +9,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+import { podmanStore } from "../test/helpers/podman-store.js";
 import { inTurn, PairedTable } from "./report.js";
 import { msSince } from "./stats.js";
 
@@ -46,7 +47,7 @@ interface Subject {
 
 export function buildBench(rounds = 5): void {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-build-"));
-  const podmanArgs = ["--root", path.join(base, "podman/storage"), "--runroot", path.join(base, "podman/run"), "--storage-driver", "overlay", "--runtime", "runc"];
+  const podmanArgs = [...podmanStore(path.join(base, "podman")), "--runtime", "runc"];
   const cgroupParent = path.basename(base);
   const env = { ...process.env, MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: cgroupParent };
   try {

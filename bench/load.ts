@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { ImageStore } from "../src/image/index.js";
 import { makeWorkDir, removeWorkDir } from "../src/image/workdir.js";
 import { openDb } from "../src/store/db.js";
+import { podmanStore } from "../test/helpers/podman-store.js";
 
 const MB = 1 << 20;
 
@@ -73,7 +74,7 @@ export async function load(rounds = 3): Promise<void> {
       fs.rmSync(root, { recursive: true, force: true });
 
       const p = path.join(base, `p${r}`);
-      const args = ["--root", path.join(p, "s"), "--runroot", path.join(p, "r"), "--storage-driver", "overlay"];
+      const args = podmanStore(p);
       podman.push(await timed(() => run("podman", [...args, "load", "-q", "-i", archive])));
       spawnSync("podman", [...args, "system", "reset", "-f"], { stdio: "ignore" });
       fs.rmSync(p, { recursive: true, force: true });

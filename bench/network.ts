@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { makeBusyboxRootfs } from "../test/helpers/busybox-rootfs.js";
+import { podmanStore } from "../test/helpers/podman-store.js";
 import { inTurn, PairedTable } from "./report.js";
 import { msSince } from "./stats.js";
 
@@ -96,7 +97,7 @@ async function throughput(s: Subject, bytes: number): Promise<number> {
 
 export async function networkBench(runs = 15, mb = 1024): Promise<void> {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-net-"));
-  const podmanArgs = ["--root", path.join(base, "podman/storage"), "--runroot", path.join(base, "podman/run"), "--storage-driver", "overlay", "--runtime", "runc"];
+  const podmanArgs = [...podmanStore(path.join(base, "podman")), "--runtime", "runc"];
   const cgroupParent = path.basename(base);
   const env = { ...process.env, MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: cgroupParent };
   const subjects: Subject[] = [

@@ -13,6 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { startRegistry } from "../test/helpers/registry.js";
+import { podmanStore } from "../test/helpers/podman-store.js";
 import { inTurn, PairedTable } from "./report.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -78,7 +79,7 @@ export async function registryBench(mb = 600, rounds = 3): Promise<void> {
     DOCKER_CONFIG: path.join(base, "docker"),
   });
   const md = [process.execPath, "--", BIN];
-  const podman = (round: number) => ["podman", "--root", path.join(base, `podman-${round}/root`), "--runroot", path.join(base, `podman-${round}/run`), "--storage-driver", "overlay"];
+  const podman = (round: number) => ["podman", ...podmanStore(path.join(base, `podman-${round}`))];
   /** The registry's storage emptied: each push uploads its layer. */
   const emptyRegistry = (): void => fs.rmSync(path.join(registryDir, "storage"), { recursive: true, force: true });
   const cases = { push: `push of ${mb} MB`, pull: `pull of ${mb} MB`, load: "load of the same archive again" };

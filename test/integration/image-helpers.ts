@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { ImageStore } from "../../src/image/index.js";
 import { openDb, type Db } from "../../src/store/db.js";
+import { podmanStore } from "../helpers/podman-store.js";
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -100,7 +101,7 @@ export function untar(file: string, dest: string): void {
 export class Podman {
   readonly args: string[];
   constructor(readonly base: string) {
-    this.args = ["--root", path.join(base, "storage"), "--runroot", path.join(base, "run"), "--storage-driver", "overlay"];
+    this.args = podmanStore(base);
   }
 
   run(...args: string[]): string {

@@ -36,16 +36,13 @@ before(() => {
   fs.writeFileSync(path.join(rootfs, "data/gone"), "gone\n");
   fs.mkdirSync(path.join(rootfs, "olddir"));
   fs.writeFileSync(path.join(rootfs, "olddir/a"), "a\n");
-  execFileSync("sh", ["-c", `tar -C "${rootfs}" -c . | podman ${podmanArgs()} import - localhost/base:latest`], { stdio: "ignore" });
+  execFileSync("tar", ["-C", rootfs, "-cf", path.join(work, "base.tar"), "."]);
+  podman.run("import", path.join(work, "base.tar"), "localhost/base:latest");
   podman.container("c1", "localhost/base:latest", layer2);
   podman.run("commit", "c1", "localhost/multi:1");
   podman.container("c2", "localhost/multi:1", layer3);
   podman.run("commit", "c2", "localhost/multi:2");
 });
-
-function podmanArgs(): string {
-  return `--root "${path.join(work, "podman", "storage")}" --runroot "${path.join(work, "podman", "run")}" --storage-driver overlay`;
-}
 
 after(() => {
   if (skip) return;

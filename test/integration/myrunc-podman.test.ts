@@ -7,6 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { cgroupDirs } from "../helpers/cli.js";
 import { installed, MYRUNC, runcEnv, type RuncEnv } from "../helpers/myrunc.js";
+import { podmanStore } from "../helpers/podman-store.js";
 import { runtimeSkip } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -26,7 +27,7 @@ before(() => {
   env = runcEnv("myrunc-podman-");
   const store = path.join(env.base, "podman");
   globals = [
-    "--root", `${store}/root`, "--runroot", `${store}/run`, "--tmpdir", `${store}/tmp`,
+    ...podmanStore(store),
     "--cgroup-manager", "cgroupfs", "--events-backend", "file", "--runtime", MYRUNC,
   ];
   const tar = spawnSync("tar", ["-C", path.join(env.base, "rootfs"), "-c", "."], { maxBuffer: 64 << 20 });
