@@ -169,7 +169,7 @@ export class Reconciler implements Reconciling {
       if (this.ctx.runtime.exists(id)) throw e;
     }
     // Its processes are gone: nothing uses its network namespace any more.
-    await this.ctx.network.teardown(id);
+    await this.ctx.network.teardownAll(id);
   }
 
   /** Deletes a container's files and its record, and its anonymous volumes when asked. */

@@ -274,8 +274,13 @@ export class ContainerNetwork {
    */
   async drain(): Promise<void> {
     await this.pool.drain(this.runs.gone);
+    await this.teardownsDone(() => true);
+  }
+
+  /** Waits (up to a deadline) until no live process is tearing down a run that which selects. */
+  private async teardownsDone(which: (name: string) => boolean): Promise<void> {
     const deadline = Date.now() + 30_000;
-    while (this.runs.inFlight().some(ownerAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    while (this.runs.inFlight().some((n) => which(n) && ownerAlive(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   }
 
   /**
@@ -286,6 +291,16 @@ export class ContainerNetwork {
   async teardown(id: string, tag?: string): Promise<void> {
     const run = this.runs.claim(id, tag);
     if (run) await this.release(run);
+  }
+
+  /**
+   * teardown, and should another process (the monitor's exit command) be releasing the run,
+   * its end waited for: as docker's rm, which returns once the container is off its networks
+   * (a network rm after it finds no endpoint left, its destroy after the disconnect).
+   */
+  async teardownAll(id: string): Promise<void> {
+    await this.teardown(id);
+    await this.teardownsDone((n) => n.startsWith(`${id}.`));
   }
 
   /** Releases a run taken for teardown. */
