@@ -174,3 +174,13 @@ test("export, import --change, commit --change, history, update, logs --tail/--t
   assert.equal(d("network", "create", "mdkapiprune").status, 0);
   assert.match(d("network", "prune", "-f").stdout, /mdkapiprune/);
 });
+
+test("docker exec between two runs of a restart policy: refused at create in docker's words", { skip }, async () => {
+  const id = d("run", "-d", "--network", "none", "--restart", "always", "busybox", "sh", "-c", "exit 3").stdout.trim();
+  try {
+    const restarting = `Container ${id} is restarting, wait until the container is running`;
+    await waitFor(() => d("exec", id, "true").stderr.includes(restarting), { what: "docker exec to be refused between two runs", timeoutMs: 30_000 });
+  } finally {
+    d("rm", "-f", id);
+  }
+});

@@ -135,6 +135,9 @@ test("a container its monitor will run again is Restarting (CODE) between its ru
     await waitFor(() => inspect() === "restarting true 3\n", { what: "inspect to say restarting", timeoutMs: 30_000 });
     const ps = () => md("ps", "-a", "--filter", "name=ev-loop", "--format", "{{.Status}} {{.State}}").stdout;
     await waitFor(() => /^Restarting \(3\) .* ago restarting\n$/.test(ps()), { what: "ps to say Restarting (3)", timeoutMs: 30_000 });
+    const restarting = `Container ${id} is restarting, wait until the container is running`;
+    await waitFor(() => md("exec", id, "true").stderr.includes(restarting), { what: "exec to be refused as docker's, between two runs", timeoutMs: 30_000 });
+    await waitFor(() => md("pause", id).stderr.includes(restarting), { what: "pause to be refused as docker's, between two runs", timeoutMs: 30_000 });
     assert.equal(md("stop", id).status, 0);
     assert.match(md("ps", "-a", "--filter", "name=ev-loop", "--format", "{{.Status}}").stdout, /^Exited \(3\) /);
     const actions = md("events", "--since", since, "--until", "0s", "--filter", "container=ev-loop", "--format", "{{.Action}}").stdout.trimEnd().split("\n");

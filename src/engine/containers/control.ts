@@ -5,6 +5,7 @@ import { signalNumber, type ProcessHandle } from "../../runtime/index.js";
 import type { Process } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
+import type { ContainerRecord } from "../container-store.js";
 import { checkLogsReadable } from "../host-options/log-config.js";
 import { readLogs, type LogEntry, type ReadLogsOptions } from "../logs.js";
 import { containerDir } from "../paths.js";
@@ -102,13 +103,20 @@ export interface ExecRequest {
 /** An exec's process; with ExecRequest.attach, the client attached to its terminal. */
 export type ExecHandle = ProcessHandle & { session?: AttachSession };
 
+/** Whether a process can be run in the container now, as docker's exec create and start ask. */
+export function checkExecTarget(c: ContainerRecord): void {
+  if (c.state.status === "paused") throw new MydockerError("EPAUSED", `Container ${c.id} is paused, unpause the container before exec`);
+  if (c.state.status === "restarting") throw new MydockerError("ENOTRUNNING", restartingMessage(c));
+  if (c.state.status !== "running") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
+}
+
+/** docker's words for a container between two runs of its restart policy. */
+export const restartingMessage = (c: ContainerRecord): string => `Container ${c.id} is restarting, wait until the container is running`;
+
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
 export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest): Promise<ExecHandle> {
   const c = ctx.reconciler.resolve(query);
-  if (c.state.status === "paused") throw new MydockerError("EPAUSED", `Container ${c.id} is paused, unpause the container before exec`);
-  if (c.state.status !== "running") {
-    throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
-  }
+  checkExecTarget(c);
   if (req.cmd.length === 0) throw new MydockerError("EINVAL", "exec needs a command: mydocker exec CONTAINER COMMAND [ARG...]");
   checkWorkdir(req.workdir);
   const layers = ctx.view.layerDirs(c);

@@ -6,7 +6,8 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import type { ProcessHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
-import type { ExecRequest } from "./control.js";
+import { checkExecTarget, type ExecRequest } from "./control.js";
+import type { ContainerRecord } from "../container-store.js";
 
 export interface ExecInstance {
   id: string;
@@ -25,13 +26,16 @@ export class ExecSessions {
   private readonly instances = new Map<string, ExecInstance>();
 
   constructor(
-    private readonly resolveId: (query: string) => string,
+    private readonly resolve: (query: string) => ContainerRecord,
     private readonly run: (containerId: string, req: ExecRequest) => Promise<ProcessHandle>,
   ) {}
 
   create(query: string, request: ExecRequest): ExecInstance {
     if (request.cmd.length === 0) throw new MydockerError("EINVAL", "No exec command specified");
-    const inst: ExecInstance = { id: crypto.randomBytes(32).toString("hex"), containerId: this.resolveId(query), request, running: false, exitCode: null, pid: 0, started: false };
+    const c = this.resolve(query);
+    // As dockerd: a container that cannot take a process now is refused at create, not at start.
+    checkExecTarget(c);
+    const inst: ExecInstance = { id: crypto.randomBytes(32).toString("hex"), containerId: c.id, request, running: false, exitCode: null, pid: 0, started: false };
     this.instances.set(inst.id, inst);
     this.trim();
     return inst;

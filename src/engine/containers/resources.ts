@@ -11,6 +11,7 @@ import { mergeResources } from "../resource-flags.js";
 import type { RestartPolicy } from "../container-config.js";
 import { updateRestartPolicy } from "./restart-policy.js";
 import { containerEvent } from "../events/actors.js";
+import { restartingMessage } from "./control.js";
 
 function requireRunning(c: ContainerRecord): void {
   if (c.state.status !== "running" && c.state.status !== "paused") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
@@ -30,6 +31,7 @@ export function updateContainer(ctx: ContainerContext, query: string, update: Li
 export async function pauseContainer(ctx: ContainerContext, query: string): Promise<string> {
   const c = ctx.reconciler.resolve(query);
   if (c.state.status === "paused") throw new MydockerError("EPAUSED", `container ${c.id} is already paused`);
+  if (c.state.status === "restarting") throw new MydockerError("ENOTRUNNING", restartingMessage(c));
   if (c.state.status !== "running") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
   await ctx.runtime.pause(c.id);
   ctx.containers.setState(c.id, { ...c.state, status: "paused" });
