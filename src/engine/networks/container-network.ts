@@ -13,7 +13,7 @@ import type { NetavarkConfig } from "../../network/types.js";
 import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
-import { NetworkRuns, ownerAlive, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
 import { NetworkPool } from "./pool.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
@@ -268,19 +268,10 @@ export class ContainerNetwork {
     if (n) await this.pool.refill(n);
   }
 
-  /**
-   * network prune: the pool's entries released (and the pool out of use until a run wants
-   * it again), and teardowns other processes are doing waited for (up to a deadline).
-   */
+  /** network prune: the pool released (unused until a run wants it), others' teardowns waited for. */
   async drain(): Promise<void> {
     await this.pool.drain(this.runs.gone);
-    await this.teardownsDone(() => true);
-  }
-
-  /** Waits (up to a deadline) until no live process is tearing down a run that which selects. */
-  private async teardownsDone(which: (name: string) => boolean): Promise<void> {
-    const deadline = Date.now() + 30_000;
-    while (this.runs.inFlight().some((n) => which(n) && ownerAlive(n)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.runs.settled();
   }
 
   /**
@@ -293,14 +284,10 @@ export class ContainerNetwork {
     if (run) await this.release(run);
   }
 
-  /**
-   * teardown, and should another process (the monitor's exit command) be releasing the run,
-   * its end waited for: as docker's rm, which returns once the container is off its networks
-   * (a network rm after it finds no endpoint left, its destroy after the disconnect).
-   */
+  /** teardown, and another process's (the exit command's) waited for, as docker's rm. */
   async teardownAll(id: string): Promise<void> {
     await this.teardown(id);
-    await this.teardownsDone((n) => n.startsWith(`${id}.`));
+    await this.runs.settled(id);
   }
 
   /** Releases a run taken for teardown. */

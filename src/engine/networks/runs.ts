@@ -115,6 +115,17 @@ export class NetworkRuns {
     }
   }
 
+  /**
+   * Waits (up to a deadline) until no live process is tearing down a run (of container id):
+   * as docker's rm, which returns once the container is off its networks, so a network rm
+   * after it finds no endpoint and records its destroy after the disconnect.
+   */
+  async settled(id?: string): Promise<void> {
+    const deadline = Date.now() + 30_000;
+    const busy = () => this.inFlight().some((n) => (id === undefined || n.startsWith(`${id}.`)) && ownerAlive(n));
+    while (busy() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
   /** Teardowns whose process died before they ended: taken over by this process. */
   orphans(): ClaimedRun[] {
     let names: string[];
