@@ -95,9 +95,9 @@ function unmountUnder(base: string): void {
   for (const mp of mountPoints) runSync(["umount", "--lazy", mp]);
 }
 
-/** One `run --rm busybox true` through the library. */
+/** One `run --rm --network none busybox true` through the library: the peers' work (an empty network namespace). */
 export async function runTrue(engine: BenchEngine): Promise<void> {
-  const r = await withTimeout(engine.run({ image: "busybox", cmd: ["true"], autoRemove: true }, { stdio: "ignore" }));
+  const r = await withTimeout(engine.run({ image: "busybox", cmd: ["true"], autoRemove: true, network: "none" }, { stdio: "ignore" }));
   if (r.exitCode !== 0) throw new Error(`Engine.run of true exited ${r.exitCode}`);
 }
 

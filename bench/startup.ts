@@ -16,7 +16,9 @@ export async function startup(ctx: BenchContext): Promise<void> {
     if (missing) throw new Error(missing);
     return hyperfine(argv, { ...opts, env });
   };
-  const cli = mydocker.cli(["run", "--rm", "busybox", "true"]);
+  // The same work as the peers': crun's bundle and podman's run have a network namespace with
+  // nothing in it. The default bridge's cost is bench/network.ts's, against podman's bridge.
+  const cli = mydocker.cli(["run", "--rm", "--network", "none", "busybox", "true"]);
   const rows: Row[] = [
     await measure("node -e 0", external(undefined, [process.execPath, "-e", "0"])),
     await measure("crun", external(peers.crunMissing, peers.ociRun("crun", "mydocker-bench-startup"))),
@@ -27,6 +29,7 @@ export async function startup(ctx: BenchContext): Promise<void> {
     ),
     await measure("mydocker CLI", external(undefined, cli, mydocker.env)),
     await measure("mydocker library", async () => timeLibrary(ctx)),
+    await measure("mydocker CLI, default bridge", external(undefined, mydocker.cli(["run", "--rm", "busybox", "true"]), mydocker.env)),
   ];
   if (ctx.extraCaCerts) {
     const env = { ...mydocker.env, NODE_EXTRA_CA_CERTS: ctx.extraCaCerts };
