@@ -175,3 +175,22 @@ test("docker search is refused with a clear message", { skip }, () => {
   assert.equal(r.status, 1);
   assert.match(r.stderr, /image search is not supported by mydocker/);
 });
+
+test("archive endpoints: a path with a NUL byte is the client's error (400), for HEAD, GET and PUT", { skip }, async () => {
+  assert.equal(d("run", "-d", "--name", "cpnul", "--network", "none", "busybox", "sleep", "1000").status, 0);
+  try {
+    for (const method of ["HEAD", "GET", "PUT"]) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({ socketPath: s().socket, method, path: "/v1.47/containers/cpnul/archive?path=/tmp/%00x" }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+      assert.equal(status, 400, method);
+    }
+  } finally {
+    d("rm", "-f", "cpnul");
+  }
+});

@@ -130,6 +130,7 @@ async function bothDone(ends: [string, Promise<Finished>][]): Promise<void> {
 
 /** An absolute, normal path without a trailing "/" (the callers add back the one that means something). */
 function inContainer(p: string): string {
+  if (p.includes("\0")) throw new MydockerError("EINVAL", `invalid path ${JSON.stringify(p)} in the container: it contains a NUL byte`);
   return path.posix.join("/", p).replace(/(.)\/+$/, "$1");
 }
 
