@@ -23,14 +23,19 @@ function ioFor(engine: Engine, query: string, f: AttachFlags): { id: string; io:
   return { id: c.id, io: { stdout: process.stdout, stderr: process.stderr, stdin: stdin ? process.stdin : undefined, tty, detachKeys, size }, tty };
 }
 
-/** Our terminal on the container until it exits (its exit status) or we detach (undefined). */
-async function follow(engine: Engine, id: string, session: AttachSession, tty: boolean, f: AttachFlags): Promise<number | undefined> {
+type Signals = ReturnType<typeof forwardSignals>;
+
+/**
+ * Our terminal on the container until it exits (its exit status) or we detach (undefined).
+ * signals were taken before the session was opened: its output may come before it is handed
+ * over, and a signal sent on seeing it must reach the container, not end us.
+ */
+async function follow(engine: Engine, id: string, session: AttachSession, tty: boolean, f: AttachFlags, signals: Signals): Promise<number | undefined> {
   const raw = tty && Boolean(process.stdin.isTTY) && f.stdin;
   const resize = () => {
     if (process.stdout.isTTY) session.resize(process.stdout.rows, process.stdout.columns);
   };
   if (tty) resize();
-  const signals = forwardSignals();
   signals.attach({
     signal: (sig) => {
       if (f.sigProxy && !tty) engine.kill(id, sig).catch(() => {});
@@ -55,16 +60,28 @@ function exitWith(status: number | undefined): void {
   if (status !== undefined) throw new ExitError(status);
 }
 
+/** Runs open with the signals taken first; they are let go if opening fails. */
+async function withSignals<T>(open: (signals: Signals) => Promise<T>): Promise<T> {
+  const signals = forwardSignals();
+  try {
+    return await open(signals);
+  } finally {
+    signals.stop();
+  }
+}
+
 export async function attachCommand(engine: Engine, query: string, f: AttachFlags): Promise<void> {
   const { id, io, tty } = ioFor(engine, query, f);
-  exitWith(await follow(engine, id, await engine.attach(id, io), tty, f));
+  exitWith(await withSignals(async (signals) => follow(engine, id, await engine.attach(id, io), tty, f, signals)));
 }
 
 async function startAttached(engine: Engine, query: string, f: AttachFlags): Promise<number | undefined> {
   const { io, tty } = ioFor(engine, query, f);
-  const { id, session } = await engine.startAttached(query, io);
-  // Already running: docker start -a attaches to it all the same.
-  return follow(engine, id, session ?? (await engine.attach(id, io)), tty, f);
+  return withSignals(async (signals) => {
+    const { id, session } = await engine.startAttached(query, io);
+    // Already running: docker start -a attaches to it all the same.
+    return follow(engine, id, session ?? (await engine.attach(id, io)), tty, f, signals);
+  });
 }
 
 export async function startAttachedCommand(engine: Engine, query: string, f: AttachFlags): Promise<void> {
