@@ -15,7 +15,7 @@ import type { CreateOptions } from "./run-options.js";
 import { signalNumber } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
-import { checkDns, parseAddHost } from "./networks/etc-files.js";
+import { checkDns, checkHostname, parseAddHost } from "./networks/etc-files.js";
 
 function checkSignal(flag: string, sig: string): void {
   try {
@@ -58,6 +58,8 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   const healthcheck = mergeHealthcheck(opts.healthcheck, ic.Healthcheck);
   const ports = portsOf(opts, (ic.ExposedPorts ?? {}) as Marks);
   checkDns(opts.dns ?? {});
+  checkHostname("--hostname", opts.hostname);
+  checkHostname("--domainname", opts.domainname);
   for (const h of opts.addHosts ?? []) parseAddHost(h);
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",

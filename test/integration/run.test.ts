@@ -57,6 +57,25 @@ test("a command that cannot start fails as soon as its error is known", { skip }
   assert.ok(failed < ok + 3000, `the failed run took ${failed} ms, a working one ${ok} ms`);
 });
 
+test("a hostname, DNS search domain or DNS option that would write lines of its own into /etc files is refused in one line", { skip }, () => {
+  const cases: [string[], RegExp][] = [
+    [["-h", "box\n6.6.6.6 bank.example"], /^mydocker: invalid hostname format: "box\\n6\.6\.6\.6 bank\.example"/],
+    [["--domainname", "a b"], /^mydocker: invalid domainname format: "a b"/],
+    [["--dns-search", "a.example\nnameserver 6.6.6.6"], /^mydocker: "a\.example\\nnameserver 6\.6\.6\.6" is not a valid domain/],
+    [["--dns-option", "ndots:1\nnameserver 6.6.6.6"], /^mydocker: invalid --dns-option "ndots:1\\nnameserver 6\.6\.6\.6"/],
+  ];
+  assert.equal(mydocker(roots, ["run", "--rm", "busybox", "true"]).status, 0);
+  for (const [flags, message] of cases) {
+    const r = mydocker(roots, ["run", "--rm", "--name", "badetc", ...flags, "busybox", "cat", "/etc/hosts", "/etc/resolv.conf"]);
+    assert.equal(r.status, 125, r.stdout + r.stderr);
+    assert.match(r.stderr, message);
+    assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    assert.equal(r.stdout, "");
+  }
+  assert.equal(mydocker(roots, ["ps", "-aq", "--filter", "name=badetc"]).stdout, "");
+  assert.equal(mydocker(roots, ["run", "--rm", "-h", "web-1.example", "--dns-search", "a.example", "busybox", "hostname"]).stdout, "web-1.example\n");
+});
+
 test("killed by signal N: 128+N", { skip }, async () => {
   // Inside its namespace PID 1 cannot be killed by itself: the signal comes from outside, as with docker kill.
   const run = mydockerAsync(roots, ["run", "--rm", "--name", "victim", "busybox", "sh", "-c", "echo up; sleep 30"]);

@@ -34,10 +34,26 @@ export function parseAddHost(s: string): ExtraHost {
   return { host, ip };
 }
 
+/** One word of resolv.conf: a line break or a space in it would write lines of the caller's own. */
+const ONE_WORD = /^[^\s\x00-\x1f\x7f]+$/;
+
 export function checkDns(d: DnsOptions): void {
   for (const s of d.servers ?? []) {
     if (net.isIP(s) === 0) throw new MydockerError("EINVAL", `${s} is not an ip address: give --dns an IPv4 or IPv6 address`);
   }
+  for (const s of d.search ?? []) {
+    if (s.length > 255 || !ONE_WORD.test(s)) throw new MydockerError("EINVAL", `${JSON.stringify(s)} is not a valid domain: give --dns-search a domain name`);
+  }
+  for (const s of d.options ?? []) {
+    if (!ONE_WORD.test(s)) throw new MydockerError("EINVAL", `invalid --dns-option ${JSON.stringify(s)}: one option (as ndots:2), without spaces or line breaks`);
+  }
+}
+
+/** RFC 1123 names, as docker checks --hostname (and --domainname) before writing /etc/hosts with them. */
+const RFC1123 = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
+
+export function checkHostname(flag: "--hostname" | "--domainname", name: string | undefined): void {
+  if (name && (name.length > 255 || !RFC1123.test(name))) throw new MydockerError("EINVAL", `invalid ${flag.slice(2)} format: ${JSON.stringify(name)} (${flag}: letters, digits, '-' and '.')`);
 }
 
 const LOCALHOST = `127.0.0.1\tlocalhost
