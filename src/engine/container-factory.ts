@@ -15,7 +15,7 @@ import type { CreateOptions } from "./run-options.js";
 import { signalNumber } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
 import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
-import { checkDns, checkHostname, parseAddHost } from "./networks/etc-files.js";
+import { checkAliases, checkDns, checkHostname, parseAddHost } from "./networks/etc-files.js";
 
 function checkSignal(flag: string, sig: string): void {
   try {
@@ -60,6 +60,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
   checkDns(opts.dns ?? {});
   checkHostname("--hostname", opts.hostname);
   checkHostname("--domainname", opts.domainname);
+  checkAliases(opts.networkAliases);
   for (const h of opts.addHosts ?? []) parseAddHost(h);
   const config: ContainerConfig = {
     Hostname: opts.hostname ?? "",

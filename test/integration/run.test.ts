@@ -57,7 +57,7 @@ test("a command that cannot start fails as soon as its error is known", { skip }
   assert.ok(failed < ok + 3000, `the failed run took ${failed} ms, a working one ${ok} ms`);
 });
 
-test("a hostname, DNS search domain or DNS option that would write lines of its own into /etc files is refused in one line", { skip }, () => {
+test("a hostname, DNS search domain, DNS option or network alias that would write lines of its own into /etc files is refused in one line", { skip }, () => {
   const cases: [string[], RegExp][] = [
     [["-h", "box\n6.6.6.6 bank.example"], /^mydocker: invalid hostname format: "box\\n6\.6\.6\.6 bank\.example"/],
     [["--domainname", "a b"], /^mydocker: invalid domainname format: "a b"/],
@@ -73,6 +73,23 @@ test("a hostname, DNS search domain or DNS option that would write lines of its 
     assert.equal(r.stdout, "");
   }
   assert.equal(mydocker(roots, ["ps", "-aq", "--filter", "name=badetc"]).stdout, "");
+  // aardvark-dns's file holds a container's names in one line, split at commas.
+  const net = `mdkrev${randomBytes(3).toString("hex")}`;
+  assert.equal(mydocker(roots, ["network", "create", net]).status, 0);
+  try {
+    for (const alias of ["x\nfakeid 10.99.0.7  bank.example", "a,bank.example"]) {
+      const r = mydocker(roots, ["run", "-d", "--name", "badalias", "--network", net, "--network-alias", alias, "busybox", "sleep", "100"]);
+      assert.equal(r.status, 125, r.stderr);
+      assert.match(r.stderr, /^mydocker: invalid network alias ".*": one name, without spaces, commas or line breaks\n$/);
+    }
+    assert.equal(mydocker(roots, ["run", "-d", "--name", "alias-ok", "--network", "none", "busybox", "sleep", "100"]).status, 0);
+    const connect = mydocker(roots, ["network", "connect", "--alias", "a b", net, "alias-ok"]);
+    assert.equal(connect.status, 125, connect.stderr);
+    assert.match(connect.stderr, /invalid network alias "a b"/);
+  } finally {
+    mydocker(roots, ["rm", "-f", "badalias", "alias-ok"]);
+    mydocker(roots, ["network", "rm", net]);
+  }
   assert.equal(mydocker(roots, ["run", "--rm", "-h", "web-1.example", "--dns-search", "a.example", "busybox", "hostname"]).stdout, "web-1.example\n");
 });
 

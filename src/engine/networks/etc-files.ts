@@ -49,6 +49,13 @@ export function checkDns(d: DnsOptions): void {
   }
 }
 
+/** A name aardvark-dns serves: its file lists a container's names in one line, split at commas. */
+export function checkAliases(aliases: readonly string[] | undefined): void {
+  for (const a of aliases ?? []) {
+    if (a.length > 255 || !ONE_WORD.test(a) || a.includes(",")) throw new MydockerError("EINVAL", `invalid network alias ${JSON.stringify(a)}: one name, without spaces, commas or line breaks`);
+  }
+}
+
 /** RFC 1123 names, as docker checks --hostname (and --domainname) before writing /etc/hosts with them. */
 const RFC1123 = /^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])\.)*([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 

@@ -11,6 +11,7 @@ import { generateId } from "../names.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { PortPublished } from "./settings.js";
 import { DEFAULT_NETWORK, SPECIAL_MODES } from "./modes.js";
+import { checkAliases } from "./etc-files.js";
 import { networkInspect, networkMatches, type NetworkInspect } from "./view.js";
 import { defaultRoots, type EngineRoots } from "../paths.js";
 
@@ -68,6 +69,7 @@ export class NetworkService {
 
   /** docker network connect: the container gets an address on the network (its interface at once if it runs). */
   async connect(network: string, container: string, req: { ip?: string; aliases?: string[] } = {}): Promise<void> {
+    checkAliases(req.aliases);
     const n = network === DEFAULT_NETWORK ? this.ensureDefault() : this.get(network);
     await this.members!.connect(n, container, req);
   }
