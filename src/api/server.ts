@@ -37,6 +37,17 @@ export interface ServeOptions {
   debug?: (msg: string) => void;
 }
 
+/**
+ * A page whose name its DNS rebinds to 127.0.0.1 reads a loopback listener as its own origin,
+ * with no Origin header on its GETs; its requests still name its host. Plain TCP (loopback
+ * only, as listen refuses the rest without TLS) answers only an address or localhost.
+ */
+function hostAllowed(socket: net.Socket, host: string | undefined): boolean {
+  if (socket.remoteAddress === undefined || (socket as net.Socket & { encrypted?: boolean }).encrypted) return true;
+  const name = (host ?? "").replace(/:\d+$/, "").replace(/^\[(.*)\]$/, "$1").toLowerCase();
+  return net.isIP(name) !== 0 || name === "localhost" || name.endsWith(".localhost");
+}
+
 export class ApiServer {
   private readonly router = new Router();
   private readonly servers: net.Server[] = [];
@@ -147,6 +158,7 @@ export class ApiServer {
       // A web page can send requests (and open websockets) to a loopback port; a browser
       // always names the page's origin, the docker clients never do.
       if (req.headers.origin !== undefined) throw new ApiError(403, `requests from web pages (Origin: ${req.headers.origin}) are refused: the Docker API is for local clients`);
+      if (!hostAllowed(socket, req.headers.host)) throw new ApiError(403, `requests for host ${req.headers.host} are refused on a loopback listener: use 127.0.0.1 or localhost`);
       const found = this.router.match(req.method ?? "GET", path);
       if (found === "method") throw new ApiError(405, `method ${req.method} is not allowed on ${path}`);
       if (!found) throw new ApiError(404, `page not found: ${req.method} ${path}`);

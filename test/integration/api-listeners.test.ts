@@ -5,6 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
 import path from "node:path";
 import { BIN, isRoot, mydocker, NOT_ROOT, tempRoots } from "../helpers/cli.js";
 import { freePort, makeCertificate, makeClientCertificate } from "../helpers/registry.js";
@@ -20,6 +22,47 @@ test("the unix socket is root's, mode 0660, group from --group", { skip }, async
     assert.equal(st.mode & 0o777, 0o660);
     assert.deepEqual([st.uid, st.gid], [0, 4242]);
     assert.equal(docker(s, ["version", "--format", "{{.Server.APIVersion}}"]).stdout, "1.47\n");
+  } finally {
+    await s.stop();
+  }
+});
+
+function ping(to: { socketPath: string } | { port: number; host: string }, hostHeader?: string): Promise<{ status?: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const target = "socketPath" in to ? { socketPath: to.socketPath } : { host: "127.0.0.1", port: to.port };
+    http
+      .get({ ...target, path: "/_ping", headers: hostHeader ? { host: hostHeader } : {} }, (res) => {
+        let body = "";
+        res.on("data", (d: Buffer) => (body += d));
+        res.on("end", () => resolve({ status: res.statusCode, body }));
+      })
+      .on("error", reject);
+  });
+}
+
+test("a socket in a directory that does not exist yet (a fresh machine's /run/mydocker) is made and served", { skip }, async () => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-api-dir-"));
+  const socketPath = path.join(base, "not", "yet", "docker.sock");
+  const s = await serve(["-H", `unix://${socketPath}`]);
+  try {
+    assert.equal(fs.statSync(socketPath).mode & 0o777, 0o660);
+    assert.deepEqual(await ping({ socketPath }), { status: 200, body: "OK" });
+  } finally {
+    await s.stop();
+    fs.rmSync(base, { recursive: true, force: true });
+  }
+});
+
+test("loopback TCP answers only requests for an address or localhost (a page's name rebound to 127.0.0.1 is refused)", { skip }, async () => {
+  const port = await freePort();
+  const s = await serve(["-H", `tcp://127.0.0.1:${port}`]);
+  try {
+    const to = { host: "127.0.0.1", port };
+    for (const ok of [`127.0.0.1:${port}`, `localhost:${port}`, `api.moby.localhost`, `[::1]:${port}`]) assert.equal((await ping(to, ok)).status, 200, ok);
+    const evil = await ping(to, `attacker.example:${port}`);
+    assert.equal(evil.status, 403);
+    assert.match(evil.body, /refused on a loopback listener/);
+    assert.equal((await ping({ socketPath: s.socket }, "attacker.example")).status, 200, "the unix socket is not a browser's to reach");
   } finally {
     await s.stop();
   }
