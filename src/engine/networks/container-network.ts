@@ -20,7 +20,7 @@ import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
 import type { NetworkEventSink } from "../events/types.js";
 import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
-import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
+import { dnsAliases, networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
 
 
 export interface NetworkSetup {
@@ -145,8 +145,7 @@ export class ContainerNetwork {
       .forEach((ep, i) => {
         const n = this.store().get(ep.networkId);
         if (!n) return;
-        const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
-        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: names, static_mac: ep.mac || macForIp(ep.ip) };
+        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: dnsAliases(c, n, ep), static_mac: ep.mac || macForIp(ep.ip) };
         info[n.name] = netavarkNetwork(n);
       });
     // --dns on a network with names: aardvark-dns's upstream for this container.
@@ -338,10 +337,9 @@ export class ContainerNetwork {
     const run = this.runOf(c.id);
     if (!run) return;
     const iface = `eth${Object.keys(run.config.networks).length}`;
-    const names = n.dns ? [c.name, c.id.slice(0, 12), ...ep.aliases] : [];
     const one: NetavarkConfig = {
       ...run.config,
-      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: names, static_mac: ep.mac || macForIp(ep.ip) } },
+      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: dnsAliases(c, n, ep), static_mac: ep.mac || macForIp(ep.ip) } },
       network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
     };

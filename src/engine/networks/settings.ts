@@ -95,3 +95,11 @@ export function networkSettings(c: ContainerRecord, eps: { ep: Endpoint; n: Netw
     Networks: networks,
   };
 }
+
+/**
+ * The names besides its own a container answers to on network n: its short id and aliases.
+ * netavark gives aardvark-dns the container's name itself; listed again, it was answered twice.
+ */
+export function dnsAliases(c: ContainerRecord, n: NetworkRecord, ep: Endpoint): string[] {
+  return n.dns ? [...new Set([c.id.slice(0, 12), ...ep.aliases])].filter((a) => a !== c.name) : [];
+}
