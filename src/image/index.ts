@@ -31,5 +31,5 @@ export type { ArchiveFormat } from "./archive-write.js";
 export type { Credentials, RegistryOptions } from "./registry/client.js";
 export type { PullOptions } from "./registry/pull.js";
 export type { PushOptions } from "./registry/push.js";
-export { login, logout, loginDomain } from "./registry/login.js";
+export { checkLogin, login, logout, loginDomain } from "./registry/login.js";
 export { checkPlatform, parsePlatform, type PlatformSpec } from "./platform.js";

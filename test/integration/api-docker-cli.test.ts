@@ -6,7 +6,7 @@ import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { waitFor } from "../helpers/wait.js";
 import { docker, dockerAsync, servedSuite } from "../helpers/serve.js";
-import { startRegistry } from "../helpers/registry.js";
+import { makeHtpasswd, startRegistry } from "../helpers/registry.js";
 
 const { skip, served: s } = servedSuite();
 
@@ -139,6 +139,24 @@ test("docker push to a local registry, rmi, pull back, run", { skip: skip || (!h
     assert.match(pull.stdout, /Status: Downloaded newer image for/);
     assert.equal(d("run", "--rm", "--network", "none", ref, "echo", "pulled").stdout, "pulled\n");
     d("rmi", ref);
+  } finally {
+    registry.stop();
+  }
+});
+
+test("docker login checks the password with the registry through the daemon (POST /auth); a wrong one is refused", { skip: skip || (!hasRegistry && "docker-registry is not installed (Debian's docker-registry)") }, async () => {
+  const dir = path.join(path.dirname(s().roots.root), "registry-auth");
+  fs.mkdirSync(dir, { recursive: true });
+  const htpasswd = path.join(dir, "htpasswd");
+  makeHtpasswd(htpasswd, "alice", "s3cret");
+  const registry = await startRegistry(dir, { htpasswd });
+  try {
+    const bad = docker(s(), ["login", "-u", "alice", "--password-stdin", registry.host], { input: "wrong\n" });
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /unauthorized: incorrect username or password/);
+    const good = docker(s(), ["login", "-u", "alice", "--password-stdin", registry.host], { input: "s3cret\n" });
+    assert.equal(good.status, 0, good.stderr);
+    assert.match(good.stdout, /Login Succeeded/);
   } finally {
     registry.stop();
   }

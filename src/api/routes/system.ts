@@ -1,8 +1,10 @@
 // /_ping, /version, /info: what clients ask first, to negotiate the API version and learn
-// what kind of engine they talk to; /events: the engine's events, recorded and live.
+// what kind of engine they talk to; /events: the engine's events, recorded and live; /auth (login).
 import { eventFilters } from "../../engine/events/filter.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
-import { filtersParam, sendJson } from "../http.js";
+import { checkLogin } from "../../image/index.js";
+import { MydockerError } from "../../util/errors.js";
+import { ApiError, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { writeWaiting } from "../streams.js";
 
@@ -35,6 +37,24 @@ async function events(ctx: RequestContext): Promise<void> {
   res.end();
 }
 
+interface AuthRequest {
+  username?: string;
+  password?: string;
+  serveraddress?: string;
+}
+
+/** docker login: the daemon checks the credentials with the registry; the client keeps them. */
+async function auth({ req, res }: RequestContext): Promise<void> {
+  const body = (await readJson<AuthRequest>(req)) ?? {};
+  try {
+    await checkLogin(body.serveraddress, { username: body.username ?? "", password: body.password ?? "" });
+  } catch (e) {
+    if (e instanceof MydockerError && e.code === "registry_unauthorized") throw new ApiError(401, e.message);
+    throw e;
+  }
+  sendJson(res, 200, { Status: "Login Succeeded", IdentityToken: "" });
+}
+
 export function systemRoutes(r: Router): void {
-  r.get("/_ping", ping).head("/_ping", ping).get("/version", version).get("/info", info).get("/events", events);
+  r.get("/_ping", ping).head("/_ping", ping).get("/version", version).get("/info", info).get("/events", events).post("/auth", auth);
 }

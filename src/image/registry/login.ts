@@ -15,13 +15,18 @@ export function loginDomain(server: string | undefined): string {
   return bare;
 }
 
-/** Checks the credentials with the registry, then keeps them; returns where they went. */
-export async function login(server: string | undefined, credentials: Credentials, options: Omit<RegistryOptions, "credentials"> = {}): Promise<string> {
+/** Checks the credentials with the registry (all the Engine API's POST /auth does); returns its domain. */
+export async function checkLogin(server: string | undefined, credentials: Credentials, options: Omit<RegistryOptions, "credentials"> = {}): Promise<string> {
   if (credentials.username === "") throw new MydockerError("EINVAL", "login needs a username (-u)");
   if (credentials.password === "") throw new MydockerError("EINVAL", "login needs a password (--password-stdin or -p)");
   const domain = loginDomain(server);
   await new RegistryClient(domain, { ...options, credentials }).login();
-  return storeCredentials(domain, credentials, options.auth);
+  return domain;
+}
+
+/** Checks the credentials with the registry, then keeps them; returns where they went. */
+export async function login(server: string | undefined, credentials: Credentials, options: Omit<RegistryOptions, "credentials"> = {}): Promise<string> {
+  return storeCredentials(await checkLogin(server, credentials, options), credentials, options.auth);
 }
 
 /** Forgets the login; false when there was none. */
