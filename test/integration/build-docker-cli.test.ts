@@ -46,3 +46,15 @@ test("docker build -f - and --target; a failing RUN fails the command with its m
   assert.match(bad.stdout, /boom/);
   assert.match(bad.stderr, /did not complete successfully: exit code: 4/);
 });
+
+test("docker builder prune empties the build cache: the next build runs every step again", { skip }, () => {
+  assert.equal(build(["-q", ctx]).status, 0);
+  const cached = build([ctx]);
+  assert.match(cached.stdout + cached.stderr, /CACHED/, "a build again takes its steps from the cache");
+  const pruned = docker(s(), ["builder", "prune", "-f"]);
+  assert.equal(pruned.status, 0, pruned.stderr);
+  assert.match(pruned.stdout, /Total:\s+\S+|Total reclaimed space: \S+/);
+  const again = build([ctx]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.doesNotMatch(again.stdout + again.stderr, /CACHED|Using cache/, "every step ran again");
+});

@@ -3,8 +3,15 @@
 // of {"stream": text} (the plain progress), {"aux": {"ID"}} at the end, or an error.
 import { PlainProgress } from "../../build/progress.js";
 import { familiarName } from "../../image/index.js";
-import { ApiError, flag } from "../http.js";
+import { BuildCache } from "../../build/cache.js";
+import { ApiError, flag, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
+
+/** docker builder prune: every cached step forgotten (there is one kind of cache entry). */
+async function prune({ engine, res }: RequestContext): Promise<void> {
+  const r = new BuildCache(engine.images).prune();
+  sendJson(res, 200, { CachesDeleted: [], SpaceReclaimed: r.reclaimed });
+}
 
 /** A query parameter holding a JSON object of strings (buildargs, labels). */
 function jsonMap(query: URLSearchParams, name: string): Record<string, string> | undefined {
@@ -64,5 +71,5 @@ async function build(ctx: RequestContext): Promise<void> {
 }
 
 export function buildRoutes(r: Router): void {
-  r.post("/build", build);
+  r.post("/build", build).post("/build/prune", prune);
 }
