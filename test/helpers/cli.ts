@@ -1,5 +1,6 @@
 // Runs the real mydocker command line in temporary roots, as a user would.
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -134,7 +135,7 @@ export function runMountsUnder(...dirs: string[]): string[] {
  * A suite of CLI tests in roots of its own: busybox is made before the first test, and
  * everything (containers, cgroup parent, roots) is removed after the last.
  */
-export function cliSuite(): { md: (...args: string[]) => Result; roots: () => Roots } {
+export function cliSuite(): { md: (...args: string[]) => Result; ok: (...args: string[]) => string; roots: () => Roots } {
   let roots: Roots | undefined;
   before(() => {
     if (!isRoot()) return;
@@ -147,5 +148,12 @@ export function cliSuite(): { md: (...args: string[]) => Result; roots: () => Ro
     if (!roots) throw new Error("the suite's roots exist only while its tests run, as root");
     return roots;
   };
-  return { md: (...args: string[]) => mydocker(current(), args), roots: current };
+  const md = (...args: string[]) => mydocker(current(), args);
+  /** md that must succeed: its trimmed stdout. */
+  const ok = (...args: string[]) => {
+    const r = md(...args);
+    assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  return { md, ok, roots: current };
 }

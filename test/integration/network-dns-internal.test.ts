@@ -10,13 +10,7 @@ import { cliSuite, isRoot, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
 const skip = !isRoot() ? NOT_ROOT : !fs.existsSync("/usr/lib/podman/netavark") ? "netavark is not installed (apt-get install netavark aardvark-dns)" : false;
 const suite = cliSuite();
-const md = suite.md;
-
-function ok(...args: string[]): string {
-  const r = md(...args);
-  assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
-  return r.stdout.trim();
-}
+const { md, ok } = suite;
 
 /**
  * A DNS responder on ADDRESS:53, in a process of its own (the test waits in spawnSync), that
