@@ -15,7 +15,6 @@ const DEADLINE_MS = 30_000;
 
 test("copy-up never writes through a symlink a container puts in the volume meanwhile", async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-copyup-race-"));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const layer = path.join(dir, "layer");
   const vol = path.join(dir, "vol");
   const sentinel = path.join(dir, "host-file");
@@ -28,7 +27,14 @@ test("copy-up never writes through a symlink a container puts in the volume mean
   fs.chmodSync(sentinel, 0o600);
 
   const racer = spawn("sh", ["-c", 'while :; do ln -s "$1" "$2/b" 2>/dev/null; rm -f "$2/b"; done', "sh", sentinel, vol], { stdio: "ignore" });
-  t.after(() => racer.kill("SIGKILL"));
+  const racerGone = new Promise((resolve) => racer.once("exit", resolve));
+  // The racer first: while it runs it puts files back into what is being removed.
+  t.after(async () => {
+    racer.kill("SIGKILL");
+    await racerGone;
+    // An ln the racer had started may still land once: removal retries past it.
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
+  });
 
   let copied = 0;
   let refused = 0;
