@@ -98,13 +98,7 @@ void child_main(const struct plan *p, const struct child_fds *fds, bool restarte
 
 int step_setns(const struct record *r, struct child_state *st) {
   snprintf(st->detail, sizeof st->detail, "%s", r->args[1]);
-  int fd = open(r->args[1], O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = setns(fd, (int)r->num[0]);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
+  return setns_path(r->args[1], (int)r->num[0]);
 }
 
 int step_unshare(const struct record *r, struct child_state *st) {

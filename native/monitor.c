@@ -75,16 +75,6 @@ static int setup_detach(void) {
   return null_onto(STDIN_FILENO);
 }
 
-static int join_pidns(void) {
-  int fd = open(m.p->pidns->args[0], O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return -1;
-  int rc = setns(fd, CLONE_NEWPID);
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
-}
-
 /* ---- after clone ------------------------------------------------------- */
 
 static void kill_and_reap(void) {
@@ -459,7 +449,7 @@ int run_monitor(struct plan *p) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
   }
-  if (p->pidns && join_pidns() != 0) return setup_failed(p->pidns, "pidns", p->pidns->args[0]);
+  if (p->pidns && setns_path(p->pidns->args[0], CLONE_NEWPID) != 0) return setup_failed(p->pidns, "pidns", p->pidns->args[0]);
   if (p->clonecgroup && (m.cgroup_fd = open(p->clonecgroup->args[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return setup_failed(p->clonecgroup, "clonecgroup", p->clonecgroup->args[0]);
 

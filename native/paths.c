@@ -180,15 +180,8 @@ int step_mount(const struct record *r, struct child_state *st) {
  * tree: mount(2) refuses a source in another mount namespace, open_tree there does not.
  * The caller's own namespace (OWN) is joined again whatever happened. */
 static int tree_in(const char *nspath, const char *src, bool recursive, int own) {
-  int ns = open(nspath, O_RDONLY | O_CLOEXEC);
-  if (ns < 0) return -1;
-  int rc = setns(ns, CLONE_NEWNS);
-  int saved = errno;
-  close(ns);
-  if (rc != 0) {
-    errno = saved;
-    return -1;
-  }
+  if (setns_path(nspath, CLONE_NEWNS) != 0) return -1;
+  int saved;
   int tree = -1;
   int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd >= 0) {

@@ -382,6 +382,8 @@ int serve(char **argv);
 /* ---- util.c ----------------------------------------------------------------- */
 
 /* write(2) all of BUF, retrying on EINTR and short writes. */
+/* Joins the namespace of type nstype that path names (a /proc/PID/ns file or a bind of one). */
+int setns_path(const char *path, int nstype);
 int write_all(int fd, const void *buf, size_t len);
 /* One sendmsg(2) of PAYLOAD on SOCK, with FD passed along (SCM_RIGHTS) unless it is -1. */
 int send_fd(int sock, int fd, const void *payload, size_t len);

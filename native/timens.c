@@ -37,11 +37,5 @@ int step_timens(const struct record *r, struct child_state *st) {
   }
   close(fd);
   snprintf(st->detail, sizeof st->detail, "entering the new time namespace");
-  int ns = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-  if (ns < 0) return -1;
-  int rc = setns(ns, CLONE_NEWTIME);
-  int saved = errno;
-  close(ns);
-  errno = saved;
-  return rc;
+  return setns_path("/proc/self/ns/time_for_children", CLONE_NEWTIME);
 }

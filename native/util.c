@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +31,16 @@ int send_fd(int sock, int fd, const void *payload, size_t len) {
   while ((n = sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 && errno == EINTR) {
   }
   return n < 0 ? -1 : 0;
+}
+
+int setns_path(const char *path, int nstype) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  int rc = setns(fd, nstype);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
 }
 
 int write_all(int fd, const void *buf, size_t len) {
