@@ -321,6 +321,13 @@ static int finish(void) {
       report_error(m.p->exitcmd->index, "exitcmd", errno, "/dev/null");
       return code;
     }
+    /* An exec's monitor made its children in the container's PID namespace (pidns): the
+     * command is the host's, and a process whose children's PID namespace is not its own
+     * cannot start threads (clone(2): CLONE_THREAD, EINVAL). Back to its own first. */
+    if (m.p->pidns && setns_path("/proc/self/ns/pid", CLONE_NEWPID) != 0) {
+      report_error(m.p->exitcmd->index, "exitcmd", errno, "setns /proc/self/ns/pid");
+      return code;
+    }
     sigprocmask(SIG_SETMASK, &shim_original_mask, NULL);
     signal(SIGPIPE, SIG_DFL);
     execv(argv[0], argv);

@@ -60,7 +60,11 @@ export class ApiServer {
     private readonly opts: ServeOptions,
   ) {
     this.debug = opts.debug ?? (() => {});
-    this.execs = new ExecSessions((q) => engine.resolve(q), (id, req) => engine.exec(id, req));
+    this.execs = new ExecSessions(
+      (q) => engine.resolve(q),
+      (id, req) => engine.exec(id, req),
+      (id, execId) => engine.execExits.exitCode(id, execId),
+    );
     for (const add of [systemRoutes, containerRoutes, containerIoRoutes, archiveRoutes, statsRoutes, execRoutes, imageRoutes, buildRoutes, volumeRoutes, networkRoutes]) add(this.router);
   }
 

@@ -39,6 +39,7 @@ import { commitContainer, exportContainer, type CommitOptions } from "./containe
 import { build } from "../build/builder.js";
 import type { BuildOptions, BuildResult } from "../build/types.js";
 import { makeNetworking, type Networking, type NetworkService, type NetworkSettings } from "./networks/wiring.js";
+import { ExecExits } from "./containers/exec-exits.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
 export type { ForegroundIo, RunResult } from "./containers/starter.js";
@@ -335,7 +336,12 @@ export class Engine {
 
   /** docker exec: resolves with a handle to wait for or signal. */
   exec(query: string, req: ExecRequest): Promise<ExecHandle> {
-    return execInContainer(this.ctx, query, req);
+    return execInContainer(this.ctx, query, req, (id, execId) => engineCommand(this.roots, "container", "exec-exited", id, execId));
+  }
+
+  /** How detached execs ended: recorded by their monitors, read back by exec inspect. */
+  get execExits(): ExecExits {
+    return new ExecExits(this.ctx);
   }
 
   /** A container's files: docker cp both ways, stat, docker diff. */

@@ -48,6 +48,8 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
     log: opts.logPath ? { path: opts.logPath, maxBytes: 0 } : undefined,
     forwardSignals: opts.detach || opts.handoff ? undefined : [...FORWARDED_SIGNALS],
     pidFile: opts.handoff?.pidFile,
+    exitFile: opts.exitFile,
+    exitCommand: opts.exitCommand,
     handoff: opts.handoff && { consoleSocket: opts.handoff.consoleSocket },
     preserveFds: opts.preserveFds,
   });

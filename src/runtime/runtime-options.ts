@@ -95,6 +95,10 @@ export interface ExecOptions {
   preserveFds?: number;
   /** The process's stdio are pipes to the caller (the API's exec), not the caller's own. */
   pipe?: boolean;
+  /** With detach: the monitor writes how the process ended here (see Runtime.execExitFile)… */
+  exitFile?: string;
+  /** …then runs this (the engine's record of the exit), whether or not the caller still runs. */
+  exitCommand?: string[];
   /**
    * The monitor serves the process's stdio to attach clients on this socket instead of the
    * caller's stdio (docker exec -it, whose detach keys leave the process running); onPid

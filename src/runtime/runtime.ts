@@ -24,7 +24,7 @@ import type {
 } from "./runtime-options.js";
 import type { ShimExit } from "./shim.js";
 import { defaultShimPath } from "./shim-binary.js";
-import { containerExists, containerIds, StateDir } from "./state.js";
+import { containerExists, containerIds, readExitFile, StateDir, type ExitInfo } from "./state.js";
 import { deleteContainer, killContainer, stopRestarts } from "./teardown.js";
 
 export class Runtime {
@@ -117,6 +117,16 @@ export class Runtime {
   /** Where the monitor of an exec (ExecOptions.attach) serves its clients: in the container's state directory, gone with it. */
   execAttachSocket(id: string, name: string): string {
     return new StateDir(this.ctx.runRoot, id).execAttachSocket(name);
+  }
+
+  /** Where the monitor of a detached exec (ExecOptions.exitFile) records its end: gone with the container's state. */
+  execExitFile(id: string, name: string): string {
+    return new StateDir(this.ctx.runRoot, id).execExitFile(name);
+  }
+
+  /** How a detached exec ended, once its monitor wrote it. */
+  execExit(id: string, name: string): ExitInfo | undefined {
+    return readExitFile(this.execExitFile(id, name));
   }
 
   state(id: string): RuntimeState {

@@ -87,6 +87,10 @@ export class StateDir {
   execAttachSocket(name: string): string {
     return path.join(this.dir, `exec-${name}.attach`);
   }
+  /** Where the monitor of a detached exec writes how it ended. */
+  execExitFile(name: string): string {
+    return path.join(this.dir, `exec-${name}.exit`);
+  }
   get execFifo(): string {
     return path.join(this.dir, "exec.fifo");
   }
@@ -131,17 +135,7 @@ export class StateDir {
 
   /** The exit file the shim wrote when the container's process ended, if it did. */
   readExit(): ExitInfo | undefined {
-    // Asked first: a failed open costs an exception, and most containers listed run.
-    if (!fs.existsSync(this.exitFile)) return undefined;
-    let text: string;
-    try {
-      text = fs.readFileSync(this.exitFile, "utf8");
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) return undefined;
-      throw e;
-    }
-    const [code = "", signal = "", nanos = ""] = text.trim().split(" ");
-    return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
+    return readExitFile(this.exitFile);
   }
 
   /** The pid the monitor wrote for the current run (a restart makes a new one). */
@@ -170,6 +164,21 @@ export class StateDir {
   remove(): void {
     removeTree(this.dir);
   }
+}
+
+/** An exit file as the monitor writes it ("CODE SIGNAL UNIX_NANOS"), if it is there. */
+export function readExitFile(file: string): ExitInfo | undefined {
+  // Asked first: a failed open costs an exception, and most containers listed run.
+  if (!fs.existsSync(file)) return undefined;
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return undefined;
+    throw e;
+  }
+  const [code = "", signal = "", nanos = ""] = text.trim().split(" ");
+  return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
 }
 
 function writeAtomic(file: string, data: string): void {

@@ -2,6 +2,7 @@
 // CLI pointed at it.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import { after, before } from "node:test";
 import { BIN, isRoot, NOT_ROOT, tempRoots, type Roots } from "./cli.js";
@@ -97,4 +98,22 @@ export function dockerAsync(s: Served, args: string[]) {
   child.stderr.on("data", (d: Buffer) => (stderr += d));
   const done = new Promise<DockerResult>((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
   return { child, done, out: () => stdout };
+}
+
+/** One request to the served daemon's API: its status and its body (parsed when JSON). */
+export function api(s: Served, method: string, p: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload === undefined ? {} : { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) };
+    const req = http.request({ socketPath: s.socket, method, path: p, headers }, (res) => {
+      let text = "";
+      res.on("data", (c: Buffer) => (text += c));
+      res.on("end", () => {
+        const json = (res.headers["content-type"] ?? "").includes("json") && text !== "";
+        resolve({ status: res.statusCode!, body: json ? JSON.parse(text) : text });
+      });
+    });
+    req.on("error", reject);
+    req.end(payload);
+  });
 }

@@ -223,5 +223,14 @@ export function registerContainers(program: Command, ctx: Context): void {
       else if (event === "start" && values.length === 1) e.restartedByMonitor(id, { startedAt: BigInt(values[0]!) });
       else throw new MydockerError("EINVAL", `container restarted: use ID die CODE UNIX_NANOS or ID start UNIX_NANOS`);
     });
+  container
+    .command("exec-exited", { hidden: true })
+    .description("Run by a detached exec's monitor when its process ended: records docker's exec_die")
+    .argument("<id>")
+    .argument("<exec-id>")
+    .action(async (id: string, execId: string) => {
+      const e = await ctx.engine({ sweep: false });
+      e.execExits.exited(id, execId);
+    });
   psFlags(container.command("ls").aliases(["list", "ps"]));
 }

@@ -86,6 +86,8 @@ export function containerLogs(ctx: ContainerContext, query: string, opts: Omit<R
 }
 
 export interface ExecRequest {
+  /** docker's exec ID (the API's exec instance): made here when not given. */
+  id?: string;
   cmd: string[];
   env?: string[];
   user?: string;
@@ -114,7 +116,8 @@ export function checkExecTarget(c: ContainerRecord): void {
 export const restartingMessage = (c: ContainerRecord): string => `Container ${c.id} is restarting, wait until the container is running`;
 
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
-export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest): Promise<ExecHandle> {
+/** exitCommand: what a detached exec's monitor runs once the process ended (ExecExits.exited). */
+export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest, exitCommand?: (id: string, execId: string) => string[]): Promise<ExecHandle> {
   const c = ctx.reconciler.resolve(query);
   checkExecTarget(c);
   if (req.cmd.length === 0) throw new MydockerError("EINVAL", "exec needs a command: mydocker exec CONTAINER COMMAND [ARG...]");
@@ -145,7 +148,7 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     const all = allCapabilities();
     proc.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
   }
-  const execID = randomBytes(32).toString("hex");
+  const execID = req.id ?? randomBytes(32).toString("hex");
   const line = req.cmd.join(" ");
   ctx.events.record(containerEvent(c, `exec_create: ${line}`, { execID }));
   // Piped stdio come as three pipes or none: without -i the process reads the end of its stdin at once.
@@ -163,7 +166,8 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
         },
       }
     : undefined;
-  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe, attach }).catch((e: unknown) => {
+  const ended = req.detach ? { exitFile: ctx.runtime.execExitFile(c.id, execID), exitCommand: exitCommand?.(c.id, execID) } : {};
+  const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe, attach, ...ended }).catch((e: unknown) => {
     // docker exec: a process that could not be started (its setup failed) is 126, as one it cannot execute.
     throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
   });

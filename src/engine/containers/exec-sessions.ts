@@ -4,7 +4,7 @@
 import { execFile } from "node:child_process";
 import crypto from "node:crypto";
 import { promisify } from "node:util";
-import type { ProcessHandle } from "../../runtime/index.js";
+import { isSameProcess, processStartTime, type ProcessHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import { checkExecTarget, type ExecRequest } from "./control.js";
 import type { ContainerRecord } from "../container-store.js";
@@ -17,6 +17,8 @@ export interface ExecInstance {
   exitCode: number | null;
   pid: number;
   started: boolean;
+  /** Started with Detach: nobody here waits for it, its monitor records how it ended. */
+  detached?: { startTime?: string };
 }
 
 /** How many finished instances are kept for inspection: the oldest go first. */
@@ -28,6 +30,8 @@ export class ExecSessions {
   constructor(
     private readonly resolve: (query: string) => ContainerRecord,
     private readonly run: (containerId: string, req: ExecRequest) => Promise<ProcessHandle>,
+    /** A detached exec's exit code, once its monitor recorded it. */
+    private readonly detachedExit: (containerId: string, execId: string) => number | undefined,
   ) {}
 
   create(query: string, request: ExecRequest): ExecInstance {
@@ -44,7 +48,17 @@ export class ExecSessions {
   get(id: string): ExecInstance {
     const inst = this.instances.get(id);
     if (!inst) throw new MydockerError("ENOEXEC", `No such exec instance: ${id}`);
+    if (inst.detached && inst.running) this.refreshDetached(inst);
     return inst;
+  }
+
+  /** A detached exec runs while its process does; then its exit code is the one its monitor recorded. */
+  private refreshDetached(inst: ExecInstance): void {
+    const startTime = inst.detached?.startTime;
+    const exitCode = this.detachedExit(inst.containerId, inst.id);
+    if (exitCode === undefined && startTime !== undefined && isSameProcess(inst.pid, startTime)) return;
+    inst.running = false;
+    inst.exitCode = exitCode ?? null;
   }
 
   /** Runs the instance once; its exit code is recorded when the process ends. */
@@ -52,10 +66,10 @@ export class ExecSessions {
     const inst = this.get(id);
     if (inst.started) throw new MydockerError("ERUNNING", `Exec command ${id} has already run`);
     inst.started = true;
-    const handle = await this.run(inst.containerId, { ...inst.request, detach, pipe: !detach });
+    const handle = await this.run(inst.containerId, { ...inst.request, id: inst.id, detach, pipe: !detach });
     inst.running = true;
     inst.pid = handle.pid;
-    if (detach) inst.running = false;
+    if (detach) inst.detached = { startTime: processStartTime(handle.pid) };
     else
       void handle.wait().then(
         (exit) => {
