@@ -11,6 +11,7 @@ import { logSettings } from "./host-options/log-config.js";
 import { checkNamespaceModes } from "./host-options/namespaces.js";
 import { checkSysctls } from "./host-options/sysctls.js";
 import { checkSecurityOpts } from "./seccomp-options.js";
+import { checkCapabilities } from "./spec-builder.js";
 import type { CreateOptions } from "./run-options.js";
 import { signalNumber } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
@@ -45,6 +46,7 @@ function portsOf(opts: CreateOptions, imageExposed: Marks): { bindings: PortBind
 
 export function newContainerRecord(id: string, name: string, opts: CreateOptions, image: ImageRecord | undefined): ContainerRecord {
   checkSecurityOpts(opts.securityOpt ?? []);
+  checkCapabilities(opts.capAdd ?? [], opts.capDrop ?? []);
   checkWorkdir(opts.workdir);
   checkNamespaceModes(opts);
   const sysctls = opts.sysctls ?? {};

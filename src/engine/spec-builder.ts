@@ -56,11 +56,17 @@ export function normalizeCapability(name: string): string {
   return full;
 }
 
+const normalizeAll = (l: string[]): string[] => l.map((c) => (c.toUpperCase() === "ALL" ? "ALL" : normalizeCapability(c)));
+
+/** Refuses an unknown name in --cap-add or --cap-drop at create, as docker's daemon does, not at the first start. */
+export function checkCapabilities(add: string[], drop: string[]): void {
+  normalizeAll([...add, ...drop]);
+}
+
 /** Docker's rule: the capability list starts from the default set, ALL adds or drops everything. */
 export function capabilitySet(defaults: string[], add: string[], drop: string[]): string[] {
-  const norm = (l: string[]) => l.map((c) => (c.toUpperCase() === "ALL" ? "ALL" : normalizeCapability(c)));
-  const a = norm(add);
-  const d = norm(drop);
+  const a = normalizeAll(add);
+  const d = normalizeAll(drop);
   let caps = a.includes("ALL") ? allCapabilities() : [...defaults];
   if (d.includes("ALL")) caps = [];
   for (const c of a) if (c !== "ALL" && !caps.includes(c)) caps.push(c);
