@@ -3,6 +3,7 @@
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
+import { canonicalInView } from "../image/overlay-view.js";
 import type { TarHeader } from "../image/tar/header.js";
 import type { TarEntry } from "../image/tar/writer.js";
 import { MydockerError } from "../util/errors.js";
@@ -58,7 +59,9 @@ export function planCopy(tree: SourceTree, sources: string[], dest: string, dest
   for (const m of matches) {
     const node = statIn(tree, m)!;
     if (node.st.isDirectory()) {
-      for (const n of walkTree(tree, m)) items.push({ dest: join(base, n.rel), node: n });
+      // A source that is a link to a directory copies what the directory holds, as BuildKit's COPY does.
+      const walked = canonicalInView(tree.dirs, `/${m}`).slice(1);
+      for (const n of walkTree(tree, walked)) items.push({ dest: join(base, n.rel), node: n });
       if (base !== "") items.unshift({ dest: base, node: { ...node, rel: base } });
     } else {
       items.push({ dest: intoDir ? join(base, path.posix.basename(m)) : base, node });

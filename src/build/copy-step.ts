@@ -7,6 +7,7 @@ import path from "node:path";
 import { resolveUser } from "../engine/user.js";
 import { readLayeredFile } from "../engine/image-files.js";
 import { decompressed, detectCompression } from "../image/compression.js";
+import { canonicalInView } from "../image/overlay-view.js";
 import { safeRelative } from "../image/layer-extract.js";
 import { TarReader } from "../image/tar/reader.js";
 import { writeTar, type TarEntry } from "../image/tar/writer.js";
@@ -17,7 +18,7 @@ import type { Instruction } from "./dockerfile.js";
 import { fetchUrl } from "./fetch-url.js";
 import { nextConfig, stateOf, type ImageState, type Session } from "./session.js";
 import { expandWord, jsonForm, splitWords, type Vars } from "./shell-words.js";
-import { canonicalPath, statIn, type SourceTree } from "./source-tree.js";
+import { statIn, type SourceTree } from "./source-tree.js";
 
 export interface CopySource {
   tree: SourceTree;
@@ -90,7 +91,7 @@ export async function copyStep(session: Session, state: ImageState, ins: Instruc
   const imageDirs = layerDirsOf(session, state);
   const imageTree: SourceTree = { dirs: imageDirs };
   const slash = dest.endsWith("/") || dest.endsWith("/.") || dest === ".";
-  const canon = canonicalPath(imageTree, path.posix.resolve(workdir, dest));
+  const canon = canonicalInView(imageDirs, path.posix.resolve(workdir, dest));
   const destIsDir = slash || statIn(imageTree, canon)?.st.isDirectory() === true;
   const intoDir = destIsDir || words.length > 1;
   if (words.length > 1 && !slash && !destIsDir) {

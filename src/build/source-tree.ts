@@ -3,7 +3,6 @@
 // untrusted trees, read through directory fds (image/overlay-view.ts): a symlink in them is
 // interpreted inside the tree, never followed by the kernel to the host.
 import fs from "node:fs";
-import path from "node:path";
 import { fdPath } from "../util/fsat.js";
 import { MydockerError } from "../util/errors.js";
 import { MergedDir, openRegularAt, resolveInView } from "../image/overlay-view.js";
@@ -155,48 +154,4 @@ export function matchSources(tree: SourceTree, pattern: string): string[] {
     if (n.rel.split("/").length === depth && re.test(n.rel)) out.push(n.rel);
   }
   return out;
-}
-
-/**
- * path (absolute, in the tree) with the symlinks of its existing part resolved inside the
- * tree: what is written there must land where the image's links lead (/bin -> usr/bin),
- * not shadow them with a directory.
- */
-export function canonicalPath(tree: SourceTree, file: string): string {
-  if (tree.dirs.length === 0) return path.posix.resolve("/", file);
-  const done: string[] = [];
-  const parts = file.split("/");
-  let hops = 0;
-  const root = MergedDir.open(tree.dirs);
-  const stack: (MergedDir | undefined)[] = [root];
-  try {
-    while (parts.length > 0) {
-      const part = parts.shift()!;
-      if (part === "" || part === ".") continue;
-      if (part === "..") {
-        if (done.length > 0) {
-          done.pop();
-          stack.pop()?.close();
-        }
-        continue;
-      }
-      const dir = stack[stack.length - 1];
-      const found = dir?.lookup(part);
-      if (dir !== undefined && found?.st.isSymbolicLink() && ++hops <= 40) {
-        const target = fs.readlinkSync(fdPath(dir.fds[found.index]!, part));
-        if (target.startsWith("/")) {
-          for (const d of stack.splice(1)) d?.close();
-          done.length = 0;
-        }
-        parts.unshift(...target.split("/"));
-        continue;
-      }
-      done.push(part);
-      // Past the existing part (or at a file) the rest is taken as written.
-      stack.push(found?.st.isDirectory() ? dir?.child(part, found.index) : undefined);
-    }
-    return `/${done.join("/")}`;
-  } finally {
-    for (const d of stack) d?.close();
-  }
 }

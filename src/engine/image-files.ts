@@ -5,7 +5,7 @@
 // never on the host.
 import fs from "node:fs";
 import path from "node:path";
-import { MergedDir, openDirAt, readFileInView } from "../image/overlay-view.js";
+import { MergedDir, canonicalInView, openDirAt, readFileInView } from "../image/overlay-view.js";
 import { isErrno } from "../util/errors.js";
 import { fdPath, openDir } from "../util/fsat.js";
 
@@ -35,13 +35,15 @@ function missingInView(layerDirs: string[], parts: string[]): boolean {
 }
 
 /**
- * Makes a missing working directory in the container's own layer, as docker does.
- * Gives up (and lets the runtime report it) where a path component is a symlink or not a
- * directory: following a link from the host could write outside the container.
+ * Makes a missing working directory in the container's own layer, as docker does, where
+ * the image's symlinks lead (-w /var/run/app with /var/run -> /run makes /run/app): they
+ * are resolved inside the view first. Gives up (and lets the runtime report it) where a
+ * component is still a symlink or not a directory (a link changed meanwhile): following a
+ * link from the host could write outside the container.
  */
 export function ensureLayeredDir(layerDirs: string[], dir: string): void {
   const [own] = layerDirs;
-  const parts = path.posix.normalize(dir).split("/").filter((p) => p !== "" && p !== "." && p !== "..");
+  const parts = canonicalInView(layerDirs, path.posix.resolve("/", dir)).split("/").filter((p) => p !== "");
   if (!own || !missingInView(layerDirs, parts)) return;
   let fd = openDir(own);
   try {

@@ -6,6 +6,7 @@
 // view. A running container may change its files while they are read; it can never make
 // a read land outside them.
 import fs from "node:fs";
+import path from "node:path";
 import { MydockerError, isErrno } from "../util/errors.js";
 import { O_PATH, fdPath, lgetxattrat, openDir } from "../util/fsat.js";
 import { OpaqueXattr } from "./layer-extract.js";
@@ -201,5 +202,49 @@ function readRegular(dirfd: number, name: string, st: fs.Stats, maxBytes: number
     return buf.subarray(0, got);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * file (absolute, in the view) with the symlinks of its existing part resolved inside the
+ * view: what is written or made there must land where the image's links lead
+ * (/bin -> usr/bin, /var/run -> /run), not shadow them with a directory nor fail at them.
+ */
+export function canonicalInView(dirs: readonly string[], file: string): string {
+  if (dirs.length === 0) return path.posix.resolve("/", file);
+  const done: string[] = [];
+  const parts = file.split("/");
+  let hops = 0;
+  const root = MergedDir.open(dirs);
+  const stack: (MergedDir | undefined)[] = [root];
+  try {
+    while (parts.length > 0) {
+      const part = parts.shift()!;
+      if (part === "" || part === ".") continue;
+      if (part === "..") {
+        if (done.length > 0) {
+          done.pop();
+          stack.pop()?.close();
+        }
+        continue;
+      }
+      const dir = stack[stack.length - 1];
+      const found = dir?.lookup(part);
+      if (dir !== undefined && found?.st.isSymbolicLink() && ++hops <= MaxSymlinkHops) {
+        const target = fs.readlinkSync(fdPath(dir.fds[found.index]!, part));
+        if (target.startsWith("/")) {
+          for (const d of stack.splice(1)) d?.close();
+          done.length = 0;
+        }
+        parts.unshift(...target.split("/"));
+        continue;
+      }
+      done.push(part);
+      // Past the existing part (or at a file) the rest is taken as written.
+      stack.push(found?.st.isDirectory() ? dir?.child(part, found.index) : undefined);
+    }
+    return `/${done.join("/")}`;
+  } finally {
+    for (const d of stack) d?.close();
   }
 }
