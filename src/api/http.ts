@@ -15,7 +15,7 @@ export class ApiError extends MydockerError {
 
 const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing", "ENONETWORK", "ENOENT"]);
 const CONFLICT = new Set(["ENAMEINUSE", "ERUNNING", "ENOTRUNNING", "EPAUSED", "ENOTPAUSED", "image_in_use", "EVOLUMEINUSE", "exists", "ECHANGED", "bad-state", "image_conflict", "ENETEXISTS", "EINUSE", "EEXIST", "ENOTCONNECTED", "EOVERLAP", "EADDRINUSE"]);
-const BAD_REQUEST = new Set(["EINVAL", "ENOCMD", "EAMBIGUOUS", "ETTY", "ENOTTY", "ENOUSER", "ENOGROUP", "ETOOBIG", "ENOTDIR"]);
+const BAD_REQUEST = new Set(["EINVAL", "ENOCMD", "EAMBIGUOUS", "ETTY", "ENOTTY", "ENOUSER", "ENOGROUP", "ETOOBIG", "ENOTDIR", "EISDIR"]);
 
 /** The HTTP status docker answers an error with. */
 export function statusOf(e: unknown): number {

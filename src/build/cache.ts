@@ -14,6 +14,15 @@ export interface CacheUsage {
   size: number;
 }
 
+/** One cached step, as docker's /system/df lists build cache records. */
+export interface CacheEntry {
+  key: string;
+  createdAt: string;
+  lastUsedAt: string;
+  /** Bytes of the layers only the cache keeps, each counted in the first entry that holds it. */
+  size: number;
+}
+
 export class BuildCache {
   private readonly db: Db;
 
@@ -46,14 +55,22 @@ export class BuildCache {
   }
 
   usage(): CacheUsage {
-    const entries = this.db.prepare("SELECT COUNT(*) FROM build_cache").pluck().get() as number;
-    const size = this.db
-      .prepare(
-        "SELECT COALESCE(SUM(size), 0) FROM layers WHERE diff_id IN (SELECT diff_id FROM build_cache_layers) AND diff_id NOT IN (SELECT diff_id FROM image_layers)",
-      )
-      .pluck()
-      .get() as number;
-    return { entries, size };
+    const entries = this.entries();
+    return { entries: entries.length, size: entries.reduce((n, e) => n + e.size, 0) };
+  }
+
+  /** Every cached step, oldest first; their sizes add up to usage().size. */
+  entries(): CacheEntry[] {
+    const rows = this.db.prepare("SELECT key, created_at AS createdAt, last_used AS lastUsedAt FROM build_cache ORDER BY created_at, key").all() as Omit<CacheEntry, "size">[];
+    const held = this.db
+      .prepare("SELECT b.key, l.diff_id AS diffId, l.size FROM build_cache_layers b JOIN layers l ON l.diff_id = b.diff_id WHERE l.diff_id NOT IN (SELECT diff_id FROM image_layers)")
+      .all() as { key: string; diffId: string; size: number }[];
+    const counted = new Set<string>();
+    return rows.map((r) => {
+      let size = 0;
+      for (const l of held) if (l.key === r.key && !counted.has(l.diffId)) (counted.add(l.diffId), (size += l.size));
+      return { ...r, size };
+    });
   }
 
   /** builder prune: every entry forgotten, and the layers no image has deleted. */

@@ -11,6 +11,18 @@ export interface CgroupStats {
   oomKills: number; // times the kernel's OOM killer killed in this cgroup
 }
 
+/** CPU time in detail, as the Engine API's stats give it (more files to read: asked for apart). */
+export interface CpuDetail {
+  /** Per CPU (cgroup v1's cpuacct.usage_percpu; v2 keeps no such count). */
+  perCpuNanos?: number[];
+  userNanos: number;
+  kernelNanos: number;
+  /** cpu.stat: CFS periods elapsed, those in which the cgroup was throttled, and for how long. */
+  periods: number;
+  throttledPeriods: number;
+  throttledNanos: number;
+}
+
 /** What docker stats shows: the statistics without the OOM count, one file fewer to read. */
 export type CgroupUsage = Omit<CgroupStats, "oomKills">;
 
@@ -48,6 +60,7 @@ export interface Cgroup {
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
   usage(): CgroupUsage;
+  cpuDetail(): CpuDetail;
   /** CgroupStats.oomKills alone: what a container's end needs, without the other files. */
   oomKills(): number;
   /** PIDs of every process in the cgroup. */

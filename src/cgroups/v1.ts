@@ -7,7 +7,9 @@ import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage, CpuDetail } from "./types.js";
+
+const NANOS_PER_TICK = 1e9 / 100;
 import { applyV1Resources } from "./v1-resources.js";
 import { validateResources } from "./validate.js";
 
@@ -225,6 +227,23 @@ class V1Cgroup implements Cgroup {
       memoryLimit: Math.min(limit, hostMemory()),
       pids: pidsDir ? (readNumber(join(pidsDir, "pids.current")) ?? 0) : this.pids().length,
       ...this.blkioBytes(),
+    };
+  }
+
+  cpuDetail(): CpuDetail {
+    const cpuacct = this.dirOf("cpuacct");
+    const cpu = this.dirOf("cpu");
+    const perCpu = cpuacct ? readOptional(join(cpuacct, "cpuacct.usage_percpu")) : undefined;
+    const times = cpuacct ? readKeyed(join(cpuacct, "cpuacct.stat")) : new Map<string, number>();
+    const throttling = cpu ? readKeyed(join(cpu, "cpu.stat")) : new Map<string, number>();
+    return {
+      ...(perCpu ? { perCpuNanos: perCpu.split(" ").filter(Boolean).map(Number) } : {}),
+      // cpuacct.stat counts USER_HZ ticks, 100 a second on Linux.
+      userNanos: (times.get("user") ?? 0) * NANOS_PER_TICK,
+      kernelNanos: (times.get("system") ?? 0) * NANOS_PER_TICK,
+      periods: throttling.get("nr_periods") ?? 0,
+      throttledPeriods: throttling.get("nr_throttled") ?? 0,
+      throttledNanos: throttling.get("throttled_time") ?? 0,
     };
   }
 

@@ -5,7 +5,7 @@ import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
 import { killByPids } from "./lifecycle.js";
-import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage } from "./types.js";
+import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage, CpuDetail } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
 import { validateResources } from "./validate.js";
 
@@ -150,6 +150,12 @@ class V2Cgroup implements Cgroup {
       blkioReadBytes: read,
       blkioWriteBytes: write,
     };
+  }
+
+  cpuDetail(): CpuDetail {
+    const stat = readKeyed(this.file("cpu.stat"));
+    const usec = (key: string) => (stat.get(key) ?? 0) * 1000;
+    return { userNanos: usec("user_usec"), kernelNanos: usec("system_usec"), periods: stat.get("nr_periods") ?? 0, throttledPeriods: stat.get("nr_throttled") ?? 0, throttledNanos: usec("throttled_usec") };
   }
 
   pids(): number[] {

@@ -34,8 +34,10 @@ export function parseDetachKeys(spec: string): Buffer {
 export interface AttachIo {
   stdout: Writable;
   stderr: Writable;
-  /** Given: sent to the container's stdin (when it was created with -i), its end closes that stdin. */
+  /** Given: sent to the container's stdin (when it was created with -i), its end closes that stdin (but see keepStdinOpen). */
   stdin?: Readable;
+  /** The end of stdin ends this client's attach and leaves the container's stdin open (docker's, without StdinOnce or with a terminal). */
+  keepStdinOpen?: boolean;
   /** The container has a terminal: ctrl-p ctrl-q (or detachKeys) in the input detaches instead of being sent. */
   tty?: boolean;
   detachKeys?: Buffer;
@@ -66,7 +68,7 @@ export class AttachSession {
   /** How many of the detach keys the input has just typed, held back until the sequence ends or breaks. */
   private matched = 0;
   private readonly onInput = (chunk: Buffer) => this.input(chunk);
-  private readonly onInputEnd = () => this.socket.write(frame(IN_CLOSE, Buffer.alloc(0)));
+  private readonly onInputEnd = () => (this.io.keepStdinOpen ? this.detach() : this.socket.write(frame(IN_CLOSE, Buffer.alloc(0))));
 
   private constructor(
     private readonly socket: net.Socket,

@@ -16,6 +16,8 @@ export interface ContainerConfig {
   StopTimeout: number | null;
   Tty: boolean;
   OpenStdin: boolean;
+  /** docker's: an attached client's end of input closes the container's stdin (else it only ends that client's attach). */
+  StdinOnce?: boolean;
   ExposedPorts: Record<string, Record<string, never>>;
   Volumes: Record<string, Record<string, never>>;
   /** The image's HEALTHCHECK with run's --health-* over it; absent: none. */

@@ -79,6 +79,7 @@ export function newContainerRecord(id: string, name: string, opts: CreateOptions
     StopTimeout: opts.stopTimeout ?? null,
     Tty: opts.tty ?? false,
     OpenStdin: opts.interactive ?? false,
+    StdinOnce: Boolean(opts.interactive && opts.stdinOnce),
     ExposedPorts: ports.exposed,
     Volumes: (ic.Volumes ?? {}) as Marks,
     ...(healthcheck ? { Healthcheck: healthcheck } : {}),

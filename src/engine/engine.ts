@@ -232,8 +232,10 @@ export class Engine {
   }
 
   /** docker attach: a running container's output from now on, and its stdin if open; atStart: a stopped one's next start by this process (the API's docker run). */
-  async attach(query: string, io: AttachIo, opts: { atStart?: boolean; signal?: AbortSignal } = {}): Promise<AttachSession> {
+  async attach(query: string, given: AttachIo, opts: { atStart?: boolean; signal?: AbortSignal } = {}): Promise<AttachSession> {
     const c = this.resolve(query);
+    // As dockerd: only StdinOnce without a terminal makes a client's end of input the container's.
+    const io = { ...given, keepStdinOpen: !(c.config.StdinOnce && !c.config.Tty) };
     if (c.state.status !== "running" && c.state.status !== "paused") {
       if (opts.atStart) return this.starter.attachAtStart(c.id, io, opts.signal);
       throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
@@ -390,7 +392,7 @@ export class Engine {
   }
 
   /** One reading of each target's counters (docker stats). */
-  sampleStats(targets: StatsTarget[]): StatsSample[] {
-    return sampleStats(this.ctx, targets);
+  sampleStats(targets: StatsTarget[], cpuDetail = false): StatsSample[] {
+    return sampleStats(this.ctx, targets, cpuDetail);
   }
 }

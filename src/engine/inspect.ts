@@ -54,7 +54,7 @@ export function containerInspect(c: ContainerRecord, roots: EngineRoots) {
       AttachStdin: false,
       AttachStdout: false,
       AttachStderr: false,
-      StdinOnce: false,
+      StdinOnce: c.config.StdinOnce ?? false,
     },
   };
 }

@@ -27,6 +27,8 @@ export interface CreateOptions {
   privileged?: boolean;
   tty?: boolean;
   interactive?: boolean;
+  /** docker's StdinOnce (run -i without -d): with interactive, an attached client's end of input closes the container's stdin. */
+  stdinOnce?: boolean;
   autoRemove?: boolean;
   readOnly?: boolean;
   init?: boolean;

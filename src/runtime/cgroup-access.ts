@@ -1,5 +1,5 @@
 // A container's cgroup, through its state: limits, statistics, processes, freezing.
-import type { Cgroup, CgroupStats, CgroupUsage } from "../cgroups/types.js";
+import type { Cgroup, CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { ContainerStatus, LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { cgroupOf, readContainerState } from "./container-state.js";
@@ -44,7 +44,7 @@ export function cgroupStats(ctx: RuntimeContext, id: string): CgroupStats {
  * ended, or has no cgroup). Its state file alone says where the cgroup is: no exit file read,
  * no stat of the directory, as stats reads every container at each sample.
  */
-export function cgroupUsage(ctx: RuntimeContext, id: string): CgroupUsage | undefined {
+export function cgroupUsage(ctx: RuntimeContext, id: string, cpuDetail = false): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
   let rec: StateRecord;
   try {
     rec = new StateDir(ctx.runRoot, id).readState();
@@ -53,8 +53,10 @@ export function cgroupUsage(ctx: RuntimeContext, id: string): CgroupUsage | unde
     throw e;
   }
   if (rec.cgroupPath === null || !ctx.cgroups) return undefined;
-  const usage = ctx.cgroups.at(rec.cgroupPath).usage();
-  return usage.pids > 0 ? usage : undefined;
+  const cgroup = ctx.cgroups.at(rec.cgroupPath);
+  const usage = cgroup.usage();
+  if (usage.pids === 0) return undefined;
+  return cpuDetail ? { ...usage, cpu: cgroup.cpuDetail() } : usage;
 }
 
 /** Host pids of every process in the container's cgroup. */

@@ -1,6 +1,6 @@
 // The OCI runtime: create/start/state/kill/delete, run in the foreground, exec; and what a
 // caller needs of a container's cgroup. It owns its run root's layout: callers ask it.
-import type { CgroupStats, CgroupUsage } from "../cgroups/types.js";
+import type { CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { LinuxResources, Process, Spec } from "../spec/runtime.js";
 import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources } from "./cgroup-access.js";
 import type { HelperProgram } from "./compile.js";
@@ -198,9 +198,9 @@ export class Runtime {
     return cgroupStats(this.ctx, id);
   }
 
-  /** What docker stats shows of a container's cgroup; undefined when no process runs in it. */
-  usage(id: string): CgroupUsage | undefined {
-    return cgroupUsage(this.ctx, id);
+  /** What docker stats shows of a container's cgroup (with cpuDetail, the API's CPU figures too); undefined when no process runs in it. */
+  usage(id: string, cpuDetail = false): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
+    return cgroupUsage(this.ctx, id, cpuDetail);
   }
 
   /** Host pids of the processes in a not stopped container's cgroup; ENOTRUNNING when it has none. */

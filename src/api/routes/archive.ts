@@ -29,7 +29,7 @@ async function get(ctx: RequestContext): Promise<void> {
 
 async function put(ctx: RequestContext): Promise<void> {
   const { engine, params, query, req, res } = ctx;
-  await engine.files.copyTo("-", req, params.id!, pathParam(ctx), { archive: flag(query, "copyUIDGID") });
+  await engine.files.copyTo("-", req, params.id!, pathParam(ctx), { archive: flag(query, "copyUIDGID"), noOverwriteDirNonDir: flag(query, "noOverwriteDirNonDir") });
   sendEmpty(res, 200);
 }
 

@@ -1,11 +1,10 @@
 // /containers: create, list, inspect, and the verbs that change a container's state.
-import { humanDuration } from "../../engine/durations.js";
 import { containerFilter } from "../../engine/containers/filters.js";
 import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { createOptions, type ApiCreateRequest, type ApiHostConfig } from "../shapes/create.js";
-import { containerJson, containerSummary, portList } from "../shapes/container.js";
+import { containerJson, containerListEntry } from "../shapes/container.js";
 
 async function create({ engine, req, res, query }: RequestContext): Promise<void> {
   const body = (await readJson<ApiCreateRequest>(req)) ?? {};
@@ -25,7 +24,7 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
   sendJson(
     res,
     200,
-    all.map((c) => containerSummary(c, now, humanDuration, portList(engine.networks.containerPorts(c)))),
+    all.map((c) => containerListEntry(engine, c, now)),
   );
 }
 

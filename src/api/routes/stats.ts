@@ -14,7 +14,7 @@ const INTERVAL_MS = 1000;
 /** The container's stats now (its sample undefined when it does not run); throws once it is removed. */
 function current(ctx: RequestContext, id: string, prev: StatsSample | undefined): { json: ReturnType<typeof statsJson>; sample?: StatsSample } {
   const c = ctx.engine.resolve(id);
-  const [sample] = ctx.engine.sampleStats(ctx.engine.statsTargets([c.id]));
+  const [sample] = ctx.engine.sampleStats(ctx.engine.statsTargets([c.id]), true);
   return { json: statsJson(c.id, c.name, sample, prev, sample ? networkCounters(c) : undefined), sample };
 }
 

@@ -2,10 +2,14 @@
 // what kind of engine they talk to; /events: the engine's events, recorded and live; /auth (login).
 import { eventFilters } from "../../engine/events/filter.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
+import { BuildCache } from "../../build/cache.js";
+import type { ContainerRecord } from "../../engine/container-store.js";
 import { checkLogin } from "../../image/index.js";
 import { MydockerError } from "../../util/errors.js";
 import { ApiError, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
+import { containerListEntry } from "../shapes/container.js";
+import { DF_TYPES, diskUsageJson, type DfType } from "../shapes/disk-usage.js";
 import { writeWaiting } from "../streams.js";
 
 function ping({ res, req }: RequestContext): Promise<void> {
@@ -55,6 +59,17 @@ async function auth({ req, res }: RequestContext): Promise<void> {
   sendJson(res, 200, { Status: "Login Succeeded", IdentityToken: "" });
 }
 
+/** docker system df: images, containers, volumes and build cache with their sizes (type=…: only those). */
+async function df({ engine, res, query }: RequestContext): Promise<void> {
+  const asked = query.getAll("type");
+  const bad = asked.find((t) => !DF_TYPES.includes(t as DfType));
+  if (bad !== undefined) throw new ApiError(400, `invalid type: ${bad}: use ${DF_TYPES.join(", ")}`);
+  const types = asked.length ? (asked as DfType[]) : DF_TYPES;
+  const now = Date.now();
+  const summary = (c: ContainerRecord) => containerListEntry(engine, c, now);
+  sendJson(res, 200, diskUsageJson(await engine.system.df(), new BuildCache(engine.images).entries(), types, summary));
+}
+
 export function systemRoutes(r: Router): void {
-  r.get("/_ping", ping).head("/_ping", ping).get("/version", version).get("/info", info).get("/events", events).post("/auth", auth);
+  r.get("/_ping", ping).head("/_ping", ping).get("/version", version).get("/info", info).get("/events", events).post("/auth", auth).get("/system/df", df);
 }

@@ -1,6 +1,7 @@
 // Containers in docker's JSON: the inspect document (ContainerJSON) and the list entry
 // (ContainerSummary), from the engine's record and inspect view.
 import type { ContainerRecord } from "../../engine/container-store.js";
+import { humanDuration } from "../../engine/durations.js";
 import { statusText } from "../../engine/inspect.js";
 import type { Engine } from "../../engine/engine.js";
 import type { PortPublished } from "../../engine/networks/settings.js";
@@ -41,4 +42,9 @@ export function containerSummary(c: ContainerRecord, now: number, human: (ms: nu
     NetworkSettings: { Networks: {} },
     Mounts: [],
   };
+}
+
+/** A container as GET /containers/json lists it, its published ports included. */
+export function containerListEntry(engine: Engine, c: ContainerRecord, now: number) {
+  return containerSummary(c, now, humanDuration, portList(engine.networks.containerPorts(c)));
 }

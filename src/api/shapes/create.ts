@@ -238,6 +238,7 @@ export function createOptions(name: string | undefined, body: ApiCreateRequest):
     privileged: hc.Privileged,
     tty: body.Tty,
     interactive: body.OpenStdin,
+    stdinOnce: body.StdinOnce,
     autoRemove: hc.AutoRemove,
     readOnly: hc.ReadonlyRootfs,
     init: hc.Init ?? undefined,

@@ -5,20 +5,29 @@ import type { StatsSample } from "../../engine/containers/resources.js";
 import type { InterfaceCounters } from "../../engine/containers/net-stats.js";
 
 interface CpuStats {
-  cpu_usage: { total_usage: number; usage_in_kernelmode: number; usage_in_usermode: number };
+  cpu_usage: { total_usage: number; percpu_usage?: number[]; usage_in_kernelmode: number; usage_in_usermode: number };
   system_cpu_usage: number;
   online_cpus: number;
   throttling_data: { periods: number; throttled_periods: number; throttled_time: number };
 }
 
+type CpuDetail = NonNullable<StatsSample["stats"]["cpu"]>;
+
 const ZERO_TIME = "0001-01-01T00:00:00Z";
 
-function cpuStats(total: number, system: number): CpuStats {
+/** detail: undefined before the first reading (precpu of the first object): zeros. */
+function cpuStats(total: number, system: number, detail?: CpuDetail): CpuStats {
   return {
-    cpu_usage: { total_usage: total, usage_in_kernelmode: 0, usage_in_usermode: 0 },
+    cpu_usage: {
+      total_usage: total,
+      // As dockerd: only cgroup v1 counts per CPU; on v2 the field is left out.
+      ...(detail?.perCpuNanos ? { percpu_usage: detail.perCpuNanos } : {}),
+      usage_in_kernelmode: detail?.kernelNanos ?? 0,
+      usage_in_usermode: detail?.userNanos ?? 0,
+    },
     system_cpu_usage: system,
     online_cpus: os.cpus().length,
-    throttling_data: { periods: 0, throttled_periods: 0, throttled_time: 0 },
+    throttling_data: { periods: detail?.periods ?? 0, throttled_periods: detail?.throttledPeriods ?? 0, throttled_time: detail?.throttledNanos ?? 0 },
   };
 }
 
@@ -31,7 +40,7 @@ export function statsJson(id: string, name: string, cur: StatsSample | undefined
   const s = cur?.stats;
   const ncpu = os.cpus().length;
   const pre = prev
-    ? cpuStats(prev.stats.cpuUsageNanos, prev.system)
+    ? cpuStats(prev.stats.cpuUsageNanos, prev.system, prev.stats.cpu)
     : cur
       ? cpuStats(0, Math.max(0, cur.system - Math.max(0, cur.at - cur.startedAt) * 1e6 * ncpu))
       : cpuStats(0, 0);
@@ -54,7 +63,7 @@ export function statsJson(id: string, name: string, cur: StatsSample | undefined
     },
     num_procs: 0,
     storage_stats: {},
-    cpu_stats: cur ? cpuStats(s!.cpuUsageNanos, cur.system) : cpuStats(0, 0),
+    cpu_stats: cur ? cpuStats(s!.cpuUsageNanos, cur.system, s!.cpu) : cpuStats(0, 0),
     precpu_stats: pre,
     memory_stats: s ? { usage: s.memoryUsage, limit: s.memoryLimit, stats: {} } : {},
     ...(networks ? { networks } : {}),

@@ -21,6 +21,7 @@ export async function copyCommand(engine: Engine, srcArg: string, destArg: strin
   const dest = parseCopyArg(destArg);
   if (src.container && dest.container) throw new MydockerError("EINVAL", "copying between containers is not supported: copy to the host first");
   if (src.container) return engine.files.copyFrom(src.container, src.path, dest.path, process.stdout, o);
-  if (dest.container) return engine.files.copyTo(src.path, process.stdin, dest.container, dest.path, o);
+  // As docker cp: a directory is never replaced by a file, nor a file by a directory.
+  if (dest.container) return engine.files.copyTo(src.path, process.stdin, dest.container, dest.path, { ...o, noOverwriteDirNonDir: true });
   throw new MydockerError("EINVAL", "must specify at least one container source: CONTAINER:PATH");
 }

@@ -155,6 +155,8 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     privileged: f.privileged,
     tty: f.tty,
     interactive: f.interactive,
+    // As docker's CLI: -i makes the first attached client's end of input the container's; -d undoes it.
+    stdinOnce: f.interactive && !f.detach,
     autoRemove: f.rm,
     readOnly: f.readOnly,
     init: f.init,

@@ -11,6 +11,7 @@ import type { HelperTarget, PipedProcess } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import { HOST_BUSYBOX } from "../busybox.js";
 import type { ContainerRecord } from "../container-store.js";
+import { guardOverwrites, type TreeKinds } from "./copy-guard.js";
 import { planCopy, renameTransform, type CopyPlan, type PathKind } from "./copy-plan.js";
 import type { ContainerContext } from "./context.js";
 
@@ -19,6 +20,8 @@ export interface CopyOptions {
   archive?: boolean;
   /** -L: follow a symlink given as the source. */
   followLink?: boolean;
+  /** Into the container: refuse to replace a directory with a non-directory or the reverse (docker's noOverwriteDirNonDir). */
+  noOverwriteDirNonDir?: boolean;
 }
 
 interface Finished {
@@ -68,6 +71,13 @@ class ContainerFiles {
     const r = await this.run(["stat", ...(follow ? ["-L"] : []), "-c", "%F", "--", p]);
     if (r.code !== 0) return "missing";
     return r.stdout.trim() === "directory" ? "dir" : "file";
+  }
+
+  /** The directories and the other paths at and under p (none when nothing is there). */
+  async tree(p: string): Promise<TreeKinds> {
+    const [dirs, others] = await Promise.all([this.run(["find", p, "-type", "d", "-print0"]), this.run(["find", p, "!", "-type", "d", "-print0"])]);
+    const paths = (out: string) => new Set(out.split("\0").filter(Boolean));
+    return { dirs: paths(dirs.stdout), others: paths(others.stdout) };
   }
 
   async realpath(p: string): Promise<string> {
@@ -218,14 +228,32 @@ export async function copyToContainer(ctx: ContainerContext, src: string, input:
     "writing in the container",
     Promise.all([collect(extractor.stderr), collect(extractor.stdout), extractor.wait()]).then(([stderr, , exit]) => ({ code: exit.exitCode, stderr })),
   ];
+  // A refused entry ends what the extractor gets: the refusal is the error, not tar's complaint of a short archive.
+  let refused: unknown;
+  const feed = (archive: Readable) => {
+    const source = o.noOverwriteDirNonDir ? guardOverwrites(archive, into, (p) => files.tree(p)) : archive;
+    source.once("error", (e) => {
+      refused = e;
+      extractor.stdin.destroy();
+    });
+    connect(source, extractor.stdin);
+  };
+  const finish = (ends: [string, Promise<Finished>][]) =>
+    bothDone(ends).then(
+      () => {
+        if (refused) throw refused;
+      },
+      (e: unknown) => {
+        throw refused ?? e;
+      },
+    );
   if (!plan) {
-    connect(input, extractor.stdin);
-    await bothDone([extracted]);
-    return;
+    feed(input);
+    return finish([extracted]);
   }
   const rename = plan.rename ? ["--transform", renameTransform(plan.member, plan.rename)] : [];
   const maker = startHostTar(["-c", "-f", "-", "-C", plan.from, ...(o.archive ? ["--numeric-owner"] : []), ...rename, "--", plan.member]);
   maker.stdin.end();
-  connect(maker.stdout, extractor.stdin);
-  await bothDone([["reading on the host", maker.done], extracted]);
+  feed(maker.stdout);
+  return finish([["reading on the host", maker.done], extracted]);
 }

@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { spawnSync } from "node:child_process";
 import os from "node:os";
-import type { CgroupUsage } from "../../cgroups/types.js";
+import type { CgroupUsage, CpuDetail } from "../../cgroups/types.js";
 import type { LinuxResources } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
 import type { ContainerContext } from "./context.js";
@@ -76,7 +76,8 @@ export function topContainer(ctx: ContainerContext, query: string, psArgs: strin
 export interface StatsSample {
   id: string;
   name: string;
-  stats: CgroupUsage;
+  /** With cpuDetail asked: per CPU, user and kernel time, throttling. */
+  stats: CgroupUsage & { cpu?: CpuDetail };
   /** Host CPU time of all CPUs, in nanoseconds (docker's system_cpu_usage). */
   system: number;
   /** When it was read and when the container's current run started (ms since the epoch). */
@@ -113,7 +114,7 @@ export function statsTargets(containers: ContainerListing[], all = false): Stats
  * One reading of every target, with the host's CPU time read once for all of them: a second
  * reading as long after the first as this one took reads each container over the same interval.
  */
-export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): StatsSample[] {
+export function sampleStats(ctx: ContainerContext, targets: StatsTarget[], cpuDetail = false): StatsSample[] {
   const system = systemCpuNanos();
   const at = Date.now();
   const out: StatsSample[] = [];
@@ -123,7 +124,7 @@ export function sampleStats(ctx: ContainerContext, targets: StatsTarget[]): Stat
       continue;
     }
     // Undefined when it stopped between the listing and this read.
-    const stats = ctx.runtime.usage(t.id);
+    const stats = ctx.runtime.usage(t.id, cpuDetail);
     if (stats) out.push({ id: t.id, name: t.name, stats, system, at, startedAt: t.startedAt });
   }
   return out;

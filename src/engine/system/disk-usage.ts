@@ -1,10 +1,12 @@
 // docker system df: what images, containers and volumes hold on disk, in the shape of the
 // Engine API's /system/df, with what each shares and what is in use.
 import path from "node:path";
+import type { ImageRecord } from "../../image/index.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { ContainerContext } from "../containers/context.js";
 import { treeSize } from "../disk-usage.js";
 import { containerDir } from "../paths.js";
+import type { Volume } from "../volumes/store.js";
 
 export interface DfImage {
   Id: string;
@@ -15,6 +17,7 @@ export interface DfImage {
   SharedSize: number;
   /** Containers made from it. */
   Containers: number;
+  record: ImageRecord;
 }
 
 export interface DfContainer {
@@ -30,10 +33,7 @@ export interface DfContainer {
   record: ContainerRecord;
 }
 
-export interface DfVolume {
-  Name: string;
-  UsageData: { Size: number; RefCount: number };
-}
+export type DfVolume = Volume & { UsageData: { Size: number; RefCount: number } };
 
 export interface DiskUsageReport {
   LayersSize: number;
@@ -59,6 +59,7 @@ export function diskUsage(ctx: ContainerContext, containers: ContainerRecord[]):
       Size: img.size,
       SharedSize: layers.filter((l) => (holders.get(l) ?? 0) > 1).reduce((s, l) => s + layerSize(l), 0),
       Containers: containers.filter((c) => c.imageId === img.id).length,
+      record: img,
     };
   });
   const dfContainers = containers.map((c) => ({
@@ -73,6 +74,6 @@ export function diskUsage(ctx: ContainerContext, containers: ContainerRecord[]):
     record: c,
   }));
   const users = (name: string) => ctx.containers.usingVolume(name);
-  const dfVolumes = ctx.volumes.list({}, users).map((v) => ({ Name: v.Name, UsageData: { Size: treeSize(v.Mountpoint), RefCount: users(v.Name).length } }));
+  const dfVolumes = ctx.volumes.list({}, users).map((v) => ({ ...v, UsageData: { Size: treeSize(v.Mountpoint), RefCount: users(v.Name).length } }));
   return { LayersSize: layersSize, Images: dfImages, Containers: dfContainers, Volumes: dfVolumes };
 }
