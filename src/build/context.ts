@@ -5,9 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import dockerignore from "@balena/dockerignore";
-import { asBuffers, decompressed } from "../image/compression.js";
+import { asBuffers, decompressed, detectCompression, peek } from "../image/compression.js";
 import { extractLayer } from "../image/layer-extract.js";
 import { readFileInView } from "../image/overlay-view.js";
+import { BlockSize, isTarStart } from "../image/tar/header.js";
 import { TarReader } from "../image/tar/reader.js";
 import { MydockerError } from "../util/errors.js";
 import type { SourceTree } from "./source-tree.js";
@@ -22,17 +23,32 @@ export interface LoadedContext {
   dockerfileName: string;
 }
 
-async function contextDir(context: string | Readable, work: string): Promise<string> {
+/**
+ * The context's directory. A stream is a tar of it (maybe compressed), or, as docker's CLI
+ * takes `build - < Dockerfile`, a Dockerfile alone: then the context is empty.
+ */
+async function contextDir(context: string | Readable, work: string): Promise<{ dir: string; dockerfileText?: string }> {
   if (typeof context === "string") {
     if (!fs.statSync(context, { throwIfNoEntry: false })?.isDirectory()) {
       throw new MydockerError("build_context", `unable to prepare context: path "${context}" not found or not a directory`, 1);
     }
-    return path.resolve(context);
+    return { dir: path.resolve(context) };
   }
   const dir = path.join(work, "context");
   fs.mkdirSync(dir, { mode: 0o755 });
-  await extractLayer(new TarReader(await decompressed(asBuffers(context))), dir);
-  return dir;
+  const { head, all } = await peek(asBuffers(context), BlockSize);
+  if (detectCompression(head) !== "none" || isTarStart(head)) {
+    await extractLayer(new TarReader(await decompressed(all)), dir);
+    return { dir };
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of all) {
+    length += chunk.length;
+    if (length > MaxDockerfileBytes) throw new MydockerError("build_context", `the Dockerfile on stdin is over ${MaxDockerfileBytes} bytes (a context on stdin must be a tar archive)`, 1);
+    chunks.push(chunk);
+  }
+  return { dir, dockerfileText: Buffer.concat(chunks).toString("utf8") };
 }
 
 function ignoreRules(text: string | undefined): Pick<SourceTree, "ignored" | "exceptions"> {
@@ -67,8 +83,8 @@ function readDockerfile(dir: string, opts: { dockerfile?: string; dockerfileText
 
 /** Opens the context (a tar is extracted under work) and reads its Dockerfile and .dockerignore. */
 export async function loadContext(opts: { context: string | Readable; dockerfile?: string; dockerfileText?: string }, work: string): Promise<LoadedContext> {
-  const dir = await contextDir(opts.context, work);
-  const { text, name } = readDockerfile(dir, opts);
+  const { dir, dockerfileText } = await contextDir(opts.context, work);
+  const { text, name } = readDockerfile(dir, { ...opts, dockerfileText: opts.dockerfileText ?? dockerfileText });
   const rules = ignoreRules(readFileInView([dir], ".dockerignore", MaxDockerfileBytes)?.toString("utf8"));
   return { tree: { dirs: [dir], ...rules }, dockerfile: text, dockerfileName: name };
 }

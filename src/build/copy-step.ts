@@ -9,6 +9,7 @@ import { readLayeredFile } from "../engine/image-files.js";
 import { decompressed, detectCompression } from "../image/compression.js";
 import { canonicalInView } from "../image/overlay-view.js";
 import { safeRelative } from "../image/layer-extract.js";
+import { isTarStart } from "../image/tar/header.js";
 import { TarReader } from "../image/tar/reader.js";
 import { writeTar, type TarEntry } from "../image/tar/writer.js";
 import { MydockerError } from "../util/errors.js";
@@ -53,8 +54,7 @@ function isArchive(open: () => number): boolean {
   try {
     const head = Buffer.alloc(512);
     const n = fs.readSync(fd, head, 0, 512, 0);
-    if (detectCompression(head.subarray(0, n)) !== "none") return true;
-    return n === 512 && head.subarray(257, 262).toString("latin1") === "ustar";
+    return detectCompression(head.subarray(0, n)) !== "none" || isTarStart(head.subarray(0, n));
   } finally {
     fs.closeSync(fd);
   }

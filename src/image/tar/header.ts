@@ -70,6 +70,22 @@ export function isZeroBlock(block: Buffer): boolean {
   return true;
 }
 
+/**
+ * Whether head (a stream's first bytes) starts a tar archive, as Go's tar reader decides
+ * (docker's IsArchive): a first block whose checksum holds. An empty archive (zero blocks) counts.
+ */
+export function isTarStart(head: Buffer): boolean {
+  if (head.length < BlockSize) return false;
+  const block = head.subarray(0, BlockSize);
+  if (isZeroBlock(block)) return true;
+  try {
+    decodeRawHeader(block);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function decodeRawHeader(block: Buffer): RawHeader {
   const stored = parseNumber(block, 148, 8, "checksum");
   let unsigned = 0;
