@@ -2,6 +2,7 @@
 // USER, EXPOSE, VOLUME, CMD, ENTRYPOINT, STOPSIGNAL, HEALTHCHECK, SHELL, ONBUILD,
 // MAINTAINER. Each returns the new container config and the history's created_by.
 import path from "node:path";
+import { checkSignal } from "../engine/container-factory.js";
 import type { ContainerConfig, ImageHealthcheck } from "../spec/image.js";
 import { MydockerError } from "../util/errors.js";
 import type { Instruction } from "./dockerfile.js";
@@ -127,6 +128,11 @@ export function applyConfigStep(ins: Instruction, base: ContainerConfig, scope: 
     }
     case "STOPSIGNAL":
       c.StopSignal = expandWord(ins.args.trim(), vars, escape);
+      try {
+        checkSignal("STOPSIGNAL", c.StopSignal);
+      } catch (e) {
+        throw new MydockerError("dockerfile_parse", `line ${ins.line}: ${(e as Error).message}`, 1);
+      }
       return { config: c, createdBy: `STOPSIGNAL ${c.StopSignal}` };
     case "HEALTHCHECK":
       c.Healthcheck = healthcheck(ins);

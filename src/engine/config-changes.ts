@@ -2,6 +2,7 @@
 // WORKDIR, USER, EXPOSE, VOLUME, LABEL, STOPSIGNAL) that change an image's config; one
 // parser for the command line and the API's commit and import.
 import { MydockerError } from "../util/errors.js";
+import { checkSignal } from "./container-factory.js";
 
 /** The Dockerfile instructions as a config change (the instructions docker allows there). */
 export function configChanges(instructions: readonly string[]): Record<string, unknown> {
@@ -41,6 +42,7 @@ export function configChanges(instructions: readonly string[]): Record<string, u
         break;
       }
       case "STOPSIGNAL":
+        checkSignal("STOPSIGNAL", value!.trim());
         config.StopSignal = value!.trim();
         break;
       default:

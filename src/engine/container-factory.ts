@@ -18,7 +18,8 @@ import { MydockerError } from "../util/errors.js";
 import { parseExpose, parsePublish, type PortBindings } from "../network/ports.js";
 import { checkAliases, checkDns, checkHostname, parseAddHost } from "./networks/etc-files.js";
 
-function checkSignal(flag: string, sig: string): void {
+/** A signal docker's parser takes (--stop-signal, an image's STOPSIGNAL): a name with or without SIG, or a number. */
+export function checkSignal(flag: string, sig: string): void {
   try {
     signalNumber(sig);
   } catch {

@@ -38,6 +38,16 @@ async function waitDown(ctx: ContainerContext, id: string, ms: number): Promise<
   return true;
 }
 
+/** As docker's daemon: a loaded image's stop signal that is no signal (nothing checked it) means SIGTERM, so stop still stops. */
+function stopSignalOf(configured: string): string {
+  try {
+    signalNumber(configured);
+    return configured;
+  } catch {
+    return "SIGTERM";
+  }
+}
+
 /** docker stop: the stop signal, then SIGKILL to every process of the container after the timeout. */
 export async function stopContainer(ctx: ContainerContext, query: string, timeoutSec?: number): Promise<string> {
   const c = ctx.reconciler.resolve(query);
@@ -45,7 +55,7 @@ export async function stopContainer(ctx: ContainerContext, query: string, timeou
   const timeout = timeoutSec ?? c.config.StopTimeout ?? 10;
   endRestarts(ctx, c.id);
   if (c.state.status === "paused") await ctx.runtime.resume(c.id);
-  const signal = c.config.StopSignal || "SIGTERM";
+  const signal = stopSignalOf(c.config.StopSignal);
   ctx.events.record(containerEvent(c, "kill", { signal: String(signalNumber(signal)) }));
   await ctx.runtime.kill(c.id, signal).catch(() => {});
   if (!(await waitDown(ctx, c.id, timeout * 1000))) {
