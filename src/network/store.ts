@@ -163,6 +163,11 @@ export class NetworkStore {
     this.db.prepare("INSERT INTO network_last_ip (network_id, ip) VALUES (?, ?) ON CONFLICT (network_id) DO UPDATE SET ip = excluded.ip").run(networkId, ip);
   }
 
+  /** The container that has ip on a network, if any. */
+  holderOf(networkId: string, ip: string): string | undefined {
+    return (this.db.prepare("SELECT container_id FROM network_endpoints WHERE network_id = ? AND ip = ?").get(networkId, ip) as { container_id: string } | undefined)?.container_id;
+  }
+
   usedIps(networkId: string): string[] {
     return (this.db.prepare("SELECT ip FROM network_endpoints WHERE network_id = ?").all(networkId) as { ip: string }[]).map((r) => r.ip);
   }

@@ -1,6 +1,7 @@
 // The run's network off its path: a plain run on the default bridge takes a namespace that an
 // earlier run's exit command had netavark set up; the run returns with its exit code and its
-// monitor's exit command tears its network down; network prune releases the pool, and a
+// monitor's exit command tears its network down, or, after a --rm run that could not change
+// it, gives it back to the pool for the next run; network prune releases the pool, and a
 // later run puts it back in use. Real netavark and iptables; traffic only to the gateway.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -37,6 +38,36 @@ test("a plain run takes a namespace the pool made ready; its network works and i
   assert.match(r.stdout, /gateway answers/);
   // Its exit command releases the run and fills the pool again, after `run` returned.
   await waitFor(() => runs().length === 0 && ready().length === 2, { what: "the exit command to release the run and refill the pool" });
+});
+
+test("a --rm run hands its namespace on to a later run, as it left it; one that could change it never does", { skip }, async () => {
+  const settled = () => waitFor(() => runs().length === 0 && ready().length === 2, { what: "the pool to be full again after the run" });
+  await settled();
+  const { gateway } = bridgeOf();
+  // Each run: its namespace, the packets its eth0 had sent when it began, and 10 more.
+  const script = `readlink /proc/self/ns/net; cat /sys/class/net/eth0/statistics/tx_packets; ping -q -c 10 -i 0.05 -W 1 ${gateway} >/dev/null`;
+  const seen: { ns: string; sent: number }[] = [];
+  // Two entries: of three runs, two get the same one.
+  for (let i = 0; i < 3; i++) {
+    const r = md("run", "--rm", "busybox", "sh", "-c", script);
+    assert.equal(r.status, 0, r.stderr);
+    const [ns, sent] = r.stdout.trim().split("\n");
+    seen.push({ ns: ns!, sent: Number(sent) });
+    await settled();
+  }
+  const handedOn = seen.some((a, i) => seen.slice(i + 1).some((b) => b.ns === a.ns && b.sent >= a.sent + 10));
+  assert.ok(handedOn, `a later run got an earlier run's namespace, its counters included: ${JSON.stringify(seen)}`);
+
+  // A container with CAP_NET_ADMIN changes its namespace: no later run sees the change.
+  const changer = md("run", "--rm", "--cap-add", "NET_ADMIN", "busybox", "ip", "addr", "add", "10.123.45.67/32", "dev", "lo");
+  assert.equal(changer.status, 0, changer.stderr);
+  await settled();
+  for (let i = 0; i < 3; i++) {
+    const r = md("run", "--rm", "busybox", "ip", "-4", "-o", "addr");
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /10\.123\.45\.67/);
+    await settled();
+  }
 });
 
 test("a run that publishes a port or is started again does not take from the pool, and keeps its address", { skip }, async () => {

@@ -157,6 +157,8 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     // As docker: every capability for this process, whatever the container was given.
     const all = allCapabilities();
     proc.capabilities = { bounding: all, effective: all, permitted: all, inheritable: [], ambient: [] };
+    // It may change the container's network namespace: not given to another container after it.
+    ctx.network.forgoReuse(c.id);
   }
   const execID = req.id ?? randomBytes(32).toString("hex");
   const line = req.cmd.join(" ");

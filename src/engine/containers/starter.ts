@@ -247,6 +247,7 @@ export class Starter {
     const input = view.runtimeInput(c, "run");
     if (net.nsPath) joinNetworkNamespace(input.spec, net.nsPath);
     bindEtcFiles(input.spec, net.etc);
+    if (net.tag) network.permitReuse(c, input.spec);
     return { ...input, net };
   }
 

@@ -6,7 +6,7 @@ import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
 import { netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { createNetns, removeNetns } from "../../network/netns.js";
-import { contains, formatIp, macForIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
@@ -14,14 +14,15 @@ import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
 import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
-import { NetworkPool } from "./pool.js";
+import { NetworkPool, REUSABLE } from "./pool.js";
+import type { Spec } from "../../spec/runtime.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
 import type { NetworkEventSink } from "../events/types.js";
 import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
-import { dnsAliases, networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
-
+import { endpointConfig, runConfig } from "./run-config.js";
+import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
 
 export interface NetworkSetup {
   nsPath?: string;
@@ -137,23 +138,6 @@ export class ContainerNetwork {
     throw new MydockerError("EADDRINUSE", `could not allocate an address on network ${n.name}: too many containers starting at once; try again`);
   }
 
-  private netavarkConfig(c: ContainerRecord, ports: NetavarkConfig["port_mappings"], tag: string): NetavarkConfig {
-    const networks: NetavarkConfig["networks"] = {};
-    const info: NetavarkConfig["network_info"] = {};
-    this.store()
-      .endpointsOf(c.id)
-      .forEach((ep, i) => {
-        const n = this.store().get(ep.networkId);
-        if (!n) return;
-        networks[n.name] = { interface_name: `eth${i}`, static_ips: [ep.ip], aliases: dnsAliases(c, n, ep), static_mac: ep.mac || macForIp(ep.ip) };
-        info[n.name] = netavarkNetwork(n);
-      });
-    // --dns on a network with names: aardvark-dns's upstream for this container.
-    const dns = c.hostConfig.Dns ?? [];
-    const upstream = dns.length && Object.values(info).some((n) => n.dns_enabled) ? { dns_servers: dns } : {};
-    return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports, ...upstream };
-  }
-
   /** The published ports every other set-up container of this engine holds. */
   private heldPorts(self: string): { who: string; m: NetavarkConfig["port_mappings"][number] }[] {
     return this.runs
@@ -173,6 +157,7 @@ export class ContainerNetwork {
     if (mode.kind === "container") {
       // As docker: the namespace's owner's files too.
       const other = peer(mode.ref);
+      this.forgoReuse(other.id);
       return { nsPath: `/proc/${other.state.pid}/ns/net`, etc: this.etcMounts(other.id) };
     }
     if (mode.kind === "none" || mode.kind === "host") {
@@ -214,7 +199,7 @@ export class ContainerNetwork {
       (held ??= this.heldPorts(c.id)).find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
     );
     const tag = runTag();
-    const config = this.netavarkConfig(c, ports, tag);
+    const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), ports, tag);
     const dir = this.dir(c.id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
@@ -280,7 +265,24 @@ export class ContainerNetwork {
    */
   async teardown(id: string, tag?: string): Promise<void> {
     const run = this.runs.claim(id, tag);
-    if (run) await this.release(run);
+    if (!run) return;
+    const n = this.store().byName(DEFAULT_NETWORK);
+    const holder = (ip: string) => (n ? this.store().holderOf(n.id, ip) : undefined);
+    if (n && this.pool.giveBack(run, n, holder)) this.event("disconnect", n, id);
+    else await this.release(run);
+  }
+
+  /**
+   * Once the run's spec is known: a run on a pooled namespace gives it back to the pool after
+   * it when the container is removed after it (--rm) and cannot have changed it (pool.ts).
+   */
+  permitReuse(c: ContainerRecord, spec: Spec): void {
+    if (c.hostConfig.AutoRemove) this.pool.permitReuse(this.dir(c.id), spec);
+  }
+
+  /** A process that may change the namespace or outlive the container is in it: never reused. */
+  forgoReuse(id: string): void {
+    fs.rmSync(path.join(this.dir(id), REUSABLE), { force: true });
   }
 
   /** teardown, and another process's (the exit command's) waited for, as docker's rm. */
@@ -339,7 +341,7 @@ export class ContainerNetwork {
     const iface = `eth${Object.keys(run.config.networks).length}`;
     const one: NetavarkConfig = {
       ...run.config,
-      networks: { [n.name]: { interface_name: iface, static_ips: [ep.ip], aliases: dnsAliases(c, n, ep), static_mac: ep.mac || macForIp(ep.ip) } },
+      networks: { [n.name]: endpointConfig(c, n, ep, iface) },
       network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
     };

@@ -18,6 +18,8 @@ import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import { isSameProcess, processStartTime } from "../../runtime/index.js";
 import { readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { specLeavesNetnsClean } from "./reuse.js";
+import type { Spec } from "../../spec/runtime.js";
 
 /** Entries kept ready. */
 export const POOL_SIZE = 2;
@@ -26,6 +28,10 @@ const POOL_IPS = 16;
 /** How long a drain waits for entries being made to be done. */
 const DRAIN_WAIT_MS = 30_000;
 const READY = /^\d+-\d+-\d+-\d+$/;
+/** In a run's directory: the run may serve another container after it (reuse.ts). */
+export const REUSABLE = "reusable";
+/** The name in netavark of an entry's run (kept by the runs that take it). */
+const POOL_NAME_PREFIX = "mydocker-pool-";
 
 const nameOf = (ip: string) => ip.replaceAll(".", "-");
 const ipOf = (name: string) => name.replace(/\.new$/, "").replaceAll("-", ".");
@@ -88,6 +94,48 @@ export class NetworkPool {
     return false;
   }
 
+  /**
+   * After a run that took an entry: the entry made ready again for the next run, as it is, when
+   * the run left it as made (REUSABLE), its address is given back (held by no container, or by
+   * this one, which --rm removes), and the pool is in use; false when it is to be released.
+   */
+  giveBack(run: ClaimedRun, n: NetworkRecord | undefined, holder: (ip: string) => string | undefined): boolean {
+    if (!n || !fs.existsSync(path.join(run.dir, REUSABLE))) return false;
+    const config = readRun(run.dir)?.config;
+    const mine = config?.networks[n.name];
+    if (!config || !mine || Object.keys(config.networks).length !== 1 || config.network_info[n.name]?.id !== n.id || config.port_mappings.length > 0) return false;
+    const ip = mine.static_ips[0] ?? "";
+    if (!this.reserved(n).has(parseIp(ip) ?? -1) || mine.static_mac !== macForIp(ip)) return false;
+    const who = holder(ip);
+    if ((who !== undefined && who !== run.id) || fs.existsSync(path.join(this.dir, `${nameOf(ip)}.new`))) return false;
+    const entry = path.join(this.dir, nameOf(ip));
+    try {
+      fs.rmSync(path.join(run.dir, REUSABLE));
+      // Fails when the pool is not in use (drained) or has an entry of that address; the empty
+      // directory is then replaced by the entry at once.
+      fs.mkdirSync(entry, { mode: 0o700 });
+    } catch {
+      return false;
+    }
+    try {
+      fs.renameSync(run.dir, entry);
+      return true;
+    } catch {
+      // Only while still empty: a drain may have taken it with the pool meanwhile.
+      try {
+        fs.rmdirSync(entry);
+      } catch {
+        // Gone with the pool, or no longer empty: not this run's to remove.
+      }
+      return false;
+    }
+  }
+
+  /** Marks a run on an entry as one that may give it back after it (reuse.ts). */
+  permitReuse(runDir: string, spec: Spec): void {
+    if (readRun(runDir)?.config.container_name.startsWith(POOL_NAME_PREFIX) && specLeavesNetnsClean(spec)) fs.writeFileSync(path.join(runDir, REUSABLE), "");
+  }
+
   /** Makes entries up to POOL_SIZE, if the pool is in use. */
   async refill(n: NetworkRecord): Promise<void> {
     for (let made = 0; made < POOL_SIZE; made++) {
@@ -126,7 +174,7 @@ export class NetworkPool {
     const ip = ipOf(path.basename(entry));
     const config: NetavarkConfig = {
       container_id: runTag(),
-      container_name: `mydocker-pool-${nameOf(ip)}`,
+      container_name: `${POOL_NAME_PREFIX}${nameOf(ip)}`,
       networks: { [n.name]: { interface_name: "eth0", static_ips: [ip], aliases: [], static_mac: macForIp(ip) } },
       network_info: { [n.name]: netavarkNetwork(n) },
       port_mappings: [],
