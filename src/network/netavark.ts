@@ -35,23 +35,27 @@ export function defaultBinaries(configDir: string): NetavarkBinaries {
   };
 }
 
-function run(b: NetavarkBinaries, args: string[], input: string): Promise<{ code: number; stdout: string; stderr: string }> {
+type Outcome = { code: number; stdout: string; stderr: string };
+
+/** lock "held": the caller holds the host's lock (shared) for this run; else netavark runs holding it alone. */
+function run(b: NetavarkBinaries, args: string[], input: string, lock: "alone" | "held" = "alone"): Promise<Outcome> {
   if (!fs.existsSync(b.netavark)) {
     throw new MydockerError("ENONETAVARK", `netavark is not installed (${b.netavark}): install the netavark and aardvark-dns packages, or use --network none or host`);
   }
   return new Promise((resolve, reject) => {
-    // One netavark at a time, as podman does: a teardown that finds a bridge without
-    // interfaces removes it, under another container's setup. flock(1) holds
+    // Alone, as podman runs netavark, unless the caller holds the lock shared (setupShared):
+    // a teardown that finds a bridge without interfaces removes it, under another
+    // container's setup; two first setups of a network race on its chains. flock(1) holds
     // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
     // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
-    const lock = HOST_LOCK;
-    const argv = ["-o", "-w", "120", "-E", String(LOCK_TIMEOUT), lock, b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
+    const command = [b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
+    const argv = lock === "held" ? command : ["flock", "-o", "-w", "120", "-E", String(LOCK_TIMEOUT), HOST_LOCK, ...command];
     // The description on stdin from a file, not a pipe: netavark reads it holding the host's
     // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
     const stdin = inputFd(b.configDir, input);
     let child: ChildProcess;
     try {
-      child = spawn("flock", argv, { stdio: [stdin, "pipe", "pipe"] });
+      child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, "pipe", "pipe"] });
     } finally {
       fs.closeSync(stdin);
     }
@@ -88,9 +92,54 @@ function message(code: number, stdout: string, stderr: string): string {
   return lines.at(-1) ?? "failed";
 }
 
+/**
+ * Setups that may run side by side, the host's lock shared: of a container without published
+ * ports (their chains) on bridges without DNS (aardvark-dns's files) that have interfaces
+ * already. Their network's chains were made then, and no teardown (which takes the lock
+ * alone) can remove them meanwhile: netavark only checks them and adds the container's
+ * interfaces. A burst of runs on the default bridge is no longer one netavark at a time.
+ */
+function shareable(config: NetavarkConfig): boolean {
+  return config.port_mappings.length === 0 && Object.values(config.network_info).every((n) => !n.dns_enabled && n.driver === "bridge");
+}
+
+function bridgesInUse(config: NetavarkConfig): boolean {
+  return Object.values(config.network_info).every((n) => fs.readdirSync(`/sys/class/net/${n.network_interface}/brif`).length > 0);
+}
+
+/** The host's lock, shared, on an fd of our own (flock(1) locks it for us): held until the fd is closed. */
+async function sharedLock(): Promise<number> {
+  const fd = fs.openSync(HOST_LOCK, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+  const code = await new Promise<number>((resolve) => {
+    spawn("flock", ["-s", "-w", "120", "-E", String(LOCK_TIMEOUT), "3"], { stdio: ["ignore", "ignore", "ignore", fd] })
+      .on("error", () => resolve(1))
+      .on("close", (c) => resolve(c ?? 1));
+  });
+  if (code === 0) return fd;
+  fs.closeSync(fd);
+  throw new MydockerError("ENETSETUP", message(code, "", "cannot take the host's netavark lock"));
+}
+
+/** A shareable setup with the lock shared, when its bridges are in use; undefined: it must run alone. */
+async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig): Promise<Outcome | undefined> {
+  const fd = await sharedLock();
+  try {
+    let inUse = false;
+    try {
+      inUse = bridgesInUse(config);
+    } catch {
+      // No such bridge yet: its first setup makes it, alone.
+    }
+    return inUse ? await run(b, args, JSON.stringify(config), "held") : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<NetavarkResult> {
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
-  const r = await run(b, ["setup", netns], JSON.stringify(config));
+  const args = ["setup", netns];
+  const r = (shareable(config) ? await setupShared(b, args, config) : undefined) ?? (await run(b, args, JSON.stringify(config)));
   if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
   return JSON.parse(r.stdout) as NetavarkResult;
 }
