@@ -3,7 +3,9 @@
 const MIN_WIDTH = 10;
 const PADDING = 3;
 
-const width = (s: string) => [...s].length;
+const SURROGATE = /[\uD800-\uDFFF]/;
+/** Characters, as Go counts runes: a string's length unless it holds a pair of surrogates (spreading every cell costs a listing of thousands). */
+const width = (s: string) => (SURROGATE.test(s) ? [...s].length : s.length);
 
 export function tabwrite(text: string): string {
   const trailingNewline = text.endsWith("\n");

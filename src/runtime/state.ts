@@ -62,6 +62,8 @@ export function containerExists(runRoot: string, id: string): boolean {
   return isContainerId(id) && fs.existsSync(path.join(runRoot, id));
 }
 
+// The file names below are joined to dir without path.join: the id is checked (no "/", not
+// "." or ".."), and listings build them for every container.
 export class StateDir {
   readonly dir: string;
   constructor(runRoot: string, readonly id: string) {
@@ -70,19 +72,19 @@ export class StateDir {
   }
 
   get stateFile(): string {
-    return path.join(this.dir, "state.json");
+    return `${this.dir}/state.json`;
   }
   get pidFile(): string {
-    return path.join(this.dir, "pid");
+    return `${this.dir}/pid`;
   }
   get exitFile(): string {
-    return path.join(this.dir, "exit");
+    return `${this.dir}/exit`;
   }
   get runsFile(): string {
-    return path.join(this.dir, "runs");
+    return `${this.dir}/runs`;
   }
   get attachSocket(): string {
-    return path.join(this.dir, "attach");
+    return `${this.dir}/attach`;
   }
   execAttachSocket(name: string): string {
     return path.join(this.dir, `exec-${name}.attach`);
@@ -92,17 +94,17 @@ export class StateDir {
     return path.join(this.dir, `exec-${name}.exit`);
   }
   get execFifo(): string {
-    return path.join(this.dir, "exec.fifo");
+    return `${this.dir}/exec.fifo`;
   }
   /** The health check's plan, its status (the monitor's), and the running check's pid. */
   get healthPlan(): string {
-    return path.join(this.dir, "health.plan");
+    return `${this.dir}/health.plan`;
   }
   get healthStatus(): string {
-    return path.join(this.dir, "health");
+    return `${this.dir}/health`;
   }
   get healthPid(): string {
-    return path.join(this.dir, "health.pid");
+    return `${this.dir}/health.pid`;
   }
 
   /** Makes the directory; refuses an id that is taken. */

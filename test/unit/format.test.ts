@@ -7,6 +7,11 @@ test("table pads columns to 10, or with three spaces, like docker's tabwriter", 
   assert.equal(table(["NAME", "X"], [["a-much-longer-name", "y"]]), "NAME                 X\na-much-longer-name   y\n");
 });
 
+test("a cell's width is its characters, as Go counts runes: a pair of surrogates is one", () => {
+  assert.equal(table(["A", "B"], [["\u{1D4B3}\u{1D4B3}", "y"]]), `A         B\n\u{1D4B3}\u{1D4B3}${" ".repeat(8)}y\n`);
+  assert.equal(table(["A", "B"], [["\u{1D4B3}".repeat(12), "y"]]), `A${" ".repeat(14)}B\n${"\u{1D4B3}".repeat(12)}   y\n`);
+});
+
 test("human durations match docker's wording", () => {
   assert.equal(humanDuration(400), "Less than a second");
   assert.equal(humanDuration(1000), "1 second");
