@@ -6,7 +6,7 @@ import path from "node:path";
 import type { BenchContext } from "./context.js";
 import { pool, runAsync, runSync } from "./exec.js";
 import { withTimeout } from "./mydocker.js";
-import { PODMAN_IMAGE } from "./peers.js";
+import { PODMAN_IMAGE, type PodmanStore } from "./peers.js";
 
 /** Containers started at once while the fleet is made. */
 const MYDOCKER_CONCURRENCY = 8;
@@ -61,21 +61,20 @@ function shimPid(runRoot: string, id: string): number {
   return state.shimPid;
 }
 
-/** n detached sleeps made by `podman run -d`, labelled with this run so only they are removed. */
-export async function podmanFleet(ctx: BenchContext, n: number, progress: (done: number) => void): Promise<Fleet> {
-  const { peers } = ctx;
-  if (peers.podmanMissing) throw new Error(peers.podmanMissing);
+/** n detached sleeps made by `podman run -d` in the store given, labelled with this run so only they are removed. */
+export async function podmanFleet(ctx: BenchContext, store: PodmanStore, n: number, progress: (done: number) => void): Promise<Fleet> {
+  const { podman } = store;
   const label = `mydocker-bench-scale=${process.pid}`;
   const remove = () => {
-    const r = runSync(["podman", "ps", "-aq", "--no-trunc", "--filter", `label=${label}`]);
+    const r = runSync([...podman, "ps", "-aq", "--no-trunc", "--filter", `label=${label}`]);
     const ids = r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
-    for (let i = 0; i < ids.length; i += RM_CHUNK) runSync(["podman", "rm", "--force", "--time", "0", ...ids.slice(i, i + RM_CHUNK)]);
+    for (let i = 0; i < ids.length; i += RM_CHUNK) runSync([...podman, "rm", "--force", "--time", "0", ...ids.slice(i, i + RM_CHUNK)]);
   };
   const undo = ctx.onCleanup(remove);
   let made = 0;
   try {
     await pool(n, PODMAN_CONCURRENCY, async () => {
-      await runAsync(peers.podmanRun(["-d", "--label", label, PODMAN_IMAGE, ...SLEEP]));
+      await runAsync(store.run(["-d", "--label", label, PODMAN_IMAGE, ...SLEEP]));
       if (++made % 100 === 0) progress(made);
     });
   } catch (e) {
@@ -85,9 +84,9 @@ export async function podmanFleet(ctx: BenchContext, n: number, progress: (done:
   }
   return {
     monitorPss() {
-      const r = runSync(["podman", "ps", "-q", "--no-trunc", "--filter", `label=${label}`]);
+      const r = runSync([...podman, "ps", "-q", "--no-trunc", "--filter", `label=${label}`]);
       const ids = r.stdout.split("\n").filter(Boolean);
-      const pids = runSync(["podman", "inspect", "--format", "{{.State.ConmonPid}}", ...ids]);
+      const pids = runSync([...podman, "inspect", "--format", "{{.State.ConmonPid}}", ...ids]);
       if (pids.status !== 0) throw new Error(`podman inspect: ${pids.stderr.trim()}`);
       return pids.stdout.split("\n").filter(Boolean).map((p) => pssOf(Number(p)));
     },

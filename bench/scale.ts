@@ -4,9 +4,15 @@
 // (the order reversed every other round), so that the drift of a machine others load falls
 // on both alike; medians of wall and CPU time are compared. The same rounds before the N are
 // made say how far apart the two roots are with nothing between them. `ps -a` and
-// `stats --no-stream` are also compared with podman's, beside N podman containers.
+// `stats --no-stream` are also compared with podman's: the two in turns, round after round,
+// with none of either's containers and then with N of each (podman's in a store of the
+// benchmark's own, so that its listings see only them).
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import type { BenchContext } from "./context.js";
 import { mydockerFleet, podmanFleet, type Fleet } from "./fleet.js";
+import type { PodmanStore } from "./peers.js";
 import { timeOnce, type TimedCommand } from "./hyperfine.js";
 import { prepareMydocker, withTimeout, type Mydocker } from "./mydocker.js";
 import { attempt, inTurn } from "./report.js";
@@ -67,7 +73,7 @@ export async function scale(ctx: BenchContext): Promise<void> {
     const subjects = clis.flatMap((cli) => roots.map((root) => ({ cli, root })));
     for (let round = 0; round < ctx.warmup + ctx.runs; round++) {
       process.stderr.write(`  ${phase}: round ${round + 1}/${ctx.warmup + ctx.runs}\n`);
-      for (const c of COMMANDS) {
+      for (const c of COMMANDS.filter((c) => !c.podman)) {
         for (const { cli, root } of inTurn(subjects, round)) {
           const key = `${phase}/${cli.name}/${root.name}/${c.label}`;
           try {
@@ -81,42 +87,60 @@ export async function scale(ctx: BenchContext): Promise<void> {
     }
   };
 
+  // podman's listings, taken in turns with mydocker's in the root beside the N.
+  const listings = COMMANDS.filter((c) => c.podman);
+  let store: PodmanStore | undefined;
+  if (ctx.peers.podmanMissing) failures.push(`podman: ${ctx.peers.podmanMissing}`);
+  else {
+    const made = await attempt("podman's store", async () => ctx.peers.podmanStore(fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-bench-podman-"))));
+    if (made.ok) {
+      store = made.value;
+      ctx.onCleanup(made.value.cleanup);
+    } else failures.push(`podman's store: ${made.reason}`);
+  }
+  const beside = roots[1]!.md;
+  const listingRounds = (phase: string) => {
+    if (!store) return;
+    const subjects = [
+      { key: "mydocker", argv: (c: Command) => beside.cli(c.args), env: beside.env },
+      { key: "podman", argv: (c: Command) => [...store!.podman, ...c.podman!], env: process.env },
+    ];
+    for (let round = 0; round < ctx.warmup + ctx.runs; round++) {
+      process.stderr.write(`  listings ${phase}: round ${round + 1}/${ctx.warmup + ctx.runs}\n`);
+      for (const c of listings) {
+        for (const s of inTurn(subjects, round)) {
+          try {
+            const t = timeOnce(s.argv(c), s.env);
+            if (round >= ctx.warmup) samples.add(`listing/${phase}/${s.key}/${c.label}`, t);
+          } catch (e) {
+            failures.push(`listing ${phase}: ${s.key} ${c.label}: ${(e as Error).message}`);
+          }
+        }
+      }
+    }
+  };
+
   for (const root of roots) {
     const engine = await root.md.engine();
     if (!engine.runDetached) throw new Error("Engine has no runDetached");
     await withTimeout(engine.runDetached({ image: "busybox", cmd: ["sleep", "1000000"], name: TARGET }));
   }
   rounds("before");
+  listingRounds("before");
   const made = await attempt(`${n} mydocker containers`, () => mydockerFleet(ctx, n, (done) => process.stderr.write(`  ${done}/${n} mydocker containers made\n`)));
   if (!made.ok) throw new Error(`making ${n} containers: ${made.reason}`);
   rounds("after");
   const pss = [pssLine("mydocker shim", made.value)];
-  await made.value.remove();
-  for (const root of roots) await (await root.md.engine()).remove(TARGET, { force: true });
-
-  // podman: its listings with none of its containers, then with N, in rounds of their own.
-  const podmanRounds = (phase: string) => {
-    for (let round = 0; round < ctx.warmup + ctx.runs; round++) {
-      for (const c of COMMANDS.filter((c) => c.podman)) {
-        try {
-          const t = timeOnce(["podman", ...c.podman!]);
-          if (round >= ctx.warmup) samples.add(`${phase}/podman/${c.label}`, t);
-        } catch (e) {
-          failures.push(`podman ${phase}: ${c.label}: ${(e as Error).message}`);
-        }
-      }
-    }
-  };
-  if (ctx.peers.podmanMissing) failures.push(`podman: ${ctx.peers.podmanMissing}`);
-  else {
-    podmanRounds("before");
-    const podmans = await attempt(`${n} podman containers`, () => podmanFleet(ctx, n, (done) => process.stderr.write(`  ${done}/${n} podman containers made\n`)));
+  if (store) {
+    const podmans = await attempt(`${n} podman containers`, () => podmanFleet(ctx, store!, n, (done) => process.stderr.write(`  ${done}/${n} podman containers made\n`)));
     if (podmans.ok) {
-      podmanRounds("after");
+      listingRounds("after");
       pss.push(pssLine("podman conmon", podmans.value));
       await podmans.value.remove();
     } else failures.push(`podman fleet: ${podmans.reason}`);
   }
+  await made.value.remove();
+  for (const root of roots) await (await root.md.engine()).remove(TARGET, { force: true });
 
   printReport(samples, clis, n, ctx.runs);
   console.log("");
@@ -141,18 +165,16 @@ function printReport(samples: Samples, clis: Cli[], n: number, runs: number): vo
       );
     }
   }
-  console.log(`\n## scale: listings beside ${n} containers against podman's beside ${n} of its own\n`);
-  console.log(`| command | mydocker, 0 more | mydocker, ${n} more | podman, 0 more | podman, ${n} more | ratio | CPU mydocker / podman | target |`);
+  console.log(`\n## scale: listings against podman's, in turns, with none and then ${n} containers of each (both fleets present)\n`);
+  console.log(`| command | mydocker, none | podman, none | mydocker, ${n} | podman, ${n} | ratio | CPU mydocker / podman (ratio) | target |`);
   console.log("|---|---|---|---|---|---|---|---|");
   for (const c of COMMANDS.filter((c) => c.podman)) {
-    const ours0 = samples.median(`before/mydocker/beside/${c.label}`);
-    const ours = samples.median(`after/mydocker/beside/${c.label}`);
-    const theirs0 = samples.median(`before/podman/${c.label}`);
-    const theirs = samples.median(`after/podman/${c.label}`);
+    const m = (phase: string, who: string) => samples.median(`listing/${phase}/${who}/${c.label}`);
+    const [ours0, theirs0, ours, theirs] = [m("before", "mydocker"), m("before", "podman"), m("after", "mydocker"), m("after", "podman")];
     const x = ours && theirs ? ours.wall / theirs.wall : undefined;
     const verdict = x === undefined ? "not measured" : x <= 0.5 ? "met" : "**not met**";
     console.log(
-      `| \`${c.label}\` | ${ms(ours0?.wall)} | ${ms(ours?.wall)} | ${ms(theirs0?.wall)} | ${ms(theirs?.wall)} | ${ratio(ours?.wall, theirs?.wall)} | ${ms(ours?.cpu)} / ${ms(theirs?.cpu)} | ≤ 0.5x podman: ${verdict} |`,
+      `| \`${c.label}\` | ${ms(ours0?.wall)} | ${ms(theirs0?.wall)} | ${ms(ours?.wall)} | ${ms(theirs?.wall)} | ${ratio(ours?.wall, theirs?.wall)} | ${ms(ours?.cpu)} / ${ms(theirs?.cpu)} (${ratio(ours?.cpu, theirs?.cpu)}) | ≤ 0.5x podman: ${verdict} |`,
     );
   }
 }

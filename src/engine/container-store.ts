@@ -39,8 +39,8 @@ export interface ContainerRecord {
 /** The records that say they run: running, paused, restarting. */
 const ACTIVE = "json_extract(state, '$.status') IN ('running', 'paused', 'restarting')";
 
-/** A record's id, name and state: what a listing of many containers (stats) reads, no configs parsed. */
-export type ContainerListing = Pick<ContainerRecord, "id" | "name" | "state">;
+/** A record's id, name, state and --cgroup-parent: what a listing of many containers (stats) reads, no configs parsed. */
+export type ContainerListing = Pick<ContainerRecord, "id" | "name" | "state"> & { cgroupParent: string };
 
 interface Row {
   id: string;
@@ -118,8 +118,10 @@ export class ContainerStore {
   /** active() (all() with all), as listings. */
   listings(all: boolean): ContainerListing[] {
     const where = all ? "" : `WHERE ${ACTIVE} `;
-    const rows = this.db.prepare(`SELECT id, name, state FROM containers ${where}ORDER BY created DESC, rowid DESC`).all() as Pick<Row, "id" | "name" | "state">[];
-    return rows.map((r) => ({ id: r.id, name: r.name, state: JSON.parse(r.state) as ContainerState }));
+    const rows = this.db
+      .prepare(`SELECT id, name, state, json_extract(host_config, '$.CgroupParent') AS cgroup_parent FROM containers ${where}ORDER BY created DESC, rowid DESC`)
+      .all() as (Pick<Row, "id" | "name" | "state"> & { cgroup_parent: string | null })[];
+    return rows.map((r) => ({ id: r.id, name: r.name, state: JSON.parse(r.state) as ContainerState, cgroupParent: r.cgroup_parent ?? "" }));
   }
 
   refs(): { id: string; name: string }[] {

@@ -388,7 +388,7 @@ export class Engine {
    * anyway, and one that ended is left out of the samples.
    */
   statsTargets(names: string[] = [], all = false): StatsTarget[] {
-    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : this.containers.listings(all), all);
+    return statsTargets(names.length ? names.map((n) => this.resolve(n)) : this.containers.listings(all), this.roots.cgroupParent, all);
   }
 
   /** One reading of each target's counters (docker stats). */

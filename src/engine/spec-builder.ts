@@ -123,7 +123,7 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   const seccomp = seccompFor(hc.SecurityOpt ?? [], hc.Privileged, caps);
   if (seccomp) linux.seccomp = seccomp;
   linux.resources = { ...linux.resources, ...hc.Resources };
-  linux.cgroupsPath = `${hc.CgroupParent || ctx.cgroupParent}/${c.id}`;
+  linux.cgroupsPath = cgroupsPathOf(c.id, hc.CgroupParent, ctx.cgroupParent);
   if (hc.Privileged) {
     // As docker: the host's devices are made in the container's /dev, and every device may be used.
     linux.devices = [...(linux.devices ?? []), ...ctx.hostDevices()];
@@ -140,4 +140,9 @@ export function buildSpec(c: ContainerRecord, ctx: SpecContext): Spec {
   }
   applyHostOptions(spec, hc, ctx.readFile, ctx.peers);
   return spec;
+}
+
+/** The spec's linux.cgroupsPath for a container: under its --cgroup-parent, else the engine's. */
+export function cgroupsPathOf(id: string, cgroupParent: string | undefined, engineParent: string): string {
+  return `${cgroupParent || engineParent}/${id}`;
 }

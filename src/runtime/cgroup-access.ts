@@ -39,12 +39,28 @@ export function cgroupStats(ctx: RuntimeContext, id: string): CgroupStats {
   return liveCgroup(ctx, id).stats();
 }
 
+/** Where stats finds a container's cgroup first, and whether the API's CPU figures are read too. */
+export interface UsageOptions {
+  /** The spec's linux.cgroupsPath: read without the container's state when a process runs there. */
+  cgroupsPath?: string;
+  cpuDetail?: boolean;
+}
+
 /**
  * What docker stats shows of a container's cgroup; undefined when no process runs in it (it
  * ended, or has no cgroup). Its state file alone says where the cgroup is: no exit file read,
  * no stat of the directory, as stats reads every container at each sample.
  */
-export function cgroupUsage(ctx: RuntimeContext, id: string, cpuDetail = false): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
+export function cgroupUsage(ctx: RuntimeContext, id: string, opts: UsageOptions = {}): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
+  const read = (cgroup: Cgroup) => {
+    const usage = cgroup.usage();
+    if (usage.pids === 0) return undefined;
+    return opts.cpuDetail ? { ...usage, cpu: cgroup.cpuDetail() } : usage;
+  };
+  if (opts.cgroupsPath !== undefined && ctx.cgroups) {
+    const usage = read(ctx.cgroups.at(opts.cgroupsPath));
+    if (usage) return usage;
+  }
   let rec: StateRecord;
   try {
     rec = new StateDir(ctx.runRoot, id).readState();
@@ -53,10 +69,7 @@ export function cgroupUsage(ctx: RuntimeContext, id: string, cpuDetail = false):
     throw e;
   }
   if (rec.cgroupPath === null || !ctx.cgroups) return undefined;
-  const cgroup = ctx.cgroups.at(rec.cgroupPath);
-  const usage = cgroup.usage();
-  if (usage.pids === 0) return undefined;
-  return cpuDetail ? { ...usage, cpu: cgroup.cpuDetail() } : usage;
+  return read(ctx.cgroups.at(rec.cgroupPath));
 }
 
 /** Host pids of every process in the container's cgroup. */

@@ -2,7 +2,7 @@
 // caller needs of a container's cgroup. It owns its run root's layout: callers ask it.
 import type { CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { LinuxResources, Process, Spec } from "../spec/runtime.js";
-import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources } from "./cgroup-access.js";
+import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources, type UsageOptions } from "./cgroup-access.js";
 import type { HelperProgram } from "./compile.js";
 import { readContainerState } from "./container-state.js";
 import { execProcess, processHandle, runHelper } from "./exec-process.js";
@@ -198,9 +198,14 @@ export class Runtime {
     return cgroupStats(this.ctx, id);
   }
 
-  /** What docker stats shows of a container's cgroup (with cpuDetail, the API's CPU figures too); undefined when no process runs in it. */
-  usage(id: string, cpuDetail = false): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
-    return cgroupUsage(this.ctx, id, cpuDetail);
+  /**
+   * What docker stats shows of a container's cgroup (with cpuDetail, the API's CPU figures too);
+   * undefined when no process runs in it. cgroupsPath, the spec's, is read first when given
+   * (stats of many containers then reads no state of each); the state says where it is when
+   * no process runs there.
+   */
+  usage(id: string, opts: UsageOptions = {}): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
+    return cgroupUsage(this.ctx, id, opts);
   }
 
   /** Host pids of the processes in a not stopped container's cgroup; ENOTRUNNING when it has none. */

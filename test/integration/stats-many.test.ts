@@ -2,7 +2,7 @@
 // stopped one has none), each with its own CPU share of the same interval.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cliSuite, isRoot, NOT_ROOT } from "../helpers/cli.js";
+import { cliSuite, isRoot, mydocker, NOT_ROOT, removeCgroupParent } from "../helpers/cli.js";
 
 const skip = isRoot() ? false : NOT_ROOT;
 const suite = cliSuite();
@@ -36,5 +36,23 @@ test("stats --no-stream: every running container once, the busy one busier than 
     assert.ok(rows.every((x) => x.PIDs === "1"), JSON.stringify(rows));
   } finally {
     md("rm", "-f", "busy", "idle1", "idle2", "gone");
+  }
+});
+
+test("stats --no-stream reads a container under its own --cgroup-parent, and one started under another engine cgroup parent", { skip }, () => {
+  const roots = suite.roots();
+  const own = `${roots.cgroupParent}-own`;
+  const other = { ...roots, env: { ...roots.env, MYDOCKER_CGROUP_PARENT: `${roots.cgroupParent}-other` } };
+  try {
+    assert.equal(md("run", "-d", "--name", "own", "--cgroup-parent", own, "busybox", "sleep", "300").status, 0);
+    const moved = mydocker(other, ["run", "-d", "--name", "moved", "busybox", "sleep", "300"]);
+    assert.equal(moved.status, 0, moved.stderr);
+    const r = md("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}}");
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), ["moved 1", "own 1"]);
+  } finally {
+    md("rm", "-f", "own", "moved");
+    removeCgroupParent(own);
+    removeCgroupParent(`${roots.cgroupParent}-other`);
   }
 });

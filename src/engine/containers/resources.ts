@@ -12,6 +12,7 @@ import type { RestartPolicy } from "../container-config.js";
 import { updateRestartPolicy } from "./restart-policy.js";
 import { containerEvent } from "../events/actors.js";
 import { restartingMessage } from "./control.js";
+import { cgroupsPathOf } from "../spec-builder.js";
 
 function requireRunning(c: ContainerRecord): void {
   if (c.state.status !== "running" && c.state.status !== "paused") throw new MydockerError("ENOTRUNNING", `container ${c.id} is not running`);
@@ -96,18 +97,30 @@ export interface StatsTarget {
   id: string;
   name: string;
   startedAt: number;
+  /** The cgroup its spec named: read without the runtime's state of each of many containers. */
+  cgroupsPath: string;
   /** stats -a: a container that does not run is shown, with zeros. */
   stopped?: boolean;
 }
 
 const ZERO: CgroupUsage = { cpuUsageNanos: 0, memoryUsage: 0, memoryLimit: 0, pids: 0, blkioReadBytes: 0, blkioWriteBytes: 0 };
 
-/** The containers of the list that run (all of them with all, as docker stats -a); one that stopped since it was listed is left out of the samples. */
-export function statsTargets(containers: ContainerListing[], all = false): StatsTarget[] {
-  const up = (c: ContainerListing) => c.state.status === "running" || c.state.status === "paused";
+/**
+ * The containers of the list that run (all of them with all, as docker stats -a); one that
+ * stopped since it was listed is left out of the samples. engineParent: the engine's cgroup
+ * parent, under which a container without --cgroup-parent runs.
+ */
+export function statsTargets(containers: (ContainerListing | ContainerRecord)[], engineParent: string, all = false): StatsTarget[] {
+  const up = (c: ContainerListing | ContainerRecord) => c.state.status === "running" || c.state.status === "paused";
   return containers
     .filter((c) => all || up(c))
-    .map((c) => ({ id: c.id, name: c.name, startedAt: Date.parse(c.state.startedAt), ...(up(c) ? {} : { stopped: true }) }));
+    .map((c) => ({
+      id: c.id,
+      name: c.name,
+      startedAt: Date.parse(c.state.startedAt),
+      cgroupsPath: cgroupsPathOf(c.id, "cgroupParent" in c ? c.cgroupParent : c.hostConfig.CgroupParent, engineParent),
+      ...(up(c) ? {} : { stopped: true }),
+    }));
 }
 
 /**
@@ -124,7 +137,7 @@ export function sampleStats(ctx: ContainerContext, targets: StatsTarget[], cpuDe
       continue;
     }
     // Undefined when it stopped between the listing and this read.
-    const stats = ctx.runtime.usage(t.id, cpuDetail);
+    const stats = ctx.runtime.usage(t.id, { cgroupsPath: t.cgroupsPath, cpuDetail });
     if (stats) out.push({ id: t.id, name: t.name, stats, system, at, startedAt: t.startedAt });
   }
   return out;
