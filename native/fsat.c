@@ -4,7 +4,8 @@
  * the commit/export walk). Primitive syscalls only: TypeScript decides what to do.
  * Failures throw errors shaped like Node's own (code, errno, syscall, path), so callers
  * test them the same way as fs errors. Also one malloc setting Node has no API for either
- * (mallopt M_MMAP_THRESHOLD, for streams of large buffers: src/util/stream-memory.ts).
+ * (mallopt M_MMAP_THRESHOLD, for streams of large buffers: src/util/stream-memory.ts), and
+ * a flock that does not wait (the host's netavark lock taken shared: src/network/netavark.ts).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -230,6 +232,23 @@ static napi_value fs_lgetxattrat(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * flockShared(fd): flock(fd, LOCK_SH | LOCK_NB); true when taken, false when someone holds
+ * the lock alone (EWOULDBLOCK: the caller waits some other way, never on Node's thread).
+ */
+static napi_value fs_flock_shared(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (get_args(env, info, 1, argv) < 0 || get_i32(env, argv[0], &fd, "fd") < 0) return NULL;
+  int rc;
+  while ((rc = flock(fd, LOCK_SH | LOCK_NB)) < 0 && errno == EINTR) {
+  }
+  if (rc < 0 && errno != EWOULDBLOCK) return throw_errno(env, errno, "flock", "");
+  napi_value out;
+  napi_get_boolean(env, rc == 0, &out);
+  return out;
+}
+
+/*
  * mmapThreshold(bytes): mallopt M_MMAP_THRESHOLD (which also ends glibc's raising of it)
  * and M_TRIM_THRESHOLD (raised along with it so far) to bytes.
  */
@@ -263,6 +282,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "llistxattrat", fs_llistxattrat);
   set_fn(env, exports, "lgetxattrat", fs_lgetxattrat);
   set_fn(env, exports, "mmapThreshold", mem_mmap_threshold);
+  set_fn(env, exports, "flockShared", fs_flock_shared);
   set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
   set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
   set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);

@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
+import { flockShared } from "../util/fsat.js";
 import type { NetworkRecord } from "./store.js";
 import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "./types.js";
 
@@ -107,9 +108,13 @@ function bridgesInUse(config: NetavarkConfig): boolean {
   return Object.values(config.network_info).every((n) => fs.readdirSync(`/sys/class/net/${n.network_interface}/brif`).length > 0);
 }
 
-/** The host's lock, shared, on an fd of our own (flock(1) locks it for us): held until the fd is closed. */
+/**
+ * The host's lock, shared, on an fd of our own: held until the fd is closed. Taken at once
+ * when nobody holds it alone; else flock(1) waits for it, off this process's one thread.
+ */
 async function sharedLock(): Promise<number> {
   const fd = fs.openSync(HOST_LOCK, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+  if (flockShared(fd)) return fd;
   const code = await new Promise<number>((resolve) => {
     spawn("flock", ["-s", "-w", "120", "-E", String(LOCK_TIMEOUT), "3"], { stdio: ["ignore", "ignore", "ignore", fd] })
       .on("error", () => resolve(1))

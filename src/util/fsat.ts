@@ -1,5 +1,5 @@
 // The *at syscalls Node has no API for (native/fsat.c): openat2, mknodat and the l*xattr
-// family relative to a directory fd, for work inside an untrusted tree (an image layer, a
+// family relative to a directory fd (and flock without waiting), for work inside an untrusted tree (an image layer, a
 // container's upper directory) that must never be redirected by a symlink to the host.
 // Errors are shaped like Node's fs errors (code, errno, syscall), so isErrno() tests them.
 //
@@ -18,6 +18,7 @@ interface Addon {
   llistxattrat(dirfd: number, name: string): string[];
   lgetxattrat(dirfd: number, name: string, xname: string): Buffer;
   mmapThreshold(bytes: number): void;
+  flockShared(fd: number): boolean;
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -47,6 +48,11 @@ export const RESOLVE_BENEATH = 0x08;
 export const RESOLVE_IN_ROOT = 0x10;
 /** O_PATH, which fs.constants lacks (x86-64 and arm64 share the value). */
 export const O_PATH = 0o10000000;
+
+/** flock(2) LOCK_SH without waiting: false when the lock is held alone by someone else. */
+export function flockShared(fd: number): boolean {
+  return load().flockShared(fd);
+}
 
 /** openat2(2): path resolved from dirfd under the RESOLVE_* rules; O_CLOEXEC is always added. */
 export function openat2(dirfd: number, path: string, flags: number, mode: number, resolve: number): number {
