@@ -155,10 +155,21 @@ export async function netavarkTeardown(b: NetavarkBinaries, netns: string, confi
   if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
 }
 
+/**
+ * A network's name in netavark, its key in netavark's input and answer. netavark names a
+ * network's firewall chains after it (NETAVARK-<hash of the name>), and every engine root has
+ * a network named bridge (and may share user networks' names with others): under the name a
+ * user gives, two roots' networks would share a chain, and the last container of one leaving
+ * would take out the other's masquerade rule.
+ */
+export function netavarkName(n: NetworkRecord): string {
+  return `mydocker-${n.id.slice(0, 12)}`;
+}
+
 /** A network as netavark is told of it. */
 export function netavarkNetwork(n: NetworkRecord): NetavarkNetwork {
   return {
-    name: n.name,
+    name: netavarkName(n),
     id: n.id,
     driver: "bridge",
     network_interface: n.bridge,

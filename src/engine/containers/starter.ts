@@ -247,8 +247,9 @@ export class Starter {
     const input = view.runtimeInput(c, "run");
     if (net.nsPath) joinNetworkNamespace(input.spec, net.nsPath);
     bindEtcFiles(input.spec, net.etc);
-    if (net.tag) network.permitReuse(c, input.spec);
-    return { ...input, net };
+    // A namespace given back to the pool after the run: this process does it, no exit command needed.
+    const reusable = net.tag !== undefined && network.permitReuse(c, input.spec);
+    return { ...input, net, reusable };
   }
 
   /**
@@ -309,14 +310,16 @@ export class Starter {
       let handle: RunHandle;
       try {
         const c = containers.get(id)!;
-        const { spec, rootfsMount, net } = await this.runtimeInput(c);
-        networkRun = net.tag;
+        const { spec, rootfsMount, net, reusable } = await this.runtimeInput(c);
+        // Released after the run by someone else (the exit command, or this process later); a
+        // reusable namespace is given back by this run's finish, at once.
+        networkRun = reusable ? undefined : net.tag;
         // As docker, a foreground run keeps its log too: the monitor copies the output to both.
         const log = logSettings(c.hostConfig.LogConfig);
         const logOpts = log ? { logPath: path.join(containerDir(this.ctx.roots, c.id), "container.log"), logMaxBytes: log.maxBytes, logMaxFiles: log.maxFiles } : {};
         // The network is set up while the runtime prepares the container, and released by the
         // monitor's exit command once it has ended: neither in the caller's path.
-        const release = net.tag && !this.o.releaseInProcess ? { exitCommand: this.o.exitCommand(c.id, net.tag) } : {};
+        const release = networkRun && !this.o.releaseInProcess ? { exitCommand: this.o.exitCommand(c.id, networkRun) } : {};
         const network = { ...release, ...(net.ready ? { onPid: () => net.ready! } : {}) };
         handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts, ...network });
         this.markRunning(c, handle.pid);

@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
-import { netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
+import { netavarkName, netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { createNetns, removeNetns } from "../../network/netns.js";
 import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
@@ -276,8 +276,8 @@ export class ContainerNetwork {
    * Once the run's spec is known: a run on a pooled namespace gives it back to the pool after
    * it when the container is removed after it (--rm) and cannot have changed it (pool.ts).
    */
-  permitReuse(c: ContainerRecord, spec: Spec): void {
-    if (c.hostConfig.AutoRemove) this.pool.permitReuse(this.dir(c.id), spec);
+  permitReuse(c: ContainerRecord, spec: Spec): boolean {
+    return c.hostConfig.AutoRemove === true && this.pool.permitReuse(this.dir(c.id), spec);
   }
 
   /** A process that may change the namespace or outlive the container is in it: never reused. */
@@ -341,8 +341,8 @@ export class ContainerNetwork {
     const iface = `eth${Object.keys(run.config.networks).length}`;
     const one: NetavarkConfig = {
       ...run.config,
-      networks: { [n.name]: endpointConfig(c, n, ep, iface) },
-      network_info: { [n.name]: netavarkNetwork(n) },
+      networks: { [netavarkName(n)]: endpointConfig(c, n, ep, iface) },
+      network_info: { [netavarkName(n)]: netavarkNetwork(n) },
       port_mappings: [],
     };
     try {
@@ -361,16 +361,16 @@ export class ContainerNetwork {
       throw new MydockerError("ENOTCONNECTED", `container ${c.name} is not connected to network ${n.name}`);
     }
     const run = this.runOf(c.id);
-    const mine = run?.config.networks[n.name];
+    const mine = run?.config.networks[netavarkName(n)];
     if (run && mine) {
-      const one: NetavarkConfig = { ...run.config, networks: { [n.name]: mine }, network_info: { [n.name]: run.config.network_info[n.name]! }, port_mappings: [] };
+      const one: NetavarkConfig = { ...run.config, networks: { [netavarkName(n)]: mine }, network_info: { [netavarkName(n)]: run.config.network_info[netavarkName(n)]! }, port_mappings: [] };
       await netavarkTeardown(this.bin, this.nsPath(c.id), one);
       const networks = { ...run.config.networks };
       const info = { ...run.config.network_info };
       const result = { ...run.result };
-      delete networks[n.name];
-      delete info[n.name];
-      delete result[n.name];
+      delete networks[netavarkName(n)];
+      delete info[netavarkName(n)];
+      delete result[netavarkName(n)];
       saveRun(this.dir(c.id), { ...run.config, networks, network_info: info }, result);
       this.event("disconnect", n, c.id);
     }

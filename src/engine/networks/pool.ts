@@ -13,7 +13,7 @@ import path from "node:path";
 import { isErrno } from "../../util/errors.js";
 import { formatIp, macForIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { createNetns } from "../../network/netns.js";
-import { netavarkNetwork, netavarkSetup, type NetavarkBinaries } from "../../network/netavark.js";
+import { netavarkName, netavarkNetwork, netavarkSetup, type NetavarkBinaries } from "../../network/netavark.js";
 import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import { isSameProcess, processStartTime } from "../../runtime/index.js";
@@ -80,7 +80,7 @@ export class NetworkPool {
     for (const name of names.filter((x) => READY.test(x))) {
       // Only an entry made for this network as it is now (the pool's directory may outlive
       // a store made again, or a network's address range).
-      const made = readRun(path.join(this.dir, name))?.config.network_info[n.name];
+      const made = readRun(path.join(this.dir, name))?.config.network_info[netavarkName(n)];
       if (made?.id !== n.id || !reserved.has(parseIp(ipOf(name)) ?? -1)) continue;
       // The store first: of two takers of one entry, its UNIQUE address lets one through.
       if (!this.store().setEndpointIp(n.id, id, ipOf(name))) continue;
@@ -102,8 +102,8 @@ export class NetworkPool {
   giveBack(run: ClaimedRun, n: NetworkRecord | undefined, holder: (ip: string) => string | undefined): boolean {
     if (!n || !fs.existsSync(path.join(run.dir, REUSABLE))) return false;
     const config = readRun(run.dir)?.config;
-    const mine = config?.networks[n.name];
-    if (!config || !mine || Object.keys(config.networks).length !== 1 || config.network_info[n.name]?.id !== n.id || config.port_mappings.length > 0) return false;
+    const mine = config?.networks[netavarkName(n)];
+    if (!config || !mine || Object.keys(config.networks).length !== 1 || config.network_info[netavarkName(n)]?.id !== n.id || config.port_mappings.length > 0) return false;
     const ip = mine.static_ips[0] ?? "";
     if (!this.reserved(n).has(parseIp(ip) ?? -1) || mine.static_mac !== macForIp(ip)) return false;
     const who = holder(ip);
@@ -132,12 +132,16 @@ export class NetworkPool {
   }
 
   /** Marks a run on an entry as one that may give it back after it (reuse.ts). */
-  permitReuse(runDir: string, spec: Spec): void {
-    if (readRun(runDir)?.config.container_name.startsWith(POOL_NAME_PREFIX) && specLeavesNetnsClean(spec)) fs.writeFileSync(path.join(runDir, REUSABLE), "");
+  permitReuse(runDir: string, spec: Spec): boolean {
+    if (!readRun(runDir)?.config.container_name.startsWith(POOL_NAME_PREFIX) || !specLeavesNetnsClean(spec)) return false;
+    fs.writeFileSync(path.join(runDir, REUSABLE), "");
+    return true;
   }
 
-  /** Makes entries up to POOL_SIZE, if the pool is in use. */
+  /** Makes entries up to POOL_SIZE, if the pool is in use (those no run can take released first). */
   async refill(n: NetworkRecord): Promise<void> {
+    // Entries no run can take (made for the network as it was) would keep new ones from being made.
+    await this.sweep(n);
     for (let made = 0; made < POOL_SIZE; made++) {
       let names: string[];
       try {
@@ -175,8 +179,8 @@ export class NetworkPool {
     const config: NetavarkConfig = {
       container_id: runTag(),
       container_name: `${POOL_NAME_PREFIX}${nameOf(ip)}`,
-      networks: { [n.name]: { interface_name: "eth0", static_ips: [ip], aliases: [], static_mac: macForIp(ip) } },
-      network_info: { [n.name]: netavarkNetwork(n) },
+      networks: { [netavarkName(n)]: { interface_name: "eth0", static_ips: [ip], aliases: [], static_mac: macForIp(ip) } },
+      network_info: { [netavarkName(n)]: netavarkNetwork(n) },
       port_mappings: [],
     };
     try {
@@ -228,7 +232,7 @@ export class NetworkPool {
     const reserved = n ? this.reserved(n) : new Set<number>();
     for (const name of names.filter((x) => READY.test(x))) {
       const dir = path.join(this.dir, name);
-      if (n && readRun(dir)?.config.network_info[n.name]?.id === n.id && reserved.has(parseIp(ipOf(name)) ?? -1)) continue;
+      if (n && readRun(dir)?.config.network_info[netavarkName(n)]?.id === n.id && reserved.has(parseIp(ipOf(name)) ?? -1)) continue;
       await this.release({ dir, id: name }).catch((e: Error) => this.debug(`network pool: ${e.message}`));
     }
     for (const name of names.filter((x) => x.endsWith(".new"))) {

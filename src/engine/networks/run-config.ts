@@ -1,7 +1,7 @@
 // What netavark is told of one run of a container: each network it is on, its end of each
 // (interface, address, MAC, the names it answers to) and its published ports.
 import { macForIp } from "../../network/ipam.js";
-import { netavarkNetwork } from "../../network/netavark.js";
+import { netavarkName, netavarkNetwork } from "../../network/netavark.js";
 import type { Endpoint, NetworkRecord } from "../../network/store.js";
 import type { NetavarkConfig, NetavarkEndpoint } from "../../network/types.js";
 import type { ContainerRecord } from "../container-store.js";
@@ -18,8 +18,8 @@ export function runConfig(c: ContainerRecord, endpoints: { ep: Endpoint; n: Netw
   const info: NetavarkConfig["network_info"] = {};
   endpoints.forEach(({ ep, n }, i) => {
     if (!n) return;
-    networks[n.name] = endpointConfig(c, n, ep, `eth${i}`);
-    info[n.name] = netavarkNetwork(n);
+    networks[netavarkName(n)] = endpointConfig(c, n, ep, `eth${i}`);
+    info[netavarkName(n)] = netavarkNetwork(n);
   });
   // --dns on a network with names: aardvark-dns's upstream for this container.
   const dns = c.hostConfig.Dns ?? [];

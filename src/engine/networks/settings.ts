@@ -3,6 +3,7 @@
 import type { Endpoint, NetworkRecord } from "../../network/store.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { NetavarkConfig, NetavarkResult } from "../../network/types.js";
+import { netavarkName } from "../../network/netavark.js";
 
 /** What one run of a container was given: netavark's input and its answer. */
 export interface NetworkRun {
@@ -64,7 +65,7 @@ export function networkSettings(c: ContainerRecord, eps: { ep: Endpoint; n: Netw
   const running = run !== undefined;
   const networks: Record<string, EndpointSettings> = {};
   for (const { ep, n } of eps) {
-    const status = run?.result[n.name];
+    const status = run?.result[netavarkName(n)];
     const iface = status ? Object.values(status.interfaces)[0] : undefined;
     networks[n.name] = {
       IPAMConfig: ep.ip && n.name !== "bridge" ? { IPv4Address: ep.ip } : null,

@@ -28,8 +28,9 @@ export function makeNetworking(
 ): Networking {
   // Made for each use: it holds no state of its own, and the database handle may be reopened.
   const s = () => new NetworkStore(db());
+  // By the name users know: a run's description has the network under its name in netavark.
   const event: NetworkEventSink = (Action, n, container) =>
-    events().record({ Type: "network", Action, id: n.id, attributes: { name: n.name, type: "bridge", ...(container ? { container } : {}) } });
+    events().record({ Type: "network", Action, id: n.id, attributes: { name: s().get(n.id)?.name ?? n.name, type: "bridge", ...(container ? { container } : {}) } });
   const service = new NetworkService(s, roots, (id) => s().endpointsOn(id).map((e) => e.containerId), nameOf, event);
   const containers = new ContainerNetwork(s, service, roots, debug, event);
   service.bindMembers({
