@@ -76,8 +76,12 @@ class ContainerFiles {
   /** The directories and the other paths at and under p (none when nothing is there). */
   async tree(p: string): Promise<TreeKinds> {
     const [dirs, others] = await Promise.all([this.run(["find", p, "-type", "d", "-print0"]), this.run(["find", p, "!", "-type", "d", "-print0"])]);
-    const paths = (out: string) => new Set(out.split("\0").filter(Boolean));
-    return { dirs: paths(dirs.stdout), others: paths(others.stdout) };
+    // A check that could not look refuses: an empty answer would let any entry through.
+    const paths = (r: Finished & { stdout: string }) => {
+      if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new MydockerError("EIO", `looking at ${p} in the container: ${r.stderr.trim() || `find exited with ${r.code}`}`);
+      return new Set(r.stdout.split("\0").filter(Boolean));
+    };
+    return { dirs: paths(dirs), others: paths(others) };
   }
 
   async realpath(p: string): Promise<string> {
