@@ -3,7 +3,7 @@
 import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import type { Context } from "../context.js";
-import { collect } from "../flags.js";
+import { collect, intFlag } from "../flags.js";
 import { forEachName } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
 import { CidFile } from "../cidfile.js";
@@ -75,9 +75,10 @@ export function registerContainers(program: Command, ctx: Context): void {
       .option("-t, --time <seconds>", "seconds to wait before killing the container")
       .argument("<container...>")
       .action(async (names: string[], f: { time?: string }) => {
+        const timeout = f.time === undefined ? undefined : intFlag("-t, --time", f.time);
         const e = await engine();
         await forEachName(names, async (n) => {
-          await e.stop(n, f.time === undefined ? undefined : Number(f.time));
+          await e.stop(n, timeout);
           if (verb === "restart") await e.start(n);
         });
       });

@@ -3,6 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
 import { containerFilter } from "../../engine/containers/filters.js";
+import { intFlag } from "../flags.js";
 import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
 import { portsText } from "../../engine/networks/settings.js";
 
@@ -54,14 +55,16 @@ function sizeText(engine: Engine, c: ContainerRecord): string {
 }
 
 export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
+  // docker's -n: -1 (unset) lists as usual; any other number lists all states, and limits only when above 0.
+  const last = f.last === undefined ? -1 : intFlag("-n, --last", f.last);
   // ps is where a user looks for what is left: the full sweep, not just killed commands.
   await engine.sweep();
   const networks = (c: ContainerRecord) => Object.entries(engine.inspect(c.id).NetworkSettings.Networks).flatMap(([name, ep]) => [name, ep.NetworkID]);
   const filter = containerFilter(f.filter, () => engine.containers.all(), networks);
-  let list = await engine.list(Boolean(f.all || f.latest || f.last || f.filter.length));
+  let list = await engine.list(Boolean(f.all || f.latest || last !== -1 || f.filter.length));
   list = list.filter(filter);
   if (f.latest) list = list.slice(0, 1);
-  if (f.last !== undefined) list = list.slice(0, Number(f.last));
+  if (last > 0) list = list.slice(0, last);
   const now = Date.now();
   // The size costs a walk of each writable layer: only when it is asked for, as docker.
   const size = Boolean(f.size || f.format?.includes(".Size"));

@@ -12,7 +12,7 @@ import { parseBytes } from "../../engine/resource-flags.js";
 import type { CreateOptions } from "../../engine/run-options.js";
 import { parsePullPolicy } from "../../engine/image-bootstrap.js";
 import { MydockerError } from "../../util/errors.js";
-import { collect } from "../flags.js";
+import { collect, intFlag } from "../flags.js";
 
 export interface HostFlags {
   ulimit: string[];
@@ -83,8 +83,7 @@ function healthFromFlags(f: HostFlags): HealthConfig | undefined {
   if (f.healthTimeout !== undefined) h.Timeout = parseDuration("--health-timeout", f.healthTimeout);
   if (f.healthStartPeriod !== undefined) h.StartPeriod = parseDuration("--health-start-period", f.healthStartPeriod);
   if (f.healthRetries !== undefined) {
-    if (!/^-?\d+$/.test(f.healthRetries)) throw new MydockerError("EINVAL", `invalid argument "${f.healthRetries}" for "--health-retries" flag: strconv.ParseInt: parsing "${f.healthRetries}": invalid syntax`);
-    h.Retries = Number(f.healthRetries);
+    h.Retries = intFlag("--health-retries", f.healthRetries);
     if (h.Retries < 0) throw new MydockerError("EINVAL", "--health-retries cannot be negative");
   }
   return h;

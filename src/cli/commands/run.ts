@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import { Command, Option } from "commander";
 import type { CreateOptions } from "../../engine/run-options.js";
-import { collect, envFromFlags } from "../flags.js";
+import { collect, envFromFlags, intFlag } from "../flags.js";
 import { oomScoreAdjFromFlags, resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { parseMountFlag, parseTmpfsFlag, parseVolumeFlag } from "../../engine/volumes/volume-flags.js";
 import type { CgroupnsMode } from "../../engine/container-config.js";
@@ -70,12 +70,6 @@ export function addResourceFlags(cmd: Command): Command {
     .option("--cpuset-mems <list>", "MEMs in which to allow execution (0-3, 0,1)")
     .option("--pids-limit <n>", "tune container pids limit (set -1 for unlimited)")
     .option("--blkio-weight <n>", "block IO (relative weight), between 10 and 1000, or 0 to disable");
-}
-
-function stopTimeout(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value)) throw new MydockerError("EINVAL", `invalid argument "${value}" for "--stop-timeout" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
-  return Number(value);
 }
 
 /** As docker's command line: a seccomp profile goes to the engine as its contents, read here. */
@@ -169,7 +163,7 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
     // Checked by the engine at create, for every front door.
     cgroupns: f.cgroupns as CgroupnsMode | undefined,
     stopSignal: f.stopSignal,
-    stopTimeout: stopTimeout(f.stopTimeout),
+    stopTimeout: f.stopTimeout === undefined ? undefined : intFlag("--stop-timeout", f.stopTimeout),
     network: networks.length > 1 ? networks : networks[0],
     ports: f.publish,
     publishAll: f.publishAll,
