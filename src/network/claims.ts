@@ -1,18 +1,25 @@
 // Host-wide subnet claims. Every engine root keeps its own networks, and netavark removes a
 // bridge when its last container leaves, so neither the store nor the host's routes show a
 // subnet another root's idle network holds. Each network claims its subnet with a file made
-// O_EXCL in one directory for the whole host; a claim whose root was deleted is stale.
+// O_EXCL in one directory for the whole host; a claim whose root was deleted is dead, and says
+// what its root may have left on the host (its run root, the network as netavark knew it).
 import fs from "node:fs";
 import path from "node:path";
 import { isErrno } from "../util/errors.js";
+import { isSameProcess, processStartTime } from "../runtime/index.js";
 import { formatCidr, overlaps, type Cidr } from "./ipam.js";
+import type { NetavarkNetwork } from "./types.js";
 
 const DIR = "/run/mydocker-subnets";
 
-interface Claim {
+export interface Claim {
   /** The store that holds the network: the claim lapses when it is gone. */
   db: string;
   network: string;
+  /** Where the root's runs are (their namespaces pinned under it). */
+  runRoot?: string;
+  /** The network as netavark is told of it (its bridge, subnet and name). */
+  netavark?: NetavarkNetwork;
 }
 
 function fileOf(c: Cidr): string {
@@ -51,8 +58,7 @@ export function claimedOverlaps(c: Cidr, self?: Claim): Cidr[] {
     const other = parseName(name);
     if (!other || !overlaps(c, other)) continue;
     const claim = read(path.join(DIR, name));
-    // A whole claim whose store is gone (its root deleted) is swept, so none pile up.
-    if (claim && !live(claim)) fs.rmSync(path.join(DIR, name), { force: true });
+    // A dead claim is taken away by releaseDeadRoots (engine/networks), once its root's leftovers are.
     if (!live(claim) || (self && claim!.db === self.db && claim!.network === self.network)) continue;
     out.push(other);
   }
@@ -63,6 +69,8 @@ export function claimedOverlaps(c: Cidr, self?: Claim): Cidr[] {
 export function claimSubnet(c: Cidr, claim: Claim): boolean {
   fs.mkdirSync(DIR, { recursive: true, mode: 0o755 });
   if (claimedOverlaps(c, claim).length > 0) return false;
+  // A dead claim of c whose root's leftovers are being released: not free yet.
+  if (fs.readdirSync(DIR).some((n) => n.startsWith(`${path.basename(fileOf(c))}.sweep.`))) return false;
   const file = fileOf(c);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
@@ -77,6 +85,58 @@ export function claimSubnet(c: Cidr, claim: Claim): boolean {
     }
   }
   return false;
+}
+
+/** Adds to a network's own claim what a sweep needs should its root be deleted. */
+export function describeClaim(c: Cidr, claim: Claim): void {
+  const file = fileOf(c);
+  const held = read(file);
+  if (!held || held.db !== claim.db || held.network !== claim.network) return;
+  fs.writeFileSync(`${file}.new`, JSON.stringify(claim), { mode: 0o644 });
+  fs.renameSync(`${file}.new`, file);
+}
+
+/** A dead claim taken by this process, to release what its root left; `done` drops it. */
+export interface DeadClaim {
+  claim: Claim;
+  done(): void;
+  /** Puts it back for a later sweep (its root's leftovers are still in use). */
+  later(): void;
+}
+
+/**
+ * The claims whose store is gone, each taken by renaming it to a name that says which process
+ * has it: two sweeps never release one root at once, and one killed half way leaves its
+ * claims to the next.
+ */
+export function takeDeadClaims(): DeadClaim[] {
+  let names: string[];
+  try {
+    names = fs.readdirSync(DIR);
+  } catch {
+    return [];
+  }
+  const me = `${process.pid}.${processStartTime(process.pid) ?? "0"}`;
+  const out: DeadClaim[] = [];
+  for (const name of names) {
+    const m = /^(.*)\.sweep\.(\d+)\.(\d+)$/.exec(name);
+    if (m ? isSameProcess(Number(m[2]), m[3]!) : !parseName(name)) continue;
+    const claim = read(path.join(DIR, name));
+    if (!claim || live(claim)) continue;
+    const base = m ? m[1]! : name;
+    const taken = path.join(DIR, `${base}.sweep.${me}`);
+    try {
+      fs.renameSync(path.join(DIR, name), taken);
+    } catch {
+      continue;
+    }
+    out.push({
+      claim,
+      done: () => fs.rmSync(taken, { force: true }),
+      later: () => fs.renameSync(taken, path.join(DIR, base)),
+    });
+  }
+  return out;
 }
 
 /** Drops a network's claim (only its own). */

@@ -39,3 +39,22 @@ export async function removeNetns(file: string): Promise<void> {
   }
   fs.rmSync(file, { force: true });
 }
+
+/**
+ * Whether a process is in the namespace pinned on file: every process's namespace compared
+ * (tens of milliseconds on a busy host: for sweeps, not for a run's path).
+ */
+export function netnsInUse(file: string): boolean {
+  const ino = fs.statSync(file, { throwIfNoEntry: false })?.ino;
+  if (ino === undefined) return false;
+  const want = `net:[${ino}]`;
+  for (const pid of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (fs.readlinkSync(`/proc/${pid}/ns/net`) === want) return true;
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return false;
+}

@@ -15,6 +15,7 @@ import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
 import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
 import { NetworkPool, REUSABLE } from "./pool.js";
+import { releaseDeadRoots } from "./dead-roots.js";
 import type { Spec } from "../../spec/runtime.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EngineRoots } from "../paths.js";
@@ -58,10 +59,6 @@ export class ContainerNetwork {
     this.pool = new NetworkPool(roots.runRoot, this.bin, store, (r) => this.release(r), debug);
   }
 
-  private dir(id: string): string {
-    return this.runs.dir(id);
-  }
-
   /**
    * Where a container's /etc files are made: not under its own directory, which its overlay
    * covers in its mount namespace.
@@ -81,7 +78,7 @@ export class ContainerNetwork {
   }
 
   nsPath(id: string): string {
-    return path.join(this.dir(id), "ns");
+    return path.join(this.runs.dir(id), "ns");
   }
 
   /** Resolves a --network value to a network record (the default one made on first use). */
@@ -200,7 +197,7 @@ export class ContainerNetwork {
     );
     const tag = runTag();
     const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), ports, tag);
-    const dir = this.dir(c.id);
+    const dir = this.runs.dir(c.id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
@@ -230,7 +227,7 @@ export class ContainerNetwork {
     const ports = Object.keys(hc.PortBindings ?? {}).length > 0 || (hc.PublishAllPorts && Object.keys(c.config.ExposedPorts ?? {}).length > 0);
     if (eps.length !== 1 || eps[0]!.mac || ports || c.state.status !== "created") return undefined;
     const n = this.store().get(eps[0]!.networkId);
-    if (n?.name !== DEFAULT_NETWORK || !this.pool.take(n, c.id, this.dir(c.id))) return undefined;
+    if (n?.name !== DEFAULT_NETWORK || !this.pool.take(n, c.id, this.runs.dir(c.id))) return undefined;
     this.event("connect", n, c.id);
     return this.runOf(c.id)?.config.container_id;
   }
@@ -252,10 +249,11 @@ export class ContainerNetwork {
     if (n) await this.pool.refill(n);
   }
 
-  /** network prune: the pool released (unused until a run wants it), others' teardowns waited for. */
+  /** network prune: the pool released (unused until a run wants it), others' teardowns waited for, deleted roots' leftovers released. */
   async drain(): Promise<void> {
     await this.pool.drain(this.runs.gone);
     await this.runs.settled();
+    await releaseDeadRoots(this.debug);
   }
 
   /**
@@ -277,12 +275,12 @@ export class ContainerNetwork {
    * it when the container is removed after it (--rm) and cannot have changed it (pool.ts).
    */
   permitReuse(c: ContainerRecord, spec: Spec): boolean {
-    return c.hostConfig.AutoRemove === true && this.pool.permitReuse(this.dir(c.id), spec);
+    return c.hostConfig.AutoRemove === true && this.pool.permitReuse(this.runs.dir(c.id), spec);
   }
 
   /** A process that may change the namespace or outlive the container is in it: never reused. */
   forgoReuse(id: string): void {
-    fs.rmSync(path.join(this.dir(id), REUSABLE), { force: true });
+    fs.rmSync(path.join(this.runs.dir(id), REUSABLE), { force: true });
   }
 
   /** teardown, and another process's (the exit command's) waited for, as docker's rm. */
@@ -310,11 +308,12 @@ export class ContainerNetwork {
   }
 
   /**
-   * Runs nobody will release otherwise: teardowns whose process died, and runs of containers
+   * Runs nobody will release otherwise (and what deleted roots left): teardowns whose process died, and runs of containers
    * that are not running, whose record is gone or whose release a kill cut short (idle for
    * a minute: a start in flight has its runtime state long before).
    */
   async sweep(known: (id: string) => "gone" | "active" | "idle"): Promise<void> {
+    await releaseDeadRoots(this.debug);
     await this.pool.sweep(this.store().byName(DEFAULT_NETWORK));
     for (const run of this.runs.orphans()) {
       const release = run.id === "pool" ? this.pool.releaseAll(run.dir) : this.release(run);
@@ -328,7 +327,7 @@ export class ContainerNetwork {
 
   /** What the container's current run was given, if it is set up. */
   runOf(id: string): NetworkRun | undefined {
-    return readRun(this.dir(id));
+    return readRun(this.runs.dir(id));
   }
 
   /** docker network connect: an address on n, and, while the container runs, its interface at once. */
@@ -347,7 +346,7 @@ export class ContainerNetwork {
     };
     try {
       const result = await netavarkSetup(this.bin, this.nsPath(c.id), one);
-      saveRun(this.dir(c.id), { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
+      saveRun(this.runs.dir(c.id), { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
       this.event("connect", n, c.id);
     } catch (e) {
       this.store().removeEndpoint(n.id, c.id);
@@ -371,7 +370,7 @@ export class ContainerNetwork {
       delete networks[netavarkName(n)];
       delete info[netavarkName(n)];
       delete result[netavarkName(n)];
-      saveRun(this.dir(c.id), { ...run.config, networks, network_info: info }, result);
+      saveRun(this.runs.dir(c.id), { ...run.config, networks, network_info: info }, result);
       this.event("disconnect", n, c.id);
     }
     this.store().removeEndpoint(n.id, c.id);

@@ -4,7 +4,8 @@
 import type { NetworkEventSink } from "../events/types.js";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
-import { claimSubnet, claimedOverlaps, releaseSubnet } from "../../network/claims.js";
+import { claimSubnet, claimedOverlaps, describeClaim, releaseSubnet } from "../../network/claims.js";
+import { netavarkNetwork } from "../../network/netavark.js";
 import { contains, firstHost, formatCidr, formatIp, hostRoutes, overlaps, parseCidr, parseIp, poolSubnets, type Cidr } from "../../network/ipam.js";
 import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import { generateId } from "../names.js";
@@ -189,6 +190,7 @@ export class NetworkService {
         created: new Date().toISOString(),
       };
       this.store().insert(record);
+      describeClaim(subnet, { ...claim, runRoot: this.roots.runRoot, netavark: netavarkNetwork(record) });
       this.event("create", record);
       return record;
     } catch (e) {

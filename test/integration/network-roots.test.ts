@@ -1,0 +1,82 @@
+// Engine roots side by side on one host, as tests and benchmarks run them: each root's
+// networks keep firewall rules of their own, and a root deleted without `network prune`
+// (its pool's namespaces still pinned under it) has what it left on the host released by the
+// next command of another root. Real netavark and iptables; no traffic.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { isRoot, mountsUnder, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
+
+const NETAVARK = "/usr/lib/podman/netavark";
+const skip = !isRoot() ? NOT_ROOT : !fs.existsSync(NETAVARK) ? "netavark is not installed (apt-get install netavark aardvark-dns)" : false;
+
+function ok(roots: Roots, ...args: string[]): string {
+  const r = mydocker(roots, args);
+  assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+function bridgeOf(roots: Roots): { name: string; subnet: string } {
+  const n = JSON.parse(ok(roots, "network", "inspect", "bridge"))[0];
+  return { name: n.Options["com.docker.network.bridge.name"], subnet: n.IPAM.Config[0].Subnet };
+}
+
+/** The nat rules that masquerade a subnet's traffic: the chain POSTROUTING sends it to, and that chain's MASQUERADE. */
+function masquerades(subnet: string): boolean {
+  const nat = execFileSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8" }).split("\n");
+  const chain = nat.map((l) => new RegExp(`^-A POSTROUTING -s ${subnet.replace(/\./g, "\\.")} -j (\\S+)`).exec(l)?.[1]).find(Boolean);
+  return chain !== undefined && nat.some((l) => l.startsWith(`-A ${chain} `) && l.includes("-j MASQUERADE"));
+}
+
+const poolReady = (roots: Roots) => () => {
+  const dir = path.join(roots.runRoot, ".net-pool");
+  return fs.existsSync(dir) && fs.readdirSync(dir).filter((n) => /^\d+-\d+-\d+-\d+$/.test(n)).length === 2;
+};
+
+test("one root's default bridge going away leaves another root's masquerade in place", { skip }, async (t) => {
+  const a = tempRoots();
+  const b = tempRoots();
+  t.after(() => {
+    a.cleanup();
+    b.cleanup();
+  });
+  const id = ok(a, "run", "-d", "busybox", "sleep", "120");
+  const { subnet } = bridgeOf(a);
+  assert.ok(masquerades(subnet), `root A's subnet ${subnet} is masqueraded while its container runs`);
+  ok(b, "run", "--rm", "busybox", "true");
+  await waitFor(poolReady(b), { what: "root B's pool" });
+  // Root B's bridge loses its last interface: netavark takes its network's rules away.
+  ok(b, "network", "prune", "-f");
+  assert.ok(!fs.existsSync(`/sys/class/net/${bridgeOf(b).name}`));
+  assert.ok(masquerades(subnet), `root A's subnet ${subnet} is still masqueraded`);
+  ok(a, "rm", "-f", id);
+});
+
+test("a root deleted without network prune: the next command of another root releases its namespaces, bridge and rules", { skip }, async (t) => {
+  const gone = tempRoots();
+  const other = tempRoots();
+  t.after(() => {
+    gone.cleanup();
+    other.cleanup();
+  });
+  ok(gone, "run", "--rm", "busybox", "true");
+  await waitFor(poolReady(gone), { what: "the deleted root's pool" });
+  const { name, subnet } = bridgeOf(gone);
+  const base = path.dirname(gone.root);
+  assert.equal(mountsUnder(base).length, 2, "the pool's two namespaces are pinned under the root");
+  // As a user would: rm -rf deletes all but the mounted namespaces (and says so).
+  assert.notEqual(spawnSync("rm", ["-rf", gone.root, gone.runRoot]).status, 0);
+  assert.ok(!fs.existsSync(path.join(gone.root, "mydocker.db")));
+
+  ok(other, "ps", "-a");
+  assert.deepEqual(mountsUnder(base), [], "no namespace stays pinned under the deleted root");
+  assert.ok(!fs.existsSync(`/sys/class/net/${name}`), `its bridge ${name} is gone`);
+  const prefix = subnet.split("/")[0]!.replace(/\.0$/, ".");
+  assert.deepEqual(execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((l) => l.includes(prefix)), [], "no rule of its subnet is left");
+  assert.ok(!fs.existsSync(gone.runRoot), "its run root, which rm -rf could not remove, is gone");
+  // Its subnet is free again: a network made on it is refused for no one else's claim.
+  ok(other, "network", "create", "--subnet", subnet, "mdk-t-reclaimed");
+  ok(other, "network", "rm", "mdk-t-reclaimed");
+});
