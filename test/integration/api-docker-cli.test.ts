@@ -68,7 +68,9 @@ test("run -d, ps, logs, logs -f, exec, stop, rm", { skip }, async () => {
 });
 
 test("attach to a running container: its output, and stdin whose end ends it", { skip }, async () => {
-  const r = d("run", "-d", "-i", "--name", "echoer", "busybox", "sh", "-c", "while read l; do echo got $l; done; echo eof");
+  // create -i sets StdinOnce (run -di does not): the attaching client's end of input is the container's.
+  assert.equal(d("create", "-i", "--name", "echoer", "busybox", "sh", "-c", "while read l; do echo got $l; done; echo eof").status, 0);
+  const r = d("start", "echoer");
   assert.equal(r.status, 0, r.stderr);
   const a = docker(s(), ["attach", "echoer"], { input: "one\ntwo\n" });
   assert.equal(a.stdout, "got one\ngot two\neof\n");
