@@ -39,6 +39,18 @@ test("exec start with Detach: inspect says Running until the process ends, then 
   d("rm", "-f", "xd");
 });
 
+test("docker exec: one exec_die per exec, with its exit code", { skip }, async () => {
+  const since = String(Math.floor(Date.now() / 1000) - 1);
+  assert.equal(d("run", "-d", "--name", "xonce", "--network", "none", "busybox", "sleep", "1000").status, 0);
+  assert.equal(d("exec", "xonce", "sh", "-c", "exit 4").status, 4);
+  const died = () =>
+    d("events", "--since", since, "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "container=xonce", "--filter", "event=exec_die", "--format", "{{.Actor.Attributes.exitCode}}").stdout.split("\n").filter(Boolean);
+  await waitFor(() => died().length > 0, { what: "exec_die" });
+  // Anything recorded twice would be there by the time the container is removed.
+  d("rm", "-f", "xonce");
+  assert.deepEqual(died(), ["4"]);
+});
+
 test("docker exec -d: exec_die is recorded by the exec's monitor after the daemon stopped", { skip }, async () => {
   const own = await serve();
   try {

@@ -188,14 +188,16 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   attached?.takeInput();
   ctx.events.record(containerEvent(c, `exec_start: ${line}`, { execID }));
   if (req.detach) return handle;
+  // Waited for by more than one caller (the API's exec start and its exec inspect): one exec_die.
+  let waited: ReturnType<typeof handle.wait> | undefined;
   return {
     ...handle,
     session: attached,
     signal: (sig) => handle.signal(sig),
-    wait: async () => {
-      const exit = await handle.wait();
-      ctx.events.record(containerEvent(c, "exec_die", { execID, exitCode: String(exit.exitCode) }));
-      return exit;
-    },
+    wait: () =>
+      (waited ??= handle.wait().then((exit) => {
+        ctx.events.record(containerEvent(c, "exec_die", { execID, exitCode: String(exit.exitCode) }));
+        return exit;
+      })),
   };
 }
