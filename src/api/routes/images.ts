@@ -27,13 +27,14 @@ function registryOptions(req: IncomingMessage): RegistryOptions {
   }
 }
 
-/** Runs work with a JSON progress stream as the reply; a failure becomes the stream's last message. */
-async function withProgress(ctx: RequestContext, work: (p: Progress) => Promise<string>): Promise<void> {
+/** Runs work with a JSON progress stream as the reply, then its last message if it has one; a failure becomes the stream's last message. */
+async function withProgress(ctx: RequestContext, work: (p: Progress) => Promise<object | undefined>): Promise<void> {
   const { res } = ctx;
   res.writeHead(200, { "Content-Type": "application/json" });
   const send = (o: object) => res.write(JSON.stringify(o) + "\n");
   try {
-    send({ status: await work((e) => send(progressMessage(e))) });
+    const last = await work((e) => send(progressMessage(e)));
+    if (last) send(last);
   } catch (e) {
     const message = (e as Error).message;
     send({ errorDetail: { message }, error: message });
@@ -62,15 +63,13 @@ async function create(ctx: RequestContext): Promise<void> {
     const repo = query.get("repo");
     const ref = repo ? refOf(repo, query.get("tag")) : undefined;
     const changes = { config: configChanges(query.getAll("changes")), comment: query.get("message") || undefined };
-    return withProgress(ctx, async (p) => (await engine.images.importRootfsTar(req, ref, { progress: p, changes })).id);
+    return withProgress(ctx, async (p) => ({ status: (await engine.images.importRootfsTar(req, ref, { progress: p, changes })).id }));
   }
   if (!from) throw new ApiError(400, "fromImage or fromSrc=- is required");
   const ref = refOf(from, query.get("tag"));
   const opts = registryOptions(req);
-  await withProgress(ctx, async (p) => {
-    await engine.images.pull(ref, opts, p);
-    return `Status: Downloaded newer image for ${ref}`;
-  });
+  // The pull's own steps end with its digest and status, as dockerd's.
+  await withProgress(ctx, async (p) => void (await engine.images.pull(ref, opts, p)));
 }
 
 async function push(ctx: RequestContext): Promise<void> {
@@ -78,7 +77,8 @@ async function push(ctx: RequestContext): Promise<void> {
   const tag = query.get("tag");
   const ref = tag ? `${params.name}:${tag}` : params.name!;
   const opts = registryOptions(req);
-  await withProgress(ctx, async (p) => `${tag ?? "latest"}: digest: ${await engine.images.push(ref, opts, p)}`);
+  // The push's own steps end with docker's "TAG: digest: D size: N"; the aux message is what clients read the digest from.
+  await withProgress(ctx, async (p) => ({ progressDetail: {}, aux: { Tag: tag ?? "latest", Digest: await engine.images.push(ref, opts, p) } }));
 }
 
 async function inspect({ engine, res, params }: RequestContext): Promise<void> {
