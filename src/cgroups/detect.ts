@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { release } from "node:os";
 import { MydockerError } from "../util/errors.js";
+import { mountPointOf, scanMountinfo } from "../util/mountinfo.js";
 import type { CgroupDriver } from "./types.js";
 import { V1Driver } from "./v1.js";
 import { V2Driver } from "./v2.js";
@@ -27,27 +28,55 @@ const V1_SUBSYSTEMS = new Set([
 
 const V1_ROOT_FLAGS = new Set(["xattr", "noprefix", "cpuset_v2_mode", "favordynmods"]);
 
-/** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeOctal(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+/** Adds a mountinfo line's cgroup mount, if it is one; the first mount of each hierarchy wins. */
+function addCgroupMount(mounts: CgroupMounts, line: string): void {
+  const right = line.split(" - ")[1];
+  if (!right) return;
+  const [fstype, , superOptions = ""] = right.split(" ");
+  if (fstype === "cgroup2") {
+    mounts.unified ??= mountPointOf(line);
+  } else if (fstype === "cgroup") {
+    const mountPoint = mountPointOf(line);
+    for (const opt of superOptions.split(",")) {
+      if (V1_SUBSYSTEMS.has(opt) || opt.startsWith("name=")) mounts.v1[opt] ??= mountPoint;
+      else if (V1_ROOT_FLAGS.has(opt)) (mounts.v1Flags[mountPoint] ??= []).push(opt);
+    }
+  }
 }
 
 export function parseCgroupMounts(mountinfo: string): CgroupMounts {
   const mounts: CgroupMounts = { v1: {}, v1Flags: {} };
-  for (const line of mountinfo.split("\n")) {
-    const [left, right] = line.split(" - ");
-    if (!left || !right) continue;
-    const mountPoint = unescapeOctal(left.split(" ")[4] ?? "");
-    const [fstype, , superOptions = ""] = right.split(" ");
-    if (fstype === "cgroup2") {
-      mounts.unified ??= mountPoint;
-    } else if (fstype === "cgroup") {
-      for (const opt of superOptions.split(",")) {
-        if (V1_SUBSYSTEMS.has(opt) || opt.startsWith("name=")) mounts.v1[opt] ??= mountPoint;
-        else if (V1_ROOT_FLAGS.has(opt)) (mounts.v1Flags[mountPoint] ??= []).push(opt);
-      }
-    }
+  for (const line of mountinfo.split("\n")) addCgroupMount(mounts, line);
+  return mounts;
+}
+
+/**
+ * The hierarchies /proc/self/cgroup lists: each v1 one's subsystems ("cpu", "name=systemd"),
+ * and whether the unified one ("0::") is there. Every mounted hierarchy is among them.
+ */
+function hierarchiesOf(procCgroup: string): { v1: string[]; unified: boolean } {
+  const v1: string[] = [];
+  let unified = false;
+  for (const line of procCgroup.split("\n")) {
+    const [id, subsystems = ""] = line.split(":");
+    if (id === "0") unified = true;
+    else if (id) v1.push(...subsystems.split(",").filter(Boolean));
   }
+  return { v1, unified };
+}
+
+/**
+ * The cgroup mounts of this mount namespace, reading mountinfo only until every hierarchy
+ * the process is in has its (first) mount: the same answer as the whole file, since later
+ * mounts of a hierarchy do not count.
+ */
+export function readCgroupMounts(mountinfoFile = "/proc/self/mountinfo", procCgroupFile = "/proc/self/cgroup"): CgroupMounts {
+  const wanted = hierarchiesOf(readFileSync(procCgroupFile, "utf8"));
+  const mounts: CgroupMounts = { v1: {}, v1Flags: {} };
+  scanMountinfo((line) => {
+    addCgroupMount(mounts, line);
+    return (!wanted.unified || mounts.unified !== undefined) && wanted.v1.every((s) => mounts.v1[s] !== undefined);
+  }, mountinfoFile);
   return mounts;
 }
 
@@ -65,6 +94,6 @@ export function driverForMounts(mounts: CgroupMounts, kernelRelease = release())
   throw new MydockerError("no_cgroups", "no cgroup filesystem is mounted (none in /proc/self/mountinfo)");
 }
 
-export function detectCgroupDriver(mountinfoFile = "/proc/self/mountinfo"): CgroupDriver {
-  return driverForMounts(parseCgroupMounts(readFileSync(mountinfoFile, "utf8")));
+export function detectCgroupDriver(): CgroupDriver {
+  return driverForMounts(readCgroupMounts());
 }

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { driverForMounts, parseCgroupMounts } from "../../src/cgroups/index.js";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { driverForMounts, parseCgroupMounts, readCgroupMounts } from "../../src/cgroups/index.js";
 
 // This machine's layout: v1 controllers and an (almost) empty cgroup2 mount.
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755
@@ -57,5 +60,28 @@ describe("cgroup driver detection from mountinfo", () => {
 
   it("no cgroup filesystem: a clear error", () => {
     assert.throws(() => driverForMounts(parseCgroupMounts("")), /no cgroup filesystem is mounted/);
+  });
+
+  it("reading mountinfo stops once every hierarchy in /proc/self/cgroup has its mount, with the whole file's answer", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-cgdetect-"));
+    try {
+      const info = path.join(dir, "mountinfo");
+      const procCgroup = path.join(dir, "cgroup");
+      fs.writeFileSync(procCgroup, "4:name=systemd:/\n3:memory:/\n2:cpuacct:/\n1:cpu:/\n0::/\n");
+      // Many unrelated mounts after them (the rendering this saves), then one of a
+      // hierarchy the process is not in: never read.
+      const filler = Array.from({ length: 3000 }, (_, i) => `${100 + i} 23 0:99 / /mnt/m${i} rw - tmpfs tmpfs rw`).join("\n");
+      fs.writeFileSync(info, `${HYBRID}\n${filler}\n9999 31 0:50 / /sys/fs/cgroup/rdma rw - cgroup cgroup rw,rdma\n`);
+      assert.deepEqual(readCgroupMounts(info, procCgroup), parseCgroupMounts(HYBRID));
+      fs.writeFileSync(procCgroup, "0::/\n");
+      fs.writeFileSync(info, `${UNIFIED}\n`);
+      assert.deepEqual(readCgroupMounts(info, procCgroup), parseCgroupMounts(UNIFIED));
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("on this host, the early stop finds what the whole mountinfo says", { skip: !fs.existsSync("/proc/self/mountinfo") && "no /proc" }, () => {
+    assert.deepEqual(readCgroupMounts(), parseCgroupMounts(fs.readFileSync("/proc/self/mountinfo", "utf8")));
   });
 });

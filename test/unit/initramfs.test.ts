@@ -14,3 +14,12 @@ test("pivot_root is given up only where / is an initramfs", () => {
   assert.equal(hostRootIsInitramfs(file), false);
   fs.rmSync(dir, { recursive: true });
 });
+
+test("the root's line is found past a read's worth of other mounts", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-mountinfo-"));
+  const file = path.join(dir, "mountinfo");
+  const filler = Array.from({ length: 2000 }, (_, i) => `${100 + i} 1 0:99 / /mnt/m${i} rw - tmpfs tmpfs rw`).join("\n");
+  fs.writeFileSync(file, `${filler}\n1 1 0:2 / / rw - rootfs rootfs rw\n`);
+  assert.equal(hostRootIsInitramfs(file), true);
+  fs.rmSync(dir, { recursive: true });
+});
