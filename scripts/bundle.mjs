@@ -4,17 +4,17 @@
 // of every command's start. It sits at the same depth as main.js, so the paths the code
 // finds from its own location (native/mydocker-shim, bin/mydocker) stay the same.
 import { build } from "esbuild";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-// The two command lines: mydocker's, and myrunc's (src/oci-cli), which never loads the
-// engine or its database.
-for (const dir of ["dist/src/cli", "dist/src/oci-cli"]) {
-  const outfile = path.join(root, dir, "main.cjs");
+
+/** One CommonJS file of entry and everything it imports, next to it (the same depth). */
+async function bundle(entry, outfile) {
   await build({
-    entryPoints: [path.join(root, dir, "main.js")],
+    entryPoints: [entry],
     outfile,
     bundle: true,
     platform: "node",
@@ -27,6 +27,30 @@ for (const dir of ["dist/src/cli", "dist/src/oci-cli"]) {
     banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: "warning",
   });
+}
+
+// The two command lines: mydocker's, and myrunc's (src/oci-cli), which never loads the
+// engine or its database.
+for (const dir of ["dist/src/cli", "dist/src/oci-cli"]) {
+  const outfile = path.join(root, dir, "main.cjs");
+  await bundle(path.join(root, dir, "main.js"), outfile);
   // The compile caches bin/ keeps (one per command) belong to the previous bundle.
   fs.rmSync(`${outfile}.cache`, { recursive: true, force: true });
+}
+
+// myrunc's V8 startup snapshot (src/oci-cli/snapshot.ts, bin/myrunc). The old one goes
+// first: should this one fail, bin/myrunc finds none and runs the bundle instead.
+const oci = path.join(root, "dist/src/oci-cli");
+const blob = path.join(oci, "main.blob");
+fs.rmSync(blob, { force: true });
+await bundle(path.join(oci, "snapshot.js"), path.join(oci, "snapshot.cjs"));
+const tmp = `${blob}.${process.pid}`;
+// node warns that it has not verified every built-in it loads in a snapshot (child_process,
+// module): the myrunc tests run from this snapshot, so those warnings are kept out of the build's output.
+const made = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", path.join(oci, "snapshot.cjs")], { encoding: "utf8", cwd: oci });
+if (made.status === 0) {
+  fs.renameSync(tmp, blob);
+} else {
+  fs.rmSync(tmp, { force: true });
+  console.warn(`bundle: no startup snapshot for myrunc (it will start from its bundle): ${made.stderr || made.error?.message}`);
 }

@@ -16,7 +16,12 @@ import { registerUpdate } from "./update.js";
 
 const VERSION = "myrunc version 0.1.0\nspec: 1.1.0";
 
-export async function main(argv: string[]): Promise<void> {
+/**
+ * The command line, ready to parse one argv (the runner is for one use: commander keeps
+ * what it parsed). Made apart from the parse so that myrunc's startup snapshot holds it
+ * made (src/oci-cli/snapshot.ts).
+ */
+export function commandLine(): (argv: string[]) => Promise<void> {
   const program = new Command("myrunc");
   program
     .description("an OCI runtime with runc's command line")
@@ -43,7 +48,14 @@ export async function main(argv: string[]): Promise<void> {
   registerEvents(program, ctx);
   registerInfo(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => writeFd(1, s), writeErr: () => {} });
+  return (argv) => parse(program, ctx, argv);
+}
 
+export async function main(argv: string[]): Promise<void> {
+  await commandLine()(argv);
+}
+
+async function parse(program: Command, ctx: () => OciContext, argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
