@@ -456,6 +456,10 @@ int run_monitor(struct plan *p) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");
   }
+  /* A user namespace joined by path: joined before the clone, so that the namespaces the
+   * clone makes are owned by it (the child could not mount in a mount namespace of the
+   * host's) and the child is born in it; before the PID namespace, which may be its own. */
+  if (p->userns && setns_path(p->userns->args[0], CLONE_NEWUSER) != 0) return setup_failed(p->userns, "userns", p->userns->args[0]);
   if (p->pidns && setns_path(p->pidns->args[0], CLONE_NEWPID) != 0) return setup_failed(p->pidns, "pidns", p->pidns->args[0]);
   if (p->clonecgroup && (m.cgroup_fd = open(p->clonecgroup->args[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return setup_failed(p->clonecgroup, "clonecgroup", p->clonecgroup->args[0]);

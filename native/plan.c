@@ -10,6 +10,7 @@
 
 static const struct opdef opdefs[] = {
     {"clone", RUN_BY_MONITOR, "n", NULL},
+    {"userns", RUN_BY_MONITOR, "s", NULL},
     {"pidns", RUN_BY_MONITOR, "s", NULL},
     {"clonecgroup", RUN_BY_MONITOR, "s", NULL},
     {"sync", RUN_BY_MONITOR, "", NULL},
@@ -173,6 +174,8 @@ static int collect(struct plan *p) {
       return fail(i, n, EINVAL, "child record after exec");
     if (strcmp(n, "clone") == 0) {
       if (once(&p->clone, r)) return -1;
+    } else if (strcmp(n, "userns") == 0) {
+      if (once(&p->userns, r)) return -1;
     } else if (strcmp(n, "pidns") == 0) {
       if (once(&p->pidns, r)) return -1;
     } else if (strcmp(n, "clonecgroup") == 0) {

@@ -53,7 +53,7 @@ struct plan {
   struct record *recs;
   int nrecs;
   /* monitor settings */
-  const struct record *clone, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *restartcmd, *consolesocket, *health;
+  const struct record *clone, *userns, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *restartcmd, *consolesocket, *health;
   const struct record *preservefds;
   bool sync, tty, detach, stdinpipe, handoff;
   bool execfifo; /* the child waits on an exec FIFO (create) */

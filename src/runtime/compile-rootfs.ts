@@ -131,8 +131,8 @@ function devices(spec: Spec): Device[] {
 /** Device nodes and /dev symlinks, unless /dev is bound from the host (then it is the host's business). */
 function devSteps(spec: Spec, root: string): ChildStep[] {
   if ((spec.mounts ?? []).some((m) => m.destination === "/dev" && isBind(m))) return [];
-  // In a user namespace of its own the container may not mknod: the host's nodes are bound, as runc does.
-  const bind = (spec.linux?.namespaces ?? []).some((n) => n.type === "user" && n.path === undefined);
+  // In a user namespace (its own or a joined one) the container may not mknod: the host's nodes are bound, as runc does.
+  const bind = (spec.linux?.namespaces ?? []).some((n) => n.type === "user");
   const steps: ChildStep[] = devices(spec).map((d): ChildStep => bind ? mountStep(d.path, root, d.path, "", L.MS_BIND, "", "file") : ({
     op: "mknod",
     root,

@@ -205,17 +205,20 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   // namespace by the child (clone has no room for its flag, and its offsets come first).
   const cloneFlags = fresh.filter((n) => n.type !== "cgroup" && n.type !== "time").reduce((f, n) => f | CLONE_FLAGS[n.type], 0);
 
+  const userJoin = joined.find((n) => n.type === "user");
   const monitor: MonitorStep[] = [{ op: "clone", flags: cloneFlags }];
+  if (userJoin?.path) monitor.push({ op: "userns", path: userJoin.path });
   if (pidJoin?.path) monitor.push({ op: "pidns", path: pidJoin.path });
   if (o.cloneCgroup) monitor.push({ op: "clonecgroup", path: o.cloneCgroup });
   monitor.push(...monitorSteps(o, process.terminal === true));
 
   const child: ChildStep[] = joinCgroupSteps(o);
   if (o.execFifo) child.push({ op: "execfifo", path: o.execFifo });
-  // Born in a user namespace of its own, the child is still the host's root, which is no one
-  // there: it becomes the namespace's root (its maps are written by now) before it makes anything.
-  if (fresh.some((n) => n.type === "user")) child.push({ op: "user", uid: 0, gid: 0, additionalGids: [] });
-  child.push(...joinSteps(joined, (n) => n.path as string));
+  // Born in a user namespace (its own, or one the monitor joined), the child is still the
+  // host's root, which is no one there: it becomes the namespace's root (its maps are
+  // written by now) before it makes anything.
+  if (namespaces.some((n) => n.type === "user")) child.push({ op: "user", uid: 0, gid: 0, additionalGids: [] });
+  child.push(...joinSteps(joined.filter((n) => n.type !== "user"), (n) => n.path as string));
   if (fresh.some((n) => n.type === "cgroup")) child.push({ op: "unshare", flags: L.CLONE_NEWCGROUP });
   if (fresh.some((n) => n.type === "time")) child.push(timeStep(spec));
   if (fresh.some((n) => n.type === "network")) child.push({ op: "loopback" });

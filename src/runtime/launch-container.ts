@@ -11,7 +11,7 @@ import { cgroupOf, readContainerState } from "./container-state.js";
 import { cgroupResources } from "./device-rules.js";
 import { prepareHealth } from "./health-state.js";
 import { hookState, runHooks } from "./hooks.js";
-import { chownToContainerRoot, newUserNamespace, writeIdMaps } from "./id-maps.js";
+import { adoptJoinedMaps, chownToContainerRoot, joinedUserNamespace, newUserNamespace, writeIdMaps } from "./id-maps.js";
 import { launch } from "./launch.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
@@ -67,13 +67,16 @@ export async function launchContainer(
       ...(keptHooks(spec) ? { hooks: keptHooks(spec) } : {}),
       ...(spec.hooks?.startContainer?.length ? { process: spec.process } : {}),
     };
-    // A child in a user namespace of its own may not write the host's cgroup files: it is
-    // put in its cgroup from here, and its id maps written, while it waits.
+    // A child in a user namespace (its own, or one the shim joined) may not write the host's
+    // cgroup files: it is put in its cgroup from here, and its id maps written (or a joined
+    // namespace's checked), while it waits.
     const userns = newUserNamespace(spec);
-    const onPid = userns
+    const inUserns = userns || joinedUserNamespace(spec) !== undefined;
+    const onPid = inUserns
       ? async (pid: number) => {
           cgroup?.addProcess(pid);
-          writeIdMaps(pid, spec);
+          if (userns) writeIdMaps(pid, spec);
+          else adoptJoinedMaps(pid, spec, mode === "create" ? sd.execFifo : undefined);
           await opts.onPid?.(pid);
         }
       : opts.onPid;
@@ -106,9 +109,9 @@ export async function launchContainer(
         Object.assign(record, { shimPid, shimStartTime: processStartTime(shimPid) });
         sd.writeState(record);
         if (mode === "create") makeFifo(sd.execFifo);
-        if (mode === "create" && userns) chownToContainerRoot(sd.execFifo, spec);
+        if (mode === "create" && userns) chownToContainerRoot(sd.execFifo, spec.linux);
         if (ctx.cgroups && cgroupPath !== null) cgroup = ctx.cgroups.create(cgroupPath, cgroupResources(spec));
-        const joins = { lastCap: lastCap(), cgroupJoin: userns ? undefined : cgroup?.selfJoinFiles(), cloneCgroup: userns ? undefined : cgroup?.cloneInto() };
+        const joins = { lastCap: lastCap(), cgroupJoin: inUserns ? undefined : cgroup?.selfJoinFiles(), cloneCgroup: inUserns ? undefined : cgroup?.cloneInto() };
         const check = opts.health && prepareHealth(sd, ctx.shimPath, opts.health, { namespaces: record.namespaces ?? [], seccomp: seccomp?.filter }, joins);
         const plan = compile(spec, {
           bundle,

@@ -12,6 +12,7 @@ interface MaskMount {
 
 export type MonitorStep =
   | { op: "clone"; flags: number }
+  | { op: "userns"; path: string }
   | { op: "pidns"; path: string }
   | { op: "clonecgroup"; path: string }
   | { op: "sync" }
@@ -88,6 +89,7 @@ function args(step: PlanStep): string[] {
   switch (step.op) {
     case "clone":
       return [String(step.flags)];
+    case "userns":
     case "pidns":
     case "clonecgroup":
     case "pidfile":

@@ -71,6 +71,7 @@ function doing(step: PlanStep): string | undefined {
     case "seccomp":
       return "loading the seccomp profile";
     case "setns":
+    case "userns":
       return `joining the namespace ${step.path}`;
     case "cgroupjoin":
     case "clonecgroup":

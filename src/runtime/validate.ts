@@ -16,7 +16,6 @@ import type {
   Spec,
   User,
 } from "../spec/runtime.js";
-import { MydockerError } from "../util/errors.js";
 import { CAPABILITIES } from "./capabilities.js";
 import { compact, JsonReader } from "./json-reader.js";
 import { PROPAGATION_FLAGS } from "./mount-options.js";
@@ -244,8 +243,10 @@ function checkConsistency(r: JsonReader, spec: Spec): void {
   const namespaces = spec.linux?.namespaces ?? [];
   const has = (t: NamespaceType) => namespaces.some((n) => n.type === t);
   const user = namespaces.find((n) => n.type === "user");
-  if (user?.path !== undefined) throw new MydockerError("unsupported", "config.json: linux.namespaces: joining a user namespace (a path) is not supported; ask for a new one with uidMappings and gidMappings");
-  if (user && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) r.fail("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
+  // A joined namespace has its maps already; any the spec gives must be those (checked at create).
+  if (user && user.path === undefined && !(spec.linux?.uidMappings?.length && spec.linux?.gidMappings?.length)) {
+    r.fail("linux.uidMappings", "a new user namespace needs uidMappings and gidMappings");
+  }
   if (spec.linux?.timeOffsets && !namespaces.some((n) => n.type === "time" && n.path === undefined)) {
     r.fail("linux.timeOffsets", "requires a new time namespace (linux.namespaces: {\"type\": \"time\"} without a path)");
   }

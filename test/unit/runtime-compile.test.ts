@@ -286,3 +286,27 @@ test("the spec's devices are made besides the defaults, but never where the runt
   assert.ok(!nodes.some((n) => typeof n === "string" && n.startsWith("/dev/ptmx")), "no node at /dev/ptmx");
   assert.ok(steps.some((s) => s.op === "symlink" && s.path === "/dev/ptmx" && s.target === "pts/ptmx"));
 });
+
+test("a user namespace joined by path: the monitor joins it before the clone and a joined PID namespace; the child becomes its root and binds the host's devices", () => {
+  const spec = defaultSpec();
+  spec.process!.args = ["true"];
+  spec.linux!.namespaces = [
+    ...(spec.linux!.namespaces ?? []).filter((n) => n.type !== "pid" && n.type !== "network"),
+    { type: "user", path: "/proc/7/ns/user" },
+    { type: "pid", path: "/proc/7/ns/pid" },
+    { type: "network", path: "/proc/7/ns/net" },
+  ];
+  const plan = compile(spec, { bundle: "/b", lastCap: 40 });
+  assert.deepEqual(plan.slice(0, 3), [
+    { op: "clone", flags: 0x8000000 + 0x4000000 + 0x20000 },
+    { op: "userns", path: "/proc/7/ns/user" },
+    { op: "pidns", path: "/proc/7/ns/pid" },
+  ]);
+  const child = plan.filter((s) => s.op === "user" || s.op === "setns");
+  assert.deepEqual(child.slice(0, 2), [
+    { op: "user", uid: 0, gid: 0, additionalGids: [] },
+    { op: "setns", nstype: 0x40000000, path: "/proc/7/ns/net" },
+  ]);
+  assert.ok(!plan.some((s) => s.op === "mknod"), "no mknod in a user namespace");
+  assert.ok(plan.some((s) => s.op === "mount" && s.path === "/dev/null" && s.source === "/dev/null"), "/dev/null is the host's, bound");
+});
