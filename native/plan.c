@@ -63,6 +63,7 @@ static const struct opdef opdefs[] = {
     {"hostexec", RUN_BY_CHILD, "s", step_hostexec},
     {"hookpause", RUN_BY_CHILD, "", step_hookpause},
     {"timens", RUN_BY_CHILD, "ssss", step_timens},
+    {"apparmor", RUN_BY_CHILD, "s", step_apparmor},
     {"consolesize", RUN_BY_CHILD, "nn", step_consolesize},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
 };

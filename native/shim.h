@@ -177,6 +177,7 @@ int step_exec(const struct record *r, struct child_state *st);
 int step_consolesize(const struct record *r, struct child_state *st);
 /* timens.c */
 int step_timens(const struct record *r, struct child_state *st);
+int step_apparmor(const struct record *r, struct child_state *st);
 /* hookpause.c */
 int step_hookpause(const struct record *r, struct child_state *st);
 

@@ -36,16 +36,19 @@ export function sessionSteps(process: Process, consolePath: string): ChildStep[]
 }
 
 /**
- * Drop the bounding set while still privileged, switch user keeping capabilities, set the
+ * The AppArmor profile for exec (where the host has AppArmor), then:
+ * drop the bounding set while still privileged, switch user keeping capabilities, set the
  * final sets, then the rest: no_new_privs, cwd (as the user, like runc), env, exec.
  * Capabilities the running kernel does not know (above lastCap) are left out.
  * The seccomp filter comes as late as it can, so that few of our own calls must pass it:
  * right before exec after no_new_privs; without no_new_privs, installing one needs
  * CAP_SYS_ADMIN, so before anything is dropped (as runc).
  */
-export function finalSteps(process: Process, lastCap: number, seccomp?: SeccompFilter): ChildStep[] {
+export function finalSteps(process: Process, lastCap: number, seccomp?: SeccompFilter, appArmor?: boolean): ChildStep[] {
   const filter: ChildStep[] = seccomp ? [{ op: "seccomp", ...seccomp }] : [];
-  const steps: ChildStep[] = process.noNewPrivileges ? [] : [...filter];
+  // The profile takes effect at exec; asked for while nothing is dropped yet (as runc).
+  const steps: ChildStep[] = appArmor && process.apparmorProfile ? [{ op: "apparmor", profile: process.apparmorProfile }] : [];
+  if (!process.noNewPrivileges) steps.push(...filter);
   const caps = process.capabilities;
   const known = (1n << BigInt(lastCap + 1)) - 1n;
   const mask = (names: readonly string[] | undefined) => capabilityMask(names) & known;

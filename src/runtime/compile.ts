@@ -15,6 +15,8 @@ export type { RootfsMount } from "./compile-rootfs.js";
 export interface MonitorOptions {
   /** /proc/sys/kernel/cap_last_cap of the running kernel. */
   lastCap: number;
+  /** The host has AppArmor enabled: the process gets its apparmorProfile (else, as runc, none). */
+  appArmor?: boolean;
   /** The child waits after `pid` until the caller says `go`: the caller has work to do first. */
   sync?: boolean;
   /** Setsid and let go of the caller's stdio (a container that outlives its caller). */
@@ -246,7 +248,7 @@ export function compile(spec: Spec, o: CompileOptions): Plan {
   const sc = spec.linux?.seccomp;
   const seccomp = sc ? (o.seccomp ?? compileSeccomp(sc)) : undefined;
   if (o.hookPauses?.start) child.push({ op: "hookpause" });
-  child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap, seccomp));
+  child.push(...rlimitSteps(process), ...finalSteps(process, o.lastCap, seccomp, o.appArmor));
   return [...monitor, ...child];
 }
 
@@ -279,7 +281,7 @@ export function compileExec(target: ExecTarget, process: Process, o: MonitorOpti
     ...joinSteps(joined, (n) => nsPath(n.type)),
     ...sessionSteps(process, ""),
     ...rlimitSteps(process),
-    ...finalSteps(process, o.lastCap, target.seccomp),
+    ...finalSteps(process, o.lastCap, target.seccomp, o.appArmor),
   ];
 }
 

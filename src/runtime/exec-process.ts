@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import type { Process } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
+import { appArmorEnabled } from "./apparmor.js";
 import { compileExec, compileHelperIn, compileHelperOver, type HelperProgram } from "./compile.js";
 import { cgroupOf, readContainerState } from "./container-state.js";
 import { launch } from "./launch.js";
@@ -39,6 +40,7 @@ export async function execProcess(ctx: RuntimeContext, id: string, input: Proces
   const attach = opts.attach;
   const plan = compileExec({ pid: st.pid, namespaces: st.namespaces, seccomp: loadSeccomp(sd.dir) }, proc, {
     lastCap: lastCap(),
+    appArmor: proc.apparmorProfile ? appArmorEnabled() : undefined,
     cgroupJoin: cgroup?.selfJoinFiles(),
     cloneCgroup: cgroup?.cloneInto(),
     detach: (opts.detach && !opts.handoff) || attach !== undefined,

@@ -42,7 +42,7 @@ export function runtimeFeatures(hooks: readonly string[]): Features {
         knownFlags: flags,
         supportedFlags: flags,
       },
-      apparmor: { enabled: false },
+      apparmor: { enabled: true },
       selinux: { enabled: false },
     },
   };

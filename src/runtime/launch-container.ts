@@ -5,6 +5,7 @@ import type { Cgroup } from "../cgroups/types.js";
 import type { Process, Spec } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
 import { mknodat, openDir } from "../util/fsat.js";
+import { appArmorEnabled } from "./apparmor.js";
 import { compile } from "./compile.js";
 import { runContainerHooks } from "./container-hooks.js";
 import { cgroupOf, readContainerState } from "./container-state.js";
@@ -117,6 +118,7 @@ export async function launchContainer(
           bundle,
           seccomp: seccomp?.filter,
           lastCap: joins.lastCap,
+          appArmor: spec.process?.apparmorProfile ? appArmorEnabled() : undefined,
           rootfsMount: opts.rootfsMount,
           noPivot: opts.noPivot ?? ctx.noPivot(),
           cgroupHierarchies: cgroup?.hierarchies(),

@@ -38,6 +38,7 @@ export type ChildStep =
   | { op: "hookpause" }
   | { op: "timens"; monotonic: [string, string]; boottime: [string, string] }
   | { op: "consolesize"; rows: number; cols: number }
+  | { op: "apparmor"; profile: string }
   | { op: "setns"; nstype: number; path: string }
   | { op: "cgroupjoin"; path: string }
   | { op: "unshare"; flags: number }
@@ -112,6 +113,8 @@ function args(step: PlanStep): string[] {
       return [...step.monotonic, ...step.boottime];
     case "consolesize":
       return [String(step.rows), String(step.cols)];
+    case "apparmor":
+      return [step.profile];
     case "sync":
     case "hookpause":
     case "stdinpipe":

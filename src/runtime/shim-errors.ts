@@ -70,6 +70,8 @@ function doing(step: PlanStep): string | undefined {
       return "setting the capabilities";
     case "seccomp":
       return "loading the seccomp profile";
+    case "apparmor":
+      return `applying the AppArmor profile "${step.profile}" (process.apparmorProfile)`;
     case "setns":
     case "userns":
       return `joining the namespace ${step.path}`;

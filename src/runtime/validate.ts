@@ -52,7 +52,6 @@ export function validateProcess(input: unknown, file = "process.json"): Process 
 
 function readProcess(r: JsonReader, v: unknown, path: string): Process {
   const o = r.object(v, path);
-  r.refuse(o, "apparmorProfile", path, "this runtime applies no AppArmor profile; leave it out");
   r.refuse(o, "selinuxLabel", path, "this runtime applies no SELinux label; leave it out");
   r.refuse(o, "ioPriority", path, "I/O priorities are not set by this runtime");
   r.refuse(o, "scheduler", path, "scheduling policies are not set by this runtime");
@@ -81,6 +80,7 @@ function readProcess(r: JsonReader, v: unknown, path: string): Process {
     capabilities: r.optional(o, "capabilities", path, (x, p) => readCapabilities(r, x, p)),
     rlimits: r.optional(o, "rlimits", path, (x, p) => r.list(x, p, (e, q) => readRlimit(r, e, q))),
     noNewPrivileges: r.optional(o, "noNewPrivileges", path, (x, p) => r.boolean(x, p)),
+    apparmorProfile: r.optional(o, "apparmorProfile", path, (x, p) => r.string(x, p)),
     oomScoreAdj: r.optional(o, "oomScoreAdj", path, (x, p) => r.integer(x, p, -1000, 1000)),
   });
 }

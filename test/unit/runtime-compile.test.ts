@@ -310,3 +310,14 @@ test("a user namespace joined by path: the monitor joins it before the clone and
   assert.ok(!plan.some((s) => s.op === "mknod"), "no mknod in a user namespace");
   assert.ok(plan.some((s) => s.op === "mount" && s.path === "/dev/null" && s.source === "/dev/null"), "/dev/null is the host's, bound");
 });
+
+test("process.apparmorProfile: asked for first of the final steps where the host has AppArmor, in a run and an exec; not at all where it has not", () => {
+  const spec = defaultSpec();
+  spec.process!.args = ["true"];
+  spec.process!.apparmorProfile = "docker-default";
+  const finals = (p: Plan) => p.slice(p.findIndex((s) => s.op === "apparmor" || s.op === "bounding"));
+  assert.deepEqual(finals(compile(spec, { bundle: "/b", lastCap: 40, appArmor: true })).slice(0, 2).map((s) => s.op), ["apparmor", "bounding"]);
+  assert.deepEqual(compile(spec, { bundle: "/b", lastCap: 40, appArmor: true }).find((s) => s.op === "apparmor"), { op: "apparmor", profile: "docker-default" });
+  assert.ok(!compile(spec, { bundle: "/b", lastCap: 40 }).some((s) => s.op === "apparmor"));
+  assert.ok(compileExec({ pid: 42, namespaces: ["mount"] }, spec.process!, { lastCap: 40, appArmor: true }).some((s) => s.op === "apparmor"));
+});
