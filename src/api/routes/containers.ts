@@ -1,5 +1,5 @@
 // /containers: create, list, inspect, and the verbs that change a container's state.
-import { containerFilter } from "../../engine/containers/filters.js";
+import { containerFilter, filtersListAll } from "../../engine/containers/filters.js";
 import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
@@ -16,10 +16,11 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
   await engine.sweep();
   const filters = filtersParam(query);
   const filter = containerFilter(filters, () => engine.containers.all());
-  let all = await engine.list(flag(query, "all") || Object.keys(filters).length > 0);
+  // As moby's list: a limit above 0 or a status filter takes stopped containers in too.
+  const limit = intParam(query, "limit") ?? 0;
+  let all = await engine.list(flag(query, "all") || limit > 0 || filtersListAll(filters));
   all = all.filter(filter);
-  const limit = intParam(query, "limit");
-  if (limit !== undefined && limit > 0) all = all.slice(0, limit);
+  if (limit > 0) all = all.slice(0, limit);
   const now = Date.now();
   sendJson(
     res,

@@ -2,7 +2,7 @@
 import type { Engine } from "../../engine/engine.js";
 import type { ContainerRecord } from "../../engine/container-store.js";
 import { statusText } from "../../engine/inspect.js";
-import { containerFilter } from "../../engine/containers/filters.js";
+import { containerFilter, filtersListAll } from "../../engine/containers/filters.js";
 import { intFlag } from "../flags.js";
 import { formatList, humanDuration, humanSize, type ListFormat } from "../format.js";
 import { portsText } from "../../engine/networks/settings.js";
@@ -61,7 +61,7 @@ export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
   await engine.sweep();
   const networks = (c: ContainerRecord) => Object.entries(engine.inspect(c.id).NetworkSettings.Networks).flatMap(([name, ep]) => [name, ep.NetworkID]);
   const filter = containerFilter(f.filter, () => engine.containers.all(), networks);
-  let list = await engine.list(Boolean(f.all || f.latest || last !== -1 || f.filter.length));
+  let list = await engine.list(Boolean(f.all || f.latest || last !== -1 || filtersListAll(f.filter)));
   list = list.filter(filter);
   if (f.latest) list = list.slice(0, 1);
   if (last > 0) list = list.slice(0, last);

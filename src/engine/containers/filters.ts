@@ -14,6 +14,23 @@ export function healthStatus(c: ContainerRecord): string {
   return c.state.health?.Status ?? "none";
 }
 
+/** docker's Match on a name: each value a regular expression, tried with and without the name's "/" (one that does not compile matches nothing). */
+function nameMatches(patterns: string[], name: string): boolean {
+  return patterns.some((p) => {
+    try {
+      const re = new RegExp(p);
+      return re.test(name) || re.test(`/${name}`);
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Whether a list without -a (all) shows stopped containers too: only a status filter does, as moby's foldFilter sets All. */
+export function filtersListAll(given: readonly string[] | FilterMap): boolean {
+  return (Array.isArray(given) ? Filters.fromFlags(given, CONTAINER_FILTERS) : Filters.from(given as FilterMap, CONTAINER_FILTERS)).has("status");
+}
+
 const invalid = (key: string, value: string, valid?: string[]) =>
   new MydockerError("EINVAL", `invalid filter '${key}=${value}'${valid ? `: use ${valid.slice(0, -1).join(", ")} or ${valid[valid.length - 1]}` : ""}`);
 
@@ -45,7 +62,7 @@ export function containerFilter(
     return (
       f.exact("status", c.state.status) &&
       f.fuzzy("id", c.id) &&
-      (!f.has("name") || f.get("name").some((n) => c.name.includes(n.replace(/^\//, "")))) &&
+      (!f.has("name") || nameMatches(f.get("name"), c.name)) &&
       f.labels("label", c.config.Labels) &&
       (!f.has("ancestor") || f.get("ancestor").some((a) => c.image === a || c.image === `${a}:latest` || c.imageId.startsWith(a) || c.imageId.startsWith(`sha256:${a}`))) &&
       (before === undefined || t < before) &&
