@@ -73,12 +73,13 @@ class ContainerFiles {
     return r.stdout.trim() === "directory" ? "dir" : "file";
   }
 
-  /** The directories and the other paths at and under p (none when nothing is there). */
-  async tree(p: string): Promise<TreeKinds> {
-    const [dirs, others] = await Promise.all([this.run(["find", p, "-type", "d", "-print0"]), this.run(["find", p, "!", "-type", "d", "-print0"])]);
+  /** The directories and the other paths under dir: its entries (depth 1), or its whole tree with dir itself (none when nothing is there). */
+  async tree(dir: string, depth: 1 | "all"): Promise<TreeKinds> {
+    const limit = depth === 1 ? ["-mindepth", "1", "-maxdepth", "1"] : [];
+    const [dirs, others] = await Promise.all([this.run(["find", dir, ...limit, "-type", "d", "-print0"]), this.run(["find", dir, ...limit, "!", "-type", "d", "-print0"])]);
     // A check that could not look refuses: an empty answer would let any entry through.
     const paths = (r: Finished & { stdout: string }) => {
-      if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new MydockerError("EIO", `looking at ${p} in the container: ${r.stderr.trim() || `find exited with ${r.code}`}`);
+      if (r.code !== 0 && !/No such file or directory/.test(r.stderr)) throw new MydockerError("EIO", `looking at ${dir} in the container: ${r.stderr.trim() || `find exited with ${r.code}`}`);
       return new Set(r.stdout.split("\0").filter(Boolean));
     };
     return { dirs: paths(dirs), others: paths(others) };
@@ -235,7 +236,7 @@ export async function copyToContainer(ctx: ContainerContext, src: string, input:
   // A refused entry ends what the extractor gets: the refusal is the error, not tar's complaint of a short archive.
   let refused: unknown;
   const feed = (archive: Readable) => {
-    const source = o.noOverwriteDirNonDir ? guardOverwrites(archive, into, (p) => files.tree(p)) : archive;
+    const source = o.noOverwriteDirNonDir ? guardOverwrites(archive, into, (dir, depth) => files.tree(dir, depth)) : archive;
     source.once("error", (e) => {
       refused = e;
       extractor.stdin.destroy();
