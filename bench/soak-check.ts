@@ -1,5 +1,6 @@
 // What the soak compares: the host's state under its own roots and cgroup parent, before
 // and after, and whether each container the engine lists is in the state it says.
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
@@ -99,4 +100,51 @@ export function checkListed(runRoot: string, id: string, state: string): string 
   }
   if (live(init) || live(shim)) return `${id.slice(0, 12)} is listed ${state}, but its ${live(init) ? "process" : "shim"} lives`;
   return undefined;
+}
+
+/** What the engine's networks leave on the host: links, firewall rules, DNS servers. */
+export interface NetworkState {
+  /** The networks' bridges that exist, and every interface enslaved to one (the host ends of veths). */
+  links: string[];
+  /** iptables rules, of every table, that name one of the networks' subnets. */
+  rules: string[];
+  /** aardvark-dns processes serving from under the soak's directory. */
+  dns: string[];
+}
+
+export function networkState(bridges: string[], subnets: string[], base: string): NetworkState {
+  const links: string[] = [];
+  for (const bridge of bridges) {
+    let ports: string[];
+    try {
+      ports = fs.readdirSync(`/sys/class/net/${bridge}/brif`);
+    } catch {
+      continue;
+    }
+    links.push(bridge, ...ports.map((p) => `${bridge}: ${p}`));
+  }
+  const saved = spawnSync("iptables-save", { encoding: "utf8" });
+  const rules = (saved.stdout ?? "").split("\n").filter((l) => subnets.some((s) => l.includes(s)));
+  if (saved.status !== 0) rules.push(`iptables-save failed: ${saved.stderr}`);
+  const dns: string[] = [];
+  for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let args: string[];
+    try {
+      args = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    } catch {
+      continue;
+    }
+    if (args[0]?.endsWith("aardvark-dns") && args.some((a) => a.startsWith(`${base}/`))) dns.push(`${pid} ${args.join(" ").trim()}`);
+  }
+  return { links: links.sort(), rules: rules.sort(), dns };
+}
+
+/** Lines naming what the networks left that was not there before. */
+export function compareNetwork(before: NetworkState, after: NetworkState): string[] {
+  const out: string[] = [];
+  for (const key of ["links", "rules", "dns"] as const) {
+    const was = new Set(before[key]);
+    for (const x of after[key]) if (!was.has(x)) out.push(`network ${key}: left behind ${x}`);
+  }
+  return out;
 }

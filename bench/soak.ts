@@ -1,17 +1,31 @@
 // Issue 18: a soak, not in CI. `node dist/bench/soak.js [--ops 1000] [--minutes 30]
 // [--kill-percent 10] [--concurrency 3] [--seed N]` (root). Operations mixing `run --rm`,
-// `run -d` + `rm -f`, `exec` and `stop` through the command line, a few at a time, with
-// kill -9 of the command or of a container's shim at random moments. At the end: every
-// container the engine lists is in the state it says, a killed `run --rm` left no
-// container, and once all are removed the host's mounts (under the soak's roots), its
-// cgroups (under the soak's parent) and the runtime's directories are as before, and no
-// shim seen during the soak lives on.
+// `run -d` + `rm -f`, `exec` and `stop` through the command line, a few at a time, on the
+// default bridge (with its pool of prepared namespaces) and on a network of the soak's own
+// with DNS, with kill -9 of the command or of a container's shim at random moments. At the
+// end: every container the engine lists is in the state it says, a killed `run --rm` left
+// no container, and once all are removed (and `network prune` has released the pool and the
+// soak's network) the host's mounts (under the soak's roots), its cgroups (under the soak's
+// parent), the runtime's directories, the networks' bridges and veths, the firewall rules of
+// their subnets and their aardvark-dns are as before, and no shim seen during the soak lives on.
 import { spawn } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { runSync } from "./exec.js";
 import { prepareMydocker, type Mydocker } from "./mydocker.js";
-import { alive, checkListed, compareHost, hostState, runtimeProcesses, type SeenProcess } from "./soak-check.js";
+import { alive, checkListed, compareHost, compareNetwork, hostState, networkState, runtimeProcesses, type SeenProcess } from "./soak-check.js";
+
+/** The soak's own network, with DNS (aardvark-dns): a quarter of the runs use it. */
+const NET = "soaknet";
+
+/** A network's bridge and subnet, as the engine inspects it. */
+function networkOf(md: Mydocker, name: string): { bridge: string; subnet: string } {
+  const r = runSync(md.cli(["network", "inspect", "--format", '{{index .Options "com.docker.network.bridge.name"}} {{(index .IPAM.Config 0).Subnet}}', name]), md.env);
+  const [bridge, subnet] = r.stdout.trim().split(" ");
+  if (r.status !== 0 || !bridge || !subnet) throw new Error(`network inspect ${name}: ${r.stderr.trim() || r.stdout.trim()}`);
+  return { bridge, subnet };
+}
 
 type Kind = "run --rm" | "run -d" | "rm -f" | "exec" | "stop" | "kill shim";
 
@@ -54,6 +68,33 @@ function command(md: Mydocker, args: string[], killAfterMs?: number): Promise<{ 
   });
 }
 
+/**
+ * Whether the bridges hold a veth for each running container listed on them and none for a
+ * stopped one: the soak's network exactly that many, the default bridge that many plus its
+ * pool's prepared namespaces. Exit commands may still be releasing: asked again for 20 s.
+ */
+async function vethsAsListed(md: Mydocker, rows: [string, string, string, string][], nets: { bridge: string }[]): Promise<string | undefined> {
+  const up = (net: string) => rows.filter(([, , state, networks]) => (state === "running" || state === "paused") && networks.split(",").includes(net)).length;
+  const count = (dir: string) => {
+    try {
+      return fs.readdirSync(dir).length;
+    } catch {
+      return 0;
+    }
+  };
+  const [bridge, own] = nets.map((n) => `/sys/class/net/${n.bridge}/brif`) as [string, string];
+  const wrong = () => {
+    const pool = count(path.join(md.runRoot, ".net-pool"));
+    const onBridge = count(bridge) - up("bridge");
+    if (count(own) !== up(NET)) return `${NET}: ${count(own)} veths on its bridge for ${up(NET)} containers listed running on it`;
+    if (onBridge < 0 || onBridge > pool) return `bridge: ${count(bridge)} veths on the default bridge for ${up("bridge")} containers listed running on it and ${pool} pool entries`;
+    return undefined;
+  };
+  const deadline = Date.now() + 20_000;
+  while (wrong() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  return wrong();
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -87,7 +128,14 @@ async function main(): Promise<number> {
     // The busybox image is made once, before the host's state is taken.
     const first = runSync(md.cli(["run", "--rm", "busybox", "true"]), md.env);
     if (first.status !== 0) throw new Error(`the first run failed: ${first.stderr.trim()}`);
+    // The host as the soak found it: the default bridge's pool released (network prune, as at the end).
+    runSync(md.cli(["network", "prune", "-f"]), md.env);
     const before = hostState(base, cgroupParent, md.runRoot);
+    const made = runSync(md.cli(["network", "create", NET]), md.env);
+    if (made.status !== 0) throw new Error(`network create ${NET}: ${made.stderr.trim()}`);
+    const nets = [networkOf(md, "bridge"), networkOf(md, NET)];
+    const netState = () => networkState(nets.map((n) => n.bridge), nets.map((n) => n.subnet), base);
+    const netBefore = netState();
 
     const running = new Set<string>();
     const stopped = new Set<string>();
@@ -117,12 +165,13 @@ async function main(): Promise<number> {
       let kind: Kind;
       let args: string[];
       let target: string | undefined;
+      const network = rnd() < 0.25 ? ["--network", NET] : [];
       if (r < 0.3) {
         kind = "run --rm";
-        args = ["run", "--rm", "--name", name, "busybox", "true"];
+        args = ["run", "--rm", "--name", name, ...network, "busybox", "true"];
       } else if ((r < 0.55 && running.size < 20) || running.size + stopped.size === 0) {
         kind = "run -d";
-        args = ["run", "-d", "--name", name, "busybox", "sleep", "600"];
+        args = ["run", "-d", "--name", name, ...network, "busybox", "sleep", "3600"];
       } else if (r < 0.7) {
         kind = "rm -f";
         target = take(rnd() < 0.5 && stopped.size > 0 ? stopped : running.size > 0 ? running : stopped);
@@ -188,10 +237,12 @@ async function main(): Promise<number> {
 
     // ps sweeps; what the engine lists must be what the kernel has.
     runSync(md.cli(["ps", "-a"]), md.env);
-    const listed = runSync(md.cli(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}}"]), md.env);
+    const listed = runSync(md.cli(["ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Names}} {{.State}} {{.Networks}}"]), md.env);
     const problems: string[] = [];
     if (listed.status !== 0) problems.push(`ps -a failed: ${listed.stderr.trim()}`);
-    const rows = listed.stdout.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string, string]);
+    const rows = listed.stdout.split("\n").filter(Boolean).map((l) => l.split(" ") as [string, string, string, string]);
+    const wiring = await vethsAsListed(md, rows, nets);
+    if (wiring) problems.push(wiring);
     for (const [id, name, state] of rows) {
       const wrong = checkListed(md.runRoot, id, state);
       if (wrong) problems.push(wrong);
@@ -208,7 +259,11 @@ async function main(): Promise<number> {
     }
     const left = runSync(md.cli(["ps", "-aq"]), md.env).stdout.trim();
     if (left) problems.push(`containers left after rm -f: ${left.split("\n").length}`);
+    // The pool released and the soak's network removed, as a user's network prune does.
+    const prune = runSync(md.cli(["network", "prune", "-f"]), md.env);
+    if (prune.status !== 0) problems.push(`network prune: ${prune.stderr.trim()}`);
     problems.push(...compareHost(before, hostState(base, cgroupParent, md.runRoot)));
+    problems.push(...compareNetwork(netBefore, netState()));
     for (const s of shims) if (alive(s)) problems.push(`shim ${s.pid} lives on`);
 
     console.log(`\n## soak: ${issued} operations in ${seconds.toFixed(0)} s, ${concurrency} at a time, kill -9 in ${values["kill-percent"]}% (seed ${seed})\n`);
@@ -217,7 +272,11 @@ async function main(): Promise<number> {
     console.log(`\nlisted at the end: ${[...states].map(([s, n]) => `${n} ${s}`).join(", ") || "none"}; killed run --rm: ${killedRm.size}; shims seen: ${shims.length}`);
     for (const f of failures.slice(0, 10)) console.log(`failed: ${f}`);
     if (failures.length > 10) console.log(`... and ${failures.length - 10} more failures`);
-    console.log(problems.length === 0 ? "checks: all passed (listed states true; mounts, cgroups, runtime directories as before; no shim left)" : `checks: ${problems.length} problems`);
+    console.log(
+      problems.length === 0
+        ? "checks: all passed (listed states true; mounts, cgroups, runtime directories, bridges and veths, firewall rules, aardvark-dns as before; no shim left)"
+        : `checks: ${problems.length} problems`,
+    );
     for (const p of problems) console.log(`problem: ${p}`);
     return problems.length === 0 ? 0 : 1;
   } finally {
