@@ -148,3 +148,10 @@ export function compareNetwork(before: NetworkState, after: NetworkState): strin
   }
   return out;
 }
+
+/** Whether a subnet's traffic is masqueraded: POSTROUTING sends it to a chain that has a MASQUERADE rule. */
+export function masqueraded(subnet: string): boolean {
+  const nat = (spawnSync("iptables", ["-t", "nat", "-S"], { encoding: "utf8" }).stdout ?? "").split("\n");
+  const chains = nat.filter((l) => l.startsWith(`-A POSTROUTING -s ${subnet} -j `)).map((l) => l.split(" ").pop()!);
+  return chains.some((chain) => nat.some((l) => l.startsWith(`-A ${chain} `) && l.includes("-j MASQUERADE")));
+}

@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { runSync } from "./exec.js";
 import { prepareMydocker, type Mydocker } from "./mydocker.js";
-import { alive, checkListed, compareHost, compareNetwork, hostState, networkState, runtimeProcesses, type SeenProcess } from "./soak-check.js";
+import { alive, checkListed, compareHost, compareNetwork, hostState, masqueraded, networkState, runtimeProcesses, type SeenProcess } from "./soak-check.js";
 
 /** The soak's own network, with DNS (aardvark-dns): a quarter of the runs use it. */
 const NET = "soaknet";
@@ -71,9 +71,10 @@ function command(md: Mydocker, args: string[], killAfterMs?: number): Promise<{ 
 /**
  * Whether the bridges hold a veth for each running container listed on them and none for a
  * stopped one: the soak's network exactly that many, the default bridge that many plus its
- * pool's prepared namespaces. Exit commands may still be releasing: asked again for 20 s.
+ * pool's prepared namespaces; and that their subnets are masqueraded. Exit commands may
+ * still be releasing: the veths are counted again for 20 s.
  */
-async function vethsAsListed(md: Mydocker, rows: [string, string, string, string][], nets: { bridge: string }[]): Promise<string | undefined> {
+async function vethsAsListed(md: Mydocker, rows: [string, string, string, string][], nets: { bridge: string; subnet: string }[]): Promise<string | undefined> {
   const up = (net: string) => rows.filter(([, , state, networks]) => (state === "running" || state === "paused") && networks.split(",").includes(net)).length;
   const count = (dir: string) => {
     try {
@@ -83,6 +84,9 @@ async function vethsAsListed(md: Mydocker, rows: [string, string, string, string
     }
   };
   const [bridge, own] = nets.map((n) => `/sys/class/net/${n.bridge}/brif`) as [string, string];
+  // A container listed running on a network reaches past the host: its subnet is masqueraded.
+  const unmasqueraded = nets.filter((n, i) => up(i === 0 ? "bridge" : NET) > 0 && !masqueraded(n.subnet));
+  if (unmasqueraded.length) return `no masquerade for ${unmasqueraded.map((n) => n.subnet).join(", ")}, whose containers are listed running`;
   const wrong = () => {
     const pool = count(path.join(md.runRoot, ".net-pool"));
     const onBridge = count(bridge) - up("bridge");
