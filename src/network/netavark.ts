@@ -21,12 +21,29 @@ const NETAVARK = "/usr/lib/podman/netavark";
 /** flock's exit status when the lock did not come in time. */
 const LOCK_TIMEOUT = 75;
 const AARDVARK = "/usr/lib/podman/aardvark-dns";
-/**
- * One lock for the host, not per engine root: netavark's firewall chains (NETAVARK_FORWARD,
- * the port-forwarding ones) are shared by every bridge, and two netavark runs that make one
- * at once fail ("Chain already exists").
- */
+/** netavark runs under this lock until the host's firewall chains exist (lockFile). */
 const HOST_LOCK = "/run/mydocker-netavark.lock";
+/** Made once a setup has made the host's firewall chains; in /run, as the rules: a reboot takes both. */
+const HOST_CHAINS_MADE = "/run/mydocker-netavark.chains";
+
+/**
+ * The lock netavark runs under. Two netavark runs that make one firewall chain at once fail
+ * ("Chain already exists"), and a teardown that finds a bridge without interfaces removes it
+ * under another container's setup. A network's own chains (named after its name in netavark,
+ * netavarkName) and its bridge are its root's alone; the host's chains (NETAVARK_FORWARD,
+ * NETAVARK-HOSTPORT-*) are made by the first setup on the host and never removed. So: one
+ * lock per engine root, and the host's too until its chains exist; roots side by side
+ * (parallel test files, other users' engines) do not wait for each other.
+ */
+function lockFile(b: NetavarkBinaries): string {
+  return path.join(b.configDir, "lock");
+}
+
+/** flock(1) around command, on the root's lock and, until the host's chains exist, the host's too (always in that order). */
+function locked(b: NetavarkBinaries, command: string[]): string[] {
+  const flock = (file: string) => ["flock", "-o", "-w", "120", "-E", String(LOCK_TIMEOUT), file];
+  return [...flock(lockFile(b)), ...(fs.existsSync(HOST_CHAINS_MADE) ? [] : flock(HOST_LOCK)), ...command];
+}
 
 export function defaultBinaries(configDir: string): NetavarkBinaries {
   return {
@@ -50,7 +67,7 @@ function run(b: NetavarkBinaries, args: string[], input: string, lock: "alone" |
     // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
     // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
     const command = [b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
-    const argv = lock === "held" ? command : ["flock", "-o", "-w", "120", "-E", String(LOCK_TIMEOUT), HOST_LOCK, ...command];
+    const argv = lock === "held" ? command : locked(b, command);
     // The description on stdin from a file, not a pipe: netavark reads it holding the host's
     // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
     const stdin = inputFd(b.configDir, input);
@@ -109,11 +126,11 @@ function bridgesInUse(config: NetavarkConfig): boolean {
 }
 
 /**
- * The host's lock, shared, on an fd of our own: held until the fd is closed. Taken at once
+ * The root's lock, shared, on an fd of our own: held until the fd is closed. Taken at once
  * when nobody holds it alone; else flock(1) waits for it, off this process's one thread.
  */
-async function sharedLock(): Promise<number> {
-  const fd = fs.openSync(HOST_LOCK, fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+async function sharedLock(b: NetavarkBinaries): Promise<number> {
+  const fd = fs.openSync(lockFile(b), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
   if (flockShared(fd)) return fd;
   const code = await new Promise<number>((resolve) => {
     spawn("flock", ["-s", "-w", "120", "-E", String(LOCK_TIMEOUT), "3"], { stdio: ["ignore", "ignore", "ignore", fd] })
@@ -127,7 +144,7 @@ async function sharedLock(): Promise<number> {
 
 /** A shareable setup with the lock shared, when its bridges are in use; undefined: it must run alone. */
 async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig): Promise<Outcome | undefined> {
-  const fd = await sharedLock();
+  const fd = await sharedLock(b);
   try {
     let inUse = false;
     try {
@@ -146,6 +163,8 @@ export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: 
   const args = ["setup", netns];
   const r = (shareable(config) ? await setupShared(b, args, config) : undefined) ?? (await run(b, args, JSON.stringify(config)));
   if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
+  // A network with a firewall has made the host's chains, if they were not there.
+  if (Object.values(config.network_info).some((n) => !n.internal) && !fs.existsSync(HOST_CHAINS_MADE)) fs.writeFileSync(HOST_CHAINS_MADE, "");
   return JSON.parse(r.stdout) as NetavarkResult;
 }
 

@@ -272,10 +272,12 @@ export class ContainerNetwork {
 
   /**
    * Once the run's spec is known: a run on a pooled namespace gives it back to the pool after
-   * it when the container is removed after it (--rm) and cannot have changed it (pool.ts).
+   * it when the container is removed after it (--rm), shares no /dev/shm, and cannot have
+   * changed it (reuse.ts).
    */
   permitReuse(c: ContainerRecord, spec: Spec): boolean {
-    return c.hostConfig.AutoRemove === true && this.pool.permitReuse(this.runs.dir(c.id), spec);
+    const ownShm = ["private", "none"].includes(c.hostConfig.IpcMode ?? "private");
+    return c.hostConfig.AutoRemove === true && ownShm && this.pool.permitReuse(this.runs.dir(c.id), spec);
   }
 
   /** A process that may change the namespace or outlive the container is in it: never reused. */

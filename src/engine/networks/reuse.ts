@@ -6,7 +6,11 @@
 // with the host's privileges. It is outlived by a process that is not killed with the
 // container's init: only a PID namespace of the container's own guarantees that (the kernel
 // reaps every process in it before the init's exit is seen), and a container that joins this
-// one's namespace (--network container:) is checked where it joins.
+// one's namespace (--network container:) is checked where it joins. And it is outlived by a
+// socket of its own that a process passed to another container through a unix socket they
+// share: a directory bound into both (a volume, a bind) or a /dev/shm they share (--ipc, whose
+// mode the caller checks); a bound regular file (the generated /etc files, --init) is no way.
+import fs from "node:fs";
 import type { Spec } from "../../spec/runtime.js";
 
 const NAMESPACE_CHANGERS = new Set(["CAP_NET_ADMIN", "CAP_SYS_ADMIN"]);
@@ -23,6 +27,8 @@ export function specLeavesNetnsClean(spec: Spec): boolean {
   // /proc mounted once, where the runtime applies readonlyPaths; no other view of it or of /sys.
   const mounts = spec.mounts ?? [];
   const exposes = (m: (typeof mounts)[number]) =>
-    (m.type === "proc" && m.destination !== "/proc") || /^\/(proc|sys)(\/|$)/.test(m.source ?? "") && m.type !== "proc" && m.type !== "sysfs";
-  return !mounts.some(exposes);
+    (m.type === "proc" && m.destination !== "/proc") || (/^\/(proc|sys)(\/|$)/.test(m.source ?? "") && m.type !== "proc" && m.type !== "sysfs");
+  const isBind = (m: (typeof mounts)[number]) => m.type === "bind" || (m.options ?? []).some((o) => o === "bind" || o === "rbind");
+  const shares = (m: (typeof mounts)[number]) => isBind(m) && fs.statSync(m.source ?? "", { throwIfNoEntry: false })?.isFile() !== true;
+  return !mounts.some((m) => exposes(m) || shares(m));
 }
