@@ -104,6 +104,7 @@ test("attach -it through a real pty: keys reach the shell, ctrl-p ctrl-q detache
 test("exec -it through a real pty: --detach-keys (and ctrl-p ctrl-q) leave the process running; without them its exit status is ours", { skip: skip || noScript }, async () => {
   const id = md("run", "-d", "--network", "none", "busybox", "sleep", "300").stdout.trim();
   const shells = () => md("exec", id, "ps", "-o", "args").stdout.split("\n").filter((l) => l === "sh").length;
+  const since = String(Math.floor(Date.now() / 1000) - 1);
   const first = inPty(`exec -it --detach-keys ctrl-a,d ${id} sh`);
   await first.type("echo marker-$((6*7)) $TERM\n");
   await waitFor(() => first.out().includes("marker-42 xterm"), { what: "the shell's output" });
@@ -121,6 +122,16 @@ test("exec -it through a real pty: --detach-keys (and ctrl-p ctrl-q) leave the p
   await third.type("exit 3\n");
   assert.equal(await third.done, 3, third.out());
   assert.equal(shells(), 2);
+  // The exec's monitor records each end, also of the shells whose client detached.
+  const shellPids = md("exec", id, "ps", "-o", "pid,args").stdout.split("\n").map((l) => l.trim().split(/\s+/)).filter((f) => f[1] === "sh" && f.length === 2).map((f) => f[0]!);
+  assert.equal(shellPids.length, 2);
+  // An interactive shell ignores SIGTERM.
+  assert.equal(md("exec", id, "kill", "-9", ...shellPids).status, 0);
+  const died = () => md("events", "--since", since, "--until", String(Math.ceil(Date.now() / 1000) + 1), "--filter", "event=exec_die", "--format", "{{.Actor.Attributes.exitCode}}").stdout.split("\n").filter(Boolean).sort();
+  // The other execs (ps, kill) ended with 0.
+  const shellEnds = () => died().filter((code) => code !== "0");
+  await waitFor(() => shellEnds().length >= 3, { what: "exec_die of the detached shells" });
+  assert.deepEqual(shellEnds(), ["137", "137", "3"]);
   const bad = md("exec", "-it", "--detach-keys", "ctrl-1", id, "sh");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /invalid detach keys "ctrl-1"/);

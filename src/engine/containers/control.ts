@@ -178,7 +178,10 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
         },
       }
     : undefined;
-  const ended = req.detach ? { exitFile: ctx.runtime.execExitFile(c.id, execID), exitCommand: exitCommand?.(c.id, execID) } : {};
+  // A monitor that outlives its caller (detached, or attached: the client may leave with its
+  // detach keys) records the process's end itself, with or without anyone waiting.
+  const byMonitor = req.detach || attach !== undefined;
+  const ended = byMonitor ? { exitFile: ctx.runtime.execExitFile(c.id, execID), exitCommand: exitCommand?.(c.id, execID) } : {};
   const handle = await ctx.runtime.exec(c.id, proc, { detach: req.detach, stdin: Boolean(req.interactive || req.pipe), pipe: req.pipe, attach, ...ended }).catch((e: unknown) => {
     // docker exec: a process that could not be started (its setup failed) is 126, as one it cannot execute.
     throw e instanceof MydockerError && e.exitStatus === 125 && e.code === "container-setup" ? new MydockerError(e.code, e.message, 126) : e;
@@ -196,7 +199,7 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
     signal: (sig) => handle.signal(sig),
     wait: () =>
       (waited ??= handle.wait().then((exit) => {
-        ctx.events.record(containerEvent(c, "exec_die", { execID, exitCode: String(exit.exitCode) }));
+        if (!byMonitor) ctx.events.record(containerEvent(c, "exec_die", { execID, exitCode: String(exit.exitCode) }));
         return exit;
       })),
   };
