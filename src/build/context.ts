@@ -63,17 +63,19 @@ function ignoreRules(text: string | undefined): Pick<SourceTree, "ignored" | "ex
   return { ignored: (rel) => rules.ignores(rel), exceptions: lines.some((l) => l.startsWith("!")) };
 }
 
-function readDockerfile(dir: string, opts: { dockerfile?: string; dockerfileText?: string }): { text: string; name: string } {
+function readDockerfile(dir: string, streamed: boolean, opts: { dockerfile?: string; dockerfileText?: string }): { text: string; name: string } {
   if (opts.dockerfileText !== undefined) return { text: opts.dockerfileText, name: "Dockerfile" };
   const name = opts.dockerfile ?? "Dockerfile";
   const abs = path.resolve(dir, name);
   const rel = path.relative(dir, abs);
   // Inside the context it is looked up in the context (its symlinks stay there); a file the
-  // user named outside it is theirs to name.
-  const inside = rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+  // user named outside a context directory is theirs to name. A context that came as a
+  // stream (an API request, build -) has no outside: its name, absolute or with "..", is
+  // taken inside it, as docker's daemon does, never as a host path.
+  const inside = streamed || (rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel));
   let bytes: Buffer | undefined;
   try {
-    bytes = inside ? readFileInView([dir], rel, MaxDockerfileBytes) : fs.readFileSync(abs);
+    bytes = inside ? readFileInView([dir], streamed ? name : rel, MaxDockerfileBytes) : fs.readFileSync(abs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
@@ -84,7 +86,7 @@ function readDockerfile(dir: string, opts: { dockerfile?: string; dockerfileText
 /** Opens the context (a tar is extracted under work) and reads its Dockerfile and .dockerignore. */
 export async function loadContext(opts: { context: string | Readable; dockerfile?: string; dockerfileText?: string }, work: string): Promise<LoadedContext> {
   const { dir, dockerfileText } = await contextDir(opts.context, work);
-  const { text, name } = readDockerfile(dir, { ...opts, dockerfileText: opts.dockerfileText ?? dockerfileText });
+  const { text, name } = readDockerfile(dir, typeof opts.context !== "string", { ...opts, dockerfileText: opts.dockerfileText ?? dockerfileText });
   const rules = ignoreRules(readFileInView([dir], ".dockerignore", MaxDockerfileBytes)?.toString("utf8"));
   return { tree: { dirs: [dir], ...rules }, dockerfile: text, dockerfileName: name };
 }

@@ -9,7 +9,7 @@ import type { CommitOptions } from "../engine/containers/commit.js";
 export interface BuildOptions {
   /** The build context: a directory, or a tar stream of one (docker build -). */
   context: string | Readable;
-  /** The Dockerfile's path: absolute, or relative to a context directory (default "Dockerfile"). */
+  /** The Dockerfile's path: absolute, or relative to a context directory (default "Dockerfile"); always inside a context given as a stream. */
   dockerfile?: string;
   /** The Dockerfile's text itself (docker build -f -), instead of a file. */
   dockerfileText?: string;

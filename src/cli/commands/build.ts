@@ -82,7 +82,8 @@ export function registerBuild(program: Command, ctx: Context): void {
       try {
         result = await engine.build({
           context: context === "-" ? process.stdin : context,
-          dockerfile: fromStdin || f.file === undefined ? undefined : path.resolve(f.file),
+          // With the context on stdin, -f names a file in it, as docker's CLI takes it.
+          dockerfile: fromStdin || f.file === undefined ? undefined : context === "-" ? f.file : path.resolve(f.file),
           dockerfileText: fromStdin ? fs.readFileSync(0, "utf8") : undefined,
           tags: f.tag,
           buildArgs: pairs(f.buildArg, "--build-arg", true),
