@@ -1,7 +1,8 @@
-// Issue 13: myrunc as the runtime binary, against runc and crun, in one run: `run` of the
-// shared bundle; `state` of a created container (what containerd calls most, which must
-// not pay for the engine or SQLite); and `ctr run --rm IMAGE true` through a containerd of
-// the benchmark's own, with each binary as the runc shim's runtime.
+// Issue 13: myrunc as the runtime binary, against runc and crun, in one run, the runtimes
+// taking turns run by run (a machine others load drifts on all alike): `run` of the shared
+// bundle; `state` of a created container (what containerd calls most; `node -e 0` beside
+// it, the floor of any Node command); and `ctr run --rm IMAGE true` through a containerd of
+// the benchmark's own, with each binary as the runc shim's runtime. Medians, CPU beside wall.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -9,8 +10,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BenchContext } from "./context.js";
 import { installed, mustRun, runSync, whyFailed } from "./exec.js";
-import { hyperfine } from "./hyperfine.js";
-import { measure, printTable, printTarget, type Row } from "./report.js";
+import { timeOnce, type TimedCommand } from "./hyperfine.js";
+import { inTurn } from "./report.js";
 
 const MYRUNC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/myrunc");
 const RUNTIMES = ["crun", "runc", "myrunc"] as const;
@@ -24,7 +25,6 @@ export async function myrunc(ctx: BenchContext): Promise<void> {
   const binary: Record<Runtime, string> = { crun: "crun", runc: "runc", myrunc: MYRUNC };
   const stateRoot = (r: Runtime) => path.join(base, `${r}-state`);
   const missing = (r: Runtime) => (r === "myrunc" || installed(r) ? undefined : `${r} is not installed`);
-  const opts = { runs: ctx.runs, warmup: ctx.warmup };
   let daemon: ChildProcess | undefined;
   const undo = ctx.onCleanup(() => cleanup());
   function cleanup(): void {
@@ -38,58 +38,48 @@ export async function myrunc(ctx: BenchContext): Promise<void> {
     fs.rmSync(base, { recursive: true, force: true });
   }
   try {
-    const timed = (r: Runtime, argv: () => string[]) => async () => {
+    for (const r of RUNTIMES) {
       const why = missing(r);
-      if (why) throw new Error(why);
-      return hyperfine(argv(), opts);
-    };
-    const run: Row[] = [];
-    for (const r of RUNTIMES) {
-      run.push(await measure(r, timed(r, () => [binary[r], "--root", stateRoot(r), "run", "--bundle", ctx.peers.bundle, `bench-run-${r}`])));
+      if (why) console.log(`(${r} left out: ${why})`);
     }
-    printTable("myrunc: `RUNTIME run` of a bundle (/bin/true) to exit", "ms", run, ["crun", "runc"]);
-    printTarget(run, "myrunc", "runc", 2.0);
+    const subjects = RUNTIMES.filter((r) => !missing(r));
+    // bin/myrunc starts from its snapshot only when that is newer than the code (a plain tsc
+    // since the last `npm run build` leaves it running from ES modules: not what is shipped).
+    const oci = path.resolve(path.dirname(MYRUNC), "../dist/src/oci-cli");
+    const mtime = (f: string) => fs.statSync(f, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+    if (mtime(path.join(oci, "main.blob")) <= mtime(path.join(oci, "main.js"))) console.log("(warning: myrunc's startup snapshot is missing or older than its code: run `npm run build` first)");
+    const table = new Table();
+    const load = [os.loadavg()[0]];
+    const runArgv = (r: Runtime, i: number) => [binary[r], "--root", stateRoot(r), "run", "--bundle", ctx.peers.bundle, `bench-run-${r}-${i}`];
+    for (const r of subjects) for (let i = 0; i < ctx.warmup; i++) mustRun(runArgv(r, -1 - i));
+    for (let i = 0; i < ctx.runs; i++) for (const r of inTurn(subjects, i)) table.add("run", r, timeOnce(runArgv(r, i)));
 
-    const state: Row[] = [];
-    for (const r of RUNTIMES) {
-      state.push(
-        await measure(r, () => {
-          const why = missing(r);
-          if (why) throw new Error(why);
-          const id = `bench-state-${r}`;
-          // The created init keeps the stdio it was given: not our pipes, or this would wait for it.
-          const c = spawnSync(binary[r], ["--root", stateRoot(r), "create", "--bundle", ctx.peers.bundle, id], { stdio: "ignore", timeout: 60_000 });
-          if (c.status !== 0) throw new Error(`${r} create exited ${c.status ?? c.signal}`);
-          try {
-            return hyperfine([binary[r], "--root", stateRoot(r), "state", id], opts);
-          } finally {
-            runSync([binary[r], "--root", stateRoot(r), "delete", "--force", id]);
-          }
-        }),
-      );
+    // state of a container created once before (the init keeps the stdio it is given: not our pipes).
+    for (const r of subjects) {
+      const c = spawnSync(binary[r], ["--root", stateRoot(r), "create", "--bundle", ctx.peers.bundle, `bench-state-${r}`], { stdio: "ignore", timeout: 60_000 });
+      if (c.status !== 0) throw new Error(`${r} create exited ${c.status ?? c.signal}`);
     }
-    printTable("myrunc: `RUNTIME state` of a created container", "ms", state, ["crun", "runc"]);
+    const floor = [process.execPath, "-e", "0"];
+    for (let i = 0; i < ctx.runs; i++) {
+      for (const r of inTurn(subjects, i)) table.add("state", r, timeOnce([binary[r], "--root", stateRoot(r), "state", `bench-state-${r}`]));
+      table.add("state", "node -e 0", timeOnce(floor));
+    }
+    for (const r of subjects) runSync([binary[r], "--root", stateRoot(r), "delete", "--force", `bench-state-${r}`]);
+    load.push(os.loadavg()[0]);
 
-    const ctr: Row[] = [];
-    let sock: string | undefined;
-    const ready = await measure("containerd", async () => {
+    let sock: string;
+    try {
       ({ daemon, sock } = await startContainerd(base, ctx));
-      return { mean: 0, stddev: 0, runs: 1 };
-    });
-    for (const r of RUNTIMES) {
-      ctr.push(
-        await measure(r, async () => {
-          if (!ready.outcome.ok) throw new Error(`containerd: ${ready.outcome.reason}`);
-          const why = missing(r);
-          if (why) throw new Error(why);
-          const id = `bench-ctr-${r}`;
-          const argv = ["ctr", "--address", sock!, "run", "--rm", "--runc-binary", binary[r], "--runc-root", stateRoot(r), "--cgroup", `/${cgroupParent}/${id}`, IMAGE, id, "true"];
-          return hyperfine(argv, opts);
-        }),
-      );
+    } catch (e) {
+      console.log(`(ctr left out: ${(e as Error).message})`);
+      table.print(load);
+      return;
     }
-    printTable("myrunc: `ctr run --rm IMAGE true` with each runtime binary under containerd 1.6's runc shim", "ms", ctr, ["crun", "runc"]);
-    printTarget(ctr, "myrunc", "runc", 1.5);
+    const ctrArgv = (r: Runtime, id: string) => ["ctr", "--address", sock, "run", "--rm", "--runc-binary", binary[r], "--runc-root", stateRoot(r), "--cgroup", `/${cgroupParent}/${id}`, IMAGE, id, "true"];
+    for (const r of subjects) for (let i = 0; i < ctx.warmup; i++) mustRun(ctrArgv(r, `bench-ctr-${r}-w${i}`));
+    for (let i = 0; i < ctx.runs; i++) for (const r of inTurn(subjects, i)) table.add("ctr", r, timeOnce(ctrArgv(r, `bench-ctr-${r}-${i}`)));
+    load.push(os.loadavg()[0]);
+    table.print(load);
   } finally {
     cleanup();
     undo();
@@ -97,6 +87,49 @@ export async function myrunc(ctx: BenchContext): Promise<void> {
 }
 
 /** containerd with its own root, state and sockets under base (CRI off), and the image imported from an archive the engine saved. */
+const CASES = {
+  run: { title: "`RUNTIME run` of the bundle (/bin/true) to exit", target: 2.0 },
+  state: { title: "`RUNTIME state` of a created container", target: undefined },
+  ctr: { title: "`ctr run --rm IMAGE true` under containerd 1.6's runc shim (CPU: ctr's own)", target: 1.5 },
+} as const;
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+/** Wall and CPU samples per case and subject, taken in turns; printed as medians with ratios to runc. */
+class Table {
+  private readonly samples = new Map<string, Map<string, TimedCommand[]>>();
+
+  add(c: keyof typeof CASES, subject: string, t: TimedCommand): void {
+    const bySubject = this.samples.get(c) ?? new Map<string, TimedCommand[]>();
+    this.samples.set(c, bySubject);
+    bySubject.set(subject, [...(bySubject.get(subject) ?? []), t]);
+  }
+
+  print(load: number[]): void {
+    console.log(`\nmyrunc: medians of runs taken in turns (load average ${load.map((l) => l?.toFixed(1)).join(" -> ")})`);
+    for (const [c, bySubject] of this.samples) {
+      const { title, target } = CASES[c as keyof typeof CASES];
+      const wall = (s: string) => median((bySubject.get(s) ?? []).map((t) => t.mean));
+      const runc = bySubject.has("runc") ? wall("runc") : undefined;
+      console.log(`\n${title}\n\n| subject | wall (median) | min | CPU (median) | vs runc |\n|---|---|---|---|---|`);
+      for (const [subject, ts] of bySubject) {
+        const w = wall(subject);
+        const cpu = median(ts.map((t) => t.cpuMs));
+        const min = Math.min(...ts.map((t) => t.mean));
+        console.log(`| ${subject} (n=${ts.length}) | ${w.toFixed(1)} ms | ${min.toFixed(1)} ms | ${cpu.toFixed(1)} ms | ${runc ? `${(w / runc).toFixed(2)}x` : "-"} |`);
+      }
+      if (target !== undefined && runc && bySubject.has("myrunc")) {
+        const r = wall("myrunc") / runc;
+        console.log(`\ntarget: myrunc <= ${target}x runc: ${r.toFixed(2)}x, ${r <= target ? "met" : "NOT met"}`);
+      }
+    }
+  }
+}
+
 async function startContainerd(base: string, ctx: BenchContext): Promise<{ daemon: ChildProcess; sock: string }> {
   if (!installed("containerd") || !installed("ctr")) throw new Error("containerd and ctr are not installed");
   const dir = path.join(base, "containerd");
