@@ -16,6 +16,8 @@ export interface RegistryStore {
   readonly catalog: Pick<Catalog, "configText" | "hasLayer" | "recordBlob" | "blobsOfLayer" | "setName" | "recordBlobRepository" | "repositoriesOfBlob">;
   readonly layers: Pick<LayerStore, "tar" | "has" | "stage">;
   withWorkDir<T>(fn: (work: string) => Promise<T>): Promise<T>;
+  /** The image a name (or id) is now, if any (ImageStore.resolve). */
+  resolve(refOrId: string): ImageRecord | undefined;
   /** Moves staged layers into place and records the image with its names (ImageStore.addImage). */
   addImage(configText: string, id: Digest, layers: (StagedLayer | Digest)[], names: string[]): ImageRecord;
 }

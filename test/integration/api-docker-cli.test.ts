@@ -140,6 +140,8 @@ test("docker push to a local registry, rmi, pull back, run", { skip: skip || (!h
     const pull = docker(s(), ["pull", ref], { timeout: 120_000 });
     assert.equal(pull.status, 0, pull.stderr);
     assert.equal(pull.stdout.match(/Status: Downloaded newer image for/g)?.length, 1, pull.stdout);
+    const again = docker(s(), ["pull", ref], { timeout: 120_000 });
+    assert.match(again.stdout, new RegExp(`Status: Image is up to date for ${ref}`), again.stdout);
     assert.equal(d("run", "--rm", "--network", "none", ref, "echo", "pulled").stdout, "pulled\n");
     d("rmi", ref);
   } finally {

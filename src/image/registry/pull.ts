@@ -104,6 +104,8 @@ async function pullImage(store: RegistryStore, text: string, options: PullOption
     throw new MydockerError("invalid_manifest", `manifest ${digest} lists ${manifest.layers.length} layers but its config ${config.rootfs.diff_ids.length}`);
   }
   const names = [formatReference(ref.digest ? { ...ref, tag: undefined } : ref), `${repositoryOf(ref)}@${pulledDigest}`].filter((n, i, all) => all.indexOf(n) === i);
+  // As docker: a pull that changes nothing the name means says so.
+  const upToDate = store.resolve(names[0]!)?.id === manifest.config.digest;
   return store.withWorkDir(async (work) => {
     for (const l of manifest.layers) progress?.({ kind: "layer", id: shortId(l.digest), action: "waiting" });
     const layers = await mapLimit(manifest.layers, ParallelLayers, async (l, i): Promise<StagedLayer | Digest> => {
@@ -127,7 +129,7 @@ async function pullImage(store: RegistryStore, text: string, options: PullOption
       store.catalog.recordBlobRepository(l.digest, client.domain, ref.path);
     });
     step(`Digest: ${pulledDigest}`);
-    step(`Status: Downloaded newer image for ${formatReference(ref)}`);
+    step(`Status: ${upToDate ? "Image is up to date" : "Downloaded newer image"} for ${formatReference(ref)}`);
     return image;
   });
 }
