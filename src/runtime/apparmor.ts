@@ -3,14 +3,22 @@
 // profile wherever podman was built with AppArmor, run everywhere).
 import fs from "node:fs";
 
-/**
- * The kernel says "Y" here when AppArmor is enabled. MYDOCKER_APPARMOR_ENABLED_FILE names
- * another file: the tests of a profile that cannot be applied use one that says Y.
- */
-export function appArmorEnabled(file = process.env["MYDOCKER_APPARMOR_ENABLED_FILE"] || "/sys/module/apparmor/parameters/enabled"): boolean {
+const ENABLED = "/sys/module/apparmor/parameters/enabled";
+
+function saysYes(file: string): boolean {
   try {
     return fs.readFileSync(file, "utf8").startsWith("Y");
   } catch {
     return false;
   }
+}
+
+/**
+ * The kernel says "Y" in ENABLED when AppArmor is enabled. MYDOCKER_APPARMOR_ENABLED_FILE
+ * names one more file that may say so (never less: it cannot turn a host's AppArmor off):
+ * the tests of a profile that cannot be applied use one that says Y.
+ */
+export function appArmorEnabled(): boolean {
+  const extra = process.env["MYDOCKER_APPARMOR_ENABLED_FILE"];
+  return saysYes(ENABLED) || (extra !== undefined && extra !== "" && saysYes(extra));
 }
