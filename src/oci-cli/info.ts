@@ -18,7 +18,7 @@ export function registerInfo(program: Command): void {
     .option("-b, --bundle <dir>", "the bundle directory", ".")
     .option("--rootless", "a spec for a user without root (not supported)")
     .action((f: { bundle: string; rootless?: boolean }) => {
-      if (f.rootless) throw new MydockerError("unsupported", "--rootless: user namespaces are not supported by myrunc; run it as root");
+      if (f.rootless) throw new MydockerError("unsupported", "--rootless: myrunc does not run without root, so it writes no spec for that; run it as root (a container may still have a user namespace: linux.uidMappings)");
       const file = path.join(f.bundle, "config.json");
       if (fs.existsSync(file)) throw new MydockerError("exists", "File config.json exists. Remove it first.");
       const spec = { ...defaultSpec(), process: { ...defaultSpec().process, terminal: true } };

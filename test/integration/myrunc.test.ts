@@ -168,6 +168,10 @@ test("features, spec and the refusals say what they do not support", { skip }, (
   assert.equal(env.myrunc(["spec", "--bundle", dir]).status, 0);
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).ociVersion, "1.0.2");
   assert.match(env.myrunc(["spec", "--bundle", dir]).stderr, /exists/);
+  const rootless = env.myrunc(["spec", "--rootless", "--bundle", env.base]);
+  assert.equal(rootless.status, 1);
+  assert.match(rootless.stderr, /^--rootless: myrunc does not run without root/);
+  assert.equal(fs.existsSync(path.join(env.base, "config.json")), false);
   const sd = env.myrunc(["--systemd-cgroup", "state", "x"]);
   assert.equal(sd.status, 1);
   assert.match(sd.stderr, /--systemd-cgroup is not supported/);
