@@ -1,6 +1,7 @@
 // ps's filters as moby's daemon/list.go applies them, through mydocker ps and through the
 // docker CLI against serve: name= is a regular expression (clients ask for ^/NAME$), and a
-// filter lists stopped containers only when it is status= (or with -a, or a limit).
+// filter lists stopped containers only when it is status= (or with -a, or a limit);
+// publish= and expose= by a container's ports.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mydocker } from "../helpers/cli.js";
@@ -34,5 +35,34 @@ test("ps --filter: name= as a regular expression, stopped containers only with s
     }
   } finally {
     md("rm", "-f", "pf-up", "pf-up2", "pf-made");
+  }
+});
+
+test("ps --filter publish= and expose=: a published host port or an exposed container port, single, ranged or by protocol", { skip }, () => {
+  const s = served();
+  const md = (...args: string[]) => {
+    const r = mydocker(s.roots, args);
+    assert.equal(r.status, 0, `${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+  };
+  md("run", "-d", "--name", "pf-web", "--network", "bridge", "--expose", "90/udp", "-p", "127.0.0.1::80", "busybox", "sleep", "300");
+  md("run", "-d", "--name", "pf-plain", "--network", "none", "busybox", "sleep", "300");
+  try {
+    const host = /:(\d+)$/.exec(md("port", "pf-web", "80"))![1]!;
+    for (const [who, ps] of [
+      ["mydocker", (f: string) => mydocker(s.roots, ["ps", "--format", "{{.Names}}", "--filter", f])],
+      ["docker", (f: string) => docker(s, ["ps", "--format", "{{.Names}}", "--filter", f])],
+    ] as const) {
+      for (const f of [`publish=${host}`, `publish=${host}/tcp`, `publish=${Number(host) - 1}-${Number(host) + 1}`, "expose=80", "expose=90/udp", "expose=1-100/tcp"]) {
+        const r = ps(f);
+        assert.equal(r.stdout, "pf-web\n", `${who} ${f}: ${r.stderr}`);
+      }
+      for (const f of ["publish=80", `publish=${host}/udp`, "expose=90", "expose=81"]) assert.equal(ps(f).stdout, "", `${who} ${f}`);
+      const bad = ps("publish=127.0.0.1:80");
+      assert.notEqual(bad.status, 0);
+      assert.match(bad.stderr, /filter for 'publish' should not contain ':': 127\.0\.0\.1:80/);
+    }
+  } finally {
+    md("rm", "-f", "pf-web", "pf-plain");
   }
 });

@@ -15,7 +15,7 @@ async function create({ engine, req, res, query }: RequestContext): Promise<void
 async function list({ engine, res, query }: RequestContext): Promise<void> {
   await engine.sweep();
   const filters = filtersParam(query);
-  const filter = containerFilter(filters, () => engine.containers.all());
+  const filter = containerFilter(filters, () => engine.containers.all(), { ports: (c) => engine.networks.containerPorts(c) });
   // As moby's list: a limit above 0 or a status filter takes stopped containers in too.
   const limit = intParam(query, "limit") ?? 0;
   let all = await engine.list(flag(query, "all") || limit > 0 || filtersListAll(filters));

@@ -60,7 +60,7 @@ export async function psCommand(engine: Engine, f: PsFlags): Promise<void> {
   // ps is where a user looks for what is left: the full sweep, not just killed commands.
   await engine.sweep();
   const networks = (c: ContainerRecord) => Object.entries(engine.inspect(c.id).NetworkSettings.Networks).flatMap(([name, ep]) => [name, ep.NetworkID]);
-  const filter = containerFilter(f.filter, () => engine.containers.all(), networks);
+  const filter = containerFilter(f.filter, () => engine.containers.all(), { networks, ports: (c) => engine.networks.containerPorts(c) });
   let list = await engine.list(Boolean(f.all || f.latest || last !== -1 || filtersListAll(f.filter)));
   list = list.filter(filter);
   if (f.latest) list = list.slice(0, 1);
