@@ -3,10 +3,12 @@
 // hygiene, and a create that fails with the reason.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { cgroupDirs } from "../helpers/cli.js";
-import { commOf, parentOf, runcEnv, spawnMyrunc, type RuncEnv } from "../helpers/myrunc.js";
+import { cgroupDirs, REPO } from "../helpers/cli.js";
+import { commOf, MYRUNC, parentOf, runcEnv, spawnMyrunc, type RuncEnv } from "../helpers/myrunc.js";
 import { runtimeSkip } from "../helpers/runtime.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -250,5 +252,29 @@ test("hooks: createContainer runs in the container's namespaces after its mounts
     assert.equal(fs.readFileSync(`/proc/${pid}/root/tmp/seen`, "utf8").trim(), bounding, "the hook had the process's capabilities, no more");
     assert.notEqual(bounding, "CapBnd:\t000001ffffffffff");
     assert.equal(env.myrunc(["delete", "--force", id]).status, 0);
+  }
+});
+
+test("bin/myrunc starts node from the startup snapshot the build made; a copy of the tree runs its own bundle", () => {
+  // sh -x shows the command bin/myrunc execs.
+  const r = spawnSync("sh", ["-x", MYRUNC, "--version"], { encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^myrunc version /);
+  assert.match(r.stderr, /node --snapshot-blob \S+\/dist\/src\/oci-cli\/main\.blob \S+\/snapshot\.cjs --version/, "built by npm run build, newer than the code");
+
+  // The snapshot holds the paths of the tree it was made in (the shim's): a copy made since
+  // does not use them, but runs its own bundle, which writes its compile cache there.
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "myrunc-copy-"));
+  try {
+    for (const d of ["bin", "dist/src/oci-cli"]) fs.cpSync(path.join(REPO, d), path.join(copy, d), { recursive: true, preserveTimestamps: true });
+    for (const d of ["node_modules", "native"]) fs.symlinkSync(path.join(REPO, d), path.join(copy, d));
+    const cache = path.join(copy, "dist/src/oci-cli/main.cjs.cache");
+    fs.rmSync(cache, { recursive: true, force: true });
+    const c = spawnSync(path.join(copy, "bin/myrunc"), ["--version"], { encoding: "utf8" });
+    assert.equal(c.status, 0, c.stderr);
+    assert.match(c.stdout, /^myrunc version /);
+    assert.ok(fs.existsSync(path.join(cache, "none")), "the copy ran its own bundle");
+  } finally {
+    fs.rmSync(copy, { recursive: true, force: true });
   }
 });
