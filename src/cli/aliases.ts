@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 
 const SAME: Record<string, readonly string[]> = {
-  container: ["attach", "commit", "cp", "create", "exec", "export", "kill", "logs", "pause", "rename", "restart", "rm", "run", "start", "stats", "stop", "top", "unpause", "update", "wait"],
+  container: ["attach", "commit", "cp", "create", "exec", "export", "kill", "logs", "pause", "port", "rename", "restart", "rm", "run", "start", "stats", "stop", "top", "unpause", "update", "wait"],
   image: ["build", "import", "load", "pull", "push", "save", "tag"],
 };
 

@@ -49,6 +49,7 @@ test("ps --filter publish= and expose=: a published host port or an exposed cont
   md("run", "-d", "--name", "pf-plain", "--network", "none", "busybox", "sleep", "300");
   try {
     const host = /:(\d+)$/.exec(md("port", "pf-web", "80"))![1]!;
+    assert.equal(md("container", "port", "pf-web", "80"), md("port", "pf-web", "80"), "docker's container port too");
     for (const [who, ps] of [
       ["mydocker", (f: string) => mydocker(s.roots, ["ps", "--format", "{{.Names}}", "--filter", f])],
       ["docker", (f: string) => docker(s, ["ps", "--format", "{{.Names}}", "--filter", f])],
