@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { isRoot, mountsUnder, mydocker, NOT_ROOT, tempRoots, waitFor, type Roots } from "../helpers/cli.js";
 
@@ -85,4 +86,45 @@ test("a root deleted without network prune: the next command of another root rel
   // Its subnet is free again: a network made on it is refused for no one else's claim.
   ok(other, "network", "create", "--subnet", subnet, "mdk-t-reclaimed");
   ok(other, "network", "rm", "mdk-t-reclaimed");
+});
+
+test("a deleted root's path made again by another user does not lead the sweep to a mount of its choosing", { skip }, async (t) => {
+  const other = tempRoots();
+  // The victim: a mount this test owns, which a symlink where a namespace was would name.
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-test-victim-"));
+  const victim = path.join(base, "victim");
+  fs.mkdirSync(victim);
+  execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "mydocker-test-victim", victim]);
+  // The dead root's run root, made again by nobody, with a "pool entry" whose ns is a symlink.
+  const runRoot = path.join(base, "run");
+  const entry = path.join(runRoot, ".net-pool", "10-249-249-2");
+  fs.mkdirSync(entry, { recursive: true });
+  fs.symlinkSync(victim, path.join(entry, "ns"));
+  execFileSync("chown", ["-R", "-h", "65534:65534", runRoot]);
+  const id = "d".repeat(64);
+  const claim = "/run/mydocker-subnets/10.249.249.0_24";
+  fs.mkdirSync(path.dirname(claim), { recursive: true });
+  fs.writeFileSync(
+    claim,
+    JSON.stringify({
+      db: path.join(base, "gone", "mydocker.db"),
+      network: id,
+      runRoot,
+      netavark: { name: `mydocker-${id.slice(0, 12)}`, id, driver: "bridge", network_interface: "mdkvictimtest", subnets: [{ subnet: "10.249.249.0/24", gateway: "10.249.249.1" }], ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: { driver: "host-local" } },
+    }),
+  );
+  t.after(() => {
+    spawnSync("umount", [victim]);
+    for (const f of fs.readdirSync(path.dirname(claim)).filter((n) => n.startsWith("10.249.249.0_24"))) fs.rmSync(path.join(path.dirname(claim), f), { force: true });
+    fs.rmSync(base, { recursive: true, force: true });
+    other.cleanup();
+  });
+  await waitFor(
+    () => {
+      ok(other, "ps", "-a");
+      return !fs.readdirSync(path.dirname(claim)).some((n) => n.startsWith("10.249.249.0_24"));
+    },
+    { what: "a sweep to take the dead claim", intervalMs: 200 },
+  );
+  assert.deepEqual(mountsUnder(victim), [victim], "the mount the symlink named is still there");
 });

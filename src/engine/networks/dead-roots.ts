@@ -9,7 +9,7 @@ import path from "node:path";
 import { takeDeadClaims, type Claim } from "../../network/claims.js";
 import { formatIp, parseCidr, parseIp } from "../../network/ipam.js";
 import { defaultBinaries, netavarkSetup, netavarkTeardown, type NetavarkBinaries } from "../../network/netavark.js";
-import { createNetns, isPinned, netnsInUse, removeNetns } from "../../network/netns.js";
+import { createNetns, netnsInUse, removeNetns } from "../../network/netns.js";
 import type { NetavarkConfig, NetavarkNetwork } from "../../network/types.js";
 import { readRun, runTag } from "./runs.js";
 
@@ -26,7 +26,34 @@ function leftNamespaces(runRoot: string): string[] {
   };
   const gone = dirsIn(path.join(runRoot, ".net-gone"));
   const runs = [...dirsIn(path.join(runRoot, ".net-pool")), ...dirsIn(path.join(runRoot, ".net")), ...gone, ...gone.flatMap(dirsIn)];
-  return runs.map((d) => path.join(d, "ns")).filter(isPinned);
+  const pins = namespaceMounts();
+  return runs.map((d) => path.join(d, "ns")).filter((ns) => pins.has(ns) && rootsOnly(runRoot, ns));
+}
+
+/** The mount points of network namespaces (nsfs, net:[…]) in this mount namespace. */
+function namespaceMounts(): Set<string> {
+  const out = new Set<string>();
+  for (const line of fs.readFileSync("/proc/self/mountinfo", "utf8").split("\n")) {
+    const [left, right] = line.split(" - ");
+    const f = left?.split(" ") ?? [];
+    if (right?.startsWith("nsfs ") && f[3]?.startsWith("net:[")) out.add(f[4]!.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+/**
+ * Whether every directory from the run root down to the namespace file is a directory only
+ * root can write, and the file no symlink: a deleted root's path may be made again by anyone
+ * (under /tmp), and what is found there must not lead the sweep to another namespace.
+ */
+function rootsOnly(runRoot: string, ns: string): boolean {
+  const rel = path.relative(runRoot, path.dirname(ns)).split(path.sep);
+  const dirs = rel.map((_, i) => path.join(runRoot, ...rel.slice(0, i + 1)));
+  const safe = (p: string) => {
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    return st !== undefined && st.isDirectory() && st.uid === 0 && (st.mode & 0o022) === 0;
+  };
+  return [runRoot, ...dirs].every(safe) && fs.lstatSync(ns, { throwIfNoEntry: false })?.isSymbolicLink() === false;
 }
 
 /** What netavark is told to take a left namespace down: its run's own description if it is still there. */
