@@ -203,29 +203,36 @@ function hijack(req: IncomingMessage, res: ServerResponse, contentType: string, 
 /**
  * An upgraded request's body (exec start's JSON) comes on the socket before the stream: it is
  * read off by its Content-Length and kept for readBody, so none of it reaches the process.
+ * The docker CLI writes the body apart from the headers, so on a busy machine it often comes
+ * in a later read. It is taken with read(), never by pausing the socket: a paused socket
+ * stays paused when the route later listens for the client's input ('data' resumes only a
+ * socket nobody paused), and an exec -i would then never get its stdin or its end.
  */
 async function takeUpgradeBody(req: IncomingMessage, socket: net.Socket, head: Buffer): Promise<void> {
   const length = Number(req.headers["content-length"] ?? 0);
   if (!Number.isSafeInteger(length) || length < 0 || length > MAX_UPGRADE_BODY) throw new ApiError(400, "invalid Content-Length");
   let have = head;
   while (have.length < length) {
-    const chunk = await new Promise<Buffer | null>((resolve) => {
-      const onData = (d: Buffer) => finish(d);
-      const onEnd = () => finish(null);
-      const finish = (d: Buffer | null) => {
-        socket.off("data", onData);
+    const chunk = socket.read() as Buffer | null;
+    if (chunk !== null) {
+      have = Buffer.concat([have, chunk]);
+      continue;
+    }
+    if (socket.readableEnded || socket.destroyed) throw new ApiError(400, "the request body was cut short");
+    const more = await new Promise<boolean>((resolve) => {
+      const settle = (readable: boolean) => {
+        socket.off("readable", onReadable);
         socket.off("end", onEnd);
         socket.off("close", onEnd);
-        socket.pause();
-        resolve(d);
+        resolve(readable);
       };
-      socket.on("data", onData);
+      const onReadable = () => settle(true);
+      const onEnd = () => settle(false);
+      socket.on("readable", onReadable);
       socket.once("end", onEnd);
       socket.once("close", onEnd);
-      socket.resume();
     });
-    if (chunk === null) throw new ApiError(400, "the request body was cut short");
-    have = Buffer.concat([have, chunk]);
+    if (!more) throw new ApiError(400, "the request body was cut short");
   }
   setUpgradeBody(req, have.subarray(0, length));
   if (have.length > length) socket.unshift(have.subarray(length));

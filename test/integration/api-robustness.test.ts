@@ -5,7 +5,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import net from "node:net";
-import { docker, dockerAsync, servedSuite, type Served } from "../helpers/serve.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
+import { api, docker, dockerAsync, servedSuite, type Served } from "../helpers/serve.js";
 import { waitFor } from "../helpers/wait.js";
 
 const { skip, served: s } = servedSuite();
@@ -95,4 +96,54 @@ test("a container that does not stop blocks no other request; a wait and logs -f
   assert.equal(f.status, 0);
   await stop.done;
   assert.equal(d("rm", "-f", "stubborn").status, 0);
+});
+
+/**
+ * exec start over a hijacked connection whose body comes apart from its headers, as the
+ * docker CLI writes it (two writes): here a byte at a time. Its stdin, then its end, must
+ * reach the process. A daemon that left the socket paused after reading the body never
+ * passed either on: docker exec -i hung on a loaded machine.
+ */
+function execStartSplit(socket: string, execId: string, input: string): Promise<string> {
+  const body = JSON.stringify({ Detach: false, Tty: false });
+  return new Promise((resolve, reject) => {
+    const c = net.connect(socket, async () => {
+      c.write(`POST /v1.47/exec/${execId}/start HTTP/1.1\r\nHost: docker\r\nConnection: Upgrade\r\nUpgrade: tcp\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
+      for (const ch of body) {
+        await nextTurn();
+        c.write(ch);
+      }
+    });
+    let got = Buffer.alloc(0);
+    c.on("data", (d: Buffer) => {
+      const upgraded = got.includes("\r\n\r\n");
+      got = Buffer.concat([got, d]);
+      if (!upgraded && got.includes("\r\n\r\n")) c.end(input);
+    });
+    const late = setTimeout(() => {
+      c.destroy();
+      reject(new Error(`exec start did not end within 30 s; it sent ${JSON.stringify(got.toString("latin1"))}`));
+    }, 30_000);
+    c.on("error", reject);
+    // The daemon ends the connection once the process ended and its output was sent.
+    c.on("close", () => {
+      clearTimeout(late);
+      resolve(got.toString("latin1"));
+    });
+  });
+}
+
+test("exec start whose body comes in pieces after its headers: the process gets its stdin and its end", { skip }, async () => {
+  assert.equal(d("run", "-d", "--name", "reader", "--network", "none", "busybox", "sleep", "1000").status, 0);
+  for (let i = 0; i < 3; i++) {
+    const created = await api(s(), "POST", "/v1.47/containers/reader/exec", { AttachStdin: true, AttachStdout: true, AttachStderr: true, Cmd: ["cat"] });
+    assert.equal(created.status, 201);
+    const reply = await execStartSplit(s().socket, created.body.Id, `piped ${i}\n`);
+    assert.match(reply, /^HTTP\/1.1 101 /);
+    // One stdout frame: stream 1, the length, then cat's copy of the input.
+    assert.ok(reply.endsWith(`\x01\0\0\0\0\0\0\x08piped ${i}\n`), JSON.stringify(reply));
+    const inspected = await api(s(), "GET", `/v1.47/exec/${created.body.Id}/json`);
+    assert.deepEqual([inspected.body.Running, inspected.body.ExitCode], [false, 0]);
+  }
+  assert.equal(d("rm", "-f", "reader").status, 0);
 });
