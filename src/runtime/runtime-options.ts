@@ -10,8 +10,12 @@ export interface RuntimeOptions {
   /** Where container state directories live (e.g. /run/mydocker). */
   runRoot: string;
   shimPath?: string;
-  /** null: the runtime creates no cgroups (the container stays in the caller's). */
-  cgroups: CgroupDriver | null;
+  /**
+   * null: the runtime creates no cgroups (the container stays in the caller's). A function
+   * is called on first use: a command that touches no cgroup (myrunc's start, state of a
+   * created container) never looks for the host's cgroup mounts.
+   */
+  cgroups: CgroupDriver | null | (() => CgroupDriver | null);
   /** Fork shims from a long-lived launcher (see launcher.ts): for a caller that starts many. */
   launcher?: boolean;
   debug?: (msg: string) => void;

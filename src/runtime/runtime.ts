@@ -1,6 +1,6 @@
 // The OCI runtime: create/start/state/kill/delete, run in the foreground, exec; and what a
 // caller needs of a container's cgroup. It owns its run root's layout: callers ask it.
-import type { CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
+import type { CgroupDriver, CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { LinuxResources, Process, Spec } from "../spec/runtime.js";
 import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources, type UsageOptions } from "./cgroup-access.js";
 import type { HelperProgram } from "./compile.js";
@@ -38,10 +38,15 @@ export class Runtime {
   constructor(o: RuntimeOptions) {
     this.shimPath = o.shimPath ?? defaultShimPath();
     this.useLauncher = o.launcher ?? false;
+    const cgroups = o.cgroups;
+    let driver: CgroupDriver | null | undefined = typeof cgroups === "function" ? undefined : cgroups;
     this.ctx = {
       runRoot: o.runRoot,
       shimPath: this.shimPath,
-      cgroups: o.cgroups,
+      get cgroups(): CgroupDriver | null {
+        if (driver === undefined) driver = (cgroups as () => CgroupDriver | null)();
+        return driver;
+      },
       debug: o.debug ?? (() => {}),
       warn: o.warn ?? o.debug ?? (() => {}),
       launcherFor: () => this.launcherFor(),
