@@ -2,16 +2,10 @@
 // cause calls for), JSON bodies in and out, and docker's ways of writing a boolean query.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MydockerError } from "../util/errors.js";
+import { ApiError } from "./api-error.js";
+import { checkBody, type Shape } from "./shapes/check.js";
 
-/** An error the API itself raises, with its HTTP status. */
-export class ApiError extends MydockerError {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super("EAPI", message);
-  }
-}
+export { ApiError };
 
 const NOT_FOUND = new Set(["ENOCONTAINER", "ENOIMAGE", "image_not_found", "ENOVOLUME", "not-found", "ENOEXEC", "layer_missing", "ENONETWORK", "ENOENT"]);
 const CONFLICT = new Set(["ENAMEINUSE", "ERUNNING", "ENOTRUNNING", "EPAUSED", "ENOTPAUSED", "image_in_use", "EVOLUMEINUSE", "exists", "ECHANGED", "bad-state", "image_conflict", "ENETEXISTS", "EINUSE", "EEXIST", "ENOTCONNECTED", "EOVERLAP", "EADDRINUSE"]);
@@ -69,14 +63,17 @@ export async function readBody(req: IncomingMessage, limit = 16 * 1024 * 1024): 
   return Buffer.concat(parts);
 }
 
-export async function readJson<T>(req: IncomingMessage): Promise<T | undefined> {
+/** The JSON body ({} when there is none), checked against the Go type dockerd reads it as. */
+export async function readJson<T>(req: IncomingMessage, goType: string, shape: Shape<T>): Promise<T> {
   const body = await readBody(req);
-  if (body.length === 0) return undefined;
+  if (body.length === 0) return {} as T;
+  let parsed: unknown;
   try {
-    return JSON.parse(body.toString("utf8")) as T;
+    parsed = JSON.parse(body.toString("utf8"));
   } catch (e) {
     throw new ApiError(400, `invalid JSON in the request body: ${(e as Error).message}`);
   }
+  return checkBody(parsed, goType, shape);
 }
 
 /** docker's boolean query values: 1/true/True/yes, anything else (or none) is false. */

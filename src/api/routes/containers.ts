@@ -3,11 +3,12 @@ import { containerFilter, filtersListAll } from "../../engine/containers/filters
 import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
-import { createOptions, type ApiCreateRequest, type ApiHostConfig } from "../shapes/create.js";
+import { createOptions } from "../shapes/create.js";
+import { createShape, hostConfigShape } from "../shapes/create-schema.js";
 import { containerJson, containerListEntry } from "../shapes/container.js";
 
 async function create({ engine, req, res, query }: RequestContext): Promise<void> {
-  const body = (await readJson<ApiCreateRequest>(req)) ?? {};
+  const body = await readJson(req, "ContainerConfigWrapper", createShape);
   const id = await engine.create(createOptions(query.get("name") ?? undefined, body));
   sendJson(res, 201, { Id: id, Warnings: [] });
 }
@@ -81,7 +82,7 @@ async function unpause({ engine, res, params }: RequestContext): Promise<void> {
 }
 
 async function update({ engine, req, res, params }: RequestContext): Promise<void> {
-  const hc = (await readJson<ApiHostConfig>(req)) ?? {};
+  const hc = await readJson(req, "UpdateConfig", hostConfigShape);
   const flags: ResourceFlags = {
     memory: hc.Memory || undefined,
     memorySwap: hc.MemorySwap || undefined,

@@ -3,6 +3,7 @@
 import { finished } from "node:stream/promises";
 import { ApiError, readJson, sendEmpty, sendJson, terminalSize } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
+import { bool, list, str, type Shape } from "../shapes/check.js";
 import { MULTIPLEXED_STREAM, RAW_STREAM, outputStreams } from "../streams.js";
 
 interface ExecCreateRequest {
@@ -17,8 +18,20 @@ interface ExecCreateRequest {
   Privileged?: boolean;
 }
 
+const execCreateShape: Shape<ExecCreateRequest> = {
+  AttachStdin: bool,
+  AttachStdout: bool,
+  AttachStderr: bool,
+  Tty: bool,
+  Env: list(str, "string"),
+  Cmd: list(str, "string"),
+  User: str,
+  WorkingDir: str,
+  Privileged: bool,
+};
+
 async function create({ execs, req, res, params }: RequestContext): Promise<void> {
-  const body = (await readJson<ExecCreateRequest>(req)) ?? {};
+  const body = await readJson(req, "ExecOptions", execCreateShape);
   const inst = execs.create(params.id!, {
     cmd: body.Cmd ?? [],
     env: body.Env ?? [],
@@ -33,7 +46,7 @@ async function create({ execs, req, res, params }: RequestContext): Promise<void
 
 async function start(ctx: RequestContext): Promise<void> {
   const { execs, req, res, params } = ctx;
-  const body = (await readJson<{ Detach?: boolean }>(req)) ?? {};
+  const body = await readJson(req, "ExecStartCheck", { Detach: bool, Tty: bool });
   const inst = execs.get(params.id!);
   if (body.Detach) {
     await execs.start(inst.id, true);

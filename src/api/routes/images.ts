@@ -5,7 +5,7 @@ import type { IncomingMessage } from "node:http";
 import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
-import type { ApiContainerConfig } from "../shapes/create.js";
+import { containerConfigShape } from "../shapes/create-schema.js";
 import { imageSummary } from "../shapes/image.js";
 
 /** docker's progress messages, one JSON object a line. */
@@ -136,7 +136,7 @@ async function save({ engine, res, params, query }: RequestContext): Promise<voi
 async function commit({ engine, req, res, query }: RequestContext): Promise<void> {
   const container = query.get("container");
   if (!container) throw new ApiError(400, "container is required: POST /commit?container=NAME");
-  const config = (await readJson<ApiContainerConfig>(req)) ?? {};
+  const config = await readJson(req, "Config", containerConfigShape);
   const repo = query.get("repo");
   const ref = repo ? refOf(repo, query.get("tag")) : undefined;
   const img = await engine.commit(

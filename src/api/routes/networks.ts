@@ -1,6 +1,7 @@
 // /networks: list, create, inspect, remove, prune, connect, disconnect.
 import { ApiError, filterArgs, filtersParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
+import { bool, dict, list as listOf, str, struct, type Shape } from "../shapes/check.js";
 
 interface NetworkCreateRequest {
   Name?: string;
@@ -18,6 +19,22 @@ interface ConnectRequest {
   Force?: boolean;
 }
 
+const networkCreateShape: Shape<NetworkCreateRequest> = {
+  Name: str,
+  Driver: str,
+  Internal: bool,
+  IPAM: struct("IPAM", { Config: listOf(struct("IPAMConfig", { Subnet: str, Gateway: str, IPRange: str }), "network.IPAMConfig") }),
+  Options: dict(str, "string"),
+  Labels: dict(str, "string"),
+  CheckDuplicate: bool,
+};
+
+const connectShape: Shape<ConnectRequest> = {
+  Container: str,
+  EndpointConfig: struct("EndpointSettings", { Aliases: listOf(str, "string"), IPAMConfig: struct("EndpointIPAMConfig", { IPv4Address: str }) }),
+  Force: bool,
+};
+
 async function list({ engine, res, query }: RequestContext): Promise<void> {
   const nets = engine.networks.list(filterArgs(filtersParam(query)));
   sendJson(
@@ -28,7 +45,7 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
 }
 
 async function create({ engine, req, res }: RequestContext): Promise<void> {
-  const body = (await readJson<NetworkCreateRequest>(req)) ?? {};
+  const body = await readJson(req, "NetworkCreateRequest", networkCreateShape);
   if (!body.Name) throw new ApiError(400, "Name is required to create a network");
   if (body.Driver && body.Driver !== "bridge") throw new ApiError(404, `plugin "${body.Driver}" not found: only the bridge driver is supported`);
   const ipam = body.IPAM?.Config?.[0];
@@ -58,7 +75,7 @@ async function prune({ engine, res }: RequestContext): Promise<void> {
 }
 
 async function connect({ engine, req, res, params }: RequestContext): Promise<void> {
-  const body = (await readJson<ConnectRequest>(req)) ?? {};
+  const body = await readJson(req, "NetworkConnect", connectShape);
   if (!body.Container) throw new ApiError(400, "Container is required");
   const ep = body.EndpointConfig ?? {};
   await engine.networks.connect(params.id!, body.Container, { ip: ep.IPAMConfig?.IPv4Address || undefined, aliases: ep.Aliases ?? undefined });
@@ -66,7 +83,7 @@ async function connect({ engine, req, res, params }: RequestContext): Promise<vo
 }
 
 async function disconnect({ engine, req, res, params }: RequestContext): Promise<void> {
-  const body = (await readJson<ConnectRequest>(req)) ?? {};
+  const body = await readJson(req, "NetworkDisconnect", connectShape);
   if (!body.Container) throw new ApiError(400, "Container is required");
   await engine.networks.disconnect(params.id!, body.Container);
   sendEmpty(res, 200);

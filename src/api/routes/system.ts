@@ -8,6 +8,7 @@ import { checkLogin } from "../../image/index.js";
 import { MydockerError } from "../../util/errors.js";
 import { ApiError, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
+import { str, type Shape } from "../shapes/check.js";
 import { containerListEntry } from "../shapes/container.js";
 import { DF_TYPES, diskUsageJson, type DfType } from "../shapes/disk-usage.js";
 import { writeWaiting } from "../streams.js";
@@ -47,9 +48,11 @@ interface AuthRequest {
   serveraddress?: string;
 }
 
+const authShape: Shape<AuthRequest> = { username: str, password: str, serveraddress: str };
+
 /** docker login: the daemon checks the credentials with the registry; the client keeps them. */
 async function auth({ req, res }: RequestContext): Promise<void> {
-  const body = (await readJson<AuthRequest>(req)) ?? {};
+  const body = await readJson(req, "AuthConfig", authShape);
   try {
     await checkLogin(body.serveraddress, { username: body.username ?? "", password: body.password ?? "" });
   } catch (e) {

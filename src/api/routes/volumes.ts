@@ -2,12 +2,7 @@
 import { parseVolumeFilters } from "../../engine/volumes/store.js";
 import { filterArgs, filtersParam, flag, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
-
-interface VolumeCreateRequest {
-  Name?: string;
-  Driver?: string;
-  Labels?: Record<string, string>;
-}
+import { dict, str } from "../shapes/check.js";
 
 async function list({ engine, res, query }: RequestContext): Promise<void> {
   const filters = parseVolumeFilters(filterArgs(filtersParam(query)));
@@ -15,7 +10,7 @@ async function list({ engine, res, query }: RequestContext): Promise<void> {
 }
 
 async function create({ engine, req, res }: RequestContext): Promise<void> {
-  const body = (await readJson<VolumeCreateRequest>(req)) ?? {};
+  const body = await readJson(req, "CreateOptions", { Name: str, Driver: str, Labels: dict(str, "string") });
   sendJson(res, 201, engine.volumes.create(body.Name || undefined, { labels: body.Labels ?? {}, driver: body.Driver || undefined }));
 }
 

@@ -105,7 +105,7 @@ export interface ApiContainerConfig {
   MacAddress?: string;
 }
 
-interface ApiEndpoint {
+export interface ApiEndpoint {
   Aliases?: string[] | null;
   IPAMConfig?: { IPv4Address?: string; IPv6Address?: string } | null;
   MacAddress?: string;

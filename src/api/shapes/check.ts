@@ -1,0 +1,102 @@
+// Request bodies checked against their types before any handler reads them. A body's shape is
+// written once per TypeScript interface (Shape<T> makes the compiler hold the two together), and
+// a value of the wrong JSON type is refused the way dockerd's Go decoder refuses it: a 400 with
+// "invalid JSON: json: cannot unmarshal number into Go struct field ContainerConfigWrapper.Env of
+// type string", never a TypeError deep in a handler.
+import { ApiError } from "../api-error.js";
+
+/** Where a value sits: the Go struct that holds it and the field path from the body's root. */
+interface Where {
+  struct: string;
+  path: string;
+}
+
+/** Checks one JSON value, answering it as T (null, as Go's decoder takes it, is "not given"). */
+export type Check<T> = (v: unknown, at: Where) => T;
+
+/**
+ * One checker per field of T: a field added to the interface and not here does not compile, nor
+ * does a checker of another type. Any field may be missing from the JSON, as in Go.
+ */
+export type Shape<T> = { [K in keyof Required<T>]-?: Check<T[K] | undefined> };
+
+// Go names a number that is a number but not one the integer type holds (1.5, 70000 for a uint16).
+function kindOf(v: unknown, integer: boolean): string {
+  if (Array.isArray(v)) return "array";
+  if (typeof v === "boolean") return "bool";
+  if (typeof v === "number") return integer ? `number ${v}` : "number";
+  return typeof v === "object" ? "object" : typeof v;
+}
+
+function refuse(v: unknown, at: Where, goType: string, integer = false): never {
+  throw new ApiError(400, `invalid JSON: json: cannot unmarshal ${kindOf(v, integer)} into Go struct field ${at.struct}.${at.path} of type ${goType}`);
+}
+
+const given = (v: unknown): boolean => v !== null && v !== undefined;
+
+export const str: Check<string | undefined> = (v, at) => (!given(v) ? undefined : typeof v === "string" ? v : refuse(v, at, "string"));
+
+export const bool: Check<boolean | undefined> = (v, at) => (!given(v) ? undefined : typeof v === "boolean" ? v : refuse(v, at, "bool"));
+
+/** A Go integer type: a whole JSON number within the type's range. */
+export function int(goType: "int" | "int64" | "uint16" | "uint32" | "uint64" = "int64"): Check<number | undefined> {
+  const min = goType.startsWith("u") ? 0 : Number.MIN_SAFE_INTEGER;
+  const max = goType === "uint16" ? 0xffff : goType === "uint32" ? 0xffffffff : Number.MAX_SAFE_INTEGER;
+  return (v, at) => {
+    if (!given(v)) return undefined;
+    if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) return refuse(v, at, goType, true);
+    return v;
+  };
+}
+
+export function list<T>(item: Check<T | undefined>, goType: string): Check<T[] | undefined> {
+  return (v, at) => {
+    if (!given(v)) return undefined;
+    if (!Array.isArray(v)) return refuse(v, at, `[]${goType}`);
+    return v.map((x) => item(x, at) as T);
+  };
+}
+
+/** docker's StrSlice: one string or an array of them. */
+export const strSlice: Check<string[] | string | undefined> = (v, at) => (typeof v === "string" ? v : list(str, "string")(v, at));
+
+export function dict<T>(value: Check<T | undefined>, goType: string): Check<Record<string, T> | undefined> {
+  return (v, at) => {
+    if (!given(v)) return undefined;
+    if (typeof v !== "object" || Array.isArray(v)) return refuse(v, at, `map[string]${goType}`);
+    const out: Record<string, T> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = value(x, at) as T;
+    return out;
+  };
+}
+
+/** Any JSON value (fields whose content mydocker only tests for presence). */
+export const anyValue: Check<unknown> = (v) => v;
+
+/** Go's struct{}: an object, its content unread. */
+export const emptyObject: Check<object | undefined> = (v, at) => (!given(v) ? undefined : typeof v === "object" && !Array.isArray(v) ? {} : refuse(v, at, "struct {}"));
+
+/**
+ * A Go struct: its fields' errors name it and the path from the body's root (as dockerd built
+ * with Go before 1.24 writes it: embedded structs, such as HostConfig's Resources, unnamed).
+ */
+export function struct<T>(goType: string, shape: Shape<T>): Check<T | undefined> {
+  return (v, at) => {
+    if (!given(v)) return undefined;
+    if (typeof v !== "object" || Array.isArray(v)) return refuse(v, at, goType);
+    const body = v as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, check] of Object.entries(shape) as [string, Check<unknown>][]) {
+      if (!given(body[key])) continue;
+      out[key] = check(body[key], { struct: goType, path: at.path ? `${at.path}.${key}` : key });
+    }
+    return out as T;
+  };
+}
+
+/** A whole request body (a JSON object, or none: {}), as the Go type dockerd decodes it into. */
+export function checkBody<T>(body: unknown, goType: string, shape: Shape<T>): T {
+  if (body === undefined || body === null) return {} as T;
+  if (typeof body !== "object" || Array.isArray(body)) throw new ApiError(400, `invalid JSON: json: cannot unmarshal ${kindOf(body, false)} into Go value of type ${goType}`);
+  return struct(goType, shape)(body, { struct: goType, path: "" }) as T;
+}
