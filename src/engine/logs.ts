@@ -1,11 +1,13 @@
 // `docker logs` over the CRI-format files the shim writes (`RFC3339NANO STREAM P|F TEXT`,
 // rotated from PATH to PATH.1): tail, since/until, timestamps and follow.
 import fs from "node:fs";
-import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { EventEmitter } from "node:events";
 import { dateToNanos, formatRfc3339NanoFixed, nanosToDate, parseRfc3339Nano, type UnixNanos } from "./timestamps.js";
 import { isErrno } from "../util/errors.js";
+import { LineFile, openRotated, type LogPosition, type RawRecord } from "./log-files.js";
+
+const NEWLINE = Buffer.from("\n");
 
 export type LogStream = "stdout" | "stderr";
 
@@ -14,8 +16,12 @@ export interface LogEntry {
   time: Date;
   /** The exact time of the line's first part, in Unix nanoseconds. */
   nanos: UnixNanos;
-  /** One line as the container wrote it, partial parts joined; ends in "\n" unless cut off. */
+  /** A line, or a part of one, as the container wrote it; a line's last part ends in "\n" unless cut off. */
   text: Buffer;
+  /** The line goes on in a later entry of the same stream. */
+  partial: boolean;
+  /** This entry goes on from an earlier one of the same stream (a line's time prefixes only its first). */
+  continued: boolean;
 }
 
 export interface ReadLogsOptions {
@@ -52,83 +58,6 @@ export function parseCriLine(line: Buffer): CriRecord | undefined {
   const tags = line.toString("latin1", s2 + 1, s3 < 0 ? line.length : s3).split(":");
   const text = s3 < 0 ? Buffer.alloc(0) : line.subarray(s3 + 1);
   return { nanos, stream, partial: tags.includes("P"), text };
-}
-
-// Joins each stream's partial records into whole lines.
-class LineAssembler {
-  private readonly pending = new Map<LogStream, CriRecord[]>();
-
-  push(r: CriRecord): LogEntry | undefined {
-    const parts = this.pending.get(r.stream) ?? [];
-    parts.push(r);
-    if (r.partial) {
-      this.pending.set(r.stream, parts);
-      return undefined;
-    }
-    this.pending.delete(r.stream);
-    return entryOf(parts, true);
-  }
-
-  // Lines cut off by the container's end, oldest first.
-  flush(): LogEntry[] {
-    const out = [...this.pending.values()].map((parts) => entryOf(parts, false));
-    this.pending.clear();
-    return out.sort((a, b) => (a.nanos < b.nanos ? -1 : a.nanos > b.nanos ? 1 : 0));
-  }
-}
-
-function entryOf(parts: CriRecord[], complete: boolean): LogEntry {
-  const texts = parts.map((p) => p.text);
-  if (complete) texts.push(Buffer.from("\n"));
-  return { stream: parts[0].stream, nanos: parts[0].nanos, time: nanosToDate(parts[0].nanos), text: Buffer.concat(texts) };
-}
-
-// Reads whole lines from an open file, from where it stopped last time.
-class LineFile {
-  private offset = 0;
-  private rest = Buffer.alloc(0);
-  private readonly chunk = Buffer.alloc(64 * 1024);
-
-  private constructor(readonly fh: FileHandle, readonly ino: number) {}
-
-  static async open(file: string): Promise<LineFile | undefined> {
-    try {
-      const fh = await fs.promises.open(file, "r");
-      return new LineFile(fh, (await fh.stat()).ino);
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) return undefined;
-      throw e;
-    }
-  }
-
-  // Up to about a megabyte of lines at a time, so a big log is never all in memory.
-  async readLines(): Promise<Buffer[]> {
-    const lines: Buffer[] = [];
-    for (let read = 0; read < 1024 * 1024; ) {
-      const { bytesRead } = await this.fh.read(this.chunk, 0, this.chunk.length, this.offset);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-      this.offset += bytesRead;
-      let data = Buffer.concat([this.rest, this.chunk.subarray(0, bytesRead)]);
-      for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a)) {
-        lines.push(data.subarray(0, nl));
-        data = data.subarray(nl + 1);
-      }
-      this.rest = Buffer.from(data);
-    }
-    return lines;
-  }
-
-  // Everything up to the end of the file as it is now.
-  async readAll(): Promise<Buffer[]> {
-    const all: Buffer[] = [];
-    for (let lines = await this.readLines(); lines.length > 0; lines = await this.readLines()) all.push(...lines);
-    return all;
-  }
-
-  close(): Promise<void> {
-    return this.fh.close();
-  }
 }
 
 function toNanos(t: Date | UnixNanos | undefined): UnixNanos | undefined {
@@ -173,53 +102,101 @@ async function inode(file: string): Promise<number | undefined> {
   }
 }
 
+/** The line each stream is in the middle of: where it began, and when. */
+type OpenLines = Map<LogStream, { at: LogPosition; nanos: UnixNanos }>;
+
+/**
+ * Where --tail's last N lines begin, found without holding any line: the start of each line,
+ * counted when it ends (lines cut off at the end count there), the last N kept. With each, what
+ * the other stream was in the middle of then, so reading on from there places every record.
+ */
+async function tailStarts(files: LineFile[], n: number, follow: boolean): Promise<{ starts: Set<LogPosition>; from?: LogPosition; open: OpenLines }> {
+  let ends: { at: LogPosition; open: OpenLines }[] = [];
+  const open: OpenLines = new Map();
+  const opened = new Map<LogStream, OpenLines>();
+  const end = (stream: LogStream) => {
+    ends.push({ at: open.get(stream)!.at, open: opened.get(stream)! });
+    if (ends.length > 2 * n + 1024) ends = ends.slice(-n);
+    open.delete(stream);
+  };
+  for (const f of files) {
+    for (let recs = await f.readLines(); recs.length > 0; recs = await f.readLines()) {
+      for (const { line, at } of recs) {
+        const r = parseCriLine(line);
+        if (!r) continue;
+        if (!open.has(r.stream)) {
+          opened.set(r.stream, new Map(open));
+          open.set(r.stream, { at, nanos: r.nanos });
+        }
+        if (!r.partial) end(r.stream);
+      }
+    }
+  }
+  // Followed, a line still being written comes out as it goes on, beside the last N.
+  const unfinished = [...open.entries()].sort((a, b) => a[1].at - b[1].at);
+  if (!follow) for (const [stream] of unfinished) end(stream);
+  const kept = [...(n > 0 ? ends.slice(-n) : []), ...(follow ? unfinished.map(([s]) => ({ at: open.get(s)!.at, open: opened.get(s)! })) : [])];
+  const first = kept.reduce<(typeof kept)[number] | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
+  return { starts: new Set(kept.map((k) => k.at)), from: first?.at, open: first ? new Map(first.open) : new Map() };
+}
+
+/**
+ * The log's lines, each as the records it was written in (the shim splits lines at 16 KiB):
+ * a line is never held whole, so memory stays the same for a line of any length. A reader
+ * joins an entry to the next while `partial` is set.
+ */
 export async function* readLogs(file: string, opts: ReadLogsOptions = {}): AsyncGenerator<LogEntry> {
   const since = toNanos(opts.since);
   const until = toNanos(opts.until);
   const tail = opts.tail !== undefined && opts.tail >= 0 ? opts.tail : undefined;
-  const assembler = new LineAssembler();
-  // Docker applies --tail first, then --since; --until ends the output.
-  let ended = false;
-  const select = (entries: LogEntry[]): LogEntry[] => {
-    const out: LogEntry[] = [];
-    for (const e of entries) {
-      if (until !== undefined && e.nanos > until) {
-        ended = true;
-        break;
-      }
-      if (since === undefined || e.nanos >= since) out.push(e);
-    }
-    return out;
-  };
-  const entriesOf = (lines: Buffer[]): LogEntry[] => {
-    const out: LogEntry[] = [];
-    for (const line of lines) {
-      const r = parseCriLine(line);
-      const e = r && assembler.push(r);
-      if (e) out.push(e);
-    }
-    return out;
-  };
-
   const old = await openRotated(file);
-  let current = await LineFile.open(file);
+  let current = await LineFile.open(file, old.length);
+  const files = [...old, ...(current ? [current] : [])];
   try {
-    // What is there now: streamed out, or with --tail only the last lines kept.
-    let backlog: LogEntry[] = [];
-    const take = (entries: LogEntry[]) => {
-      if (tail === undefined) return select(entries);
-      backlog.push(...entries);
-      if (backlog.length > tail) backlog = backlog.slice(backlog.length - tail);
-      return [];
-    };
-    for (const f of [...old, current]) {
-      if (!f) continue;
-      for (let lines = await f.readLines(); lines.length > 0 && !ended; lines = await f.readLines()) {
-        yield* take(entriesOf(lines));
-      }
+    // Docker applies --tail first, then --since; --until ends the output.
+    let open: OpenLines = new Map();
+    let chosen: Set<LogPosition> | undefined;
+    let boundary = Infinity;
+    if (tail !== undefined) {
+      const found = await tailStarts(files, tail, Boolean(opts.follow));
+      boundary = files.at(-1)?.position ?? 0;
+      chosen = found.starts;
+      open = found.open;
+      // Read again from the first of them: earlier files skipped, later ones from their start.
+      const from = found.from ?? boundary;
+      for (const f of files) f.seek(Math.min(Math.max(from, f.start), f.position));
     }
-    if (!opts.follow) yield* take(assembler.flush());
-    yield* select(backlog);
+    let ended = false;
+    const entriesOf = (recs: RawRecord[]): LogEntry[] => {
+      const out: LogEntry[] = [];
+      for (const { line, at } of recs) {
+        if (!opts.follow && at >= boundary) {
+          ended = true;
+          break;
+        }
+        const r = parseCriLine(line);
+        if (!r) continue;
+        const continued = open.has(r.stream);
+        if (!continued) {
+          if (until !== undefined && r.nanos > until) {
+            ended = true;
+            break;
+          }
+          open.set(r.stream, { at, nanos: r.nanos });
+        }
+        const start = open.get(r.stream)!;
+        if (!r.partial) open.delete(r.stream);
+        if (chosen && !chosen.has(start.at) && start.at < boundary) continue;
+        if (since !== undefined && start.nanos < since) continue;
+        const text = r.partial ? r.text : Buffer.concat([r.text, NEWLINE]);
+        out.push({ stream: r.stream, nanos: start.nanos, time: nanosToDate(start.nanos), text, partial: r.partial, continued });
+      }
+      return out;
+    };
+
+    for (const f of files) {
+      for (let recs = await f.readLines(); recs.length > 0 && !ended; recs = await f.readLines()) yield* entriesOf(recs);
+    }
     if (!opts.follow || ended) return;
 
     const isRunning = opts.isRunning ?? (() => false);
@@ -229,18 +206,17 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
         const running = isRunning();
         const fresh = current ? await current.readLines() : [];
         if (fresh.length > 0) {
-          yield* select(entriesOf(fresh));
+          yield* entriesOf(fresh);
           continue;
         }
         const ino = await inode(file);
         if (ino !== undefined && ino !== current?.ino) {
           // Rotated (or created): finish the old file, whose last lines may have landed
           // after our last read but before the rename, then go on with the new one.
-          if (current) {
-            yield* select(entriesOf(await current.readAll()));
-            await current.close();
-          }
-          current = await LineFile.open(file);
+          if (current) yield* entriesOf(await current.readAll());
+          const next = await LineFile.open(file, files.length);
+          if (next) files.push(next);
+          current = next;
           continue;
         }
         if (!running) break;
@@ -249,29 +225,9 @@ export async function* readLogs(file: string, opts: ReadLogsOptions = {}): Async
     } finally {
       watch.close();
     }
-    if (!ended && !opts.signal?.aborted) yield* select(assembler.flush());
   } finally {
-    for (const f of old) await f.close();
-    await current?.close();
+    for (const f of files) await f.close();
   }
-}
-
-/** The rotated files of a log (LOG.N .. LOG.1, the monitor's max-file rotation), oldest first. */
-async function openRotated(file: string): Promise<LineFile[]> {
-  const base = path.basename(file);
-  let names: string[];
-  try {
-    names = await fs.promises.readdir(path.dirname(file));
-  } catch {
-    return [];
-  }
-  const numbers = names.map((n) => (n.startsWith(`${base}.`) ? n.slice(base.length + 1) : "")).filter((n) => /^[1-9]\d*$/.test(n)).map(Number);
-  const out: LineFile[] = [];
-  for (const n of numbers.sort((a, b) => b - a)) {
-    const f = await LineFile.open(`${file}.${n}`);
-    if (f) out.push(f);
-  }
-  return out;
 }
 
 // `docker logs --tail`: a number or "all"; like docker, anything else means all.
@@ -287,6 +243,7 @@ export function parseTail(value: string): number | undefined {
  * none here: "") and a space before it; with --timestamps, its time before that.
  */
 export function formatLogLine(entry: LogEntry, timestamps: boolean, details?: string): Buffer {
+  if (entry.continued) return entry.text;
   const prefix = `${timestamps ? `${formatRfc3339NanoFixed(entry.nanos)} ` : ""}${details === undefined ? "" : `${details} `}`;
   return prefix ? Buffer.concat([Buffer.from(prefix), entry.text]) : entry.text;
 }

@@ -21,7 +21,20 @@ async function collect(file: string, opts: ReadLogsOptions = {}): Promise<LogEnt
   for await (const e of readLogs(file, opts)) out.push(e);
   return out;
 }
-const texts = (es: LogEntry[]) => es.map((e) => `${e.stream}:${e.text.toString()}`);
+// The lines as a reader joins them: an entry goes on into the next of its stream while partial.
+function texts(es: LogEntry[]): string[] {
+  const open = new Map<string, string>();
+  const out: string[] = [];
+  for (const e of es) {
+    const text = (open.get(e.stream) ?? "") + e.text.toString();
+    if (e.partial) open.set(e.stream, text);
+    else {
+      open.delete(e.stream);
+      out.push(`${e.stream}:${text}`);
+    }
+  }
+  return [...out, ...[...open].map(([stream, text]) => `${stream}:${text}`)];
+}
 
 test("reads PATH.1 then PATH, joining partial lines per stream", async (t) => {
   const file = tempLog(t);
@@ -32,7 +45,17 @@ test("reads PATH.1 then PATH, joining partial lines per stream", async (t) => {
   );
   const es = await collect(file);
   assert.deepEqual(texts(es), ["stdout:one\n", "stderr:err\n", "stdout:two\n", "stdout:\n"]);
-  assert.equal(es[2].time.toISOString(), "2024-05-01T12:00:02.000Z");
+  // A line's parts come out as they were written, each with the time the line began.
+  assert.deepEqual(
+    es.map((e) => [e.text.toString(), e.partial, e.continued, e.time.toISOString()]),
+    [
+      ["one\n", false, false, "2024-05-01T12:00:01.000Z"],
+      ["tw", true, false, "2024-05-01T12:00:02.000Z"],
+      ["err\n", false, false, "2024-05-01T12:00:03.000Z"],
+      ["o\n", false, true, "2024-05-01T12:00:02.000Z"],
+      ["\n", false, false, "2024-05-01T12:00:05.000Z"],
+    ],
+  );
 });
 
 test("a line cut off by the end is still shown, without a newline", async (t) => {
@@ -90,15 +113,14 @@ test("follow: reads growth and rotation, ends when stopped and drained", async (
   const file = tempLog(t);
   fs.writeFileSync(file, line(1, "stdout", "F", "before"));
   let running = true;
-  const got: string[] = [];
+  const got: LogEntry[] = [];
   const reader = (async () => {
-    for await (const e of readLogs(file, { follow: true, tail: 1, isRunning: () => running, pollMs: 50 })) {
-      got.push(e.text.toString());
-    }
+    for await (const e of readLogs(file, { follow: true, tail: 1, isRunning: () => running, pollMs: 50 })) got.push(e);
   })();
   const until = async (n: number) => {
-    await waitFor(() => got.length >= n, { what: `${n} lines, saw ${JSON.stringify(got)}` });
-    assert.equal(got.length, n, `saw ${JSON.stringify(got)}`);
+    const lines = () => got.filter((e) => !e.partial).length;
+    await waitFor(() => lines() >= n, { what: `${n} lines, saw ${JSON.stringify(texts(got))}` });
+    assert.equal(lines(), n, `saw ${JSON.stringify(texts(got))}`);
   };
   await until(1);
   fs.appendFileSync(file, line(2, "stdout", "P", "gr"));
@@ -112,7 +134,7 @@ test("follow: reads growth and rotation, ends when stopped and drained", async (
   fs.appendFileSync(file, line(5, "stdout", "F", "at exit"));
   running = false;
   await reader;
-  assert.deepEqual(got, ["before\n", "grown\n", "last in old\n", "first in new\n", "at exit\n"]);
+  assert.deepEqual(texts(got), ["stdout:before\n", "stdout:grown\n", "stdout:last in old\n", "stderr:first in new\n", "stdout:at exit\n"]);
 });
 
 test("follow: an abort signal ends it while the container runs", async (t) => {
@@ -132,4 +154,38 @@ test("follow: waits for a log file that does not exist yet", async (t) => {
     setTimeout(() => (running = false), 100);
   }, 50);
   assert.deepEqual(texts(await collect(file, { follow: true, isRunning: () => running, pollMs: 20 })), ["stdout:late\n"]);
+});
+
+test("--tail counts whole lines from the end, each streamed in its parts; streams interleaved", async (t) => {
+  const file = tempLog(t);
+  const parts = (sec: number, stream: string, n: number, last: string) => Array.from({ length: n }, () => line(sec, stream, "P", "x".repeat(16))).join("") + line(sec, stream, "F", last);
+  fs.writeFileSync(`${file}.1`, line(1, "stdout", "F", "l1") + line(2, "stderr", "P", "e-begun-before-tail "));
+  fs.writeFileSync(file, parts(3, "stdout", 5, "long-end") + line(4, "stderr", "F", "e-end") + line(5, "stdout", "P", "half") + line(6, "stderr", "F", "e2") + line(7, "stdout", "F", "-done"));
+  const long = `stdout:${"x".repeat(80)}long-end\n`;
+  assert.deepEqual(texts(await collect(file, { tail: 3 })), ["stderr:e-begun-before-tail e-end\n", "stderr:e2\n", "stdout:half-done\n"]);
+  assert.deepEqual(texts(await collect(file, { tail: 4 })), [long, "stderr:e-begun-before-tail e-end\n", "stderr:e2\n", "stdout:half-done\n"]);
+  // The stderr line began in the rotated file, before the long line: --tail 2 has no part of it.
+  assert.deepEqual(texts(await collect(file, { tail: 2 })), ["stderr:e2\n", "stdout:half-done\n"]);
+  const es = await collect(file, { tail: 4 });
+  assert.equal(es.filter((e) => e.stream === "stdout" && e.continued).length, 6);
+  assert.equal(formatLogLine(es.find((e) => e.stream === "stdout" && e.continued)!, true).toString(), "x".repeat(16));
+  assert.match(formatLogLine(es.find((e) => e.stream === "stdout")!, true).toString(), /^2024-05-01T12:00:03.000000000Z x{16}$/);
+  assert.deepEqual(texts(await collect(file, { tail: 4, since: new Date("2024-05-01T12:00:04Z") })), ["stderr:e2\n", "stdout:half-done\n"]);
+});
+
+test("--tail with a line still being written: followed, it comes out beside the last N as it goes on", async (t) => {
+  const file = tempLog(t);
+  fs.writeFileSync(file, line(1, "stdout", "F", "a") + line(2, "stdout", "F", "b") + line(3, "stderr", "P", "unfinished "));
+  assert.deepEqual(texts(await collect(file, { tail: 1 })), ["stderr:unfinished "]);
+  let running = true;
+  const got: LogEntry[] = [];
+  const reader = (async () => {
+    for await (const e of readLogs(file, { follow: true, tail: 1, isRunning: () => running, pollMs: 50 })) got.push(e);
+  })();
+  await waitFor(() => got.length >= 2, { what: `two entries, saw ${JSON.stringify(texts(got))}` });
+  fs.appendFileSync(file, line(4, "stderr", "F", "now done"));
+  await waitFor(() => got.length >= 3, { what: "the line's end" });
+  running = false;
+  await reader;
+  assert.deepEqual(texts(got), ["stdout:b\n", "stderr:unfinished now done\n"]);
 });

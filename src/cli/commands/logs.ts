@@ -1,4 +1,5 @@
 // docker logs.
+import { once } from "node:events";
 import type { Engine } from "../../engine/engine.js";
 import { formatLogLine, parseTail } from "../../engine/logs.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
@@ -15,6 +16,8 @@ export async function logsCommand(
     until: f.until === undefined ? undefined : parseDockerTime(f.until),
   });
   for await (const e of entries) {
-    (e.stream === "stderr" ? process.stderr : process.stdout).write(formatLogLine(e, Boolean(f.timestamps), f.details ? "" : undefined));
+    const out = e.stream === "stderr" ? process.stderr : process.stdout;
+    // A slow reader (a pipe) holds the log back rather than the log piling up in memory.
+    if (!out.write(formatLogLine(e, Boolean(f.timestamps), f.details ? "" : undefined))) await once(out, "drain");
   }
 }
