@@ -2,7 +2,7 @@
 // (`--rm=false`, `-i=true`, `--no-trunc=false`) and a short option its value after `=`
 // (`-m=64m`), as Go's pflag accepts them. Applied once to every command of the tree.
 import { Command, Option } from "commander";
-import { MydockerError } from "../util/errors.js";
+import { FlagError } from "../util/errors.js";
 
 const TRUE = new Set(["true", "1", "t", "T", "TRUE", "True"]);
 const FALSE = new Set(["false", "0", "f", "F", "FALSE", "False"]);
@@ -19,7 +19,7 @@ function opposite(o: Option): string {
 /** A boolean's flag for a value given after "=", or an error naming the flag. */
 function booleanFlag(o: Option, written: string, value: string): string {
   const on = TRUE.has(value) ? true : FALSE.has(value) ? false : undefined;
-  if (on === undefined) throw new MydockerError("EINVAL", `invalid argument "${value}" for "${written}" flag: use true or false`);
+  if (on === undefined) throw new FlagError("EINVAL", `invalid argument "${value}" for "${written}" flag: use true or false`);
   return on ? o.long! : opposite(o);
 }
 

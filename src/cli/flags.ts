@@ -1,10 +1,10 @@
 // Parsers for docker's repeated and typed flag values.
 import fs from "node:fs";
-import { MydockerError } from "../util/errors.js";
+import { FlagError, MydockerError } from "../util/errors.js";
 
 /** An integer flag's value as Go's strconv.ParseInt reads it (docker's flags), or docker's words naming the flag. */
 export function intFlag(flag: string, value: string): number {
-  if (!/^[-+]?\d+$/.test(value)) throw new MydockerError("EINVAL", `invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
+  if (!/^[-+]?\d+$/.test(value)) throw new FlagError("EINVAL", `invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return Number(value);
 }
 

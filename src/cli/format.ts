@@ -2,6 +2,7 @@
 // `--format` templates and `--format json`.
 import type { ImageRemoval } from "../image/index.js";
 import { compileTemplate } from "./template/exec.js";
+import { MydockerError } from "../util/errors.js";
 import { tabwrite } from "./tabwriter.js";
 
 /** A table with docker's column alignment (its tabwriter: columns at least 10 wide, 3 spaces apart). */
@@ -43,6 +44,20 @@ export function binarySize(bytes: number): string {
 /** docker's escapes in a --format: a written `\t` or `\n` is a tab or a newline. */
 function unescape(format: string): string {
   return format.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
+}
+
+/**
+ * The --format of docker's inspect, version, info and events, parsed before anything is
+ * asked: a template that does not parse exits 64 there (their cli.StatusError), 1 elsewhere.
+ */
+export function statusTemplate(template: string): (value: unknown) => string {
+  let tpl: ReturnType<typeof compileTemplate>;
+  try {
+    tpl = compileTemplate(unescape(template));
+  } catch (e) {
+    throw e instanceof MydockerError ? new MydockerError(e.code, e.message, 64) : e;
+  }
+  return (value) => tpl.render(value);
 }
 
 /** A Go template (text/template, with docker's functions) applied to one value. */

@@ -1,6 +1,6 @@
 // The mydocker command line: parse flags, call the engine, print. No logic lives here.
 import { Command, CommanderError } from "commander";
-import { fail, requireRoot, type GlobalFlags } from "./output.js";
+import { commandStatus, fail, requireRoot, type GlobalFlags } from "./output.js";
 import type { Context } from "./context.js";
 import type { Engine } from "../engine/engine.js";
 import { registerRun } from "./commands/run.js";
@@ -70,17 +70,32 @@ export async function main(argv: string[]): Promise<void> {
   for (const cmd of program.commands) cmd.exitOverride();
   acceptDockerFlagSyntax(program);
 
+  let active: Command | undefined;
+  program.hook("preAction", (_program, actionCommand) => {
+    active = actionCommand;
+  });
+
   let status = 0;
   try {
     await program.parseAsync(resolveAliases(program, argv));
   } catch (e) {
     if (e instanceof CommanderError) {
-      status = e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 125;
+      status = commanderStatus(e.code);
     } else {
-      status = outputClosed() ? CLOSED_STATUS : fail(e, flags().debug);
+      status = outputClosed() ? CLOSED_STATUS : commandStatus(e, fail(e, flags().debug), active);
     }
   } finally {
     engine?.close();
   }
   process.exitCode = status;
+}
+
+/**
+ * As docker's: a flag it cannot parse is 125 (cli.FlagErrorFunc's StatusError), a wrong count
+ * of arguments or an unknown command 1 (cli/required.go's plain errors).
+ */
+function commanderStatus(code: string): number {
+  if (code === "commander.helpDisplayed" || code === "commander.version" || code === "commander.help") return 0;
+  if (code === "commander.missingArgument" || code === "commander.excessArguments" || code === "commander.unknownCommand") return 1;
+  return 125;
 }

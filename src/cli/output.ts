@@ -1,7 +1,8 @@
 // How the command line reports: one line per error (a stack only with --debug), and
 // docker's exit statuses.
 import util from "node:util";
-import { MydockerError } from "../util/errors.js";
+import type { Command } from "commander";
+import { FlagError, MydockerError } from "../util/errors.js";
 
 export interface GlobalFlags {
   debug: boolean;
@@ -42,6 +43,34 @@ export function fail(err: unknown, debug: boolean): number {
   process.stderr.write(`mydocker: ${errorText(err)}\n`);
   if (debug && e?.stack) process.stderr.write(e.stack + "\n");
   return 125;
+}
+
+const engineStatuses = new WeakMap<Command, number>();
+
+/**
+ * Declares the status docker's CLI exits with when the engine refuses this command: 125 for
+ * `run` (docker/cli's runStartContainerErr), 1 for every command that declares nothing
+ * (cmd/docker's exit path: an error that is no cli.StatusError exits 1).
+ */
+export function engineErrorStatus(cmd: Command, status: number): Command {
+  engineStatuses.set(cmd, status);
+  return cmd;
+}
+
+/** The status an error ends `cmd` with, as docker's: an engine error's 125 becomes the command's own status. */
+export function commandStatus(err: unknown, status: number, cmd: Command | undefined): number {
+  if (status !== 125 || err instanceof FlagError) return status;
+  return (cmd && engineStatuses.get(cmd)) ?? 1;
+}
+
+/** Runs the parsing of a command's flags: whatever it refuses is a flag error (125), as docker's create and run report it. */
+export function parsingFlags<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof FlagError) throw e;
+    throw new FlagError(e instanceof MydockerError ? e.code : "invalid_argument", errorText(e));
+  }
 }
 
 export function requireRoot(): void {

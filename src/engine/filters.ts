@@ -1,7 +1,7 @@
 // docker's --filter values (moby's filters.Args): key=value pairs, the values of one key
 // alternatives, different keys all required. Shared by events, ps and images, from the
 // command line's flags or the API's `filters` JSON.
-import { MydockerError } from "../util/errors.js";
+import { FlagError, MydockerError } from "../util/errors.js";
 
 export type FilterMap = Record<string, string[]>;
 
@@ -13,7 +13,7 @@ export class Filters {
     const map: FilterMap = {};
     for (const f of flags) {
       const i = f.indexOf("=");
-      if (i <= 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value): ${f}`);
+      if (i <= 0) throw new FlagError("EINVAL", `bad format of filter (expected name=value): ${f}`);
       (map[f.slice(0, i).trim().toLowerCase()] ??= []).push(f.slice(i + 1).trim());
     }
     return Filters.from(map, accepted);

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { cpus as osCpus } from "node:os";
 import { parseCpuList } from "../cgroups/index.js";
 import type { LinuxCPU, LinuxMemory, LinuxResources } from "../spec/runtime.js";
-import { MydockerError } from "../util/errors.js";
+import { FlagError } from "../util/errors.js";
 
 type FlagValue = string | number | undefined;
 type ValueFlag = Exclude<keyof ResourceFlags, "oomKillDisable">;
@@ -63,7 +63,7 @@ const MAX_SHARES = 262144;
 const CPU_PERIOD = 100000;
 
 function fail(message: string): never {
-  throw new MydockerError("invalid_argument", message, 125);
+  throw new FlagError("invalid_argument", message);
 }
 
 function badFlag(flag: ValueFlag, value: FlagValue, why: string): never {

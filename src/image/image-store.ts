@@ -61,7 +61,7 @@ function safeNormalize(ref: string): string | undefined {
 }
 
 function notFound(ref: string): MydockerError {
-  return new MydockerError("image_not_found", `No such image: ${ref}`, 125);
+  return new MydockerError("image_not_found", `No such image: ${ref}`);
 }
 
 /**

@@ -1,5 +1,7 @@
 // Errors carry a stable code for programs and a message for people.
-// exitStatus follows docker: 125 engine error, 126 cannot execute, 127 not found.
+// exitStatus follows docker: 125 engine error, 126 cannot execute, 127 not found. The command
+// line turns an engine error's 125 into the status docker's CLI gives for that command (1 for
+// all but run); a FlagError stays 125 everywhere.
 
 export class MydockerError extends Error {
   readonly code: string;
@@ -9,6 +11,13 @@ export class MydockerError extends Error {
     this.name = "MydockerError";
     this.code = code;
     this.exitStatus = exitStatus;
+  }
+}
+
+/** A flag's value refused as docker's own flag parser refuses it: docker exits 125 for it in every command. */
+export class FlagError extends MydockerError {
+  constructor(code: string, message: string) {
+    super(code, message, 125);
   }
 }
 

@@ -232,7 +232,7 @@ test("run -u reads /etc/passwd inside the image: a symlink to a host directory f
   const id = md("run", "-d", "passwd-link", "sh", "-c", "ln -sf /etc/hostlink /etc/passwd && touch /tmp/ready && sleep 60").stdout.trim();
   await waitFor(() => md("exec", id, "test", "-f", "/tmp/ready").status === 0, { what: "/etc/passwd linked to the host's file" });
   const x = md("exec", "-u", "hostonly", id, "true");
-  assert.equal(x.status, 125, x.stderr);
+  assert.equal(x.status, 126, x.stderr);
   assert.match(x.stderr, /unable to find user hostonly/);
   md("rm", "-f", id);
 });

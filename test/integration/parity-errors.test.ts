@@ -68,7 +68,7 @@ test("failures name what failed: a command under a file, exec -w (126), cp to a 
     assert.equal(term.stdout.trim(), "xterm", "exec -t sets TERM as run -t does");
     assert.equal(md("pause", id).status, 0);
     const paused = md("exec", id, "true");
-    assert.deepEqual([paused.status, paused.stderr], [125, `mydocker: Container ${id} is paused, unpause the container before exec\n`], "docker's words");
+    assert.deepEqual([paused.status, paused.stderr], [1, `mydocker: Container ${id} is paused, unpause the container before exec\n`], "docker's words");
     assert.equal(md("unpause", id).status, 0);
   } finally {
     md("rm", "-f", id);

@@ -66,11 +66,11 @@ test("options that cannot work are refused, never ignored: --rm with --restart, 
   assert.equal(conflict.status, 125);
   assert.match(conflict.stderr, /^mydocker: Conflicting options: --restart and --rm\n$/);
   const sig = md("create", "--stop-signal", "FOO", "busybox", "true");
-  assert.equal(sig.status, 125);
+  assert.equal(sig.status, 1);
   assert.match(sig.stderr, /invalid --stop-signal 'FOO'/);
   assert.equal(md("ps", "-aq").stdout, before, "a refused run or create leaves no container");
   const filter = md("ps", "--filter", "status=bogus");
-  assert.equal(filter.status, 125);
+  assert.equal(filter.status, 1);
   assert.match(filter.stderr, /invalid filter 'status=bogus'/);
 });
 

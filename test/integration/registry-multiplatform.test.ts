@@ -88,11 +88,11 @@ test("pull of a multi-platform image takes this machine's platform, its RepoDige
   assert.equal(chosen.status, 0, chosen.stderr);
   assert.match(mydocker(roots, ["image", "inspect", "-f", "{{.Architecture}}", ref]).stdout, new RegExp(other));
   const none = mydocker(roots, ["pull", "--platform", "linux/s390x", ref]);
-  assert.equal(none.status, 125);
+  assert.equal(none.status, 1);
   assert.match(none.stderr, /no image for linux\/s390x .*it has: linux\/arm64, linux\/amd64/);
   // An image of one platform only is refused for another, as docker does.
   const single = mydocker(roots, ["pull", "--platform", `linux/${other}`, `${registry.host}/multi/app:${host}`]);
-  assert.equal(single.status, 125);
+  assert.equal(single.status, 1);
   assert.match(single.stderr, new RegExp(`does not match the specified platform: wanted linux/${other}, actual: linux/${host}`));
   assert.equal(mydocker(roots, ["pull", "-q", "--platform", `linux/${host}`, `${registry.host}/multi/app:${host}`]).status, 0);
 });
@@ -104,6 +104,6 @@ test("manifest inspect prints the index the registry serves", { skip }, () => {
   assert.equal(index.mediaType, MediaType.ociIndex);
   assert.deepEqual(index.manifests.map((m) => m.platform.architecture), ["arm64", "amd64"]);
   const missing = mydocker(roots, ["manifest", "inspect", `${registry.host}/multi/none:1`]);
-  assert.equal(missing.status, 125);
+  assert.equal(missing.status, 1);
   assert.match(missing.stderr, /manifest for .*multi\/none:1/);
 });

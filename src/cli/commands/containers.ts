@@ -4,7 +4,7 @@ import { confirmed } from "../confirm.js";
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect, intFlag } from "../flags.js";
-import { forEachName } from "../output.js";
+import { forEachName, parsingFlags } from "../output.js";
 import { MydockerError } from "../../util/errors.js";
 import { CidFile } from "../cidfile.js";
 import type { PsFlags } from "./ps.js";
@@ -33,8 +33,8 @@ export function registerContainers(program: Command, ctx: Context): void {
   psFlags(program.command("ps"));
 
   addCreateFlags(program.command("create").description("Create a new container")).action(async (image: string, command: string[], flags: CreateFlags) => {
+    const opts = parsingFlags(() => createOptionsFromFlags(image, command, flags));
     const e = await engine();
-    const opts = createOptionsFromFlags(image, command, flags);
     process.stdout.write((await CidFile.around(flags.cidfile, () => e.create(opts))) + "\n");
   });
 

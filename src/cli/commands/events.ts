@@ -3,7 +3,7 @@ import type { Engine } from "../../engine/engine.js";
 import { eventFilters } from "../../engine/events/filter.js";
 import type { EngineEvent } from "../../engine/events/types.js";
 import { parseDockerTime } from "../../engine/timestamps.js";
-import { renderTemplate } from "../format.js";
+import { statusTemplate } from "../format.js";
 
 export interface EventsFlags {
   filter: string[];
@@ -44,6 +44,7 @@ function templateRow(ev: EngineEvent): EngineEvent {
 }
 
 export async function eventsCommand(engine: Engine, f: EventsFlags): Promise<void> {
+  const render = f.format ? statusTemplate(f.format === "json" ? "{{json .}}" : f.format) : undefined;
   const now = new Date();
   const query = {
     filters: eventFilters(f.filter),
@@ -53,9 +54,8 @@ export async function eventsCommand(engine: Engine, f: EventsFlags): Promise<voi
   const abort = new AbortController();
   // A reader that went away (events | head -1) ends the stream, quietly.
   process.stdout.on("error", () => abort.abort());
-  const format = f.format === "json" ? "{{json .}}" : f.format;
   for await (const ev of engine.events.stream({ ...query, signal: abort.signal })) {
     if (abort.signal.aborted) break;
-    process.stdout.write(format ? renderTemplate(format, templateRow(ev)) + "\n" : eventLine(ev));
+    process.stdout.write(render ? render(templateRow(ev)) + "\n" : eventLine(ev));
   }
 }

@@ -1,7 +1,7 @@
 // docker inspect: containers, images and volumes, as JSON or through --format.
 import type { Engine } from "../../engine/engine.js";
 import { MydockerError } from "../../util/errors.js";
-import { renderTemplate } from "../format.js";
+import { statusTemplate } from "../format.js";
 import { ExitError } from "../output.js";
 
 function find(engine: Engine, name: string, type?: string, size?: boolean): unknown {
@@ -37,6 +37,7 @@ function find(engine: Engine, name: string, type?: string, size?: boolean): unkn
 }
 
 export async function inspectCommand(engine: Engine, names: string[], f: { format?: string; type?: string; size?: boolean }): Promise<void> {
+  const render = f.format && f.format !== "json" ? statusTemplate(f.format) : undefined;
   const found: unknown[] = [];
   let failed = false;
   for (const n of names) {
@@ -47,8 +48,8 @@ export async function inspectCommand(engine: Engine, names: string[], f: { forma
       process.stderr.write(`mydocker: Error: ${(e as Error).message}\n`);
     }
   }
-  if (f.format && f.format !== "json") {
-    process.stdout.write(found.map((o) => renderTemplate(f.format!, o) + "\n").join(""));
+  if (render) {
+    process.stdout.write(found.map((o) => render(o) + "\n").join(""));
   } else {
     process.stdout.write(JSON.stringify(found, null, 4) + "\n");
   }

@@ -11,7 +11,7 @@ import { parseUlimit } from "../../engine/host-options/ulimits.js";
 import { parseBytes } from "../../engine/resource-flags.js";
 import type { CreateOptions } from "../../engine/run-options.js";
 import { parsePullPolicy } from "../../engine/image-bootstrap.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 import { collect, intFlag } from "../flags.js";
 
 export interface HostFlags {
@@ -115,7 +115,7 @@ export function hostOptionsFromFlags(f: HostFlags, logOpts: readonly string[]): 
   let shmSize: number | undefined;
   if (f.shmSize !== undefined) {
     shmSize = parseBytes(f.shmSize);
-    if (shmSize === undefined) throw new MydockerError("EINVAL", `invalid argument "${f.shmSize}" for "--shm-size" flag: invalid size: '${f.shmSize}'`);
+    if (shmSize === undefined) throw new FlagError("EINVAL", `invalid argument "${f.shmSize}" for "--shm-size" flag: invalid size: '${f.shmSize}'`);
   }
   return {
     ulimits: f.ulimit.map(parseUlimit),

@@ -10,6 +10,7 @@ import { parseRestartPolicy } from "../../engine/containers/restart-policy.js";
 import { MydockerError } from "../../util/errors.js";
 import type { Context } from "../context.js";
 import { addHostFlags, hostOptionsFromFlags, labelsFromFiles, type HostFlags } from "./run-host-flags.js";
+import { engineErrorStatus } from "../output.js";
 
 export interface RunFlags {
   rm?: boolean;
@@ -187,7 +188,7 @@ export function createOptionsFromFlags(image: string, command: string[], f: Crea
 }
 
 export function registerRun(program: Command, ctx: Context): void {
-  const run = program.command("run").description("Create and run a new container from an image");
+  const run = engineErrorStatus(program.command("run"), 125).description("Create and run a new container from an image");
   addCreateFlags(run)
     .option("--rm", "automatically remove the container when it exits")
     .addOption(new Option("-d, --detach", "run container in background and print container ID"))

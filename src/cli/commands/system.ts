@@ -2,7 +2,7 @@
 import { Command } from "commander";
 import type { Context } from "../context.js";
 import { collect } from "../flags.js";
-import { humanSize, imageRemovalLines, renderTemplate } from "../format.js";
+import { humanSize, imageRemovalLines, statusTemplate } from "../format.js";
 import { confirmed } from "../confirm.js";
 import { API_VERSION, goArch, packageVersion, serverVersion } from "../../engine/system/version.js";
 import type { SystemInfo } from "../../engine/system/info.js";
@@ -121,15 +121,16 @@ export function registerSystem(program: Command, ctx: Context): void {
     .action((f: { format?: string }) => {
       const v = { Client: clientVersion(), Server: serverVersion() };
       if (!f.format) process.stdout.write(versionText(v));
-      else process.stdout.write(renderTemplate(f.format === "json" ? "{{json .}}" : f.format, v) + "\n");
+      else process.stdout.write(statusTemplate(f.format === "json" ? "{{json .}}" : f.format)(v) + "\n");
     });
 
   const info = async (f: { format?: string }) => {
+    const render = f.format ? statusTemplate(f.format === "json" ? "{{json .}}" : f.format) : undefined;
     const i = await (await engine()).system.info();
     const debug = ctx.flags().debug;
-    if (f.format) {
+    if (render) {
       const value = { ...i, ClientInfo: { Debug: debug, Context: "default", Version: packageVersion() } };
-      process.stdout.write(renderTemplate(f.format === "json" ? "{{json .}}" : f.format, value) + "\n");
+      process.stdout.write(render(value) + "\n");
       return;
     }
     process.stdout.write(infoText(i, debug));

@@ -127,6 +127,15 @@ export const restartingMessage = (c: ContainerRecord): string => `Container ${c.
 
 /** docker exec: another process in all of the container's namespaces and its cgroup. */
 /** exitCommand: what a detached exec's monitor runs once the process ended (ExecExits.exited). */
+/** docker looks an exec's user up as its process starts: an unknown user is a process that could not start, 126. */
+function execUser(user: string, readFile: (p: string) => string | undefined): ReturnType<typeof resolveUser> {
+  try {
+    return resolveUser(user, readFile);
+  } catch (e) {
+    throw e instanceof MydockerError ? new MydockerError(e.code, e.message, 126) : e;
+  }
+}
+
 export async function execInContainer(ctx: ContainerContext, query: string, req: ExecRequest, exitCommand?: (id: string, execId: string) => string[]): Promise<ExecHandle> {
   const c = ctx.reconciler.resolve(query);
   checkExecTarget(c);
@@ -135,7 +144,7 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   const layers = ctx.view.layerDirs(c);
   const readFile = (p: string) => readLayeredFile(layers, p);
   const base = ctx.view.specFor(c, "/", layers).process!;
-  const user = req.user !== undefined ? resolveUser(req.user, readFile) : undefined;
+  const user = req.user !== undefined ? execUser(req.user, readFile) : undefined;
   const env = [...(base.env ?? [])];
   for (const e of req.env ?? []) {
     const k = e.split("=", 1)[0];

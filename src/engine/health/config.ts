@@ -1,7 +1,7 @@
 // A container's health check: the image's HEALTHCHECK with run's --health-* over it, and
 // docker's defaults for what neither says.
 import type { ImageHealthcheck } from "../../spec/image.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 import type { HealthConfig } from "../container-config.js";
 import { parseGoDuration } from "../timestamps.js";
 
@@ -21,7 +21,7 @@ export interface HealthPolicy {
 /** A --health-* duration, Go's time.ParseDuration ("30s", "1m30s", "250ms"), in nanoseconds; docker's CLI refuses a negative one. */
 export function parseDuration(flag: string, text: string): number {
   const ns = parseGoDuration(text);
-  if (ns === undefined) throw new MydockerError("EINVAL", `invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`);
+  if (ns === undefined) throw new FlagError("EINVAL", `invalid argument "${text}" for "${flag}" flag: time: invalid duration "${text}"`);
   if (ns < 0n) throw new MydockerError("EINVAL", `${flag} cannot be negative`);
   return Number(ns);
 }

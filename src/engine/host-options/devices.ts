@@ -2,7 +2,7 @@
 // in the container's /dev and the device cgroup rules that let it use them.
 import fs from "node:fs";
 import type { Device, DeviceCgroupRule } from "../../spec/runtime.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 import type { DeviceMapping } from "../container-config.js";
 import { deviceFromStat, hostDevices } from "../host-devices.js";
 
@@ -13,7 +13,7 @@ function validMode(mode: string): boolean {
 }
 
 function bad(flag: string, text: string, why: string): never {
-  throw new MydockerError("EINVAL", `invalid argument "${text}" for "${flag}" flag: ${why}`);
+  throw new FlagError("EINVAL", `invalid argument "${text}" for "${flag}" flag: ${why}`);
 }
 
 /** As docker's parseDevice: the second field is the permissions when it reads as them, else the path inside. */

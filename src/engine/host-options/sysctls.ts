@@ -2,7 +2,7 @@
 // only for a namespace the container owns.
 import { checkSysctl } from "../../runtime/index.js";
 import type { NamespaceType } from "../../spec/runtime.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 
 const ALLOWED = new Set(["kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem", "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced"]);
 const ALLOWED_PREFIXES = ["fs.mqueue.", "net."];
@@ -17,7 +17,7 @@ export function parseSysctls(flags: readonly string[]): Record<string, string> {
   for (const f of flags) {
     const eq = f.indexOf("=");
     const key = eq < 0 ? f : f.slice(0, eq);
-    if (eq < 0 || !allowed(key)) throw new MydockerError("EINVAL", `invalid argument "${f}" for "--sysctl" flag: sysctl '${f}' is not allowed`);
+    if (eq < 0 || !allowed(key)) throw new FlagError("EINVAL", `invalid argument "${f}" for "--sysctl" flag: sysctl '${f}' is not allowed`);
     out[key] = f.slice(eq + 1);
   }
   // Sorted, as docker's map prints.

@@ -1,6 +1,6 @@
 // docker's --ulimit NAME=SOFT[:HARD] (go-units ParseUlimit) and its rlimits in the spec.
 import type { Rlimit } from "../../spec/runtime.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError } from "../../util/errors.js";
 import type { Ulimit } from "../container-config.js";
 
 /** The names docker takes, each an RLIMIT_* of the same name. */
@@ -9,7 +9,7 @@ const NAMES = new Set([
 ]);
 
 function bad(text: string, why: string): never {
-  throw new MydockerError("EINVAL", `invalid argument "${text}" for "--ulimit" flag: ${why}`);
+  throw new FlagError("EINVAL", `invalid argument "${text}" for "--ulimit" flag: ${why}`);
 }
 
 function limit(text: string, value: string): number {

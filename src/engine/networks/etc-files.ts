@@ -6,7 +6,7 @@ import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import type { Spec } from "../../spec/runtime.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 
 export const ETC_FILES = ["hosts", "resolv.conf", "hostname"] as const;
 
@@ -29,7 +29,7 @@ export function parseAddHost(s: string): ExtraHost {
   const host = i < 0 ? "" : s.slice(0, i);
   const ip = i < 0 ? "" : s.slice(i + 1).replace(/^\[(.*)\]$/, "$1");
   if (!host || !/^[a-zA-Z0-9_.-]+$/.test(host) || (ip !== "host-gateway" && net.isIP(ip) === 0)) {
-    throw new MydockerError("EINVAL", `invalid argument "${s}" for "--add-host" flag: give HOST:IP, an IPv4 or IPv6 address or host-gateway`);
+    throw new FlagError("EINVAL", `invalid argument "${s}" for "--add-host" flag: give HOST:IP, an IPv4 or IPv6 address or host-gateway`);
   }
   return { host, ip };
 }

@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Db } from "../../store/db.js";
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 import { generateId } from "../names.js";
 import { treeSize } from "../disk-usage.js";
 import type { EventsService } from "../events/service.js";
@@ -60,7 +60,7 @@ export function parseVolumeFilters(args: readonly string[]): VolumeFilters {
     const eq = arg.indexOf("=");
     const key = arg.slice(0, eq);
     const value = arg.slice(eq + 1);
-    if (eq < 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value)`);
+    if (eq < 0) throw new FlagError("EINVAL", `bad format of filter (expected name=value)`);
     if (key === "name" || key === "label" || key === "driver") (f[key] ??= []).push(value);
     else if (key === "dangling" && ["true", "1", "false", "0"].includes(value)) f.dangling = value === "true" || value === "1";
     else if (key === "dangling") throw new MydockerError("EINVAL", `invalid filter 'dangling=${value}'`);
