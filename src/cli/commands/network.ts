@@ -52,7 +52,9 @@ export function registerNetwork(program: Command, ctx: Context): void {
     .option("-f, --filter <filter>", "filter output (name=, id=, label=, driver=, type=custom|builtin, dangling=)", collect, [])
     .action(async (f: { quiet?: boolean; trunc: boolean; format?: string; filter: string[] }) => {
       const e = await engine();
-      const rows = e.networks.list(f.filter).map((n) => ({
+      // As docker's CLI: by name, digits as numbers.
+      const byName = e.networks.list(f.filter).sort((a, b) => a.name.localeCompare(b.name, "en", { numeric: true }));
+      const rows = byName.map((n) => ({
         ID: f.trunc === false ? n.id : n.id.slice(0, 12),
         Name: n.name,
         Driver: n.driver,

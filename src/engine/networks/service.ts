@@ -13,7 +13,8 @@ import type { ContainerRecord } from "../container-store.js";
 import type { PortPublished } from "./settings.js";
 import { DEFAULT_NETWORK, SPECIAL_MODES } from "./modes.js";
 import { checkAliases } from "./etc-files.js";
-import { networkInspect, networkMatches, type NetworkInspect } from "./view.js";
+import { networkInspect, networkMatches, type NetworkInspect, type NetworkSummary } from "./view.js";
+import { findPredefined, isPredefinedName, predefinedInspect, predefinedNetworks } from "./predefined.js";
 import { defaultRoots, type EngineRoots } from "../paths.js";
 
 export interface NetworkCreateOptions {
@@ -98,16 +99,22 @@ export class NetworkService {
     throw new MydockerError("ENONETWORK", `network ${query} not found`);
   }
 
-  /** docker network ls, with its --filter values. */
-  list(filters: string[] = []): NetworkRecord[] {
-    this.ensureDefault();
-    return this.store()
-      .all()
-      .filter((n) => networkMatches(n, filters, (id) => this.users(id).length > 0));
+  /** host and none, dated as the default bridge. */
+  private predefined(): NetworkSummary[] {
+    return predefinedNetworks(this.roots.root, this.ensureDefault().created);
+  }
+
+  /** docker network ls, with its --filter values: the store's bridges, and host and none. */
+  list(filters: string[] = []): NetworkSummary[] {
+    const builtin = this.predefined();
+    const all: NetworkSummary[] = [...this.store().all(), ...builtin];
+    return all.filter((n) => networkMatches(n, filters, (id) => this.users(id).length > 0));
   }
 
   /** docker network inspect, in docker's shape. */
   inspect(query: string): NetworkInspect {
+    const builtin = this.lookupPredefined(query);
+    if (builtin) return predefinedInspect(builtin);
     const n = this.get(query);
     const members = this.store()
       .endpointsOn(n.id)
@@ -199,8 +206,22 @@ export class NetworkService {
     }
   }
 
-  /** docker network rm: refused while a container is connected. */
+  /** host or none when the query names no network of the store. */
+  private lookupPredefined(query: string): NetworkSummary | undefined {
+    if (isPredefinedName(query)) return findPredefined(this.predefined(), query);
+    try {
+      this.get(query);
+      return undefined;
+    } catch (e) {
+      if (e instanceof MydockerError && e.code === "ENONETWORK") return findPredefined(this.predefined(), query);
+      throw e;
+    }
+  }
+
+  /** docker network rm: refused while a container is connected, and for the networks docker has from its start. */
   remove(query: string): string {
+    const builtin = this.lookupPredefined(query);
+    if (builtin) throw new MydockerError("EINVAL", `${builtin.name} is a pre-defined network and cannot be removed`);
     const n = this.get(query);
     if (n.name === DEFAULT_NETWORK) throw new MydockerError("EINVAL", `${n.name} is a pre-defined network and cannot be removed`);
     const users = this.users(n.id);

@@ -1,16 +1,29 @@
 // docker's views of a network: `network inspect`'s JSON and `network ls`'s filters.
-import { MydockerError } from "../../util/errors.js";
+import { FlagError, MydockerError } from "../../util/errors.js";
 import type { Endpoint, NetworkRecord } from "../../network/store.js";
 import { DEFAULT_NETWORK } from "./modes.js";
+
+/** What `network ls` shows of a network: a bridge of the store, or host or none. */
+export interface NetworkSummary {
+  id: string;
+  name: string;
+  driver: "bridge" | "host" | "null";
+  internal: boolean;
+  labels: Record<string, string>;
+  created: string;
+}
+
+/** The networks docker has before any is made. */
+const BUILTIN = new Set([DEFAULT_NETWORK, "host", "none"]);
 
 export interface NetworkInspect {
   Name: string;
   Id: string;
   Created: string;
   Scope: "local";
-  Driver: "bridge";
+  Driver: NetworkSummary["driver"];
   EnableIPv6: false;
-  IPAM: { Driver: "default"; Options: Record<string, string>; Config: { Subnet: string; Gateway: string; IPRange?: string }[] };
+  IPAM: { Driver: "default"; Options: Record<string, string> | null; Config: { Subnet: string; Gateway: string; IPRange?: string }[] | null };
   Internal: boolean;
   Attachable: false;
   Ingress: false;
@@ -48,10 +61,10 @@ export function networkInspect(n: NetworkRecord, members: { ep: Endpoint; name: 
 }
 
 /** docker network ls --filter: name=, id=, label=K[=V], driver=, type=custom|builtin, dangling=true|false. */
-export function networkMatches(n: NetworkRecord, filters: string[], inUse: (id: string) => boolean): boolean {
+export function networkMatches(n: NetworkSummary, filters: string[], inUse: (id: string) => boolean): boolean {
   return filters.every((f) => {
     const i = f.indexOf("=");
-    if (i < 0) throw new MydockerError("EINVAL", `bad format of filter (expected name=value): ${f}`);
+    if (i < 0) throw new FlagError("EINVAL", `bad format of filter (expected name=value): ${f}`);
     const key = f.slice(0, i);
     const value = f.slice(i + 1);
     switch (key) {
@@ -67,7 +80,7 @@ export function networkMatches(n: NetworkRecord, filters: string[], inUse: (id: 
       }
       case "type":
         if (value !== "custom" && value !== "builtin") throw new MydockerError("EINVAL", `invalid filter: 'type'='${value}': use custom or builtin`);
-        return (n.name === DEFAULT_NETWORK) === (value === "builtin");
+        return BUILTIN.has(n.name) === (value === "builtin");
       case "dangling":
         return inUse(n.id) !== (value === "true" || value === "1");
       default:
