@@ -108,9 +108,16 @@ export function filtersParam(q: URLSearchParams): Record<string, string[]> {
   } catch {
     throw new ApiError(400, `invalid filters: ${raw}`);
   }
+  // {"key": ["value"]}, or the old {"key": {"value": true}}; anything else is refused, as dockerd does.
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === "string");
+  const flags = (v: unknown): v is Record<string, boolean> => typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "boolean");
+  if (parsed === null) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ApiError(400, `invalid filters: ${raw}: a JSON object is expected`);
   const out: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries((parsed ?? {}) as Record<string, unknown>)) {
-    out[k] = Array.isArray(v) ? v.map(String) : Object.keys((v ?? {}) as object);
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (strings(v)) out[k] = v;
+    else if (flags(v)) out[k] = Object.keys(v);
+    else throw new ApiError(400, `invalid filters: ${raw}: the value of ${JSON.stringify(k)} is neither a list of strings nor an object of booleans`);
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // behind: no container, network, volume or image.
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import { api, servedSuite } from "../helpers/serve.js";
 
 const { skip, served: s } = servedSuite({ dockerCli: false });
@@ -50,4 +51,26 @@ test("exec, update, commit, networks and volumes check their bodies the same way
   const nets = (await api(s(), "GET", "/v1.47/networks")).body as { Name: string }[];
   assert.ok(!nets.some((n) => n.Name === "mdktyped"));
   assert.deepEqual((await api(s(), "GET", "/v1.47/volumes")).body.Volumes, []);
+});
+
+test("filters and X-Registry-Auth of the wrong types are refused with 400, not taken apart as strings", { skip }, async () => {
+  for (const filters of [{ status: 1 }, { label: "a=b" }, { name: [1] }, ["x"], "x"]) {
+    const r = await api(s(), "GET", `/v1.47/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify(filters))}`);
+    assert.equal(r.status, 400, JSON.stringify(filters));
+    assert.match(r.body.message, /^invalid filters: /);
+  }
+  const ok = await api(s(), "GET", `/v1.47/containers/json?all=1&filters=${encodeURIComponent(JSON.stringify({ status: { exited: true } }))}`);
+  assert.equal(ok.status, 200);
+  const auth = Buffer.from(JSON.stringify({ username: 1, password: "p" })).toString("base64url");
+  const reply = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = http.request({ socketPath: s().socket, method: "POST", path: "/v1.47/images/create?fromImage=127.0.0.1:9/none&tag=x", headers: { "X-Registry-Auth": auth } }, (res) => {
+      let body = "";
+      res.on("data", (c: Buffer) => (body += c));
+      res.on("end", () => resolve({ status: res.statusCode!, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+  assert.equal(reply.status, 400, reply.body);
+  assert.equal(JSON.parse(reply.body).message, unmarshal("number", "AuthConfig.username", "string"));
 });

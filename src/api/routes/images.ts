@@ -6,6 +6,7 @@ import { LayerWords, loadedLines, type Progress, type ProgressEvent, type Regist
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { containerConfigShape } from "../shapes/create-schema.js";
+import { checkBody, str } from "../shapes/check.js";
 import { imageSummary } from "../shapes/image.js";
 
 /** docker's progress messages, one JSON object a line. */
@@ -19,12 +20,14 @@ function progressMessage(e: ProgressEvent): object {
 function registryOptions(req: IncomingMessage): RegistryOptions {
   const header = req.headers["x-registry-auth"];
   if (typeof header !== "string" || header === "") return {};
+  let parsed: unknown;
   try {
-    const auth = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { username?: string; password?: string };
-    return auth.username ? { credentials: { username: auth.username, password: auth.password ?? "" } } : {};
+    parsed = JSON.parse(Buffer.from(header, "base64url").toString("utf8"));
   } catch {
     throw new ApiError(400, "invalid X-Registry-Auth header: base64url JSON is expected");
   }
+  const auth = checkBody(parsed, "AuthConfig", { username: str, password: str });
+  return auth.username ? { credentials: { username: auth.username, password: auth.password ?? "" } } : {};
 }
 
 /** Runs work with a JSON progress stream as the reply, then its last message if it has one; a failure becomes the stream's last message. */
