@@ -57,9 +57,12 @@ export function engineErrorStatus(cmd: Command, status: number): Command {
   return cmd;
 }
 
-/** The status an error ends `cmd` with, as docker's: an engine error's 125 becomes the command's own status. */
+/**
+ * The status an error ends `cmd` with, as docker's: an engine error's 125 becomes the command's
+ * own status; a process's own status (exec, start -a) is passed on as it is.
+ */
 export function commandStatus(err: unknown, status: number, cmd: Command | undefined): number {
-  if (status !== 125 || err instanceof FlagError) return status;
+  if (status !== 125 || err instanceof FlagError || err instanceof ExitError) return status;
   return (cmd && engineStatuses.get(cmd)) ?? 1;
 }
 

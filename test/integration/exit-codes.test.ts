@@ -52,6 +52,7 @@ function mismatches(cli: (...args: string[]) => Result | DockerResult, execs: bo
     check(["exec", "-u", "exit-nosuchuser", id, "true"], 126);
     check(["exec", id, "exit-nosuchcmd"], 127);
     check(["exec", "-w", "rel", id, "true"], 1);
+    check(["exec", id, "sh", "-c", "exit 125"], 125);
   } finally {
     cli("rm", "-f", id);
   }
