@@ -105,18 +105,22 @@ async function inode(file: string): Promise<number | undefined> {
 /** The line each stream is in the middle of: where it began, and when. */
 type OpenLines = Map<LogStream, { at: LogPosition; nanos: UnixNanos }>;
 
+const other = (s: LogStream): LogStream => (s === "stdout" ? "stderr" : "stdout");
+
 /**
  * Where --tail's last N lines begin, found without holding any line: the start of each line,
- * counted when it ends (lines cut off at the end count there), the last N kept. With each, what
- * the other stream was in the middle of then, so reading on from there places every record.
+ * counted when it ends (lines cut off at the end count there), the last N kept. With each, where
+ * the other stream's unfinished line began then (-1: none), so reading on from there places
+ * every record. Kept as triples of numbers (start, the other's start, stream 0 stdout 1
+ * stderr) in one array: a log of many short lines makes little garbage.
  */
 async function tailStarts(files: LineFile[], n: number, follow: boolean): Promise<{ starts: Set<LogPosition>; from?: LogPosition; open: OpenLines }> {
-  let ends: { at: LogPosition; open: OpenLines }[] = [];
-  const open: OpenLines = new Map();
-  const opened = new Map<LogStream, OpenLines>();
+  let ends: number[] = [];
+  const open = new Map<LogStream, number>();
+  const otherAt = new Map<LogStream, number>();
   const end = (stream: LogStream) => {
-    ends.push({ at: open.get(stream)!.at, open: opened.get(stream)! });
-    if (ends.length > 2 * n + 1024) ends = ends.slice(-n);
+    ends.push(open.get(stream)!, otherAt.get(stream)!, stream === "stdout" ? 0 : 1);
+    if (ends.length > 6 * n + 3072) ends = ends.slice(-3 * n);
     open.delete(stream);
   };
   for (const f of files) {
@@ -125,19 +129,30 @@ async function tailStarts(files: LineFile[], n: number, follow: boolean): Promis
         const r = parseCriLine(line);
         if (!r) continue;
         if (!open.has(r.stream)) {
-          opened.set(r.stream, new Map(open));
-          open.set(r.stream, { at, nanos: r.nanos });
+          otherAt.set(r.stream, open.get(other(r.stream)) ?? -1);
+          open.set(r.stream, at);
         }
         if (!r.partial) end(r.stream);
       }
     }
   }
   // Followed, a line still being written comes out as it goes on, beside the last N.
-  const unfinished = [...open.entries()].sort((a, b) => a[1].at - b[1].at);
-  if (!follow) for (const [stream] of unfinished) end(stream);
-  const kept = [...(n > 0 ? ends.slice(-n) : []), ...(follow ? unfinished.map(([s]) => ({ at: open.get(s)!.at, open: opened.get(s)! })) : [])];
-  const first = kept.reduce<(typeof kept)[number] | undefined>((a, b) => (a === undefined || b.at < a.at ? b : a), undefined);
-  return { starts: new Set(kept.map((k) => k.at)), from: first?.at, open: first ? new Map(first.open) : new Map() };
+  const unfinished = [...open.keys()].sort((a, b) => open.get(a)! - open.get(b)!);
+  if (!follow) for (const stream of unfinished) end(stream);
+  const kept = n > 0 ? ends.slice(-3 * n) : [];
+  if (follow) for (const stream of unfinished) kept.push(open.get(stream)!, otherAt.get(stream)!, stream === "stdout" ? 0 : 1);
+  const starts = new Set<LogPosition>();
+  let first = -1;
+  for (let i = 0; i < kept.length; i += 3) {
+    starts.add(kept[i]);
+    if (first < 0 || kept[i] < kept[first]) first = i;
+  }
+  if (first < 0) return { starts, open: new Map() };
+  // The other stream's line under way where reading resumes: before the first kept line, so not
+  // kept; placed only so its later parts are known as its own. Its time is never asked.
+  const resumed: OpenLines = new Map();
+  if (kept[first + 1] >= 0) resumed.set(kept[first + 2] === 0 ? "stderr" : "stdout", { at: kept[first + 1], nanos: 0n });
+  return { starts, from: kept[first], open: resumed };
 }
 
 /**
