@@ -43,6 +43,9 @@ test("null is 'not given' and unknown fields are ignored, as Go's decoder takes 
   const body = checkBody({ Image: "busybox", Env: null, HostConfig: { Memory: null, Binds: null }, Unknown: [1] }, "ContainerConfigWrapper", createShape);
   assert.deepEqual(body, { Image: "busybox", HostConfig: {} });
   assert.deepEqual(checkBody(null, "Config", containerConfigShape), {});
+  // Go's int64 holds 2^63-1, as docker's clients may send for "no limit".
+  assert.equal(checkBody({ HostConfig: { Memory: 9223372036854775807 } }, "ContainerConfigWrapper", createShape).HostConfig?.Memory, 2 ** 63);
+  assert.match(refusal(() => checkBody({ HostConfig: { Memory: 1e19 } }, "ContainerConfigWrapper", createShape))!, /cannot unmarshal number 10000000000000000000 into Go struct field HostConfig.HostConfig.Memory of type int64/);
 });
 
 test("every field of create, given every wrong type: refused in Go's words, or taken and mapped without a TypeError", () => {

@@ -40,8 +40,10 @@ export const bool: Check<boolean | undefined> = (v, at) => (!given(v) ? undefine
 
 /** A Go integer type: a whole JSON number within the type's range. */
 export function int(goType: "int" | "int64" | "uint16" | "uint32" | "uint64" = "int64"): Check<number | undefined> {
-  const min = goType.startsWith("u") ? 0 : Number.MIN_SAFE_INTEGER;
-  const max = goType === "uint16" ? 0xffff : goType === "uint32" ? 0xffffffff : Number.MAX_SAFE_INTEGER;
+  // int and int64 to 2^63-1, which a JSON number (a double) reads as 2^63: dockerd takes
+  // 9223372036854775807, so that is taken too.
+  const min = goType.startsWith("u") ? 0 : -(2 ** 63);
+  const max = goType === "uint16" ? 0xffff : goType === "uint32" ? 0xffffffff : goType === "uint64" ? 2 ** 64 : 2 ** 63;
   return (v, at) => {
     if (!given(v)) return undefined;
     if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) return refuse(v, at, goType, true);
