@@ -104,7 +104,7 @@ export class Engine {
     this.useLauncher = opts.launcher ?? true;
     this.releaseInProcess = opts.releaseInProcess ?? this.useLauncher;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
-    this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug, () => this.events);
+    this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug, () => this.events, (f) => this.runtime.pinNetns(f));
     fixUmask();
   }
 

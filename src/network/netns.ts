@@ -20,13 +20,23 @@ export function isPinned(file: string): boolean {
   return st !== undefined && parent !== undefined && st.dev !== parent.dev;
 }
 
-/** A new network namespace pinned on file (made empty first). */
-export async function createNetns(file: string): Promise<void> {
-  fs.writeFileSync(file, "", { mode: 0o444 });
+/** Makes a new network namespace and pins it on an existing empty file (the runtime's pinNetns). */
+export type NetnsPinner = (file: string) => Promise<void>;
+
+/** `unshare` forked from this process: for a caller without a runtime (a dead root's sweep). */
+async function unsharePin(file: string): Promise<void> {
   const r = await sh(["unshare", `--net=${file}`, "true"]);
-  if (!r.ok) {
+  if (!r.ok) throw new Error(r.err);
+}
+
+/** A new network namespace pinned on file (made empty first), by pin. */
+export async function createNetns(file: string, pin: NetnsPinner = unsharePin): Promise<void> {
+  fs.writeFileSync(file, "", { mode: 0o444 });
+  try {
+    await pin(file);
+  } catch (e) {
     fs.rmSync(file, { force: true });
-    throw new MydockerError("ENETNS", `making the container's network namespace: ${r.err}`);
+    throw new MydockerError("ENETNS", `making the container's network namespace: ${(e as Error).message}`);
   }
 }
 

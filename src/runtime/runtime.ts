@@ -10,6 +10,7 @@ import { readHealth, type HealthState } from "./health-state.js";
 import { hostRootIsInitramfs } from "./host-root.js";
 import { launchContainer, runPoststart, startCreated } from "./launch-container.js";
 import { Launcher } from "./launcher.js";
+import { pinNetns } from "./netns-pin.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type {
   RuntimeState,
@@ -112,6 +113,11 @@ export class Runtime {
   /** A static host program over a container's files with piped stdio (see exec-process.ts). */
   helper(target: HelperTarget, h: HelperProgram): Promise<PipedProcess> {
     return runHelper(this.ctx, target, h);
+  }
+
+  /** A new network namespace pinned on FILE (an existing empty file), made by a shim (netns-pin.ts). */
+  pinNetns(file: string): Promise<void> {
+    return pinNetns(this.ctx, file);
   }
 
   /** Where a container's monitor serves attach clients (created with attach). */

@@ -5,8 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
 import { netavarkName, netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
-import { createNetns, removeNetns } from "../../network/netns.js";
-import { contains, formatIp, nextFreeIp, parseCidr, parseIp } from "../../network/ipam.js";
+import { createNetns, removeNetns, type NetnsPinner } from "../../network/netns.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
@@ -22,6 +21,7 @@ import type { EngineRoots } from "../paths.js";
 import type { NetworkService } from "./service.js";
 import type { NetworkEventSink } from "../events/types.js";
 import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
+import { joinNetwork, type JoinRequest } from "./join.js";
 import { endpointConfig, runConfig } from "./run-config.js";
 import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
 
@@ -34,14 +34,6 @@ export interface NetworkSetup {
   ready?: Promise<void>;
 }
 
-export interface JoinRequest {
-  ip?: string;
-  mac?: string;
-  aliases?: string[];
-}
-
-const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
-
 export class ContainerNetwork {
   private readonly bin: NetavarkBinaries;
   readonly runs: NetworkRuns;
@@ -53,10 +45,11 @@ export class ContainerNetwork {
     private readonly roots: EngineRoots,
     private readonly debug: (msg: string) => void = () => {},
     private readonly event: NetworkEventSink = () => {},
+    private readonly pin?: NetnsPinner,
   ) {
     this.bin = defaultBinaries(path.join(roots.runRoot, ".netavark"));
     this.runs = new NetworkRuns(roots.runRoot);
-    this.pool = new NetworkPool(roots.runRoot, this.bin, store, (r) => this.release(r), debug);
+    this.pool = new NetworkPool(roots.runRoot, this.bin, store, (r) => this.release(r), debug, pin);
   }
 
   /**
@@ -110,29 +103,9 @@ export class ContainerNetwork {
     for (const name of more) this.join(c, this.network(name), { aliases: opts.networkAliases });
   }
 
-  /** Gives the container an address on n (--ip, or the next free one). */
+  /** Gives the container an address on n (--ip, or the next free one); the pool's addresses are its own (pool.ts). */
   join(c: ContainerRecord, n: NetworkRecord, req: JoinRequest = {}): Endpoint {
-    const subnet = parseCidr(n.subnet);
-    if (req.mac !== undefined && !MAC.test(req.mac)) throw new MydockerError("EINVAL", `invalid MAC address ${req.mac}: give six colon-separated hex bytes`);
-    if (req.ip !== undefined) {
-      const ip = parseIp(req.ip);
-      if (ip === undefined || !contains(subnet, ip)) throw new MydockerError("EINVAL", `invalid IP address ${req.ip}: it must be an address of the network ${n.name}'s subnet ${n.subnet}`);
-      if (n.name === DEFAULT_NETWORK) throw new MydockerError("EINVAL", "user specified IP address is supported on user defined networks only");
-    }
-    const aliases = n.dns ? [...(req.aliases ?? [])] : [];
-    // The pool's addresses are its own (pool.ts).
-    const reserved = n.name === DEFAULT_NETWORK ? this.pool.reserved(n) : new Set<number>();
-    for (let attempt = 0; attempt < 50; attempt++) {
-      const used = new Set([...reserved, ...this.store().usedIps(n.id).map((s) => parseIp(s)!)]);
-      const ip = req.ip ?? formatIp(nextFreeIp(subnet, parseCidr(n.ipRange), parseIp(n.gateway)!, used, parseIp(this.store().lastIp(n.id))));
-      const ep: Endpoint = { networkId: n.id, containerId: c.id, ip, mac: req.mac ?? "", aliases };
-      if (this.store().addEndpoint(ep)) {
-        if (req.ip === undefined) this.store().setLastIp(n.id, ip);
-        return ep;
-      }
-      if (req.ip !== undefined) throw new MydockerError("EADDRINUSE", `Address already in use: ${req.ip} is taken on network ${n.name}`);
-    }
-    throw new MydockerError("EADDRINUSE", `could not allocate an address on network ${n.name}: too many containers starting at once; try again`);
+    return joinNetwork(this.store(), c, n, req, n.name === DEFAULT_NETWORK ? this.pool.reserved(n) : new Set<number>());
   }
 
   /** The published ports every other set-up container of this engine holds. */
@@ -202,7 +175,7 @@ export class ContainerNetwork {
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
     try {
-      await createNetns(this.nsPath(c.id));
+      await createNetns(this.nsPath(c.id), this.pin);
     } catch (e) {
       await this.teardown(c.id);
       throw e;

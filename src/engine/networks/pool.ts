@@ -12,7 +12,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { isErrno } from "../../util/errors.js";
 import { formatIp, macForIp, parseCidr, parseIp } from "../../network/ipam.js";
-import { createNetns } from "../../network/netns.js";
+import { createNetns, type NetnsPinner } from "../../network/netns.js";
 import { netavarkName, netavarkNetwork, netavarkSetup, type NetavarkBinaries } from "../../network/netavark.js";
 import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
@@ -45,6 +45,7 @@ export class NetworkPool {
     private readonly store: () => NetworkStore,
     private readonly release: (run: ClaimedRun) => Promise<void>,
     private readonly debug: (msg: string) => void,
+    private readonly pin?: NetnsPinner,
   ) {
     this.dir = path.join(runRoot, ".net-pool");
   }
@@ -185,7 +186,7 @@ export class NetworkPool {
     };
     try {
       fs.writeFileSync(path.join(entry, "netavark.json"), JSON.stringify(config));
-      await createNetns(path.join(entry, "ns"));
+      await createNetns(path.join(entry, "ns"), this.pin);
       const result = await netavarkSetup(this.bin, path.join(entry, "ns"), config);
       saveRun(entry, config, result);
       fs.rmSync(path.join(entry, "owner"));

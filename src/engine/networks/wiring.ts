@@ -9,6 +9,7 @@ import { NetworkService } from "./service.js";
 import { isRunning } from "../containers/context.js";
 import type { EventsService } from "../events/service.js";
 import type { NetworkEventSink } from "../events/types.js";
+import type { NetnsPinner } from "../../network/netns.js";
 
 export type { NetworkService } from "./service.js";
 export type { NetworkSettings } from "./settings.js";
@@ -25,6 +26,7 @@ export function makeNetworking(
   nameOf: (id: string) => string | undefined,
   debug: (msg: string) => void,
   events: () => Pick<EventsService, "record">,
+  pin?: NetnsPinner,
 ): Networking {
   // Made for each use: it holds no state of its own, and the database handle may be reopened.
   const s = () => new NetworkStore(db());
@@ -32,7 +34,7 @@ export function makeNetworking(
   const event: NetworkEventSink = (Action, n, container) =>
     events().record({ Type: "network", Action, id: n.id, attributes: { name: s().get(n.id)?.name ?? n.name, type: "bridge", ...(container ? { container } : {}) } });
   const service = new NetworkService(s, roots, (id) => s().endpointsOn(id).map((e) => e.containerId), nameOf, event);
-  const containers = new ContainerNetwork(s, service, roots, debug, event);
+  const containers = new ContainerNetwork(s, service, roots, debug, event, pin);
   service.bindMembers({
     connect: (n, ctr, req) => containers.connect(resolve(ctr), n, req),
     disconnect: (n, ctr) => containers.disconnect(resolve(ctr), n),
