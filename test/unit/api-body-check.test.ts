@@ -43,6 +43,14 @@ test("null is 'not given' and unknown fields are ignored, as Go's decoder takes 
   const body = checkBody({ Image: "busybox", Env: null, HostConfig: { Memory: null, Binds: null }, Unknown: [1] }, "ContainerConfigWrapper", createShape);
   assert.deepEqual(body, { Image: "busybox", HostConfig: {} });
   assert.deepEqual(checkBody(null, "Config", containerConfigShape), {});
+  // Field names match as Go's do: exactly, else but for case; the later of two keys wins.
+  assert.deepEqual(checkBody({ image: "busybox", ENV: ["A=1"], hostconfig: { memory: 5 } }, "ContainerConfigWrapper", createShape), { Image: "busybox", Env: ["A=1"], HostConfig: { Memory: 5 } });
+  assert.deepEqual(checkBody({ Image: "a", image: "b" }, "ContainerConfigWrapper", createShape), { Image: "b" });
+  assert.match(refusal(() => checkBody({ env: [1] }, "ContainerConfigWrapper", createShape))!, /Go struct field ContainerConfigWrapper.Env of type string$/);
+  // A "__proto__" label is a label, not the object's prototype.
+  const labels = checkBody(JSON.parse('{"Labels": {"__proto__": "x", "a": "b"}}'), "ContainerConfigWrapper", createShape).Labels!;
+  assert.deepEqual(Object.entries(labels), [["__proto__", "x"], ["a", "b"]]);
+  assert.equal(Object.getPrototypeOf(labels), Object.prototype);
   // Go's int64 holds 2^63-1, as docker's clients may send for "no limit".
   assert.equal(checkBody({ HostConfig: { Memory: 9223372036854775807 } }, "ContainerConfigWrapper", createShape).HostConfig?.Memory, 2 ** 63);
   assert.match(refusal(() => checkBody({ HostConfig: { Memory: 1e19 } }, "ContainerConfigWrapper", createShape))!, /cannot unmarshal number 10000000000000000000 into Go struct field HostConfig.HostConfig.Memory of type int64/);

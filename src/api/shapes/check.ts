@@ -66,9 +66,8 @@ export function dict<T>(value: Check<T | undefined>, goType: string): Check<Reco
   return (v, at) => {
     if (!given(v)) return undefined;
     if (typeof v !== "object" || Array.isArray(v)) return refuse(v, at, `map[string]${goType}`);
-    const out: Record<string, T> = {};
-    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = value(x, at) as T;
-    return out;
+    // fromEntries defines each key as the object's own: a "__proto__" key stays a key.
+    return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, value(x, at) as T]));
   };
 }
 
@@ -78,6 +77,11 @@ export const anyValue: Check<unknown> = (v) => v;
 /** Go's struct{}: an object, its content unread. */
 export const emptyObject: Check<object | undefined> = (v, at) => (!given(v) ? undefined : typeof v === "object" && !Array.isArray(v) ? {} : refuse(v, at, "struct {}"));
 
+function folded(checks: Record<string, unknown>, key: string): string | undefined {
+  const lower = key.toLowerCase();
+  return Object.keys(checks).find((k) => k.toLowerCase() === lower);
+}
+
 /**
  * A Go struct: its fields' errors name it and the path from the body's root (as dockerd built
  * with Go before 1.24 writes it: embedded structs, such as HostConfig's Resources, unnamed).
@@ -86,11 +90,16 @@ export function struct<T>(goType: string, shape: Shape<T>): Check<T | undefined>
   return (v, at) => {
     if (!given(v)) return undefined;
     if (typeof v !== "object" || Array.isArray(v)) return refuse(v, at, goType);
-    const body = v as Record<string, unknown>;
+    // As Go's decoder: a key names the field spelled so, else one spelled so but for case;
+    // a later key for the same field wins; unknown keys are ignored.
+    const checks = shape as Record<string, Check<unknown>>;
     const out: Record<string, unknown> = {};
-    for (const [key, check] of Object.entries(shape) as [string, Check<unknown>][]) {
-      if (!given(body[key])) continue;
-      out[key] = check(body[key], { struct: goType, path: at.path ? `${at.path}.${key}` : key });
+    for (const [key, x] of Object.entries(v as Record<string, unknown>)) {
+      const field = Object.hasOwn(checks, key) ? key : folded(checks, key);
+      if (field === undefined) continue;
+      const checked = checks[field](x, { struct: goType, path: at.path ? `${at.path}.${field}` : field });
+      if (checked === undefined) delete out[field];
+      else out[field] = checked;
     }
     return out as T;
   };
