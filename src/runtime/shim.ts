@@ -2,7 +2,7 @@
 // of docs/plan.md (pid, ready, exec, error, exit; go).
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Socket } from "node:net";
-import type { Duplex, Readable, Writable } from "node:stream";
+import { PassThrough, type Duplex, type Readable, type Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
 import { LAUNCH_DEADLINE_MS, type Launcher } from "./launcher.js";
 import { framePlan, type Plan } from "./plan.js";
@@ -42,6 +42,8 @@ export class Shim {
   /** Resolves when the shim process ends. */
   readonly exited: Promise<ShimExit>;
   private readonly child: ChildProcess | undefined;
+  /** With stdio "pipe": the process's stdout and stderr, read from the spawn on (see held). */
+  private readonly held: { stdout: Readable; stderr: Readable } | undefined;
   private readonly control: Duplex;
   private forkedPid: number | undefined;
   /** The launcher's word on how a forked shim ended (its waitpid status). */
@@ -104,6 +106,7 @@ export class Shim {
         throw shimMissing(o.shimPath);
       }
       this.child = child;
+      if (child.stdout && child.stderr) this.held = { stdout: held(child.stdout), stderr: held(child.stderr) };
       this.forkedPid = child.pid;
       this.control = child.stdio[3] as Duplex;
       this.control.on("error", (e) => this.debug(`shim ${this.forkedPid}: control socket: ${e.message}`));
@@ -164,16 +167,15 @@ export class Shim {
 
   /** With stdio "pipe": the process's stdin, stdout and stderr. */
   get pipes(): { stdin: Writable; stdout: Readable; stderr: Readable } {
-    const [stdin, stdout, stderr] = this.child?.stdio ?? [];
-    if (!stdin || !stdout || !stderr) throw new Error("the shim was not started with piped stdio");
-    return { stdin: stdin as Writable, stdout: stdout as Readable, stderr: stderr as Readable };
+    const stdin = this.child?.stdin;
+    if (!stdin || !this.held) throw new Error("the shim was not started with piped stdio");
+    return { stdin, ...this.held };
   }
 
   /** With stdio "pipe": the process's stdout and stderr (its stdin may be /dev/null). */
   get output(): { stdout: Readable; stderr: Readable } {
-    const [, stdout, stderr] = this.child?.stdio ?? [];
-    if (!stdout || !stderr) throw new Error("the shim was not started with piped stdio");
-    return { stdout: stdout as Readable, stderr: stderr as Readable };
+    if (!this.held) throw new Error("the shim was not started with piped stdio");
+    return this.held;
   }
 
   /** The container process's host pid (known once `pid` arrived). */
@@ -302,4 +304,18 @@ export class Shim {
       this.abort();
     }
   }
+}
+
+/**
+ * A child's output, read from its spawn on and held until the caller reads it. When a child
+ * exits, node resumes each of its outputs that nobody reads yet and drops what comes: a
+ * quick process (cp's stat, a short exec) whose shim exited before the caller, still awaiting
+ * the "exec" line, took its output lost all of it on a loaded machine.
+ */
+function held(out: Readable): Readable {
+  const hold = new PassThrough();
+  // Its end, or an error on the way: the held output ends (closes) too, as the pipe would.
+  out.once("error", () => hold.destroy());
+  out.pipe(hold);
+  return hold;
 }

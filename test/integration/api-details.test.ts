@@ -77,7 +77,8 @@ test("docker cp refuses to replace a directory with a file or a file with a dire
   assert.notEqual(dirOverFile.status, 0);
   assert.match(dirOverFile.stderr, /cannot overwrite non-directory "\/t\/file" with directory "\/t"/);
   assert.equal(d("exec", "cpg", "cat", "/t/dir/in", "/t/file").stdout, "keep\nplain\n");
-  assert.equal(docker(s(), ["cp", path.join(src, "new"), "cpg:/t/"]).status, 0);
+  const copied = docker(s(), ["cp", path.join(src, "new"), "cpg:/t/"]);
+  assert.equal(copied.status, 0, copied.stderr);
   assert.equal(d("exec", "cpg", "cat", "/t/new").stdout, "new\n");
   d("rm", "-f", "cpg");
 });

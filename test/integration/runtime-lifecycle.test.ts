@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { detectCgroupDriver, type CgroupDriver } from "../../src/cgroups/index.js";
 import { Runtime } from "../../src/runtime/index.js";
 import { processStartTime } from "../../src/runtime/proc.js";
@@ -171,6 +172,32 @@ test("exec into a running container joins its namespaces and cgroup", { skip }, 
   assert.equal(rt.state(id).status, "running", "a failed exec leaves the container alone");
   await rt.delete(id, { force: true });
   assert.equal(cgroups.open(id), undefined);
+});
+
+test("a piped exec's and a helper's output wait for a reader that comes only after they ended", { skip }, async () => {
+  // On a loaded machine the caller may take the outputs after the process ended: node drops
+  // what an exited child's unread output holds unless it was taken at the spawn.
+  const id = newId();
+  await rt.create(id, spec(id, ["sleep", "1000"]), { bundle: base });
+  await rt.start(id);
+  // An output already read to its end (by no one) has nothing left: "".
+  const text = (s: Readable) =>
+    s.readableEnded
+      ? Promise.resolve("")
+      : new Promise<string>((resolve) => {
+          let t = "";
+          s.on("data", (d: Buffer) => (t += d));
+          s.on("end", () => resolve(t));
+        });
+  const e = await rt.exec(id, { user: { uid: 0, gid: 0 }, args: ["sh", "-c", "cat; echo err >&2"], cwd: "/", env: ["PATH=/bin"] }, { pipe: true, stdin: true });
+  e.pipes!.stdin.end("piped\n");
+  assert.deepEqual(await e.wait(), { exitCode: 0, signal: 0 });
+  assert.deepEqual(await Promise.all([text(e.pipes!.stdout), text(e.pipes!.stderr)]), ["piped\n", "err\n"]);
+  const h = await rt.helper({ id }, { program: "/bin/busybox", argv: ["echo", "from the helper"] });
+  h.stdin.end();
+  assert.equal((await h.wait()).exitCode, 0);
+  assert.equal(await text(h.stdout), "from the helper\n");
+  await rt.delete(id, { force: true });
 });
 
 test("a failure leaves nothing behind", { skip }, async () => {
