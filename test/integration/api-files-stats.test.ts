@@ -68,7 +68,8 @@ test("docker cp into a container: a file, a directory, a tar from stdin; paths r
   assert.notEqual(nodir.status, 0);
   // A stopped container's files are copied too.
   assert.equal(d("stop", "-t", "0", "cpto").status, 0);
-  assert.equal(d("cp", path.join(src, "host.txt"), "cpto:/d/while-stopped").status, 0);
+  const stopped = d("cp", path.join(src, "host.txt"), "cpto:/d/while-stopped");
+  assert.equal(stopped.status, 0, stopped.stderr);
   const back = spawnSync("sh", ["-c", "docker cp cpto:/d/while-stopped - | tar -xO"], { env: s().env, encoding: "utf8" });
   assert.equal(back.stdout, "from the host\n", back.stderr);
   d("rm", "-f", "cpto");
