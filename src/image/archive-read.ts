@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 import { decompressed, detectCompression, peek } from "./compression.js";
-import { BlockSize, decodePax, decodeRawHeader, finishHeader, isZeroBlock, paddingFor, type PaxRecords, type TarHeader } from "./tar/header.js";
+import { BlockSize, decodePax, decodeRawHeader, finishHeader, isTarStart, isZeroBlock, paddingFor, type PaxRecords, type TarHeader } from "./tar/header.js";
 import { MaxMetaSize, TarReader } from "./tar/reader.js";
 
 /**
@@ -38,16 +38,7 @@ export interface ArchiveMembers {
 }
 
 function looksLikeTar(head: Buffer): boolean {
-  if (detectCompression(head) !== "none") return true;
-  if (head.length < BlockSize) return false;
-  const block = head.subarray(0, BlockSize);
-  if (isZeroBlock(block)) return true;
-  try {
-    decodeRawHeader(block);
-    return true;
-  } catch {
-    return false;
-  }
+  return detectCompression(head) !== "none" || isTarStart(head);
 }
 
 function memberName(name: string): string {
