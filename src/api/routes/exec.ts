@@ -4,6 +4,7 @@ import { finished } from "node:stream/promises";
 import { ApiError, readJson, sendEmpty, sendJson, terminalSize } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { bool, list, str, type Shape } from "../shapes/check.js";
+import { MydockerError } from "../../util/errors.js";
 import { MULTIPLEXED_STREAM, RAW_STREAM, outputStreams } from "../streams.js";
 
 interface ExecCreateRequest {
@@ -49,15 +50,28 @@ async function start(ctx: RequestContext): Promise<void> {
   const body = await readJson(req, "ExecStartCheck", { Detach: bool, Tty: bool });
   const inst = execs.get(params.id!);
   if (body.Detach) {
-    await execs.start(inst.id, true);
+    await execs.start(inst.id, true).catch((e: unknown) => {
+      throw couldNotStart(e) ? new ApiError(400, startFailure(e)) : e;
+    });
     return sendEmpty(res, 200);
   }
+  execs.startable(inst.id);
   const tty = Boolean(inst.request.tty);
-  const handle = await execs.start(inst.id, false);
-  const pipes = handle.pipes;
-  if (!pipes) throw new ApiError(500, "the exec's stdio are not piped");
+  // As dockerd: the stream is taken over first, so a process that cannot start is told on it,
+  // and the client reads the exit code (126, 127) from exec inspect.
   const conn = ctx.hijack(tty ? RAW_STREAM : MULTIPLEXED_STREAM);
   const { stdout, stderr } = outputStreams(conn, tty, { stdout: true, stderr: true });
+  let handle: Awaited<ReturnType<typeof execs.start>>;
+  try {
+    handle = await execs.start(inst.id, false);
+  } catch (e) {
+    conn.resume();
+    stdout.write(`${startFailure(e)}\r\n`);
+    conn.end();
+    return;
+  }
+  const pipes = handle.pipes;
+  if (!pipes) throw new ApiError(500, "the exec's stdio are not piped");
   pipes.stdout.pipe(stdout);
   pipes.stderr.pipe(stderr);
   if (inst.request.interactive) {
@@ -77,6 +91,14 @@ async function start(ctx: RequestContext): Promise<void> {
   await handle.wait().catch(() => {});
   conn.end();
 }
+
+/** dockerd's words for an exec whose process could not start (runc's error, as containerd wraps it). */
+function startFailure(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  return couldNotStart(e) ? `OCI runtime exec failed: exec failed: unable to start container process: ${message}: unknown` : message;
+}
+
+const couldNotStart = (e: unknown): boolean => e instanceof MydockerError && (e.exitStatus === 126 || e.exitStatus === 127);
 
 async function inspect({ execs, res, params }: RequestContext): Promise<void> {
   const i = execs.get(params.id!);

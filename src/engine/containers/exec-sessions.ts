@@ -61,12 +61,26 @@ export class ExecSessions {
     inst.exitCode = exitCode ?? null;
   }
 
-  /** Runs the instance once; its exit code is recorded when the process ends. */
-  async start(id: string, detach: boolean): Promise<ProcessHandle> {
+  /** Whether the instance can be started now: refused before a client's stream is taken over. */
+  startable(id: string): ExecInstance {
     const inst = this.get(id);
     if (inst.started) throw new MydockerError("ERUNNING", `Exec command ${id} has already run`);
+    checkExecTarget(this.resolve(inst.containerId));
+    return inst;
+  }
+
+  /**
+   * Runs the instance once; its exit code is recorded when the process ends. A process that
+   * could not start ends the instance as dockerd's does: 127 when its command was not found,
+   * else 126.
+   */
+  async start(id: string, detach: boolean): Promise<ProcessHandle> {
+    const inst = this.startable(id);
     inst.started = true;
-    const handle = await this.run(inst.containerId, { ...inst.request, id: inst.id, detach, pipe: !detach });
+    const handle = await this.run(inst.containerId, { ...inst.request, id: inst.id, detach, pipe: !detach }).catch((e: unknown) => {
+      inst.exitCode = e instanceof MydockerError && e.exitStatus === 127 ? 127 : 126;
+      throw e;
+    });
     inst.running = true;
     inst.pid = handle.pid;
     if (detach) inst.detached = { startTime: processStartTime(handle.pid) };
