@@ -2,7 +2,7 @@
 // lead to the host) and --init (zombies reaped, signals passed on), through the CLI.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -106,6 +106,35 @@ test("cp works on a stopped container (its layers and volumes), and leaves no mo
   assert.deepEqual(mountsOf(roots.root), [], "no mount of the engine is left on the host");
   md("rm", "-f", name);
   md("volume", "rm", "cpvol");
+});
+
+test("cps at the same time over a stopped container: each overlay keeps its own work directory", { skip }, async () => {
+  // Each cp over a stopped container mounts its files as an overlay. Overlayfs empties its
+  // work directory at each mount: had they shared one, every cp below would take the work
+  // directory from under the cp still writing, whose copy-up of /etc then fails.
+  const name = "cp-together";
+  assert.equal(md("create", "--name", name, "busybox").status, 0);
+  const dir = path.join(roots.root, "containers", md("inspect", "-f", "{{.Id}}", name).stdout.trim());
+  const entries = fs.readdirSync(dir).sort();
+  const src = path.join(host, "together");
+  fs.mkdirSync(path.join(src, "etc"), { recursive: true });
+  fs.writeFileSync(path.join(src, "a-first"), "first\n");
+  fs.writeFileSync(path.join(src, "etc/from-cp"), "second\n");
+  // A file in the image's /etc is copied up through the work directory; one at / is not.
+  const archive = spawnSync("tar", ["-c", "-f", "-", "-C", src, "a-first", "etc/from-cp"]).stdout;
+  const writer = spawn(process.execPath, ["--", BIN, "cp", "-", `${name}:/`], { env: roots.env, stdio: ["pipe", "ignore", "pipe"] });
+  let stderr = "";
+  writer.stderr.on("data", (d: Buffer) => (stderr += d));
+  const done = new Promise<number | null>((resolve) => writer.on("close", resolve));
+  // The first entry: a header and one block of data.
+  writer.stdin.write(archive.subarray(0, 1024));
+  await waitFor(() => md("cp", `${name}:/a-first`, "-").status === 0, { what: "the first file of the cp still running" });
+  writer.stdin.end(archive.subarray(1024));
+  assert.equal(await done, 0, stderr);
+  assert.equal(spawnSync(`${process.execPath} ${BIN} cp ${name}:/etc/from-cp - | tar -xO`, { shell: true, env: roots.env, encoding: "utf8" }).stdout, "second\n");
+  assert.deepEqual(fs.readdirSync(dir).sort(), entries, "no work directory of a cp is left");
+  assert.deepEqual(mountsOf(roots.root), []);
+  md("rm", "-f", name);
 });
 
 test("--init: PID 1 is mydocker-init, orphans are reaped, stop's SIGTERM reaches the command", { skip }, async () => {

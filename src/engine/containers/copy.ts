@@ -7,13 +7,14 @@ import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import type { Readable, Writable } from "node:stream";
-import type { HelperTarget, PipedProcess } from "../../runtime/index.js";
+import type { PipedProcess } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
 import { HOST_BUSYBOX } from "../busybox.js";
 import type { ContainerRecord } from "../container-store.js";
 import { guardOverwrites, type TreeKinds } from "./copy-guard.js";
 import { planCopy, renameTransform, type CopyPlan, type PathKind } from "./copy-plan.js";
 import type { ContainerContext } from "./context.js";
+import type { HelperView } from "./rootfs-view.js";
 
 export interface CopyOptions {
   /** -a: keep uid/gid (else the files belong to root, the user running cp). */
@@ -43,7 +44,7 @@ function connect(from: Readable, to: Writable): void {
 
 class ContainerFiles {
   /** Worked out once: a cp starts up to three helpers over the same files. */
-  private readonly target: HelperTarget;
+  private readonly view: () => HelperView;
 
   constructor(
     private readonly ctx: ContainerContext,
@@ -52,12 +53,23 @@ class ContainerFiles {
     if (!fs.existsSync(HOST_BUSYBOX)) {
       throw new MydockerError("ENOBUSYBOX", `cp needs the host's static busybox at ${HOST_BUSYBOX}: apt-get install busybox-static`);
     }
-    this.target = ctx.view.filesTarget(c);
+    this.view = ctx.view.filesTarget(c);
   }
 
   /** Starts busybox APPLET ARGS... over the container's files. */
-  start(argv: string[]): Promise<PipedProcess> {
-    return this.ctx.runtime.helper(this.target, { program: HOST_BUSYBOX, argv });
+  async start(argv: string[]): Promise<PipedProcess> {
+    const view = this.view();
+    let p: PipedProcess;
+    try {
+      p = await this.ctx.runtime.helper(view.target, { program: HOST_BUSYBOX, argv });
+    } catch (e) {
+      view.release();
+      throw e;
+    }
+    // Released before any caller that waits goes on: what cp made is gone when it returns.
+    const ended = p.wait();
+    ended.then(view.release, view.release).catch((e: Error) => this.ctx.debug(`removing a cp helper's overlay work directory: ${e.message}`));
+    return { ...p, wait: () => ended };
   }
 
   async run(argv: string[]): Promise<Finished & { stdout: string }> {

@@ -6,6 +6,7 @@ import type { ImageStore } from "../../image/index.js";
 import type { HelperTarget, RootfsMount } from "../../runtime/index.js";
 import type { Spec } from "../../spec/runtime.js";
 import { MydockerError } from "../../util/errors.js";
+import { removeTree } from "../../util/remove-tree.js";
 import type { ContainerRecord } from "../container-store.js";
 import { hostDevices } from "../host-devices.js";
 import type { PeerLookup } from "../host-options/namespaces.js";
@@ -20,6 +21,15 @@ export interface RuntimeInput {
   /** The overlay mounted at the spec's root, in the container's own mount namespace. */
   rootfsMount?: RootfsMount;
 }
+
+/** What one helper works over; release once it ended. */
+export interface HelperView {
+  target: HelperTarget;
+  release(): void;
+}
+
+/** The name of a helper's overlay work directory in the container's directory (mkdtemp adds six characters). */
+const HelperWorkPrefix = "work-helper-";
 
 export class RootfsView {
   constructor(
@@ -58,22 +68,41 @@ export class RootfsView {
     const start = purpose === "run";
     if (c.hostConfig.Rootfs) return { spec: this.specFor(c, c.hostConfig.Rootfs, layers, start) };
     const dir = containerDir(this.roots, c.id);
-    const [upper, ...lower] = layers;
     return {
       // The overlay is mounted over the container's directory itself, in the container's own
       // mount namespace: no directory of its own to make and remove for each run.
       spec: this.specFor(c, dir, layers, start),
-      rootfsMount: overlayMount({ upper: upper!, work: path.join(dir, "work"), lower }, useLowerdirPlus(), () => this.images().shortLinks(lower)),
+      rootfsMount: this.overlay(layers, path.join(dir, "work")),
     };
   }
 
-  /** Where a helper (cp's tar) finds the container's files: inside it while it runs, else over its layers. */
-  filesTarget(c: ContainerRecord): HelperTarget {
-    if (c.state.status === "running" || c.state.status === "paused") return { id: c.id };
+  /**
+   * Where helpers (cp's tar) find the container's files: inside it while it runs, else over
+   * its layers. There each helper's overlay gets a work directory of its own: overlayfs
+   * empties its work directory at each mount, so overlays that share one clobber each other
+   * (cp starts up to three helpers at once): a mount made meanwhile fails (ENOENT, EINVAL)
+   * and one made before can no longer copy a file up.
+   */
+  filesTarget(c: ContainerRecord): () => HelperView {
+    if (c.state.status === "running" || c.state.status === "paused") {
+      const target = { id: c.id };
+      return () => ({ target, release: () => {} });
+    }
     // As docker's cp: /etc/hostname and the like are the files the container had, not the
     // empty mount points under them.
     const input = this.runtimeInput(c, "files");
     bindEtcFiles(input.spec, this.etcFiles(c));
-    return input;
+    if (!input.rootfsMount) return () => ({ target: input, release: () => {} });
+    const layers = this.layerDirs(c);
+    const dir = containerDir(this.roots, c.id);
+    return () => {
+      // Beside the upper layer: overlayfs wants both on one filesystem.
+      const work = fs.mkdtempSync(path.join(dir, HelperWorkPrefix));
+      return { target: { ...input, rootfsMount: this.overlay(layers, work) }, release: () => removeTree(work) };
+    };
+  }
+
+  private overlay([upper, ...lower]: string[], work: string): RootfsMount {
+    return overlayMount({ upper: upper!, work, lower }, useLowerdirPlus(), () => this.images().shortLinks(lower));
   }
 }
