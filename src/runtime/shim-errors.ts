@@ -33,11 +33,18 @@ const EACCES = 13;
 const ENOEXEC = 8;
 const ENOTDIR = 20;
 
+/** An overlay's mount(2) options, by the directories an ENOENT or EBUSY is about (the lower layers only counted). */
+function overlayDirs(data: string): string {
+  const option = (name: string) => new RegExp(`(?:^|,)${name}=([^,]*)`).exec(data)?.[1];
+  const lower = option("lowerdir")?.split(":").length ?? 0;
+  return `an overlay (upperdir ${option("upperdir") ?? "none"}, workdir ${option("workdir") ?? "none"}, ${lower} lower layers)`;
+}
+
 /** What a step was doing, in the terms of the container's configuration. */
 function doing(step: PlanStep): string | undefined {
   switch (step.op) {
     case "mount":
-      return `mounting ${step.source || step.fstype} on ${step.path} in the container`;
+      return step.fstype === "overlay" ? `mounting ${overlayDirs(step.data)} on ${step.path}` : `mounting ${step.source || step.fstype} on ${step.path} in the container`;
     case "bindfrom":
       return `mounting ${step.source} of the namespace ${step.ns} on ${step.path} in the container`;
     case "overlay":
@@ -108,7 +115,9 @@ export function stepFailureError(plan: Plan, f: StepFailure): MydockerError {
     return new MydockerError("container-setup", `chdir to cwd ("${step.dir}") set in config.json failed: ${errnoText(f.errno)}`);
   }
   const what = step?.op === f.op ? doing(step) : undefined;
-  if (what) return new MydockerError("container-setup", `error ${what}: ${errnoText(f.errno)}`);
+  // The overlay record's own words name the call that failed (which fsconfig parameter) and the kernel's reason.
+  const said = step?.op === "overlay" && f.message ? ` (${f.message})` : "";
+  if (what) return new MydockerError("container-setup", `error ${what}: ${errnoText(f.errno)}${said}`);
   const detail = f.message ? `: ${f.message}` : "";
   return new MydockerError("container-setup", `container setup failed (${f.op}): ${errnoText(f.errno)} (${errnoName(f.errno)})${detail}`);
 }

@@ -11,6 +11,8 @@ const plan: Plan = [
   { op: "chdir", dir: "/nope" },
   { op: "exec", searchPath: "/bin", argv: ["cmd", "arg"] },
   { op: "exec", searchPath: "/bin", argv: ["/bin/cmd"] },
+  { op: "mount", source: "overlay", root: "", path: "/c/1", fstype: "overlay", flags: 0, data: "lowerdir=/l/a:/l/b,upperdir=/c/1/upper,workdir=/c/1/work", mkdir: "none" },
+  { op: "overlay", target: "/c/1", upper: "/c/1/upper", work: "/c/1/work", lower: ["/l/a"] },
 ];
 
 function mapped(line: string): { status: number; message: string } {
@@ -30,6 +32,17 @@ test("a shim error line becomes docker's exit status and text", () => {
   assert.deepEqual(mapped("1 mount 1 /r/proc"), { status: 125, message: "error mounting proc on /proc in the container: operation not permitted" });
   assert.deepEqual(mapped("0 sync 5 lost"), { status: 125, message: "container setup failed (sync): i/o error (EIO): lost" });
   assert.equal(parseStepFailure("garbage"), undefined);
+});
+
+test("an overlay that cannot be mounted is told by its directories and the call that failed", () => {
+  assert.deepEqual(mapped("5 mount 2 overlay on /c/1 (overlay)"), {
+    status: 125,
+    message: "error mounting an overlay (upperdir /c/1/upper, workdir /c/1/work, 2 lower layers) on /c/1: no such file or directory",
+  });
+  assert.deepEqual(mapped("6 overlay 2 fsconfig workdir /c/1/work"), {
+    status: 125,
+    message: "error mounting the container's root filesystem (an overlay of 1 layers) on /c/1: no such file or directory (fsconfig workdir /c/1/work)",
+  });
 });
 
 test("signals by name or number", () => {
