@@ -5,6 +5,12 @@ import { FlagError, MydockerError } from "../util/errors.js";
 
 export type FilterMap = Record<string, string[]>;
 
+/** What Go's strconv.ParseBool takes. */
+const GO_BOOLS = new Map<string, boolean>([
+  ...["1", "t", "T", "TRUE", "true", "True"].map((w) => [w, true] as const),
+  ...["0", "f", "F", "FALSE", "false", "False"].map((w) => [w, false] as const),
+]);
+
 export class Filters {
   private constructor(private readonly fields: Map<string, string[]>) {}
 
@@ -42,10 +48,38 @@ export class Filters {
     return this.fields.get(key) ?? [];
   }
 
+  /**
+   * A yes/no filter (images' dangling) as moby's GetBoolOrDefault reads it: Go's ParseBool
+   * words, one value at most; undefined when not given.
+   */
+  bool(key: string): boolean | undefined {
+    const vs = this.fields.get(key);
+    if (!vs) return undefined;
+    const value = vs.length === 1 ? GO_BOOLS.get(vs[0]!) : undefined;
+    if (value === undefined) throw new MydockerError("EINVAL", `invalid filter '${key}=${vs.join(",")}'`);
+    return value;
+  }
+
   /** True without a filter on key, else when value is one of its values. */
   exact(key: string, value: string | undefined): boolean {
     const vs = this.fields.get(key);
     return !vs || (value !== undefined && vs.includes(value));
+  }
+
+  /** moby's Match: true without a filter on key, else when a value equals source or, as a regular expression, is found in it. */
+  match(key: string, source: string): boolean {
+    const vs = this.fields.get(key);
+    return (
+      !vs ||
+      vs.some((v) => {
+        if (v === source) return true;
+        try {
+          return new RegExp(v).test(source);
+        } catch {
+          return false;
+        }
+      })
+    );
   }
 
   /** As exact, and a value of the filter that starts value matches too (ids by prefix). */
@@ -59,7 +93,7 @@ export class Filters {
     return this.get(key).every((f) => {
       const i = f.indexOf("=");
       const k = i < 0 ? f : f.slice(0, i);
-      return k in labels && (i < 0 || labels[k] === f.slice(i + 1));
+      return Object.hasOwn(labels, k) && (i < 0 || labels[k] === f.slice(i + 1));
     });
   }
 

@@ -46,8 +46,7 @@ export function imageSelection(given: readonly string[] | FilterMap, resolve: (r
   const map = Array.isArray(given) ? Filters.fromFlags(given, IMAGE_FILTERS).toJSON() : { ...(given as FilterMap) };
   if (repository !== undefined) map.reference = [...(map.reference ?? []), repository];
   const f = Filters.from(map, IMAGE_FILTERS);
-  for (const v of f.get("dangling")) if (v !== "true" && v !== "false") throw new MydockerError("EINVAL", `invalid filter 'dangling=${v}'`);
-  const dangling = f.has("dangling") ? f.get("dangling").includes("true") : undefined;
+  const dangling = f.bool("dangling");
   const createdOf = (key: "before" | "since") => {
     const v = f.get(key)[0];
     if (v === undefined) return undefined;

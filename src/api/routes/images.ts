@@ -1,6 +1,7 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
 import { configChanges } from "../../engine/config-changes.js";
+import { imageSelection } from "../../engine/image-filters.js";
 import type { IncomingMessage } from "node:http";
 import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
@@ -45,17 +46,15 @@ async function withProgress(ctx: RequestContext, work: (p: Progress) => Promise<
   res.end();
 }
 
+/** As dockerd: every image (this store keeps no intermediate ones for `all` to add), filtered as `docker images` filters. */
 async function list({ engine, res, query }: RequestContext): Promise<void> {
-  const filters = filtersParam(query);
-  const refs = filters.reference ?? [];
+  const select = imageSelection(filtersParam(query), (ref) => engine.images.resolve(ref));
   const users = (id: string) => engine.containers.usesImage(id).length;
-  let images = engine.images.list();
-  if (!flag(query, "all")) images = images.filter((i) => i.names.length > 0 || users(i.id) > 0);
-  if (filters.dangling?.includes("true")) images = images.filter((i) => i.names.length === 0);
+  const images = engine.images.list().filter((i) => select.image(i));
   sendJson(
     res,
     200,
-    images.map((i) => imageSummary(i, users(i.id))).filter((s) => refs.length === 0 || s.RepoTags.some((t) => refs.some((r) => t === r || t.startsWith(`${r}:`)))),
+    images.map((i) => imageSummary({ ...i, names: select.names(i.names), digests: select.names(i.digests) }, users(i.id))),
   );
 }
 

@@ -13,7 +13,7 @@ import type { ContainerRecord } from "../container-store.js";
 import type { PortPublished } from "./settings.js";
 import { DEFAULT_NETWORK, SPECIAL_MODES } from "./modes.js";
 import { checkAliases } from "./etc-files.js";
-import { networkInspect, networkMatches, type NetworkInspect, type NetworkSummary } from "./view.js";
+import { networkInspect, networkFilter, type NetworkInspect, type NetworkSummary } from "./view.js";
 import { findPredefined, isPredefinedName, predefinedInspect, predefinedNetworks } from "./predefined.js";
 import { defaultRoots, type EngineRoots } from "../paths.js";
 
@@ -108,7 +108,7 @@ export class NetworkService {
   list(filters: string[] = []): NetworkSummary[] {
     const builtin = this.predefined();
     const all: NetworkSummary[] = [...this.store().all(), ...builtin];
-    return all.filter((n) => networkMatches(n, filters, (id) => this.users(id).length > 0));
+    return all.filter(networkFilter(filters, (id) => this.users(id).length > 0));
   }
 
   /** docker network inspect, in docker's shape. */

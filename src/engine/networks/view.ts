@@ -1,5 +1,6 @@
 // docker's views of a network: `network inspect`'s JSON and `network ls`'s filters.
-import { FlagError, MydockerError } from "../../util/errors.js";
+import { MydockerError } from "../../util/errors.js";
+import { Filters } from "../filters.js";
 import type { Endpoint, NetworkRecord } from "../../network/store.js";
 import { DEFAULT_NETWORK } from "./modes.js";
 
@@ -60,31 +61,27 @@ export function networkInspect(n: NetworkRecord, members: { ep: Endpoint; name: 
   };
 }
 
-/** docker network ls --filter: name=, id=, label=K[=V], driver=, type=custom|builtin, dangling=true|false. */
-export function networkMatches(n: NetworkSummary, filters: string[], inUse: (id: string) => boolean): boolean {
-  return filters.every((f) => {
-    const i = f.indexOf("=");
-    if (i < 0) throw new FlagError("EINVAL", `bad format of filter (expected name=value): ${f}`);
-    const key = f.slice(0, i);
-    const value = f.slice(i + 1);
-    switch (key) {
-      case "name":
-        return n.name.includes(value);
-      case "id":
-        return n.id.startsWith(value);
-      case "driver":
-        return n.driver === value;
-      case "label": {
-        const [k, v] = value.split("=", 2);
-        return k! in n.labels && (v === undefined || n.labels[k!] === v);
-      }
-      case "type":
-        if (value !== "custom" && value !== "builtin") throw new MydockerError("EINVAL", `invalid filter: 'type'='${value}': use custom or builtin`);
-        return BUILTIN.has(n.name) === (value === "builtin");
-      case "dangling":
-        return inUse(n.id) !== (value === "true" || value === "1");
-      default:
-        throw new MydockerError("EINVAL", `invalid filter '${key}'`);
-    }
-  });
+export const NETWORK_FILTERS = ["dangling", "driver", "id", "label", "name", "scope", "type"] as const;
+
+/**
+ * docker network ls --filter (name=, id=, label=K[=V], driver=, scope=, type=custom|builtin,
+ * dangling=) as moby's network.NewFilter: values of one key are alternatives, bad values are
+ * refused before anything is listed, and a predefined network is never dangling.
+ */
+export function networkFilter(given: readonly string[], inUse: (id: string) => boolean): (n: NetworkSummary) => boolean {
+  const f = Filters.fromFlags(given, NETWORK_FILTERS);
+  const dangling = f.get("dangling");
+  if (dangling.length > 1) throw new MydockerError("EINVAL", `got more than one value for filter key "dangling"`);
+  if (dangling.length && !["0", "false", "1", "true"].includes(dangling[0]!))
+    throw new MydockerError("EINVAL", `invalid value for filter 'dangling', must be "true" (or "1"), or "false" (or "0")`);
+  const danglingOnly = dangling.length ? dangling[0] === "1" || dangling[0] === "true" : undefined;
+  for (const t of f.get("type")) if (t !== "custom" && t !== "builtin") throw new MydockerError("EINVAL", `invalid filter: 'type'='${t}': use custom or builtin`);
+  return (n) =>
+    f.exact("driver", n.driver) &&
+    f.match("name", n.name) &&
+    f.match("id", n.id) &&
+    f.labels("label", n.labels) &&
+    f.exact("scope", "local") &&
+    (danglingOnly === undefined || (!BUILTIN.has(n.name) && !inUse(n.id)) === danglingOnly) &&
+    (!f.has("type") || f.get("type").includes(BUILTIN.has(n.name) ? "builtin" : "custom"));
 }

@@ -71,7 +71,7 @@ export function parseVolumeFilters(args: readonly string[]): VolumeFilters {
 
 function matchesLabel(labels: Record<string, string>, filter: string): boolean {
   const eq = filter.indexOf("=");
-  return eq < 0 ? filter in labels : labels[filter.slice(0, eq)] === filter.slice(eq + 1);
+  return eq < 0 ? Object.hasOwn(labels, filter) : Object.hasOwn(labels, filter.slice(0, eq)) && labels[filter.slice(0, eq)] === filter.slice(eq + 1);
 }
 
 export class VolumeStore {
