@@ -5,7 +5,9 @@
  * Failures throw errors shaped like Node's own (code, errno, syscall, path), so callers
  * test them the same way as fs errors. Also one malloc setting Node has no API for either
  * (mallopt M_MMAP_THRESHOLD, for streams of large buffers: src/util/stream-memory.ts), and
- * a flock that does not wait (the host's netavark lock taken shared: src/network/netavark.ts).
+ * a flock that does not wait (the host's netavark lock taken shared: src/network/netavark.ts),
+ * and many small files read at once by a few threads (stats and ps of a thousand containers
+ * read thousands of cgroupfs, /proc and state files: src/util/fsat.ts readFiles).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -14,6 +16,7 @@
 #include <linux/openat2.h>
 #include <malloc.h>
 #include <node_api.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -264,6 +267,135 @@ static napi_value mem_mmap_threshold(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A file read whole is at most this long: the files read this way are a few kB. */
+#define READ_FILE_MAX (4 << 20)
+/* Fewer files than this are read by the calling thread alone: a thread costs more than it saves. */
+#define READ_THREADS_FROM 64
+#define READ_THREADS_MAX 4
+
+struct read_job {
+  char **paths;
+  char **bufs;
+  size_t *lens;
+  int *errs;
+  size_t n;
+  size_t next;
+};
+
+static void read_one(const char *path, char **out, size_t *len, int *err) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    *err = errno;
+    return;
+  }
+  size_t cap = 4096, used = 0;
+  char *buf = malloc(cap);
+  if (!buf) *err = ENOMEM;
+  while (*err == 0) {
+    if (used == cap) {
+      char *bigger = cap >= READ_FILE_MAX ? NULL : realloc(buf, cap * 2);
+      if (!bigger) {
+        *err = cap >= READ_FILE_MAX ? EFBIG : ENOMEM;
+        break;
+      }
+      buf = bigger;
+      cap *= 2;
+    }
+    ssize_t n = read(fd, buf + used, cap - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) *err = errno;
+    if (n <= 0) break;
+    used += (size_t)n;
+  }
+  if (close(fd) != 0 && *err == 0) *err = errno;
+  if (*err != 0) {
+    free(buf);
+    return;
+  }
+  *out = buf;
+  *len = used;
+}
+
+static void *read_worker(void *arg) {
+  struct read_job *job = arg;
+  for (;;) {
+    size_t i = __atomic_fetch_add(&job->next, 1, __ATOMIC_RELAXED);
+    if (i >= job->n) return NULL;
+    read_one(job->paths[i], &job->bufs[i], &job->lens[i], &job->errs[i]);
+  }
+}
+
+static void read_job_free(struct read_job *job) {
+  for (size_t i = 0; i < job->n; i++) {
+    if (job->paths) free(job->paths[i]);
+    if (job->bufs) free(job->bufs[i]);
+  }
+  free(job->paths);
+  free(job->bufs);
+  free(job->lens);
+  free(job->errs);
+}
+
+/* readFiles(paths): each file's content as a string, or its errno negated where it could not be read. */
+static napi_value fs_read_files(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  bool is_array = false;
+  uint32_t n = 0;
+  if (get_args(env, info, 1, argv) < 0) return NULL;
+  if (napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[0], &n) != napi_ok)
+    return throw_type(env, "readFiles(paths): paths must be an array of strings");
+  struct read_job job = {.n = n};
+  size_t slots = n > 0 ? n : 1;
+  job.paths = calloc(slots, sizeof *job.paths);
+  job.bufs = calloc(slots, sizeof *job.bufs);
+  job.lens = calloc(slots, sizeof *job.lens);
+  job.errs = calloc(slots, sizeof *job.errs);
+  if (!job.paths || !job.bufs || !job.lens || !job.errs) {
+    read_job_free(&job);
+    return throw_errno(env, ENOMEM, "calloc", "readFiles");
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    size_t len;
+    if (napi_get_element(env, argv[0], i, &v) != napi_ok || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) {
+      read_job_free(&job);
+      return throw_type(env, "readFiles(paths): paths must be an array of strings");
+    }
+    job.paths[i] = malloc(len + 1);
+    if (!job.paths[i]) {
+      read_job_free(&job);
+      return throw_errno(env, ENOMEM, "malloc", "readFiles");
+    }
+    if (napi_get_value_string_utf8(env, v, job.paths[i], len + 1, &len) != napi_ok || strlen(job.paths[i]) != len) {
+      read_job_free(&job);
+      return throw_type(env, "readFiles(paths): a path holds a NUL byte");
+    }
+  }
+  pthread_t threads[READ_THREADS_MAX - 1];
+  int started = 0;
+  long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+  int extra = n < READ_THREADS_FROM ? 0 : (int)((cpus > READ_THREADS_MAX ? READ_THREADS_MAX : cpus > 1 ? cpus : 1) - 1);
+  /* A thread that cannot start leaves its share to the others: the calling thread reads too. */
+  while (started < extra && pthread_create(&threads[started], NULL, read_worker, &job) == 0) started++;
+  read_worker(&job);
+  for (int t = 0; t < started; t++) pthread_join(threads[t], NULL);
+  napi_value out;
+  if (napi_create_array_with_length(env, n, &out) != napi_ok) {
+    read_job_free(&job);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    napi_status st = job.errs[i] ? napi_create_int32(env, -job.errs[i], &v) : napi_create_string_utf8(env, job.bufs[i], job.lens[i], &v);
+    if (st != napi_ok || napi_set_element(env, out, i, v) != napi_ok) {
+      read_job_free(&job);
+      return NULL;
+    }
+  }
+  read_job_free(&job);
+  return out;
+}
+
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok)
@@ -283,6 +415,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "lgetxattrat", fs_lgetxattrat);
   set_fn(env, exports, "mmapThreshold", mem_mmap_threshold);
   set_fn(env, exports, "flockShared", fs_flock_shared);
+  set_fn(env, exports, "readFiles", fs_read_files);
   set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
   set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
   set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);

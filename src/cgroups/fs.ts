@@ -6,6 +6,7 @@ import { totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isErrno, MydockerError } from "../util/errors.js";
+import { PrefetchedFiles, type FileReader } from "../util/prefetched-files.js";
 import { pollUntil } from "../util/poll.js";
 
 /** One buffer for every read: cgroup files are small, and stats reads thousands of them. */
@@ -46,9 +47,19 @@ export function readOptional(file: string): string | undefined {
   }
 }
 
+/**
+ * A reader of many cgroups' files read at once beforehand (stats of a thousand containers):
+ * the files named, by a few threads; any other file when asked, as readOptional reads it.
+ */
+export function prefetchedReader(files: string[]): FileReader {
+  const prefetched = new PrefetchedFiles(readOptional);
+  prefetched.prefetch(files);
+  return (file) => prefetched.read(file)?.trim();
+}
+
 /** Number in a single-value file; the kernel's spellings of unlimited ("max", -1, 2^63 rounded down to a page) read as Infinity. */
-export function readNumber(file: string): number | undefined {
-  const text = readOptional(file);
+export function readNumber(file: string, read: FileReader = readOptional): number | undefined {
+  const text = read(file);
   if (text === undefined || text === "") return undefined;
   if (text === "max") return Infinity;
   const n = Number(text);

@@ -1,5 +1,6 @@
 // The one interface both cgroup drivers (v1, v2 through cgroupfs) implement.
 import type { LinuxResources } from "../spec/runtime.js";
+import type { FileReader } from "../util/prefetched-files.js";
 
 export interface CgroupStats {
   cpuUsageNanos: number; // total CPU time consumed
@@ -59,7 +60,10 @@ export interface Cgroup {
   hierarchies(): CgroupHierarchy[];
   setResources(resources: LinuxResources): void;
   stats(): CgroupStats;
-  usage(): CgroupUsage;
+  /** The files usage() reads, for stats to read those of many cgroups at once. */
+  usageFiles(): string[];
+  /** read: where its files' texts come from (stats: read at once for many cgroups). */
+  usage(read?: FileReader): CgroupUsage;
   cpuDetail(): CpuDetail;
   /** CgroupStats.oomKills alone: what a container's end needs, without the other files. */
   oomKills(): number;
@@ -67,7 +71,10 @@ export interface Cgroup {
   pids(): number[];
   freeze(): Promise<void>;
   thaw(): void;
-  isFrozen(): boolean;
+  /** The files isFrozen reads, for ps to read those of many cgroups at once. */
+  freezerFiles(): string[];
+  /** read: where its files' texts come from. */
+  isFrozen(read?: FileReader): boolean;
   /** SIGKILL every process in the cgroup (cgroup.kill on v2 where present). */
   killAll(): Promise<void>;
   /** Removes the cgroup directories (kills what is left first). Idempotent. */

@@ -6,6 +6,7 @@ import { basename, join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
+import type { FileReader } from "../util/prefetched-files.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage, CpuDetail } from "./types.js";
 
@@ -213,22 +214,35 @@ class V1Cgroup implements Cgroup {
     return { ...this.usage(), oomKills: this.oomKills() };
   }
 
-  usage(): CgroupUsage {
+  usageFiles(): string[] {
     const memDir = this.dirOf("memory");
-    const usage = memDir ? (readNumber(`${memDir}/memory.usage_in_bytes`) ?? 0) : 0;
-    const memStat = memDir ? (readOptional(`${memDir}/memory.stat`) ?? "") : "";
-    // The limit in force, the lowest of the cgroup's own and its parents': memory.stat has it,
-    // so memory.limit_in_bytes need not be read too.
-    const limit = keyedValue(memStat, "hierarchical_memory_limit") ?? (memDir ? readNumber(`${memDir}/memory.limit_in_bytes`) : undefined) ?? Infinity;
     const cpuacct = this.dirOf("cpuacct");
     const pidsDir = this.dirOf("pids");
-    const blkio = this.blkioBytes();
+    const blkio = this.dirOf("blkio");
+    return [
+      ...(memDir ? [`${memDir}/memory.usage_in_bytes`, `${memDir}/memory.stat`] : []),
+      ...(cpuacct ? [`${cpuacct}/cpuacct.usage`] : []),
+      ...(pidsDir ? [`${pidsDir}/pids.current`] : []),
+      ...(blkio ? [`${blkio}/blkio.throttle.io_service_bytes_recursive`] : []),
+    ];
+  }
+
+  usage(read: FileReader = readOptional): CgroupUsage {
+    const memDir = this.dirOf("memory");
+    const usage = memDir ? (readNumber(`${memDir}/memory.usage_in_bytes`, read) ?? 0) : 0;
+    const memStat = memDir ? (read(`${memDir}/memory.stat`) ?? "") : "";
+    // The limit in force, the lowest of the cgroup's own and its parents': memory.stat has it,
+    // so memory.limit_in_bytes need not be read too.
+    const limit = keyedValue(memStat, "hierarchical_memory_limit") ?? (memDir ? readNumber(`${memDir}/memory.limit_in_bytes`, read) : undefined) ?? Infinity;
+    const cpuacct = this.dirOf("cpuacct");
+    const pidsDir = this.dirOf("pids");
+    const blkio = this.blkioBytes(read);
     return {
-      cpuUsageNanos: cpuacct ? (readNumber(`${cpuacct}/cpuacct.usage`) ?? 0) : 0,
+      cpuUsageNanos: cpuacct ? (readNumber(`${cpuacct}/cpuacct.usage`, read) ?? 0) : 0,
       // Page cache the kernel can drop is not "used": docker subtracts total_inactive_file.
       memoryUsage: Math.max(0, usage - (keyedValue(memStat, "total_inactive_file") ?? 0)),
       memoryLimit: Math.min(limit, hostMemory()),
-      pids: pidsDir ? (readNumber(`${pidsDir}/pids.current`) ?? 0) : this.pids().length,
+      pids: pidsDir ? (readNumber(`${pidsDir}/pids.current`, read) ?? 0) : this.pids().length,
       blkioReadBytes: blkio.read,
       blkioWriteBytes: blkio.write,
     };
@@ -256,9 +270,9 @@ class V1Cgroup implements Cgroup {
     return memDir ? (readKeyed(join(memDir, "memory.oom_control")).get("oom_kill") ?? 0) : 0;
   }
 
-  private blkioBytes(): { read: number; write: number } {
+  private blkioBytes(read: FileReader): { read: number; write: number } {
     const dir = this.dirOf("blkio");
-    const text = dir ? (readOptional(`${dir}/blkio.throttle.io_service_bytes_recursive`) ?? readOptional(`${dir}/blkio.throttle.io_service_bytes`) ?? "") : "";
+    const text = dir ? (read(`${dir}/blkio.throttle.io_service_bytes_recursive`) ?? read(`${dir}/blkio.throttle.io_service_bytes`) ?? "") : "";
     return { read: blkioSum(text, "Read"), write: blkioSum(text, "Write") };
   }
 
@@ -296,9 +310,14 @@ class V1Cgroup implements Cgroup {
     writeValue(this.freezerState(), "THAWED");
   }
 
-  isFrozen(): boolean {
+  freezerFiles(): string[] {
     const dir = this.dirOf("freezer");
-    return dir !== undefined && readOptional(join(dir, "freezer.state")) === "FROZEN";
+    return dir === undefined ? [] : [`${dir}/freezer.state`];
+  }
+
+  isFrozen(read: FileReader = readOptional): boolean {
+    const dir = this.dirOf("freezer");
+    return dir !== undefined && read(`${dir}/freezer.state`)?.trim() === "FROZEN";
   }
 
   async killAll(): Promise<void> {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { LinuxResources } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { childDirs, hostMemory, isDir, keyedValue, normalizeCgroupPath, readKeyed, readNumber, readOptional, removeIfEmpty, removeCgroupTree, treePids, waitUntil, writeValue } from "./fs.js";
+import type { FileReader } from "../util/prefetched-files.js";
 import { killByPids } from "./lifecycle.js";
 import type { Cgroup, CgroupDriver, CgroupHierarchy, CgroupStats, CgroupUsage, CpuDetail } from "./types.js";
 import { applyV2Resources } from "./v2-resources.js";
@@ -129,26 +130,30 @@ class V2Cgroup implements Cgroup {
     return { ...this.usage(), oomKills: this.oomKills() };
   }
 
-  usage(): CgroupUsage {
-    const memStat = readOptional(this.file("memory.stat")) ?? "";
-    const usage = readNumber(this.file("memory.current")) ?? 0;
-    let read = 0;
-    let write = 0;
-    for (const line of (readOptional(this.file("io.stat")) ?? "").split("\n")) {
+  usageFiles(): string[] {
+    return ["memory.stat", "memory.current", "io.stat", "cpu.stat", "memory.max", "pids.current"].map((f) => this.file(f));
+  }
+
+  usage(read: FileReader = readOptional): CgroupUsage {
+    const memStat = read(this.file("memory.stat")) ?? "";
+    const usage = readNumber(this.file("memory.current"), read) ?? 0;
+    let readBytes = 0;
+    let writeBytes = 0;
+    for (const line of (read(this.file("io.stat")) ?? "").split("\n")) {
       for (const field of line.split(" ").slice(1)) {
         const [key, value] = field.split("="); // "8:0 rbytes=4096 wbytes=0 rios=1 ..."
-        if (key === "rbytes") read += Number(value);
-        if (key === "wbytes") write += Number(value);
+        if (key === "rbytes") readBytes += Number(value);
+        if (key === "wbytes") writeBytes += Number(value);
       }
     }
     return {
-      cpuUsageNanos: (keyedValue(readOptional(this.file("cpu.stat")) ?? "", "usage_usec") ?? 0) * 1000,
+      cpuUsageNanos: (keyedValue(read(this.file("cpu.stat")) ?? "", "usage_usec") ?? 0) * 1000,
       // Page cache the kernel can drop is not "used": docker subtracts inactive_file.
       memoryUsage: Math.max(0, usage - (keyedValue(memStat, "inactive_file") ?? 0)),
-      memoryLimit: Math.min(readNumber(this.file("memory.max")) ?? Infinity, hostMemory()),
-      pids: readNumber(this.file("pids.current")) ?? this.pids().length,
-      blkioReadBytes: read,
-      blkioWriteBytes: write,
+      memoryLimit: Math.min(readNumber(this.file("memory.max"), read) ?? Infinity, hostMemory()),
+      pids: readNumber(this.file("pids.current"), read) ?? this.pids().length,
+      blkioReadBytes: readBytes,
+      blkioWriteBytes: writeBytes,
     };
   }
 
@@ -176,8 +181,12 @@ class V2Cgroup implements Cgroup {
     writeValue(this.file("cgroup.freeze"), 0);
   }
 
-  isFrozen(): boolean {
-    return keyedValue(readOptional(this.file("cgroup.events")) ?? "", "frozen") === 1;
+  freezerFiles(): string[] {
+    return [this.file("cgroup.events")];
+  }
+
+  isFrozen(read: FileReader = readOptional): boolean {
+    return keyedValue(read(this.file("cgroup.events"))?.trim() ?? "", "frozen") === 1;
   }
 
   async killAll(): Promise<void> {

@@ -1,4 +1,6 @@
 // A container's cgroup, through its state: limits, statistics, processes, freezing.
+import { prefetchedReader } from "../cgroups/fs.js";
+import type { FileReader } from "../util/prefetched-files.js";
 import type { Cgroup, CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { ContainerStatus, LinuxResources } from "../spec/runtime.js";
 import { MydockerError } from "../util/errors.js";
@@ -39,37 +41,42 @@ export function cgroupStats(ctx: RuntimeContext, id: string): CgroupStats {
   return liveCgroup(ctx, id).stats();
 }
 
-/** Where stats finds a container's cgroup first, and whether the API's CPU figures are read too. */
-export interface UsageOptions {
+/** A container stats reads, and whether the API's CPU figures are read too. */
+export interface UsageTarget {
+  id: string;
   /** The spec's linux.cgroupsPath: read without the container's state when a process runs there. */
   cgroupsPath?: string;
   cpuDetail?: boolean;
 }
 
 /**
- * What docker stats shows of a container's cgroup; undefined when no process runs in it (it
- * ended, or has no cgroup). Its state file alone says where the cgroup is: no exit file read,
- * no stat of the directory, as stats reads every container at each sample.
+ * What docker stats shows of each container's cgroup; undefined for one where no process
+ * runs (it ended, or has no cgroup). The cgroup files of all of them are read at once, by a
+ * few threads (stats reads every container at each sample); a container's state is read only
+ * when no process runs at the path its spec named (it is stopped, or runs elsewhere).
  */
-export function cgroupUsage(ctx: RuntimeContext, id: string, opts: UsageOptions = {}): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
-  const read = (cgroup: Cgroup) => {
-    const usage = cgroup.usage();
+export function cgroupUsages(ctx: RuntimeContext, targets: UsageTarget[]): ((CgroupUsage & { cpu?: CpuDetail }) | undefined)[] {
+  const read = (cgroup: Cgroup, t: UsageTarget, files?: FileReader) => {
+    const usage = cgroup.usage(files);
     if (usage.pids === 0) return undefined;
-    return opts.cpuDetail ? { ...usage, cpu: cgroup.cpuDetail() } : usage;
+    return t.cpuDetail ? { ...usage, cpu: cgroup.cpuDetail() } : usage;
   };
-  if (opts.cgroupsPath !== undefined && ctx.cgroups) {
-    const usage = read(ctx.cgroups.at(opts.cgroupsPath));
+  const cgroups = targets.map((t) => (t.cgroupsPath !== undefined && ctx.cgroups ? ctx.cgroups.at(t.cgroupsPath) : undefined));
+  const prefetched = prefetchedReader(cgroups.flatMap((c) => c?.usageFiles() ?? []));
+  return targets.map((t, i) => {
+    const cgroup = cgroups[i];
+    const usage = cgroup ? read(cgroup, t, prefetched) : undefined;
     if (usage) return usage;
-  }
-  let rec: StateRecord;
-  try {
-    rec = new StateDir(ctx.runRoot, id).readState();
-  } catch (e) {
-    if (e instanceof MydockerError && e.code === "not-found") return undefined;
-    throw e;
-  }
-  if (rec.cgroupPath === null || !ctx.cgroups) return undefined;
-  return read(ctx.cgroups.at(rec.cgroupPath));
+    let rec: StateRecord;
+    try {
+      rec = new StateDir(ctx.runRoot, t.id).readState();
+    } catch (e) {
+      if (e instanceof MydockerError && e.code === "not-found") return undefined;
+      throw e;
+    }
+    if (rec.cgroupPath === null || !ctx.cgroups) return undefined;
+    return read(ctx.cgroups.at(rec.cgroupPath), t);
+  });
 }
 
 /** Host pids of every process in the container's cgroup. */

@@ -2,9 +2,9 @@
 // caller needs of a container's cgroup. It owns its run root's layout: callers ask it.
 import type { CgroupDriver, CgroupStats, CgroupUsage, CpuDetail } from "../cgroups/types.js";
 import type { LinuxResources, Process, Spec } from "../spec/runtime.js";
-import { cgroupPids, cgroupStats, cgroupUsage, freezerCgroup, oomKilled, updateResources, type UsageOptions } from "./cgroup-access.js";
+import { cgroupPids, cgroupStats, cgroupUsages, freezerCgroup, oomKilled, updateResources, type UsageTarget } from "./cgroup-access.js";
 import type { HelperProgram } from "./compile.js";
-import { readContainerState } from "./container-state.js";
+import { readContainerState, readContainerStates } from "./container-state.js";
 import { execProcess, processHandle, runHelper } from "./exec-process.js";
 import { readHealth, type HealthState } from "./health-state.js";
 import { hostRootIsInitramfs } from "./host-root.js";
@@ -144,6 +144,11 @@ export class Runtime {
     return readContainerState(this.ctx, id);
   }
 
+  /** The states of many containers, their files read at once; undefined for one whose state cannot be read. */
+  states(ids: string[]): (RuntimeState | undefined)[] {
+    return readContainerStates(this.ctx, ids);
+  }
+
   /** The status and last results of the container's health check (created with health), if it has any yet. */
   health(id: string): HealthState | undefined {
     return readHealth(new StateDir(this.ctx.runRoot, id));
@@ -210,13 +215,13 @@ export class Runtime {
   }
 
   /**
-   * What docker stats shows of a container's cgroup (with cpuDetail, the API's CPU figures too);
-   * undefined when no process runs in it. cgroupsPath, the spec's, is read first when given
-   * (stats of many containers then reads no state of each); the state says where it is when
-   * no process runs there.
+   * What docker stats shows of each container's cgroup (with cpuDetail, the API's CPU figures
+   * too); undefined for one where no process runs. A target's cgroupsPath, its spec's, is read
+   * first (stats of many containers then reads no state of each); its state says where the
+   * cgroup is when no process runs there.
    */
-  usage(id: string, opts: UsageOptions = {}): (CgroupUsage & { cpu?: CpuDetail }) | undefined {
-    return cgroupUsage(this.ctx, id, opts);
+  usages(targets: UsageTarget[]): ((CgroupUsage & { cpu?: CpuDetail }) | undefined)[] {
+    return cgroupUsages(this.ctx, targets);
   }
 
   /** Host pids of the processes in a not stopped container's cgroup; ENOTRUNNING when it has none. */

@@ -5,6 +5,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Hooks, NamespaceType, Process, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
+import { readIfExists, type FileReader } from "../util/prefetched-files.js";
 import { removeTree } from "../util/remove-tree.js";
 
 /** What state.json holds: the OCI state and the runtime's own fields. */
@@ -43,7 +44,7 @@ export interface Restarts {
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9_.+-]*$/;
 
-function isContainerId(id: string): boolean {
+export function isContainerId(id: string): boolean {
   return ID.test(id) && id.length <= 1024;
 }
 
@@ -126,18 +127,16 @@ export class StateDir {
     writeAtomic(this.stateFile, JSON.stringify(record));
   }
 
-  readState(): StateRecord {
-    try {
-      return JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as StateRecord;
-    } catch (e) {
-      if (isErrno(e, "ENOENT")) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
-      throw e;
-    }
+  /** read: where the file's text comes from (a listing reads many containers' at once). */
+  readState(read: FileReader = readIfExists): StateRecord {
+    const text = read(this.stateFile);
+    if (text === undefined) throw new MydockerError("not-found", `container "${this.id}" does not exist`);
+    return JSON.parse(text) as StateRecord;
   }
 
   /** The exit file the shim wrote when the container's process ended, if it did. */
-  readExit(): ExitInfo | undefined {
-    return readExitFile(this.exitFile);
+  readExit(read?: FileReader): ExitInfo | undefined {
+    return readExitFile(this.exitFile, read);
   }
 
   /** The pid the monitor wrote for the current run (a restart makes a new one). */
@@ -168,17 +167,22 @@ export class StateDir {
   }
 }
 
-/** An exit file as the monitor writes it ("CODE SIGNAL UNIX_NANOS"), if it is there. */
-export function readExitFile(file: string): ExitInfo | undefined {
-  // Asked first: a failed open costs an exception, and most containers listed run.
-  if (!fs.existsSync(file)) return undefined;
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return undefined;
-    throw e;
+/** An exit file as the monitor writes it ("CODE SIGNAL UNIX_NANOS"), if it is there; read: where its text comes from. */
+export function readExitFile(file: string, read?: FileReader): ExitInfo | undefined {
+  let text: string | undefined;
+  if (read) {
+    text = read(file);
+  } else {
+    // Asked first: a failed open costs an exception, and most containers listed run.
+    if (!fs.existsSync(file)) return undefined;
+    try {
+      text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+      if (isErrno(e, "ENOENT") || isErrno(e, "ENOTDIR")) return undefined;
+      throw e;
+    }
   }
+  if (text === undefined) return undefined;
   const [code = "", signal = "", nanos = ""] = text.trim().split(" ");
   return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
 }

@@ -1,6 +1,7 @@
 // The *at syscalls Node has no API for (native/fsat.c): openat2, mknodat and the l*xattr
 // family relative to a directory fd (and flock without waiting), for work inside an untrusted tree (an image layer, a
-// container's upper directory) that must never be redirected by a symlink to the host.
+// container's upper directory) that must never be redirected by a symlink to the host; and
+// readFiles, many small files read at once by a few threads.
 // Errors are shaped like Node's fs errors (code, errno, syscall), so isErrno() tests them.
 //
 // Node's own fs calls take the fds this returns (readSync, writeSync, fstatSync, fchownSync,
@@ -8,6 +9,7 @@
 // semantics for one component (mkdir, symlink, unlink, lchown, lutimes, readlink, lstat).
 import { createRequire } from "node:module";
 import fs from "node:fs";
+import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { MydockerError } from "./errors.js";
 
@@ -19,6 +21,7 @@ interface Addon {
   lgetxattrat(dirfd: number, name: string, xname: string): Buffer;
   mmapThreshold(bytes: number): void;
   flockShared(fd: number): boolean;
+  readFiles(paths: string[]): (string | number)[];
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -99,4 +102,22 @@ export function openDir(dir: string): number {
 /** mallopt(M_MMAP_THRESHOLD, bytes): allocations of at least bytes get their own mapping, given back to the system when freed. */
 export function mmapThreshold(bytes: number): void {
   load().mmapThreshold(bytes);
+}
+
+const ERRNO_NAMES = new Map(Object.entries(os.constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * Many small files read whole at once, by a few threads when there are many: stats and ps
+ * beside a thousand containers read thousands of cgroupfs, /proc and state files, each an
+ * open, reads and a close from JavaScript otherwise. Each file's text, or the error that
+ * reading it met, shaped as fs's errors (code, errno, syscall, path).
+ */
+export function readFiles(paths: string[]): (string | NodeJS.ErrnoException)[] {
+  return load()
+    .readFiles(paths)
+    .map((v, i) => {
+      if (typeof v === "string") return v;
+      const code = ERRNO_NAMES.get(-v) ?? "EUNKNOWN";
+      return Object.assign(new Error(`${code}: cannot read '${paths[i]}'`), { code, errno: v, syscall: "read", path: paths[i] });
+    });
 }

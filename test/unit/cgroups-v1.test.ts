@@ -6,6 +6,8 @@ import { totalmem } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { V1Driver } from "../../src/cgroups/index.js";
+import { prefetchedReader } from "../../src/cgroups/fs.js";
+import { PrefetchedFiles } from "../../src/util/prefetched-files.js";
 import { fakeV1Cgroup, fakeV1Mounts, read, tempRoot, write } from "./cgroups-fake-tree.js";
 
 const MiB = 1024 * 1024;
@@ -87,6 +89,37 @@ describe("cgroup v1 driver (fake cgroupfs)", () => {
       blkioWriteBytes: 8192,
       oomKills: 2,
     });
+  });
+
+  it("reads the same stats from its files read beforehand, for many cgroups at once, as one at a time", () => {
+    const cg = driver.create("mydocker/c1", { memory: { limit: 256 * MiB } });
+    write(root, "memory/mydocker/c1/memory.usage_in_bytes", `${100 * MiB}\n`);
+    write(root, "memory/mydocker/c1/memory.stat", `cache ${40 * MiB}\nhierarchical_memory_limit ${128 * MiB}\ntotal_inactive_file ${30 * MiB}\n`);
+    write(root, "cpuacct/mydocker/c1/cpuacct.usage", "1500000000\n");
+    write(root, "pids/mydocker/c1/pids.current", "7\n");
+    // Only the older name: the reader falls back to a file not read beforehand.
+    rmSync(join(root, "blkio/mydocker/c1/blkio.throttle.io_service_bytes_recursive"), { force: true });
+    write(root, "blkio/mydocker/c1/blkio.throttle.io_service_bytes", "8:0 Read 4096\n8:0 Write 8192\nTotal 12288\n");
+    const files = cg.usageFiles();
+    assert.ok(files.every((f) => f.startsWith(root)), "every file is the cgroup's own");
+    const expected = { cpuUsageNanos: 1.5e9, memoryUsage: 70 * MiB, memoryLimit: 128 * MiB, pids: 7, blkioReadBytes: 4096, blkioWriteBytes: 8192 };
+    assert.deepEqual(cg.usage(), expected);
+    assert.deepEqual(cg.usage(prefetchedReader(files)), expected);
+    // Read beforehand means as it was then: a later change is not seen through that reader.
+    const before = prefetchedReader(files);
+    write(root, "pids/mydocker/c1/pids.current", "9\n");
+    assert.equal(cg.usage(before).pids, 7);
+    assert.equal(cg.usage().pids, 9);
+  });
+
+  it("tells a frozen cgroup from a thawed one through files read beforehand", () => {
+    const cg = driver.create("mydocker/c1");
+    write(root, "freezer/mydocker/c1/freezer.state", "FROZEN\n");
+    const frozen = new PrefetchedFiles();
+    frozen.prefetch(cg.freezerFiles());
+    write(root, "freezer/mydocker/c1/freezer.state", "THAWED\n");
+    assert.equal(cg.isFrozen(frozen.read), true);
+    assert.equal(cg.isFrozen(), false);
   });
 
   it("joins a process in every hierarchy", () => {

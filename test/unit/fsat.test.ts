@@ -5,6 +5,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isErrno } from "../../src/util/errors.js";
 import * as fsat from "../../src/util/fsat.js";
+import { PrefetchedFiles } from "../../src/util/prefetched-files.js";
 
 describe("fsat addon (*at syscalls relative to a directory fd)", () => {
   let tmp: string;
@@ -93,3 +94,48 @@ describe("fsat addon (*at syscalls relative to a directory fd)", () => {
     assert.throws(() => fsat.fdPath(7, ".."));
   });
 });
+
+describe("readFiles: many small files at once", () => {
+  let tmp: string;
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "readfiles-"));
+  });
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("gives each file's whole text in the order asked, by several threads, and each failure as fs's error", () => {
+    // Enough files for the threads, one larger than any first buffer, one empty, one missing, one a directory.
+    const files = Array.from({ length: 300 }, (_, i) => path.join(tmp, `f${i}`));
+    files.forEach((f, i) => fs.writeFileSync(f, `file ${i}\n`));
+    const big = path.join(tmp, "big");
+    fs.writeFileSync(big, "x".repeat(200_000) + "é");
+    const empty = path.join(tmp, "empty");
+    fs.writeFileSync(empty, "");
+    const asked = [...files, big, empty, path.join(tmp, "missing"), tmp];
+    const got = fsat.readFiles(asked);
+    assert.equal(got.length, asked.length);
+    files.forEach((_, i) => assert.equal(got[i], `file ${i}\n`));
+    assert.equal(got[300], "x".repeat(200_000) + "é");
+    assert.equal(got[301], "");
+    assert.ok(got[302] instanceof Error && isErrno(got[302], "ENOENT") && got[302].path === asked[302]);
+    assert.ok(got[303] instanceof Error && isErrno(got[303], "EISDIR"));
+    assert.deepEqual(fsat.readFiles([]), []);
+    assert.throws(() => fsat.readFiles([`${tmp}/a\0b`]), /NUL/);
+    assert.throws(() => fsat.readFiles([1 as unknown as string]), TypeError);
+  });
+
+  it("PrefetchedFiles: what was read beforehand, a missing file as undefined, any other file read when asked", () => {
+    const a = path.join(tmp, "a");
+    const later = path.join(tmp, "later");
+    fs.writeFileSync(a, "before");
+    const files = new PrefetchedFiles();
+    files.prefetch([a, path.join(tmp, "gone"), tmp]);
+    fs.writeFileSync(a, "after");
+    fs.writeFileSync(later, "read now");
+    assert.equal(files.read(a), "before");
+    assert.equal(files.read(path.join(tmp, "gone")), undefined);
+    assert.throws(() => files.read(tmp), /EISDIR/);
+    assert.equal(files.read(later), "read now");
+    assert.equal(files.read(path.join(tmp, "never")), undefined);
+  });
+});
+

@@ -18,6 +18,11 @@ import { formatRfc3339NanoFixed, type UnixNanos } from "../timestamps.js";
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
 
+/** Whether the runtime's state may say more than the record: a run that was started. */
+function needsRefresh(c: ContainerRecord): boolean {
+  return ACTIVE.has(c.state.status) && c.state.startedAt !== NEVER;
+}
+
 export class Reconciler implements Reconciling {
   /** Ends seen by refresh(), being recorded in the background. */
   private readonly pending: Promise<void>[] = [];
@@ -42,9 +47,9 @@ export class Reconciler implements Reconciling {
    * Reads the runtime's state of a container and writes what changed into its record: a
    * restart its monitor made, a pause, or its end (recorded in the background: settle()).
    */
-  refresh(c: ContainerRecord): ContainerRecord {
-    if (!ACTIVE.has(c.state.status) || c.state.startedAt === NEVER) return c;
-    const st = this.runtimeState(c.id);
+  refresh(c: ContainerRecord, known?: Map<string, RuntimeState | undefined>): ContainerRecord {
+    if (!needsRefresh(c)) return c;
+    const st = known && known.has(c.id) ? known.get(c.id) : this.runtimeState(c.id);
     const status = st?.status ?? "stopped";
     const { containers } = this.ctx;
     if (st?.restarts && st.restarts.count !== c.restartCount && status !== "stopped") {
@@ -96,7 +101,11 @@ export class Reconciler implements Reconciling {
    */
   async list(all = false): Promise<ContainerRecord[]> {
     const { containers } = this.ctx;
-    const out = (all ? containers.all() : containers.active()).map((c) => this.refresh(c));
+    const records = all ? containers.all() : containers.active();
+    // The runtime's states of all that may have changed, their files read at once.
+    const ids = records.filter(needsRefresh).map((c) => c.id);
+    const states = new Map(this.ctx.runtime.states(ids).map((st, i) => [ids[i]!, st]));
+    const out = records.map((c) => this.refresh(c, states));
     const running = (c: ContainerRecord) => isRunning(c.state.status);
     if (this.pending.length === 0) return all ? out : out.filter(running);
     // Some ended meanwhile: their releases are awaited and those records read again (--rm removes).

@@ -130,14 +130,12 @@ export function statsTargets(containers: (ContainerListing | ContainerRecord)[],
 export function sampleStats(ctx: ContainerContext, targets: StatsTarget[], cpuDetail = false): StatsSample[] {
   const system = systemCpuNanos();
   const at = Date.now();
+  const running = targets.filter((t) => !t.stopped);
+  const usages = new Map(ctx.runtime.usages(running.map((t) => ({ id: t.id, cgroupsPath: t.cgroupsPath, cpuDetail }))).map((u, i) => [running[i]!.id, u]));
   const out: StatsSample[] = [];
   for (const t of targets) {
-    if (t.stopped) {
-      out.push({ id: t.id, name: t.name, stats: ZERO, system, at, startedAt: t.startedAt });
-      continue;
-    }
     // Undefined when it stopped between the listing and this read.
-    const stats = ctx.runtime.usage(t.id, { cgroupsPath: t.cgroupsPath, cpuDetail });
+    const stats = t.stopped ? ZERO : usages.get(t.id);
     if (stats) out.push({ id: t.id, name: t.name, stats, system, at, startedAt: t.startedAt });
   }
   return out;
