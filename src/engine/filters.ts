@@ -36,6 +36,18 @@ export class Filters {
     return new Filters(fields);
   }
 
+  /**
+   * A prune's filters: keys outside accepted (docker's for that prune) refused as docker
+   * refuses them, and a key docker takes that this engine does not act on refused too, before
+   * anything is removed: a prune that ignored `until` or `label` would remove more than asked.
+   */
+  static forPrune(map: FilterMap, accepted: readonly string[], honoured: readonly string[]): Filters {
+    const f = Filters.from(map, accepted);
+    const ignored = accepted.find((k) => f.has(k) && !honoured.includes(k));
+    if (ignored) throw new MydockerError("EINVAL", `the prune filter '${ignored}' is not supported: nothing was removed; prune without it, or remove what you mean to by name`);
+    return f;
+  }
+
   static none(): Filters {
     return new Filters(new Map());
   }

@@ -1,7 +1,8 @@
 // The list endpoints' filters through `mydocker serve`, as dockerd reads them: a bad value or
 // an unknown key is a 400 in dockerd's words (the docker CLI prints them), and the filters
 // that are given select what dockerd would (images: dangling, reference, label; networks:
-// dangling never names a predefined network, values of one key are alternatives).
+// dangling never names a predefined network, values of one key are alternatives). A prune
+// never ignores a filter: one it does not act on is refused, and nothing is removed.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { api, docker, servedSuite } from "../helpers/serve.js";
@@ -72,4 +73,38 @@ test("docker network ls: dangling never names a predefined network; values of on
   const bad = d("network", "ls", "-f", "dangling=maybe");
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /invalid value for filter 'dangling'/);
+});
+
+test("a prune refuses a filter it would not act on, and removes nothing; dangling is honoured", { skip }, async () => {
+  const refused: [string, string][] = [
+    [`/images/prune?filters=${filters({ until: ["24h"] })}`, "until"],
+    [`/images/prune?filters=${filters({ label: ["keep"] })}`, "label"],
+    [`/containers/prune?filters=${filters({ until: ["1h"] })}`, "until"],
+    [`/containers/prune?filters=${filters({ "label!": ["keep"] })}`, "label!"],
+    [`/networks/prune?filters=${filters({ label: ["keep"] })}`, "label"],
+  ];
+  for (const [path, key] of refused) {
+    const r = await api(s(), "POST", `/v1.47${path}`);
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.message, `the prune filter '${key}' is not supported: nothing was removed; prune without it, or remove what you mean to by name`, path);
+  }
+  for (const [path, message] of [
+    [`/images/prune?filters=${filters({ dangling: ["maybe"] })}`, "invalid filter 'dangling=maybe'"],
+    [`/images/prune?filters=${filters({ colour: ["red"] })}`, "invalid filter 'colour'"],
+    [`/containers/prune?filters=${filters({ colour: ["red"] })}`, "invalid filter 'colour'"],
+  ]) {
+    const r = await api(s(), "POST", `/v1.47${path}`);
+    assert.equal(r.status, 400, path);
+    assert.equal(r.body.message, message, path);
+  }
+  const cli = d("image", "prune", "-a", "-f", "--filter", "until=24h");
+  assert.equal(cli.status, 1);
+  assert.match(cli.stderr, /the prune filter 'until' is not supported/);
+  assert.equal(d("image", "inspect", untagged).status, 0, "the refused prunes removed nothing");
+  assert.equal(d("container", "inspect", "lf").status, 0);
+  assert.equal(d("network", "inspect", "lfa").status, 0);
+  const pruned = d("image", "prune", "-f", "--filter", "dangling=true");
+  assert.equal(pruned.status, 0, pruned.stderr);
+  assert.notEqual(d("image", "inspect", untagged).status, 0, "the dangling image was pruned");
+  assert.equal(d("image", "inspect", "busybox").status, 0, "a tagged image was not");
 });

@@ -1,5 +1,6 @@
 // /containers: create, list, inspect, and the verbs that change a container's state.
 import { containerFilter, filtersListAll } from "../../engine/containers/filters.js";
+import { Filters } from "../../engine/filters.js";
 import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
@@ -100,7 +101,8 @@ async function update({ engine, req, res, params }: RequestContext): Promise<voi
   sendJson(res, 200, { Warnings: [] });
 }
 
-async function prune({ engine, res }: RequestContext): Promise<void> {
+async function prune({ engine, res, query }: RequestContext): Promise<void> {
+  Filters.forPrune(filtersParam(query), ["label", "label!", "until"], []);
   const { deleted, spaceReclaimed } = await engine.prune();
   sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: spaceReclaimed });
 }

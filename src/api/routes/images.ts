@@ -1,6 +1,7 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
 import { configChanges } from "../../engine/config-changes.js";
+import { Filters } from "../../engine/filters.js";
 import { imageSelection } from "../../engine/image-filters.js";
 import type { IncomingMessage } from "node:http";
 import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
@@ -110,7 +111,8 @@ async function remove({ engine, res, params, query }: RequestContext): Promise<v
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  const all = (filtersParam(query).dangling ?? []).includes("false");
+  // As dockerd: dangling (true unless given) is the opposite of prune -a.
+  const all = Filters.forPrune(filtersParam(query), ["dangling", "label", "label!", "until"], ["dangling"]).bool("dangling") === false;
   const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id) });
   sendJson(res, 200, { ImagesDeleted: r.removed, SpaceReclaimed: r.reclaimedBytes });
 }

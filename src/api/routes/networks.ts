@@ -1,4 +1,5 @@
 // /networks: list, create, inspect, remove, prune, connect, disconnect.
+import { Filters } from "../../engine/filters.js";
 import { ApiError, filterArgs, filtersParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { bool, dict, list as listOf, str, struct, type Shape } from "../shapes/check.js";
@@ -70,7 +71,8 @@ async function remove({ engine, res, params }: RequestContext): Promise<void> {
   sendEmpty(res);
 }
 
-async function prune({ engine, res }: RequestContext): Promise<void> {
+async function prune({ engine, res, query }: RequestContext): Promise<void> {
+  Filters.forPrune(filtersParam(query), ["label", "label!", "until"], []);
   sendJson(res, 200, { NetworksDeleted: await engine.networks.prune() });
 }
 
