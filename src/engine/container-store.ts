@@ -153,11 +153,19 @@ export class ContainerStore {
    * update found the run still active; every other finisher of that run gets false.
    */
   claimFinish(id: string, startedAt: string, state: ContainerState): boolean {
+    return this.replaceRun(id, startedAt, ["running", "paused", "restarting"], state);
+  }
+
+  /**
+   * Writes state while the record still shows the run that began at startedAt, in one of
+   * statuses: false when another process recorded something else of it meanwhile.
+   */
+  replaceRun(id: string, startedAt: string, statuses: EngineStatus[], state: ContainerState): boolean {
     const r = this.db
       .prepare(
-        "UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN ('running', 'paused', 'restarting')",
+        `UPDATE containers SET state = ? WHERE id = ? AND json_extract(state, '$.startedAt') = ? AND json_extract(state, '$.status') IN (${statuses.map(() => "?").join(", ")})`,
       )
-      .run(JSON.stringify(state), id, startedAt);
+      .run(JSON.stringify(state), id, startedAt, ...statuses);
     return r.changes === 1;
   }
 

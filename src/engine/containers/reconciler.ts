@@ -13,7 +13,7 @@ import type { PendingOp } from "../pending-ops.js";
 import { isAnonymous } from "../volumes/store.js";
 import { isRunning, NEVER, type ContainerContext, type Reconciling } from "./context.js";
 import { containerEvent } from "../events/actors.js";
-import { formatRfc3339NanoFixed, type UnixNanos } from "../timestamps.js";
+import { formatRfc3339NanoFixed, parseRfc3339Nano, type UnixNanos } from "../timestamps.js";
 
 /** Statuses whose record may be behind the kernel: the process may have ended unseen. */
 const ACTIVE = new Set(["running", "paused", "restarting", "created"]);
@@ -233,7 +233,13 @@ export class Reconciler implements Reconciling {
     const c = this.ctx.containers.get(id);
     if (!c) return;
     this.ctx.events.record(containerEvent(c, "die", { exitCode: String(exitCode) }), finished);
-    this.ctx.containers.setState(id, { ...c.state, status: "restarting", pid: 0, exitCode, finishedAt: formatRfc3339NanoFixed(finished) });
+    // The note may come after a command saw the next run and recorded it (refresh), or after
+    // a stop recorded the end: only the run that died is marked, else a running container
+    // would read "restarting" (exec refused) until the start note came.
+    const next = this.runtimeState(id)?.restarts;
+    if (next && next.count === c.restartCount && (parseRfc3339Nano(next.startedAt) ?? 0n) > finished) return;
+    const state: ContainerState = { ...c.state, status: "restarting", pid: 0, exitCode, finishedAt: formatRfc3339NanoFixed(finished) };
+    this.ctx.containers.replaceRun(id, c.state.startedAt, ["running", "paused"], state);
   }
 
   restarted(id: string, started: UnixNanos): void {
