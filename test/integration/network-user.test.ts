@@ -1,7 +1,7 @@
 // User networks end to end: network commands, names through aardvark-dns, connect and
 // disconnect of a running container, --ip/--mac-address, the address kept across restarts,
 // and nothing left on the host afterwards. Traffic only between the test's own containers.
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -20,7 +20,17 @@ function aardvarks(): string[] {
   return r.stdout.split("\n").filter(Boolean);
 }
 
-test("containers on a user network find each other by name, alias and short id; /etc files say so", { skip }, () => {
+/** After the test, passed or not: its containers and networks gone, so that a failure is not also the next test's. */
+function leaveNothing(t: TestContext, ...networks: string[]): void {
+  t.after(() => {
+    const ids = ok("ps", "-aq").split("\n").filter(Boolean);
+    if (ids.length) md("rm", "-f", ...ids);
+    md("network", "rm", ...networks);
+  });
+}
+
+test("containers on a user network find each other by name, alias and short id; /etc files say so", { skip }, (t) => {
+  leaveNothing(t, "mdk-t-names");
   const netId = ok("network", "create", "--label", "t=user", "mdk-t-names");
   assert.match(netId, /^[0-9a-f]{64}$/);
   assert.match(ok("network", "ls", "--filter", "label=t=user", "--format", "{{.Name}}"), /^mdk-t-names$/);
@@ -47,7 +57,8 @@ test("containers on a user network find each other by name, alias and short id; 
   assert.equal(md("network", "inspect", "mdk-t-names").status, 1);
 });
 
-test("connect and disconnect a running container; --ip and --mac-address; a restart keeps the address", { skip }, async () => {
+test("connect and disconnect a running container; --ip and --mac-address; a restart keeps the address", { skip }, async (t) => {
+  leaveNothing(t, "mdk-t-a", "mdk-t-b");
   ok("network", "create", "--subnet", "10.231.77.0/24", "--ip-range", "10.231.77.128/25", "mdk-t-a");
   ok("network", "create", "mdk-t-b");
   const overlap = md("network", "create", "--subnet", "10.231.0.0/16", "mdk-t-c");

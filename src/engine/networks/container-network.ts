@@ -4,7 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
-import { netavarkName, netavarkNetwork, netavarkSetup, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
+import { netavarkName, netavarkNetwork, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
+import { setupAnswering } from "../../network/aardvark.js";
 import { createNetns, removeNetns, type NetnsPinner } from "../../network/netns.js";
 import { resolvePorts, type PortBindings } from "../../network/ports.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
@@ -180,7 +181,7 @@ export class ContainerNetwork {
       await this.teardown(c.id);
       throw e;
     }
-    const ready = netavarkSetup(this.bin, this.nsPath(c.id), config).then((result) => {
+    const ready = setupAnswering(this.bin, this.nsPath(c.id), config, this.debug).then((result) => {
       fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
       for (const n of Object.values(config.network_info)) this.event("connect", n, c.id);
     });
@@ -320,7 +321,7 @@ export class ContainerNetwork {
       port_mappings: [],
     };
     try {
-      const result = await netavarkSetup(this.bin, this.nsPath(c.id), one);
+      const result = await setupAnswering(this.bin, this.nsPath(c.id), one, this.debug);
       saveRun(this.runs.dir(c.id), { ...run.config, networks: { ...run.config.networks, ...one.networks }, network_info: { ...run.config.network_info, ...one.network_info } }, { ...run.result, ...result });
       this.event("connect", n, c.id);
     } catch (e) {
