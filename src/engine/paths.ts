@@ -22,3 +22,12 @@ export function defaultRoots(env: NodeJS.ProcessEnv = process.env): EngineRoots 
 export function containerDir(roots: EngineRoots, id: string): string {
   return path.join(roots.root, "containers", id);
 }
+
+/**
+ * The init layer of containers made from an image: the empty mount points of the /etc files
+ * bound over the image's (networks/etc-files.ts). It is the same for every container, so one
+ * read-only lower layer serves them all (a container made before it existed has its own).
+ */
+export function initLayerDir(roots: EngineRoots): string {
+  return path.join(roots.root, "init-layer");
+}

@@ -173,7 +173,7 @@ function args(step: PlanStep): string[] {
       return [String(step.mask)];
     case "seccomp":
       // Two decimal numbers per struct sock_filter: CODE*65536 + JT*256 + JF, then K.
-      return [String(step.flags)].concat(step.words);
+      return [String(step.flags), ...step.words];
     case "chdir":
       return [step.dir];
     case "console":
@@ -190,17 +190,31 @@ export function encodePlan(plan: Plan): Buffer {
   // Joined into one string, made into bytes once: a seccomp filter alone is ~1300 fields.
   const fields: string[] = [];
   for (const step of plan) {
+    if (step.op === "seccomp") {
+      fields.push(seccompRecord(step));
+      continue;
+    }
     const a = args(step);
     fields.push(step.op, String(a.length));
     if (a.length === 0) continue;
-    const body = a.join("\0");
-    if (body.split("\0").length !== a.length) {
-      throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
-    }
-    fields.push(body);
+    if (a.some((x) => x.includes("\0"))) throw new Error(`plan step ${step.op}: an argument contains a NUL byte`);
+    fields.push(a.join("\0"));
   }
   fields.push("");
   return Buffer.from(fields.join("\0"));
+}
+
+/** The seccomp record, made once per filter (a daemon gives most containers the same one, seccomp-state.ts). */
+const seccompRecords = new WeakMap<readonly string[], { flags: number; record: string }>();
+
+function seccompRecord(step: Extract<PlanStep, { op: "seccomp" }>): string {
+  const kept = seccompRecords.get(step.words);
+  if (kept?.flags === step.flags) return kept.record;
+  const a = args(step);
+  if (a.some((x) => x.includes("\0"))) throw new Error("plan step seccomp: an argument contains a NUL byte");
+  const record = [step.op, String(a.length), a.join("\0")].join("\0");
+  seccompRecords.set(step.words, { flags: step.flags, record });
+  return record;
 }
 
 /** Frames an encoded plan for the control socket: `LENGTH\n` then the bytes. */

@@ -24,11 +24,23 @@ function readText(file: string): string | undefined {
   }
 }
 
-/** FLAGS and the plan's words, space separated: read back with one split, nothing to convert. */
+/**
+ * FLAGS and the plan's words, space separated: read back with one split, nothing to convert.
+ * A daemon reads the same few filters for every container: one read before is given again
+ * (the same object, so the plan's encoding of it is made once too: plan.ts).
+ */
 function parseWords(line: string): SeccompFilter {
+  const seen = parsed.get(line);
+  if (seen) return seen;
   const words = line.split(" ");
-  return { flags: Number(words.shift()), words };
+  const filter = { flags: Number(words.shift()), words };
+  if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+  parsed.set(line, filter);
+  return filter;
 }
+
+const parsed = new Map<string, SeccompFilter>();
+const PARSED_MAX = 8;
 
 /**
  * The compiled filter of SC and the file it is kept in under RUNROOT. A file is named by

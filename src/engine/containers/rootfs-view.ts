@@ -11,7 +11,7 @@ import type { ContainerRecord } from "../container-store.js";
 import { hostDevices } from "../host-devices.js";
 import type { PeerLookup } from "../host-options/namespaces.js";
 import { ensureLayeredDir, readLayeredFile } from "../image-files.js";
-import { containerDir, type EngineRoots } from "../paths.js";
+import { containerDir, initLayerDir, type EngineRoots } from "../paths.js";
 import { buildSpec } from "../spec-builder.js";
 import { overlayMount, useLowerdirPlus } from "./overlay-mount.js";
 import { bindEtcFiles } from "../networks/etc-files.js";
@@ -49,8 +49,10 @@ export class RootfsView {
     const image = this.images().resolve(c.imageId);
     if (!image) throw new MydockerError("ENOIMAGE", `the image of container ${c.id.slice(0, 12)} (${c.imageId}) is gone`);
     const dir = containerDir(this.roots, c.id);
-    // The init layer holds the mount points of /etc/hosts and the like (networks/etc-files.ts).
-    const init = fs.existsSync(path.join(dir, "init")) ? [path.join(dir, "init")] : [];
+    // The init layer holds the mount points of /etc/hosts and the like (networks/etc-files.ts):
+    // the container's own if it was made with one, else the one all share.
+    const own = path.join(dir, "init");
+    const init = [own, initLayerDir(this.roots)].filter((d) => fs.existsSync(d)).slice(0, 1);
     return [path.join(dir, "upper"), ...init, ...this.images().layerDirs(image)];
   }
 

@@ -12,14 +12,14 @@ import { AttachSession } from "../attach.js";
 import type { ContainerRecord } from "../container-store.js";
 import { newContainerRecord } from "../container-factory.js";
 import { generateId, generateName, validateName } from "../names.js";
-import { containerDir } from "../paths.js";
+import { containerDir, initLayerDir } from "../paths.js";
 import type { CreateOptions } from "../run-options.js";
 import type { EnsureOptions } from "../image-bootstrap.js";
 import { imageVolumeSpecs, toOciMounts } from "../volumes/volume-mounts.js";
 import { volumesFrom } from "../volumes/volumes-from.js";
 import { logSettings } from "../host-options/log-config.js";
 import { joinNetworkNamespace } from "../spec-builder.js";
-import { bindEtcFiles, makeInitLayer } from "../networks/etc-files.js";
+import { bindEtcFiles, ensureInitLayer } from "../networks/etc-files.js";
 import { healthCheckFor, type Health } from "../health/check.js";
 import { healthPolicy } from "../health/config.js";
 import { NEVER, type ContainerContext } from "./context.js";
@@ -116,7 +116,7 @@ export class Starter {
     fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
-    if (image) makeInitLayer(path.join(dir, "init"));
+    if (image) ensureInitLayer(initLayerDir(roots));
     try {
       this.insertNamed(record, opts.name === undefined);
     } catch (e) {

@@ -125,10 +125,22 @@ export function resolvText(d: DnsOptions, mode: { hostNetwork: boolean; nameServ
   );
 }
 
-/** The empty files the bind mounts go over, in the container's init layer. */
-export function makeInitLayer(dir: string): void {
-  fs.mkdirSync(path.join(dir, "etc"), { recursive: true, mode: 0o755 });
-  for (const f of ETC_FILES) fs.writeFileSync(path.join(dir, "etc", f), "", { mode: 0o644 });
+/**
+ * The empty files the bind mounts go over: the init layer all containers share, made once
+ * whole (in a directory of its own, renamed into place: a concurrent maker's copy is dropped).
+ */
+export function ensureInitLayer(dir: string): void {
+  if (fs.existsSync(dir)) return;
+  const tmp = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.mkdirSync(path.join(tmp, "etc"), { recursive: true, mode: 0o755 });
+    for (const f of ETC_FILES) fs.writeFileSync(path.join(tmp, "etc", f), "", { mode: 0o644 });
+    fs.renameSync(tmp, dir);
+  } catch (e) {
+    if (!fs.existsSync(dir)) throw e;
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
 }
 
 export interface EtcInput {
