@@ -270,9 +270,9 @@ export class Engine {
     return this.reconciler.remove(query, opts);
   }
 
-  /** docker container prune: every stopped container removed; the space their writable layers held. */
-  prune(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
-    return this.system.pruneContainers();
+  /** docker container prune: every stopped container (that only, the prune's filters, lets go) removed; the space their writable layers held. */
+  prune(only?: (c: ContainerRecord) => boolean): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+    return this.system.pruneContainers(only);
   }
 
   /** ps -s, inspect -s: the container's writable layer, and that with its image. */

@@ -2,6 +2,7 @@
 // alternatives, different keys all required. Shared by events, ps and images, from the
 // command line's flags or the API's `filters` JSON.
 import { FlagError, MydockerError } from "../util/errors.js";
+import { dateToNanos, parseDockerTime } from "./timestamps.js";
 
 export type FilterMap = Record<string, string[]>;
 
@@ -37,15 +38,18 @@ export class Filters {
   }
 
   /**
-   * A prune's filters: keys outside accepted (docker's for that prune) refused as docker
-   * refuses them, and a key docker takes that this engine does not act on refused too, before
-   * anything is removed: a prune that ignored `until` or `label` would remove more than asked.
+   * What a prune's until, label and label! let it remove, as moby's prune filters: made
+   * before until, carrying every label= given, and not carrying every label!= given. Read
+   * (and a bad until refused) before anything is removed.
    */
-  static forPrune(map: FilterMap, accepted: readonly string[], honoured: readonly string[]): Filters {
-    const f = Filters.from(map, accepted);
-    const ignored = accepted.find((k) => f.has(k) && !honoured.includes(k));
-    if (ignored) throw new MydockerError("EINVAL", `the prune filter '${ignored}' is not supported: nothing was removed; prune without it, or remove what you mean to by name`);
-    return f;
+  pruneSelection(now = new Date()): (o: { created: string; labels: Record<string, string> }) => boolean {
+    const until = this.get("until");
+    if (until.length > 1) throw new MydockerError("EINVAL", "more than one until filter specified");
+    const before = until.length ? parseDockerTime(until[0]!, now) : undefined;
+    return (o) =>
+      (before === undefined || dateToNanos(new Date(o.created)) < before) &&
+      this.labels("label", o.labels) &&
+      (!this.has("label!") || !this.labels("label!", o.labels));
   }
 
   static none(): Filters {

@@ -309,11 +309,12 @@ export class ImageStore {
     return result;
   }
 
-  /** `image prune`: removes images without names (all unused images with all) that no container uses. */
-  prune(options: { all?: boolean; inUse?: RemoveOptions["inUse"] } = {}): PruneResult {
+  /** `image prune`: removes images without names (all unused images with all) that no container uses (and that only, the prune's filters, lets go). */
+  prune(options: { all?: boolean; inUse?: RemoveOptions["inUse"]; only?: (image: ImageRecord) => boolean } = {}): PruneResult {
     const result: PruneResult = { deleted: [], removed: [], reclaimedBytes: 0 };
     for (const image of this.list()) {
       if (image.names.length > 0 && !options.all) continue;
+      if (options.only && !options.only(image)) continue;
       if (options.inUse?.(image.id) !== undefined) continue;
       const before = this.catalog.distinctLayers().size;
       for (const layer of this.catalog.deleteImage(image.id)) this.layers.remove(layer);

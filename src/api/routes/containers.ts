@@ -102,8 +102,8 @@ async function update({ engine, req, res, params }: RequestContext): Promise<voi
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  Filters.forPrune(filtersParam(query), ["label", "label!", "until"], []);
-  const { deleted, spaceReclaimed } = await engine.prune();
+  const select = Filters.from(filtersParam(query), ["label", "label!", "until"]).pruneSelection();
+  const { deleted, spaceReclaimed } = await engine.prune((c) => select({ created: c.created, labels: c.config.Labels }));
   sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: spaceReclaimed });
 }
 

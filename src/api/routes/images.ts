@@ -4,7 +4,7 @@ import { configChanges } from "../../engine/config-changes.js";
 import { Filters } from "../../engine/filters.js";
 import { imageSelection } from "../../engine/image-filters.js";
 import type { IncomingMessage } from "node:http";
-import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
+import { LayerWords, loadedLines, type ImageRecord, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { containerConfigShape } from "../shapes/create-schema.js";
@@ -111,9 +111,12 @@ async function remove({ engine, res, params, query }: RequestContext): Promise<v
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
+  const f = Filters.from(filtersParam(query), ["dangling", "label", "label!", "until"]);
   // As dockerd: dangling (true unless given) is the opposite of prune -a.
-  const all = Filters.forPrune(filtersParam(query), ["dangling", "label", "label!", "until"], ["dangling"]).bool("dangling") === false;
-  const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id) });
+  const all = f.bool("dangling") === false;
+  const select = f.pruneSelection();
+  const only = (i: ImageRecord) => select({ created: i.created, labels: i.config.config?.Labels ?? {} });
+  const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id), only });
   sendJson(res, 200, { ImagesDeleted: r.removed, SpaceReclaimed: r.reclaimedBytes });
 }
 

@@ -72,8 +72,8 @@ async function remove({ engine, res, params }: RequestContext): Promise<void> {
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  Filters.forPrune(filtersParam(query), ["label", "label!", "until"], []);
-  sendJson(res, 200, { NetworksDeleted: await engine.networks.prune() });
+  const select = Filters.from(filtersParam(query), ["label", "label!", "until"]).pruneSelection();
+  sendJson(res, 200, { NetworksDeleted: await engine.networks.prune((n) => select({ created: n.created, labels: n.labels })) });
 }
 
 async function connect({ engine, req, res, params }: RequestContext): Promise<void> {

@@ -238,10 +238,11 @@ export class NetworkService {
    * docker network prune: every user network no container is on; and what the engine keeps
    * ready on the default bridge (its pool) released, with the teardowns in progress waited for.
    */
-  async prune(): Promise<string[]> {
+  async prune(only?: (n: NetworkRecord) => boolean): Promise<string[]> {
     const out: string[] = [];
     for (const n of this.store().all()) {
       if (n.name === DEFAULT_NETWORK || this.users(n.id).length > 0) continue;
+      if (only && !only(n)) continue;
       out.push(this.remove(n.id));
     }
     await this.members!.drain();

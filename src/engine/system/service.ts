@@ -4,6 +4,7 @@ import path from "node:path";
 import { detectCgroupDriver } from "../../cgroups/index.js";
 import type { ContainerContext } from "../containers/context.js";
 import type { Reconciler } from "../containers/reconciler.js";
+import type { ContainerRecord } from "../container-store.js";
 import { treeSize } from "../disk-usage.js";
 import { containerDir } from "../paths.js";
 import type { ImageRemoval } from "../../image/index.js";
@@ -56,12 +57,13 @@ export class SystemService {
   }
 
   /** docker container prune: every stopped container removed; the space their writable layers held. */
-  async pruneContainers(): Promise<{ deleted: string[]; spaceReclaimed: number }> {
+  async pruneContainers(only?: (c: ContainerRecord) => boolean): Promise<{ deleted: string[]; spaceReclaimed: number }> {
     const deleted: string[] = [];
     let spaceReclaimed = 0;
     await this.reconciler.sweep();
     for (const c of await this.reconciler.list(true)) {
       if (c.state.status !== "exited" && c.state.status !== "created" && c.state.status !== "dead") continue;
+      if (only && !only(c)) continue;
       const size = treeSize(path.join(containerDir(this.ctx.roots, c.id), "upper"));
       await this.reconciler.remove(c.id);
       deleted.push(c.id);
