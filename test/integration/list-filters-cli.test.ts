@@ -134,3 +134,31 @@ test("docker's management aliases: container ls/rm/inspect/logs, image ls/rm/ins
   assert.match(md("image", "inspect", "-f", "{{.Id}}", "lf/alias:1").stdout, /^sha256:/);
   assert.equal(md("image", "rm", "lf/alias:1").stdout, "Untagged: lf/alias:1\n");
 });
+
+test("container, image and network prune --filter: until, label and label!; a bad filter removes nothing", { skip }, () => {
+  assert.equal(md("create", "--name", "lf-p-gone", "--label", "gone=1", "busybox", "true").status, 0);
+  assert.equal(md("create", "--name", "lf-p-kept", "busybox", "true").status, 0);
+  assert.equal(md("network", "create", "--label", "gone=1", "lf-p-net").status, 0);
+  assert.equal(md("network", "create", "lf-p-net2").status, 0);
+  const dangling = md("commit", "lf-p-kept").stdout.trim();
+  try {
+    const bad = md("container", "prune", "-f", "--filter", "colour=red");
+    assert.equal(bad.status, 1, "as docker: the daemon refused it");
+    assert.match(bad.stderr, /invalid filter 'colour'/);
+    assert.equal(md("image", "prune", "-f", "--filter", "until=someday").status, 1);
+    assert.equal(md("image", "prune", "-f", "--filter", "until=1h").status, 0);
+    assert.equal(md("image", "inspect", dangling).status, 0, "made within the hour: until=1h keeps it");
+    assert.equal(md("container", "prune", "-f", "--filter", "label=gone").status, 0);
+    assert.notEqual(md("container", "inspect", "lf-p-gone").status, 0, "the labelled container was pruned");
+    assert.equal(md("container", "inspect", "lf-p-kept").status, 0, "the other one was not");
+    assert.equal(md("network", "prune", "-f", "--filter", "label!=gone").status, 0);
+    assert.notEqual(md("network", "inspect", "lf-p-net2").status, 0, "label!= pruned the network without the label");
+    assert.equal(md("network", "inspect", "lf-p-net").status, 0, "and kept the one with it");
+    assert.equal(md("image", "prune", "-f", "--filter", "label=nobody-has-it").status, 0);
+    assert.equal(md("image", "inspect", dangling).status, 0);
+  } finally {
+    md("rm", "-f", "lf-p-gone", "lf-p-kept");
+    md("network", "rm", "lf-p-net", "lf-p-net2");
+    md("rmi", dangling);
+  }
+});

@@ -1,6 +1,6 @@
 // /containers: create, list, inspect, and the verbs that change a container's state.
 import { containerFilter, filtersListAll } from "../../engine/containers/filters.js";
-import { Filters } from "../../engine/filters.js";
+import { containerPruneFilter } from "../../engine/prune-filters.js";
 import { resourcesFromFlags, type ResourceFlags } from "../../engine/resource-flags.js";
 import { ApiError, filtersParam, flag, intParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
@@ -102,8 +102,7 @@ async function update({ engine, req, res, params }: RequestContext): Promise<voi
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  const select = Filters.from(filtersParam(query), ["label", "label!", "until"]).pruneSelection();
-  const { deleted, spaceReclaimed } = await engine.prune((c) => select({ created: c.created, labels: c.config.Labels }));
+  const { deleted, spaceReclaimed } = await engine.prune(containerPruneFilter(filtersParam(query)));
   sendJson(res, 200, { ContainersDeleted: deleted, SpaceReclaimed: spaceReclaimed });
 }
 

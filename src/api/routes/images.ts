@@ -1,10 +1,10 @@
 // /images: list, pull (create) and push with docker's JSON progress stream, inspect,
 // history, tag, remove, load, save (get), prune, and /commit. search is refused (build: routes/build.ts).
 import { configChanges } from "../../engine/config-changes.js";
-import { Filters } from "../../engine/filters.js";
+import { imagePruneFilter } from "../../engine/prune-filters.js";
 import { imageSelection } from "../../engine/image-filters.js";
 import type { IncomingMessage } from "node:http";
-import { LayerWords, loadedLines, type ImageRecord, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
+import { LayerWords, loadedLines, type Progress, type ProgressEvent, type RegistryOptions } from "../../image/index.js";
 import { ApiError, flag, filtersParam, readJson, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { containerConfigShape } from "../shapes/create-schema.js";
@@ -111,11 +111,7 @@ async function remove({ engine, res, params, query }: RequestContext): Promise<v
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  const f = Filters.from(filtersParam(query), ["dangling", "label", "label!", "until"]);
-  // As dockerd: dangling (true unless given) is the opposite of prune -a.
-  const all = f.bool("dangling") === false;
-  const select = f.pruneSelection();
-  const only = (i: ImageRecord) => select({ created: i.created, labels: i.config.config?.Labels ?? {} });
+  const { all, only } = imagePruneFilter(filtersParam(query));
   const r = engine.images.prune({ all, inUse: (id) => engine.containers.firstUserOf(id), only });
   sendJson(res, 200, { ImagesDeleted: r.removed, SpaceReclaimed: r.reclaimedBytes });
 }

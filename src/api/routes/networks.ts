@@ -1,5 +1,5 @@
 // /networks: list, create, inspect, remove, prune, connect, disconnect.
-import { Filters } from "../../engine/filters.js";
+import { networkPruneFilter } from "../../engine/prune-filters.js";
 import { ApiError, filterArgs, filtersParam, readJson, sendEmpty, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { bool, dict, list as listOf, str, struct, type Shape } from "../shapes/check.js";
@@ -72,8 +72,7 @@ async function remove({ engine, res, params }: RequestContext): Promise<void> {
 }
 
 async function prune({ engine, res, query }: RequestContext): Promise<void> {
-  const select = Filters.from(filtersParam(query), ["label", "label!", "until"]).pruneSelection();
-  sendJson(res, 200, { NetworksDeleted: await engine.networks.prune((n) => select({ created: n.created, labels: n.labels })) });
+  sendJson(res, 200, { NetworksDeleted: await engine.networks.prune(networkPruneFilter(filtersParam(query))) });
 }
 
 async function connect({ engine, req, res, params }: RequestContext): Promise<void> {

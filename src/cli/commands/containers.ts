@@ -196,9 +196,12 @@ export function registerContainers(program: Command, ctx: Context): void {
     .command("prune")
     .description("Remove all stopped containers")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async (f: { force?: boolean }) => {
+    .option("--filter <filter>", "until=TIME, label=K[=V], label!=K[=V]", collect, [])
+    .action(async (f: { force?: boolean; filter: string[] }) => {
+      const { containerPruneFilter } = await import("../../engine/prune-filters.js");
+      const only = containerPruneFilter(f.filter);
       if (!(await confirmed(f.force, "WARNING! This will remove all stopped containers."))) return;
-      const { deleted, spaceReclaimed } = await (await engine()).prune();
+      const { deleted, spaceReclaimed } = await (await engine()).prune(only);
       const { humanSize } = await import("../format.js");
       process.stdout.write(deleted.length ? `Deleted Containers:\n${deleted.join("\n")}\n\n` : "");
       process.stdout.write(`Total reclaimed space: ${humanSize(spaceReclaimed)}\n`);

@@ -227,11 +227,14 @@ export function registerImages(program: Command, ctx: Context): void {
     .description("Remove unused images")
     .option("-a, --all", "remove all images not used by a container, not just dangling ones")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async (f: { all?: boolean; force?: boolean }) => {
-      const which = f.all ? "all images without at least one container associated to them" : "all dangling images";
+    .option("--filter <filter>", "dangling=BOOL, until=TIME, label=K[=V], label!=K[=V]", collect, [])
+    .action(async (f: { all?: boolean; force?: boolean; filter: string[] }) => {
+      const { imagePruneFilter } = await import("../../engine/prune-filters.js");
+      const { all, only } = imagePruneFilter(f.filter, f.all);
+      const which = all ? "all images without at least one container associated to them" : "all dangling images";
       if (!(await confirmed(f.force, `WARNING! This will remove ${which}.`))) return;
       const e = await engine();
-      const r = e.images.prune({ all: f.all, inUse: inUse(e) });
+      const r = e.images.prune({ all, inUse: inUse(e), only });
       if (r.removed.length) process.stdout.write(`Deleted Images:\n${imageRemovalLines(r.removed).join("\n")}\n\n`);
       process.stdout.write(`Total reclaimed space: ${humanSize(r.reclaimedBytes)}\n`);
     });

@@ -91,9 +91,12 @@ export function registerNetwork(program: Command, ctx: Context): void {
     .command("prune")
     .description("Remove all unused networks")
     .option("-f, --force", "do not prompt for confirmation")
-    .action(async (f: { force?: boolean }) => {
+    .option("--filter <filter>", "until=TIME, label=K[=V], label!=K[=V]", collect, [])
+    .action(async (f: { force?: boolean; filter: string[] }) => {
+      const { networkPruneFilter } = await import("../../engine/prune-filters.js");
+      const only = networkPruneFilter(f.filter);
       if (!(await confirmed(f.force, "WARNING! This will remove all custom networks not used by at least one container."))) return;
-      const removed = await (await engine()).networks.prune();
+      const removed = await (await engine()).networks.prune(only);
       if (removed.length) process.stdout.write(`Deleted Networks:\n${removed.join("\n")}\n`);
     });
   network
