@@ -86,6 +86,9 @@ test("prunes act on until, label and label! as dockerd's, and refuse a bad filte
     assert.equal(r.status, 400, path);
     assert.equal(r.body.message, message, path);
   }
+  const build = await api(s(), "POST", `/v1.47/build/prune?filters=${filters({ until: ["24h"] })}`);
+  assert.equal(build.status, 400, "the build cache prune refuses a filter it cannot act on");
+  assert.equal(build.body.message, "the build cache prune takes no filters (until): nothing was removed; prune without them");
   const badTime = await api(s(), "POST", `/v1.47/containers/prune?filters=${filters({ until: ["someday"] })}`);
   assert.equal(badTime.status, 400, JSON.stringify(badTime.body));
   const ok = (...args: string[]) => {

@@ -4,11 +4,15 @@
 import { PlainProgress } from "../../build/progress.js";
 import { familiarName } from "../../image/index.js";
 import { BuildCache } from "../../build/cache.js";
-import { ApiError, flag, sendJson } from "../http.js";
+import { ApiError, filtersParam, flag, sendJson } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 
 /** docker builder prune: every cached step forgotten (there is one kind of cache entry). */
-async function prune({ engine, res }: RequestContext): Promise<void> {
+async function prune({ engine, res, query }: RequestContext): Promise<void> {
+  // The cache's records keep no times or kinds to select by: a filter is refused, not ignored
+  // (an ignored until= would remove the whole cache).
+  const given = Object.keys(filtersParam(query));
+  if (given.length) throw new ApiError(400, `the build cache prune takes no filters (${given.join(", ")}): nothing was removed; prune without them`);
   const r = new BuildCache(engine.images).prune();
   sendJson(res, 200, { CachesDeleted: [], SpaceReclaimed: r.reclaimed });
 }
