@@ -38,11 +38,12 @@ export function readText(file: string): string {
   }
 }
 
+/** A file's content; undefined when it is missing, or when its cgroup was removed between our open and read (ENODEV: a container that just ended). */
 export function readOptional(file: string): string | undefined {
   try {
     return readText(file);
   } catch (e) {
-    if (isErrno(e, "ENOENT")) return undefined;
+    if (isErrno(e, "ENOENT") || isErrno(e, "ENODEV")) return undefined;
     throw e;
   }
 }
