@@ -38,12 +38,15 @@ export function readText(file: string): string {
   }
 }
 
-/** A file's content; undefined when it is missing, or when its cgroup was removed between our open and read (ENODEV: a container that just ended). */
+/** A missing file, or one whose cgroup was removed between our open and read (ENODEV: a container that just ended). */
+const MISSING = ["ENOENT", "ENODEV"];
+
+/** A file's content; undefined when it is missing (MISSING). */
 export function readOptional(file: string): string | undefined {
   try {
     return readText(file);
   } catch (e) {
-    if (isErrno(e, "ENOENT") || isErrno(e, "ENODEV")) return undefined;
+    if (MISSING.some((code) => isErrno(e, code))) return undefined;
     throw e;
   }
 }
@@ -53,7 +56,7 @@ export function readOptional(file: string): string | undefined {
  * the files named, by a few threads; any other file when asked, as readOptional reads it.
  */
 export function prefetchedReader(files: string[]): FileReader {
-  const prefetched = new PrefetchedFiles(readOptional);
+  const prefetched = new PrefetchedFiles(readOptional, MISSING);
   prefetched.prefetch(files);
   return (file) => prefetched.read(file)?.trim();
 }

@@ -29,7 +29,8 @@ export function readContainerState(ctx: RuntimeContext, id: string, read?: FileR
  * their processes' /proc entries and their freezers).
  */
 export function readContainerStates(ctx: RuntimeContext, ids: string[]): (RuntimeState | undefined)[] {
-  const files = new PrefetchedFiles();
+  // A cgroup removed between a file's open and read (its container just ended) answers ENODEV.
+  const files = new PrefetchedFiles(undefined, ["ENOENT", "ENODEV"]);
   const dirs = ids.flatMap((id) => (isContainerId(id) ? [new StateDir(ctx.runRoot, id)] : []));
   files.prefetch(dirs.flatMap((sd) => [sd.stateFile, sd.exitFile]));
   const live = dirs.flatMap((sd) => {

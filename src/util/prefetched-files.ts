@@ -21,7 +21,11 @@ export function readIfExists(file: string): string | undefined {
 export class PrefetchedFiles {
   private readonly texts = new Map<string, string | NodeJS.ErrnoException>();
 
-  constructor(private readonly fallback: FileReader = readIfExists) {}
+  /** fallback reads a file not read beforehand; missing: the errors that mean the file is not there. */
+  constructor(
+    private readonly fallback: FileReader = readIfExists,
+    private readonly missing: readonly string[] = ["ENOENT"],
+  ) {}
 
   /** Reads the files now, by a few threads; what each held (or the error met) is kept for read(). */
   prefetch(files: string[]): void {
@@ -33,7 +37,7 @@ export class PrefetchedFiles {
     const text = this.texts.get(file);
     if (text === undefined) return this.fallback(file);
     if (typeof text === "string") return text;
-    if (text.code === "ENOENT") return undefined;
+    if (text.code !== undefined && this.missing.includes(text.code)) return undefined;
     throw text;
   };
 }

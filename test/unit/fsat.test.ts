@@ -136,6 +136,10 @@ describe("readFiles: many small files at once", () => {
     assert.throws(() => files.read(tmp), /EISDIR/);
     assert.equal(files.read(later), "read now");
     assert.equal(files.read(path.join(tmp, "never")), undefined);
+    // The errors a caller counts as "not there" (a removed cgroup's ENODEV), here a directory's.
+    const lenient = new PrefetchedFiles(undefined, ["ENOENT", "EISDIR"]);
+    lenient.prefetch([tmp]);
+    assert.equal(lenient.read(tmp), undefined);
   });
 });
 
