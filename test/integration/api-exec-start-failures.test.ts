@@ -61,3 +61,21 @@ test("exec inspect after a failed start: not running, ExitCode 127; a detached o
   assert.equal(cli.status, 1);
   assert.equal(cli.stderr.trim(), `Error response from daemon: ${NOT_FOUND}`);
 });
+
+test("docker exec -w with a relative directory is refused at create, as dockerd; -e NAME without a value takes NAME out", { skip }, () => {
+  const rel = d("exec", "-w", "relative", "xf", "pwd");
+  assert.equal(rel.status, 1);
+  assert.equal(rel.stderr.trim(), "Error response from daemon: the working directory 'relative' is invalid, it needs to be an absolute path");
+  assert.equal(d("run", "-d", "--name", "xe", "--network", "none", "-e", "KEEP=1", "busybox", "sleep", "1000").status, 0);
+  try {
+    // NOT_SET is in neither environment; KEEP is the container's, and not the client's.
+    const env = { ...s().env };
+    delete env.KEEP;
+    delete env.NOT_SET;
+    const r = docker({ ...s(), env }, ["exec", "-e", "NOT_SET", "-e", "KEEP", "xe", "sh", "-c", 'echo "${NOT_SET-unset} ${KEEP-unset}"']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "unset unset");
+  } finally {
+    d("rm", "-f", "xe");
+  }
+});

@@ -149,7 +149,11 @@ export async function execInContainer(ctx: ContainerContext, query: string, req:
   for (const e of req.env ?? []) {
     const k = e.split("=", 1)[0];
     const i = env.findIndex((x) => x.split("=", 1)[0] === k);
-    if (i >= 0) env[i] = e;
+    // As dockerd's ReplaceOrAppendEnvValues: a NAME without a value (docker exec -e NAME,
+    // unset where the client runs) takes NAME out of the process's environment.
+    if (!e.includes("=")) {
+      if (i >= 0) env.splice(i, 1);
+    } else if (i >= 0) env[i] = e;
     else env.push(e);
   }
   // As docker: a terminal comes with a TERM, unless one was given.

@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import { promisify } from "node:util";
 import { isSameProcess, processStartTime, type ProcessHandle } from "../../runtime/index.js";
 import { MydockerError } from "../../util/errors.js";
+import { checkWorkdir } from "../container-factory.js";
 import { checkExecTarget, type ExecRequest } from "./control.js";
 import type { ContainerRecord } from "../container-store.js";
 
@@ -36,6 +37,8 @@ export class ExecSessions {
 
   create(query: string, request: ExecRequest): ExecInstance {
     if (request.cmd.length === 0) throw new MydockerError("EINVAL", "No exec command specified");
+    // As dockerd: a relative working directory is refused at create, before any stream.
+    checkWorkdir(request.workdir);
     const c = this.resolve(query);
     // As dockerd: a container that cannot take a process now is refused at create, not at start.
     checkExecTarget(c);
