@@ -28,11 +28,10 @@ import { ensureImage, type EnsureOptions } from "./image-bootstrap.js";
 import type { LogEntry, ReadLogsOptions } from "./logs.js";
 import { containerInspect } from "./inspect.js";
 import type { AttachIo, AttachSession } from "./attach.js";
-import { AttachSession as Session } from "./attach.js";
 import type { ContainerContext } from "./containers/context.js";
 import { Reconciler } from "./containers/reconciler.js";
 import { RootfsView } from "./containers/rootfs-view.js";
-import { Starter, type ForegroundIo, type RunResult } from "./containers/starter.js";
+import { Starter, type AttachOptions, type ForegroundIo, type RunResult } from "./containers/starter.js";
 import { containerLogs, execInContainer, killContainer, stopContainer, waitForCondition, type ExecHandle, type ExecRequest, type WaitCondition } from "./containers/control.js";
 import { FilesService } from "./containers/files.js";
 import { commitContainer, exportContainer, type CommitOptions } from "./containers/commit.js";
@@ -42,7 +41,7 @@ import { makeNetworking, type Networking, type NetworkService, type NetworkSetti
 import { ExecExits } from "./containers/exec-exits.js";
 import { pauseContainer, sampleStats, statsTargets, topContainer, unpauseContainer, updateContainer, type StatsSample, type StatsTarget } from "./containers/resources.js";
 
-export type { ForegroundIo, RunResult } from "./containers/starter.js";
+export type { AttachOptions, ForegroundIo, RunResult } from "./containers/starter.js";
 export type { EngineOptions } from "./engine-options.js";
 
 
@@ -231,18 +230,9 @@ export class Engine {
     return this.starter.run(opts, io);
   }
 
-  /** docker attach: a running container's output from now on, and its stdin if open; atStart: a stopped one's next start by this process (the API's docker run). */
-  async attach(query: string, given: AttachIo, opts: { atStart?: boolean; signal?: AbortSignal } = {}): Promise<AttachSession> {
-    const c = this.resolve(query);
-    // As dockerd: only StdinOnce without a terminal makes a client's end of input the container's.
-    const io = { ...given, keepStdinOpen: !(c.config.StdinOnce && !c.config.Tty) };
-    if (c.state.status !== "running" && c.state.status !== "paused") {
-      if (opts.atStart) return this.starter.attachAtStart(c.id, io, opts.signal);
-      throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
-    }
-    const session = await Session.connect(this.runtime.attachSocket(c.id), io);
-    this.events.record(containerEvent(c, "attach"));
-    return session;
+  /** docker attach (containers/starter.ts: Starter.attach). */
+  attach(query: string, given: AttachIo, opts: AttachOptions = {}): Promise<AttachSession> {
+    return this.starter.attach(this.resolve(query), given, opts);
   }
 
   /** A container by full id, unique id prefix or name, up to date with the kernel. */

@@ -1,33 +1,47 @@
 // A container's streams: attach (the hijacked connection), wait, logs, resize and export.
-import type { Duplex } from "node:stream";
+import { PassThrough, type Duplex } from "node:stream";
 import { AttachSession } from "../../engine/attach.js";
 import { formatLogLine, parseTail } from "../../engine/logs.js";
-import { parseDockerTime } from "../../engine/timestamps.js";
+import { parseDockerTime, type UnixNanos } from "../../engine/timestamps.js";
 import { parseWaitCondition } from "../../engine/containers/wait.js";
 import { ApiError, flag, sendEmpty, terminalSize } from "../http.js";
 import type { RequestContext, Router } from "../router.js";
 import { MULTIPLEXED_STREAM, RAW_STREAM, frame, outputStreams, writeWaiting } from "../streams.js";
 
 /** What the logs of a container hold up to now (attach's logs=1), onto conn. */
-async function replayLogs(ctx: RequestContext, id: string, conn: Duplex, raw: boolean, want: { stdout: boolean; stderr: boolean }): Promise<void> {
-  for await (const e of ctx.engine.logs(id, { signal: ctx.signal })) {
+async function replayLogs(ctx: RequestContext, id: string, conn: Duplex, raw: boolean, want: { stdout: boolean; stderr: boolean }, until?: UnixNanos): Promise<void> {
+  for await (const e of ctx.engine.logs(id, { signal: ctx.signal, until })) {
     if (!want[e.stream]) continue;
     await writeWaiting(conn, raw ? e.text : frame(e.stream === "stderr" ? 2 : 1, e.text));
   }
 }
 
-/** attach over conn: the logs (logs=1), then the live streams (stream=1) until the container ends or the client leaves. */
+/**
+ * attach over conn: the logs (logs=1), then the live streams (stream=1) until the container ends
+ * or the client leaves. The live output is held back while the logs replay: the session is in
+ * place before they are read, so a line written between the two reaches the client.
+ */
 async function attachOn(ctx: RequestContext, conn: Duplex, raw: boolean): Promise<void> {
   const { engine, params, query } = ctx;
   const c = engine.resolve(params.id!);
   const want = { stdout: flag(query, "stdout"), stderr: flag(query, "stderr") };
   const withStdin = flag(query, "stdin") && c.config.OpenStdin;
+  const replay = flag(query, "logs") ? (until?: UnixNanos) => replayLogs(ctx, c.id, conn, raw, want, until) : undefined;
+  const live = new PassThrough();
+  conn.once("close", () => live.destroy());
+  let flowing = false;
   try {
-    if (flag(query, "logs")) await replayLogs(ctx, c.id, conn, raw, want);
-    if (!flag(query, "stream") || conn.destroyed) return;
+    if (!flag(query, "stream")) {
+      await replay?.();
+      return;
+    }
+    if (conn.destroyed) return;
     if (!withStdin) conn.resume();
-    const { stdout, stderr } = outputStreams(conn, raw, want);
-    const session = await engine.attach(c.id, { stdout, stderr, stdin: withStdin ? conn : undefined, tty: c.config.Tty }, { atStart: true, signal: ctx.signal });
+    const { stdout, stderr } = outputStreams(live, raw, want);
+    const session = await engine.attach(c.id, { stdout, stderr, stdin: withStdin ? conn : undefined, tty: c.config.Tty }, { atStart: true, signal: ctx.signal, replay });
+    // Ends conn once the held-back output is through.
+    live.pipe(conn);
+    flowing = true;
     // The client went away (maybe while the session was being made): its session lets go of
     // the container, which runs on.
     const onClose = () => session.detach();
@@ -36,7 +50,8 @@ async function attachOn(ctx: RequestContext, conn: Duplex, raw: boolean): Promis
     await session.done;
     conn.off("close", onClose);
   } finally {
-    conn.end();
+    if (flowing) live.end();
+    else conn.end();
   }
 }
 

@@ -24,6 +24,19 @@ import { healthCheckFor, type Health } from "../health/check.js";
 import { healthPolicy } from "../health/config.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
+import { dateToNanos, type UnixNanos } from "../timestamps.js";
+
+export interface AttachOptions {
+  /** A stopped container: wait for its next start by this process instead of refusing. */
+  atStart?: boolean;
+  /** Its abort gives up an attach still waiting for the start. */
+  signal?: AbortSignal;
+  /** What the client gets before the live output (attach's logs=1): the logs up to until. */
+  replay?: (until: UnixNanos) => Promise<void>;
+}
+
+/** Now, rounded up to the millisecond: a log line from before now is at or before it. */
+const replayUntil = (): UnixNanos => dateToNanos(new Date(Date.now() + 1));
 
 export interface RunResult {
   id: string;
@@ -250,6 +263,35 @@ export class Starter {
     // A namespace given back to the pool after the run: this process does it, no exit command needed.
     const reusable = net.tag !== undefined && network.permitReuse(c, input.spec);
     return { ...input, net, reusable };
+  }
+
+  /**
+   * docker attach: a running container's output from now on, and its stdin if open; atStart: a
+   * stopped one's next start by this process (the API's docker run). replay (attach's logs=1)
+   * runs once the session takes output, as dockerd, and is given when to end: what the
+   * container wrote before the session took it (a millisecond more, not less: the log's clock
+   * is ours, in nanoseconds), so a line written meanwhile is in one of them, never in neither.
+   * The caller holds the session's output back until the replay is done.
+   */
+  async attach(c: ContainerRecord, given: AttachIo, opts: AttachOptions = {}): Promise<AttachSession> {
+    // As dockerd: only StdinOnce without a terminal makes a client's end of input the container's.
+    const io = { ...given, keepStdinOpen: !(c.config.StdinOnce && !c.config.Tty) };
+    if (c.state.status !== "running" && c.state.status !== "paused") {
+      if (!opts.atStart) throw new MydockerError("ENOTRUNNING", "You cannot attach to a stopped container, start it first");
+      const atStart = this.attachAtStart(c.id, io, opts.signal);
+      atStart.catch(() => {});
+      await opts.replay?.(replayUntil());
+      return atStart;
+    }
+    const session = await AttachSession.connect(this.ctx.runtime.attachSocket(c.id), io);
+    try {
+      await opts.replay?.(replayUntil());
+    } catch (e) {
+      session.detach();
+      throw e;
+    }
+    this.ctx.events.record(containerEvent(c, "attach"));
+    return session;
   }
 
   /**
