@@ -12,7 +12,11 @@ import { PrefetchedFiles, type FileReader } from "../util/prefetched-files.js";
 /** read: where its files' texts come from (readContainerStates reads many containers' at once). */
 export function readContainerState(ctx: RuntimeContext, id: string, read?: FileReader): RuntimeState {
   const sd = new StateDir(ctx.runRoot, id);
-  let rec = sd.readState(read);
+  return stateOf(ctx, sd, sd.readState(read), read);
+}
+
+/** The state a container's state record stands for now: its restarts, its exit, its processes. */
+function stateOf(ctx: RuntimeContext, sd: StateDir, rec: StateRecord, read?: FileReader): RuntimeState {
   const restarts = rec.monitorRestarts ? sd.readRuns() : undefined;
   if (restarts) {
     // The monitor ran the process again: the current run's pid is in its pid file.
@@ -26,29 +30,32 @@ export function readContainerState(ctx: RuntimeContext, id: string, read?: FileR
 /**
  * The states of many containers (ps beside a thousand), undefined for one whose state cannot
  * be read: the files each needs read at once, in two rounds (their state and exit files, then
- * their processes' /proc entries and their freezers).
+ * their processes' /proc entries and their freezers), each state file parsed once.
  */
 export function readContainerStates(ctx: RuntimeContext, ids: string[]): (RuntimeState | undefined)[] {
   // A cgroup removed between a file's open and read (its container just ended) answers ENODEV.
   const files = new PrefetchedFiles(undefined, ["ENOENT", "ENODEV"]);
-  const dirs = ids.flatMap((id) => (isContainerId(id) ? [new StateDir(ctx.runRoot, id)] : []));
-  files.prefetch(dirs.flatMap((sd) => [sd.stateFile, sd.exitFile]));
-  const live = dirs.flatMap((sd) => {
-    let rec: StateRecord;
+  const dirs = ids.map((id) => (isContainerId(id) ? new StateDir(ctx.runRoot, id) : undefined));
+  files.prefetch(dirs.flatMap((sd) => (sd ? [sd.stateFile, sd.exitFile] : [])));
+  const recs = dirs.map((sd) => {
     try {
-      rec = sd.readState(files.read);
-      if (files.read(sd.exitFile) !== undefined) return [];
+      return sd && { rec: sd.readState(files.read), exited: files.read(sd.exitFile) !== undefined };
     } catch {
-      return [];
+      return undefined;
     }
-    // The shim's own entry only matters once the process is gone: read then, if ever.
-    const procs = rec.pid === undefined ? [] : [`/proc/${rec.pid}/stat`];
-    return rec.cgroupPath === null || !ctx.cgroups ? procs : [...procs, ...ctx.cgroups.at(rec.cgroupPath).freezerFiles()];
   });
-  files.prefetch(live);
-  return ids.map((id) => {
+  files.prefetch(
+    recs.flatMap((r) => {
+      if (!r || r.exited) return [];
+      const { rec } = r;
+      // The shim's own entry only matters once the process is gone: read then, if ever.
+      const procs = rec.pid === undefined ? [] : [`/proc/${rec.pid}/stat`];
+      return rec.cgroupPath === null || !ctx.cgroups ? procs : [...procs, ...ctx.cgroups.at(rec.cgroupPath).freezerFiles()];
+    }),
+  );
+  return recs.map((r, i) => {
     try {
-      return readContainerState(ctx, id, files.read);
+      return r && stateOf(ctx, dirs[i]!, r.rec, files.read);
     } catch {
       return undefined;
     }
