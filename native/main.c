@@ -1,6 +1,8 @@
 /* mydocker-shim: reads a plan from the control socket (fd 3) or from
  * `--plan FILE`, then runs it (monitor.c); `--check-plan FILE` only parses it, which
- * needs no privilege (the plan contract's unit tests). It decides nothing itself.
+ * needs no privilege (the plan contract's unit tests). `--lifecycle FILE` runs a step of a
+ * created container's lifecycle compiled beforehand (lifecycle.c; `--check-lifecycle FILE`
+ * only parses it). It decides nothing itself.
  * Called as mydocker-init, it is a container's init instead (init.c). */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -77,12 +79,18 @@ int main(int argc, char **argv) {
   const char *name = strrchr(argv[0], '/');
   if (strcmp(name ? name + 1 : argv[0], "mydocker-init") == 0) return run_init(argc, argv);
   if (argc == 3 && strcmp(argv[1], "--serve") == 0) return serve(argv);
+  bool check_lifecycle = argc == 3 && strcmp(argv[1], "--check-lifecycle") == 0;
+  if (argc == 3 && (check_lifecycle || strcmp(argv[1], "--lifecycle") == 0)) {
+    size_t len = 0;
+    char *buf = read_plan_file(argv[2], &len);
+    return buf == NULL ? SETUP_FAILED : run_lifecycle(buf, len, check_lifecycle);
+  }
   const char *plan_file = NULL;
   bool check_only = argc == 3 && strcmp(argv[1], "--check-plan") == 0;
   if (argc == 3 && (check_only || strcmp(argv[1], "--plan") == 0)) {
     plan_file = argv[2];
   } else if (argc != 1) {
-    fprintf(stderr, "usage: mydocker-shim [--plan FILE | --check-plan FILE | --serve NAME]  (without --plan the plan comes framed on fd 3)\n");
+    fprintf(stderr, "usage: mydocker-shim [--plan FILE | --check-plan FILE | --serve NAME | --lifecycle FILE | --check-lifecycle FILE]  (without --plan the plan comes framed on fd 3)\n");
     return SETUP_FAILED;
   }
   if (control_init(plan_file == NULL) != 0) return SETUP_FAILED;

@@ -66,6 +66,10 @@ static const struct opdef opdefs[] = {
     {"apparmor", RUN_BY_CHILD, "s", step_apparmor},
     {"consolesize", RUN_BY_CHILD, "nn", step_consolesize},
     {"exec", RUN_BY_CHILD, "ssS", step_exec},
+    {"awaitstart", RUN_BY_LIFECYCLE, "snn", NULL},
+    {"gone", RUN_BY_LIFECYCLE, "nn", NULL},
+    {"rmdir", RUN_BY_LIFECYCLE, "s", NULL},
+    {"cleardir", RUN_BY_LIFECYCLE, "s", NULL},
 };
 
 static const struct opdef *find_op(const char *name) {
@@ -255,23 +259,31 @@ static int collect(struct plan *p) {
   return check_handoff(p);
 }
 
+int records_parse(struct record **recs, int *nrecs, char *buf, size_t len) {
+  size_t cap = 16, pos = 0;
+  *nrecs = 0;
+  *recs = calloc(cap, sizeof **recs);
+  if (*recs == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
+  while (pos < len) {
+    if ((size_t)*nrecs == cap) {
+      cap *= 2;
+      struct record *bigger = realloc(*recs, cap * sizeof *bigger);
+      if (bigger == NULL) return fail(*nrecs, "plan", ENOMEM, "parsing the plan");
+      *recs = bigger;
+    }
+    struct record *r = &(*recs)[*nrecs];
+    memset(r, 0, sizeof *r);
+    r->index = *nrecs;
+    if (parse_record(r, buf, len, &pos) != 0) return -1;
+    (*nrecs)++;
+  }
+  return 0;
+}
+
 int plan_parse(struct plan *p, char *buf, size_t len) {
   memset(p, 0, sizeof *p);
-  size_t cap = 16, pos = 0;
-  p->recs = calloc(cap, sizeof *p->recs);
-  if (p->recs == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
-  while (pos < len) {
-    if ((size_t)p->nrecs == cap) {
-      cap *= 2;
-      struct record *bigger = realloc(p->recs, cap * sizeof *bigger);
-      if (bigger == NULL) return fail(p->nrecs, "plan", ENOMEM, "parsing the plan");
-      p->recs = bigger;
-    }
-    struct record *r = &p->recs[p->nrecs];
-    memset(r, 0, sizeof *r);
-    r->index = p->nrecs;
-    if (parse_record(r, buf, len, &pos) != 0) return -1;
-    p->nrecs++;
-  }
+  if (records_parse(&p->recs, &p->nrecs, buf, len) != 0) return -1;
+  for (int i = 0; i < p->nrecs; i++)
+    if (p->recs[i].def->executor == RUN_BY_LIFECYCLE) return fail(i, p->recs[i].def->name, EINVAL, "a lifecycle record, not for a container's plan");
   return collect(p);
 }

@@ -23,7 +23,8 @@
 
 /* ---- plan.c: the parsed plan ------------------------------------------- */
 
-enum executor { RUN_BY_MONITOR, RUN_BY_CHILD };
+/* A lifecycle record is a step of a later runtime command (lifecycle.c), never of a container's plan. */
+enum executor { RUN_BY_MONITOR, RUN_BY_CHILD, RUN_BY_LIFECYCLE };
 
 struct record;
 struct child_state;
@@ -65,6 +66,16 @@ struct plan {
 
 /* Parses LEN bytes of plan; on failure reports the record and returns -1. */
 int plan_parse(struct plan *p, char *buf, size_t len);
+/* The records of LEN bytes, each checked against its definition only; on failure reports
+ * the record and returns -1. */
+int records_parse(struct record **recs, int *nrecs, char *buf, size_t len);
+
+/* ---- lifecycle.c: `--lifecycle FILE`, a runtime command compiled beforehand ------- */
+
+/* Exit status of a lifecycle plan whose step found the container not as the plan expects:
+ * nothing was changed that the runtime's own command would not change again. */
+#define LIFECYCLE_DECLINED 3
+int run_lifecycle(char *buf, size_t len, bool check_only);
 
 /* ---- report.c: the control socket and error messages ---------------------- */
 

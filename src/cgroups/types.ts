@@ -77,6 +77,8 @@ export interface Cgroup {
   isFrozen(read?: FileReader): boolean;
   /** SIGKILL every process in the cgroup (cgroup.kill on v2 where present). */
   killAll(): Promise<void>;
+  /** Its directory in each hierarchy: what destroy removes when no process is left. */
+  directories(): string[];
   /** Removes the cgroup directories (kills what is left first). Idempotent. */
   destroy(): Promise<void>;
 }

@@ -117,7 +117,7 @@ class V1Cgroup implements Cgroup {
     return mount === undefined ? undefined : `${mount}/${this.path}`;
   };
 
-  private dirs(): string[] {
+  directories(): string[] {
     return this.hierarchyMounts.map((m) => join(m, this.path));
   }
 
@@ -136,7 +136,7 @@ class V1Cgroup implements Cgroup {
   }
 
   exists(): boolean {
-    return this.dirs().some(isDir);
+    return this.directories().some(isDir);
   }
 
   /** Creates the directories level by level; returns the leaf directories it made. */
@@ -180,7 +180,7 @@ class V1Cgroup implements Cgroup {
   }
 
   procsFiles(): string[] {
-    return this.dirs().map((d) => join(d, "cgroup.procs"));
+    return this.directories().map((d) => join(d, "cgroup.procs"));
   }
 
   addProcess(pid: number): void {
@@ -190,7 +190,7 @@ class V1Cgroup implements Cgroup {
   /** v1 `tasks` (the thread alone: no threadgroup lock); the unified cgroup.procs only has the whole process. */
   selfJoinFiles(): string[] {
     const unified = this.unifiedDir();
-    return this.dirs()
+    return this.directories()
       .filter((d) => d !== unified || !this.cloneIntoUnified)
       .map((d) => join(d, d === unified ? "cgroup.procs" : "tasks"));
   }
@@ -277,7 +277,7 @@ class V1Cgroup implements Cgroup {
   }
 
   pids(): number[] {
-    return [...new Set(this.dirs().flatMap(treePids))].sort((a, b) => a - b);
+    return [...new Set(this.directories().flatMap(treePids))].sort((a, b) => a - b);
   }
 
   private freezerState(): string {
@@ -325,9 +325,9 @@ class V1Cgroup implements Cgroup {
   }
 
   async destroy(): Promise<void> {
-    if (this.dirs().every(removeIfEmpty)) return;
+    if (this.directories().every(removeIfEmpty)) return;
     await this.killAll();
-    for (const dir of this.dirs()) await removeCgroupTree(dir);
+    for (const dir of this.directories()) await removeCgroupTree(dir);
   }
 }
 

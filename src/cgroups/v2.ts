@@ -200,6 +200,10 @@ class V2Cgroup implements Cgroup {
     }
   }
 
+  directories(): string[] {
+    return [this.dir];
+  }
+
   async destroy(): Promise<void> {
     if (removeIfEmpty(this.dir)) return;
     await this.killAll();

@@ -14,6 +14,7 @@ import { prepareHealth } from "./health-state.js";
 import { hookState, runHooks } from "./hooks.js";
 import { adoptJoinedMaps, chownToContainerRoot, joinedUserNamespace, newUserNamespace, writeIdMaps } from "./id-maps.js";
 import { launch } from "./launch.js";
+import { writeLifecyclePlans } from "./lifecycle-plan.js";
 import { isSameProcess, lastCap, processStartTime } from "./proc.js";
 import type { RuntimeContext } from "./runtime-context.js";
 import type { RuntimeCreateOptions } from "./runtime-options.js";
@@ -157,7 +158,10 @@ export async function launchContainer(
       debug: ctx.debug,
     });
     const { shim, pid } = launched;
-    sd.writeState({ ...record, status: mode === "create" ? "created" : "running", pid, pidStartTime: processStartTime(pid) });
+    const pidStartTime = processStartTime(pid);
+    const created = { ...record, status: mode === "create" ? ("created" as const) : ("running" as const), pid, pidStartTime };
+    sd.writeState(created);
+    if (handoff && mode === "create" && pidStartTime) writeLifecyclePlans(sd, { ...created, pidStartTime }, cgroup);
     // A handed-off shim ends at once: reaped here, it is no zombie for the caller's reaper.
     if (handoff) await shim.exited;
     else if (mode === "create") shim.release();

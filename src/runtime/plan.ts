@@ -86,8 +86,22 @@ export type ChildStep =
 export type PlanStep = MonitorStep | ChildStep;
 export type Plan = PlanStep[];
 
-function args(step: PlanStep): string[] {
+/** A step of a later runtime command, run by `mydocker-shim --lifecycle` (lifecycle-plan.ts). */
+export type LifecycleStep =
+  | { op: "awaitstart"; fifo: string; pid: number; startTime: string }
+  | { op: "gone"; pid: number; startTime: string }
+  | { op: "rmdir"; path: string }
+  | { op: "cleardir"; path: string };
+
+function args(step: PlanStep | LifecycleStep): string[] {
   switch (step.op) {
+    case "awaitstart":
+      return [step.fifo, String(step.pid), step.startTime];
+    case "gone":
+      return [String(step.pid), step.startTime];
+    case "rmdir":
+    case "cleardir":
+      return [step.path];
     case "clone":
       return [String(step.flags)];
     case "userns":
@@ -185,8 +199,8 @@ function args(step: PlanStep): string[] {
   }
 }
 
-/** Encodes a plan in the wire format of docs/plan.md. */
-export function encodePlan(plan: Plan): Buffer {
+/** Encodes a plan (or a lifecycle plan) in the wire format of docs/plan.md. */
+export function encodePlan(plan: Plan | LifecycleStep[]): Buffer {
   // Joined into one string, made into bytes once: a seccomp filter alone is ~1300 fields.
   const fields: string[] = [];
   for (const step of plan) {

@@ -97,6 +97,13 @@ export class StateDir {
   get execFifo(): string {
     return `${this.dir}/exec.fifo`;
   }
+  /** The lifecycle plans (lifecycle-plan.ts) of a handed-off container: bin/myrunc runs `$ROOT/$ID/start.plan` and `delete.plan` by these names. */
+  get startPlan(): string {
+    return `${this.dir}/start.plan`;
+  }
+  get deletePlan(): string {
+    return `${this.dir}/delete.plan`;
+  }
   /** The health check's plan, its status (the monitor's), and the running check's pid. */
   get healthPlan(): string {
     return `${this.dir}/health.plan`;

@@ -23,7 +23,7 @@ export interface RuncEnv {
    * Runs myrunc to its end. detached: its stdout and stderr are files (read back into the
    * result), since a container it leaves running holds them, as runc's would.
    */
-  myrunc(args: string[], opts?: { input?: string; detached?: boolean }): SpawnSyncReturns<string>;
+  myrunc(args: string[], opts?: { input?: string; detached?: boolean; withoutNode?: boolean }): SpawnSyncReturns<string>;
   /** The msg of each error line of the --log file. */
   errors(): string[];
   cleanup(): void;
@@ -54,11 +54,13 @@ export function runcEnv(prefix: string): RuncEnv {
     },
     myrunc(args, opts = {}) {
       const argv = ["--root", root, "--log", log, "--log-format", "json", ...args];
-      if (!opts.detached) return spawnSync(MYRUNC, argv, { encoding: "utf8", input: opts.input, timeout: 60_000, killSignal: "SIGKILL" });
+      // withoutNode: a PATH where bin/myrunc finds no node, so only what it does without node can succeed.
+      const spawnEnv = opts.withoutNode ? { ...process.env, PATH: path.join(base, "no-such-dir") } : process.env;
+      if (!opts.detached) return spawnSync(MYRUNC, argv, { encoding: "utf8", input: opts.input, timeout: 60_000, killSignal: "SIGKILL", env: spawnEnv });
       const files = [path.join(base, "out"), path.join(base, "err")];
       const fds = files.map((f) => fs.openSync(f, "w"));
       try {
-        const r = spawnSync(MYRUNC, argv, { encoding: "utf8", stdio: ["ignore", fds[0]!, fds[1]!], timeout: 60_000, killSignal: "SIGKILL" });
+        const r = spawnSync(MYRUNC, argv, { encoding: "utf8", stdio: ["ignore", fds[0]!, fds[1]!], timeout: 60_000, killSignal: "SIGKILL", env: spawnEnv });
         const [stdout = "", stderr = ""] = files.map((f) => fs.readFileSync(f, "utf8"));
         return { ...r, stdout, stderr, output: [null, stdout, stderr] };
       } finally {
