@@ -45,12 +45,23 @@ const blob = path.join(oci, "main.blob");
 fs.rmSync(blob, { force: true });
 await bundle(path.join(oci, "snapshot.js"), path.join(oci, "snapshot.cjs"));
 const tmp = `${blob}.${process.pid}`;
+// The bundle is compiled whole into the snapshot: V8 compiles a function when it is first
+// called, and a run would compile some hundred of them (~4 ms of its ~20 beyond node's
+// start). --no-lazy holds only while the builder (scripts/snapshot-eager.cjs) compiles the
+// bundle: a snapshot records the flags it was made under, and node loads it only under the same.
+const made = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", path.join(root, "scripts/snapshot-eager.cjs")], {
+  encoding: "utf8",
+  cwd: oci,
+  env: { ...process.env, MYRUNC_SNAPSHOT_BUNDLE: path.join(oci, "snapshot.cjs") },
+});
 // node warns that it has not verified every built-in it loads in a snapshot (child_process,
-// module): the myrunc tests run from this snapshot, so those warnings are kept out of the build's output.
-const made = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", path.join(oci, "snapshot.cjs")], { encoding: "utf8", cwd: oci });
-if (made.status === 0) {
+// module): the myrunc tests run from this snapshot, so those warnings are kept out of the
+// build's output. A snapshot node would not load (it says so and exits) is not kept.
+const loads = made.status === 0 && spawnSync(process.execPath, ["--snapshot-blob", tmp, path.join(oci, "snapshot.cjs"), "--version"], { encoding: "utf8" });
+if (loads && loads.status === 0 && loads.stdout.startsWith("myrunc version")) {
   fs.renameSync(tmp, blob);
 } else {
   fs.rmSync(tmp, { force: true });
-  console.warn(`bundle: no startup snapshot for myrunc (it will start from its bundle): ${made.stderr || made.error?.message}`);
+  const why = made.status !== 0 ? made.stderr || made.error?.message : `it does not load: ${loads?.stderr || loads?.error?.message}`;
+  console.warn(`bundle: no startup snapshot for myrunc (it will start from its bundle): ${why}`);
 }

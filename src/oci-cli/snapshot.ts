@@ -6,6 +6,7 @@ import fs from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import v8 from "node:v8";
+import { exitNow } from "../util/fsat.js";
 import { commandLine } from "./main.js";
 
 // bin/myrunc names this file first: where the snapshot was built, or a copy of the tree
@@ -19,7 +20,10 @@ const run = commandLine();
 v8.startupSnapshot.setDeserializeMainFunction(() => {
   const entry = process.argv[1] ?? "";
   if (entry === builtAt || realpathOr(entry) === builtAt) {
-    void run(process.argv);
+    // Once the command is through, the process ends at once: Node's teardown (its threads
+    // joined, its heap freed) costs milliseconds that every call would pay. Every write of
+    // myrunc's is synchronous (log.ts), so nothing is pending.
+    void run(process.argv).then(() => exitNow(Number(process.exitCode ?? 0)));
     return;
   }
   createRequire(entry)("../../../bin/myrunc.cjs");

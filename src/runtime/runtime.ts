@@ -93,7 +93,8 @@ export class Runtime {
   /** Creates and starts in one go, in the foreground: the caller waits on the handle. */
   async run(id: string, input: Spec, opts: RunOptions): Promise<RunHandle> {
     const { shim, pid } = await launchContainer(this.ctx, id, input, opts, "run");
-    await runPoststart(this.ctx, this.state(id));
+    // The state is read only for the hooks it is given to.
+    if (input.hooks?.poststart?.length) await runPoststart(this.ctx, this.state(id));
     const cleanup = async (exit: ShimExit): Promise<ShimExit> => {
       if (opts.keepState) return exit;
       // Somebody may have deleted it meanwhile; the exit status is what the caller waits for.

@@ -1,7 +1,7 @@
 // The *at syscalls Node has no API for (native/fsat.c): openat2, mknodat and the l*xattr
 // family relative to a directory fd (and flock without waiting), for work inside an untrusted tree (an image layer, a
 // container's upper directory) that must never be redirected by a symlink to the host; and
-// readFiles, many small files read at once by a few threads.
+// readFiles, many small files read at once by a few threads; exitNow, an _exit.
 // Errors are shaped like Node's fs errors (code, errno, syscall), so isErrno() tests them.
 //
 // Node's own fs calls take the fds this returns (readSync, writeSync, fstatSync, fchownSync,
@@ -22,6 +22,7 @@ interface Addon {
   mmapThreshold(bytes: number): void;
   flockShared(fd: number): boolean;
   readFiles(paths: string[]): (string | number)[];
+  exitNow(status: number): never;
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -51,6 +52,14 @@ export const RESOLVE_BENEATH = 0x08;
 export const RESOLVE_IN_ROOT = 0x10;
 /** O_PATH, which fs.constants lacks (x86-64 and arm64 share the value). */
 export const O_PATH = 0o10000000;
+
+/**
+ * _exit(2) with STATUS: the process ends without Node's teardown (threads joined, heap
+ * freed), for a command line that is through and wrote everything synchronously (myrunc).
+ */
+export function exitNow(status: number): never {
+  return load().exitNow(status);
+}
 
 /** flock(2) LOCK_SH without waiting: false when the lock is held alone by someone else. */
 export function flockShared(fd: number): boolean {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -140,6 +141,19 @@ describe("readFiles: many small files at once", () => {
     const lenient = new PrefetchedFiles(undefined, ["ENOENT", "EISDIR"]);
     lenient.prefetch([tmp]);
     assert.equal(lenient.read(tmp), undefined);
+  });
+
+  it("exitNow: the process ends at once with the status, its synchronous writes made, nothing pending run", () => {
+    const module = new URL("../../src/util/fsat.js", import.meta.url).href;
+    const script = `import fs from "node:fs"; import { exitNow } from ${JSON.stringify(module)};
+      process.on("exit", () => fs.writeSync(1, "exit handler\\n"));
+      setTimeout(() => fs.writeSync(1, "timer\\n"), 0);
+      fs.writeSync(1, "written\\n");
+      exitNow(7);`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.equal(r.status, 7, r.stderr);
+    assert.equal(r.stdout, "written\n");
+    assert.throws(() => fsat.exitNow("7" as unknown as number), TypeError);
   });
 });
 
