@@ -7,8 +7,9 @@
  * (mallopt M_MMAP_THRESHOLD, for streams of large buffers: src/util/stream-memory.ts), and
  * a flock that does not wait (the host's netavark lock taken shared: src/network/netavark.ts),
  * and many small files read at once by a few threads (stats and ps of a thousand containers
- * read thousands of cgroupfs, /proc and state files: src/util/fsat.ts readFiles), and an
- * _exit for a command line that is through (myrunc: src/oci-cli/snapshot.ts).
+ * read thousands of cgroupfs, /proc and state files: src/util/fsat.ts readFiles), and for
+ * myrunc's command line, run several times per container: an _exit once it is through
+ * (src/oci-cli/snapshot.ts) and the shim spawned without a fork (src/runtime/shim.ts).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
@@ -18,14 +19,19 @@
 #include <malloc.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -413,6 +419,103 @@ static napi_value proc_exit_now(napi_env env, napi_callback_info info) {
   _exit(status & 0xff);
 }
 
+/*
+ * spawnShim(path, stdin): the shim started as child_process.spawn starts it (its own
+ * session, in "/", the caller's stdout and stderr, its stdin or /dev/null, no signal
+ * blocked or handled) with one end of a socket pair at its fd 3, but without a fork: Node
+ * forks itself for a spawn (the page tables of its heap copied, then copy-on-write faults
+ * in both), where glibc's posix_spawn shares the memory until the exec. Returns
+ * [pid, fd], fd our end of the socket (close-on-exec); reap() collects the child.
+ */
+static napi_value proc_spawn_shim(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out = NULL, jpid, jfd;
+  char path[MAX_STR];
+  bool with_stdin;
+  if (get_args(env, info, 2, argv) < 0 || get_str(env, argv[0], path, sizeof path, "path") < 0) return NULL;
+  if (napi_get_value_bool(env, argv[1], &with_stdin) != napi_ok) return throw_type(env, "stdin must be a boolean");
+  /* Node keeps its own stdio close-on-exec: the child gets copies, dup2'd into place (which
+     clears the flag), as the socket's end is (never fd 3 itself: a dup2 onto itself would not). */
+  int sv[2] = {-1, -1}, fds[3] = {-1, -1, -1}, child = -1;
+  const char *step = "socketpair";
+  int err = 0;
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  bool fa_made = false, attr_made = false;
+  pid_t pid = -1;
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    err = errno;
+    goto done;
+  }
+  step = "fcntl";
+  if ((child = fcntl(sv[1], F_DUPFD_CLOEXEC, 4)) < 0) {
+    err = errno;
+    goto done;
+  }
+  for (int i = with_stdin ? 0 : 1; i < 3; i++) {
+    if ((fds[i] = fcntl(i, F_DUPFD_CLOEXEC, 4)) < 0) {
+      err = errno;
+      goto done;
+    }
+  }
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  step = "posix_spawn";
+  if ((err = posix_spawn_file_actions_init(&fa))) goto done;
+  fa_made = true;
+  if ((err = posix_spawnattr_init(&attr))) goto done;
+  attr_made = true;
+  for (int i = 0; i < 3 && !err; i++)
+    err = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, fds[i], i) : posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDONLY, 0);
+  if (!err) err = posix_spawn_file_actions_adddup2(&fa, child, 3);
+  if (!err) err = posix_spawn_file_actions_addchdir_np(&fa, "/");
+  if (!err) err = posix_spawnattr_setsigmask(&attr, &none);
+  if (!err) err = posix_spawnattr_setsigdefault(&attr, &all);
+  if (!err) err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  char *const args[] = {path, NULL};
+  if (!err) err = posix_spawn(&pid, path, &fa, &attr, args, environ);
+done:
+  if (attr_made) posix_spawnattr_destroy(&attr);
+  if (fa_made) posix_spawn_file_actions_destroy(&fa);
+  for (int i = 0; i < 3; i++)
+    if (fds[i] >= 0) close(fds[i]);
+  if (child >= 0) close(child);
+  if (sv[1] >= 0) close(sv[1]);
+  if (err) {
+    if (sv[0] >= 0) close(sv[0]);
+    return throw_errno(env, err, step, path);
+  }
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_int32(env, pid, &jpid) != napi_ok ||
+      napi_create_int32(env, sv[0], &jfd) != napi_ok || napi_set_element(env, out, 0, jpid) != napi_ok ||
+      napi_set_element(env, out, 1, jfd) != napi_ok)
+    return NULL;
+  return out;
+}
+
+/* reap(pid): waitpid without waiting: [exit code (128+N if killed by N), signal], or null while it runs. */
+static napi_value proc_reap(napi_env env, napi_callback_info info) {
+  napi_value argv[1], out, jcode, jsig;
+  int32_t pid;
+  if (get_args(env, info, 1, argv) < 0 || get_i32(env, argv[0], &pid, "pid") < 0) return NULL;
+  if (pid <= 0) return throw_type(env, "pid must be a positive number");
+  int status;
+  pid_t got = waitpid(pid, &status, WNOHANG);
+  if (got < 0) return throw_errno(env, errno, "waitpid", NULL);
+  if (got == 0) {
+    napi_get_null(env, &out);
+    return out;
+  }
+  int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  int code = sig ? 128 + sig : WEXITSTATUS(status);
+  if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_int32(env, code, &jcode) != napi_ok ||
+      napi_create_int32(env, sig, &jsig) != napi_ok || napi_set_element(env, out, 0, jcode) != napi_ok ||
+      napi_set_element(env, out, 1, jsig) != napi_ok)
+    return NULL;
+  return out;
+}
+
 static void set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok)
@@ -434,6 +537,8 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "flockShared", fs_flock_shared);
   set_fn(env, exports, "readFiles", fs_read_files);
   set_fn(env, exports, "exitNow", proc_exit_now);
+  set_fn(env, exports, "spawnShim", proc_spawn_shim);
+  set_fn(env, exports, "reap", proc_reap);
   set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
   set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
   set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);

@@ -33,7 +33,8 @@ export class OciContext {
       const why = fs.existsSync("/run/systemd/system") ? "myrunc manages cgroups through cgroupfs only" : "systemd is not running on this host";
       throw new MydockerError("unsupported", `--systemd-cgroup is not supported: ${why}; leave the flag out (containerd: SystemdCgroup = false)`);
     }
-    this.rt ??= new Runtime({ runRoot: this.root, cgroups: detectCgroupDriver, debug: (m) => this.log.debug(m), warn: (m) => this.log.warn(m) });
+    // Every shim myrunc starts has its stdio and ends with its container (create hands it off).
+    this.rt ??= new Runtime({ runRoot: this.root, cgroups: detectCgroupDriver, vforkShims: true, debug: (m) => this.log.debug(m), warn: (m) => this.log.warn(m) });
     return this.rt;
   }
 }

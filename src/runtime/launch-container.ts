@@ -149,6 +149,7 @@ export async function launchContainer(
       stdio: detached ? "ignore" : (opts.stdio ?? "inherit"),
       // The launcher's shims have the launcher's fds, not ours to pass on.
       launcher: opts.preserveFds ? undefined : await ctx.launcherFor(),
+      vfork: ctx.vforkShims,
       extraFds: opts.preserveFds,
       stdin: opts.stdin,
       until: mode === "create" ? "ready" : "exec",

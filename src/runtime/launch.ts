@@ -20,6 +20,8 @@ interface LaunchOptions {
   onPid?: (pid: number) => Promise<void>;
   onHooks?: (pid: number, pause: number) => Promise<void>;
   launcher?: Launcher;
+  /** Spawn the shim without a fork where its options allow (see ShimOptions.vfork). */
+  vfork?: boolean;
   debug?: (msg: string) => void;
 }
 

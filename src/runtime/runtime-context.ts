@@ -11,6 +11,8 @@ export interface RuntimeContext {
   readonly debug: (msg: string) => void;
   /** What went wrong without failing the operation (a poststart or poststop hook). */
   readonly warn: (msg: string) => void;
+  /** Spawn shims without a fork of this process where it can (RuntimeOptions.vforkShims). */
+  readonly vforkShims: boolean;
   /** The launcher to fork shims from, when the runtime uses one. */
   launcherFor(): Promise<Launcher | undefined>;
   /** How a root is entered when the caller does not say: chroot (true) where pivot_root cannot work. */

@@ -18,6 +18,12 @@ export interface RuntimeOptions {
   cgroups: CgroupDriver | null | (() => CgroupDriver | null);
   /** Fork shims from a long-lived launcher (see launcher.ts): for a caller that starts many. */
   launcher?: boolean;
+  /**
+   * Spawn a container's shim without a fork of this process (posix_spawn: fsat spawnShim)
+   * when its stdio is ours: for a command line that starts one container and whose shims
+   * end with their containers (myrunc), where the fork of a Node heap is a good part of a run.
+   */
+  vforkShims?: boolean;
   debug?: (msg: string) => void;
   /** Failures that do not fail the operation (poststart, poststop hooks); default: debug. */
   warn?: (msg: string) => void;

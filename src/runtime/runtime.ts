@@ -44,6 +44,7 @@ export class Runtime {
     this.ctx = {
       runRoot: o.runRoot,
       shimPath: this.shimPath,
+      vforkShims: o.vforkShims ?? false,
       get cgroups(): CgroupDriver | null {
         if (driver === undefined) driver = (cgroups as () => CgroupDriver | null)();
         return driver;

@@ -1,9 +1,10 @@
 // Runs native/mydocker-shim: sends it a plan on fd 3 and follows the line protocol
 // of docs/plan.md (pid, ready, exec, error, exit; go).
 import { spawn, type ChildProcess } from "node:child_process";
-import type { Socket } from "node:net";
+import { Socket } from "node:net";
 import { PassThrough, type Duplex, type Readable, type Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
+import { reap, spawnShim } from "../util/fsat.js";
 import { LAUNCH_DEADLINE_MS, type Launcher } from "./launcher.js";
 import { framePlan, type Plan } from "./plan.js";
 import { parseStepFailure, stepFailureError } from "./shim-errors.js";
@@ -31,6 +32,12 @@ interface ShimOptions {
   onHooks?: (pid: number, pause: number) => Promise<void>;
   /** Fork the shim from this launcher rather than spawning it (not with stdio "pipe"). */
   launcher?: Launcher;
+  /**
+   * Spawn the shim without a fork of this process (posix_spawn) when its stdio is ours
+   * ("inherit") and it gets no extra fds. Nothing but this reaps it, once its control socket
+   * closes: only for shims that end then (not a monitor that lives on as an exit command).
+   */
+  vfork?: boolean;
   /** How long the launcher may take to say `shim PID` (default LAUNCH_DEADLINE_MS). */
   launchDeadlineMs?: number;
   debug?: (msg: string) => void;
@@ -93,6 +100,26 @@ export class Shim {
       this.exited = this.onClose(conn, () => this.statusLine ?? { exitCode: 255, signal: 0 });
       const fd = (wanted: boolean) => (wanted ? 1 : 0);
       conn.write(`spawn ${fd(o.stdio === "inherit" && o.stdin !== false)} ${fd(o.stdio === "inherit")}\n`);
+    } else if (o.vfork && o.stdio === "inherit" && !o.extraFds) {
+      let spawned: { pid: number; fd: number };
+      try {
+        spawned = spawnShim(o.shimPath, o.stdin !== false);
+      } catch (e) {
+        throw (e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EACCES" ? shimMissing(o.shimPath) : e;
+      }
+      const pid = spawned.pid;
+      this.forkedPid = pid;
+      this.control = new Socket({ fd: spawned.fd, readable: true, writable: true });
+      this.control.on("error", (e) => this.debug(`shim ${pid}: control socket: ${e.message}`));
+      this.exited = new Promise((resolve) => {
+        this.control.once("close", () => {
+          void reaped(pid).then((status) => {
+            this.done = true;
+            resolve(this.exitLine ?? status);
+            this.wake();
+          });
+        });
+      });
     } else {
       // Own session: a terminal's signals reach the caller only, which passes them on.
       // cwd "/": a monitor that outlives us must not keep the caller's directory busy.
@@ -303,6 +330,29 @@ export class Shim {
       this.fail(e instanceof Error ? e : new Error(String(e)));
       this.abort();
     }
+  }
+}
+
+/** How long a vforked shim, its control socket closed, may take to exit before it is left unreaped. */
+const REAP_WAIT_MS = 2000;
+
+/**
+ * How a vforked shim ended. It closes its control socket as it exits, so it is there to reap
+ * within a moment; one still running past REAP_WAIT_MS is left to whoever inherits it at our exit.
+ */
+async function reaped(pid: number): Promise<ShimExit> {
+  const deadline = Date.now() + REAP_WAIT_MS;
+  for (;;) {
+    let got: ShimExit | undefined;
+    try {
+      got = reap(pid);
+    } catch {
+      // Reaped already (ECHILD): nothing more to learn.
+      return { exitCode: 255, signal: 0 };
+    }
+    if (got) return got;
+    if (Date.now() > deadline) return { exitCode: 255, signal: 0 };
+    await new Promise((r) => setTimeout(r, 1));
   }
 }
 

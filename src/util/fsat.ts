@@ -1,7 +1,8 @@
 // The *at syscalls Node has no API for (native/fsat.c): openat2, mknodat and the l*xattr
 // family relative to a directory fd (and flock without waiting), for work inside an untrusted tree (an image layer, a
 // container's upper directory) that must never be redirected by a symlink to the host; and
-// readFiles, many small files read at once by a few threads; exitNow, an _exit.
+// readFiles, many small files read at once by a few threads; for myrunc, exitNow (an
+// _exit) and spawnShim/reap (a spawn without a fork).
 // Errors are shaped like Node's fs errors (code, errno, syscall), so isErrno() tests them.
 //
 // Node's own fs calls take the fds this returns (readSync, writeSync, fstatSync, fchownSync,
@@ -23,6 +24,8 @@ interface Addon {
   flockShared(fd: number): boolean;
   readFiles(paths: string[]): (string | number)[];
   exitNow(status: number): never;
+  spawnShim(path: string, stdin: boolean): [number, number];
+  reap(pid: number): [number, number] | null;
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -59,6 +62,22 @@ export const O_PATH = 0o10000000;
  */
 export function exitNow(status: number): never {
   return load().exitNow(status);
+}
+
+/**
+ * The shim posix_spawn'd (no fork of this process) in its own session, in "/", with our
+ * stdout and stderr, our stdin or /dev/null, and one end of a socket pair at its fd 3: the
+ * other end is fd. Nothing reaps it but reap().
+ */
+export function spawnShim(path: string, stdin: boolean): { pid: number; fd: number } {
+  const [pid, fd] = load().spawnShim(path, stdin);
+  return { pid, fd };
+}
+
+/** waitpid(2) without waiting: how the child ended (128+N when killed by signal N), or undefined while it runs. */
+export function reap(pid: number): { exitCode: number; signal: number } | undefined {
+  const got = load().reap(pid);
+  return got ? { exitCode: got[0], signal: got[1] } : undefined;
 }
 
 /** flock(2) LOCK_SH without waiting: false when the lock is held alone by someone else. */
