@@ -1,5 +1,6 @@
 // What every myrunc command shares: the global flags, the log, and the runtime over --root.
 import fs from "node:fs";
+import path from "node:path";
 import { detectCgroupDriver } from "../cgroups/index.js";
 import { Runtime } from "../runtime/index.js";
 import { MydockerError } from "../util/errors.js";
@@ -24,7 +25,9 @@ export class OciContext {
     const format = opts.logFormat ?? "text";
     if (format !== "text" && format !== "json") throw new MydockerError("invalid-flag", `invalid log format "${format}": text or json`);
     this.log = new OciLog(opts.log, format as LogFormat, opts.debug ?? false);
-    this.root = opts.root ?? DEFAULT_ROOT;
+    // Absolute, as runc makes it: the state directory's paths go into plans that the shim
+    // runs from "/" (a relative --root made create fail at the exec FIFO).
+    this.root = path.resolve(opts.root ?? DEFAULT_ROOT);
   }
 
   /** The runtime, made on first use (commands such as spec and features need none). */

@@ -114,6 +114,18 @@ test("run passes the exit status through; run -d leaves it running", { skip }, a
   assert.equal(env.myrunc(["state", "bg"]).status, 1);
 });
 
+test("a relative --root is the directory under the caller's working directory, as runc's", { skip }, () => {
+  const rel = path.relative(env.base, env.root);
+  // No pipes: the container would hold them open after run -d is through.
+  const at = (args: string[]) => spawnSync(MYRUNC, ["--root", rel, ...args], { cwd: env.base, stdio: "ignore", timeout: 60_000 });
+  const bundle = env.bundle("relroot", ["sleep", "60"]);
+  const c = at(["run", "-d", "--bundle", bundle, "relroot"]);
+  assert.equal(c.status, 0);
+  assert.equal(state("relroot").status, "running", "the container is where an absolute --root finds it");
+  assert.equal(at(["delete", "--force", "relroot"]).status, 0);
+  assert.equal(env.myrunc(["state", "relroot"]).status, 1);
+});
+
 test("a create whose program is missing fails with the reason and leaves nothing", { skip }, () => {
   const r = env.myrunc(["create", "--bundle", env.bundle("missing", ["no-such-program"]), "missing"]);
   assert.equal(r.status, 1);
