@@ -5,4 +5,7 @@
 const path = require("node:path");
 const { runBundled, commandOf } = require("./load-bundle.cjs");
 
+// bin/myrunc's malloc tunable was for node's start: the shim and what it runs get the caller's environment.
+if (process.env.GLIBC_TUNABLES === "glibc.malloc.hugetlb=1") delete process.env.GLIBC_TUNABLES;
+
 runBundled(path.join(__dirname, "../dist/src/oci-cli"), commandOf(process.argv, ["--root", "--log", "--log-format"]));

@@ -18,6 +18,7 @@ const builtAt = fileURLToPath(import.meta.url);
 const run = commandLine();
 
 v8.startupSnapshot.setDeserializeMainFunction(() => {
+  forgetTunables();
   const entry = process.argv[1] ?? "";
   if (entry === builtAt || realpathOr(entry) === builtAt) {
     // Once the command is through, the process ends at once: Node's teardown (its threads
@@ -28,6 +29,11 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
   }
   createRequire(entry)("../../../bin/myrunc.cjs");
 });
+
+/** bin/myrunc's malloc tunable was for node's start: the shim and what it runs get the caller's environment. */
+function forgetTunables(): void {
+  if (process.env["GLIBC_TUNABLES"] === "glibc.malloc.hugetlb=1") delete process.env["GLIBC_TUNABLES"];
+}
 
 function realpathOr(file: string): string {
   try {

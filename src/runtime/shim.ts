@@ -113,11 +113,19 @@ export class Shim {
       this.control.on("error", (e) => this.debug(`shim ${pid}: control socket: ${e.message}`));
       this.exited = new Promise((resolve) => {
         this.control.once("close", () => {
-          void reaped(pid).then((status) => {
+          const settle = (status: ShimExit) => {
             this.done = true;
-            resolve(this.exitLine ?? status);
+            resolve(status);
             this.wake();
-          });
+          };
+          // Its exit line said how the container ended: that is known, and the shim is reaped
+          // if it is gone already (else it is left to whoever inherits it at our exit).
+          if (this.exitLine) {
+            reapNow(pid);
+            settle(this.exitLine);
+          } else {
+            void reaped(pid).then(settle);
+          }
         });
       });
     } else {
@@ -343,16 +351,19 @@ const REAP_WAIT_MS = 2000;
 async function reaped(pid: number): Promise<ShimExit> {
   const deadline = Date.now() + REAP_WAIT_MS;
   for (;;) {
-    let got: ShimExit | undefined;
-    try {
-      got = reap(pid);
-    } catch {
-      // Reaped already (ECHILD): nothing more to learn.
-      return { exitCode: 255, signal: 0 };
-    }
-    if (got) return got;
+    const got = reapNow(pid);
+    if (got !== undefined) return got ?? { exitCode: 255, signal: 0 };
     if (Date.now() > deadline) return { exitCode: 255, signal: 0 };
     await new Promise((r) => setTimeout(r, 1));
+  }
+}
+
+/** How the shim ended if it is gone (null: reaped already, ECHILD), undefined while it runs. */
+function reapNow(pid: number): ShimExit | null | undefined {
+  try {
+    return reap(pid);
+  } catch {
+    return null;
   }
 }
 
