@@ -123,8 +123,9 @@ function nanoCpus(v: FlagValue): number | undefined {
   return Number(m[1] || "0") * 1e9 + Number((m[2] ?? "").padEnd(9, "0"));
 }
 
-function cpuset(value: FlagValue, kind: "cpus" | "mems", online: string): string | undefined {
+function cpuset(value: FlagValue, kind: "cpus" | "mems", hostOnline: () => string): string | undefined {
   if (!given(value)) return undefined;
+  const online = hostOnline();
   const text = String(value);
   const wanted = parseCpuList(text);
   if (!wanted) fail(`Invalid value ${text} for cpuset ${kind}`);
@@ -166,15 +167,16 @@ function memoryFrom(flags: ResourceFlags, update: boolean): LinuxMemory | undefi
   return Object.keys(memory).length > 0 ? memory : undefined;
 }
 
-function cpuFrom(flags: ResourceFlags, host: HostInfo): LinuxCPU | undefined {
+/** host: asked only when a flag needs it (it reads /proc/cpuinfo and sysfs). */
+function cpuFrom(flags: ResourceFlags, host: () => HostInfo): LinuxCPU | undefined {
   const nano = nanoCpus(flags.cpus);
   const shares = intFlag(flags, "cpuShares");
   const period = intFlag(flags, "cpuPeriod");
   const quota = intFlag(flags, "cpuQuota");
   if (nano && period) fail("Conflicting options: Nano CPUs and CPU Period cannot both be set");
   if (nano && quota) fail("Conflicting options: Nano CPUs and CPU Quota cannot both be set");
-  if (nano !== undefined && (nano < 0 || nano > host.cpuCount * 1e9)) {
-    fail(`Range of CPUs is from 0.01 to ${host.cpuCount}.00, as there are only ${host.cpuCount} CPUs available`);
+  if (nano !== undefined && (nano < 0 || nano > host().cpuCount * 1e9)) {
+    fail(`Range of CPUs is from 0.01 to ${host().cpuCount}.00, as there are only ${host().cpuCount} CPUs available`);
   }
   if (period && (period < 1000 || period > 1000000)) {
     fail("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1s (i.e. 1000000)");
@@ -189,8 +191,8 @@ function cpuFrom(flags: ResourceFlags, host: HostInfo): LinuxCPU | undefined {
   }
   if (period) cpu.period = period;
   if (quota) cpu.quota = quota;
-  const cpus = cpuset(flags.cpusetCpus, "cpus", host.onlineCpus);
-  const mems = cpuset(flags.cpusetMems, "mems", host.onlineMems);
+  const cpus = cpuset(flags.cpusetCpus, "cpus", () => host().onlineCpus);
+  const mems = cpuset(flags.cpusetMems, "mems", () => host().onlineMems);
   if (cpus) cpu.cpus = cpus;
   if (mems) cpu.mems = mems;
   return Object.keys(cpu).length > 0 ? cpu : undefined;
@@ -199,7 +201,8 @@ function cpuFrom(flags: ResourceFlags, host: HostInfo): LinuxCPU | undefined {
 export function resourcesFromFlags(flags: ResourceFlags, options: ResourceFlagOptions = {}): LinuxResources {
   const resources: LinuxResources = {};
   const memory = memoryFrom(flags, options.update ?? false);
-  const cpu = cpuFrom(flags, options.host ?? hostInfo());
+  let host = options.host;
+  const cpu = cpuFrom(flags, () => (host ??= hostInfo()));
   const pids = intFlag(flags, "pidsLimit");
   const blkio = intFlag(flags, "blkioWeight");
   if (blkio && (blkio < 10 || blkio > 1000)) fail("Range of blkio weight is from 10 to 1000");

@@ -141,10 +141,10 @@ export function answered(expected: NameExpected[], before: Map<string, string>, 
  * netavark setup, then the container's names answered by aardvark-dns (debug says so when
  * they were not in time: the container runs all the same, as it would under podman).
  */
-export async function setupAnswering(b: NetavarkBinaries, netns: string, config: NetavarkConfig, debug: (msg: string) => void): Promise<NetavarkResult> {
+export async function setupAnswering(b: NetavarkBinaries, netns: string, config: NetavarkConfig, debug: (msg: string) => void, configFile?: string): Promise<NetavarkResult> {
   const expected = namesExpected(config);
   const before = expected.length > 0 ? dnsSockets(expected.map((e) => e.server)) : new Map<string, string>();
-  const result = await netavarkSetup(b, netns, config);
+  const result = await netavarkSetup(b, netns, config, configFile);
   if (!(await answered(expected, before))) {
     debug(`aardvark-dns did not answer ${expected.map((e) => `${e.name} at ${e.server}`).join(", ")} within ${ANSWER_TIMEOUT_MS} ms`);
   }

@@ -55,8 +55,14 @@ export function defaultBinaries(configDir: string): NetavarkBinaries {
 
 type Outcome = { code: number; stdout: string; stderr: string };
 
+/**
+ * What netavark reads on stdin: the description, or a file of the caller's that holds it
+ * already (a run's netavark.json), which then costs no file of its own.
+ */
+type Input = { text: string } | { file: string };
+
 /** lock "held": the caller holds the host's lock (shared) for this run; else netavark runs holding it alone. */
-function run(b: NetavarkBinaries, args: string[], input: string, lock: "alone" | "held" = "alone"): Promise<Outcome> {
+function run(b: NetavarkBinaries, args: string[], input: Input, lock: "alone" | "held" = "alone"): Promise<Outcome> {
   if (!fs.existsSync(b.netavark)) {
     throw new MydockerError("ENONETAVARK", `netavark is not installed (${b.netavark}): install the netavark and aardvark-dns packages, or use --network none or host`);
   }
@@ -70,7 +76,7 @@ function run(b: NetavarkBinaries, args: string[], input: string, lock: "alone" |
     const argv = lock === "held" ? command : locked(b, command);
     // The description on stdin from a file, not a pipe: netavark reads it holding the host's
     // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
-    const stdin = inputFd(b.configDir, input);
+    const stdin = "file" in input ? fs.openSync(input.file, "r") : inputFd(b.configDir, input.text);
     let child: ChildProcess;
     try {
       child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, "pipe", "pipe"] });
@@ -143,7 +149,7 @@ async function sharedLock(b: NetavarkBinaries): Promise<number> {
 }
 
 /** A shareable setup with the lock shared, when its bridges are in use; undefined: it must run alone. */
-async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig): Promise<Outcome | undefined> {
+async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig, input: Input): Promise<Outcome | undefined> {
   const fd = await sharedLock(b);
   try {
     let inUse = false;
@@ -152,16 +158,22 @@ async function setupShared(b: NetavarkBinaries, args: string[], config: Netavark
     } catch {
       // No such bridge yet: its first setup makes it, alone.
     }
-    return inUse ? await run(b, args, JSON.stringify(config), "held") : undefined;
+    return inUse ? await run(b, args, input, "held") : undefined;
   } finally {
     fs.closeSync(fd);
   }
 }
 
-export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<NetavarkResult> {
+/**
+ * configFile: a file that holds config as JSON already (the run's netavark.json): netavark
+ * reads it there. Every file made costs an inode, and on a file system that has freed many
+ * lately (ext4 without a journal skips those for minutes) making one costs a scan.
+ */
+export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: NetavarkConfig, configFile?: string): Promise<NetavarkResult> {
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
   const args = ["setup", netns];
-  const r = (shareable(config) ? await setupShared(b, args, config) : undefined) ?? (await run(b, args, JSON.stringify(config)));
+  const input: Input = configFile ? { file: configFile } : { text: JSON.stringify(config) };
+  const r = (shareable(config) ? await setupShared(b, args, config, input) : undefined) ?? (await run(b, args, input));
   if (r.code !== 0) throw new MydockerError("ENETSETUP", `setting up the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
   // A network with a firewall has made the host's chains, if they were not there.
   if (Object.values(config.network_info).some((n) => !n.internal) && !fs.existsSync(HOST_CHAINS_MADE)) fs.writeFileSync(HOST_CHAINS_MADE, "");
@@ -170,7 +182,7 @@ export async function netavarkSetup(b: NetavarkBinaries, netns: string, config: 
 
 export async function netavarkTeardown(b: NetavarkBinaries, netns: string, config: NetavarkConfig): Promise<void> {
   fs.mkdirSync(b.configDir, { recursive: true, mode: 0o700 });
-  const r = await run(b, ["teardown", netns], JSON.stringify(config));
+  const r = await run(b, ["teardown", netns], { text: JSON.stringify(config) });
   if (r.code !== 0) throw new MydockerError("ENETTEARDOWN", `tearing down the network of container ${config.container_name}: ${message(r.code, r.stdout, r.stderr)}`);
 }
 

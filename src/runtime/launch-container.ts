@@ -217,9 +217,9 @@ export async function startCreated(ctx: RuntimeContext, id: string): Promise<voi
   }
   if (got !== 1) throw diedFirst();
   fs.rmSync(sd.execFifo, { force: true });
-  const rec = { ...sd.readState(), status: "running" as const };
-  sd.writeState(rec);
-  await runPoststart(ctx, rec);
+  // The state file keeps "created": a live process without its FIFO is running (statusOf),
+  // as after bin/myrunc's start plan. Written again, it would cost a new inode.
+  await runPoststart(ctx, { ...st, status: "running" });
 }
 
 /** poststart: a failure is logged, the container runs on (runtime-spec). */

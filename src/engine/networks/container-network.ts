@@ -174,14 +174,15 @@ export class ContainerNetwork {
     const dir = this.runs.dir(c.id);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
-    fs.writeFileSync(path.join(dir, "netavark.json"), JSON.stringify(config));
+    const configFile = path.join(dir, "netavark.json");
+    fs.writeFileSync(configFile, JSON.stringify(config));
     try {
       await createNetns(this.nsPath(c.id), this.pin);
     } catch (e) {
       await this.teardown(c.id);
       throw e;
     }
-    const ready = setupAnswering(this.bin, this.nsPath(c.id), config, this.debug).then((result) => {
+    const ready = setupAnswering(this.bin, this.nsPath(c.id), config, this.debug, configFile).then((result) => {
       fs.writeFileSync(path.join(dir, "result.json"), JSON.stringify(result));
       for (const n of Object.values(config.network_info)) this.event("connect", n, c.id);
     });
