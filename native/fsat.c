@@ -9,12 +9,14 @@
  * and many small files read at once by a few threads (stats and ps of a thousand containers
  * read thousands of cgroupfs, /proc and state files: src/util/fsat.ts readFiles), and for
  * myrunc's command line, run several times per container: an _exit once it is through
- * (src/oci-cli/snapshot.ts) and the shim spawned without a fork (src/runtime/shim.ts).
+ * (src/oci-cli/snapshot.ts) and the shim spawned without a fork (src/runtime/shim.ts); and
+ * the "top of a hierarchy" inode flag (src/util/spread-dirs.ts).
  */
 #define _GNU_SOURCE
 #define NAPI_VERSION 8
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/openat2.h>
 #include <malloc.h>
 #include <node_api.h>
@@ -27,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -255,6 +258,31 @@ static napi_value fs_flock_shared(napi_env env, napi_callback_info info) {
   if (rc < 0 && errno != EWOULDBLOCK) return throw_errno(env, errno, "flock", "");
   napi_value out;
   napi_get_boolean(env, rc == 0, &out);
+  return out;
+}
+
+/*
+ * spreadSubdirs(fd): sets FS_TOPDIR_FL on the directory fd (chattr +T) unless it is set;
+ * false when its file system has no such flag (ENOTTY, EOPNOTSUPP, EINVAL).
+ */
+static napi_value fs_spread_subdirs(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  if (get_args(env, info, 1, argv) < 0 || get_i32(env, argv[0], &fd, "fd") < 0) return NULL;
+  int flags = 0;
+  bool ok = true;
+  if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0) {
+    if (errno != ENOTTY && errno != EOPNOTSUPP && errno != EINVAL) return throw_errno(env, errno, "ioctl FS_IOC_GETFLAGS", "");
+    ok = false;
+  } else if (!(flags & FS_TOPDIR_FL)) {
+    flags |= FS_TOPDIR_FL;
+    if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0) {
+      if (errno != ENOTTY && errno != EOPNOTSUPP && errno != EINVAL) return throw_errno(env, errno, "ioctl FS_IOC_SETFLAGS", "");
+      ok = false;
+    }
+  }
+  napi_value out;
+  napi_get_boolean(env, ok, &out);
   return out;
 }
 
@@ -535,6 +563,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "lgetxattrat", fs_lgetxattrat);
   set_fn(env, exports, "mmapThreshold", mem_mmap_threshold);
   set_fn(env, exports, "flockShared", fs_flock_shared);
+  set_fn(env, exports, "spreadSubdirs", fs_spread_subdirs);
   set_fn(env, exports, "readFiles", fs_read_files);
   set_fn(env, exports, "exitNow", proc_exit_now);
   set_fn(env, exports, "spawnShim", proc_spawn_shim);

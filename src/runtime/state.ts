@@ -7,6 +7,7 @@ import type { Hooks, NamespaceType, Process, State } from "../spec/runtime.js";
 import { isErrno, MydockerError } from "../util/errors.js";
 import { readIfExists, type FileReader } from "../util/prefetched-files.js";
 import { removeTree } from "../util/remove-tree.js";
+import { makeSpreadDir } from "../util/spread-dirs.js";
 
 /** What state.json holds: the OCI state and the runtime's own fields. */
 export interface StateRecord extends State {
@@ -117,7 +118,7 @@ export class StateDir {
 
   /** Makes the directory; refuses an id that is taken. */
   create(): void {
-    fs.mkdirSync(path.dirname(this.dir), { recursive: true, mode: 0o711 });
+    makeSpreadDir(path.dirname(this.dir), 0o711);
     try {
       fs.mkdirSync(this.dir, { mode: 0o700 });
     } catch (e) {

@@ -21,6 +21,7 @@ interface Addon {
   lgetxattrat(dirfd: number, name: string, xname: string): Buffer;
   mmapThreshold(bytes: number): void;
   flockShared(fd: number): boolean;
+  spreadSubdirs(fd: number): boolean;
   readFiles(paths: string[]): (string | number)[];
   exitNow(status: number): never;
   spawnShim(path: string, stdin: boolean): [number, number];
@@ -85,6 +86,11 @@ export function reap(pid: number): { exitCode: number; signal: number } | undefi
 /** flock(2) LOCK_SH without waiting: false when the lock is held alone by someone else. */
 export function flockShared(fd: number): boolean {
   return load().flockShared(fd);
+}
+
+/** FS_TOPDIR_FL set on the directory fd (chattr +T); false when its file system has no such flag. */
+export function spreadSubdirs(fd: number): boolean {
+  return load().spreadSubdirs(fd);
 }
 
 /** openat2(2): path resolved from dirfd under the RESOLVE_* rules; O_CLOEXEC is always added. */

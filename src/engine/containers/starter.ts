@@ -25,6 +25,7 @@ import { healthPolicy } from "../health/config.js";
 import { NEVER, type ContainerContext } from "./context.js";
 import { containerEvent } from "../events/actors.js";
 import { dateToNanos, type UnixNanos } from "../timestamps.js";
+import { makeSpreadDir } from "../../util/spread-dirs.js";
 
 export interface AttachOptions {
   /** A stopped container: wait for its next start by this process instead of refusing. */
@@ -126,7 +127,7 @@ export class Starter {
       throw new MydockerError("ENOCMD", "no command specified: give a command after the image name");
     }
     const dir = containerDir(roots, id);
-    fs.mkdirSync(path.dirname(dir), { recursive: true, mode: 0o700 });
+    makeSpreadDir(path.dirname(dir), 0o700);
     fs.mkdirSync(path.join(dir, "upper"), { recursive: true, mode: 0o755 });
     fs.mkdirSync(path.join(dir, "work"), { mode: 0o700 });
     if (image) ensureInitLayer(initLayerDir(roots));

@@ -25,6 +25,7 @@ import { DEFAULT_NETWORK, modeOf, SPECIAL_MODES } from "./modes.js";
 import { joinNetwork, type JoinRequest } from "./join.js";
 import { endpointConfig, runConfig } from "./run-config.js";
 import { networkSettings, publishedPorts, type NetworkRun, type NetworkSettings, type PortPublished } from "./settings.js";
+import { makeSpreadDir } from "../../util/spread-dirs.js";
 
 export interface NetworkSetup {
   nsPath?: string;
@@ -146,6 +147,7 @@ export class ContainerNetwork {
 
   private etcFiles(c: ContainerRecord, ips: string[], gateway: string, nameServers: string[]) {
     const hc = c.hostConfig;
+    makeSpreadDir(path.dirname(this.etcDir(c.id)), 0o755);
     fs.mkdirSync(this.etcDir(c.id), { recursive: true, mode: 0o755 });
     return writeEtcFiles(this.etcDir(c.id), {
       hostname: hc.UTSMode === "host" ? os.hostname() : c.config.Hostname || c.id.slice(0, 12),
@@ -172,6 +174,7 @@ export class ContainerNetwork {
     const tag = runTag();
     const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), ports, tag);
     const dir = this.runs.dir(c.id);
+    makeSpreadDir(this.runs.current, 0o700);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     const configFile = path.join(dir, "netavark.json");
