@@ -83,7 +83,7 @@ interface PairedCase {
   unit: string;
   /** Higher is better (a throughput): the target is a floor, not a ceiling. */
   higher: boolean;
-  target: number;
+  target?: number;
   values: Map<string, number[]>;
 }
 
@@ -99,7 +99,8 @@ export class PairedTable {
     private readonly peer: string,
   ) {}
 
-  add(name: string, subject: string, value: number, target: { unit: string; ratio: number; higher?: boolean }): void {
+  /** target.ratio: none for a row printed for reference (no target). */
+  add(name: string, subject: string, value: number, target: { unit: string; ratio?: number; higher?: boolean }): void {
     let c = this.cases.get(name);
     if (!c) this.cases.set(name, (c = { unit: target.unit, higher: target.higher ?? false, target: target.ratio, values: new Map() }));
     c.values.set(subject, [...(c.values.get(subject) ?? []), value]);
@@ -111,8 +112,9 @@ export class PairedTable {
       const ours = median(c.values.get(this.ours) ?? []);
       const theirs = median(c.values.get(this.peer) ?? []);
       const ratio = ours / theirs;
-      const met = c.higher ? ratio >= c.target : ratio <= c.target;
-      process.stdout.write(`| ${name} | ${ours.toFixed(0)} ${c.unit} | ${theirs.toFixed(0)} ${c.unit} | ${ratio.toFixed(2)}x | ${c.higher ? ">=" : "<="} ${c.target}x ${met ? "met" : "NOT met"} |\n`);
+      const met = c.target === undefined ? undefined : c.higher ? ratio >= c.target : ratio <= c.target;
+      const target = c.target === undefined ? "-" : `${c.higher ? ">=" : "<="} ${c.target}x ${met ? "met" : "NOT met"}`;
+      process.stdout.write(`| ${name} | ${ours.toFixed(0)} ${c.unit} | ${theirs.toFixed(0)} ${c.unit} | ${ratio.toFixed(2)}x | ${target} |\n`);
     }
   }
 }
