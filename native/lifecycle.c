@@ -27,31 +27,47 @@ static enum outcome failed(const struct record *r, int err, const char *detail) 
 }
 
 /* Whether PID is still the process that started at START (clock ticks since boot): not
- * gone, not a zombie, not a reused pid. */
-static bool same_process(unsigned long long pid, unsigned long long start) {
+ * gone, not a zombie, not a reused pid. 1 it is, 0 it is not, -1 /proc could not say
+ * (reported as record R's failure). */
+static int same_process(const struct record *r, unsigned long long pid, unsigned long long start) {
   char path[64], stat[1024];
   snprintf(path, sizeof path, "/proc/%llu/stat", pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    if (errno == ENOENT || errno == ESRCH) return 0;
+    report_error(r->index, r->def->name, errno, path);
+    return -1;
+  }
   ssize_t n = read(fd, stat, sizeof stat - 1);
+  int err = errno;
   close(fd);
-  if (n <= 0) return false;
+  /* A process reaped between the open and the read: ESRCH. */
+  if (n < 0 && err == ESRCH) return 0;
+  if (n <= 0) {
+    report_error(r->index, r->def->name, n < 0 ? err : EIO, path);
+    return -1;
+  }
   stat[n] = '\0';
   /* The command name (field 2) may hold spaces and parentheses: fields follow the last ')'. */
   char *p = strrchr(stat, ')');
-  if (p == NULL || p[1] != ' ') return false;
+  if (p == NULL || p[1] != ' ') return 0;
   p += 2;
-  if (*p == 'Z' || *p == 'X') return false;
+  if (*p == 'Z' || *p == 'X') return 0;
   /* Field 22, starttime: 19 fields after the state. */
   for (int field = 0; field < 19; field++) {
     p = strchr(p, ' ');
-    if (p == NULL) return false;
+    if (p == NULL) return 0;
     p++;
   }
   char *end = strchr(p, ' ');
   if (end) *end = '\0';
   unsigned long long got;
   return parse_decimal(p, ~0ULL, &got) == 0 && got == start;
+}
+
+static enum outcome require_gone(const struct record *r) {
+  int same = same_process(r, r->num[0], r->num[1]);
+  return same < 0 ? FAILED : same ? DECLINED : DONE;
 }
 
 /* awaitstart FIFO PID START: the read side of the exec FIFO the created init (PID) waits on
@@ -71,7 +87,9 @@ static enum outcome await_start(const struct record *r) {
       break;
     }
     if (n == 0) {
-      if (!same_process(r->num[1], r->num[2])) break;
+      int same = same_process(r, r->num[1], r->num[2]);
+      if (same < 0) out = FAILED;
+      if (same <= 0) break;
       continue;
     }
     char byte;
@@ -137,6 +155,11 @@ int run_lifecycle(char *buf, size_t len, bool check_only) {
   struct record *recs;
   int nrecs;
   if (records_parse(&recs, &nrecs, buf, len) != 0) return SETUP_FAILED;
+  /* No record is no plan (the runtime writes its plans whole): the runtime's command runs. */
+  if (nrecs == 0) {
+    report_error(-1, "lifecycle", EINVAL, "the plan has no record");
+    return SETUP_FAILED;
+  }
   for (int i = 0; i < nrecs; i++)
     if (recs[i].def->executor != RUN_BY_LIFECYCLE) {
       report_error(i, recs[i].def->name, EINVAL, "not a lifecycle record");
@@ -148,7 +171,7 @@ int run_lifecycle(char *buf, size_t len, bool check_only) {
     const char *n = r->def->name;
     enum outcome out;
     if (strcmp(n, "awaitstart") == 0) out = await_start(r);
-    else if (strcmp(n, "gone") == 0) out = same_process(r->num[0], r->num[1]) ? DECLINED : DONE;
+    else if (strcmp(n, "gone") == 0) out = require_gone(r);
     else if (strcmp(n, "rmdir") == 0) out = remove_dir(r);
     else out = clear_dir(r);
     if (out == DECLINED) return LIFECYCLE_DECLINED;

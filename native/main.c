@@ -76,6 +76,7 @@ static char *read_plan_control(size_t *len) {
 }
 
 int main(int argc, char **argv) {
+  if (unignore_libc_signals() != 0) return SETUP_FAILED;
   const char *name = strrchr(argv[0], '/');
   if (strcmp(name ? name + 1 : argv[0], "mydocker-init") == 0) return run_init(argc, argv);
   if (argc == 3 && strcmp(argv[1], "--serve") == 0) return serve(argv);

@@ -408,6 +408,11 @@ int atomic_commit(int fd, const char *path, const char *data, size_t len);
 /* Reads S as a plan number: decimal digits without sign or leading zero, at most MAX.
  * Returns 0, or -1 with errno EINVAL (not such a number) or ERANGE (above MAX). */
 int parse_decimal(const char *s, unsigned long long max, unsigned long long *out);
+/* glibc's posix_spawn (myrunc spawns the shim with it, src/util/fsat.ts) leaves the child
+ * ignoring glibc's internal signals 32 and 33, out of POSIX_SPAWN_SETSIGDEF's reach, and an
+ * ignored signal stays ignored across exec: every process of the container would inherit
+ * that. Restores their default where they are ignored; -1 (reported) on failure. */
+int unignore_libc_signals(void);
 /* Copies SRC into DST (size SIZE), replacing newlines so it fits in one protocol line. */
 void one_line(char *dst, size_t size, const char *src);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "shim.h"
@@ -117,4 +118,28 @@ void one_line(char *dst, size_t size, const char *src) {
   if (size == 0) return;
   for (; src != NULL && src[i] != '\0' && i + 1 < size; i++) dst[i] = (src[i] == '\n' || src[i] == '\r') ? ' ' : src[i];
   dst[i] = '\0';
+}
+
+/* The kernel's struct sigaction (the system call's, not glibc's). */
+struct kernel_sigaction {
+  void (*handler)(int);
+  unsigned long flags;
+  void (*restorer)(void);
+  unsigned long mask;
+};
+
+int unignore_libc_signals(void) {
+  /* SIGCANCEL and SIGSETXID, glibc's own: its sigaction refuses them, the system call does not. */
+  for (int sig = 32; sig <= 33; sig++) {
+    struct kernel_sigaction old, dfl = {SIG_DFL, 0, NULL, 0};
+    if (syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof old.mask) != 0) {
+      report_error(-1, "rt_sigaction", errno, "reading the disposition of glibc's signals 32 and 33");
+      return -1;
+    }
+    if (old.handler == SIG_IGN && syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof dfl.mask) != 0) {
+      report_error(-1, "rt_sigaction", errno, "restoring the default disposition of glibc's signals 32 and 33");
+      return -1;
+    }
+  }
+  return 0;
 }

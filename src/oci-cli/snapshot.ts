@@ -24,7 +24,7 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
     // Once the command is through, the process ends at once: Node's teardown (its threads
     // joined, its heap freed) costs milliseconds that every call would pay. Every write of
     // myrunc's is synchronous (log.ts), so nothing is pending.
-    void run(process.argv).then(() => exitNow(Number(process.exitCode ?? 0)));
+    void run(process.argv).then(() => end(Number(process.exitCode ?? 0)));
     return;
   }
   createRequire(entry)("../../../bin/myrunc.cjs");
@@ -32,7 +32,18 @@ v8.startupSnapshot.setDeserializeMainFunction(() => {
 
 /** bin/myrunc's malloc tunable was for node's start: the shim and what it runs get the caller's environment. */
 function forgetTunables(): void {
-  if (process.env["GLIBC_TUNABLES"] === "glibc.malloc.hugetlb=1") delete process.env["GLIBC_TUNABLES"];
+  if (process.env["MYRUNC_SET_TUNABLES"] !== "1") return;
+  delete process.env["GLIBC_TUNABLES"];
+  delete process.env["MYRUNC_SET_TUNABLES"];
+}
+
+/** _exit, or Node's own exit where the addon cannot load (native/ not built yet, or older than this code). */
+function end(status: number): void {
+  try {
+    exitNow(status);
+  } catch {
+    process.exit(status);
+  }
 }
 
 function realpathOr(file: string): string {

@@ -4,10 +4,9 @@
 // these plans (`mydocker-shim --lifecycle`, docs/plan.md) instead. A plan checks that the
 // container is still as it was made (the process waiting, or gone; the cgroup empty); when
 // it is not, the shim declines and the runtime's own start or delete runs, which says why.
-import fs from "node:fs";
 import type { Cgroup } from "../cgroups/types.js";
 import { encodePlan, type LifecycleStep } from "./plan.js";
-import type { StateDir, StateRecord } from "./state.js";
+import { writeAtomic, type StateDir, type StateRecord } from "./state.js";
 
 /** A created container's record: its process is known. */
 type CreatedRecord = StateRecord & { pid: number; pidStartTime: string };
@@ -29,6 +28,7 @@ export function writeLifecyclePlans(sd: StateDir, rec: CreatedRecord, cgroup: Cg
   }
 }
 
+/** Whole or not at all: a create killed meanwhile leaves no plan that says less than it should. */
 function write(file: string, steps: LifecycleStep[]): void {
-  fs.writeFileSync(file, encodePlan(steps), { mode: 0o600 });
+  writeAtomic(file, encodePlan(steps));
 }

@@ -195,7 +195,8 @@ export function readExitFile(file: string, read?: FileReader): ExitInfo | undefi
   return { exitCode: Number(code), signal: Number(signal), finishedAt: nanosToRfc3339(BigInt(nanos || "0")) };
 }
 
-function writeAtomic(file: string, data: string): void {
+/** FILE whole or not at all: written beside it, then renamed over it. */
+export function writeAtomic(file: string, data: string | Uint8Array): void {
   // A name of our own: another command may be writing the same file right now.
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, data, { mode: 0o600 });

@@ -114,6 +114,48 @@ test("run passes the exit status through; run -d leaves it running", { skip }, a
   assert.equal(env.myrunc(["state", "bg"]).status, 1);
 });
 
+test("the container's process starts with no signal ignored or blocked, and only the spec's environment", { skip }, () => {
+  // glibc's posix_spawn, which starts the shim, leaves its signals 32 and 33 ignored; an ignored signal survives exec.
+  const status = env.myrunc(["run", "--bundle", env.bundle("signals", ["grep", "-E", "^Sig(Ign|Blk):", "/proc/self/status"]), "signals"]);
+  assert.equal(status.status, 0, status.stderr);
+  assert.deepEqual(status.stdout.trim().split("\n"), ["SigBlk:\t0000000000000000", "SigIgn:\t0000000000000000"]);
+  const environ = env.myrunc(["run", "--bundle", env.bundle("environ", ["env"], (s) => (s.process!.env = ["A=1"])), "environ"]);
+  assert.deepEqual(environ.stdout.trim().split("\n"), ["A=1"], "the spec's environment only");
+});
+
+test("start and delete: argv the front does not read as node does goes to node", { skip }, () => {
+  const bundle = env.bundle("front", ["sleep", "60"]);
+  assert.equal(env.myrunc(["create", "--bundle", bundle, "front"], { detached: true }).status, 0);
+  const withoutNode = (args: string[]) => spawnSync(MYRUNC, args, { encoding: "utf8", env: { ...process.env, PATH: path.join(env.base, "no-such-dir") } });
+  for (const args of [
+    ["--root=", "delete", "--force", "front"],
+    ["--root", env.root, "--debug", "delete", "--force", "front"],
+    ["--root", env.root, "--systemd-cgroup", "start", "front"],
+    ["--root", env.root, "delete", "front", "--force"],
+    ["--root", env.root, "delete", "--force", "x".repeat(1025)],
+    ["--root", env.root, "delete", "--force", "../front"],
+    ["delete", "--force", "front"],
+  ]) {
+    const r = withoutNode(args);
+    assert.deepEqual([r.status, r.stderr.trim()], [127, "myrunc: node is not on PATH"], args.join(" "));
+  }
+  assert.equal(state("front").status, "created", "none of them touched it");
+  // A plan with nothing in it is no plan: node's start runs.
+  fs.writeFileSync(path.join(env.root, "front", "start.plan"), "");
+  const empty = withoutNode(["--root", env.root, "start", "front"]);
+  assert.equal(empty.status, 127, "an empty plan is refused, not taken for a start");
+  assert.equal(state("front").status, "created");
+  assert.equal(env.myrunc(["start", "front"], { detached: true }).status, 0);
+  assert.equal(state("front").status, "running");
+  assert.equal(env.myrunc(["delete", "--force", "front"]).status, 0);
+});
+
+test("NODE_OPTIONS with V8 flags (which the startup snapshot cannot take) runs the bundle instead", { skip }, () => {
+  const r = spawnSync(MYRUNC, ["--version"], { encoding: "utf8", env: { ...process.env, NODE_OPTIONS: "--max-old-space-size=200" } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^myrunc version/);
+});
+
 test("a relative --root is the directory under the caller's working directory, as runc's", { skip }, () => {
   const rel = path.relative(env.base, env.root);
   // No pipes: the container would hold them open after run -d is through.

@@ -52,6 +52,7 @@ const self = (): Extract<LifecycleStep, { op: "gone" }> => ({ op: "gone", pid: p
 test("a lifecycle plan and a container's plan do not take each other's records", { skip }, () => {
   const steps: LifecycleStep[] = [{ op: "awaitstart", fifo: "/run/x/exec.fifo", pid: 1, startTime: "2" }, self(), { op: "rmdir", path: "/sys/fs/cgroup/x" }, { op: "cleardir", path: "/run/x" }];
   assert.deepEqual(lifecycle(steps, "--check-lifecycle"), { status: 0, stderr: "" });
+  assert.deepEqual(lifecycle([], "--lifecycle"), { status: 125, stderr: "mydocker-shim: -1 lifecycle: Invalid argument (errno 22): the plan has no record\n" }, "an empty plan is none, not a step done");
   assert.deepEqual(lifecycle([{ op: "clone", flags: 0 } as unknown as LifecycleStep], "--check-lifecycle"), { status: 125, stderr: "mydocker-shim: 0 clone: Invalid argument (errno 22): not a lifecycle record\n" });
   const r = spawnSync(SHIM, ["--check-plan", planFile([{ op: "clone", flags: 0 }, { op: "rmdir", path: "/x" }, { op: "exec", searchPath: "/bin", argv: ["true"] }])], { encoding: "utf8" });
   assert.equal(r.stderr, "mydocker-shim: 1 rmdir: Invalid argument (errno 22): a lifecycle record, not for a container's plan\n");
@@ -85,7 +86,7 @@ test("start's step: the waiting process's byte is read and the FIFO removed; a m
   const fifo = path.join(dir, "exec.fifo");
   mkfifo(fifo);
   // The created init's side: opens the FIFO for writing (blocking until start opens it), writes one byte.
-  const init = spawn("sh", ["-c", `printf 0 > ${fifo}; sleep 5`], { stdio: "ignore" });
+  const init = spawn("sh", ["-c", `printf 0 > ${fifo}; exec sleep 5`], { stdio: "ignore" });
   const pid = init.pid as number;
   const startTime = await waitStartTime(pid);
   assert.deepEqual(lifecycle([{ op: "awaitstart", fifo, pid, startTime }]), { status: 0, stderr: "" });
