@@ -100,6 +100,19 @@ function setupTimes(s: Subject): number[] {
 
 const NETAVARK_DIR = "/usr/lib/podman";
 
+/**
+ * podman's containers.conf with netavark looked for in dir: CONTAINERS_CONF replaces the
+ * files podman reads otherwise, so the distribution's settings are carried over (not an
+ * /etc/containers override, which these machines do not have) and only helper_binaries_dir
+ * is added to its [engine] table.
+ */
+function withHelperDir(dir: string): string {
+  const setting = `helper_binaries_dir = ["${dir}"]`;
+  const system = "/usr/share/containers/containers.conf";
+  const text = fs.existsSync(system) ? fs.readFileSync(system, "utf8") : "";
+  return /^\[engine\]$/m.test(text) ? text.replace(/^\[engine\]$/m, `[engine]\n${setting}`) : `${text}\n[engine]\n${setting}\n`;
+}
+
 /** A directory with a netavark that times each setup into times (and aardvark-dns beside it, as podman looks for it there). */
 function timingNetavark(dir: string, times: string): string {
   fs.mkdirSync(dir);
@@ -146,7 +159,7 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
   const times = { mydocker: path.join(base, "netavark-mydocker.times"), podman: path.join(base, "netavark-podman.times") };
   const mydockerNetavark = path.join(timingNetavark(path.join(base, "netavark-mydocker"), times.mydocker), "netavark");
   const podmanConf = path.join(timingNetavark(path.join(base, "netavark-podman"), times.podman), "containers.conf");
-  fs.writeFileSync(podmanConf, `[engine]\nhelper_binaries_dir = ["${path.dirname(podmanConf)}"]\n`);
+  fs.writeFileSync(podmanConf, withHelperDir(path.dirname(podmanConf)));
   const subjects: Subject[] = [
     {
       name: "mydocker",
