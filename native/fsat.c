@@ -9,7 +9,8 @@
  * and many small files read at once by a few threads (stats and ps of a thousand containers
  * read thousands of cgroupfs, /proc and state files: src/util/fsat.ts readFiles), and for
  * myrunc's command line, run several times per container: an _exit once it is through
- * (src/oci-cli/snapshot.ts) and the shim spawned without a fork (src/runtime/shim.ts); and
+ * (src/oci-cli/snapshot.ts) and the shim spawned without a fork (src/runtime/shim.ts), as
+ * netavark is by a daemon (src/network/netavark.ts); and
  * the "top of a hierarchy" inode flag (src/util/spread-dirs.ts).
  */
 #define _GNU_SOURCE
@@ -447,6 +448,22 @@ static napi_value proc_exit_now(napi_env env, napi_callback_info info) {
   _exit(status & 0xff);
 }
 
+/* A spawned child's signals: none blocked, every one at its default (Node blocks and handles
+ * some); flags: the caller's own. On failure attr is left destroyed. */
+static int init_spawn_attr(posix_spawnattr_t *attr, short flags) {
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigdelset(&all, SIGKILL);
+  sigdelset(&all, SIGSTOP);
+  int err = posix_spawnattr_init(attr);
+  if (err) return err;
+  if (!(err = posix_spawnattr_setsigmask(attr, &none)) && !(err = posix_spawnattr_setsigdefault(attr, &all)))
+    err = posix_spawnattr_setflags(attr, flags | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  if (err) posix_spawnattr_destroy(attr);
+  return err;
+}
+
 /*
  * spawnShim(path, stdin): the shim started as child_process.spawn starts it (its own
  * session, in "/", the caller's stdout and stderr, its stdin or /dev/null, no signal
@@ -485,23 +502,15 @@ static napi_value proc_spawn_shim(napi_env env, napi_callback_info info) {
       goto done;
     }
   }
-  sigset_t none, all;
-  sigemptyset(&none);
-  sigfillset(&all);
-  sigdelset(&all, SIGKILL);
-  sigdelset(&all, SIGSTOP);
   step = "posix_spawn";
   if ((err = posix_spawn_file_actions_init(&fa))) goto done;
   fa_made = true;
-  if ((err = posix_spawnattr_init(&attr))) goto done;
+  if ((err = init_spawn_attr(&attr, POSIX_SPAWN_SETSID))) goto done;
   attr_made = true;
   for (int i = 0; i < 3 && !err; i++)
     err = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, fds[i], i) : posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDONLY, 0);
   if (!err) err = posix_spawn_file_actions_adddup2(&fa, child, 3);
   if (!err) err = posix_spawn_file_actions_addchdir_np(&fa, "/");
-  if (!err) err = posix_spawnattr_setsigmask(&attr, &none);
-  if (!err) err = posix_spawnattr_setsigdefault(&attr, &all);
-  if (!err) err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   char *const args[] = {path, NULL};
   if (!err) err = posix_spawn(&pid, path, &fa, &attr, args, environ);
 done:
@@ -518,6 +527,72 @@ done:
   if (napi_create_array_with_length(env, 2, &out) != napi_ok || napi_create_int32(env, pid, &jpid) != napi_ok ||
       napi_create_int32(env, sv[0], &jfd) != napi_ok || napi_set_element(env, out, 0, jpid) != napi_ok ||
       napi_set_element(env, out, 1, jfd) != napi_ok)
+    return NULL;
+  return out;
+}
+
+/*
+ * spawnPiped(file, argv, stdinFd): file run (posix_spawnp: looked up in PATH) with argv, no
+ * fork of this process, in its session, signals unblocked and at their defaults; its stdin
+ * is stdinFd, its stdout and stderr two pipes whose read ends (close-on-exec) come back:
+ * [pid, stdoutFd, stderrFd]. Nothing reaps it but reap().
+ */
+static napi_value proc_spawn_piped(napi_env env, napi_callback_info info) {
+  napi_value argv[3], out = NULL, v;
+  char file[MAX_STR];
+  int32_t in_fd;
+  uint32_t argc;
+  bool is_array;
+  if (get_args(env, info, 3, argv) < 0 || get_str(env, argv[0], file, sizeof file, "file") < 0 || get_i32(env, argv[2], &in_fd, "stdinFd") < 0) return NULL;
+  if (napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array || napi_get_array_length(env, argv[1], &argc) != napi_ok || argc == 0 || argc > 256)
+    return throw_type(env, "argv must be an array of 1 to 256 strings");
+  char **args = calloc(argc + 1, sizeof *args);
+  if (!args) return throw_errno(env, ENOMEM, "calloc", file);
+  int op[2] = {-1, -1}, ep[2] = {-1, -1}, err = 0;
+  const char *step = "argv";
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  bool fa_made = false, attr_made = false, bad_arg = false;
+  pid_t pid = -1;
+  for (uint32_t i = 0; i < argc; i++) {
+    size_t len;
+    if (napi_get_element(env, argv[1], i, &v) != napi_ok || napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok || !(args[i] = malloc(len + 1)) ||
+        napi_get_value_string_utf8(env, v, args[i], len + 1, &len) != napi_ok || strlen(args[i]) != len) {
+      bad_arg = true;
+      goto done;
+    }
+  }
+  step = "pipe2";
+  if (pipe2(op, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+    err = errno;
+    goto done;
+  }
+  step = "posix_spawnp";
+  if ((err = posix_spawn_file_actions_init(&fa))) goto done;
+  fa_made = true;
+  if ((err = init_spawn_attr(&attr, 0))) goto done;
+  attr_made = true;
+  /* dup2 clears close-on-exec on the copies; the originals close at exec. */
+  err = posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+  if (!err) err = posix_spawn_file_actions_adddup2(&fa, op[1], 1);
+  if (!err) err = posix_spawn_file_actions_adddup2(&fa, ep[1], 2);
+  if (!err) err = posix_spawnp(&pid, file, &fa, &attr, args, environ);
+done:
+  if (attr_made) posix_spawnattr_destroy(&attr);
+  if (fa_made) posix_spawn_file_actions_destroy(&fa);
+  for (uint32_t i = 0; i < argc; i++) free(args[i]);
+  free(args);
+  if (op[1] >= 0) close(op[1]);
+  if (ep[1] >= 0) close(ep[1]);
+  if (bad_arg || err) {
+    if (op[0] >= 0) close(op[0]);
+    if (ep[0] >= 0) close(ep[0]);
+    return bad_arg ? throw_type(env, "argv must be an array of strings without NUL") : throw_errno(env, err, step, file);
+  }
+  napi_value jpid, jout, jerr;
+  if (napi_create_array_with_length(env, 3, &out) != napi_ok || napi_create_int32(env, pid, &jpid) != napi_ok || napi_create_int32(env, op[0], &jout) != napi_ok ||
+      napi_create_int32(env, ep[0], &jerr) != napi_ok || napi_set_element(env, out, 0, jpid) != napi_ok || napi_set_element(env, out, 1, jout) != napi_ok ||
+      napi_set_element(env, out, 2, jerr) != napi_ok)
     return NULL;
   return out;
 }
@@ -568,6 +643,7 @@ static napi_value init(napi_env env, napi_value exports) {
   set_fn(env, exports, "exitNow", proc_exit_now);
   set_fn(env, exports, "spawnShim", proc_spawn_shim);
   set_fn(env, exports, "reap", proc_reap);
+  set_fn(env, exports, "spawnPiped", proc_spawn_piped);
   set_const(env, exports, "RESOLVE_NO_XDEV", RESOLVE_NO_XDEV);
   set_const(env, exports, "RESOLVE_NO_MAGICLINKS", RESOLVE_NO_MAGICLINKS);
   set_const(env, exports, "RESOLVE_NO_SYMLINKS", RESOLVE_NO_SYMLINKS);

@@ -1,12 +1,13 @@
 // Runs netavark: `setup` gives a network namespace its interfaces, addresses, routes, NAT and
 // published ports from a complete description; `teardown` takes the same description back.
 // netavark starts and updates aardvark-dns itself for networks with DNS.
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../util/errors.js";
 import { flockShared } from "../util/fsat.js";
+import { runPiped, type Ran } from "../util/run-piped.js";
 import type { NetworkRecord } from "./store.js";
 import type { NetavarkConfig, NetavarkNetwork, NetavarkResult } from "./types.js";
 
@@ -53,8 +54,6 @@ export function defaultBinaries(configDir: string): NetavarkBinaries {
   };
 }
 
-type Outcome = { code: number; stdout: string; stderr: string };
-
 /**
  * What netavark reads on stdin: the description, or a file of the caller's that holds it
  * already (a run's netavark.json), which then costs no file of its own.
@@ -62,34 +61,25 @@ type Outcome = { code: number; stdout: string; stderr: string };
 type Input = { text: string } | { file: string };
 
 /** lock "held": the caller holds the host's lock (shared) for this run; else netavark runs holding it alone. */
-function run(b: NetavarkBinaries, args: string[], input: Input, lock: "alone" | "held" = "alone"): Promise<Outcome> {
+function run(b: NetavarkBinaries, args: string[], input: Input, lock: "alone" | "held" = "alone"): Promise<Ran> {
   if (!fs.existsSync(b.netavark)) {
     throw new MydockerError("ENONETAVARK", `netavark is not installed (${b.netavark}): install the netavark and aardvark-dns packages, or use --network none or host`);
   }
-  return new Promise((resolve, reject) => {
-    // Alone, as podman runs netavark, unless the caller holds the lock shared (setupShared):
-    // a teardown that finds a bridge without interfaces removes it, under another
-    // container's setup; two first setups of a network race on its chains. flock(1) holds
-    // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
-    // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
-    const command = [b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
-    const argv = lock === "held" ? command : locked(b, command);
-    // The description on stdin from a file, not a pipe: netavark reads it holding the host's
-    // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
-    const stdin = "file" in input ? fs.openSync(input.file, "r") : inputFd(b.configDir, input.text);
-    let child: ChildProcess;
-    try {
-      child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin, "pipe", "pipe"] });
-    } finally {
-      fs.closeSync(stdin);
-    }
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.on("data", (d: Buffer) => (stdout += d));
-    child.stderr?.on("data", (d: Buffer) => (stderr += d));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
-  });
+  // Alone, as podman runs netavark, unless the caller holds the lock shared (setupShared):
+  // a teardown that finds a bridge without interfaces removes it, under another
+  // container's setup; two first setups of a network race on its chains. flock(1) holds
+  // the lock for netavark's life and drops it whenever that ends, a kill -9 included; -o
+  // keeps the lock's fd out of netavark, whose aardvark-dns daemon would hold it forever.
+  const command = [b.netavark, "--config", b.configDir, "--aardvark-binary", b.aardvark, ...args];
+  const argv = lock === "held" ? command : locked(b, command);
+  // The description on stdin from a file, not a pipe: netavark reads it holding the host's
+  // lock, and a pipe waits on this process's event loop, which a caller may block (spawnSync).
+  const stdin = "file" in input ? fs.openSync(input.file, "r") : inputFd(b.configDir, input.text);
+  try {
+    return runPiped(argv, stdin);
+  } finally {
+    fs.closeSync(stdin);
+  }
 }
 
 /** A read fd on a file holding text, already unlinked. */
@@ -149,7 +139,7 @@ async function sharedLock(b: NetavarkBinaries): Promise<number> {
 }
 
 /** A shareable setup with the lock shared, when its bridges are in use; undefined: it must run alone. */
-async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig, input: Input): Promise<Outcome | undefined> {
+async function setupShared(b: NetavarkBinaries, args: string[], config: NetavarkConfig, input: Input): Promise<Ran | undefined> {
   const fd = await sharedLock(b);
   try {
     let inUse = false;

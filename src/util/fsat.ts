@@ -26,6 +26,7 @@ interface Addon {
   exitNow(status: number): never;
   spawnShim(path: string, stdin: boolean): [number, number];
   reap(pid: number): [number, number] | null;
+  spawnPiped(file: string, argv: string[], stdinFd: number): [number, number, number];
   RESOLVE_NO_XDEV: number;
   RESOLVE_NO_MAGICLINKS: number;
   RESOLVE_NO_SYMLINKS: number;
@@ -75,6 +76,15 @@ export function exitNow(status: number): never {
 export function spawnShim(path: string, stdin: boolean): { pid: number; fd: number } {
   const [pid, fd] = load().spawnShim(path, stdin);
   return { pid, fd };
+}
+
+/**
+ * file (looked up in PATH) run with argv, posix_spawn'd (no fork of this process): its stdin
+ * is stdinFd, its stdout and stderr pipes whose read ends come back. Nothing reaps it but reap().
+ */
+export function spawnPiped(file: string, argv: string[], stdinFd: number): { pid: number; stdout: number; stderr: number } {
+  const [pid, stdout, stderr] = load().spawnPiped(file, argv, stdinFd);
+  return { pid, stdout, stderr };
 }
 
 /** waitpid(2) without waiting: how the child ended (128+N when killed by signal N), or undefined while it runs. */
