@@ -9,20 +9,19 @@
 import fs from "node:fs";
 import { spreadSubdirs } from "./fsat.js";
 
-/** The directories this process has marked (again whenever it makes one anew). */
-const marked = new Set<string>();
-
-/** Makes dir (and its parents) if missing, with mode, and marks it to spread its subdirectories. */
+/**
+ * Makes dir (and its parents) if missing, with mode, and marks it to spread its
+ * subdirectories; a directory that was there already (a root the caller named) is not ours
+ * to change, and is left as it is.
+ */
 export function makeSpreadDir(dir: string, mode: number): void {
-  const made = fs.mkdirSync(dir, { recursive: true, mode });
-  if (made === undefined && marked.has(dir)) return;
+  if (fs.mkdirSync(dir, { recursive: true, mode }) === undefined) return;
   const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
   try {
     spreadSubdirs(fd);
   } catch {
-    // Not ours to change (another user's root, a read-only flag): only slower.
+    // A file system that will not take the flag: only slower.
   } finally {
     fs.closeSync(fd);
   }
-  marked.add(dir);
 }

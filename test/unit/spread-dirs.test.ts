@@ -37,6 +37,14 @@ describe("directories of containers' directories spread over ext4's block groups
     assert.match(attrs(dir)!, /T/);
   });
 
+  it("leaves a directory that was there already as it is", (t) => {
+    if (attrs(tmp) === undefined) return t.skip(`lsattr cannot read the flags of ${os.tmpdir()}'s file system`);
+    const dir = path.join(tmp, "theirs");
+    fs.mkdirSync(dir);
+    makeSpreadDir(dir, 0o700);
+    assert.doesNotMatch(attrs(dir)!, /T/);
+  });
+
   it("makes the directory all the same on a file system without the flag (tmpfs)", (t) => {
     if (!fs.existsSync("/dev/shm")) return t.skip("no /dev/shm (tmpfs) to try");
     const dir = fs.mkdtempSync("/dev/shm/spread-dirs-");
