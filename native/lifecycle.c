@@ -119,15 +119,18 @@ static enum outcome clear_dir(const struct record *r) {
   const char *path = r->args[0];
   int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0) return errno == ENOENT ? DONE : failed(r, errno, path);
+  /* The listing reads from a copy of dfd, which stays for fstatat, unlinkat and the close. */
+  int fd = dup(dfd);
+  DIR *d = fd < 0 ? NULL : fdopendir(fd);
+  if (d == NULL) {
+    enum outcome out = failed(r, errno, path);
+    if (fd >= 0) close(fd);
+    close(dfd);
+    return out;
+  }
   enum outcome out = DONE;
+  /* Pass 0 looks for a directory, pass 1 unlinks: nothing is removed from a DIR declined. */
   for (int pass = 0; pass < 2 && out == DONE; pass++) {
-    int fd = dup(dfd);
-    DIR *d = fd < 0 ? NULL : fdopendir(fd);
-    if (d == NULL) {
-      out = failed(r, errno, path);
-      if (fd >= 0) close(fd);
-      break;
-    }
     rewinddir(d);
     struct dirent *e;
     errno = 0;
@@ -144,8 +147,8 @@ static enum outcome clear_dir(const struct record *r) {
       errno = 0;
     }
     if (out == DONE && errno != 0) out = failed(r, errno, path);
-    closedir(d);
   }
+  closedir(d);
   close(dfd);
   if (out == DONE && rmdir(path) != 0 && errno != ENOENT) out = failed(r, errno, path);
   return out;

@@ -4,7 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { Socket } from "node:net";
 import { PassThrough, type Duplex, type Readable, type Writable } from "node:stream";
 import { MydockerError } from "../util/errors.js";
-import { reap, spawnShim } from "../util/fsat.js";
+import { spawnShim } from "../util/fsat.js";
+import { waitReaped } from "../util/run-piped.js";
 import { LAUNCH_DEADLINE_MS, type Launcher } from "./launcher.js";
 import { framePlan, type Plan } from "./plan.js";
 import { parseStepFailure, stepFailureError } from "./shim-errors.js";
@@ -121,10 +122,10 @@ export class Shim {
           // Its exit line said how the container ended: that is known, and the shim is reaped
           // if it is gone already (else it is left to whoever inherits it at our exit).
           if (this.exitLine) {
-            reapNow(pid);
+            void waitReaped(pid, 0);
             settle(this.exitLine);
           } else {
-            void reaped(pid).then(settle);
+            void waitReaped(pid, REAP_WAIT_MS).then((got) => settle(got ?? { exitCode: 255, signal: 0 }));
           }
         });
       });
@@ -343,29 +344,6 @@ export class Shim {
 
 /** How long a vforked shim, its control socket closed, may take to exit before it is left unreaped. */
 const REAP_WAIT_MS = 2000;
-
-/**
- * How a vforked shim ended. It closes its control socket as it exits, so it is there to reap
- * within a moment; one still running past REAP_WAIT_MS is left to whoever inherits it at our exit.
- */
-async function reaped(pid: number): Promise<ShimExit> {
-  const deadline = Date.now() + REAP_WAIT_MS;
-  for (;;) {
-    const got = reapNow(pid);
-    if (got !== undefined) return got ?? { exitCode: 255, signal: 0 };
-    if (Date.now() > deadline) return { exitCode: 255, signal: 0 };
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
-
-/** How the shim ended if it is gone (null: reaped already, ECHILD), undefined while it runs. */
-function reapNow(pid: number): ShimExit | null | undefined {
-  try {
-    return reap(pid);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * A child's output, read from its spawn on and held until the caller reads it. When a child

@@ -19,7 +19,7 @@ const REAP_DEADLINE_MS = 10_000;
 export async function runPiped(argv: string[], stdinFd: number): Promise<Ran> {
   const child = spawnPiped(argv[0]!, argv, stdinFd);
   const [stdout, stderr] = await Promise.all([readAll(child.stdout), readAll(child.stderr)]);
-  return { code: await reaped(child.pid), stdout, stderr };
+  return { code: (await waitReaped(child.pid, REAP_DEADLINE_MS))?.exitCode ?? 255, stdout, stderr };
 }
 
 /** A pipe's text to its end, read on the event loop (never a thread-pool thread blocked on it). */
@@ -34,12 +34,22 @@ function readAll(fd: number): Promise<string> {
   });
 }
 
-async function reaped(pid: number): Promise<number> {
-  const deadline = Date.now() + REAP_DEADLINE_MS;
+/**
+ * How a child of ours spawned without Node (fsat spawnShim, spawnPiped) ended, reaped as soon
+ * as it is gone; undefined if it still runs after ms, or was reaped already (ECHILD). The
+ * first look is made before this returns its promise.
+ */
+export async function waitReaped(pid: number, ms: number): Promise<{ exitCode: number; signal: number } | undefined> {
+  const deadline = Date.now() + ms;
   for (;;) {
-    const got = reap(pid);
-    if (got) return got.exitCode;
-    if (Date.now() > deadline) return 255;
+    let got: { exitCode: number; signal: number } | undefined;
+    try {
+      got = reap(pid);
+    } catch {
+      return undefined;
+    }
+    if (got) return got;
+    if (Date.now() >= deadline) return undefined;
     await new Promise((r) => setTimeout(r, 1));
   }
 }
