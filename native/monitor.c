@@ -32,12 +32,13 @@ struct monitor {
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
   long long finished; /* when the last run ended (restartcmd tells of it) */
   int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
-  struct pollfd *fds; /* the loop's: the signalfd, the channel, then the proxy's */
-  size_t nfds;
+  struct pollfd *fds; /* the loop's: the signalfd, the channel, the proxy's, the health check's, then the forwarder's */
+  size_t nfds;        /* the fixed ones, before the forwarder's */
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
   bool handed_off; /* handoff: the child is the caller's now, the monitor just ends */
   struct health health;
   struct restartcmd restartcmd;
+  struct forwarder fwd;
 };
 
 static struct monitor m;
@@ -254,7 +255,8 @@ static void poll_once(void) {
   proxy_pollfds(&m.io, fds + P_IO);
   struct pollfd *health = fds + m.nfds - HEALTH_POLLFDS;
   health_pollfds(&m.health, health);
-  int n = poll(fds, m.nfds, -1);
+  size_t nfwd = forward_pollfds(&m.fwd, fds + m.nfds);
+  int n = poll(fds, m.nfds + nfwd, -1);
   if (n < 0 && errno != EINTR && errno != EAGAIN) {
     give_up("poll");
     return;
@@ -268,6 +270,7 @@ static void poll_once(void) {
   if (fds[P_SIG].revents) handle_signals();
   proxy_handle(&m.io, fds + P_IO);
   if (!m.child_done) health_handle(&m.health, health);
+  forward_handle(&m.fwd, fds + m.nfds, nfwd);
 }
 
 /* ---- the end ---------------------------------------------------------------- */
@@ -298,6 +301,8 @@ static int stdio_to_null(void) {
 }
 
 static int finish(void) {
+  /* The published ports are free again once the container is stopped. */
+  forward_close(&m.fwd);
   proxy_restore_terminal(&m.io);
   /* The engine hears of every restart before the exit file says the container stopped. */
   restartcmd_finish(&m.restartcmd);
@@ -407,15 +412,18 @@ static bool restart_wanted(int restarts) {
 }
 
 /* The pause before a restart: DELAY doubling per restart up to MAXDELAY, back to DELAY
- * after a run that lasted MAXDELAY. SIGUSR2 during it ends the restarts. */
+ * after a run that lasted MAXDELAY. SIGUSR2 during it ends the restarts. The published
+ * ports stay served: a client is refused (closed) as when nothing listens. */
 static void restart_pause(unsigned long long *delay_ms, long long run_nanos) {
   const struct record *r = m.p->restart;
   if (run_nanos / 1000000LL >= (long long)r->num[3]) *delay_ms = r->num[2];
   long long end = now_nanos() + (long long)*delay_ms * 1000000LL;
   for (long long left; !m.no_restart && (left = end - now_nanos()) > 0;) {
-    struct pollfd pfd = {.fd = m.sfd, .events = POLLIN};
-    int n = poll(&pfd, 1, (int)(left / 1000000LL) + 1);
-    if (n > 0) handle_signals();
+    m.fds[0] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
+    size_t nfwd = forward_pollfds(&m.fwd, m.fds + 1);
+    int n = poll(m.fds, 1 + nfwd, (int)(left / 1000000LL) + 1);
+    if (n > 0 && m.fds[0].revents) handle_signals();
+    if (n > 0) forward_handle(&m.fwd, m.fds + 1, nfwd);
     if (n < 0 && errno != EINTR && errno != EAGAIN) {
       report_error(m.p->restart->index, "restart", errno, "waiting before a restart: no more restarts");
       m.no_restart = true;
@@ -450,8 +458,18 @@ int run_monitor(struct plan *p) {
   const struct record *a = p->attach;
   if (a && attach_listen(&m.io, a->args[0], (int)a->num[1], (size_t)a->num[2], (int)a->num[3]) != 0) return setup_failed(a, "attach", a->args[0]);
   if (health_init(&m.health, p->health) != 0) return setup_failed(p->health, "health", "timerfd");
+  /* Bound while the monitor has every capability of the host's (before userns), and before
+   * the container exists: a port taken fails the start with nothing run. */
+  const struct record *failed;
+  if (forward_init(&m.fwd, p, &failed) != 0) {
+    int err = errno;
+    char what[96] = "the forwarder's tables";
+    if (failed && strcmp(failed->def->name, "publish") == 0) snprintf(what, sizeof what, "bind %s:%s/%s", failed->args[1], failed->args[2], failed->args[0]);
+    errno = err;
+    return setup_failed(failed, failed ? failed->def->name : "forwarding", what);
+  }
   m.nfds = P_IO + proxy_npollfds(&m.io) + HEALTH_POLLFDS;
-  if ((m.fds = calloc(m.nfds, sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
+  if ((m.fds = calloc(m.nfds + forward_max_pollfds(&m.fwd), sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");

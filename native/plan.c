@@ -1,6 +1,7 @@
 /* Parsing the plan: records of `OPNAME \0 NARGS \0 ARG... \0` (docs/plan.md).
  * Everything the child needs is parsed and allocated here, before clone. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ static const struct opdef opdefs[] = {
     {"consolesocket", RUN_BY_MONITOR, "s", NULL},
     {"health", RUN_BY_MONITOR, "nnnnsssS", NULL},
     {"preservefds", RUN_BY_MONITOR, "n", NULL},
+    {"forwarding", RUN_BY_MONITOR, "nnn", NULL},
+    {"publish", RUN_BY_MONITOR, "ssnsn", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
     {"unshare", RUN_BY_CHILD, "n", step_unshare},
@@ -155,7 +158,7 @@ static int once(const struct record **slot, const struct record *r) {
 static int check_handoff(const struct plan *p) {
   if (p->consolesocket && !p->tty) return fail(p->consolesocket->index, "consolesocket", EINVAL, "consolesocket needs tty");
   if (!p->handoff) return 0;
-  const struct record *conflicts[] = {p->log, p->exitfile, p->exitcmd, p->attach, p->restart, p->health};
+  const struct record *conflicts[] = {p->log, p->exitfile, p->exitcmd, p->attach, p->restart, p->health, p->forwarding};
   for (size_t i = 0; i < sizeof conflicts / sizeof conflicts[0]; i++)
     if (conflicts[i]) return fail(conflicts[i]->index, conflicts[i]->def->name, EINVAL, "not with handoff: the monitor is gone before the child ends");
   if (p->stdinpipe || !sigisemptyset(&p->forward)) return fail(-1, "handoff", EINVAL, "stdinpipe and sigforward need a monitor, which handoff lets go");
@@ -163,13 +166,25 @@ static int check_handoff(const struct plan *p) {
   return 0;
 }
 
+/* A `publish` record: tcp or udp, two IPv4 addresses, ports 1 to 65535. */
+static int check_publish(const struct record *r) {
+  struct in_addr a;
+  if (strcmp(r->args[0], "tcp") != 0 && strcmp(r->args[0], "udp") != 0) return fail(r->index, "publish", EINVAL, "PROTO must be tcp or udp");
+  if (inet_pton(AF_INET, r->args[1], &a) != 1 || inet_pton(AF_INET, r->args[3], &a) != 1) return fail(r->index, "publish", EINVAL, "HOSTIP and CONTAINERIP must be IPv4 addresses");
+  if (r->num[2] < 1 || r->num[2] > 65535 || r->num[4] < 1 || r->num[4] > 65535) return fail(r->index, "publish", ERANGE, "HOSTPORT and CONTAINERPORT must be 1 to 65535");
+  return 0;
+}
+
 /* Fills the monitor settings and the child's preallocated arrays. */
 static int collect(struct plan *p) {
-  int nenv = 0, nenv_used = 0;
-  for (int i = 0; i < p->nrecs; i++)
+  int nenv = 0, nenv_used = 0, npublish = 0;
+  for (int i = 0; i < p->nrecs; i++) {
     if (strcmp(p->recs[i].def->name, "env") == 0) nenv++;
+    if (strcmp(p->recs[i].def->name, "publish") == 0) npublish++;
+  }
   p->envp = calloc((size_t)nenv + 1, sizeof *p->envp);
-  if (p->envp == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
+  p->publish = calloc((size_t)npublish + 1, sizeof *p->publish);
+  if (p->envp == NULL || p->publish == NULL) return fail(-1, "plan", ENOMEM, "parsing the plan");
   sigemptyset(&p->forward);
 
   for (int i = 0; i < p->nrecs; i++) {
@@ -222,6 +237,13 @@ static int collect(struct plan *p) {
     } else if (strcmp(n, "preservefds") == 0) {
       if (once(&p->preservefds, r)) return -1;
       if (r->num[0] > PRESERVE_FDS_MAX) return fail(i, n, ERANGE, "N must be at most 1024");
+    } else if (strcmp(n, "forwarding") == 0) {
+      if (once(&p->forwarding, r)) return -1;
+      if (r->num[0] < 1 || r->num[0] > 65536 || r->num[1] < 1 || r->num[1] > 65536) return fail(i, n, ERANGE, "MAXCONNS and MAXFLOWS must be 1 to 65536");
+      if (r->num[2] < 1 || r->num[2] > INT_MAX) return fail(i, n, ERANGE, "UDPIDLEMS must be 1 to 2^31-1");
+    } else if (strcmp(n, "publish") == 0) {
+      if (check_publish(r) != 0) return -1;
+      p->publish[p->npublish++] = r;
     } else if (strcmp(n, "stdinpipe") == 0) {
       p->stdinpipe = true;
     } else if (strcmp(n, "sync") == 0) {
@@ -256,6 +278,7 @@ static int collect(struct plan *p) {
   if (p->clone == NULL) return fail(p->nrecs, "clone", EINVAL, "the plan has no clone record");
   if (p->exec == NULL) return fail(p->nrecs, "exec", EINVAL, "the plan has no exec record");
   if (p->restartcmd && !p->restart) return fail(p->restartcmd->index, "restartcmd", EINVAL, "restartcmd needs restart");
+  if (p->npublish > 0 && !p->forwarding) return fail(p->publish[0]->index, "publish", EINVAL, "publish needs forwarding");
   return check_handoff(p);
 }
 

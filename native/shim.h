@@ -11,6 +11,7 @@
 #define MYDOCKER_SHIM_H
 
 #include <limits.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -56,6 +57,9 @@ struct plan {
   /* monitor settings */
   const struct record *clone, *userns, *pidns, *clonecgroup, *log, *drain, *pidfile, *exitfile, *exitcmd, *attach, *restart, *restartcmd, *consolesocket, *health;
   const struct record *preservefds;
+  const struct record *forwarding; /* the forwarder's limits; with publish records only */
+  const struct record **publish; /* the published ports, npublish of them */
+  int npublish;
   bool sync, tty, detach, stdinpipe, handoff;
   bool execfifo; /* the child waits on an exec FIFO (create) */
   sigset_t forward;
@@ -261,6 +265,69 @@ void health_timer(struct health *h);
 bool health_reaped(struct health *h, pid_t pid, int status);
 /* The container ended: no more checks, a running one is killed. */
 void health_stop(struct health *h);
+
+/* ---- forward.c: published ports, forwarded to the container (docker-proxy's job) ------ */
+
+/* One direction of a TCP connection: the bytes spliced from its source into the pipe and
+ * not yet out of it to the other side. */
+struct fwd_pipe {
+  int r, w;
+  size_t len;
+  bool full; /* the pipe took no more (its slots hold less than its size in bytes) */
+  bool eof;  /* the source said EOF */
+  bool shut; /* ... and, everything passed on, the other side was shut down for writing */
+};
+
+struct fwd_conn {
+  int fd[2]; /* the client's socket, the container's; fd[0] -1: a free slot */
+  bool connecting;
+  struct fwd_pipe dir[2]; /* dir[0]: client to container, dir[1]: back */
+};
+
+struct fwd_flow {
+  int fd; /* connected to the container's port; -1: a free slot */
+  int listener;
+  struct sockaddr_in peer;
+  long long last; /* CLOCK_MONOTONIC ns of the last datagram either way */
+};
+
+struct fwd_listener {
+  int fd;
+  bool udp;
+  struct sockaddr_in to;
+};
+
+/* What each of the pollfds forward_pollfds filled is. */
+struct fwd_slot {
+  int kind; /* FWD_LISTENER, FWD_TIMER, FWD_CONN, FWD_FLOW */
+  int index;
+  int side; /* FWD_CONN: 0 the client, 1 the container */
+};
+
+struct forwarder {
+  int nlisteners;
+  struct fwd_listener *listeners;
+  int maxconns, nconns;
+  struct fwd_conn *conns;
+  int maxflows, nflows;
+  struct fwd_flow *flows;
+  long long idle_ns;
+  int timer; /* timerfd: the next UDP flow to expire; -1 without udp */
+  bool timer_armed;
+  bool accept_paused; /* no slot or no fd for another connection: listeners wait */
+  struct fwd_slot *slots;
+  unsigned char *datagram;
+};
+
+/* Binds and listens on every published port, before the container exists. On failure
+ * returns -1 with errno set and *FAILED the record (all allocation happens here). */
+int forward_init(struct forwarder *f, const struct plan *p, const struct record **failed);
+size_t forward_max_pollfds(const struct forwarder *f);
+/* Fills the pollfds the forwarder wants now; returns how many. */
+size_t forward_pollfds(struct forwarder *f, struct pollfd *fds);
+void forward_handle(struct forwarder *f, const struct pollfd *fds, size_t n);
+/* The container ended for good: every listener, connection and flow closed. */
+void forward_close(struct forwarder *f);
 
 /* ---- restartcmd.c: the command that tells the engine of each restart ------------- */
 

@@ -48,6 +48,18 @@ export interface MonitorOptions {
   preserveFds?: number;
   /** The monitor runs a health check on its timer (docs/plan.md, `health`). */
   health?: MonitorHealth;
+  /** Ports the monitor listens on in the host's network namespace and forwards to the container (docker-proxy's job). */
+  publish?: readonly PortForward[];
+}
+
+/** One published port: HOSTIP:HOSTPORT on the host, forwarded to CONTAINERIP:CONTAINERPORT. */
+export interface PortForward {
+  protocol: "tcp" | "udp";
+  /** "0.0.0.0": every address of the host's. */
+  hostIp: string;
+  hostPort: number;
+  containerIp: string;
+  containerPort: number;
 }
 
 /** docker's health check, as the monitor carries it out. */
@@ -91,6 +103,15 @@ const ATTACH_MAX_CLIENTS = 8;
 const ATTACH_BACKLOG_BYTES = 4 << 20;
 /** At the end, how long the attach clients get to take the output still queued for them. */
 const ATTACH_FLUSH_MS = 5000;
+
+/**
+ * The forwarder's bounds: connections and UDP flows at once (its tables are made before the
+ * container starts; a client past them waits in the listen backlog, and a new UDP client
+ * takes the place of the longest idle one), and docker-proxy's 90 s for an idle UDP flow.
+ */
+const FORWARD_MAX_CONNS = 1024;
+const FORWARD_MAX_FLOWS = 1024;
+const FORWARD_UDP_IDLE_MS = 90_000;
 
 /** docker's back-off: 100 ms before the first restart, doubling, reset by a run of 10 s. */
 const RESTART_DELAY_MS = 100;
@@ -170,6 +191,10 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.handoff?.consoleSocket && terminal) steps.push({ op: "consolesocket", path: o.handoff.consoleSocket });
   if (o.health) steps.push({ op: "health", ...o.health });
   if (o.preserveFds) steps.push({ op: "preservefds", count: o.preserveFds });
+  if (o.publish?.length) {
+    steps.push({ op: "forwarding", maxConns: FORWARD_MAX_CONNS, maxFlows: FORWARD_MAX_FLOWS, udpIdleMs: FORWARD_UDP_IDLE_MS });
+    for (const p of o.publish) steps.push({ op: "publish", ...p });
+  }
   return steps;
 }
 

@@ -29,6 +29,10 @@ export type MonitorStep =
   | { op: "stdinpipe" }
   | { op: "handoff" }
   | { op: "preservefds"; count: number }
+  /** The forwarder's limits (with publish): TCP connections and UDP flows at once, a UDP flow's idle time. */
+  | { op: "forwarding"; maxConns: number; maxFlows: number; udpIdleMs: number }
+  /** A port the monitor listens on in the host's network namespace, forwarded to the container's address. */
+  | { op: "publish"; protocol: "tcp" | "udp"; hostIp: string; hostPort: number; containerIp: string; containerPort: number }
   | { op: "consolesocket"; path: string }
   | { op: "restart"; onFailureOnly: boolean; maxCount: number; delayMs: number; maxDelayMs: number; runsFile: string }
   | { op: "restartcmd"; argv: string[] }
@@ -123,6 +127,10 @@ function args(step: PlanStep | LifecycleStep): string[] {
       return [String(step.ms)];
     case "preservefds":
       return [String(step.count)];
+    case "forwarding":
+      return [String(step.maxConns), String(step.maxFlows), String(step.udpIdleMs)];
+    case "publish":
+      return [step.protocol, step.hostIp, String(step.hostPort), step.containerIp, String(step.containerPort)];
     case "timens":
       return [...step.monotonic, ...step.boottime];
     case "consolesize":
