@@ -107,14 +107,13 @@ function message(code: number, stdout: string, stderr: string): string {
 }
 
 /**
- * Setups that may run side by side, the host's lock shared: of a container without published
- * ports (their chains) on bridges without DNS (aardvark-dns's files) that have interfaces
+ * Setups that may run side by side, the host's lock shared: of a container on bridges without DNS (aardvark-dns's files) that have interfaces
  * already. Their network's chains were made then, and no teardown (which takes the lock
  * alone) can remove them meanwhile: netavark only checks them and adds the container's
  * interfaces. A burst of runs on the default bridge is no longer one netavark at a time.
  */
 function shareable(config: NetavarkConfig): boolean {
-  return config.port_mappings.length === 0 && Object.values(config.network_info).every((n) => !n.dns_enabled && n.driver === "bridge");
+  return Object.values(config.network_info).every((n) => !n.dns_enabled && n.driver === "bridge");
 }
 
 function bridgesInUse(config: NetavarkConfig): boolean {

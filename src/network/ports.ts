@@ -1,10 +1,10 @@
 // Published ports: docker's -p/--publish forms parsed into its PortBindings, and, at start,
-// turned into netavark's port mappings with every host port settled (a random one when none
-// is given) and checked free, so a clash is one clear error before anything is set up.
+// settled into the ports the container's monitor listens on (a random host port when none is
+// given, a free one of a host range). The monitor's bind is the one check that a port is
+// free: a clash fails the start before the container runs (clash() words it).
 import net from "node:net";
 import dgram from "node:dgram";
 import { MydockerError } from "../util/errors.js";
-import type { NetavarkPortMapping } from "./types.js";
 
 /** docker's "80/tcp" → [{ HostIp, HostPort }]; HostPort "" is a random port, "8000-8010" any free one of a range. */
 export interface PortBinding {
@@ -14,6 +14,15 @@ export interface PortBinding {
 export type PortBindings = Record<string, PortBinding[]>;
 
 type Proto = "tcp" | "udp";
+
+/** One published port of a run, as port, ps and inspect show it. */
+export interface PublishedPort {
+  protocol: Proto;
+  /** "": every address of the host's (0.0.0.0). */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
 
 function bad(spec: string, why: string): MydockerError {
   return new MydockerError("EINVAL", `invalid port specification "${spec}": ${why}; the form is [IP:][HOSTPORT:]CONTAINERPORT[/tcp|udp], ports 1-65535 or ranges like 8000-8010`);
@@ -105,10 +114,8 @@ function randomPort(ip: string, proto: Proto): Promise<number> {
   });
 }
 
-/** A port held by a mapping of another running container of this engine (iptables rules hold no socket). */
-export type HeldBy = (ip: string, port: number, proto: Proto) => string | undefined;
-
-function clash(ip: string, port: number, proto: Proto, who: string): MydockerError {
+/** The clash a monitor's bind met: who holds the port, when a container of this engine does. */
+export function clash(ip: string, port: number, proto: Proto, who: string | undefined): MydockerError {
   return new MydockerError(
     "EPORTINUSE",
     `Bind for ${ip || "0.0.0.0"}:${port}/${proto} failed: port is already allocated${who ? ` (by container ${who})` : ""}: publish another host port or stop what holds it`,
@@ -116,14 +123,14 @@ function clash(ip: string, port: number, proto: Proto, who: string): MydockerErr
 }
 
 /**
- * The netavark mappings of a container's bindings (and, with publishAll, of each exposed
- * port without one, on a random port), every host port settled and free.
+ * The ports a container's bindings publish (and, with publishAll, each exposed port without
+ * one, on a random port), every host port settled.
  */
-export async function resolvePorts(bindings: PortBindings, exposed: string[], publishAll: boolean, heldBy: HeldBy): Promise<NetavarkPortMapping[]> {
+export async function resolvePorts(bindings: PortBindings, exposed: string[], publishAll: boolean): Promise<PublishedPort[]> {
   const all: [string, PortBinding[]][] = Object.entries(bindings);
   if (publishAll) for (const key of exposed) if (!bindings[key]) all.push([key, [{ HostIp: "", HostPort: "" }]]);
-  const out: NetavarkPortMapping[] = [];
-  const mine = (ip: string, port: number, proto: Proto) => out.some((m) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip));
+  const out: PublishedPort[] = [];
+  const mine = (ip: string, port: number, proto: Proto) => out.some((m) => m.hostPort === port && m.protocol === proto && (!m.hostIp || !ip || m.hostIp === ip));
   for (const [key, list] of all) {
     const [cport, protoS] = key.split("/");
     const proto = parseProto(protoS, key);
@@ -132,21 +139,16 @@ export async function resolvePorts(bindings: PortBindings, exposed: string[], pu
       if (b.HostPort === "") {
         for (let i = 0; i < 20 && port === undefined; i++) {
           const p = await randomPort(b.HostIp, proto);
-          if (!heldBy(b.HostIp, p, proto) && !mine(b.HostIp, p, proto)) port = p;
+          if (!mine(b.HostIp, p, proto)) port = p;
         }
       } else {
         const [a, z] = parseRange(b.HostPort, key);
-        for (let p = a; p <= z && port === undefined; p++) {
-          const who = heldBy(b.HostIp, p, proto);
-          if (who !== undefined || mine(b.HostIp, p, proto) || !(await portFree(b.HostIp, p, proto))) {
-            if (a === z) throw clash(b.HostIp, p, proto, who ?? "");
-            continue;
-          }
-          port = p;
-        }
+        // One port: the monitor's bind says whether it is free. A range: the first free one now.
+        if (a === z) port = a;
+        for (let p = a; p <= z && port === undefined; p++) if (!mine(b.HostIp, p, proto) && (await portFree(b.HostIp, p, proto))) port = p;
       }
-      if (port === undefined) throw clash(b.HostIp, Number(b.HostPort.split("-")[0]), proto, "");
-      out.push({ host_ip: b.HostIp, container_port: Number(cport), host_port: port, range: 1, protocol: proto });
+      if (port === undefined) throw clash(b.HostIp, Number(b.HostPort.split("-")[0]), proto, undefined);
+      out.push({ protocol: proto, hostIp: b.HostIp, hostPort: port, containerPort: Number(cport) });
     }
   }
   return out;

@@ -1,5 +1,6 @@
 // netavark's input and output (netavark 1.x, `netavark setup NETNS` reads a NetavarkConfig on
-// stdin and prints one StatusBlock per network). Field names are netavark's own.
+// stdin and prints one StatusBlock per network). Field names are netavark's own. It is given no
+// port_mappings: the container's monitor forwards published ports (native/forward.c).
 
 export interface NetavarkSubnet {
   subnet: string;
@@ -28,21 +29,11 @@ export interface NetavarkEndpoint {
   aliases: string[];
 }
 
-export interface NetavarkPortMapping {
-  host_ip: string;
-  container_port: number;
-  host_port: number;
-  /** How many consecutive ports from container_port/host_port. */
-  range: number;
-  protocol: "tcp" | "udp";
-}
-
 export interface NetavarkConfig {
   container_id: string;
   container_name: string;
   networks: Record<string, NetavarkEndpoint>;
   network_info: Record<string, NetavarkNetwork>;
-  port_mappings: NetavarkPortMapping[];
   dns_servers?: string[];
 }
 

@@ -50,8 +50,8 @@ export async function launchContainer(
     const seccomp = spec.linux?.seccomp ? compileCached(ctx.runRoot, spec.linux.seccomp) : undefined;
     const cgroupPath = ctx.cgroups ? (spec.linux?.cgroupsPath ?? `mydocker/${id}`) : null;
     const handoff = opts.handoff;
-    if (handoff && (opts.logPath || opts.attach || opts.restart || opts.exitCommand)) {
-      throw new MydockerError("invalid-options", "a container handed off to its caller has no monitor for a log, attach, restarts or an exit command");
+    if (handoff && (opts.logPath || opts.attach || opts.restart || opts.exitCommand || opts.publish?.length)) {
+      throw new MydockerError("invalid-options", "a container handed off to its caller has no monitor for a log, attach, restarts, published ports or an exit command");
     }
     const detached = !handoff && (mode === "create" || opts.stdio === "ignore");
     const restart = opts.restart && mode === "create" ? { ...opts.restart, runsFile: sd.runsFile } : undefined;
@@ -140,6 +140,7 @@ export async function launchContainer(
           cgroupJoin: joins.cgroupJoin,
           cloneCgroup: joins.cloneCgroup,
           health: check,
+          publish: opts.publish,
           sync: onPid !== undefined,
           hookPauses: hookPauses.create || hookPauses.start ? hookPauses : undefined,
         });

@@ -2,7 +2,7 @@
 import type { Readable, Writable } from "node:stream";
 import type { CgroupDriver } from "../cgroups/types.js";
 import type { Process, Spec } from "../spec/runtime.js";
-import type { MonitorRestart, RootfsMount } from "./compile.js";
+import type { MonitorRestart, PortForward, RootfsMount } from "./compile.js";
 import type { ShimExit } from "./shim.js";
 import type { ExitInfo, Restarts, StateRecord } from "./state.js";
 
@@ -57,6 +57,8 @@ export interface RuntimeCreateOptions {
   preserveFds?: number;
   /** The monitor runs this check in the container on its timer (docker's HEALTHCHECK); see Runtime.health. */
   health?: HealthCheck;
+  /** Ports the monitor listens on (before the process runs) and forwards to the container; a taken one fails with PortInUseError. */
+  publish?: readonly PortForward[];
 }
 
 /**

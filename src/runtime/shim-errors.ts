@@ -28,7 +28,19 @@ export function parseStepFailure(text: string): StepFailure | undefined {
   return { step: Number(m[1]), op: m[2] as string, errno: Number(m[3]), message: m[4] as string };
 }
 
+/** A published port another socket holds: the monitor's bind failed before anything ran. */
+export class PortInUseError extends MydockerError {
+  constructor(
+    readonly protocol: "tcp" | "udp",
+    readonly hostIp: string,
+    readonly hostPort: number,
+  ) {
+    super("EPORTINUSE", `Bind for ${hostIp}:${hostPort}/${protocol} failed: port is already allocated`);
+  }
+}
+
 const ENOENT = 2;
+const EADDRINUSE = 98;
 const EACCES = 13;
 const ENOEXEC = 8;
 const ENOTDIR = 20;
@@ -93,6 +105,8 @@ function doing(step: PlanStep): string | undefined {
       return "creating the container's namespaces";
     case "keyring":
       return "creating the session keyring";
+    case "publish":
+      return `publishing ${step.hostIp}:${step.hostPort}/${step.protocol}`;
     default:
       return undefined;
   }
@@ -111,6 +125,7 @@ export function stepFailureError(plan: Plan, f: StepFailure): MydockerError {
       return new MydockerError("exec-denied", `exec: "${cmd}": ${errnoText(f.errno)}`, 126);
     }
   }
+  if (f.op === "publish" && step?.op === "publish" && f.errno === EADDRINUSE) return new PortInUseError(step.protocol, step.hostIp, step.hostPort);
   if (f.op === "chdir" && step?.op === "chdir") {
     return new MydockerError("container-setup", `chdir to cwd ("${step.dir}") set in config.json failed: ${errnoText(f.errno)}`);
   }

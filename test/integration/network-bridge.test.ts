@@ -1,14 +1,17 @@
 // The default bridge network and published ports, end to end: real netavark, real iptables,
-// traffic only to the test's own containers and to loopback.
+// traffic only to the test's own containers and to loopback. Published ports are forwarded by
+// each container's monitor (docker-proxy's way): netavark makes no rule for them.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { cliSuite, isRoot, mountsUnder, NOT_ROOT, waitFor } from "../helpers/cli.js";
+import { askUdp, connects, exchange } from "../helpers/sockets.js";
 
 const NETAVARK = "/usr/lib/podman/netavark";
 const skip = !isRoot() ? NOT_ROOT : !fs.existsSync(NETAVARK) ? "netavark is not installed (apt-get install netavark aardvark-dns)" : false;
@@ -23,6 +26,12 @@ function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+/** The container's monitor (the parent of its process). */
+function monitorOf(id: string): number {
+  const pid = inspect(id).State.Pid as number;
+  return Number(fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")[1]);
 }
 
 function get(url: string): Promise<string | undefined> {
@@ -116,11 +125,16 @@ test("a published port that is taken: one clear line, exit 125, and nothing set 
   assert.equal(clash.status, 125);
   assert.match(clash.stderr, new RegExp(`^mydocker: Bind for 127\\.0\\.0\\.1:${port}/tcp failed: port is already allocated \\(by container ${first.slice(0, 12)}\\)`));
   assert.match(md("ps", "-a", "--filter", "name=clash", "--format", "{{.Status}}").stdout, /^Created\n$/, "the container stays created");
-  assert.ok(!fs.existsSync(path.join(suite.roots().runRoot, ".net", md("ps", "-aq", "--no-trunc", "--filter", "name=clash").stdout.trim())));
+  const clashId = md("ps", "-aq", "--no-trunc", "--filter", "name=clash").stdout.trim();
+  assert.ok(!fs.existsSync(path.join(suite.roots().runRoot, ".net", clashId)), "no network namespace of it");
+  assert.ok(!fs.existsSync(path.join(suite.roots().runRoot, clashId)), "no runtime state (no monitor, no process) of it");
+  assert.deepEqual(fs.readdirSync(path.join(suite.roots().runRoot, ".net-gone")), [], "no teardown left half done");
   md("rm", "-f", first, "clash");
+  // The port's only holder was the first container's monitor: the failed start left no listener.
+  await waitFor(async () => !(await connects(port)), { what: "the port to be free once its container is gone" });
 });
 
-test("-P publishes the image's and --expose'd ports on random ports; -p ranges", { skip }, () => {
+test("-P publishes the image's and --expose'd ports on random ports; -p ranges", { skip }, async (t) => {
   const id = md("run", "-d", "-P", "--expose", "7000-7001", "--expose", "53/udp", "busybox", "sleep", "60").stdout.trim();
   const ports = inspect(id).NetworkSettings.Ports;
   assert.deepEqual(Object.keys(ports).sort(), ["53/udp", "7000/tcp", "7001/tcp"]);
@@ -137,6 +151,18 @@ test("-P publishes the image's and --expose'd ports on random ports; -p ranges",
   const ranged = inspect(range).NetworkSettings.Ports;
   assert.deepEqual(Object.keys(ranged).sort(), ["5000/udp", "5001/udp"]);
   assert.equal(md("port", range, "5001/udp").stdout, `127.0.0.1:${ranged["5001/udp"][0].HostPort}\n`);
+  // Traffic through each: a range of two httpds, and -P's random port.
+  const www = site(t, "ranged\n");
+  const base = await freePort();
+  const two = md("run", "-d", "-p", `127.0.0.1:${base}-${base + 1}:80-81`, "-P", "--expose", "82", "-v", `${www}:/www:ro`, "busybox", "sh", "-c", "httpd -p 81 -h /www; httpd -p 82 -h /www; exec httpd -f -p 80 -h /www");
+  assert.equal(two.status, 0, two.stderr);
+  const random = Number(inspect(two.stdout.trim()).NetworkSettings.Ports["82/tcp"][0].HostPort);
+  for (const p of [base, base + 1, random]) {
+    let body: string | undefined;
+    await waitFor(async () => (body = await get(`http://127.0.0.1:${p}/`)) !== undefined, { what: `httpd through published port ${p}` });
+    assert.equal(body, "ranged\n");
+  }
+  md("rm", "-f", two.stdout.trim());
   const bad = md("run", "--rm", "-p", "70000:80", "busybox", "true");
   assert.equal(bad.status, 125);
   assert.match(bad.stderr, /^mydocker: invalid port specification "70000:80"/);
@@ -153,4 +179,50 @@ test("--network host shares the host's interfaces; container:NAME shares another
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(` ${ip.replace(/\./g, "\\.")}/`));
   md("rm", "-f", a);
+});
+
+test("udp through a published port: each client's datagrams reach the container, its replies come back", { skip }, async (t) => {
+  const port = await freePort();
+  const id = md("run", "-d", "-p", `127.0.0.1:${port}:5353/udp`, "busybox", "sleep", "60").stdout.trim();
+  t.after(() => md("rm", "-f", id));
+  // busybox has no udp server: an echo of the test's own, in the container's network namespace.
+  const echo = spawn("nsenter", ["-t", String(inspect(id).State.Pid), "-n", process.execPath, "-e",
+    "const s=require('dgram').createSocket('udp4');s.on('message',(m,r)=>s.send(Buffer.concat([Buffer.from('echo '),m]),r.port,r.address));s.bind(5353)"], { stdio: "ignore" });
+  t.after(() => echo.kill("SIGKILL"));
+  const ask = (text: string) => askUdp(port, text);
+  await waitFor(async () => (await ask("ping")) === "echo ping", { what: "a udp echo through the published port" });
+  assert.deepEqual(await Promise.all(["a", "b"].map(ask)), ["echo a", "echo b"]);
+});
+
+test("tcp through a published port: megabytes both ways, the client's half-close reaches the container, which answers after it", { skip }, async () => {
+  const port = await freePort();
+  // The container reads to the client's EOF, then sends a checksum and everything back.
+  const id = md("run", "-d", "-p", `127.0.0.1:${port}:80`, "busybox", "nc", "-ll", "-p", "80", "-e", "sh", "-c", "cat > /tmp/got; md5sum < /tmp/got; cat /tmp/got").stdout.trim();
+  const data = crypto.randomBytes(3 << 20);
+  let reply: Buffer = Buffer.alloc(0);
+  await waitFor(async () => (reply = await exchange(port, data).catch(() => Buffer.alloc(0))).length > 0, { what: "the container to answer through the published port" });
+  const md5 = crypto.createHash("md5").update(data).digest("hex");
+  assert.equal(reply.subarray(0, 36).toString(), `${md5}  -\n`);
+  assert.ok(reply.subarray(36).equals(data), `the ${data.length} bytes back, not ${reply.length - 36}`);
+  md("rm", "-f", id);
+});
+
+test("a restart keeps the published port and the address; a killed monitor's port is closed", { skip }, async (t) => {
+  const www = site(t, "again\n");
+  const port = await freePort();
+  const id = md("run", "-d", "--restart", "always", "-p", `127.0.0.1:${port}:80`, "-v", `${www}:/www:ro`, "busybox", "httpd", "-f", "-p", "80", "-h", "/www").stdout.trim();
+  await waitFor(async () => (await get(`http://127.0.0.1:${port}/`)) === "again\n", { what: "httpd through the published port" });
+  const before = inspect(id);
+  const monitor = monitorOf(id);
+  process.kill(before.State.Pid, "SIGKILL");
+  await waitFor(() => inspect(id).RestartCount === 1 && inspect(id).State.Running === true, { what: "the monitor to restart the container" });
+  await waitFor(async () => (await get(`http://127.0.0.1:${port}/`)) === "again\n", { what: "httpd through the same port after the restart" });
+  assert.equal(inspect(id).NetworkSettings.IPAddress, before.NetworkSettings.IPAddress, "the address is kept");
+  assert.equal(monitorOf(id), monitor, "the same monitor, whose listener stayed");
+
+  process.kill(monitor, "SIGKILL");
+  await waitFor(async () => !(await connects(port)), { what: "the port to close with its monitor" });
+  md("rm", "-f", id);
+  const ip = `${before.NetworkSettings.IPAddress}`;
+  assert.deepEqual(execFileSync("iptables-save", { encoding: "utf8" }).split("\n").filter((l) => l.includes(id) || l.includes(`${ip}/`) || l.includes(`${ip}:`)), [], "no rule names the container");
 });

@@ -5,6 +5,7 @@ import { test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { cliSuite, isRoot, mountsUnder, NOT_ROOT, waitFor } from "../helpers/cli.js";
 
@@ -111,10 +112,19 @@ test("nothing is left after rm -f and after kill -9 of the monitor: no veth, rul
     ok("run", "-d", "--network", "mdk-t-leak", "busybox", "sleep", "120"),
   ];
   assert.ok(fs.existsSync(`/sys/class/net/${bridge}`));
-  // kill -9 of the second's monitor: the next command finds it ended and takes its network down.
-  const state = JSON.parse(fs.readFileSync(path.join(suite.roots().runRoot, ids[1]!, "state.json"), "utf8")) as { shimPid: number };
-  process.kill(state.shimPid, "SIGKILL");
-  await waitFor(() => ok("ps", "-a", "--filter", `id=${ids[1]}`, "--format", "{{.State}}") === "exited", { what: "the container to be found ended" });
+  const port = Number(ok("port", ids[0]!, "80").split(":")[1]);
+  // kill -9 of both monitors: the next command finds them ended and takes their network down;
+  // the published port closed with its monitor.
+  for (const id of ids) {
+    const state = JSON.parse(fs.readFileSync(path.join(suite.roots().runRoot, id, "state.json"), "utf8")) as { shimPid: number };
+    process.kill(state.shimPid, "SIGKILL");
+    await waitFor(() => ok("ps", "-a", "--filter", `id=${id}`, "--format", "{{.State}}") === "exited", { what: "the container to be found ended" });
+  }
+  const refused = await new Promise<boolean>((resolve) => {
+    const s = net.connect(port, "127.0.0.1", () => (s.destroy(), resolve(false)));
+    s.on("error", () => resolve(true));
+  });
+  assert.ok(refused, "no listener is left on the published port");
   ok("rm", "-f", ...ids);
   const rules = execFileSync("iptables-save", { encoding: "utf8" });
   assert.ok(!rules.includes("10.231.78."), "no firewall rule of the network's subnet");

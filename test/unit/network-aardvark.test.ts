@@ -26,7 +26,6 @@ test("the names waited for: on each network with names, the short id (else the n
       plain: { interface_name: "eth2", static_ips: ["172.17.0.9"], aliases: [] },
     },
     network_info: { a: net("a", "10.1.0.1", true), b: net("b", "10.2.0.1", true), plain: net("plain", "172.17.0.1", false) },
-    port_mappings: [],
   };
   assert.deepEqual(namesExpected(config), [
     { server: "10.1.0.1", name: "0123456789ab", ip: "10.1.0.5" },

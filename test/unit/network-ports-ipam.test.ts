@@ -37,7 +37,7 @@ test("--expose: ports and ranges with their protocol", () => {
 
 test("published ports as inspect, port and ps show them", () => {
   const c = { config: { ExposedPorts: { "80/tcp": {}, "443/tcp": {} } } } as never;
-  const run = { config: { port_mappings: [{ host_ip: "", container_port: 80, host_port: 32768, range: 1, protocol: "tcp" as const }] }, result: {} } as never;
+  const run = { config: {}, result: {}, ports: [{ protocol: "tcp", hostIp: "", hostPort: 32768, containerPort: 80 }] } as never;
   const ports = publishedPorts(c, run);
   assert.deepEqual(ports, { "80/tcp": [{ HostIp: "0.0.0.0", HostPort: "32768" }], "443/tcp": null });
   assert.equal(portsText(ports), "0.0.0.0:32768->80/tcp, 443/tcp");

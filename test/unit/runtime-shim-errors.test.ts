@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseStepFailure, stepFailureError } from "../../src/runtime/shim-errors.js";
+import { parseStepFailure, PortInUseError, stepFailureError } from "../../src/runtime/shim-errors.js";
 import type { Plan } from "../../src/runtime/plan.js";
 import { signalNumber } from "../../src/runtime/signals.js";
 import { nanosToRfc3339 } from "../../src/runtime/state.js";
@@ -13,6 +13,7 @@ const plan: Plan = [
   { op: "exec", searchPath: "/bin", argv: ["/bin/cmd"] },
   { op: "mount", source: "overlay", root: "", path: "/c/1", fstype: "overlay", flags: 0, data: "lowerdir=/l/a:/l/b,upperdir=/c/1/upper,workdir=/c/1/work", mkdir: "none" },
   { op: "overlay", target: "/c/1", upper: "/c/1/upper", work: "/c/1/work", lower: ["/l/a"] },
+  { op: "publish", protocol: "udp", hostIp: "0.0.0.0", hostPort: 5353, containerIp: "10.88.0.2", containerPort: 53 },
 ];
 
 function mapped(line: string): { status: number; message: string } {
@@ -43,6 +44,13 @@ test("an overlay that cannot be mounted is told by its directories and the call 
     status: 125,
     message: "error mounting the container's root filesystem (an overlay of 1 layers) on /c/1: no such file or directory (fsconfig workdir /c/1/work)",
   });
+});
+
+test("a published port that is taken is docker's bind error, with the port for the engine to name its holder", () => {
+  const e = stepFailureError(plan, parseStepFailure("7 publish 98 bind 0.0.0.0:5353/udp")!);
+  assert.ok(e instanceof PortInUseError);
+  assert.deepEqual([e.message, e.exitStatus, e.protocol, e.hostIp, e.hostPort], ["Bind for 0.0.0.0:5353/udp failed: port is already allocated", 125, "udp", "0.0.0.0", 5353]);
+  assert.deepEqual(mapped("7 publish 13 bind 0.0.0.0:5353/udp"), { status: 125, message: "error publishing 0.0.0.0:5353/udp: permission denied" });
 });
 
 test("signals by name or number", () => {

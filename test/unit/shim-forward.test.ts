@@ -13,6 +13,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { encodePlan, type PlanStep } from "../../src/runtime/plan.js";
 import { waitFor } from "../helpers/wait.js";
+import { askUdp, connects, exchange } from "../helpers/sockets.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const SHIM = path.join(REPO, "native/mydocker-shim");
@@ -55,27 +56,6 @@ async function freePort(kind: "tcp" | "udp" = "tcp"): Promise<number> {
   const { port } = s.address() as net.AddressInfo;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-/** Resolves with what a connection to port got back after sending data and shutting down its writing; rejects on an error. */
-function exchange(port: number, data: Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const s = net.connect(port, "127.0.0.1", () => s.end(data));
-    s.on("data", (d: Buffer) => chunks.push(d));
-    s.on("end", () => resolve(Buffer.concat(chunks)));
-    s.on("error", reject);
-  });
-}
-
-function connects(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, "127.0.0.1", () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.on("error", () => resolve(false));
-  });
 }
 
 /** The shim running plan steps until the test ends (killed then). */
@@ -134,16 +114,7 @@ test("udp: each client's datagrams reach the container and its replies come back
   t.after(() => echo.close());
   const port = await freePort("udp");
   runShim(t, [FORWARDING, udp(port, echo.address().port)]);
-  const ask = async (text: string): Promise<string | undefined> => {
-    const s = dgram.createSocket("udp4");
-    try {
-      const reply = new Promise<string>((r) => s.once("message", (m) => r(m.toString())));
-      s.send(text, port, "127.0.0.1");
-      return await Promise.race([reply, new Promise<undefined>((r) => setTimeout(r, 300))]);
-    } finally {
-      s.close();
-    }
-  };
+  const ask = (text: string) => askUdp(port, text);
   await waitFor(async () => (await ask("ping")) === "echo ping", { what: "a udp echo through the published port" });
   // Three clients one after the other, the table holding two flows: the longest idle one gives its place up.
   const replies: (string | undefined)[] = [];

@@ -227,6 +227,7 @@ export class Starter {
         openStdin: c.config.OpenStdin,
         restart: restartPolicy(c, this.o.restartCommand(c.id)),
         health: healthCheckFor(c, spec),
+        publish: net.publish,
         exitCommand: this.o.exitCommand(c.id, net.tag),
       });
       if (io) {
@@ -236,7 +237,8 @@ export class Starter {
       others = await this.connectWaiting(c.id);
       await runtime.start(c.id);
       this.markRunning(c, st.pid ?? 0);
-    } catch (e) {
+    } catch (failure) {
+      const e = this.ctx.network.explainFailure(c.id, failure);
       session?.detach();
       for (const s of others) s.detach();
       await this.connectWaiting(c.id, e);
@@ -364,9 +366,10 @@ export class Starter {
         // monitor's exit command once it has ended: neither in the caller's path.
         const release = networkRun && !this.o.releaseInProcess ? { exitCommand: this.o.exitCommand(c.id, networkRun) } : {};
         const network = { ...release, ...(net.ready ? { onPid: () => net.ready! } : {}) };
-        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), ...logOpts, ...network });
+        handle = await runtime.run(c.id, spec, { rootfsMount, stdio: io.stdio, stdin: io.stdin, keepState: true, health: healthCheckFor(c, spec), publish: net.publish, ...logOpts, ...network });
         this.markRunning(c, handle.pid);
-      } catch (e) {
+      } catch (failure) {
+        const e = this.ctx.network.explainFailure(id, failure);
         await reconciler.abandon(id, e);
         throw e;
       }

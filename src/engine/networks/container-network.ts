@@ -1,19 +1,21 @@
 // A container's part in its networks: its addresses, allocated when it is created and kept
 // for its life (a restart keeps them); the network namespace set up by netavark before each
-// run and taken down after it, whoever sees it end; and what that run got (inspect, port, ps).
+// run (or taken ready from the pool) and taken down after it, whoever sees it end; the ports
+// its monitor publishes; and what that run got (inspect, port, ps).
 import fs from "node:fs";
 import path from "node:path";
 import { MydockerError } from "../../util/errors.js";
 import { netavarkName, netavarkNetwork, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { setupAnswering } from "../../network/aardvark.js";
 import { createNetns, removeNetns, type NetnsPinner } from "../../network/netns.js";
-import { resolvePorts, type PortBindings } from "../../network/ports.js";
+import { clash, resolvePorts, type PortBindings, type PublishedPort } from "../../network/ports.js";
+import { PortInUseError, type PortForward } from "../../runtime/index.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import os from "node:os";
 import type { ContainerRecord } from "../container-store.js";
 import { ETC_FILES, writeEtcFiles } from "./etc-files.js";
-import { NetworkRuns, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { NetworkRuns, readRun, runTag, saveRun, savePorts, type ClaimedRun } from "./runs.js";
 import { NetworkPool, REUSABLE } from "./pool.js";
 import { releaseDeadRoots } from "./dead-roots.js";
 import type { Spec } from "../../spec/runtime.js";
@@ -34,6 +36,8 @@ export interface NetworkSetup {
   tag?: string;
   /** Settles once netavark has set the namespace up (its own network only). */
   ready?: Promise<void>;
+  /** The ports the container's monitor publishes, forwarded to its address on its first network. */
+  publish?: PortForward[];
 }
 
 export class ContainerNetwork {
@@ -110,12 +114,16 @@ export class ContainerNetwork {
     return joinNetwork(this.store(), c, n, req, n.name === DEFAULT_NETWORK ? this.pool.reserved(n) : new Set<number>());
   }
 
-  /** The published ports every other set-up container of this engine holds. */
-  private heldPorts(self: string): { who: string; m: NetavarkConfig["port_mappings"][number] }[] {
-    return this.runs
-      .ids()
-      .filter((id) => id !== self)
-      .flatMap((id) => (this.runOf(id)?.config.port_mappings ?? []).map((m) => ({ who: id.slice(0, 12), m })));
+  /**
+   * A start that failed: one whose monitor found a published port taken says so in docker's
+   * words, naming the container of this engine that publishes it, if one does.
+   */
+  explainFailure(id: string, e: unknown): unknown {
+    if (!(e instanceof PortInUseError)) return e;
+    const all = e.hostIp === "0.0.0.0";
+    const holds = (p: PublishedPort) => p.hostPort === e.hostPort && p.protocol === e.protocol && (all || !p.hostIp || p.hostIp === e.hostIp);
+    const who = this.runs.ids().find((other) => other !== id && this.runOf(other)?.ports.some(holds));
+    return clash(e.hostIp, e.hostPort, e.protocol, who?.slice(0, 12));
   }
 
   /**
@@ -138,11 +146,11 @@ export class ContainerNetwork {
       const gateway = mode.kind === "host" && needsGateway ? this.service.ensureDefault().gateway : "127.0.0.1";
       return { etc: this.etcFiles(c, [], gateway, []) };
     }
-    const { tag, ready } = await this.setupNetwork(c);
+    const { tag, ready, publish } = await this.setupNetwork(c);
     const eps = this.store().endpointsOf(c.id);
     const nets = eps.map((ep) => this.store().get(ep.networkId)).filter((n): n is NetworkRecord => n !== undefined);
     const servers = nets.filter((n) => n.dns).map((n) => n.gateway);
-    return { nsPath: this.nsPath(c.id), etc: this.etcFiles(c, eps.map((ep) => ep.ip), nets[0]?.gateway ?? "127.0.0.1", servers), tag, ready };
+    return { nsPath: this.nsPath(c.id), etc: this.etcFiles(c, eps.map((ep) => ep.ip), nets[0]?.gateway ?? "127.0.0.1", servers), tag, ready, publish };
   }
 
   private etcFiles(c: ContainerRecord, ips: string[], gateway: string, nameServers: string[]) {
@@ -161,24 +169,24 @@ export class ContainerNetwork {
     });
   }
 
-  private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready?: Promise<void> }> {
+  private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready?: Promise<void>; publish: PortForward[] }> {
     await this.teardown(c.id);
-    const pooled = this.fromPool(c);
-    if (pooled) return { tag: pooled };
-    // Read only when a port is published: it reads every set-up container's configuration.
-    let held: ReturnType<typeof this.heldPorts> | undefined;
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
-    const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false, (ip, port, proto) =>
-      (held ??= this.heldPorts(c.id)).find(({ m }) => m.host_port === port && m.protocol === proto && (!m.host_ip || !ip || m.host_ip === ip))?.who,
-    );
-    const tag = runTag();
-    const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), ports, tag);
+    const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false);
     const dir = this.runs.dir(c.id);
+    const pooled = this.fromPool(c);
+    if (pooled) {
+      savePorts(dir, ports);
+      return { tag: pooled, publish: this.forwards(c, ports) };
+    }
+    const tag = runTag();
+    const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), tag);
     makeSpreadDir(this.runs.current, 0o700);
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     // Written first: a command killed from here on leaves what recovery needs to take it down.
     const configFile = path.join(dir, "netavark.json");
     fs.writeFileSync(configFile, JSON.stringify(config));
+    savePorts(dir, ports);
     try {
       await createNetns(this.nsPath(c.id), this.pin);
     } catch (e) {
@@ -192,18 +200,24 @@ export class ContainerNetwork {
     // Whoever waits for it hears of a failure; a run given up before it waited releases the
     // namespace all the same (teardown, after this setup, under netavark's lock).
     ready.catch(() => {});
-    return { tag, ready };
+    return { tag, ready, publish: this.forwards(c, ports) };
+  }
+
+  /** What the monitor is told of the published ports: each forwarded to the container's address on its first network. */
+  private forwards(c: ContainerRecord, ports: PublishedPort[]): PortForward[] {
+    const containerIp = this.store().endpointsOf(c.id)[0]?.ip;
+    if (!containerIp) return [];
+    return ports.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp || "0.0.0.0", hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
   }
 
   /**
-   * A first run on the default bridge alone, without ports or a MAC of its own, gets a
-   * namespace the pool made ready (and the address it has): its tag, else undefined.
+   * A first run on the default bridge alone, without a MAC of its own, gets a namespace the
+   * pool made ready (and the address it has): its tag, else undefined. Its published ports are
+   * its monitor's, not the namespace's.
    */
   private fromPool(c: ContainerRecord): string | undefined {
     const eps = this.store().endpointsOf(c.id);
-    const hc = c.hostConfig;
-    const ports = Object.keys(hc.PortBindings ?? {}).length > 0 || (hc.PublishAllPorts && Object.keys(c.config.ExposedPorts ?? {}).length > 0);
-    if (eps.length !== 1 || eps[0]!.mac || ports || c.state.status !== "created") return undefined;
+    if (eps.length !== 1 || eps[0]!.mac || c.state.status !== "created") return undefined;
     const n = this.store().get(eps[0]!.networkId);
     if (n?.name !== DEFAULT_NETWORK || !this.pool.take(n, c.id, this.runs.dir(c.id))) return undefined;
     this.event("connect", n, c.id);
@@ -322,7 +336,6 @@ export class ContainerNetwork {
       ...run.config,
       networks: { [netavarkName(n)]: endpointConfig(c, n, ep, iface) },
       network_info: { [netavarkName(n)]: netavarkNetwork(n) },
-      port_mappings: [],
     };
     try {
       const result = await setupAnswering(this.bin, this.nsPath(c.id), one, this.debug);
@@ -342,7 +355,7 @@ export class ContainerNetwork {
     const run = this.runOf(c.id);
     const mine = run?.config.networks[netavarkName(n)];
     if (run && mine) {
-      const one: NetavarkConfig = { ...run.config, networks: { [netavarkName(n)]: mine }, network_info: { [netavarkName(n)]: run.config.network_info[netavarkName(n)]! }, port_mappings: [] };
+      const one: NetavarkConfig = { ...run.config, networks: { [netavarkName(n)]: mine }, network_info: { [netavarkName(n)]: run.config.network_info[netavarkName(n)]! } };
       await netavarkTeardown(this.bin, this.nsPath(c.id), one);
       const networks = { ...run.config.networks };
       const info = { ...run.config.network_info };

@@ -60,7 +60,7 @@ function rootsOnly(runRoot: string, ns: string): boolean {
 function teardownConfig(net: NetavarkNetwork, nsFile: string): NetavarkConfig {
   const kept = readRun(path.dirname(nsFile))?.config;
   if (kept?.network_info[net.name]?.id === net.id) return kept;
-  // A pool entry's address is its name; any other's matters not without published ports.
+  // A pool entry's address is its name; any other's matters not (netavark has no ports of ours).
   const m = ADDRESS_DIR.exec(path.basename(path.dirname(nsFile)));
   const ip = m ? m.slice(1, 5).join(".") : formatIp(parseCidr(net.subnets[0]!.subnet).base + 2);
   return {
@@ -68,7 +68,6 @@ function teardownConfig(net: NetavarkNetwork, nsFile: string): NetavarkConfig {
     container_name: "mydocker-sweep",
     networks: { [net.name]: { interface_name: "eth0", static_ips: [ip], aliases: [] } },
     network_info: { [net.name]: net },
-    port_mappings: [],
   };
 }
 

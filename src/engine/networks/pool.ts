@@ -17,7 +17,7 @@ import { netavarkName, netavarkNetwork, netavarkSetup, type NetavarkBinaries } f
 import type { NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import { isSameProcess, processStartTime } from "../../runtime/index.js";
-import { readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
+import { PORTS_FILE, readRun, runTag, saveRun, type ClaimedRun } from "./runs.js";
 import { specLeavesNetnsClean } from "./reuse.js";
 import type { Spec } from "../../spec/runtime.js";
 
@@ -104,7 +104,7 @@ export class NetworkPool {
     if (!n || !fs.existsSync(path.join(run.dir, REUSABLE))) return false;
     const config = readRun(run.dir)?.config;
     const mine = config?.networks[netavarkName(n)];
-    if (!config || !mine || Object.keys(config.networks).length !== 1 || config.network_info[netavarkName(n)]?.id !== n.id || config.port_mappings.length > 0) return false;
+    if (!config || !mine || Object.keys(config.networks).length !== 1 || config.network_info[netavarkName(n)]?.id !== n.id) return false;
     const ip = mine.static_ips[0] ?? "";
     if (!this.reserved(n).has(parseIp(ip) ?? -1) || mine.static_mac !== macForIp(ip)) return false;
     const who = holder(ip);
@@ -112,6 +112,8 @@ export class NetworkPool {
     const entry = path.join(this.dir, nameOf(ip));
     try {
       fs.rmSync(path.join(run.dir, REUSABLE));
+      // The ports were the run's (its monitor's), not the namespace's.
+      fs.rmSync(path.join(run.dir, PORTS_FILE), { force: true });
       // Fails when the pool is not in use (drained) or has an entry of that address; the empty
       // directory is then replaced by the entry at once.
       fs.mkdirSync(entry, { mode: 0o700 });
@@ -182,7 +184,6 @@ export class NetworkPool {
       container_name: `${POOL_NAME_PREFIX}${nameOf(ip)}`,
       networks: { [netavarkName(n)]: { interface_name: "eth0", static_ips: [ip], aliases: [], static_mac: macForIp(ip) } },
       network_info: { [netavarkName(n)]: netavarkNetwork(n) },
-      port_mappings: [],
     };
     try {
       fs.writeFileSync(path.join(entry, "netavark.json"), JSON.stringify(config));

@@ -1,5 +1,5 @@
-// What netavark is told of one run of a container: each network it is on, its end of each
-// (interface, address, MAC, the names it answers to) and its published ports.
+// What netavark is told of one run of a container: each network it is on and its end of each
+// (interface, address, MAC, the names it answers to). Published ports are its monitor's.
 import { macForIp } from "../../network/ipam.js";
 import { netavarkName, netavarkNetwork } from "../../network/netavark.js";
 import type { Endpoint, NetworkRecord } from "../../network/store.js";
@@ -13,7 +13,7 @@ export function endpointConfig(c: ContainerRecord, n: NetworkRecord, ep: Endpoin
 }
 
 /** A run's description: its endpoints in connection order (eth0, eth1, …; undefined: a network gone meanwhile). */
-export function runConfig(c: ContainerRecord, endpoints: { ep: Endpoint; n: NetworkRecord | undefined }[], ports: NetavarkConfig["port_mappings"], tag: string): NetavarkConfig {
+export function runConfig(c: ContainerRecord, endpoints: { ep: Endpoint; n: NetworkRecord | undefined }[], tag: string): NetavarkConfig {
   const networks: NetavarkConfig["networks"] = {};
   const info: NetavarkConfig["network_info"] = {};
   endpoints.forEach(({ ep, n }, i) => {
@@ -24,5 +24,5 @@ export function runConfig(c: ContainerRecord, endpoints: { ep: Endpoint; n: Netw
   // --dns on a network with names: aardvark-dns's upstream for this container.
   const dns = c.hostConfig.Dns ?? [];
   const upstream = dns.length && Object.values(info).some((n) => n.dns_enabled) ? { dns_servers: dns } : {};
-  return { container_id: tag, container_name: c.name, networks, network_info: info, port_mappings: ports, ...upstream };
+  return { container_id: tag, container_name: c.name, networks, network_info: info, ...upstream };
 }

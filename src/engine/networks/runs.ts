@@ -9,7 +9,11 @@ import path from "node:path";
 import { isErrno } from "../../util/errors.js";
 import { isSameProcess, processStartTime } from "../../runtime/index.js";
 import type { NetavarkConfig, NetavarkResult } from "../../network/types.js";
+import type { PublishedPort } from "../../network/ports.js";
 import type { NetworkRun } from "./settings.js";
+
+/** In a run's directory: the ports its monitor publishes (none: no file). */
+export const PORTS_FILE = "ports.json";
 
 /** A run taken for teardown: its directory and the container it was of. */
 export interface ClaimedRun {
@@ -47,7 +51,18 @@ export function readRun(dir: string): NetworkRun | undefined {
   } catch {
     // Setup had not answered yet.
   }
-  return { config, result };
+  let ports: PublishedPort[] = [];
+  try {
+    ports = JSON.parse(fs.readFileSync(path.join(dir, PORTS_FILE), "utf8")) as PublishedPort[];
+  } catch {
+    // None published.
+  }
+  return { config, result, ports };
+}
+
+/** Records the ports a run publishes (before its monitor starts: port, ps and inspect read them). */
+export function savePorts(dir: string, ports: readonly PublishedPort[]): void {
+  if (ports.length) fs.writeFileSync(path.join(dir, PORTS_FILE), JSON.stringify(ports));
 }
 
 export function saveRun(dir: string, config: NetavarkConfig, result: NetavarkResult): void {

@@ -4,11 +4,13 @@ import type { Endpoint, NetworkRecord } from "../../network/store.js";
 import type { ContainerRecord } from "../container-store.js";
 import type { NetavarkConfig, NetavarkResult } from "../../network/types.js";
 import { netavarkName } from "../../network/netavark.js";
+import type { PublishedPort } from "../../network/ports.js";
 
-/** What one run of a container was given: netavark's input and its answer. */
+/** What one run of a container was given: netavark's input and its answer, and the ports its monitor publishes. */
 export interface NetworkRun {
   config: NetavarkConfig;
   result: NetavarkResult;
+  ports: PublishedPort[];
 }
 
 export interface PortPublished {
@@ -48,8 +50,8 @@ export interface NetworkSettings {
 export function publishedPorts(c: ContainerRecord, run: NetworkRun | undefined): Record<string, PortPublished[] | null> {
   const out: Record<string, PortPublished[] | null> = {};
   for (const key of Object.keys(c.config.ExposedPorts ?? {})) out[key] = null;
-  for (const m of run?.config.port_mappings ?? []) {
-    (out[`${m.container_port}/${m.protocol}`] ??= []).push({ HostIp: m.host_ip || "0.0.0.0", HostPort: String(m.host_port) });
+  for (const p of run?.ports ?? []) {
+    (out[`${p.containerPort}/${p.protocol}`] ??= []).push({ HostIp: p.hostIp || "0.0.0.0", HostPort: String(p.hostPort) });
   }
   return out;
 }
