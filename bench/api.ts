@@ -94,7 +94,7 @@ export async function apiBench(runs = 15, containers = 100, concurrent = 20): Pr
     makeBusyboxRootfs(rootfs);
     const tar = spawnSync("tar", ["-C", rootfs, "-c", "."], { maxBuffer: 1 << 28 }).stdout;
     for (const [cmd, args, env] of [
-      [process.execPath, [BIN, "import", "-", IMAGE], mdEnv],
+      [BIN, ["import", "-", IMAGE], mdEnv],
       ["podman", [...podmanArgs, "import", "-", IMAGE], podmanEnv],
     ] as const) {
       const r = spawnSync(cmd, args, { env, input: tar, encoding: "utf8" });
@@ -103,7 +103,7 @@ export async function apiBench(runs = 15, containers = 100, concurrent = 20): Pr
     const mdSock = path.join(base, "mydocker.sock");
     const pmSock = path.join(base, "podman.sock");
     const cli = (socket: string) => ({ ...process.env, DOCKER_HOST: `unix://${socket}`, DOCKER_CONFIG: path.join(base, "docker-config") });
-    daemons.push({ name: "mydocker", env: cli(mdSock), proc: spawn(process.execPath, ["--", BIN, "serve", "-H", `unix://${mdSock}`], { env: mdEnv, stdio: "ignore" }) });
+    daemons.push({ name: "mydocker", env: cli(mdSock), proc: spawn(BIN, ["serve", "-H", `unix://${mdSock}`], { env: mdEnv, stdio: "ignore" }) });
     daemons.push({ name: "podman", env: cli(pmSock), proc: spawn("podman", [...podmanArgs, "system", "service", "--time", "0", `unix://${pmSock}`], { env: podmanEnv, stdio: "ignore" }) });
     await waitForSocket(daemons[0]!, mdSock);
     await waitForSocket(daemons[1]!, pmSock);
@@ -141,10 +141,10 @@ export async function apiBench(runs = 15, containers = 100, concurrent = 20): Pr
     await Promise.all(daemons.map((d) => (d.proc.exitCode !== null ? undefined : new Promise((r) => d.proc.once("exit", r)))));
     spawnSync("podman", [...podmanArgs, "rm", "-af"], { env: podmanEnv, stdio: "ignore" });
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { env: podmanEnv, stdio: "ignore" });
-    const left = (spawnSync(process.execPath, [BIN, "ps", "-aq"], { env: mdEnv, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean);
-    if (left.length) spawnSync(process.execPath, [BIN, "rm", "-f", ...left], { env: mdEnv, stdio: "ignore" });
+    const left = (spawnSync(BIN, ["ps", "-aq"], { env: mdEnv, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean);
+    if (left.length) spawnSync(BIN, ["rm", "-f", ...left], { env: mdEnv, stdio: "ignore" });
     // The default bridge's pool and teardowns still in exit commands: released, waited for.
-    spawnSync(process.execPath, [BIN, "network", "prune", "-f"], { env: mdEnv, stdio: "ignore" });
+    spawnSync(BIN, ["network", "prune", "-f"], { env: mdEnv, stdio: "ignore" });
     for (const h of fs.readdirSync("/sys/fs/cgroup")) {
       const dir = path.join("/sys/fs/cgroup", h, cgroupParent);
       if (fs.existsSync(dir)) fs.rmdirSync(dir);

@@ -55,14 +55,14 @@ export function buildBench(rounds = 5): void {
     makeBusyboxRootfs(rootfs);
     const tar = spawnSync("tar", ["-C", rootfs, "-c", "."], { maxBuffer: 1 << 28 }).stdout;
     must("podman", [...podmanArgs, "import", "-", "localhost/bench-busybox:latest"], undefined, tar);
-    must(process.execPath, [BIN, "import", "-", "localhost/bench-busybox:latest"], env, tar);
+    must(BIN, ["import", "-", "localhost/bench-busybox:latest"], env, tar);
     const ctx = path.join(base, "ctx");
     fs.mkdirSync(path.join(ctx, "src"), { recursive: true });
     for (let i = 0; i < 200; i++) fs.writeFileSync(path.join(ctx, "src", `f${i}.txt`), `file ${i}\n`.repeat(50));
     fs.writeFileSync(path.join(ctx, "config.txt"), "config 0\n");
     fs.writeFileSync(path.join(ctx, "Dockerfile"), DOCKERFILE);
     const subjects: Subject[] = [
-      { name: "mydocker", build: (extra) => timed(process.execPath, [BIN, "build", "-q", "--network", "none", "-t", "bench/built", ...extra, ctx], env) },
+      { name: "mydocker", build: (extra) => timed(BIN, ["build", "-q", "--network", "none", "-t", "bench/built", ...extra, ctx], env) },
       {
         name: "podman",
         build: (extra) =>
@@ -86,7 +86,7 @@ export function buildBench(rounds = 5): void {
     table.print();
   } finally {
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });
-    spawnSync(process.execPath, [BIN, "rm", "-f", ...(spawnSync(process.execPath, [BIN, "ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
+    spawnSync(BIN, ["rm", "-f", ...(spawnSync(BIN, ["ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
     for (const h of fs.readdirSync("/sys/fs/cgroup")) {
       const dir = path.join("/sys/fs/cgroup", h, cgroupParent);
       if (fs.existsSync(dir)) fs.rmdirSync(dir);

@@ -167,10 +167,10 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
   const subjects: Subject[] = [
     {
       name: "mydocker",
-      cli: (args) => run(process.execPath, [BIN, ...args], env),
-      timedCli: (args) => run(process.execPath, [BIN, ...args], { ...env, MYDOCKER_NETAVARK: mydockerNetavark }),
+      cli: (args) => run(BIN, args, env),
+      timedCli: (args) => run(BIN, args, { ...env, MYDOCKER_NETAVARK: mydockerNetavark }),
       netavarkTimes: times.mydocker,
-      argv: (args) => [process.execPath, BIN, ...args],
+      argv: (args) => [BIN, ...args],
       env,
     },
     {
@@ -186,7 +186,7 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
     makeBusyboxRootfs(rootfs);
     const tar = spawnSync("tar", ["-C", rootfs, "-c", "."], { maxBuffer: 1 << 28 }).stdout;
     run("podman", [...podmanArgs, "import", "-", IMAGE], undefined, tar);
-    run(process.execPath, [BIN, "import", "-", IMAGE], env, tar);
+    run(BIN, ["import", "-", IMAGE], env, tar);
     const www = path.join(base, "www");
     fs.mkdirSync(www);
     fs.writeFileSync(path.join(www, "index.html"), "hello\n");
@@ -219,9 +219,9 @@ export async function networkBench(runs = 15, mb = 1024): Promise<void> {
   } finally {
     spawnSync("podman", [...podmanArgs, "rm", "-af"], { stdio: "ignore" });
     spawnSync("podman", [...podmanArgs, "system", "reset", "-f"], { stdio: "ignore" });
-    spawnSync(process.execPath, [BIN, "rm", "-f", ...(spawnSync(process.execPath, [BIN, "ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
+    spawnSync(BIN, ["rm", "-f", ...(spawnSync(BIN, ["ps", "-aq"], { env, encoding: "utf8" }).stdout ?? "").split("\n").filter(Boolean)], { env, stdio: "ignore" });
     // The default bridge's pool and teardowns still in exit commands: released, waited for.
-    spawnSync(process.execPath, [BIN, "network", "prune", "-f"], { env, stdio: "ignore" });
+    spawnSync(BIN, ["network", "prune", "-f"], { env, stdio: "ignore" });
     for (const h of fs.readdirSync("/sys/fs/cgroup")) {
       const dir = path.join("/sys/fs/cgroup", h, cgroupParent);
       if (fs.existsSync(dir)) fs.rmdirSync(dir);

@@ -78,7 +78,7 @@ export async function registryBench(mb = 600, rounds = 3): Promise<void> {
     MYDOCKER_CONFIG_FILE: path.join(base, "none.json"),
     DOCKER_CONFIG: path.join(base, "docker"),
   });
-  const md = [process.execPath, "--", BIN];
+  const md = [BIN];
   const podman = (round: number) => ["podman", ...podmanStore(path.join(base, `podman-${round}`))];
   /** The registry's storage emptied: each push uploads its layer. */
   const emptyRegistry = (): void => fs.rmSync(path.join(registryDir, "storage"), { recursive: true, force: true });

@@ -5,10 +5,4 @@
 const path = require("node:path");
 const { runBundled, commandOf } = require("./load-bundle.cjs");
 
-// bin/myrunc's malloc tunable was for node's start: the shim and what it runs get the caller's environment.
-if (process.env.MYRUNC_SET_TUNABLES === "1") {
-  delete process.env.GLIBC_TUNABLES;
-  delete process.env.MYRUNC_SET_TUNABLES;
-}
-
 runBundled(path.join(__dirname, "../dist/src/oci-cli"), commandOf(process.argv, ["--root", "--log", "--log-format"]));

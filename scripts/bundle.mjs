@@ -13,9 +13,10 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
 /** One CommonJS file of entry and everything it imports, next to it (the same depth). */
 async function bundle(entry, outfile) {
-  await build({
+  const out = await build({
     entryPoints: [entry],
     outfile,
+    write: false,
     bundle: true,
     platform: "node",
     format: "cjs",
@@ -27,6 +28,12 @@ async function bundle(entry, outfile) {
     banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
     logLevel: "warning",
   });
+  // esbuild escapes what is not ASCII in strings, not in regular expressions or the comments
+  // it keeps. One such character and V8 holds the whole source (which a startup snapshot
+  // keeps, and a compile cache needs) in two bytes a character: 3 MB more to read or
+  // deserialize at every start. \uXXXX means the same character in all of these places.
+  const text = out.outputFiles[0].text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  fs.writeFileSync(outfile, text);
 }
 
 // The two command lines: mydocker's, and myrunc's (src/oci-cli), which never loads the
@@ -38,30 +45,41 @@ for (const dir of ["dist/src/cli", "dist/src/oci-cli"]) {
   fs.rmSync(`${outfile}.cache`, { recursive: true, force: true });
 }
 
-// myrunc's V8 startup snapshot (src/oci-cli/snapshot.ts, bin/myrunc). The old one goes
-// first: should this one fail, bin/myrunc finds none and runs the bundle instead.
-const oci = path.join(root, "dist/src/oci-cli");
-const blob = path.join(oci, "main.blob");
-fs.rmSync(blob, { force: true });
-await bundle(path.join(oci, "snapshot.js"), path.join(oci, "snapshot.cjs"));
-const tmp = `${blob}.${process.pid}`;
-// The bundle is compiled whole into the snapshot: V8 compiles a function when it is first
-// called, and a run would compile some hundred of them (~4 ms of its ~20 beyond node's
-// start). --no-lazy holds only while the builder (scripts/snapshot-eager.cjs) compiles the
-// bundle: a snapshot records the flags it was made under, and node loads it only under the same.
-const made = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", path.join(root, "scripts/snapshot-eager.cjs")], {
-  encoding: "utf8",
-  cwd: oci,
-  env: { ...process.env, MYRUNC_SNAPSHOT_BUNDLE: path.join(oci, "snapshot.cjs") },
-});
-// node warns that it has not verified every built-in it loads in a snapshot (child_process,
-// module): the myrunc tests run from this snapshot, so those warnings are kept out of the
-// build's output. A snapshot node would not load (it says so and exits) is not kept.
-const loads = made.status === 0 && spawnSync(process.execPath, ["--snapshot-blob", tmp, path.join(oci, "snapshot.cjs"), "--version"], { encoding: "utf8" });
-if (loads && loads.status === 0 && loads.stdout.startsWith("myrunc version")) {
-  fs.renameSync(tmp, blob);
-} else {
-  fs.rmSync(tmp, { force: true });
-  const why = made.status !== 0 ? made.stderr || made.error?.message : `it does not load: ${loads?.stderr || loads?.error?.message}`;
-  console.warn(`bundle: no startup snapshot for myrunc (it will start from its bundle): ${why}`);
+// Each command line's V8 startup snapshot (src/cli/snapshot.ts, src/oci-cli/snapshot.ts;
+// bin/front.sh starts node from it), what its --version prints when it loads, and whether
+// it holds all of its code compiled (scripts/snapshot-builder.cjs says when that pays).
+await snapshot(path.join(root, "dist/src/cli"), /^\d+\.\d+\.\d+\n$/, false);
+await snapshot(path.join(root, "dist/src/oci-cli"), /^myrunc version /, true);
+
+/**
+ * DIST/main.blob, made from DIST/snapshot.js. The old one goes first: should this one fail,
+ * bin/front.sh finds none and runs the bundle instead.
+ */
+async function snapshot(dist, version, eager) {
+  const blob = path.join(dist, "main.blob");
+  const entry = path.join(dist, "snapshot.cjs");
+  fs.rmSync(blob, { force: true });
+  await bundle(path.join(dist, "snapshot.js"), entry);
+  const tmp = `${blob}.${process.pid}`;
+  // Eager, the bundle is compiled whole into the snapshot: V8 compiles a function when it is
+  // first called, and a myrunc run would compile some hundred of them (~4 ms of its ~20
+  // beyond node's start). --no-lazy holds only while the builder (scripts/snapshot-builder.cjs)
+  // compiles the bundle: a snapshot records the flags it was made under, and node loads it
+  // only under the same.
+  const made = spawnSync(process.execPath, ["--snapshot-blob", tmp, "--build-snapshot", path.join(root, "scripts/snapshot-builder.cjs")], {
+    encoding: "utf8",
+    cwd: dist,
+    env: { ...process.env, MYDOCKER_SNAPSHOT_BUNDLE: entry, MYDOCKER_SNAPSHOT_EAGER: eager ? "1" : "0" },
+  });
+  // node warns that it has not verified every built-in it loads in a snapshot (child_process,
+  // module): the tests run from these snapshots, so those warnings are kept out of the
+  // build's output. A snapshot node would not load (it says so and exits) is not kept.
+  const loads = made.status === 0 && spawnSync(process.execPath, ["--snapshot-blob", tmp, "--", entry, "--version"], { encoding: "utf8" });
+  if (loads && loads.status === 0 && version.test(loads.stdout)) {
+    fs.renameSync(tmp, blob);
+  } else {
+    fs.rmSync(tmp, { force: true });
+    const why = made.status !== 0 ? made.stderr || made.error?.message : `it does not load: ${loads?.stderr || loads?.error?.message}`;
+    console.warn(`bundle: no startup snapshot in ${path.relative(root, dist)} (its command line will start from its bundle): ${why}`);
+  }
 }

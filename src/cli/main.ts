@@ -16,9 +16,19 @@ import { registerSystem } from "./commands/system.js";
 import { registerBuild } from "./commands/build.js";
 import { registerNetwork } from "./commands/network.js";
 import { registerServe } from "./commands/serve.js";
+import { undoFrontEnv } from "../util/front-env.js";
 
 export async function main(argv: string[]): Promise<void> {
-  watchOutputs();
+  await commandLine()(argv);
+}
+
+/**
+ * The command line, ready to parse one argv (the runner is for one use: commander keeps
+ * what it parsed). Made apart from the parse so that mydocker's startup snapshot holds it
+ * made (src/cli/snapshot.ts): nothing here may read the environment, the terminal or the
+ * clock; the runner does.
+ */
+export function commandLine(): (argv: string[]) => Promise<void> {
   const program = new Command("mydocker");
   program
     .description("A container engine: namespaces, cgroups, overlayfs, with docker's command line")
@@ -75,19 +85,23 @@ export async function main(argv: string[]): Promise<void> {
     active = actionCommand;
   });
 
-  let status = 0;
-  try {
-    await program.parseAsync(resolveAliases(program, argv));
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      status = commanderStatus(e.code);
-    } else {
-      status = outputClosed() ? CLOSED_STATUS : commandStatus(e, fail(e, flags().debug), active);
+  return async (argv) => {
+    undoFrontEnv();
+    watchOutputs();
+    let status = 0;
+    try {
+      await program.parseAsync(resolveAliases(program, argv));
+    } catch (e) {
+      if (e instanceof CommanderError) {
+        status = commanderStatus(e.code);
+      } else {
+        status = outputClosed() ? CLOSED_STATUS : commandStatus(e, fail(e, flags().debug), active);
+      }
+    } finally {
+      engine?.close();
     }
-  } finally {
-    engine?.close();
-  }
-  process.exitCode = status;
+    process.exitCode = status;
+  };
 }
 
 /**

@@ -45,11 +45,13 @@ export type { AttachOptions, ForegroundIo, RunResult } from "./containers/starte
 export type { EngineOptions } from "./engine-options.js";
 
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker");
+// node's entry of the command line, not bin/mydocker's sh front: the monitor runs the command
+// with this node, whatever the PATH of its environment holds.
+const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../bin/mydocker.cjs");
 
 /** The engine's command line as a container's monitor runs it: at its exit, at each restart (appending the run's exit code and end). */
 function engineCommand(roots: EngineRoots, ...args: string[]): string[] {
-  return [process.execPath, BIN, "--root", roots.root, "--runroot", roots.runRoot, ...args];
+  return [process.execPath, "--", BIN, "--root", roots.root, "--runroot", roots.runRoot, ...args];
 }
 
 function defaultExitCommand(id: string, roots: EngineRoots, networkRun?: string): string[] {

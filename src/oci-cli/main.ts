@@ -13,6 +13,7 @@ import { registerPause } from "./pause.js";
 import { registerPs } from "./ps.js";
 import { registerState } from "./state.js";
 import { registerUpdate } from "./update.js";
+import { undoFrontEnv } from "../util/front-env.js";
 
 const VERSION = "myrunc version 0.1.0\nspec: 1.1.0";
 
@@ -48,7 +49,10 @@ export function commandLine(): (argv: string[]) => Promise<void> {
   registerEvents(program, ctx);
   registerInfo(program);
   for (const cmd of program.commands) cmd.exitOverride().configureOutput({ writeOut: (s) => writeFd(1, s), writeErr: () => {} });
-  return (argv) => parse(program, ctx, argv);
+  return (argv) => {
+    undoFrontEnv();
+    return parse(program, ctx, argv);
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {

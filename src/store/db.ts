@@ -17,7 +17,8 @@ export function hasDb(root: string): boolean {
 export function openDb(root: string): Db {
   const file = path.join(root, "mydocker.db");
   ownerOnly(root, file);
-  const db = new Database(file, { nativeBinding: addonPath() });
+  // better-sqlite3 takes the addon itself as well as its path (its issue 972); the types know only the path.
+  const db = new Database(file, { nativeBinding: sqliteAddon() as unknown as string });
   cachePreparedStatements(db);
   db.pragma("journal_mode = WAL");
   db.exec("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL");
@@ -58,16 +59,23 @@ function cachePreparedStatements(db: Db): void {
   }) as Db["prepare"];
 }
 
+let addon: object | undefined;
+
 /**
- * better-sqlite3's compiled addon, named outright: its own search (the "bindings" module)
- * tries path after path (~1 ms of every command) and cannot work from the command line's
- * bundle, which holds better-sqlite3's JavaScript but not its addon.
+ * better-sqlite3's compiled addon, loaded by its path: its own search (the "bindings"
+ * module) tries path after path (~1 ms of every command) and cannot work from the command
+ * line's bundle, which holds better-sqlite3's JavaScript but not its addon; and the
+ * `require` of a command started from its startup snapshot (src/cli/snapshot.ts) loads only
+ * node's built-ins, while process.dlopen loads any addon.
  */
-function addonPath(): string {
+function sqliteAddon(): object {
+  if (addon) return addon;
   const pkg = createRequire(import.meta.url).resolve("better-sqlite3/package.json");
-  const addon = path.join(path.dirname(pkg), "build/Release/better_sqlite3.node");
-  if (!fs.existsSync(addon)) {
-    throw new MydockerError("ENOSQLITE", `better-sqlite3 is not built (no ${addon}): run "npm install" in ${path.dirname(path.dirname(path.dirname(pkg)))}`);
+  const file = path.join(path.dirname(pkg), "build/Release/better_sqlite3.node");
+  if (!fs.existsSync(file)) {
+    throw new MydockerError("ENOSQLITE", `better-sqlite3 is not built (no ${file}): run "npm install" in ${path.dirname(path.dirname(path.dirname(pkg)))}`);
   }
-  return addon;
+  const mod = { exports: {} };
+  process.dlopen(mod, file);
+  return (addon = mod.exports);
 }

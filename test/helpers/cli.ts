@@ -33,10 +33,10 @@ export function tempRoots(prefix = "mydocker-test-"): Roots {
     cgroupParent,
     env: { ...process.env, MYDOCKER_ROOT: root, MYDOCKER_RUNROOT: runRoot, MYDOCKER_CGROUP_PARENT: cgroupParent },
     cleanup() {
-      spawnSync(process.execPath, [BIN, "rm", "-f", ...listIds(this.env)], { env: this.env });
+      spawnSync(BIN, ["rm", "-f", ...listIds(this.env)], { env: this.env });
       // What the root keeps on the host for runs to come (the default bridge's pool) and
       // teardowns still running in exit commands: released, waited for, before the root goes.
-      spawnSync(process.execPath, [BIN, "network", "prune", "-f"], { env: this.env });
+      spawnSync(BIN, ["network", "prune", "-f"], { env: this.env });
       removeCgroupParent(cgroupParent);
       // A monitor may still be finishing its exit command in there.
       fs.rmSync(base, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
@@ -62,7 +62,7 @@ export function removeCgroupParent(name: string): void {
 }
 
 function listIds(env: NodeJS.ProcessEnv): string[] {
-  const r = spawnSync(process.execPath, [BIN, "ps", "-aq", "--no-trunc"], { env, encoding: "utf8" });
+  const r = spawnSync(BIN, ["ps", "-aq", "--no-trunc"], { env, encoding: "utf8" });
   return r.status === 0 ? r.stdout.split("\n").filter(Boolean) : [];
 }
 
@@ -74,8 +74,8 @@ export interface Result {
 }
 
 export function mydocker(roots: Roots, args: string[], opts: { input?: string; timeout?: number } = {}): Result {
-  // As bin/mydocker's own `node --`: node would take a `--env-file` among args as its own.
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, ["--", BIN, ...args], {
+  // As a user runs it: bin/mydocker, its sh front, execs node.
+  const r: SpawnSyncReturns<string> = spawnSync(BIN, args, {
     env: roots.env,
     input: opts.input ?? "",
     encoding: "utf8",
@@ -88,7 +88,7 @@ export function mydocker(roots: Roots, args: string[], opts: { input?: string; t
 
 /** Starts mydocker without waiting: for signals and kill -9 cases. */
 export function mydockerAsync(roots: Roots, args: string[]) {
-  const child = spawn(process.execPath, ["--", BIN, ...args], { env: roots.env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(BIN, args, { env: roots.env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d));

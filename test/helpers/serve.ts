@@ -55,7 +55,7 @@ export function servedSuite(
 export async function serve(extraArgs: string[] = []): Promise<Served> {
   const roots = tempRoots("mydocker-api-");
   const socket = path.join(path.dirname(roots.root), "docker.sock");
-  const daemon = spawn(process.execPath, ["--", BIN, "serve", "-H", `unix://${socket}`, ...extraArgs], { env: roots.env, stdio: ["ignore", "ignore", "pipe"] });
+  const daemon = spawn(BIN, ["serve", "-H", `unix://${socket}`, ...extraArgs], { env: roots.env, stdio: ["ignore", "ignore", "pipe"] });
   let log = "";
   daemon.stderr!.on("data", (d: Buffer) => (log += d));
   const exited = new Promise<void>((resolve) => daemon.once("exit", () => resolve()));

@@ -72,7 +72,7 @@ test("TCP off loopback without TLS is refused with a clear message and nothing i
   const roots = tempRoots("mydocker-api-");
   try {
     const port = await freePort();
-    const r = spawnSync(process.execPath, ["--", BIN, "serve", "-H", `tcp://0.0.0.0:${port}`], { env: roots.env, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(BIN, ["serve", "-H", `tcp://0.0.0.0:${port}`], { env: roots.env, encoding: "utf8", timeout: 30_000 });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /TLS/);
     assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -114,7 +114,7 @@ test("containers run on when the daemon stops; a daemon started again on the sam
   first.daemon.kill("SIGTERM");
   await new Promise((resolve) => (first.daemon.exitCode !== null ? resolve(undefined) : first.daemon.once("exit", resolve)));
   assert.equal(mydocker(first.roots, ["inspect", "-f", "{{.State.Running}}", "survivor"]).stdout, "true\n");
-  const again = spawn(process.execPath, ["--", BIN, "serve", "-H", `unix://${first.socket}`], { env: first.roots.env, stdio: "ignore" });
+  const again = spawn(BIN, ["serve", "-H", `unix://${first.socket}`], { env: first.roots.env, stdio: "ignore" });
   const exited = new Promise((resolve) => again.once("exit", resolve));
   try {
     let ps = "";

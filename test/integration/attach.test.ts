@@ -27,7 +27,7 @@ test("start -ai feeds stdin to a container created with -i, and its end closes t
 
 test("attach to a detached -i container: input goes in, output comes out, a signal is passed on", { skip }, async () => {
   const id = md("run", "-d", "-i", "busybox", "sh", "-c", "trap 'echo got TERM; exit 9' TERM; while read l; do echo in:$l; done").stdout.trim();
-  const child = spawn(process.execPath, [BIN, "attach", id], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(BIN, ["attach", id], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
@@ -67,13 +67,14 @@ function attachInPty(id: string) {
 
 /** mydocker ARGS (no quoting needed) under script(1); keys typed once it made that terminal raw. */
 function inPty(args: string) {
-  const child = spawn("script", ["-qefc", `${process.execPath} ${BIN} ${args}`, "/dev/null"], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn("script", ["-qefc", `${BIN} ${args}`, "/dev/null"], { env: suite.roots().env, stdio: ["pipe", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d));
   child.stderr.on("data", (d: Buffer) => (out += d));
   const done = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
   const raw = () => {
-    const pids = spawnSync("pgrep", ["-f", `${BIN} ${args}`], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    // bin/mydocker execs node, whose command line names the command line's bundle, not BIN.
+    const pids = spawnSync("pgrep", ["-f", args], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
     const tty = pids.map((pid) => stdinOf(Number(pid))).find((l) => l?.startsWith("/dev/pts/"));
     return tty !== undefined && / -icanon /.test(spawnSync("stty", ["-F", tty, "-a"], { encoding: "utf8" }).stdout.replace(/\n/g, " "));
   };

@@ -50,6 +50,6 @@ test("dockerfile= in POST /build and -f with build - name files inside the conte
   assert.equal(run.stdout, "from the context\n", run.stderr);
 
   // mydocker build -f with the context on stdin: the -f file is the tar's, not the caller's directory's.
-  const cli = spawnSync(process.execPath, ["--", BIN, "build", "-q", "-f", "sub/Dockerfile.x", "-"], { input: tar, env: s.roots.env, cwd: base, encoding: "utf8" });
+  const cli = spawnSync(BIN, ["build", "-q", "-f", "sub/Dockerfile.x", "-"], { input: tar, env: s.roots.env, cwd: base, encoding: "utf8" });
   assert.equal(cli.status, 0, cli.stderr);
 });

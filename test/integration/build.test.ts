@@ -42,7 +42,7 @@ function imageId(ref: string): string {
 
 /** mydocker with input, not blocking this process (whose loopback server the build reaches). */
 function mdAsync(args: string[], input: string | Buffer): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ["--", BIN, ...args], { env: roots().env, stdio: ["pipe", "pipe", "pipe"] });
+  const child = spawn(BIN, args, { env: roots().env, stdio: ["pipe", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -218,7 +218,7 @@ test("multi-stage: COPY --from a stage, --target, FROM an earlier stage with ONB
 test("the context as a tar on stdin, the Dockerfile from stdin, and ADD of a URL from a loopback server", { skip }, async () => {
   const dir = context("stdin", { Dockerfile: 'FROM busybox\nCOPY a.txt /a.txt\nCMD ["cat", "/a.txt"]\n', "a.txt": "from tar\n" });
   const tar = spawnSync("tar", ["-C", dir, "-c", "."]);
-  const fromTar = spawnSync(process.execPath, ["--", BIN, "build", "--network", "none", "-q", "-t", "local/tar", "-"], { env: roots().env, input: tar.stdout });
+  const fromTar = spawnSync(BIN, ["build", "--network", "none", "-q", "-t", "local/tar", "-"], { env: roots().env, input: tar.stdout });
   assert.equal(fromTar.status, 0, fromTar.stderr.toString());
   assert.match(fromTar.stdout.toString(), /^sha256:[0-9a-f]{64}\n$/);
   assert.equal(md("run", "--rm", "local/tar").stdout, "from tar\n");

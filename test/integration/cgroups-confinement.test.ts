@@ -140,7 +140,7 @@ describe("cgroup confinement", { skip: isRoot() ? false : NOT_ROOT }, () => {
       fs.writeFileSync(`${program}.c`, NO_CLONE3_C);
       const cc = spawnSync("cc", ["-O2", "-o", program, `${program}.c`], { encoding: "utf8" });
       if (cc.status !== 0 || os.arch() !== "x64") return; // x86_64's clone3 number, a C compiler: see NO_CLONE3_C
-      const r = spawnSync(program, [process.execPath, BIN, "run", "--rm", "busybox", "cat", "/proc/self/cgroup"], { env: roots().env, encoding: "utf8", timeout: 60_000 });
+      const r = spawnSync(program, [BIN, "run", "--rm", "busybox", "cat", "/proc/self/cgroup"], { env: roots().env, encoding: "utf8", timeout: 60_000 });
       assert.equal(r.status, 0, r.stderr);
       if (mounts.unified || !v1) assert.match(r.stdout, /^0::\/$/m, "in its own cgroup2 cgroup, at the namespace's root");
     } finally {

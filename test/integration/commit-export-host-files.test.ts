@@ -96,7 +96,7 @@ function swapper(s: { dir: string; token: string }): string {
 }
 
 function exportOf(id: string) {
-  return spawnSync(process.execPath, [BIN, "export", id], { env: suite.roots().env, maxBuffer: 1 << 28, timeout: 60_000 });
+  return spawnSync(BIN, ["export", id], { env: suite.roots().env, maxBuffer: 1 << 28, timeout: 60_000 });
 }
 
 function running(id: string): boolean {

@@ -42,7 +42,7 @@ test("cp out of a running container: a directory, a file under a new name, the c
   assert.equal(fs.readFileSync(path.join(out, "renamed"), "utf8"), "hello\n");
   assert.equal(md("cp", `${id}:/data/.`, path.join(out, "contents")).status, 0);
   assert.deepEqual(fs.readdirSync(path.join(out, "contents")).sort(), ["link", "sub"]);
-  const stream = spawnSync(`${process.execPath} ${BIN} cp ${id}:/data/sub - | tar -t`, { shell: true, env: roots.env, encoding: "utf8" });
+  const stream = spawnSync(`${BIN} cp ${id}:/data/sub - | tar -t`, { shell: true, env: roots.env, encoding: "utf8" });
   assert.deepEqual(stream.stdout.trim().split("\n").sort(), ["sub/", "sub/f"]);
   const missing = md("cp", `${id}:/nope`, out);
   assert.equal(missing.status, 1);
@@ -99,7 +99,7 @@ test("cp works on a stopped container (its layers and volumes), and leaves no mo
   assert.equal(fs.readFileSync(path.join(out, "v"), "utf8"), "volume\n");
   fs.writeFileSync(path.join(out, "new"), "added while stopped\n");
   assert.equal(md("cp", path.join(out, "new"), `${name}:/new`).status, 0);
-  const back = spawnSync(`${process.execPath} ${BIN} cp ${name}:/new - | tar -xO`, { shell: true, env: roots.env, encoding: "utf8" });
+  const back = spawnSync(`${BIN} cp ${name}:/new - | tar -xO`, { shell: true, env: roots.env, encoding: "utf8" });
   assert.equal(back.stdout, "added while stopped\n");
   const again = md("run", "--rm", "-v", "cpvol:/vol", "busybox", "cat", "/vol/v");
   assert.equal(again.stdout, "volume\n");
@@ -122,7 +122,7 @@ test("cps at the same time over a stopped container: each overlay keeps its own 
   fs.writeFileSync(path.join(src, "etc/from-cp"), "second\n");
   // A file in the image's /etc is copied up through the work directory; one at / is not.
   const archive = spawnSync("tar", ["-c", "-f", "-", "-C", src, "a-first", "etc/from-cp"]).stdout;
-  const writer = spawn(process.execPath, ["--", BIN, "cp", "-", `${name}:/`], { env: roots.env, stdio: ["pipe", "ignore", "pipe"] });
+  const writer = spawn(BIN, ["cp", "-", `${name}:/`], { env: roots.env, stdio: ["pipe", "ignore", "pipe"] });
   let stderr = "";
   writer.stderr.on("data", (d: Buffer) => (stderr += d));
   const done = new Promise<number | null>((resolve) => writer.on("close", resolve));
@@ -131,7 +131,7 @@ test("cps at the same time over a stopped container: each overlay keeps its own 
   await waitFor(() => md("cp", `${name}:/a-first`, "-").status === 0, { what: "the first file of the cp still running" });
   writer.stdin.end(archive.subarray(1024));
   assert.equal(await done, 0, stderr);
-  assert.equal(spawnSync(`${process.execPath} ${BIN} cp ${name}:/etc/from-cp - | tar -xO`, { shell: true, env: roots.env, encoding: "utf8" }).stdout, "second\n");
+  assert.equal(spawnSync(`${BIN} cp ${name}:/etc/from-cp - | tar -xO`, { shell: true, env: roots.env, encoding: "utf8" }).stdout, "second\n");
   assert.deepEqual(fs.readdirSync(dir).sort(), entries, "no work directory of a cp is left");
   assert.deepEqual(mountsOf(roots.root), []);
   md("rm", "-f", name);

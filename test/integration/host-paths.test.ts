@@ -13,7 +13,7 @@ const skip = isRoot() ? false : NOT_ROOT;
 
 /** The CLI run with umask 000, as a careless caller (a cron job, a service manager) might. */
 function withUmask000(roots: Roots, args: string[]): Result {
-  const r = spawnSync("sh", ["-c", 'umask 000; exec "$@"', "sh", process.execPath, BIN, ...args], { env: roots.env, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync("sh", ["-c", 'umask 000; exec "$@"', "sh", BIN, ...args], { env: roots.env, encoding: "utf8", timeout: 60_000 });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -115,7 +115,7 @@ test("an empty --root or --runroot is refused instead of meaning the current dir
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-cwd-"));
   try {
     for (const flag of ["--root", "--runroot"]) {
-      const r = spawnSync(process.execPath, [BIN, flag, "", "ps"], { cwd, env: roots.env, encoding: "utf8" });
+      const r = spawnSync(BIN, [flag, "", "ps"], { cwd, env: roots.env, encoding: "utf8" });
       assert.equal(r.status, 1, r.stderr);
       assert.match(r.stderr, /directory is empty/);
     }

@@ -74,7 +74,7 @@ test("exec joins the container's namespaces, passes the exit status, and -it get
   assert.ok(Number(procs) >= 2 && Number(procs) <= 4, `pids seen: ${procs}`);
   assert.equal(md("exec", "-u", "nobody", id, "id", "-u").stdout, "65534\n");
   if (spawnSync("which", ["script"]).status === 0) {
-    const t = spawnSync("script", ["-qefc", `${process.execPath} ${BIN} exec -it ${id} sh -c 'tty; read v; echo "v=$v"'`, "/dev/null"], {
+    const t = spawnSync("script", ["-qefc", `${BIN} exec -it ${id} sh -c 'tty; read v; echo "v=$v"'`, "/dev/null"], {
       env: suite.roots().env,
       input: "xyz\n",
       encoding: "utf8",
@@ -89,7 +89,7 @@ test("exec joins the container's namespaces, passes the exit status, and -it get
 test("names are unique: of 8 concurrent run --name x, exactly one wins", { skip }, async () => {
   const runs = Array.from({ length: 8 }, () =>
     new Promise<{ status: number | null; stderr: string }>((resolve) => {
-      const c = spawn(process.execPath, [BIN, "run", "-d", "--name", "racer", "busybox", "sleep", "30"], { env: suite.roots().env });
+      const c = spawn(BIN, ["run", "-d", "--name", "racer", "busybox", "sleep", "30"], { env: suite.roots().env });
       let stderr = "";
       c.stderr.on("data", (d: Buffer) => (stderr += d));
       c.on("close", (status) => resolve({ status, stderr }));
@@ -147,7 +147,7 @@ test("kill -9 of a monitor: the container shows as exited and nothing is leaked"
 test("50 detached containers, 8 at a time: listed, stopped, removed, nothing left", { skip }, async () => {
   const start = (): Promise<string> =>
     new Promise((resolve, reject) => {
-      const c = spawn(process.execPath, [BIN, "run", "-d", "--label", "batch=50", "busybox", "sleep", "60"], { env: suite.roots().env });
+      const c = spawn(BIN, ["run", "-d", "--label", "batch=50", "busybox", "sleep", "60"], { env: suite.roots().env });
       let out = "";
       c.stdout.on("data", (d: Buffer) => (out += d));
       c.on("close", (s) => (s === 0 ? resolve(out.trim()) : reject(new Error(`run -d exited ${s}`))));

@@ -16,7 +16,7 @@ const skip = !isRoot() ? NOT_ROOT : !timeCmd ? "/usr/bin/time is not installed (
 /** `mydocker logs ARGS`: the bytes it printed (counted, the last few kept) and its peak RSS. */
 function logs(args: string[]): Promise<{ bytes: number; end: string; rssKiB: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(timeCmd!, ["-f", "maxrss=%M", process.execPath, "--", BIN, "logs", ...args], { env: roots().env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(timeCmd!, ["-f", "maxrss=%M", BIN, "logs", ...args], { env: roots().env, stdio: ["ignore", "pipe", "pipe"] });
     let bytes = 0;
     let end = "";
     let err = "";

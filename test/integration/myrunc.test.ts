@@ -349,7 +349,7 @@ test("bin/myrunc starts node from the startup snapshot the build made; a copy of
   const r = spawnSync("sh", ["-x", MYRUNC, "--version"], { encoding: "utf8" });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /^myrunc version /);
-  assert.match(r.stderr, /node --snapshot-blob \S+\/dist\/src\/oci-cli\/main\.blob \S+\/snapshot\.cjs --version/, "built by npm run build, newer than the code");
+  assert.match(r.stderr, /node --snapshot-blob \S+\/dist\/src\/oci-cli\/main\.blob -- \S+\/snapshot\.cjs --version/, "built by npm run build, newer than the code");
 
   // The snapshot holds the paths of the tree it was made in (the shim's): a copy made since
   // does not use them, but runs its own bundle, which writes its compile cache there.

@@ -16,7 +16,7 @@ const md = suite.md;
 /** `mydocker ARGS | READER` in bash: what mydocker wrote to stderr and its own exit status. */
 function piped(args: string[], reader: string): { stderr: string; status: number; out: string } {
   const quoted = args.map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
-  const script = `"${process.execPath}" -- "${BIN}" ${quoted} 2>"$ERRFILE" | ${reader}; echo "status=\${PIPESTATUS[0]}"`;
+  const script = `"${BIN}" ${quoted} 2>"$ERRFILE" | ${reader}; echo "status=\${PIPESTATUS[0]}"`;
   const errFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-pipe-")), "err");
   try {
     const r = spawnSync("bash", ["-c", script], { env: { ...suite.roots().env, ERRFILE: errFile }, encoding: "utf8", timeout: 60_000 });

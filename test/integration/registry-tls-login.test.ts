@@ -94,6 +94,42 @@ test("a TLS registry on loopback: refused while its CA is unknown, trusted throu
   assert.match(strict.stderr, /certificate is not trusted/);
 });
 
+test("NODE_EXTRA_CA_CERTS, which bin/mydocker keeps out of node's start, is trusted by push, pull and a build's ADD of an https URL", { skip }, () => {
+  const ref = `${tlsOpen.host}/extra-ca/app:1`;
+  assert.equal(md(["tag", "local/app:1", ref]).status, 0);
+  const extra = { NODE_EXTRA_CA_CERTS: cert.cert };
+  const pushed = md(["push", ref], extra);
+  assert.equal(pushed.status, 0, pushed.stderr);
+  assert.equal(md(["rmi", ref]).status, 0);
+  const pulled = md(["pull", "-q", ref], extra);
+  assert.equal(pulled.status, 0, pulled.stderr);
+  // A registry's own certs.d CA joins the caller's extra CAs, not replaces them.
+  const otherCa = makeCertificate(work, "unrelated-ca");
+  const certsD = path.join(work, "certs.d-unrelated");
+  fs.mkdirSync(path.join(certsD, tlsOpen.host), { recursive: true });
+  fs.copyFileSync(otherCa.cert, path.join(certsD, tlsOpen.host, "ca.crt"));
+  fs.writeFileSync(path.join(work, "unrelated.json"), JSON.stringify({ "certs-d": [certsD] }));
+  assert.equal(md(["rmi", ref]).status, 0);
+  const both = md(["pull", "-q", ref], { ...extra, MYDOCKER_CONFIG_FILE: path.join(work, "unrelated.json") });
+  assert.equal(both.status, 0, both.stderr);
+
+  // The registry answers GET /v2/ with {}: the file a build downloads.
+  const dockerfile = `FROM scratch\nADD https://${tlsOpen.host}/v2/ /v2.json\n`;
+  const built = md(["build", "-q", "-t", "local/extra-ca", "-f", "-", work], extra, dockerfile);
+  assert.equal(built.status, 0, built.stderr);
+  const saved = md(["image", "inspect", "-f", "{{.Id}}", "local/extra-ca"]);
+  assert.equal(saved.status, 0, saved.stderr);
+
+  // Without it, both refuse the certificate, in one line each.
+  const untrusted = md(["pull", ref], { NODE_EXTRA_CA_CERTS: "" });
+  assert.equal(untrusted.status, 1);
+  assert.match(untrusted.stderr, /certificate is not trusted/);
+  const refused = md(["build", "-q", "-f", "-", work], { NODE_EXTRA_CA_CERTS: "" }, dockerfile);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stderr, new RegExp(`failed to fetch https://${tlsOpen.host}/v2/: self[- ]signed certificate`));
+  assert.equal(refused.stderr.trim().split("\n").length, 1, refused.stderr);
+});
+
 test("a registry that wants a client certificate gets certs.d's client.cert and client.key", { skip }, () => {
   const ref = `${tlsClient.host}/mtls/app:1`;
   assert.equal(md(["tag", "local/app:1", ref]).status, 0);

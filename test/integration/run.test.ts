@@ -233,7 +233,7 @@ test("-i passes stdin and its EOF", { skip }, () => {
 });
 
 test("-t gives a real pty, driven through a terminal", { skip: skip || (spawnSync("which", ["script"]).status !== 0 ? "needs script(1) from util-linux" : false) }, () => {
-  const cmd = `${process.execPath} ${path.resolve("bin/mydocker")} run --rm -it busybox sh -c 'tty; stty size; read x; echo "got:$x"; exit 3'`;
+  const cmd = `${path.resolve("bin/mydocker")} run --rm -it busybox sh -c 'tty; stty size; read x; echo "got:$x"; exit 3'`;
   const r = spawnSync("script", ["-qefc", `stty rows 33 cols 111; ${cmd}`, "/dev/null"], {
     env: roots.env,
     input: "hello\n",
@@ -265,7 +265,7 @@ test("bad input: one clear line, status 125, nothing left behind", { skip }, () 
 });
 
 test("not running as root is refused with one line", { skip }, () => {
-  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, path.resolve("bin/mydocker"), "run", "busybox", "true"], {
+  const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", path.resolve("bin/mydocker"), "run", "busybox", "true"], {
     env: roots.env,
     encoding: "utf8",
   });

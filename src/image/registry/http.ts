@@ -1,9 +1,11 @@
-// HTTP(S) requests to a registry over node:http/node:https rather than fetch: each
-// registry gets its own TLS settings (a CA from certs.d, a client certificate, no
-// verification when marked insecure), and request bodies stream with bounded memory.
+// HTTP(S) requests to a registry (and a build's ADD of a URL) over node:http/node:https
+// rather than fetch: each registry gets its own TLS settings (a CA from certs.d, a client
+// certificate, no verification when marked insecure), every connection trusts the caller's
+// extra CAs (src/util/extra-ca.ts), and request bodies stream with bounded memory.
 import type { Agent as HttpAgent, IncomingMessage } from "node:http";
 import type { Agent as HttpsAgent } from "node:https";
-import { http, https, tls } from "../../util/lazy-require.js";
+import { http, https } from "../../util/lazy-require.js";
+import { trustedCas } from "../../util/extra-ca.js";
 import { MydockerError } from "../../util/errors.js";
 
 /** What a connection to one registry trusts and presents. */
@@ -71,8 +73,8 @@ function agentFor(url: URL, settings: TlsSettings | undefined): HttpAgent | Http
     agent = new (https().Agent)({
       keepAlive: true,
       rejectUnauthorized: settings?.verify ?? true,
-      // Extra CAs join the system's rather than replace them.
-      ca: settings?.ca?.length ? [...tls().rootCertificates, ...settings.ca] : undefined,
+      // A registry's CAs join node's roots and the caller's extra CAs rather than replace them.
+      ca: trustedCas(settings?.ca),
       cert: settings?.cert,
       key: settings?.key,
     });

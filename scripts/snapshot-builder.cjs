@@ -1,8 +1,12 @@
-// The entry `node --build-snapshot` runs for myrunc's startup snapshot (scripts/bundle.mjs):
-// it evaluates myrunc's snapshot bundle (src/oci-cli/snapshot.ts, bundled; its path in
-// MYRUNC_SNAPSHOT_BUNDLE) compiled whole, so that the snapshot holds the bytecode of every
-// function and a run compiles none of them. The bundle runs as if node had been given it:
-// its __filename is its own (bin/myrunc names it as the entry, and it checks that).
+// The entry `node --build-snapshot` runs for a command line's startup snapshot
+// (scripts/bundle.mjs): it evaluates the snapshot bundle (src/cli/snapshot.ts or
+// src/oci-cli/snapshot.ts, bundled; its path in MYDOCKER_SNAPSHOT_BUNDLE). With
+// MYDOCKER_SNAPSHOT_EAGER=1 it is compiled whole, so that the snapshot holds the bytecode of
+// every function and a run compiles none of them: myrunc's, whose run calls most of its
+// small bundle. mydocker's bundle is six times larger and a command calls a small part of it:
+// deserializing all of its bytecode at every start costs more (~4 ms) than compiling that
+// part. The bundle runs as if node had been given it: its __filename is its own (bin/front.sh
+// names it as the entry, and src/util/snapshot-main.ts checks that).
 "use strict";
 const fs = require("node:fs");
 const os = require("node:os");
@@ -12,16 +16,17 @@ const vm = require("node:vm");
 const { spawn } = require("node:child_process");
 const { createRequire } = require("node:module");
 
-const file = process.env.MYRUNC_SNAPSHOT_BUNDLE;
-if (!file) throw new Error("MYRUNC_SNAPSHOT_BUNDLE names no bundle");
+const file = process.env.MYDOCKER_SNAPSHOT_BUNDLE;
+if (!file) throw new Error("MYDOCKER_SNAPSHOT_BUNDLE names no bundle");
 const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, "utf8")}\n})`;
-v8.setFlagsFromString("--no-lazy");
+const eager = process.env.MYDOCKER_SNAPSHOT_EAGER === "1";
+if (eager) v8.setFlagsFromString("--no-lazy");
 let wrapper;
 try {
   wrapper = vm.runInThisContext(source, { filename: file });
 } finally {
   // Back to node's default before anything else compiles, and before the snapshot is written.
-  v8.setFlagsFromString("--lazy");
+  if (eager) v8.setFlagsFromString("--lazy");
 }
 const mod = { exports: {} };
 wrapper(mod.exports, require, mod, file, path.dirname(file));
