@@ -184,6 +184,7 @@ export class Engine {
       exitCommand: (id, networkRun) => this.exitCommand(id, this.roots, networkRun),
       releaseInProcess: this.releaseInProcess,
       restartCommand: (id) => engineCommand(this.roots, "container", "restarted", id),
+      notice: this.notice,
     });
     return this.starterService;
   }

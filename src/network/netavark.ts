@@ -107,8 +107,9 @@ function message(code: number, stdout: string, stderr: string): string {
 }
 
 /**
- * Setups that may run side by side, the host's lock shared: of a container on bridges without DNS (aardvark-dns's files) that have interfaces
- * already. Their network's chains were made then, and no teardown (which takes the lock
+ * Setups that may run side by side, the host's lock shared: of a container on bridges without
+ * DNS (aardvark-dns's files) that have interfaces already (no setup has ports: the monitors
+ * publish them). Their network's chains were made then, and no teardown (which takes the lock
  * alone) can remove them meanwhile: netavark only checks them and adds the container's
  * interfaces. A burst of runs on the default bridge is no longer one netavark at a time.
  */

@@ -178,6 +178,11 @@ test("--network host shares the host's interfaces; container:NAME shares another
   const r = md("run", "--rm", "--network", "container:ns-owner", "busybox", "ip", "-4", "-o", "addr", "show", "eth0");
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, new RegExp(` ${ip.replace(/\./g, "\\.")}/`));
+  // As docker: -p on the host's network is ignored with a warning; on another's, refused.
+  const hostP = md("run", "--rm", "--network", "host", "-p", "127.0.0.1:1:80", "busybox", "true");
+  assert.deepEqual([hostP.status, hostP.stderr], [0, "WARNING: Published ports are discarded when using host network mode\n"]);
+  const shared = md("run", "--rm", "--network", "container:ns-owner", "-p", "80", "busybox", "true");
+  assert.deepEqual([shared.status, shared.stderr], [125, "mydocker: conflicting options: port publishing and the container type network mode (container:ns-owner)\n"]);
   md("rm", "-f", a);
 });
 

@@ -64,6 +64,8 @@ export interface StarterOptions {
   releaseInProcess?: boolean;
   /** The command a container's monitor runs at each restart it makes (docker's events of it). */
   restartCommand(id: string): string[];
+  /** Where docker's warnings of a create go (the CLI's stderr). */
+  notice(msg: string): void;
 }
 
 /** docker's --restart as the monitor carries it out; "no" is none. */
@@ -139,7 +141,7 @@ export class Starter {
     }
     this.ctx.events.record(containerEvent(record, "create"));
     try {
-      this.ctx.network.attach(record, opts);
+      for (const w of this.ctx.network.attach(record, opts)) this.o.notice(`WARNING: ${w}`);
     } catch (e) {
       this.ctx.reconciler.destroy(record, true);
       throw e;

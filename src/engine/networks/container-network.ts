@@ -89,24 +89,25 @@ export class ContainerNetwork {
 
   /**
    * At create: the container's first network, from its NetworkMode (the default bridge
-   * network made on first use), with the address, MAC and aliases asked for.
+   * network made on first use), with the address, MAC and aliases asked for. Returns docker's
+   * warnings of the create (ports published on the host's network are ignored).
    */
-  attach(c: ContainerRecord, opts: CreateOptions): void {
+  attach(c: ContainerRecord, opts: CreateOptions): string[] {
     const mode = modeOf(c.hostConfig.NetworkMode);
     if (mode.kind !== "network") {
       const has = (v: unknown) => v !== undefined && (!Array.isArray(v) || v.length > 0);
-      if (Object.keys(c.hostConfig.PortBindings ?? {}).length > 0 || opts.publishAll) {
-        if (mode.kind !== "host") throw new MydockerError("EINVAL", `conflicting options: port publishing and the container type network mode (${c.hostConfig.NetworkMode})`);
-      }
+      const publishes = Object.keys(c.hostConfig.PortBindings ?? {}).length > 0 || opts.publishAll === true;
+      if (publishes && mode.kind !== "host") throw new MydockerError("EINVAL", `conflicting options: port publishing and the container type network mode (${c.hostConfig.NetworkMode})`);
       if (has(opts.ip) || has(opts.macAddress) || has(opts.networkAliases) || (Array.isArray(opts.network) && opts.network.length > 1)) {
         throw new MydockerError("EINVAL", `conflicting options: --ip, --mac-address and --network-alias need a network, not --network ${c.hostConfig.NetworkMode}`);
       }
-      return;
+      return publishes ? ["Published ports are discarded when using host network mode"] : [];
     }
     this.join(c, this.network(mode.name), { ip: opts.ip, mac: opts.macAddress, aliases: opts.networkAliases });
     // docker 25+: more --network flags connect the container to those networks too.
     const more = Array.isArray(opts.network) ? opts.network.slice(1) : [];
     for (const name of more) this.join(c, this.network(name), { aliases: opts.networkAliases });
+    return [];
   }
 
   /** Gives the container an address on n (--ip, or the next free one); the pool's addresses are its own (pool.ts). */
