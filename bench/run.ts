@@ -1,10 +1,11 @@
-// `npm run bench [startup|monitor|many|scale|seccomp|myrunc ...] [--runs N] [--warmup N] [--rounds N]
+// `npm run bench [startup|monitor|many|scale|seccomp|myrunc|cli ...] [--runs N] [--warmup N] [--rounds N]
 // [--containers N] [--baseline DIR]`:
 // runs the benchmarks, each comparing mydocker with its peers in the same run.
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import type { BenchContext } from "./context.js";
+import { cli } from "./cli.js";
 import { many } from "./many.js";
 import { monitor } from "./monitor.js";
 import { myrunc } from "./myrunc.js";
@@ -15,7 +16,7 @@ import { scale } from "./scale.js";
 import { seccomp } from "./seccomp.js";
 import { startup } from "./startup.js";
 
-const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale, seccomp, myrunc };
+const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<void>> = { startup, monitor, many, scale, seccomp, myrunc, cli };
 /** What runs when none is named: scale makes thousands of containers, myrunc starts a containerd; they run only when asked for. */
 const DEFAULT = ["startup", "monitor", "many"];
 
