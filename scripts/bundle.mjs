@@ -59,6 +59,7 @@ async function snapshot(dist, version, eager) {
   const blob = path.join(dist, "main.blob");
   const entry = path.join(dist, "snapshot.cjs");
   fs.rmSync(blob, { force: true });
+  fs.rmSync(`${blob}.node`, { force: true });
   await bundle(path.join(dist, "snapshot.js"), entry);
   const tmp = `${blob}.${process.pid}`;
   // Eager, the bundle is compiled whole into the snapshot: V8 compiles a function when it is
@@ -77,9 +78,23 @@ async function snapshot(dist, version, eager) {
   const loads = made.status === 0 && spawnSync(process.execPath, ["--snapshot-blob", tmp, "--", entry, "--version"], { encoding: "utf8" });
   if (loads && loads.status === 0 && version.test(loads.stdout)) {
     fs.renameSync(tmp, blob);
+    sameNode(blob);
   } else {
     fs.rmSync(tmp, { force: true });
     const why = made.status !== 0 ? made.stderr || made.error?.message : `it does not load: ${loads?.stderr || loads?.error?.message}`;
     console.warn(`bundle: no startup snapshot in ${path.relative(root, dist)} (its command line will start from its bundle): ${why}`);
+  }
+}
+
+/**
+ * BLOB.node: a hard link to the node that made BLOB, which bin/front.sh must find to be the
+ * node it runs (`-ef`, no process to ask its version). A node on another filesystem cannot
+ * be linked: the snapshot is then left unused, the bundle serves.
+ */
+function sameNode(blob) {
+  try {
+    fs.linkSync(process.execPath, `${blob}.node`);
+  } catch (e) {
+    console.warn(`bundle: the startup snapshot in ${path.relative(root, path.dirname(blob))} will not be used: its node (${process.execPath}) cannot be hard-linked beside it (${e.code})`);
   }
 }

@@ -213,6 +213,13 @@ export class Engine {
     return this.starter.create(opts);
   }
 
+  /** docker create as the API answers it: the id, and the create's warnings for the client to show. */
+  async createWithWarnings(opts: CreateOptions): Promise<{ id: string; warnings: string[] }> {
+    const warnings: string[] = [];
+    const id = await this.starter.create(opts, (w) => warnings.push(w));
+    return { id, warnings };
+  }
+
   /** docker start: a created or stopped container, in the background under its monitor. */
   async start(query: string): Promise<string> {
     return (await this.starter.start(query)).id;

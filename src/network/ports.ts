@@ -115,10 +115,10 @@ function randomPort(ip: string, proto: Proto): Promise<number> {
 }
 
 /** The clash a monitor's bind met: who holds the port, when a container of this engine does. */
-export function clash(ip: string, port: number, proto: Proto, who: string | undefined): MydockerError {
+export function clash(ip: string, port: number, who: string | undefined): MydockerError {
   return new MydockerError(
     "EPORTINUSE",
-    `Bind for ${ip || "0.0.0.0"}:${port}/${proto} failed: port is already allocated${who ? ` (by container ${who})` : ""}: publish another host port or stop what holds it`,
+    `Bind for ${ip || "0.0.0.0"}:${port} failed: port is already allocated${who ? ` (by container ${who})` : ""}: publish another host port or stop what holds it`,
   );
 }
 
@@ -147,7 +147,7 @@ export async function resolvePorts(bindings: PortBindings, exposed: string[], pu
         if (a === z) port = a;
         for (let p = a; p <= z && port === undefined; p++) if (!mine(b.HostIp, p, proto) && (await portFree(b.HostIp, p, proto))) port = p;
       }
-      if (port === undefined) throw clash(b.HostIp, Number(b.HostPort.split("-")[0]), proto, undefined);
+      if (port === undefined) throw clash(b.HostIp, Number(b.HostPort.split("-")[0]), undefined);
       out.push({ protocol: proto, hostIp: b.HostIp, hostPort: port, containerPort: Number(cport) });
     }
   }

@@ -35,7 +35,7 @@ export class PortInUseError extends MydockerError {
     readonly hostIp: string,
     readonly hostPort: number,
   ) {
-    super("EPORTINUSE", `Bind for ${hostIp}:${hostPort}/${protocol} failed: port is already allocated`);
+    super("EPORTINUSE", `Bind for ${hostIp}:${hostPort} failed: port is already allocated`);
   }
 }
 

@@ -31,6 +31,9 @@ test("docker run --ulimit, --shm-size, --group-add, --sysctl, --ipc host, --pid 
   assert.equal(host.stdout, `${fs.readlinkSync("/proc/self/ns/ipc")}\n${fs.readlinkSync("/proc/self/ns/pid")}\n`, host.stderr);
   const bad = d("run", "--rm", "--network", "none", "--ulimit", "nofile=2048:1024", "busybox", "true");
   assert.notEqual(bad.status, 0);
+  // The create's warnings reach the client in the API's answer, which docker prints.
+  const hostP = d("run", "--rm", "--network", "host", "-p", "127.0.0.1:1:80", "busybox", "true");
+  assert.deepEqual([hostP.status, hostP.stderr], [0, "WARNING: Published ports are discarded when using host network mode\n"]);
 });
 
 test("docker run --health-cmd: the check runs and docker ps and inspect show its status", { skip }, async () => {

@@ -49,7 +49,7 @@ test("an overlay that cannot be mounted is told by its directories and the call 
 test("a published port that is taken is docker's bind error, with the port for the engine to name its holder", () => {
   const e = stepFailureError(plan, parseStepFailure("7 publish 98 bind 0.0.0.0:5353/udp")!);
   assert.ok(e instanceof PortInUseError);
-  assert.deepEqual([e.message, e.exitStatus, e.protocol, e.hostIp, e.hostPort], ["Bind for 0.0.0.0:5353/udp failed: port is already allocated", 125, "udp", "0.0.0.0", 5353]);
+  assert.deepEqual([e.message, e.exitStatus, e.protocol, e.hostIp, e.hostPort], ["Bind for 0.0.0.0:5353 failed: port is already allocated", 125, "udp", "0.0.0.0", 5353]);
   assert.deepEqual(mapped("7 publish 13 bind 0.0.0.0:5353/udp"), { status: 125, message: "error publishing 0.0.0.0:5353/udp: permission denied" });
 });
 

@@ -10,8 +10,8 @@ import { containerJson, containerListEntry } from "../shapes/container.js";
 
 async function create({ engine, req, res, query }: RequestContext): Promise<void> {
   const body = await readJson(req, "ContainerConfigWrapper", createShape);
-  const id = await engine.create(createOptions(query.get("name") ?? undefined, body));
-  sendJson(res, 201, { Id: id, Warnings: [] });
+  const { id, warnings } = await engine.createWithWarnings(createOptions(query.get("name") ?? undefined, body));
+  sendJson(res, 201, { Id: id, Warnings: warnings });
 }
 
 async function list({ engine, res, query }: RequestContext): Promise<void> {

@@ -99,7 +99,8 @@ export class Starter {
   ) {}
 
   /** docker create: the container's record and its writable layer; nothing runs yet. */
-  async create(opts: CreateOptions): Promise<string> {
+  /** warn: where docker's warnings of the create go (the engine's notices, as WARNING: lines, by default). */
+  async create(opts: CreateOptions, warn: (w: string) => void = (w) => this.o.notice(`WARNING: ${w}`)): Promise<string> {
     const { images, volumes, roots } = this.ctx;
     let image: ImageRecord | undefined;
     if (opts.rootfs) {
@@ -141,7 +142,7 @@ export class Starter {
     }
     this.ctx.events.record(containerEvent(record, "create"));
     try {
-      for (const w of this.ctx.network.attach(record, opts)) this.o.notice(`WARNING: ${w}`);
+      for (const w of this.ctx.network.attach(record, opts)) warn(w);
     } catch (e) {
       this.ctx.reconciler.destroy(record, true);
       throw e;

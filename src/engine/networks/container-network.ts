@@ -8,8 +8,9 @@ import { MydockerError } from "../../util/errors.js";
 import { netavarkName, netavarkNetwork, netavarkTeardown, defaultBinaries, type NetavarkBinaries } from "../../network/netavark.js";
 import { setupAnswering } from "../../network/aardvark.js";
 import { createNetns, removeNetns, type NetnsPinner } from "../../network/netns.js";
-import { clash, resolvePorts, type PortBindings, type PublishedPort } from "../../network/ports.js";
-import { PortInUseError, type PortForward } from "../../runtime/index.js";
+import { resolvePorts, type PortBindings } from "../../network/ports.js";
+import { explainClash, forwards } from "./port-forwards.js";
+import type { PortForward } from "../../runtime/index.js";
 import type { Endpoint, NetworkRecord, NetworkStore } from "../../network/store.js";
 import type { NetavarkConfig } from "../../network/types.js";
 import os from "node:os";
@@ -97,11 +98,12 @@ export class ContainerNetwork {
     if (mode.kind !== "network") {
       const has = (v: unknown) => v !== undefined && (!Array.isArray(v) || v.length > 0);
       const publishes = Object.keys(c.hostConfig.PortBindings ?? {}).length > 0 || opts.publishAll === true;
-      if (publishes && mode.kind !== "host") throw new MydockerError("EINVAL", `conflicting options: port publishing and the container type network mode (${c.hostConfig.NetworkMode})`);
+      if (publishes && mode.kind === "container") throw new MydockerError("EINVAL", `conflicting options: port publishing and the container type network mode (${c.hostConfig.NetworkMode})`);
       if (has(opts.ip) || has(opts.macAddress) || has(opts.networkAliases) || (Array.isArray(opts.network) && opts.network.length > 1)) {
         throw new MydockerError("EINVAL", `conflicting options: --ip, --mac-address and --network-alias need a network, not --network ${c.hostConfig.NetworkMode}`);
       }
-      return publishes ? ["Published ports are discarded when using host network mode"] : [];
+      // docker: ignored with no network too, without a word.
+      return publishes && mode.kind === "host" ? ["Published ports are discarded when using host network mode"] : [];
     }
     this.join(c, this.network(mode.name), { ip: opts.ip, mac: opts.macAddress, aliases: opts.networkAliases });
     // docker 25+: more --network flags connect the container to those networks too.
@@ -120,11 +122,7 @@ export class ContainerNetwork {
    * words, naming the container of this engine that publishes it, if one does.
    */
   explainFailure(id: string, e: unknown): unknown {
-    if (!(e instanceof PortInUseError)) return e;
-    const all = e.hostIp === "0.0.0.0";
-    const holds = (p: PublishedPort) => p.hostPort === e.hostPort && p.protocol === e.protocol && (all || !p.hostIp || p.hostIp === e.hostIp);
-    const who = this.runs.ids().find((other) => other !== id && this.runOf(other)?.ports.some(holds));
-    return clash(e.hostIp, e.hostPort, e.protocol, who?.slice(0, 12));
+    return explainClash(e, id, this.runs.ids(), (other) => this.runOf(other)?.ports ?? []);
   }
 
   /**
@@ -173,12 +171,13 @@ export class ContainerNetwork {
   private async setupNetwork(c: ContainerRecord): Promise<{ tag: string; ready?: Promise<void>; publish: PortForward[] }> {
     await this.teardown(c.id);
     const exposed = Object.keys(c.config.ExposedPorts ?? {});
-    const ports = await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false);
+    const ports = this.forwardTarget(c.id) ? await resolvePorts(c.hostConfig.PortBindings ?? {}, exposed, c.hostConfig.PublishAllPorts ?? false) : [];
     const dir = this.runs.dir(c.id);
     const pooled = this.fromPool(c);
     if (pooled) {
       savePorts(dir, ports);
-      return { tag: pooled, publish: this.forwards(c, ports) };
+      // The address is the pooled namespace's now.
+      return { tag: pooled, publish: forwards(this.forwardTarget(c.id), ports) };
     }
     const tag = runTag();
     const config = runConfig(c, this.store().endpointsOf(c.id).map((ep) => ({ ep, n: this.store().get(ep.networkId) })), tag);
@@ -201,14 +200,18 @@ export class ContainerNetwork {
     // Whoever waits for it hears of a failure; a run given up before it waited releases the
     // namespace all the same (teardown, after this setup, under netavark's lock).
     ready.catch(() => {});
-    return { tag, ready, publish: this.forwards(c, ports) };
+    return { tag, ready, publish: forwards(this.forwardTarget(c.id), ports) };
   }
 
-  /** What the monitor is told of the published ports: each forwarded to the container's address on its first network. */
-  private forwards(c: ContainerRecord, ports: PublishedPort[]): PortForward[] {
-    const containerIp = this.store().endpointsOf(c.id)[0]?.ip;
-    if (!containerIp) return [];
-    return ports.map((p) => ({ protocol: p.protocol, hostIp: p.hostIp || "0.0.0.0", hostPort: p.hostPort, containerIp, containerPort: p.containerPort }));
+  /**
+   * Where published ports lead: the container's address on its first network that reaches
+   * the outside. As docker, an --internal network publishes nothing: a container on such
+   * networks alone publishes no port at all.
+   */
+  private forwardTarget(id: string): Endpoint | undefined {
+    return this.store()
+      .endpointsOf(id)
+      .find((ep) => this.store().get(ep.networkId)?.internal === false);
   }
 
   /**
@@ -354,6 +357,11 @@ export class ContainerNetwork {
       throw new MydockerError("ENOTCONNECTED", `container ${c.name} is not connected to network ${n.name}`);
     }
     const run = this.runOf(c.id);
+    // The monitor forwards the ports to the address on that network until the container
+    // stops: given back, the address could be another container's, which would get them.
+    if (run?.ports.length && this.forwardTarget(c.id)?.networkId === n.id) {
+      throw new MydockerError("ERUNNING", `container ${c.name} publishes ports through network ${n.name}: stop the container before disconnecting it from ${n.name}`);
+    }
     const mine = run?.config.networks[netavarkName(n)];
     if (run && mine) {
       const one: NetavarkConfig = { ...run.config, networks: { [netavarkName(n)]: mine }, network_info: { [netavarkName(n)]: run.config.network_info[netavarkName(n)]! } };
