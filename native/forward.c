@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -41,12 +42,19 @@ enum { FWD_LISTENER, FWD_TIMER, FWD_CONN, FWD_FLOW };
  * open, no close of ours would wake them. */
 #define RETRY_NS (100 * 1000000LL)
 
+/* A failure of the forwarder's while the container runs on: said on the monitor's stderr
+ * only, as report_error's line. On the control socket an `error` line would tell the
+ * caller that a step failed, and the container is fine. */
+static void notice(const struct forwarder *f, int err, const char *what) {
+  dprintf(STDERR_FILENO, "mydocker-shim: %d forwarding: %s (errno %d): %s\n", f->forwarding ? f->forwarding->index : -1, strerror(err), err, what);
+}
+
 static long long monotonic_ns(struct forwarder *f) {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC, &ts) != 0) {
     /* Not with a valid clock and pointer; were it to fail, time stands still (a flow
      * expires late) rather than jump. */
-    report_error(-1, "forward", errno, "clock_gettime(CLOCK_MONOTONIC)");
+    notice(f, errno, "clock_gettime(CLOCK_MONOTONIC)");
     return f->now;
   }
   return f->now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
@@ -111,14 +119,17 @@ static int fd_budget(const struct forwarder *f, long long *budget) {
   return 0;
 }
 
-/* Fits the limits to BUDGET fds, within the tables' sizes: UDP flows (an fd each) get at
- * most half of it when TCP is published too, each TCP connection takes CONN_FDS. */
-static void fit(struct forwarder *f, long long budget, int maxconns, int maxflows) {
-  if (budget < 0) budget = 0;
-  long long flows = f->udp ? (f->tcp ? budget / 2 : budget) : 0;
-  f->flowset.limit = flows < maxflows ? (int)flows : maxflows;
-  long long conns = f->tcp ? (budget - f->flowset.limit) / CONN_FDS : 0;
-  f->connset.limit = conns < maxconns ? (int)conns : maxconns;
+/* The fds the forwarder's connections and flows hold. */
+static long long fds_held(const struct forwarder *f) {
+  return (long long)CONN_FDS * f->connset.n + f->flowset.n;
+}
+
+/* Whether COST more fds fit in what RLIMIT_NOFILE leaves now (it may be changed under a
+ * running monitor, either way). The first of a kind may always try: running out is then
+ * handled as it comes. */
+static bool fds_allow(const struct forwarder *f, const struct fwd_set *s, int cost) {
+  long long budget;
+  return s->n == 0 || (fd_budget(f, &budget) == 0 && fds_held(f) + cost <= budget);
 }
 
 static int address(struct sockaddr_in *sa, const char *ip, unsigned long long port) {
@@ -168,17 +179,22 @@ static int open_listeners(struct forwarder *f, const struct plan *p, const struc
   return f->timer < 0 ? -1 : 0;
 }
 
-/* The tables, as large as the plan allows and the fds left can serve (at least one slot of
- * each kind published: with fewer fds than that, running out is handled as it comes). */
+/* The tables, as large as the plan allows and the fds left at start can serve: UDP flows
+ * (an fd each) get at most half of them when TCP is published too, each TCP connection
+ * takes CONN_FDS; at least one slot of each kind published. */
 static int make_tables(struct forwarder *f, const struct plan *p, size_t nfixed) {
   int open = count_open_fds();
   long long budget;
   if (open < 0) return -1;
   f->fd_overhead = open + (long long)nfixed + FD_RESERVE;
   if (fd_budget(f, &budget) != 0) return -1;
-  fit(f, budget, (int)p->forwarding->num[0], (int)p->forwarding->num[1]);
-  int maxconns = f->tcp && f->connset.limit < 1 ? 1 : f->connset.limit;
-  int maxflows = f->udp && f->flowset.limit < 1 ? 1 : f->flowset.limit;
+  if (budget < 0) budget = 0;
+  long long flows = f->udp ? (f->tcp ? budget / 2 : budget) : 0;
+  flows = flows < (long long)p->forwarding->num[1] ? flows : (long long)p->forwarding->num[1];
+  long long conns = f->tcp ? (budget - flows) / CONN_FDS : 0;
+  conns = conns < (long long)p->forwarding->num[0] ? conns : (long long)p->forwarding->num[0];
+  int maxconns = f->tcp && conns < 1 ? 1 : (int)conns;
+  int maxflows = f->udp && flows < 1 ? 1 : (int)flows;
   unsigned buckets = 1;
   while (buckets < 2 * (unsigned)maxflows) buckets *= 2;
   f->bucket_mask = buckets - 1;
@@ -266,10 +282,12 @@ static void conn_open(struct forwarder *f, int slot, int client, const struct so
 
 static void accept_all(struct forwarder *f, const struct fwd_listener *l) {
   while (!f->accept_paused) {
-    int slot = set_take(&f->connset);
-    /* Every slot taken: the end of a connection frees one; the client waits in the backlog. */
+    /* Every slot taken: the end of a connection frees one; the client waits in the backlog.
+     * Over the fd budget (RLIMIT_NOFILE lowered): that, or a retry after it was raised. */
+    bool fds = fds_allow(f, &f->connset, CONN_FDS);
+    int slot = fds ? set_take(&f->connset) : -1;
     if (slot < 0) {
-      pause_accepting(f, false);
+      pause_accepting(f, !fds);
       return;
     }
     int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -410,7 +428,7 @@ static struct fwd_flow *flow_for(struct forwarder *f, int l, const struct sockad
   unsigned h = flow_hash(f, l, peer);
   for (int i = f->buckets[h] - 1; i >= 0; i = f->flows[i].hnext - 1)
     if (f->flows[i].listener == l && f->flows[i].peer.sin_addr.s_addr == peer->sin_addr.s_addr && f->flows[i].peer.sin_port == peer->sin_port) return &f->flows[i];
-  if (f->flowset.n >= f->flowset.limit && f->oldest >= 0) flow_close(f, &f->flows[f->oldest]);
+  if ((f->flowset.n >= f->flowset.limit || !fds_allow(f, &f->flowset, 1)) && f->oldest >= 0) flow_close(f, &f->flows[f->oldest]);
   int fd = flow_socket(f, l);
   if (fd < 0 && out_of_fds(errno) && f->oldest >= 0) {
     flow_close(f, &f->flows[f->oldest]);
@@ -489,14 +507,14 @@ static void timer_update(struct forwarder *f) {
     return;
   }
   /* The timer stays as it was (armed is still true of it): tried again next round. */
-  if (!f->timer_failed) report_error(f->forwarding->index, "forwarding", errno, "arming the forwarder's timer");
+  if (!f->timer_failed) notice(f, errno, "arming the forwarder's timer");
   f->timer_failed = true;
 }
 
 static void timer_fired(struct forwarder *f) {
   uint64_t ticks;
   /* EAGAIN: it fired for a time armed before this one. */
-  if (read(f->timer, &ticks, sizeof ticks) < 0 && errno != EAGAIN && errno != EINTR) report_error(f->forwarding->index, "forwarding", errno, "reading the timer");
+  if (read(f->timer, &ticks, sizeof ticks) < 0 && errno != EAGAIN && errno != EINTR) notice(f, errno, "reading the forwarder's timer");
   f->armed = 0;
   long long now = monotonic_ns(f);
   while (f->oldest >= 0 && now - f->flows[f->oldest].last >= f->idle_ns) flow_close(f, &f->flows[f->oldest]);
@@ -540,18 +558,21 @@ static size_t forward_pollfds(struct forwarder *f, struct pollfd *fds) {
 }
 
 /* poll said EINVAL: the set outgrew RLIMIT_NOFILE, lowered under a running monitor. The
- * limits are fitted to it again, the newest connections and the oldest flows past them
- * closed; with none to close, the forwarder is no longer polled (the container runs on). */
+ * oldest flows and the newest connections past the budget it leaves are closed (said once);
+ * with none to close, the forwarder is not polled for RETRY_NS (the container runs on). */
 static void shed(struct forwarder *f) {
   long long budget = 0;
   if (fd_budget(f, &budget) != 0) budget = 0;
   int had = f->connset.n + f->flowset.n;
-  fit(f, budget, f->connset.limit, f->flowset.limit);
-  while (f->connset.n > f->connset.limit) conn_close(f, &f->conns[f->connset.order[f->connset.n - 1]], 0);
-  while (f->flowset.n > f->flowset.limit) flow_close(f, &f->flows[f->oldest]);
-  f->suspended = had == f->connset.n + f->flowset.n;
-  report_error(f->forwarding->index, "forwarding", EINVAL,
-               f->suspended ? "poll: RLIMIT_NOFILE leaves no room for the published ports: they are no longer served" : "poll: RLIMIT_NOFILE was lowered: connections and flows past it are closed");
+  while (f->flowset.n > 0 && fds_held(f) > budget) flow_close(f, &f->flows[f->oldest]);
+  while (f->connset.n > 0 && fds_held(f) > budget) conn_close(f, &f->conns[f->connset.order[f->connset.n - 1]], 0);
+  if (had == f->connset.n + f->flowset.n) {
+    f->suspended = true;
+    f->retry_at = monotonic_ns(f) + RETRY_NS;
+  }
+  if (!f->shed_said)
+    notice(f, EINVAL, f->suspended ? "poll: RLIMIT_NOFILE leaves no room for the published ports: they wait until it does" : "poll: RLIMIT_NOFILE was lowered: connections and flows past it are closed");
+  f->shed_said = true;
 }
 
 int forward_poll(struct forwarder *f, struct pollfd *fixed, size_t nfixed, int timeout) {
@@ -563,9 +584,12 @@ int forward_poll(struct forwarder *f, struct pollfd *fixed, size_t nfixed, int t
     f->from[n++] = i;
   }
   int rc;
+  if (f->suspended && monotonic_ns(f) >= f->retry_at) f->suspended = false;
+  /* Each round either closes something or suspends the forwarder: it ends. */
   for (;;) {
     f->npolled = forward_pollfds(f, f->packed + n);
-    rc = poll(f->packed, n + f->npolled, timeout);
+    int retry_ms = (int)(RETRY_NS / 1000000LL);
+    rc = poll(f->packed, n + f->npolled, f->suspended && (timeout < 0 || timeout > retry_ms) ? retry_ms : timeout);
     if (rc >= 0 || errno != EINVAL || f->npolled == 0) break;
     shed(f);
   }

@@ -299,7 +299,7 @@ struct fwd_flow {
 struct fwd_set {
   int *order, *pos;
   int n, fresh;
-  int limit; /* at most this many in use: the table's size, or less when the fds allow less */
+  int limit; /* the table's size */
 };
 
 struct fwd_listener {
@@ -336,7 +336,8 @@ struct forwarder {
   long long retry_at;    /* out of fds: when the listeners try again; 0: no retry due */
   long long now;
   bool accept_paused;    /* no slot or no fd for another connection: the TCP listeners wait */
-  bool suspended;        /* the poll set cannot hold even the listeners: nothing is forwarded any more */
+  bool suspended;        /* the poll set could not hold even the listeners: not polled until retry_at */
+  bool shed_said;        /* a lowered RLIMIT_NOFILE was said (once) */
   struct fwd_slot *slots;
   unsigned char *datagram;
   /* The loop's poll set (forward_poll): the monitor's pollfds packed (fd -1 left out), then the forwarder's. */
@@ -354,7 +355,7 @@ int forward_init(struct forwarder *f, const struct plan *p, size_t nfixed, const
 /* poll(2) of the NFIXED pollfds FIXED (fd -1: not watched; their revents set as poll sets
  * them) and the forwarder's own. The set passed to poll has no fd -1 and never outgrows
  * RLIMIT_NOFILE because of the forwarder: should the limit be lowered under it (EINVAL),
- * connections and flows are closed until it fits. Returns poll's result. */
+ * connections and flows are closed until it fits (or the forwarder waits). Returns poll's result. */
 int forward_poll(struct forwarder *f, struct pollfd *fixed, size_t nfixed, int timeout);
 /* Handles the forwarder's part of the last forward_poll. */
 void forward_handle(struct forwarder *f);

@@ -264,7 +264,7 @@ test("udp on 0.0.0.0: the reply comes from the address the client sent to", { sk
 test("udp: a flow idle for udpIdleMs is dropped: its socket toward the container closes, the client's next datagram makes a new one", { skip }, async (t) => {
   const echoPort = await portEcho(t);
   const port = await freePort("udp");
-  runShim(t, [{ ...FORWARDING, udpIdleMs: 1000 } as PlanStep, udp(port, echoPort)]);
+  runShim(t, [{ ...FORWARDING, udpIdleMs: 2000 } as PlanStep, udp(port, echoPort)]);
   const client = dgram.createSocket("udp4");
   await new Promise<void>((r) => client.bind(0, "127.0.0.1", r));
   t.after(() => client.close());
@@ -332,4 +332,25 @@ test("out of fds with no connection open: the listener tries again, and serves o
   setLimit(soft);
   await waitFor(() => held.length === 1, { what: "the waiting client to reach the server once fds are free" });
   assert.ok(alive(shim));
+});
+
+test("RLIMIT_NOFILE lowered under a running monitor: poll's EINVAL costs the flows past it, not the container; served again once raised", { skip: noPrlimit }, async (t) => {
+  const echoPort = await portEcho(t);
+  const port = await freePort("udp");
+  const shim = runShim(t, [{ ...FORWARDING, maxFlows: 64 } as PlanStep, udp(port, echoPort)]);
+  const sockets = Array.from({ length: 20 }, () => dgram.createSocket("udp4"));
+  t.after(() => sockets.forEach((s) => s.close()));
+  for (const [i, s] of sockets.entries()) assert.ok(await udpRequest(s, port, `client ${i}`), `client ${i}'s reply`);
+
+  const prlimit = (...args: string[]) => spawnSync(PRLIMIT!, ["--pid", String(shim.pid), ...args], { encoding: "utf8" });
+  const soft = Number(prlimit("--nofile", "--raw", "--noheadings", "--output=SOFT").stdout.trim());
+  // Fewer than the fds the monitor polls now: its next poll says EINVAL.
+  assert.equal(prlimit("--nofile=10:").status, 0);
+  sockets[0].send("wake up", port, "127.0.0.1");
+  await waitFor(() => shim.stderrText().includes("RLIMIT_NOFILE was lowered"), { what: "the monitor to say it closed flows" });
+  assert.ok(alive(shim), `the monitor and its container run on (stderr: ${shim.stderrText()})`);
+
+  assert.equal(prlimit(`--nofile=${soft}:`).status, 0);
+  const fresh = await Promise.all(Array.from({ length: 10 }, (_, i) => askUdp(port, `fresh ${i}`)));
+  assert.ok(fresh.every((r, i) => r?.startsWith(`fresh ${i} from `)), `every fresh client's reply, not ${fresh.join(", ")}`);
 });
