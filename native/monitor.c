@@ -32,8 +32,8 @@ struct monitor {
   bool no_restart; /* SIGUSR2: the container was stopped on purpose */
   long long finished; /* when the last run ended (restartcmd tells of it) */
   int exit_fd;     /* the exit file's temporary, made while the child sets itself up; -1: none yet */
-  struct pollfd *fds; /* the loop's: the signalfd, the channel, the proxy's, the health check's, then the forwarder's */
-  size_t nfds;        /* the fixed ones, before the forwarder's */
+  struct pollfd *fds; /* the loop's: the signalfd, the channel, the proxy's, the health check's (the forwarder adds its own) */
+  size_t nfds;
   int cgroup_fd;   /* clonecgroup's directory; -1: none */
   bool handed_off; /* handoff: the child is the caller's now, the monitor just ends */
   struct health health;
@@ -255,8 +255,7 @@ static void poll_once(void) {
   proxy_pollfds(&m.io, fds + P_IO);
   struct pollfd *health = fds + m.nfds - HEALTH_POLLFDS;
   health_pollfds(&m.health, health);
-  size_t nfwd = forward_pollfds(&m.fwd, fds + m.nfds);
-  int n = poll(fds, m.nfds + nfwd, -1);
+  int n = forward_poll(&m.fwd, fds, m.nfds, -1);
   if (n < 0 && errno != EINTR && errno != EAGAIN) {
     give_up("poll");
     return;
@@ -270,7 +269,7 @@ static void poll_once(void) {
   if (fds[P_SIG].revents) handle_signals();
   proxy_handle(&m.io, fds + P_IO);
   if (!m.child_done) health_handle(&m.health, health);
-  forward_handle(&m.fwd, fds + m.nfds, nfwd);
+  forward_handle(&m.fwd);
 }
 
 /* ---- the end ---------------------------------------------------------------- */
@@ -420,10 +419,9 @@ static void restart_pause(unsigned long long *delay_ms, long long run_nanos) {
   long long end = now_nanos() + (long long)*delay_ms * 1000000LL;
   for (long long left; !m.no_restart && (left = end - now_nanos()) > 0;) {
     m.fds[0] = (struct pollfd){.fd = m.sfd, .events = POLLIN};
-    size_t nfwd = forward_pollfds(&m.fwd, m.fds + 1);
-    int n = poll(m.fds, 1 + nfwd, (int)(left / 1000000LL) + 1);
+    int n = forward_poll(&m.fwd, m.fds, 1, (int)(left / 1000000LL) + 1);
     if (n > 0 && m.fds[0].revents) handle_signals();
-    if (n > 0) forward_handle(&m.fwd, m.fds + 1, nfwd);
+    if (n > 0) forward_handle(&m.fwd);
     if (n < 0 && errno != EINTR && errno != EAGAIN) {
       report_error(m.p->restart->index, "restart", errno, "waiting before a restart: no more restarts");
       m.no_restart = true;
@@ -460,16 +458,16 @@ int run_monitor(struct plan *p) {
   if (health_init(&m.health, p->health) != 0) return setup_failed(p->health, "health", "timerfd");
   /* Bound while the monitor has every capability of the host's (before userns), and before
    * the container exists: a port taken fails the start with nothing run. */
+  m.nfds = P_IO + proxy_npollfds(&m.io) + HEALTH_POLLFDS;
+  if ((m.fds = calloc(m.nfds, sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
   const struct record *failed;
-  if (forward_init(&m.fwd, p, &failed) != 0) {
+  if (forward_init(&m.fwd, p, m.nfds, &failed) != 0) {
     int err = errno;
     char what[96] = "the forwarder's tables";
     if (failed && strcmp(failed->def->name, "publish") == 0) snprintf(what, sizeof what, "bind %s:%s/%s", failed->args[1], failed->args[2], failed->args[0]);
     errno = err;
     return setup_failed(failed, failed ? failed->def->name : "forwarding", what);
   }
-  m.nfds = P_IO + proxy_npollfds(&m.io) + HEALTH_POLLFDS;
-  if ((m.fds = calloc(m.nfds + forward_max_pollfds(&m.fwd), sizeof *m.fds)) == NULL) return setup_failed(NULL, "clone", "the monitor's poll set");
   if (p->sync && !control_present()) {
     errno = EBADF;
     return setup_failed(NULL, "sync", "sync needs the control socket on fd 3");

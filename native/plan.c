@@ -166,11 +166,17 @@ static int check_handoff(const struct plan *p) {
   return 0;
 }
 
-/* A `publish` record: tcp or udp, two IPv4 addresses, ports 1 to 65535. */
+/* A `publish` record: tcp or udp, two IPv4 addresses, ports 1 to 65535. CONTAINERIP is one
+ * host to connect to: not 0.0.0.0/8 (a connect to 0.0.0.0 reaches the host's own
+ * loopback), nor broadcast or multicast. A loopback CONTAINERIP stays allowed: a container
+ * on the host's network (and the shim's own tests) is reached there, and the plan comes
+ * from the runtime, which picks the container's address, not from the container. */
 static int check_publish(const struct record *r) {
   struct in_addr a;
   if (strcmp(r->args[0], "tcp") != 0 && strcmp(r->args[0], "udp") != 0) return fail(r->index, "publish", EINVAL, "PROTO must be tcp or udp");
   if (inet_pton(AF_INET, r->args[1], &a) != 1 || inet_pton(AF_INET, r->args[3], &a) != 1) return fail(r->index, "publish", EINVAL, "HOSTIP and CONTAINERIP must be IPv4 addresses");
+  uint32_t to = ntohl(a.s_addr);
+  if (to >> 24 == 0 || to == INADDR_BROADCAST || IN_MULTICAST(to)) return fail(r->index, "publish", EINVAL, "CONTAINERIP must be one host's address: not 0.0.0.0/8, broadcast or multicast");
   if (r->num[2] < 1 || r->num[2] > 65535 || r->num[4] < 1 || r->num[4] > 65535) return fail(r->index, "publish", ERANGE, "HOSTPORT and CONTAINERPORT must be 1 to 65535");
   return 0;
 }

@@ -279,16 +279,27 @@ struct fwd_pipe {
 };
 
 struct fwd_conn {
-  int fd[2]; /* the client's socket, the container's; fd[0] -1: a free slot */
+  int fd[2]; /* the client's socket, the container's */
   bool connecting;
   struct fwd_pipe dir[2]; /* dir[0]: client to container, dir[1]: back */
 };
 
 struct fwd_flow {
-  int fd; /* connected to the container's port; -1: a free slot */
+  int fd; /* connected to the container's port */
   int listener;
   struct sockaddr_in peer;
-  long long last; /* CLOCK_MONOTONIC ns of the last datagram either way */
+  struct in_addr local;   /* the address the client sent to (IP_PKTINFO): the replies' source */
+  long long last;         /* CLOCK_MONOTONIC ns of the last datagram either way */
+  int older, newer;       /* the flows in order of use (-1 ends): the oldest is dropped first */
+  int hnext;              /* the next flow in its hash bucket, plus 1; 0 ends */
+};
+
+/* The slots of a table in use and free, each found in O(1): order[0..n) are in use,
+ * order[n..fresh) free, the slots from fresh on never used yet; pos[i] is slot i's place in order. */
+struct fwd_set {
+  int *order, *pos;
+  int n, fresh;
+  int limit; /* the table's size */
 };
 
 struct fwd_listener {
@@ -297,7 +308,7 @@ struct fwd_listener {
   struct sockaddr_in to;
 };
 
-/* What each of the pollfds forward_pollfds filled is. */
+/* What each of the pollfds the forwarder adds is. */
 struct fwd_slot {
   int kind; /* FWD_LISTENER, FWD_TIMER, FWD_CONN, FWD_FLOW */
   int index;
@@ -307,25 +318,47 @@ struct fwd_slot {
 struct forwarder {
   int nlisteners;
   struct fwd_listener *listeners;
-  int maxconns, nconns;
+  bool tcp, udp; /* some listener is */
+  const struct record *forwarding;
   struct fwd_conn *conns;
-  int maxflows, nflows;
+  struct fwd_set connset;
   struct fwd_flow *flows;
+  struct fwd_set flowset;
+  int oldest, newest; /* the flows in order of use */
+  int *buckets;       /* the flows by client address: bucket_mask + 1 chains, each its first flow plus 1 (0: empty) */
+  unsigned bucket_mask;
+  uint32_t hash_key;
   long long idle_ns;
-  int timer; /* timerfd: the next UDP flow to expire; -1 without udp */
-  bool timer_armed;
-  bool accept_paused; /* no slot or no fd for another connection: listeners wait */
+  long long fd_overhead; /* the fds that are not the forwarder's to use: RLIMIT_NOFILE less these is its budget */
+  int timer;             /* timerfd: the next UDP flow to expire, or the listeners' retry; -1 without publish */
+  long long armed;       /* when the timer is armed for (CLOCK_MONOTONIC ns); 0: not armed */
+  bool timer_failed;     /* arming it failed once (said once) */
+  long long retry_at;    /* out of fds: when the listeners try again; 0: no retry due */
+  long long now;
+  bool accept_paused;    /* no slot or no fd for another connection: the TCP listeners wait */
+  bool suspended;        /* the poll set could not hold even the listeners: not polled until retry_at */
+  bool shed_said;        /* a lowered RLIMIT_NOFILE was said (once) */
   struct fwd_slot *slots;
   unsigned char *datagram;
+  /* The loop's poll set (forward_poll): the monitor's pollfds packed (fd -1 left out), then the forwarder's. */
+  struct pollfd *packed;
+  size_t *from; /* the monitor's pollfd each packed one is */
+  struct pollfd *polled; /* the forwarder's part of packed, npolled of them */
+  size_t npolled;
 };
 
-/* Binds and listens on every published port, before the container exists. On failure
- * returns -1 with errno set and *FAILED the record (all allocation happens here). */
-int forward_init(struct forwarder *f, const struct plan *p, const struct record **failed);
-size_t forward_max_pollfds(const struct forwarder *f);
-/* Fills the pollfds the forwarder wants now; returns how many. */
-size_t forward_pollfds(struct forwarder *f, struct pollfd *fds);
-void forward_handle(struct forwarder *f, const struct pollfd *fds, size_t n);
+/* Binds and listens on every published port, before the container exists, and sizes the
+ * tables to the plan's bounds and to the fds RLIMIT_NOFILE leaves (NFIXED: the monitor's
+ * own pollfds, the most forward_poll is given). On failure returns -1 with errno set and
+ * *FAILED the record (all allocation happens here). */
+int forward_init(struct forwarder *f, const struct plan *p, size_t nfixed, const struct record **failed);
+/* poll(2) of the NFIXED pollfds FIXED (fd -1: not watched; their revents set as poll sets
+ * them) and the forwarder's own. The set passed to poll has no fd -1 and never outgrows
+ * RLIMIT_NOFILE because of the forwarder: should the limit be lowered under it (EINVAL),
+ * connections and flows are closed until it fits (or the forwarder waits). Returns poll's result. */
+int forward_poll(struct forwarder *f, struct pollfd *fixed, size_t nfixed, int timeout);
+/* Handles the forwarder's part of the last forward_poll. */
+void forward_handle(struct forwarder *f);
 /* The container ended for good: every listener, connection and flow closed. */
 void forward_close(struct forwarder *f);
 

@@ -108,9 +108,11 @@ const ATTACH_FLUSH_MS = 5000;
  * The forwarder's bounds: connections and UDP flows at once (its tables are made before the
  * container starts; a client past them waits in the listen backlog, and a new UDP client
  * takes the place of the longest idle one), and docker-proxy's 90 s for an idle UDP flow.
+ * Upper bounds: the monitor fits them to the fds its RLIMIT_NOFILE leaves (6 a connection,
+ * 1 a flow), so these only cap a monitor with many fds.
  */
-const FORWARD_MAX_CONNS = 1024;
-const FORWARD_MAX_FLOWS = 1024;
+const FORWARD_MAX_CONNS = 16384;
+const FORWARD_MAX_FLOWS = 16384;
 const FORWARD_UDP_IDLE_MS = 90_000;
 
 /** docker's back-off: 100 ms before the first restart, doubling, reset by a run of 10 s. */
