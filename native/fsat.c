@@ -465,19 +465,20 @@ static int init_spawn_attr(posix_spawnattr_t *attr, short flags) {
 }
 
 /*
- * spawnShim(path, stdin): the shim started as child_process.spawn starts it (its own
- * session, in "/", the caller's stdout and stderr, its stdin or /dev/null, no signal
- * blocked or handled) with one end of a socket pair at its fd 3, but without a fork: Node
+ * spawnShim(path, stdin, output): the shim started as child_process.spawn starts it (its own
+ * session, in "/", the caller's stdout and stderr or /dev/null, its stdin or /dev/null, no
+ * signal blocked or handled) with one end of a socket pair at its fd 3, but without a fork: Node
  * forks itself for a spawn (the page tables of its heap copied, then copy-on-write faults
  * in both), where glibc's posix_spawn shares the memory until the exec. Returns
  * [pid, fd], fd our end of the socket (close-on-exec); reap() collects the child.
  */
 static napi_value proc_spawn_shim(napi_env env, napi_callback_info info) {
-  napi_value argv[2], out = NULL, jpid, jfd;
+  napi_value argv[3], out = NULL, jpid, jfd;
   char path[MAX_STR];
-  bool with_stdin;
-  if (get_args(env, info, 2, argv) < 0 || get_str(env, argv[0], path, sizeof path, "path") < 0) return NULL;
+  bool with_stdin, with_output;
+  if (get_args(env, info, 3, argv) < 0 || get_str(env, argv[0], path, sizeof path, "path") < 0) return NULL;
   if (napi_get_value_bool(env, argv[1], &with_stdin) != napi_ok) return throw_type(env, "stdin must be a boolean");
+  if (napi_get_value_bool(env, argv[2], &with_output) != napi_ok) return throw_type(env, "output must be a boolean");
   /* Node keeps its own stdio close-on-exec: the child gets copies, dup2'd into place (which
      clears the flag), as the socket's end is (never fd 3 itself: a dup2 onto itself would not). */
   int sv[2] = {-1, -1}, fds[3] = {-1, -1, -1}, child = -1;
@@ -496,7 +497,8 @@ static napi_value proc_spawn_shim(napi_env env, napi_callback_info info) {
     err = errno;
     goto done;
   }
-  for (int i = with_stdin ? 0 : 1; i < 3; i++) {
+  for (int i = 0; i < 3; i++) {
+    if ((i == 0 && !with_stdin) || (i > 0 && !with_output)) continue;
     if ((fds[i] = fcntl(i, F_DUPFD_CLOEXEC, 4)) < 0) {
       err = errno;
       goto done;
@@ -508,7 +510,7 @@ static napi_value proc_spawn_shim(napi_env env, napi_callback_info info) {
   if ((err = init_spawn_attr(&attr, POSIX_SPAWN_SETSID))) goto done;
   attr_made = true;
   for (int i = 0; i < 3 && !err; i++)
-    err = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, fds[i], i) : posix_spawn_file_actions_addopen(&fa, i, "/dev/null", O_RDONLY, 0);
+    err = fds[i] >= 0 ? posix_spawn_file_actions_adddup2(&fa, fds[i], i) : posix_spawn_file_actions_addopen(&fa, i, "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
   if (!err) err = posix_spawn_file_actions_adddup2(&fa, child, 3);
   if (!err) err = posix_spawn_file_actions_addchdir_np(&fa, "/");
   char *const args[] = {path, NULL};

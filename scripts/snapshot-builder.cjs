@@ -16,14 +16,23 @@ const vm = require("node:vm");
 const { spawn } = require("node:child_process");
 const { createRequire } = require("node:module");
 
+// The bundle (its path, the module's __filename) and its source wrapped as node wraps a
+// CommonJS module (scripts/bundle.mjs writes it: the code cache's run compiles the same).
 const file = process.env.MYDOCKER_SNAPSHOT_BUNDLE;
-if (!file) throw new Error("MYDOCKER_SNAPSHOT_BUNDLE names no bundle");
-const source = `(function (exports, require, module, __filename, __dirname) {${fs.readFileSync(file, "utf8")}\n})`;
+const wrapped = process.env.MYDOCKER_SNAPSHOT_SOURCE;
+if (!file || !wrapped) throw new Error("MYDOCKER_SNAPSHOT_BUNDLE and MYDOCKER_SNAPSHOT_SOURCE name no bundle");
 const eager = process.env.MYDOCKER_SNAPSHOT_EAGER === "1";
+// Or the code cache of a run of the command that matters (MYDOCKER_SNAPSHOT_CODE_CACHE,
+// scripts/code-cache-maker.cjs): the functions it compiled are compiled now, into the
+// snapshot, and the others stay lazy. A cache V8 refuses fails the build of this snapshot.
+const cacheFile = process.env.MYDOCKER_SNAPSHOT_CODE_CACHE;
+const cachedData = cacheFile ? fs.readFileSync(cacheFile) : undefined;
 if (eager) v8.setFlagsFromString("--no-lazy");
 let wrapper;
 try {
-  wrapper = vm.runInThisContext(source, { filename: file });
+  const script = new vm.Script(fs.readFileSync(wrapped, "utf8"), { filename: file, cachedData });
+  if (cachedData && script.cachedDataRejected) throw new Error(`V8 refused the code cache ${cacheFile}`);
+  wrapper = script.runInThisContext();
 } finally {
   // Back to node's default before anything else compiles, and before the snapshot is written.
   if (eager) v8.setFlagsFromString("--lazy");

@@ -59,6 +59,7 @@ export function commandLine(): (argv: string[]) => Promise<void> {
           debug: f.debug ? (m) => process.stderr.write(`debug: ${m}\n`) : undefined,
           notice: (m) => process.stderr.write(m + "\n"),
           launcher: opts.launcher ?? false,
+          vforkShims: opts.launcher !== true,
         });
         // What a killed command left half done is finished or undone first.
         if (opts.sweep) await engine.recover();

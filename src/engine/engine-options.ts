@@ -13,6 +13,13 @@ export interface EngineOptions extends Partial<EngineRoots> {
    */
   launcher?: boolean;
   /**
+   * Spawn shims without a fork of this process (posix_spawn), where the fork of a large
+   * Node heap costs a command line several ms. Only for a process that ends soon after its
+   * containers start: nothing reaps a detached container's monitor spawned so but the
+   * system, once this process is gone. Default false; the command line turns it on.
+   */
+  vforkShims?: boolean;
+  /**
    * The command a detached container's monitor runs once the container exited, to record
    * its end and apply --rm. Default: this package's `mydocker container cleanup ID`.
    */

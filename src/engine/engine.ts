@@ -73,6 +73,7 @@ export class Engine {
   private readonly debugOn: boolean;
   private readonly notice: (msg: string) => void;
   private readonly useLauncher: boolean;
+  private readonly vforkShims: boolean;
   private readonly releaseInProcess: boolean;
   private readonly exitCommand: (id: string, roots: EngineRoots, networkRun?: string) => string[];
   private dbHandle?: Db;
@@ -103,6 +104,7 @@ export class Engine {
     this.debugOn = opts.debug !== undefined;
     this.notice = opts.notice ?? (() => {});
     this.useLauncher = opts.launcher ?? true;
+    this.vforkShims = opts.vforkShims ?? false;
     this.releaseInProcess = opts.releaseInProcess ?? this.useLauncher;
     this.exitCommand = opts.exitCommand ?? defaultExitCommand;
     this.net = makeNetworking(() => this.db, this.roots, (q) => this.resolve(q), (id) => this.containers.get(id)?.name, this.debug, () => this.events, (f) => this.runtime.pinNetns(f));
@@ -146,7 +148,7 @@ export class Engine {
   }
 
   get runtime(): Runtime {
-    this.rt ??= new Runtime({ runRoot: this.roots.runRoot, cgroups: detectCgroupDriver(), debug: this.debug, launcher: this.useLauncher });
+    this.rt ??= new Runtime({ runRoot: this.roots.runRoot, cgroups: detectCgroupDriver(), debug: this.debug, launcher: this.useLauncher, vforkShims: this.vforkShims });
     return this.rt;
   }
 

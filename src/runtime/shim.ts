@@ -35,8 +35,10 @@ interface ShimOptions {
   launcher?: Launcher;
   /**
    * Spawn the shim without a fork of this process (posix_spawn) when its stdio is ours
-   * ("inherit") and it gets no extra fds. Nothing but this reaps it, once its control socket
-   * closes: only for shims that end then (not a monitor that lives on as an exit command).
+   * ("inherit") or nothing ("ignore") and it gets no extra fds. Nothing but this reaps it, once
+   * its control socket closes, and a released one (a detached container's monitor) not at
+   * all: only for a process that ends soon after (a command line), whose orphans the system
+   * reaps.
    */
   vfork?: boolean;
   /** How long the launcher may take to say `shim PID` (default LAUNCH_DEADLINE_MS). */
@@ -64,6 +66,8 @@ export class Shim {
   private exitLine: ShimExit | undefined;
   private waiters: (() => void)[] = [];
   private done = false;
+  /** release()d: the shim lives on without us. */
+  private released = false;
   private buffered = "";
   private pauses = 0;
 
@@ -101,10 +105,10 @@ export class Shim {
       this.exited = this.onClose(conn, () => this.statusLine ?? { exitCode: 255, signal: 0 });
       const fd = (wanted: boolean) => (wanted ? 1 : 0);
       conn.write(`spawn ${fd(o.stdio === "inherit" && o.stdin !== false)} ${fd(o.stdio === "inherit")}\n`);
-    } else if (o.vfork && o.stdio === "inherit" && !o.extraFds) {
+    } else if (o.vfork && (o.stdio === "inherit" || o.stdio === "ignore") && !o.extraFds) {
       let spawned: { pid: number; fd: number };
       try {
-        spawned = spawnShim(o.shimPath, o.stdin !== false);
+        spawned = spawnShim(o.shimPath, o.stdio === "inherit" && o.stdin !== false, o.stdio === "inherit");
       } catch (e) {
         throw (e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "EACCES" ? shimMissing(o.shimPath) : e;
       }
@@ -114,6 +118,9 @@ export class Shim {
       this.control.on("error", (e) => this.debug(`shim ${pid}: control socket: ${e.message}`));
       this.exited = new Promise((resolve) => {
         this.control.once("close", () => {
+          // Released (a detached container's): its monitor lives on, nobody waits for it here;
+          // it is inherited by whoever reaps our orphans once we exit.
+          if (this.released) return;
           const settle = (status: ShimExit) => {
             this.done = true;
             resolve(status);
@@ -239,6 +246,7 @@ export class Shim {
 
   /** Lets the shim (and the container) live on without us. */
   release(): void {
+    this.released = true;
     this.control.removeAllListeners("data");
     this.control.destroy();
     this.child?.removeAllListeners();

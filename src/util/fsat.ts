@@ -24,7 +24,7 @@ interface Addon {
   spreadSubdirs(fd: number): boolean;
   readFiles(paths: string[]): (string | number)[];
   exitNow(status: number): never;
-  spawnShim(path: string, stdin: boolean): [number, number];
+  spawnShim(path: string, stdin: boolean, output: boolean): [number, number];
   reap(pid: number): [number, number] | null;
   spawnPiped(file: string, argv: string[], stdinFd: number): [number, number, number];
   RESOLVE_NO_XDEV: number;
@@ -70,11 +70,11 @@ export function exitNow(status: number): never {
 
 /**
  * The shim posix_spawn'd (no fork of this process) in its own session, in "/", with our
- * stdout and stderr, our stdin or /dev/null, and one end of a socket pair at its fd 3: the
- * other end is fd. Nothing reaps it but reap().
+ * stdout and stderr (or /dev/null: output false), our stdin or /dev/null, and one end of a
+ * socket pair at its fd 3: the other end is fd. Nothing reaps it but reap().
  */
-export function spawnShim(path: string, stdin: boolean): { pid: number; fd: number } {
-  const [pid, fd] = load().spawnShim(path, stdin);
+export function spawnShim(path: string, stdin: boolean, output: boolean): { pid: number; fd: number } {
+  const [pid, fd] = load().spawnShim(path, stdin, output);
   return { pid, fd };
 }
 
