@@ -3,6 +3,7 @@
 // entry file after `--snapshot-blob`, and node calls the main function set here.
 import fs from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import v8 from "node:v8";
 
 /**
@@ -15,7 +16,8 @@ export function snapshotMain(builtAt: string, fallback: string, run: (argv: stri
   v8.startupSnapshot.setDeserializeMainFunction(() => {
     const entry = process.argv[1] ?? "";
     if (entry === builtAt || realpathOr(entry) === builtAt) run(process.argv);
-    else createRequire(entry)(fallback);
+    // createRequire takes only an absolute path: the entry as the caller named it may be relative.
+    else createRequire(path.resolve(entry))(fallback);
   });
 }
 

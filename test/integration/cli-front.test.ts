@@ -105,6 +105,9 @@ test("a snapshot older than the code is not used; one made in another tree runs 
     assert.deepEqual([other.status, other.stdout], [0, "0.1.0\n"], other.stderr);
     assert.match(other.exec, fromSnapshot);
     assert.ok(fs.existsSync(path.join(cache, "none")), "the copy ran its own bundle");
+    // Started by a path relative to the tree, from its directory.
+    const relative = run("bin/mydocker", ["--version"], { cwd: copy });
+    assert.deepEqual([relative.status, relative.stdout], [0, "0.1.0\n"], relative.stderr);
   } finally {
     for (const f of ["main.blob", "main.blob.node", "snapshot.cjs", "main.js"]) fs.rmSync(path.join(dist, f));
   }
