@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,8 +268,12 @@ static void conn_open(struct forwarder *f, int slot, int client, const struct so
     if (ok) c->dir[i].r = pipes[i][0], c->dir[i].w = pipes[i][1];
   }
   if (ok) ok = (c->fd[1] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) >= 0;
-  /* Small requests and replies go out at once, as docker-proxy's (Go's) sockets do. */
-  for (int i = 0; i < 2 && ok; i++) ok = setsockopt(c->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+  /* Small requests and replies go out at once, as docker-proxy's (Go's) sockets do; an
+   * urgent byte is kept in the stream and passed on as data (past_mark). */
+  for (int i = 0; i < 2 && ok; i++) {
+    ok = setsockopt(c->fd[i], IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == 0;
+    if (ok) ok = setsockopt(c->fd[i], SOL_SOCKET, SO_OOBINLINE, &one, sizeof one) == 0;
+  }
   if (ok) {
     int rc = connect(c->fd[1], (const struct sockaddr *)to, sizeof *to);
     if (rc == 0 || errno == EINPROGRESS) {
@@ -315,6 +320,28 @@ static short conn_events(const struct fwd_conn *c, int side) {
   return ev;
 }
 
+/* When splice(2) from a socket moves nothing (0, or EAGAIN): the end, nothing yet, the pipe
+ * full, or a TCP urgent mark, which splice does not cross (it says 0 or EAGAIN there while
+ * poll goes on saying POLLIN: a false end, or a spin). A peek tells them apart; past a mark,
+ * one read through user space into the empty pipe (with SO_OOBINLINE the urgent byte is
+ * passed on as the data it is). Returns 1 moved (or the end), 0 nothing now, -1 failed. */
+static int past_mark(int src, struct fwd_pipe *p) {
+  char buf[PIPE_BUF];
+  ssize_t n = recv(src, buf, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) p->eof = true;
+  if (n <= 0) return n == 0 ? 1 : errno == EAGAIN || errno == EINTR ? 0 : -1;
+  if (p->len > 0) {
+    /* With bytes in the pipe, it is the pipe's: read again once some leave. */
+    p->full = true;
+    return 0;
+  }
+  if ((n = recv(src, buf, sizeof buf, MSG_DONTWAIT)) <= 0) return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -1;
+  /* At most PIPE_BUF bytes into an empty pipe: written whole. */
+  if (write(p->w, buf, (size_t)n) != n) return -1;
+  p->len += (size_t)n;
+  return 1;
+}
+
 /* Moves what it can of direction D; returns -1, or the side whose socket failed (reset, error). */
 static int pump(struct fwd_conn *c, int d, bool readable) {
   struct fwd_pipe *p = &c->dir[d];
@@ -324,11 +351,11 @@ static int pump(struct fwd_conn *c, int d, bool readable) {
     if (readable && wants_read(p)) {
       ssize_t n = splice(src, NULL, p->w, NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
       if (n > 0) p->len += (size_t)n, moved = true;
-      else if (n == 0) p->eof = true;
-      else if (errno == EAGAIN) {
-        /* With bytes in the pipe, EAGAIN may be the pipe's: it is read again once some leave. */
-        if (p->len > 0) p->full = true;
-        readable = false;
+      else if (n == 0 || errno == EAGAIN) {
+        int r = past_mark(src, p);
+        if (r < 0) return d;
+        moved = r > 0 && !p->eof;
+        readable = moved;
       } else if (errno != EINTR) return d;
     }
     if (p->len > 0) {

@@ -249,6 +249,61 @@ test("tcp: a reset by the container's side resets the client, and a client's res
   assert.deepEqual(serverSaw, ["ECONNRESET"]);
 });
 
+const PYTHON = ["/usr/bin/python3", "/bin/python3"].find((p) => fs.existsSync(p));
+// Node cannot send TCP urgent data (MSG_OOB): a python3 of the test's own does, at both ends.
+// It listens (its port on the first line), takes the published port on stdin, then its
+// client and its server each send "a", an urgent "!", "b" and end; it prints what each got.
+const OOB_SCRIPT = `
+import socket, sys, threading
+srv = socket.socket(); srv.bind(("127.0.0.1", 0)); srv.listen(1)
+print(srv.getsockname()[1], flush=True)
+port = int(sys.stdin.readline())
+got = {}
+def talk(s, name):
+    s.send(b"a"); s.send(b"!", socket.MSG_OOB); s.send(b"b"); s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d: break
+        data += d
+    got[name] = data.decode()
+def serve():
+    while True:
+        c, _ = srv.accept(); c.settimeout(10)
+        # The test's probe of the published port connects and closes: not the client.
+        if c.recv(1, socket.MSG_PEEK): break
+        c.close()
+    talk(c, "server")
+t = threading.Thread(target=serve); t.start()
+cl = socket.create_connection(("127.0.0.1", port)); cl.settimeout(10)
+talk(cl, "client"); t.join()
+print(got["client"], got["server"], flush=True)
+`;
+
+/** The CPU time (clock ticks) a process has used. */
+function cpuTicks(pid: number): number {
+  const f = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return Number(f[11]) + Number(f[12]);
+}
+
+test("tcp: urgent data (MSG_OOB) either way is passed on in the stream, and the monitor does not spin on it", { skip: skip || (PYTHON ? false : "python3 is missing: nothing here sends TCP urgent data") }, async (t) => {
+  const py = spawn(PYTHON!, ["-c", OOB_SCRIPT], { stdio: ["pipe", "pipe", "inherit"] });
+  t.after(() => py.kill("SIGKILL"));
+  let out = "";
+  py.stdout!.on("data", (d: Buffer) => (out += d.toString()));
+  await waitFor(() => out.includes("\n"), { what: "python3's server" });
+  const port = await freePort();
+  const shim = runShim(t, [FORWARDING, tcp(port, Number(out.split("\n")[0]))]);
+  await waitFor(() => connects(port), { what: "the published port" });
+  const before = cpuTicks(shim.pid!);
+  py.stdin!.end(`${port}\n`);
+  const code = await new Promise<number | null>((r) => py.once("exit", r));
+  // Each side got the other's bytes, the urgent one in its place, and then the end.
+  assert.deepEqual([code, out.split("\n")[1]], [0, "a!b a!b"]);
+  // A monitor spinning on the mark burns a tick every 10 ms for as long as the connection stays.
+  assert.ok(cpuTicks(shim.pid!) - before < 50, `the monitor used ${cpuTicks(shim.pid!) - before} ticks`);
+});
+
 test("udp on 0.0.0.0: the reply comes from the address the client sent to", { skip }, async (t) => {
   const port = await freePort("udp");
   runShim(t, [FORWARDING, { ...udp(port, await portEcho(t)), hostIp: "0.0.0.0" }]);
