@@ -2,8 +2,8 @@
 # they live in (bin): `front NAME DIR ARGS...` execs node on the command line NAME whose
 # bundle is in dist/src/DIR (scripts/bundle.mjs). It starts node from that command line's V8
 # startup snapshot (main.blob: its code compiled, its modules loaded) when there is one
-# newer than the code, made by this very node binary; else node runs bin/NAME.cjs (the
-# bundle with a compile cache). It never stays: signals, exit codes, stdin and the terminal are node's.
+# newer than the code, made by the node binary found (dated as it); else node runs
+# bin/NAME.cjs (the bundle with a compile cache). It never stays: signals, exit codes, stdin and the terminal are node's.
 
 front() {
   name=$1
@@ -40,10 +40,12 @@ front() {
   # `--` ends node's options: node 20 otherwise takes a later `--env-file FILE` (docker
   # run's) as its own, and exits when FILE does not exist. node loads a snapshot only under
   # the V8 flags it was made with: NODE_OPTIONS may hold others. And only from the node that
-  # made it (any other exits 14 on it): the build hard-links that node as main.blob.node, so
-  # an upgrade, which replaces the file (keeping the package's older mtime), or another node
-  # first on PATH, is not the same file.
-  if [ -z "${NODE_OPTIONS:-}" ] && [ "$dist/main.blob" -nt "$dist/main.js" ] && [ "$node" -ef "$dist/main.blob.node" ]; then
+  # made it (any other exits 14 on it): the build dates main.blob.node as that node binary
+  # (touch -r), and a node dated otherwise is another one: an upgrade (which dates the new
+  # binary as its package did, older than the snapshot), a node rewritten in place, or
+  # another node first on PATH.
+  stamp=$dist/main.blob.node
+  if [ -z "${NODE_OPTIONS:-}" ] && [ "$dist/main.blob" -nt "$dist/main.js" ] && [ -f "$stamp" ] && [ ! "$node" -nt "$stamp" ] && [ ! "$stamp" -nt "$node" ]; then
     exec "$node" --snapshot-blob "$dist/main.blob" -- "$dist/snapshot.cjs" "$@"
   fi
   exec "$node" -- "$bin/$name.cjs" "$@"

@@ -166,14 +166,17 @@ function trainedCodeCache(dist) {
 }
 
 /**
- * BLOB.node: a hard link to the node that made BLOB, which bin/front.sh must find to be the
- * node it runs (`-ef`, no process to ask its version). A node on another filesystem cannot
- * be linked: the snapshot is then left unused, the bundle serves.
+ * BLOB.node: a file dated as the node that made BLOB (touch -r: to the nanosecond), which
+ * bin/front.sh must find to be dated as the node it runs (no process to ask its version; a
+ * hard link failed for users who may not link root's files, across filesystems and in
+ * packs). Without it the snapshot is left unused and the bundle serves.
  */
 function sameNode(blob) {
-  try {
-    fs.linkSync(process.execPath, `${blob}.node`);
-  } catch (e) {
-    console.warn(`bundle: the startup snapshot in ${path.relative(root, path.dirname(blob))} will not be used: its node (${process.execPath}) cannot be hard-linked beside it (${e.code})`);
+  const stamp = `${blob}.node`;
+  fs.writeFileSync(stamp, `${process.execPath}\n`);
+  const touched = spawnSync("touch", ["-r", process.execPath, stamp], { encoding: "utf8" });
+  if (touched.status !== 0) {
+    fs.rmSync(stamp, { force: true });
+    console.warn(`bundle: the startup snapshot in ${path.relative(root, path.dirname(blob))} will not be used: touch -r ${process.execPath} failed: ${touched.stderr || touched.error?.message}`);
   }
 }

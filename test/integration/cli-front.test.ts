@@ -87,7 +87,8 @@ test("with NODE_OPTIONS (the snapshot loads only under the V8 flags it was made 
 test("a snapshot older than the code is not used; one made in another tree runs this tree's bundle", { skip: skip || noSnapshot }, () => {
   const dist = path.join(copy, "dist/src/cli");
   for (const f of ["main.blob", "snapshot.cjs", "main.js"]) fs.copyFileSync(path.join(CLI, f), path.join(dist, f));
-  fs.linkSync(path.join(CLI, "main.blob.node"), path.join(dist, "main.blob.node"));
+  // Dated as node, to the nanosecond, as the build dates it.
+  assert.equal(spawnSync("cp", ["-p", path.join(CLI, "main.blob.node"), path.join(dist, "main.blob.node")]).status, 0);
   // The bundle as the build left it, and a plain `tsc` since the snapshot was made.
   const at = (f: string, secondsAgo: number) => fs.utimesSync(path.join(dist, f), new Date(Date.now() - secondsAgo * 1000), new Date(Date.now() - secondsAgo * 1000));
   at("main.blob", 120);
@@ -113,10 +114,10 @@ test("a snapshot older than the code is not used; one made in another tree runs 
   }
 });
 
-test("a node other than the one that made the snapshot (an upgrade, which keeps the package's older mtime) runs the bundle", { skip: skip || noSnapshot }, () => {
+test("a node other than the one that made the snapshot (an upgrade, which dates it before the snapshot) runs the bundle", { skip: skip || noSnapshot }, () => {
   // node refuses a snapshot another build of it made (exit 14, every command): the front
   // must not hand it one. A copy of node stands for the upgraded binary: a new file, dated
-  // before the snapshot as dpkg dates what it installs.
+  // before the snapshot as dpkg dates what it installs; then one rewritten in place (now).
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-front-node-"));
   try {
     const other = path.join(dir, "node");
@@ -127,6 +128,8 @@ test("a node other than the one that made the snapshot (an upgrade, which keeps 
     const r = traced(BIN, ["--version"], { ...roots.env, PATH: `${dir}:${process.env["PATH"]}` });
     assert.deepEqual([r.status, r.stdout], [0, "0.1.0\n"], r.stderr);
     assert.match(r.exec, /^\+ exec \S+\/mydocker-front-node-\w+\/node -- \S+\/bin\/mydocker\.cjs /);
+    fs.utimesSync(other, new Date(), new Date());
+    assert.match(traced(BIN, ["--version"], { ...roots.env, PATH: `${dir}:${process.env["PATH"]}` }).exec, /^\+ exec \S+\/node -- \S+\/bin\/mydocker\.cjs /);
     // The node that made it, first on PATH again: the snapshot serves.
     assert.match(traced(BIN, ["--version"]).exec, fromSnapshot);
   } finally {

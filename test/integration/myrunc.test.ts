@@ -355,10 +355,10 @@ test("bin/myrunc starts node from the startup snapshot the build made; a copy of
   // does not use them, but runs its own bundle, which writes its compile cache there.
   const copy = fs.mkdtempSync(path.join(os.tmpdir(), "myrunc-copy-"));
   try {
-    // The snapshot's node linked as the build links it, so the front would take the snapshot.
-    const link = (f: string) => f.endsWith("main.blob.node");
-    for (const d of ["bin", "dist/src/oci-cli"]) fs.cpSync(path.join(REPO, d), path.join(copy, d), { recursive: true, preserveTimestamps: true, filter: (f) => !link(f) });
-    fs.linkSync(path.join(REPO, "dist/src/oci-cli/main.blob.node"), path.join(copy, "dist/src/oci-cli/main.blob.node"));
+    // The snapshot's node stamp dated to the nanosecond (cp -p), so the front would take the snapshot.
+    const stamp = (f: string) => f.endsWith("main.blob.node");
+    for (const d of ["bin", "dist/src/oci-cli"]) fs.cpSync(path.join(REPO, d), path.join(copy, d), { recursive: true, preserveTimestamps: true, filter: (f) => !stamp(f) });
+    assert.equal(spawnSync("cp", ["-p", path.join(REPO, "dist/src/oci-cli/main.blob.node"), path.join(copy, "dist/src/oci-cli/main.blob.node")]).status, 0);
     for (const d of ["node_modules", "native"]) fs.symlinkSync(path.join(REPO, d), path.join(copy, d));
     const cache = path.join(copy, "dist/src/oci-cli/main.cjs.cache");
     fs.rmSync(cache, { recursive: true, force: true });
