@@ -6,9 +6,9 @@
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { trainedCodeCache } from "./snapshot-training.mjs";
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
@@ -54,11 +54,13 @@ await snapshot(cli, /^\d+\.\d+\.\d+\n$/, false);
 await snapshot(path.join(root, "dist/src/oci-cli"), /^myrunc version /, true);
 // mydocker's, once more with what a `run -d -p` compiles compiled in (scripts/code-cache-maker.cjs):
 // V8 compiles a function at its first call, ~20 ms of such a run from the lazy snapshot.
-const cache = trainedCodeCache(cli);
+const cache = trainedCodeCache(root, cli);
 if (cache) {
   await snapshot(cli, /^\d+\.\d+\.\d+\n$/, false, cache);
   fs.rmSync(path.dirname(cache), { recursive: true, force: true });
 }
+// The wrapped sources served the builds only.
+for (const dir of ["dist/src/cli", "dist/src/oci-cli"]) fs.rmSync(path.join(root, dir, "snapshot.wrapped.js"), { force: true });
 
 /**
  * DIST/main.blob, made from DIST/snapshot.js. The old one goes first: should this one fail,
@@ -106,63 +108,6 @@ async function snapshot(dist, version, eager, codeCache) {
     const what = codeCache ? "the startup snapshot stays without a code cache" : "no startup snapshot (its command line will start from its bundle)";
     console.warn(`bundle: ${what} in ${path.relative(root, dist)}: ${why}`);
   }
-}
-
-/**
- * The code cache of a real `run -d -p` (as root, in roots of its own that it removes after:
- * a busybox made from the host's, the default bridge with its pool, one container), the run
- * that matters most (issue 12's first-reply target): undefined, with the reason said, where
- * it cannot run (not root, no netavark yet, MYDOCKER_SNAPSHOT_TRAIN=0). The snapshot is then
- * lazily compiled, as before.
- */
-function trainedCodeCache(dist) {
-  const skip = process.env.MYDOCKER_SNAPSHOT_TRAIN === "0" ? "MYDOCKER_SNAPSHOT_TRAIN=0" : process.getuid?.() !== 0 ? "not root" : !fs.existsSync(path.join(dist, "main.blob")) ? "no snapshot" : "";
-  if (skip) {
-    console.warn(`bundle: the startup snapshot is lazily compiled (${skip}): no code cache of a run`);
-    return undefined;
-  }
-  const base = fs.mkdtempSync(path.join(os.tmpdir(), "mydocker-train-"));
-  const env = { ...process.env, MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: path.basename(base) };
-  delete env.NODE_OPTIONS;
-  const cli = (args) => spawnSync(process.execPath, [path.join(root, "bin/mydocker.cjs"), ...args], { env, encoding: "utf8", timeout: 60_000 });
-  const out = path.join(base, "run-d.cache");
-  let why = "";
-  try {
-    // A first run makes the image, the network and the pool, as a user's first run does: the
-    // trained one is a steady state's, on a pooled namespace.
-    const first = cli(["run", "--rm", "-p", "127.0.0.1::80", "busybox", "true"]);
-    if (first.status !== 0) throw new Error(`a first run failed: ${first.stderr.trim()}`);
-    const pool = path.join(env.MYDOCKER_RUNROOT, ".net-pool");
-    for (let i = 0; i < 100 && !(fs.existsSync(pool) && fs.readdirSync(pool).length > 0); i++) spawnSync("sleep", ["0.05"]);
-    const run = spawnSync(process.execPath, [path.join(root, "scripts/code-cache-maker.cjs"), path.join(dist, "snapshot.cjs"), path.join(dist, "snapshot.wrapped.js"), out, "run", "-d", "-p", "127.0.0.1::80", "busybox", "sleep", "60"], { env, encoding: "utf8", timeout: 60_000 });
-    if (run.status !== 0 || !fs.existsSync(out)) throw new Error(`the trained run failed: ${run.stderr.trim() || run.error?.message}`);
-  } catch (e) {
-    why = e.message;
-  } finally {
-    const ids = cli(["ps", "-aq"]).stdout?.trim().split("\n").filter(Boolean) ?? [];
-    if (ids.length) cli(["rm", "-f", ...ids]);
-    cli(["network", "prune", "-f"]);
-    // The roots' parent cgroup, empty by now, in each hierarchy it was made in.
-    for (const h of fs.existsSync("/sys/fs/cgroup") ? ["", ...fs.readdirSync("/sys/fs/cgroup")] : []) {
-      try {
-        fs.rmdirSync(path.join("/sys/fs/cgroup", h, path.basename(base)));
-      } catch {
-        // Not made there.
-      }
-    }
-    fs.rmSync(env.MYDOCKER_ROOT, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    fs.rmSync(env.MYDOCKER_RUNROOT, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
-    // The subnet the deleted root claimed is released by the sweep of another root's command.
-    const other = path.join(base, "sweep");
-    spawnSync(process.execPath, [path.join(root, "bin/mydocker.cjs"), "network", "prune", "-f"], { env: { ...env, MYDOCKER_ROOT: path.join(other, "root"), MYDOCKER_RUNROOT: path.join(other, "run") }, timeout: 60_000 });
-  }
-  fs.rmSync(path.join(base, "sweep"), { recursive: true, force: true });
-  if (why) {
-    console.warn(`bundle: the startup snapshot is lazily compiled: no code cache of a run (${why.split("\n")[0]})`);
-    fs.rmSync(base, { recursive: true, force: true });
-    return undefined;
-  }
-  return out;
 }
 
 /**
