@@ -197,7 +197,8 @@ static int make_tables(struct forwarder *f, const struct plan *p, size_t nfixed)
   int maxconns = f->tcp && conns < 1 ? 1 : (int)conns;
   int maxflows = f->udp && flows < 1 ? 1 : (int)flows;
   unsigned buckets = 1;
-  while (buckets < 2 * (unsigned)maxflows) buckets *= 2;
+  f->bucket_bits = 0;
+  while (buckets < 2 * (unsigned)maxflows) buckets *= 2, f->bucket_bits++;
   f->bucket_mask = buckets - 1;
   f->conns = calloc((size_t)maxconns + 1, sizeof *f->conns);
   f->flows = calloc((size_t)maxflows + 1, sizeof *f->flows);
@@ -210,7 +211,7 @@ static int make_tables(struct forwarder *f, const struct plan *p, size_t nfixed)
   f->oldest = f->newest = -1;
   f->idle_ns = (long long)p->forwarding->num[2] * 1000000LL;
   /* A key the clients cannot guess, so that no choice of their ports fills one chain. */
-  if (getrandom(&f->hash_key, sizeof f->hash_key, GRND_NONBLOCK) != (ssize_t)sizeof f->hash_key) f->hash_key = (uint32_t)monotonic_ns(f);
+  if (getrandom(&f->hash_key, sizeof f->hash_key, GRND_NONBLOCK) != (ssize_t)sizeof f->hash_key) f->hash_key = (uint64_t)monotonic_ns(f);
   f->hash_key |= 1;
   return 0;
 }
@@ -402,9 +403,12 @@ static void conn_handle(struct forwarder *f, struct fwd_conn *c, const short rev
 
 /* ---- UDP ---------------------------------------------------------------------- */
 
+/* Multiply-shift on the whole (address, port, listener), the bucket from the product's high
+ * bits: with the key unknown, no choice of addresses and ports lands in one bucket (the low
+ * bits of a product depend on the low bits of its factors alone). */
 static unsigned flow_hash(const struct forwarder *f, int l, const struct sockaddr_in *peer) {
-  uint32_t h = (peer->sin_addr.s_addr ^ ((uint32_t)peer->sin_port << 16) ^ (uint32_t)l) * f->hash_key;
-  return (h ^ (h >> 15)) & f->bucket_mask;
+  uint64_t x = ((uint64_t)peer->sin_addr.s_addr << 32) ^ ((uint64_t)peer->sin_port << 16) ^ (uint64_t)(uint32_t)l;
+  return f->bucket_bits == 0 ? 0 : (unsigned)((x * f->hash_key) >> (64 - f->bucket_bits));
 }
 
 static void lru_unlink(struct forwarder *f, const struct fwd_flow *x) {

@@ -327,7 +327,8 @@ struct forwarder {
   int oldest, newest; /* the flows in order of use */
   int *buckets;       /* the flows by client address: bucket_mask + 1 chains, each its first flow plus 1 (0: empty) */
   unsigned bucket_mask;
-  uint32_t hash_key;
+  unsigned bucket_bits; /* bucket_mask + 1 == 1 << bucket_bits */
+  uint64_t hash_key;
   long long idle_ns;
   long long fd_overhead; /* the fds that are not the forwarder's to use: RLIMIT_NOFILE less these is its budget */
   int timer;             /* timerfd: the next UDP flow to expire, or the listeners' retry; -1 without publish */
