@@ -3,7 +3,8 @@
 # bundle is in dist/src/DIR (scripts/bundle.mjs). It starts node from that command line's V8
 # startup snapshot (main.blob: its code compiled, its modules loaded) when there is one
 # newer than the code, made by the node binary found (dated as it); else node runs
-# bin/NAME.cjs (the bundle with a compile cache). It never stays: signals, exit codes, stdin and the terminal are node's.
+# bin/NAME.cjs (the bundle with a compile cache). It never stays: signals, exit codes, stdin
+# and the terminal are node's.
 
 front() {
   name=$1

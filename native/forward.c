@@ -181,8 +181,8 @@ static int open_listeners(struct forwarder *f, const struct plan *p, const struc
 }
 
 /* The tables, as large as the plan allows and the fds left at start can serve: UDP flows
- * (an fd each) get at most half of them when TCP is published too, each TCP connection
- * takes CONN_FDS; at least one slot of each kind published. */
+ * (an fd each) get at most the plan's FLOWSHARE percent of them when TCP is published too,
+ * each TCP connection takes CONN_FDS; at least one slot of each kind published. */
 static int make_tables(struct forwarder *f, const struct plan *p, size_t nfixed) {
   int open = count_open_fds();
   long long budget;
@@ -190,7 +190,7 @@ static int make_tables(struct forwarder *f, const struct plan *p, size_t nfixed)
   f->fd_overhead = open + (long long)nfixed + FD_RESERVE;
   if (fd_budget(f, &budget) != 0) return -1;
   if (budget < 0) budget = 0;
-  long long flows = f->udp ? (f->tcp ? budget / 2 : budget) : 0;
+  long long flows = f->udp ? (f->tcp ? budget * (long long)p->forwarding->num[3] / 100 : budget) : 0;
   flows = flows < (long long)p->forwarding->num[1] ? flows : (long long)p->forwarding->num[1];
   long long conns = f->tcp ? (budget - flows) / CONN_FDS : 0;
   conns = conns < (long long)p->forwarding->num[0] ? conns : (long long)p->forwarding->num[0];

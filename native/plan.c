@@ -31,7 +31,7 @@ static const struct opdef opdefs[] = {
     {"consolesocket", RUN_BY_MONITOR, "s", NULL},
     {"health", RUN_BY_MONITOR, "nnnnsssS", NULL},
     {"preservefds", RUN_BY_MONITOR, "n", NULL},
-    {"forwarding", RUN_BY_MONITOR, "nnn", NULL},
+    {"forwarding", RUN_BY_MONITOR, "nnnn", NULL},
     {"publish", RUN_BY_MONITOR, "ssnsn", NULL},
     {"setns", RUN_BY_CHILD, "ns", step_setns},
     {"cgroupjoin", RUN_BY_CHILD, "s", step_cgroupjoin},
@@ -247,6 +247,7 @@ static int collect(struct plan *p) {
       if (once(&p->forwarding, r)) return -1;
       if (r->num[0] < 1 || r->num[0] > 65536 || r->num[1] < 1 || r->num[1] > 65536) return fail(i, n, ERANGE, "MAXCONNS and MAXFLOWS must be 1 to 65536");
       if (r->num[2] < 1 || r->num[2] > INT_MAX) return fail(i, n, ERANGE, "UDPIDLEMS must be 1 to 2^31-1");
+      if (r->num[3] < 1 || r->num[3] > 100) return fail(i, n, ERANGE, "FLOWSHARE must be 1 to 100 (percent)");
     } else if (strcmp(n, "publish") == 0) {
       if (check_publish(r) != 0) return -1;
       p->publish[p->npublish++] = r;

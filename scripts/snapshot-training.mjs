@@ -30,9 +30,8 @@ export function trainedCodeCache(root, dist) {
   if (skip) return said(`${skip}`);
   for (const stale of staleRoots()) removeRoots(root, stale);
   const base = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
-  // Only what the run needs: none of the caller's MYDOCKER_* settings or NODE_OPTIONS.
-  const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...rootsOf(base) };
-  const cli = (args) => spawnSync(process.execPath, [path.join(root, "bin/mydocker.cjs"), ...args], { env, encoding: "utf8", timeout: TIMEOUT_MS });
+  const env = envOf(base);
+  const cli = (args) => mydocker(root, env, args);
   const out = path.join(base, "run-d.cache");
   // A Ctrl-C reaches the runs too (the terminal's process group): what they were killed by
   // says so, the roots are removed all the same, then the build ends by that signal. A signal
@@ -75,8 +74,19 @@ function said(why) {
   return undefined;
 }
 
-function rootsOf(base) {
-  return { MYDOCKER_ROOT: path.join(base, "root"), MYDOCKER_RUNROOT: path.join(base, "run"), MYDOCKER_CGROUP_PARENT: path.basename(base) };
+/** Only what a run needs: the roots under base, none of the caller's MYDOCKER_* settings or NODE_OPTIONS. */
+function envOf(base) {
+  return {
+    PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin",
+    MYDOCKER_ROOT: path.join(base, "root"),
+    MYDOCKER_RUNROOT: path.join(base, "run"),
+    MYDOCKER_CGROUP_PARENT: path.basename(base),
+  };
+}
+
+/** root's mydocker command line (its bundle, not the snapshot being made) on args. */
+function mydocker(root, env, args) {
+  return spawnSync(process.execPath, [path.join(root, "bin/mydocker.cjs"), ...args], { env, encoding: "utf8", timeout: TIMEOUT_MS });
 }
 
 /** The last line the command said (its error), or how it ended. */
@@ -107,8 +117,8 @@ function staleRoots() {
  * root claimed released by another root's sweep. Returns what could not be removed, or "".
  */
 function removeRoots(root, base, keep) {
-  const env = { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", ...rootsOf(base) };
-  const cli = (args, e = env) => spawnSync(process.execPath, [path.join(root, "bin/mydocker.cjs"), ...args], { env: e, encoding: "utf8", timeout: TIMEOUT_MS });
+  const env = envOf(base);
+  const cli = (args) => mydocker(root, env, args);
   const ids = `${cli(["ps", "-aq"]).stdout ?? ""}`.trim().split("\n").filter(Boolean);
   if (ids.length) cli(["rm", "-f", ...ids]);
   // A run cut between its create and its start has a container the store may not know yet:
@@ -144,7 +154,7 @@ function removeRoots(root, base, keep) {
     if (left) break;
   }
   const sweep = path.join(base, "sweep");
-  cli(["network", "prune", "-f"], { ...env, ...rootsOf(sweep) });
+  mydocker(root, envOf(sweep), ["network", "prune", "-f"]);
   fs.rmSync(sweep, { recursive: true, force: true });
   if (!keep && !left) fs.rmSync(base, { recursive: true, force: true });
   return left;

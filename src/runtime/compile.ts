@@ -114,6 +114,8 @@ const ATTACH_FLUSH_MS = 5000;
 const FORWARD_MAX_CONNS = 16384;
 const FORWARD_MAX_FLOWS = 16384;
 const FORWARD_UDP_IDLE_MS = 90_000;
+/** With TCP and UDP published, the share (percent) of the monitor's fds UDP flows may take: a flood of UDP clients leaves TCP the rest. */
+const FORWARD_FLOW_SHARE_PCT = 50;
 
 /** docker's back-off: 100 ms before the first restart, doubling, reset by a run of 10 s. */
 const RESTART_DELAY_MS = 100;
@@ -194,7 +196,7 @@ function monitorSteps(o: MonitorOptions, terminal: boolean): MonitorStep[] {
   if (o.health) steps.push({ op: "health", ...o.health });
   if (o.preserveFds) steps.push({ op: "preservefds", count: o.preserveFds });
   if (o.publish?.length) {
-    steps.push({ op: "forwarding", maxConns: FORWARD_MAX_CONNS, maxFlows: FORWARD_MAX_FLOWS, udpIdleMs: FORWARD_UDP_IDLE_MS });
+    steps.push({ op: "forwarding", maxConns: FORWARD_MAX_CONNS, maxFlows: FORWARD_MAX_FLOWS, udpIdleMs: FORWARD_UDP_IDLE_MS, flowSharePct: FORWARD_FLOW_SHARE_PCT });
     for (const p of o.publish) steps.push({ op: "publish", ...p });
   }
   return steps;

@@ -30,7 +30,7 @@ export type MonitorStep =
   | { op: "handoff" }
   | { op: "preservefds"; count: number }
   /** The forwarder's limits (with publish): TCP connections and UDP flows at once, a UDP flow's idle time. */
-  | { op: "forwarding"; maxConns: number; maxFlows: number; udpIdleMs: number }
+  | { op: "forwarding"; maxConns: number; maxFlows: number; udpIdleMs: number; flowSharePct: number }
   /** A port the monitor listens on in the host's network namespace, forwarded to the container's address. */
   | { op: "publish"; protocol: "tcp" | "udp"; hostIp: string; hostPort: number; containerIp: string; containerPort: number }
   | { op: "consolesocket"; path: string }
@@ -128,7 +128,7 @@ function args(step: PlanStep | LifecycleStep): string[] {
     case "preservefds":
       return [String(step.count)];
     case "forwarding":
-      return [String(step.maxConns), String(step.maxFlows), String(step.udpIdleMs)];
+      return [String(step.maxConns), String(step.maxFlows), String(step.udpIdleMs), String(step.flowSharePct)];
     case "publish":
       return [step.protocol, step.hostIp, String(step.hostPort), step.containerIp, String(step.containerPort)];
     case "timens":

@@ -20,7 +20,7 @@ test("a run with ports: one forwarding record with the compiled bounds, then a p
     { protocol: "udp", hostIp: "127.0.0.1", hostPort: 5353, containerIp: "10.88.0.2", containerPort: 53 },
   ]);
   assert.deepEqual(forwarding(plan), [
-    { op: "forwarding", maxConns: 16384, maxFlows: 16384, udpIdleMs: 90_000 },
+    { op: "forwarding", maxConns: 16384, maxFlows: 16384, udpIdleMs: 90_000, flowSharePct: 50 },
     { op: "publish", protocol: "tcp", hostIp: "0.0.0.0", hostPort: 8080, containerIp: "10.88.0.2", containerPort: 80 },
     { op: "publish", protocol: "udp", hostIp: "127.0.0.1", hostPort: 5353, containerIp: "10.88.0.2", containerPort: 53 },
   ]);

@@ -30,7 +30,7 @@ after(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const FORWARDING: PlanStep = { op: "forwarding", maxConns: 4, maxFlows: 2, udpIdleMs: 90_000 };
+const FORWARDING: PlanStep = { op: "forwarding", maxConns: 4, maxFlows: 2, udpIdleMs: 90_000, flowSharePct: 50 };
 type Publish = Extract<PlanStep, { op: "publish" }>;
 const tcp = (hostPort: number, containerPort: number): Publish => ({ op: "publish", protocol: "tcp", hostIp: "127.0.0.1", hostPort, containerIp: "127.0.0.1", containerPort });
 const udp = (hostPort: number, containerPort: number): Publish => ({ ...tcp(hostPort, containerPort), protocol: "udp" });
@@ -338,7 +338,7 @@ test("out of fds (RLIMIT_NOFILE 64): 200 udp clients and 100 tcp connections cos
   const echoPort = await portEcho(t);
   const [tcpPort, udpPort] = [await freePort(), await freePort("udp")];
   // The compiled bounds, far above what 64 fds serve: the monitor fits them to its fds.
-  const bounds: PlanStep = { op: "forwarding", maxConns: 16384, maxFlows: 16384, udpIdleMs: 90_000 };
+  const bounds: PlanStep = { op: "forwarding", maxConns: 16384, maxFlows: 16384, udpIdleMs: 90_000, flowSharePct: 50 };
   const shim = runShim(t, [bounds, tcp(tcpPort, holdPort), udp(udpPort, echoPort)], 64);
   await waitFor(() => connects(tcpPort), { what: "the published port" });
   await waitFor(() => held.length > 0, { what: "the first connection to reach the server" });
